@@ -1,0 +1,57 @@
+"""The ``penny`` command: thin commands that parse, call one core function, and render.
+
+Errors are translated in one place (:func:`main`): a :class:`PennyError` prints its
+message and hint on stderr and exits 1; Typer/Click handle bad flags with exit 2.
+Data goes to stdout; progress and token usage to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from assistant.cli.app import app, ingest_app
+from assistant.errors import PennyError
+
+__all__ = ["app", "ingest_app", "main"]
+
+#: Command modules, imported for their side effect of registering commands.
+COMMAND_MODULES = [
+    "assistant.cli.cmd_version",
+]
+
+
+def _load_commands() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_commands()
+    try:
+        app(args=argv, standalone_mode=False)
+    except PennyError as exc:
+        from rich.console import Console
+
+        err = Console(stderr=True)
+        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(f"[yellow]Next step:[/] {exc.hint}", highlight=False)
+        return 1
+    except SystemExit as exc:  # typer.Exit inside commands
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # Usage errors from Typer's (vendored) Click arrive here with standalone_mode=False.
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            return int(exc.exit_code)
+        if type(exc).__name__ == "Abort":
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

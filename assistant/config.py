@@ -1,0 +1,290 @@
+"""Settings: one validated object from a config file plus ``PENNY_*`` environment variables.
+
+Settings are read at call time (``load_settings()``), never at import time, so tests and
+long-running servers see the environment they were started with. Precedence, highest
+first: explicit overrides passed in code, environment variables, the config file named by
+``PENNY_CONFIG`` (YAML or TOML; default ``$PENNY_HOME/config.yaml`` when it exists),
+then defaults. Nested sections use ``__`` in environment names, e.g.
+``PENNY_ALLOCATION__SHARE_IDLE=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+__all__ = [
+    "AgentSettings",
+    "AllocationSettings",
+    "AnomalySettings",
+    "LabelMapping",
+    "RightsizingSettings",
+    "ServerSettings",
+    "Settings",
+    "SlackSettings",
+    "default_home",
+    "load_settings",
+]
+
+
+def default_home() -> Path:
+    """Where Penny keeps its warehouse, Chroma index, logs and config."""
+    env = os.environ.get("PENNY_HOME")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "penny"
+
+
+class PriceList(BaseModel):
+    """Hourly unit prices used when the bill has no line for a node or volume.
+
+    Defaults are OpenCost's default pricing, so Penny's fallback numbers match OpenCost's.
+    """
+
+    cpu_core_hour: Decimal = Field(Decimal("0.031611"), ge=0, description="$ per vCPU-hour")
+    ram_gib_hour: Decimal = Field(Decimal("0.004237"), ge=0, description="$ per GiB-hour of RAM")
+    gpu_hour: Decimal = Field(Decimal("0.95"), ge=0, description="$ per GPU-hour")
+    storage_gb_hour: Decimal = Field(
+        Decimal("0.00005479452"), ge=0, description="$ per GB-hour of persistent storage"
+    )
+
+
+class LabelMapping(BaseModel):
+    """How team/app/env/cost-center are derived from labels, with fallbacks in order."""
+
+    team: list[str] = Field(
+        default_factory=lambda: ["pod:team", "pod:app.kubernetes.io/team", "namespace:team"],
+        description="Label sources tried in order: 'pod:KEY' or 'namespace:KEY'",
+    )
+    app: list[str] = Field(
+        default_factory=lambda: ["pod:app.kubernetes.io/name", "pod:app"],
+        description="Label sources for the app dimension",
+    )
+    env: list[str] = Field(
+        default_factory=lambda: ["pod:env", "pod:environment", "namespace:env"],
+        description="Label sources for the environment dimension",
+    )
+    cost_center: list[str] = Field(
+        default_factory=lambda: ["pod:cost-center", "namespace:cost-center"],
+        description="Label sources for the cost-center dimension",
+    )
+    namespace_rules: dict[str, str] = Field(
+        default_factory=dict,
+        description="Glob on namespace name -> team, tried after labels (e.g. 'payments-*': payments)",
+    )
+
+    @field_validator("team", "app", "env", "cost_center")
+    @classmethod
+    def _check_sources(cls, value: list[str]) -> list[str]:
+        for src in value:
+            scope, _, key = src.partition(":")
+            if scope not in {"pod", "namespace"} or not key:
+                raise ValueError(
+                    f"label source {src!r} must look like 'pod:KEY' or 'namespace:KEY'"
+                )
+        return value
+
+
+class AllocationSettings(BaseModel):
+    share_idle: bool = Field(False, description="Spread idle cost over workloads by resource cost")
+    shared_namespaces: list[str] = Field(
+        default_factory=list,
+        description="Namespaces whose cost is spread over the other groups (e.g. kube-system)",
+    )
+    shared_labels: dict[str, str] = Field(
+        default_factory=dict, description="label=value pairs whose cost is spread like shared ns"
+    )
+    share_split: Literal["weighted", "even"] = Field(
+        "weighted", description="Spread shared cost by each group's cost, or evenly"
+    )
+    fixed_overhead_hourly: Decimal = Field(
+        Decimal("0"), ge=0, description="Fixed $/hour overhead spread over groups (e.g. tooling)"
+    )
+    prices: PriceList = Field(default_factory=PriceList)
+    default_prices: PriceList = Field(
+        default_factory=PriceList,
+        description="Prices used for OpenCost's ratio split of a node's bill cost",
+    )
+    labels: LabelMapping = Field(default_factory=LabelMapping)
+
+
+class AgentSettings(BaseModel):
+    model: str | None = Field(
+        None, description="'provider:model' (openai:gpt-4o-mini, anthropic:claude-…); unset = offline"
+    )
+    base_url: str | None = Field(None, description="OpenAI-compatible server (Ollama, vLLM)")
+    api_key: SecretStr | None = Field(None, description="Overrides the provider SDK's own key")
+    max_model_calls: int = Field(8, ge=1, le=50, description="Model calls per question")
+    max_tool_calls: int = Field(12, ge=1, le=100, description="Tool calls per question")
+    request_timeout_s: float = Field(60.0, gt=0, le=600)
+    monthly_budget_usd: Decimal = Field(
+        Decimal("50"), ge=0, description="Penny's own AI spend per calendar month; 0 = no LLM"
+    )
+    temperature: float = Field(0.0, ge=0, le=2)
+
+
+class RightsizingSettings(BaseModel):
+    strategy: str = Field("simple", description="Default recommendation strategy by name")
+    min_history_hours: int = Field(24, ge=1, description="Less history -> 'not enough data'")
+    cpu_percentile: float = Field(95.0, gt=0, le=100)
+    memory_buffer: float = Field(1.15, ge=1, le=3)
+    min_cpu_cores: float = Field(0.01, gt=0)
+    min_memory_bytes: int = Field(100 * 1024 * 1024, gt=0)
+    gpu_idle_threshold_pct: float = Field(5.0, ge=0, le=100)
+    gpu_idle_min_hours: int = Field(4, ge=1)
+
+
+class AnomalySettings(BaseModel):
+    window_days: int = Field(30, ge=7, le=400)
+    threshold_mads: float = Field(4.0, gt=0)
+    min_impact_usd: Decimal = Field(Decimal("25"), ge=0)
+
+
+class ApiToken(BaseModel):
+    sha256: str = Field(description="sha256 hex of the bearer token (never the token itself)")
+    user: str
+    scope: list[str] = Field(
+        default_factory=lambda: ["*"], description="teams/namespaces ('team:x', 'ns:y') or '*'"
+    )
+    rate_per_minute: int = Field(60, ge=1)
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    tokens: list[ApiToken] = Field(default_factory=list)
+    audit_questions: bool = Field(True, description="Keep question text in the audit log")
+    max_message_chars: int = Field(4000, ge=1, le=100_000)
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = Field(None, description="xapp- token for Socket Mode")
+    api_url: str | None = Field(None, description="Slack Web API base URL (tests point it locally)")
+    users: dict[str, list[str]] = Field(
+        default_factory=dict, description="Slack user id or email -> scope list"
+    )
+    default_scope: list[str] = Field(default_factory=lambda: ["*"])
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Every field has a default, bounds and a description."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PENNY_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    home: Path = Field(default_factory=default_home, description="Penny's data directory")
+    db: Path | None = Field(None, description="DuckDB file; default $PENNY_HOME/penny.duckdb")
+    config: Path | None = Field(None, description="Config file (YAML or TOML)")
+    currency: str = Field("USD", min_length=3, max_length=3)
+    query_time_limit_ms: int = Field(5000, ge=10, le=600_000)
+    max_rows: int = Field(1000, ge=1, le=1_000_000)
+    model: str | None = Field(None, description="Shortcut for agent.model (PENNY_MODEL)")
+    allocation: AllocationSettings = Field(default_factory=AllocationSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    rightsizing: RightsizingSettings = Field(default_factory=RightsizingSettings)
+    anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+
+    @property
+    def db_path(self) -> Path:
+        return self.db if self.db is not None else self.home / "penny.duckdb"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def llm_model(self) -> str | None:
+        return self.model or self.agent.model
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FileSource(settings_cls))
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Reads the YAML/TOML file named by PENNY_CONFIG (or $PENNY_HOME/config.yaml)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = _config_path()
+        return read_config_file(path) if path else {}
+
+
+def _config_path() -> Path | None:
+    explicit = os.environ.get("PENNY_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                f"PENNY_CONFIG points at {path}, which is not a file.",
+                hint="Create it or unset PENNY_CONFIG.",
+                path=str(path),
+            )
+        return path
+    candidate = default_home() / "config.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse a config file; a syntax error names the file and what the parser said."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc}", path=str(path)) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"Config file {path} must hold a mapping at the top level, not {type(data).__name__}.",
+            path=str(path),
+        )
+    return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings now, from overrides > environment > config file > defaults.
+
+    Every invalid value becomes one ConfigError listing each bad setting, its value and
+    what is allowed, e.g. ``agent.max_tool_calls = 0: Input should be greater than or
+    equal to 1``.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            value = err.get("input")
+            shown = "" if isinstance(value, dict) else f" = {value!r}"
+            lines.append(f"  {loc}{shown}: {err['msg']}")
+        raise ConfigError(
+            "Invalid settings:\n" + "\n".join(lines),
+            hint="Fix the config file (PENNY_CONFIG) or the PENNY_* environment variables.",
+            errors=[f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()],
+        ) from exc

@@ -1,0 +1,71 @@
+"""The ledger: Penny's own activity (AI usage, conversations, audit), in its own DuckDB file.
+
+Why a second file: DuckDB lets one process write a file while no other process holds
+it, and answering questions must never hold the warehouse's writer (ingest would be
+locked out while a server runs). Every question writes a ledger row, so the ledger is
+opened briefly per write, under a process-wide lock, and retried if another process
+holds it for a moment. Default ``$PENNY_HOME/ledger.duckdb``, beside the warehouse.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from assistant.config import Settings, load_settings
+from assistant.errors import SourceUnavailable
+from assistant.warehouse.db import Connection
+from assistant.warehouse.migrations import migrate
+
+__all__ = ["ledger", "ledger_path"]
+
+_LOCK = threading.RLock()
+_RETRIES = 40
+_BACKOFF_S = 0.05
+
+
+def ledger_path(settings: Settings) -> Path:
+    return settings.db_path.with_name("ledger.duckdb")
+
+
+@contextmanager
+def ledger(settings: Settings | None = None) -> Iterator[Connection]:
+    """Open the ledger read-write in one transaction; commit on success, roll back on error."""
+    settings = settings or load_settings()
+    path = ledger_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _LOCK:
+        con = _open_with_retry(path)
+        try:
+            migrate(con, "ledger_sql")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+
+def _open_with_retry(path: Path) -> Connection:
+    last: Exception | None = None
+    for attempt in range(_RETRIES):
+        try:
+            con = duckdb.connect(str(path))
+            con.execute("SET TimeZone = 'UTC'")
+            return con
+        except duckdb.IOException as exc:  # another process holds the file right now
+            last = exc
+            time.sleep(_BACKOFF_S * (1 + attempt % 4))
+    raise SourceUnavailable(
+        f"The ledger {path} stayed locked by another process: {last}",
+        hint="Another Penny process is writing to it; retry in a moment.",
+        path=str(path),
+    )

@@ -1,0 +1,9 @@
+"""Penny's tools: one module per capability, each a typed function returning ToolResult.
+
+The LLM agent (wrapped once in ``assistant.agent``) and the offline engine call the same
+functions. ``REGISTRY`` maps tool name -> function; see each module's docstring.
+"""
+
+from tools.result import Provenance, Scope, ToolResult
+
+__all__ = ["Provenance", "Scope", "ToolResult"]
