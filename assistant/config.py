@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -193,6 +194,9 @@ class Settings(BaseSettings):
     query_time_limit_ms: int = Field(5000, ge=10, le=600_000)
     max_rows: int = Field(1000, ge=1, le=1_000_000)
     model: str | None = Field(None, description="Shortcut for agent.model (PENNY_MODEL)")
+    now: datetime | None = Field(
+        None, description="Pin 'now' (UTC) for reproducible relative windows: demos, tests, evals"
+    )
     allocation: AllocationSettings = Field(default_factory=AllocationSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     rightsizing: RightsizingSettings = Field(default_factory=RightsizingSettings)
@@ -203,6 +207,13 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.db if self.db is not None else self.home / "penny.duckdb"
+
+    def current_time(self) -> datetime:
+        """Naive UTC 'now' truncated to the hour, honouring the ``now`` pin."""
+        value = self.now or datetime.now(UTC)
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.replace(minute=0, second=0, microsecond=0)
 
     @property
     def chroma_path(self) -> Path:

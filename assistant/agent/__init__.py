@@ -1,0 +1,1 @@
+"""Answering questions: the LLM agent, the offline engine, and the shared Answer shape."""
