@@ -22,7 +22,7 @@ from assistant.errors import SourceUnavailable
 from assistant.warehouse.db import Connection
 from assistant.warehouse.migrations import migrate
 
-__all__ = ["ledger", "ledger_path"]
+__all__ = ["ledger", "ledger_path", "read_ledger"]
 
 _LOCK = threading.RLock()
 _RETRIES = 40
@@ -69,3 +69,17 @@ def _open_with_retry(path: Path) -> Connection:
         hint="Another Penny process is writing to it; retry in a moment.",
         path=str(path),
     )
+
+
+def read_ledger(settings: Settings, sql: str, params: list[object] | None = None) -> list[
+        tuple[object, ...]]:
+    """Run one read query on the ledger; an absent ledger reads as no rows.
+
+    Goes through the same process lock as writes (DuckDB refuses a read-only and a
+    read-write handle on one file inside one process).
+    """
+    path = ledger_path(settings)
+    if not path.exists():
+        return []
+    with ledger(settings) as con:
+        return con.execute(sql, params or []).fetchall()

@@ -1,0 +1,1 @@
+"""Allocation: the cloud bill spread over containers, idle and unallocated, OpenCost semantics."""

@@ -1,0 +1,1 @@
+"""Monthly bill explanation, variance decomposition and anomaly detection."""

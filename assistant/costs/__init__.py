@@ -1,0 +1,1 @@
+"""Reading allocated costs: grouping, filtering, sharing, totals."""

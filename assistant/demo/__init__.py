@@ -1,0 +1,1 @@
+"""The simulated organisation behind `penny demo`."""

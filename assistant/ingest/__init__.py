@@ -1,0 +1,1 @@
+"""Loading sources into the warehouse: FOCUS bills, Prometheus metrics, AI usage exports."""

@@ -1,0 +1,1 @@
+"""Penny's own AI spend: price table, usage records, budget."""

@@ -1,0 +1,1 @@
+"""Rightsizing recommendations, GPU waste and reviewable change drafts."""

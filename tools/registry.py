@@ -1,0 +1,97 @@
+"""The tool registry: name -> (argument model, function, description).
+
+Each tool module defines a pydantic ``Args`` model (field descriptions are what the
+model reads) and a function ``name(args, ctx) -> ToolResult`` decorated with
+:func:`tool`. :func:`call` is the one entry point for both engines: it validates raw
+arguments (as an LLM produced them), turns validation errors and PennyErrors into
+``ok=False`` results that say how to fix the call, and never raises to the caller.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from assistant.config import Settings
+from assistant.errors import PennyError
+from tools.result import Scope, ToolResult
+
+__all__ = ["REGISTRY", "ToolContext", "ToolSpec", "call", "load_all", "tool"]
+
+#: modules imported by load_all(); each registers its tools on import
+TOOL_MODULES: list[str] = []
+
+
+@dataclass
+class ToolContext:
+    settings: Settings
+    scope: Scope
+    now: datetime                      # pinned 'now' (naive UTC, hour-aligned)
+    user: str = "anonymous"
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings, scope: Scope | None = None) -> ToolContext:
+        scope = scope or Scope.everything()
+        return cls(settings=settings, scope=scope, now=settings.current_time(), user=scope.user)
+
+
+@dataclass
+class ToolSpec:
+    name: str
+    args_model: type[BaseModel]
+    fn: Callable[[Any, ToolContext], ToolResult]
+    description: str
+
+
+REGISTRY: dict[str, ToolSpec] = {}
+
+
+def tool(name: str, args_model: type[BaseModel]) -> Callable[[Callable[..., ToolResult]],
+                                                            Callable[..., ToolResult]]:
+    """Register ``fn`` as tool ``name``; its docstring is the description the model sees."""
+
+    def decorate(fn: Callable[..., ToolResult]) -> Callable[..., ToolResult]:
+        REGISTRY[name] = ToolSpec(name, args_model, fn, (fn.__doc__ or "").strip())
+        return fn
+
+    return decorate
+
+
+def load_all() -> dict[str, ToolSpec]:
+    for module in TOOL_MODULES:
+        importlib.import_module(module)
+    return REGISTRY
+
+
+def _explain_validation(name: str, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(arguments)"
+        parts.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+    return f"Invalid arguments for {name}: " + "; ".join(parts)
+
+
+def call(name: str, raw_args: dict[str, Any] | None, ctx: ToolContext) -> tuple[ToolResult, float]:
+    """Validate and run one tool; return (result, duration_ms). Never raises."""
+    started = time.perf_counter()
+    spec = load_all().get(name)
+    if spec is None:
+        result = ToolResult.failure(
+            f"No tool named {name!r}. Available: {', '.join(sorted(REGISTRY))}."
+        )
+    else:
+        try:
+            args = spec.args_model.model_validate(raw_args or {})
+            result = spec.fn(args, ctx)
+        except ValidationError as exc:
+            result = ToolResult.failure(_explain_validation(name, exc))
+        except PennyError as exc:
+            result = ToolResult.failure(str(exc))
+    return result, (time.perf_counter() - started) * 1000.0
