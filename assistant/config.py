@@ -82,7 +82,7 @@ class LabelMapping(BaseModel):
     )
     namespace_rules: dict[str, str] = Field(
         default_factory=dict,
-        description="Glob on namespace name -> team, tried after labels (e.g. 'payments-*': payments)",
+        description="Glob on namespace name -> team, tried after labels ('payments-*': payments)",
     )
 
     @field_validator("team", "app", "env", "cost_center")
@@ -122,7 +122,7 @@ class AllocationSettings(BaseModel):
 
 class AgentSettings(BaseModel):
     model: str | None = Field(
-        None, description="'provider:model' (openai:gpt-4o-mini, anthropic:claude-…); unset = offline"
+        None, description="'provider:model' (openai:gpt-4o-mini, anthropic:…); unset = offline"
     )
     base_url: str | None = Field(None, description="OpenAI-compatible server (Ollama, vLLM)")
     api_key: SecretStr | None = Field(None, description="Overrides the provider SDK's own key")

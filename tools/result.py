@@ -95,7 +95,9 @@ class Scope(BaseModel):
         namespaces = [i.split(":", 1)[1] for i in items if i.startswith(("ns:", "namespace:"))]
         return cls(teams=teams, namespaces=namespaces, user=user)
 
-    def sql_filter(self, team_col: str = "team", ns_col: str = "namespace") -> tuple[str, list[Any]]:
+    def sql_filter(
+        self, team_col: str = "team", ns_col: str = "namespace"
+    ) -> tuple[str, list[Any]]:
         """A WHERE fragment and its parameters restricting rows to this scope."""
         if self.admin:
             return "TRUE", []

@@ -61,7 +61,7 @@ class Answer(BaseModel):
     tool_calls: list[ToolCall] = Field(default_factory=list)
     provenance: list[Provenance] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
-    cost: Decimal | None = None                # Penny's own AI cost for this answer (None = unpriced)
+    cost: Decimal | None = None     # Penny's own AI cost for this answer (None = unpriced)
     notes: list[str] = Field(default_factory=list)   # e.g. "budget reached: answered offline"
     attachments: list[Attachment] = Field(default_factory=list)
     duration_ms: float = 0.0

@@ -2,8 +2,8 @@
 
 Steps live as ``migrations_sql/mNNN_name.sql`` (the warehouse) and
 ``ledger_sql/mNNN_name.sql`` (the ledger of Penny's own activity); the file name is the
-step's identity and is never renamed. A step runs inside the caller's connection in its own transaction, so
-a failing step leaves no half-applied schema.
+step's identity and is never renamed. A step runs in its own transaction, so a failing
+step leaves no half-applied schema.
 """
 
 from __future__ import annotations
