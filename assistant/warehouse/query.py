@@ -8,6 +8,7 @@ Results carry ``truncated`` so no answer is silently built from a partial result
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ def validate_select(sql: str) -> str:
     try:
         statements = [s for s in sqlglot.parse(text, dialect="duckdb") if s is not None]
     except sqlglot.errors.ParseError as exc:
-        raise QueryRejected(f"SQL does not parse: {exc}", sql=sql) from exc
+        detail = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # sqlglot underlines with ANSI codes
+        raise QueryRejected(f"SQL does not parse: {detail}", sql=sql) from exc
     if len(statements) != 1:
         raise QueryRejected(
             f"Only one statement is allowed; got {len(statements)}.",
