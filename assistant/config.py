@@ -27,6 +27,8 @@ __all__ = [
     "AgentSettings",
     "AllocationSettings",
     "AnomalySettings",
+    "KnowledgeSettings",
+    "KubernetesSettings",
     "LabelMapping",
     "RightsizingSettings",
     "ServerSettings",
@@ -180,6 +182,31 @@ class SlackSettings(BaseModel):
     default_scope: list[str] = Field(default_factory=lambda: ["*"])
 
 
+class KnowledgeSettings(BaseModel):
+    """Embeddings and the Chroma index behind search_knowledge and entity resolution."""
+
+    embeddings: Literal["local", "openai"] = Field(
+        "local", description="'local' = bundled int8 MiniLM on onnxruntime (offline); 'openai'"
+    )
+    openai_model: str = Field("text-embedding-3-small", description="OpenAI embedding model")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible embeddings server")
+    docs_dir: Path | None = Field(
+        None, description="Knowledge docs to index; default the repository's docs/knowledge"
+    )
+    min_semantic_score: float = Field(
+        0.35, ge=0, le=1, description="Cosine similarity below which a semantic match is dropped"
+    )
+
+
+class KubernetesSettings(BaseModel):
+    """How cluster_state and `penny snapshot` reach the Kubernetes API."""
+
+    kubeconfig: Path | None = Field(None, description="Kubeconfig file; default $KUBECONFIG")
+    context: str | None = Field(None, description="Kubeconfig context; default current")
+    cluster: str | None = Field(None, description="Cluster name recorded in snapshots")
+    request_timeout_s: float = Field(5.0, gt=0, le=120, description="Per API request")
+
+
 class Settings(BaseSettings):
     """Everything configurable. Every field has a default, bounds and a description."""
 
@@ -203,6 +230,8 @@ class Settings(BaseSettings):
     anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
 
     @property
     def db_path(self) -> Path:
