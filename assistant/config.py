@@ -130,28 +130,34 @@ class AgentSettings(BaseModel):
     api_key: SecretStr | None = Field(None, description="Overrides the provider SDK's own key")
     max_model_calls: int = Field(8, ge=1, le=50, description="Model calls per question")
     max_tool_calls: int = Field(12, ge=1, le=100, description="Tool calls per question")
-    request_timeout_s: float = Field(60.0, gt=0, le=600)
+    request_timeout_s: float = Field(60.0, gt=0, le=600, description="Per model request")
     monthly_budget_usd: Decimal = Field(
         Decimal("50"), ge=0, description="Penny's own AI spend per calendar month; 0 = no LLM"
     )
-    temperature: float = Field(0.0, ge=0, le=2)
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature")
 
 
 class RightsizingSettings(BaseModel):
     strategy: str = Field("simple", description="Default recommendation strategy by name")
     min_history_hours: int = Field(24, ge=1, description="Less history -> 'not enough data'")
-    cpu_percentile: float = Field(95.0, gt=0, le=100)
-    memory_buffer: float = Field(1.15, ge=1, le=3)
-    min_cpu_cores: float = Field(0.01, gt=0)
-    min_memory_bytes: int = Field(100 * 1024 * 1024, gt=0)
-    gpu_idle_threshold_pct: float = Field(5.0, ge=0, le=100)
-    gpu_idle_min_hours: int = Field(4, ge=1)
+    cpu_percentile: float = Field(95.0, gt=0, le=100, description="CPU request percentile")
+    memory_buffer: float = Field(1.15, ge=1, le=3, description="Memory = max x buffer")
+    min_cpu_cores: float = Field(0.01, gt=0, description="Smallest CPU request proposed")
+    min_memory_bytes: int = Field(
+        100 * 1024 * 1024, gt=0, description="Smallest memory request proposed"
+    )
+    gpu_idle_threshold_pct: float = Field(
+        5.0, ge=0, le=100, description="GPU activity below this percent counts as idle"
+    )
+    gpu_idle_min_hours: int = Field(4, ge=1, description="Idle this long before reported")
 
 
 class AnomalySettings(BaseModel):
-    window_days: int = Field(30, ge=7, le=400)
-    threshold_mads: float = Field(4.0, gt=0)
-    min_impact_usd: Decimal = Field(Decimal("25"), ge=0)
+    window_days: int = Field(30, ge=7, le=400, description="Baseline history in days")
+    threshold_mads: float = Field(4.0, gt=0, description="Deviation in robust MADs")
+    min_impact_usd: Decimal = Field(
+        Decimal("25"), ge=0, description="Smaller $ deviations are not reported"
+    )
 
 
 class ApiToken(BaseModel):
@@ -164,22 +170,28 @@ class ApiToken(BaseModel):
 
 
 class ServerSettings(BaseModel):
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
-    tokens: list[ApiToken] = Field(default_factory=list)
+    host: str = Field("127.0.0.1", description="Address `penny serve` binds")
+    port: int = Field(8000, ge=1, le=65535, description="Port `penny serve` listens on")
+    tokens: list[ApiToken] = Field(
+        default_factory=list, description="Bearer tokens (sha256, user, scope, rate)"
+    )
     audit_questions: bool = Field(True, description="Keep question text in the audit log")
-    max_message_chars: int = Field(4000, ge=1, le=100_000)
+    max_message_chars: int = Field(
+        4000, ge=1, le=100_000, description="Longest chat message accepted"
+    )
 
 
 class SlackSettings(BaseModel):
-    bot_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
+    bot_token: SecretStr | None = Field(None, description="xoxb- bot token")
+    signing_secret: SecretStr | None = Field(None, description="Verifies Slack requests")
     app_token: SecretStr | None = Field(None, description="xapp- token for Socket Mode")
     api_url: str | None = Field(None, description="Slack Web API base URL (tests point it locally)")
     users: dict[str, list[str]] = Field(
         default_factory=dict, description="Slack user id or email -> scope list"
     )
-    default_scope: list[str] = Field(default_factory=lambda: ["*"])
+    default_scope: list[str] = Field(
+        default_factory=lambda: ["*"], description="Scope of Slack users not listed in users"
+    )
 
 
 class KnowledgeSettings(BaseModel):
@@ -217,9 +229,11 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home, description="Penny's data directory")
     db: Path | None = Field(None, description="DuckDB file; default $PENNY_HOME/penny.duckdb")
     config: Path | None = Field(None, description="Config file (YAML or TOML)")
-    currency: str = Field("USD", min_length=3, max_length=3)
-    query_time_limit_ms: int = Field(5000, ge=10, le=600_000)
-    max_rows: int = Field(1000, ge=1, le=1_000_000)
+    currency: str = Field("USD", min_length=3, max_length=3, description="ISO 4217 bill code")
+    query_time_limit_ms: int = Field(
+        5000, ge=10, le=600_000, description="Time limit for one read-only SQL query"
+    )
+    max_rows: int = Field(1000, ge=1, le=1_000_000, description="Row cap for one SQL result")
     model: str | None = Field(None, description="Shortcut for agent.model (PENNY_MODEL)")
     now: datetime | None = Field(
         None, description="Pin 'now' (UTC) for reproducible relative windows: demos, tests, evals"
