@@ -1,0 +1,194 @@
+"""The warehouse's names (namespaces, workloads, teams, apps), with text that describes them.
+
+People say "the recommender" or "payments"; the warehouse says ``recsys-api`` and
+``payments-prod``. Each entity gets a sentence built from its labels, owner and the
+words inside its name (with common abbreviations spelled out), so exact, fuzzy and
+semantic matching have something to match against. Reading is scope-filtered in SQL:
+a team only ever sees names from its own namespaces.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.warehouse.db import Connection
+from tools.result import Scope
+
+__all__ = ["ENTITY_KINDS", "Entity", "describe", "load_entities", "visible_namespaces",
+           "warehouse_version"]
+
+ENTITY_KINDS = ("namespace", "workload", "team", "app")
+
+#: abbreviations seen in workload names, spelled out for the embedding model
+_ABBREVIATIONS = {
+    "recsys": "recommender system recommendations", "rec": "recommendations",
+    "reco": "recommender", "api": "API service", "svc": "service", "db": "database",
+    "pg": "postgres database", "ml": "machine learning", "etl": "data pipeline",
+    "auth": "authentication login", "pay": "payments", "inf": "inference",
+    "infer": "inference", "fe": "frontend", "be": "backend", "ui": "user interface web",
+    "mq": "message queue", "k8s": "kubernetes", "obs": "observability monitoring",
+    "mon": "monitoring", "ns": "namespace", "notif": "notifications", "img": "images",
+    "llm": "large language model", "gpu": "GPU accelerator", "nb": "notebook",
+    "jupyter": "notebook", "cron": "scheduled job", "batch": "batch jobs",
+}
+_INTERNAL = ("__idle__", "__unallocated__", "__unlabeled__", "__unmounted__")
+
+
+@dataclass
+class Entity:
+    """One name a question may refer to."""
+
+    kind: str                       # namespace | workload | team | app
+    name: str
+    namespace: str | None = None    # the workload's namespace; a namespace's own name
+    controller_kind: str | None = None
+    teams: set[str] = field(default_factory=set)
+    apps: set[str] = field(default_factory=set)
+    namespaces: set[str] = field(default_factory=set)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        ns = self.namespace if self.kind == "workload" else ""
+        return f"{self.kind}:{ns}:{self.name}"
+
+
+def _words(name: str) -> str:
+    parts = [p for p in re.split(r"[-_./:\s]+", name.lower()) if p]
+    spelled = [_ABBREVIATIONS.get(p, p) for p in parts]
+    return " ".join(spelled)
+
+
+def describe(entity: Entity) -> str:
+    """The sentence that represents an entity in the semantic index."""
+    bits: list[str] = []
+    if entity.kind == "workload":
+        kind = entity.controller_kind or "workload"
+        bits.append(f"{kind} workload {entity.name} in namespace {entity.namespace}")
+    elif entity.kind == "namespace":
+        bits.append(f"Kubernetes namespace {entity.name}")
+    elif entity.kind == "team":
+        bits.append(f"team {entity.name}")
+    else:
+        bits.append(f"application {entity.name}")
+    bits.append(f"({_words(entity.name)})")
+    if entity.teams and entity.kind != "team":
+        bits.append("owned by team " + ", ".join(sorted(entity.teams)))
+    if entity.apps and entity.kind != "app":
+        bits.append("app " + ", ".join(sorted(entity.apps)))
+    if entity.namespaces and entity.kind in {"team", "app"}:
+        bits.append("runs in namespaces " + ", ".join(sorted(entity.namespaces)[:8]))
+    interesting = {k: v for k, v in entity.labels.items()
+                   if not k.endswith(("pod-template-hash", "controller-revision-hash"))}
+    if interesting:
+        labels = "; ".join(f"{k.rsplit('/', 1)[-1]} {_words(v)}"
+                           for k, v in sorted(interesting.items())[:12])
+        bits.append(f"labels: {labels}")
+    return ". ".join(bits)
+
+
+def warehouse_version(con: Connection) -> str:
+    """Identity of the warehouse's latest ingest; the names index refreshes when it changes."""
+    row = con.execute(
+        "SELECT count(*), max(finished_at)::VARCHAR, max(ingest_id) FROM ingest_log"
+    ).fetchone()
+    return f"{row[0]}|{row[1]}|{row[2]}" if row else "0||"
+
+
+def _labels(raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def visible_namespaces(con: Connection, scope: Scope) -> set[str] | None:
+    """Namespaces the scope may see (None = all): its own, and its teams' from allocations
+    and namespace ``team`` labels."""
+    if scope.admin:
+        return None
+    found = set(scope.namespaces)
+    if scope.teams:
+        marks = ", ".join("?" for _ in scope.teams)
+        rows = con.execute(
+            f"SELECT DISTINCT namespace FROM allocations WHERE kind = 'workload' "
+            f"AND team IN ({marks})", scope.teams,
+        ).fetchall()
+        found.update(r[0] for r in rows if r[0])
+        rows = con.execute(
+            f"SELECT namespace FROM k8s_namespaces WHERE json_extract_string(labels, '$.team') "
+            f"IN ({marks})", scope.teams,
+        ).fetchall()
+        found.update(r[0] for r in rows if r[0])
+    return found
+
+
+def _ns_clause(visible: set[str] | None, column: str = "namespace") -> tuple[str, list[Any]]:
+    if visible is None:
+        return "TRUE", []
+    if not visible:
+        return "FALSE", []
+    return f"{column} IN ({', '.join('?' for _ in visible)})", sorted(visible)
+
+
+def load_entities(con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_KINDS
+                  ) -> list[Entity]:
+    """Every entity of ``kinds`` visible to ``scope``, merged from inventory and allocations."""
+    wanted = set(kinds)
+    visible = visible_namespaces(con, scope)
+    ns_sql, ns_params = _ns_clause(visible)
+    scope_sql, scope_params = scope.sql_filter("team", "namespace")
+    out: dict[str, Entity] = {}
+
+    def get(kind: str, name: str, namespace: str | None = None) -> Entity:
+        ent = Entity(kind=kind, name=name, namespace=namespace)
+        return out.setdefault(ent.key, ent)
+
+    alloc = con.execute(
+        f"SELECT DISTINCT namespace, controller_kind, controller_name, team, app "
+        f"FROM allocations WHERE kind = 'workload' AND ({scope_sql})", scope_params,
+    ).fetchall()
+    for namespace, ckind, cname, team, app in alloc:
+        if not namespace or namespace in _INTERNAL:
+            continue
+        team = team if team and team not in _INTERNAL else None
+        app = app if app and app not in _INTERNAL else None
+        groups = [("namespace", namespace, namespace)]
+        if cname:
+            groups.append(("workload", cname, namespace))
+        if team:
+            groups.append(("team", team, None))
+        if app:
+            groups.append(("app", app, None))
+        for kind, name, ns in groups:
+            ent = get(kind, name, ns)
+            ent.namespaces.add(namespace)
+            if kind == "workload" and ckind:
+                ent.controller_kind = ckind
+            if team:
+                ent.teams.add(team)
+            if app:
+                ent.apps.add(app)
+    for namespace, labels in con.execute(
+        f"SELECT namespace, labels FROM k8s_namespaces WHERE {ns_sql}", ns_params
+    ).fetchall():
+        ent = get("namespace", namespace, namespace)
+        ent.namespaces.add(namespace)
+        ent.labels.update(_labels(labels))
+        if ent.labels.get("team"):
+            ent.teams.add(ent.labels["team"])
+    for namespace, ckind, cname, labels in con.execute(
+        f"SELECT namespace, any_value(controller_kind), controller_name, any_value(labels) "
+        f"FROM k8s_pods WHERE controller_name IS NOT NULL AND {ns_sql} "
+        f"GROUP BY namespace, controller_name", ns_params,
+    ).fetchall():
+        ent = get("workload", cname, namespace)
+        ent.namespaces.add(namespace)
+        ent.controller_kind = ent.controller_kind or ckind
+        ent.labels.update(_labels(labels))
+        get("namespace", namespace, namespace).namespaces.add(namespace)
+    return sorted((e for e in out.values() if e.kind in wanted), key=lambda e: e.key)
