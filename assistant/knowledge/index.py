@@ -116,7 +116,7 @@ def chunk_markdown(text: str, source: str) -> list[Chunk]:
             level, heading = len(match.group(1)), match.group(2).strip()
             if level == 1 and title == source:
                 title = heading
-            path[:] = path[: level - 1] + [heading]
+            path[:] = [*path[: level - 1], heading]
             continue
         body.append(line)
     flush()
@@ -256,9 +256,9 @@ def refresh_names(settings: Settings, *, force: bool = False) -> IndexStats | No
     with reader(settings) as con:
         version = f"{warehouse_version(con)}|{embedder.model_id}"
         state_file = _state_path(settings)
-        if not force and state_file.is_file():
-            if json.loads(state_file.read_text()).get("version") == version:
-                return None
+        if (not force and state_file.is_file()
+                and json.loads(state_file.read_text()).get("version") == version):
+            return None
         entities = load_entities(con, Scope.everything())
     records = {
         e.key: (describe(e), {"kind": e.kind, "name": e.name, "namespace": e.namespace or "",
