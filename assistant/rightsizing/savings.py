@@ -1,0 +1,72 @@
+"""Dollar math for recommendations: pure functions over Decimal.
+
+monthly cost of a container's requests = (cpu cores × $/core-h + memory GiB × $/GiB-h)
+× average replicas × hours per month (730 = 8760 / 12). Savings = current − proposed,
+per container, summed per workload. Allocation charges max(request, usage); a
+recommendation is never below observed typical usage, so the request side is the one
+that moves.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = [
+    "HOURS_PER_MONTH",
+    "monthly_cost",
+    "nodes_freed",
+    "severity",
+    "to_cents",
+]
+
+HOURS_PER_MONTH = Decimal("730")
+GIB = Decimal(1024**3)
+
+#: monthly-dollar thresholds for severity (savings, or extra cost for a raise)
+SEVERITY_THRESHOLDS: list[tuple[Decimal, str]] = [
+    (Decimal("500"), "critical"),
+    (Decimal("100"), "high"),
+    (Decimal("20"), "medium"),
+    (Decimal("0"), "low"),
+]
+
+
+def _d(value: float | int | None) -> Decimal:
+    return Decimal(repr(float(value))) if value is not None else Decimal("0")
+
+
+def monthly_cost(cpu_cores: float | None, ram_bytes: float | None, *, cpu_price: Decimal,
+                 ram_price: Decimal, replicas: float) -> Decimal:
+    """$ per month for requests held by ``replicas`` copies (unset request = 0)."""
+    per_hour = _d(cpu_cores) * cpu_price + _d(ram_bytes) / GIB * ram_price
+    return per_hour * _d(replicas) * HOURS_PER_MONTH
+
+
+def to_cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def severity(monthly_savings: Decimal, *, raises_memory: bool = False, oom_kills: int = 0) -> str:
+    """critical/high/medium/low by dollars; OOM history is at least 'high' (a risk, not waste)."""
+    amount = abs(monthly_savings)
+    level = next(name for bound, name in SEVERITY_THRESHOLDS if amount >= bound)
+    if oom_kills and raises_memory and level in {"low", "medium"}:
+        return "high"
+    return level
+
+
+def nodes_freed(*, nodes: int, cpu_requested: float, ram_requested: float,
+                cpu_freed: float, ram_freed: float) -> int:
+    """Nodes the cluster could drop at today's packing density, roughly.
+
+    Holding requests-per-node constant, the cluster needs
+    ceil(nodes × max(new_cpu / cpu, new_ram / ram)) nodes; the binding resource is the
+    one that shrinks least. Never negative: a raise frees nothing.
+    """
+    if nodes <= 0 or cpu_requested <= 0 or ram_requested <= 0:
+        return 0
+    cpu_ratio = max(cpu_requested - cpu_freed, 0.0) / cpu_requested
+    ram_ratio = max(ram_requested - ram_freed, 0.0) / ram_requested
+    needed = math.ceil(round(nodes * max(cpu_ratio, ram_ratio), 9))
+    return max(nodes - needed, 0)
