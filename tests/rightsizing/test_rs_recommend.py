@@ -1,0 +1,125 @@
+"""recommend(): savings by hand, ranking, HPA co-tuning, node effects, scope."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rs_fixtures import GIB, MIB, Warehouse
+
+from assistant.config import Settings
+from assistant.rightsizing.hpa import co_tune
+from assistant.rightsizing.recommend import fleet_effect, recommend
+from assistant.rightsizing.savings import nodes_freed, severity, to_cents
+from tools.result import Scope
+
+
+def plant(wh: Warehouse) -> None:
+    wh.node("n1", hours=24, cpu_price=0.04, ram_price=0.005)
+    # shop/api: Deployment, 2 replicas, requests 1 core / 1 GiB, uses ≤ 0.2 core / 400 MiB
+    for pod in ("api-1", "api-2"):
+        wh.pod("shop", pod, "Deployment", "api")
+        wh.team("shop", pod, "payments")
+        wh.container_series("shop", pod, "api", cpu_max=[0.2] * 24,
+                            ram_max=[300 * MIB] * 23 + [400 * MIB])
+    # batch/report: CronJob, requests 0.1 core / 128 MiB, uses 0.09 / 100 MiB
+    wh.pod("batch", "report-1", "CronJob", "report")
+    wh.team("batch", "report-1", "data")
+    wh.container_series("batch", "report-1", "main", cpu_max=[0.09] * 24,
+                        ram_max=[100 * MIB] * 24, cpu_request=0.1, ram_request=128 * MIB,
+                        ram_limit=128 * MIB)
+    # new/fresh: only 5 hours of history
+    wh.pod("shop", "fresh-1", None, None)
+    wh.container_series("shop", "fresh-1", "web", cpu_max=[0.1] * 5, ram_max=[50 * MIB] * 5)
+
+
+def test_savings_by_hand_and_ranking(wh: Warehouse, settings: Settings) -> None:
+    plant(wh)
+    recs = recommend(wh.con, scope=Scope.everything(), settings=settings)
+    assert [r.workload for r in recs] == [
+        "shop/Deployment/api", "batch/CronJob/report", "shop/Pod/fresh-1"]
+    api = recs[0]
+    assert api.replicas == 2.0                      # 48 running hours / 24 distinct hours
+    assert api.team == "payments"
+    c = api.containers[0]
+    assert c.proposed == {"cpu_request": 0.2, "cpu_limit": None,
+                          "ram_request": 460 * MIB, "ram_limit": 460 * MIB}
+    # current  = (1 core × 0.04 + 1 GiB × 0.005) × 2 replicas × 730 h = 65.70
+    # proposed = (0.2 × 0.04 + 460/1024 GiB × 0.005) × 2 × 730
+    #          = (0.008 + 0.00224609375) × 1460 = 14.959296875
+    assert to_cents(api.current_monthly) == Decimal("65.70")
+    assert api.proposed_monthly == pytest.approx(Decimal("14.959296875"), abs=Decimal("1e-9"))
+    assert to_cents(api.monthly_savings) == Decimal("50.74")
+    assert api.severity == "medium"
+    assert api.price_source == "allocation"
+    report = recs[1]
+    # 0.09 → 90m; 100 MiB × 1.15 = 115 MiB: (0.1 − 0.09) × 0.04 + (128 − 115)/1024 × 0.005
+    # = 0.0004 + 0.000063476… = 0.000463476 $/h × 730 = 0.34 $/month
+    assert to_cents(report.monthly_savings) == Decimal("0.34")
+    assert report.severity == "low"
+    assert recs[2].status == "not_enough_data"
+    assert recs[2].monthly_savings == 0
+    d = api.to_dict()
+    assert d["monthly_savings"] == "50.74"
+    assert d["containers"][0]["evidence"]["cpu_p95_cores"] == pytest.approx(0.2)
+
+
+def test_scope_and_namespace_filter(wh: Warehouse, settings: Settings) -> None:
+    plant(wh)
+    data_team = recommend(wh.con, scope=Scope(teams=["data"]), settings=settings)
+    assert [r.workload for r in data_team] == ["batch/CronJob/report"]
+    assert recommend(wh.con, scope=Scope(), settings=settings) == []
+    shop = recommend(wh.con, scope=Scope.everything(), settings=settings, namespace="shop")
+    assert {r.namespace for r in shop} == {"shop"}
+
+
+def test_hpa_co_tuning_numbers() -> None:
+    # T × R = 80% × 1.0 core = 0.8 core scale point
+    within = co_tune("api", "cpu", 80, 1.0, 1.2)
+    assert within.new_target == 66.7 and within.clamped is None   # 80 × 1.0 / 1.2 = 66.67
+    high = co_tune("api", "cpu", 80, 1.0, 0.5)                     # 80 / 0.5 = 160% > 90%
+    assert high.clamped == "high" and high.new_target == 90.0
+    assert high.request == pytest.approx(0.8 / 0.9)              # request raised to 0.8889
+    assert high.new_scale_point == pytest.approx(0.8)             # scale point kept
+    low = co_tune("api", "cpu", 80, 1.0, 2.0)                      # 80 / 2 = 40% < 50%
+    assert low.clamped == "low" and low.new_target == 50.0
+    assert low.new_scale_point == pytest.approx(1.0)              # 50% × 2.0: moves up
+
+
+def test_hpa_workload_keeps_scale_point(wh: Warehouse, settings: Settings) -> None:
+    plant(wh)
+    wh.insert("k8s_hpas", cluster="c1", namespace="shop", hpa="api", target_kind="Deployment",
+              target_name="api", min_replicas=2, max_replicas=10, metric_name="cpu",
+              target_utilization=70.0, ingest_id="t")
+    api = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
+    assert api.hpa is not None
+    # 70% × 1 core = 0.7 core; at 0.2 core request the target would be 350% → clamp to 90%
+    # and raise the request to 0.7 / 0.9 = 0.7778 → 778m
+    assert api.hpa.clamped == "high"
+    assert api.containers[0].proposed["cpu_request"] == 0.778
+    # proposed = (0.778 × 0.04 + 460/1024 × 0.005) × 1460 = (0.03112 + 0.00224609375) × 1460
+    #          = 48.7149…; savings = 65.70 − 48.71 = 16.99
+    assert to_cents(api.monthly_savings) == Decimal("16.99")
+    assert any("HPA api" in n for n in api.notes)
+
+
+def test_nodes_freed_at_current_packing() -> None:
+    # 10 nodes, 40 cores and 160 GiB requested; freeing 12 cores and 40 GiB:
+    # cpu ratio 28/40 = 0.70, ram ratio 120/160 = 0.75 → ceil(10 × 0.75) = 8 → 2 freed
+    assert nodes_freed(nodes=10, cpu_requested=40, ram_requested=160 * GIB,
+                       cpu_freed=12, ram_freed=40 * GIB) == 2
+    assert nodes_freed(nodes=3, cpu_requested=4, ram_requested=8, cpu_freed=-1,
+                       ram_freed=0) == 0
+
+
+def test_fleet_effect_and_severity(wh: Warehouse, settings: Settings) -> None:
+    plant(wh)
+    recs = recommend(wh.con, scope=Scope.everything(), settings=settings)
+    effect = fleet_effect(wh.con, recs)["c1"]
+    # latest hour requests: api 2 × 1 + report 0.1 + fresh 1.0 = 3.1 cores
+    assert effect["cpu_requested_cores"] == 3.1
+    # freed: api 2 × 0.8 = 1.6, report 0.01 → 1.61
+    assert effect["cpu_freed_cores"] == 1.61
+    assert effect["nodes"] == 1 and effect["nodes_freed"] == 0
+    assert severity(Decimal("650")) == "critical"
+    assert severity(Decimal("-5"), raises_memory=True, oom_kills=2) == "high"
