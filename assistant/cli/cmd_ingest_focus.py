@@ -1,0 +1,92 @@
+"""`penny ingest focus PATH…`: import FOCUS billing exports and show what was found."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.cli.app import ingest_app
+from assistant.ingest.focus import FocusIngestReport, ingest_focus
+
+
+@ingest_app.command("focus")
+def ingest_focus_command(
+    paths: list[Path] = typer.Argument(  # noqa: B008
+        ..., help="FOCUS .csv/.csv.gz/.parquet files, folders, or export manifests "
+                  "(AWS Data Exports *-Manifest.json, Azure manifest.json).",
+        show_default=False,
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Import FOCUS 1.0–1.3 billing exports; a re-imported billing period replaces the old one.
+
+    Example:  penny ingest focus exports/focus/ --json
+    """
+    report = ingest_focus(paths)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    render(report, Console())
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def render(report: FocusIngestReport, console: Console) -> None:
+    """The human summary: files, billing periods (and what they replaced), totals, findings."""
+    console.print(
+        f"[bold]Imported {report.rows:,} billing lines[/] from {len(report.files)} file(s) "
+        f"(ingest {report.ingest_id[:8]}); window "
+        f"{report.window_start:%Y-%m-%d %H:%M} – {report.window_end:%Y-%m-%d %H:%M} UTC.",
+        highlight=False,
+    )
+    periods = Table(title="Billing periods", title_justify="left")
+    for col in ("Provider", "Account", "Period", "Currency", "Rows", "Billed", "Effective",
+                "Replaced rows"):
+        periods.add_column(col, justify="right" if col in {"Rows", "Billed", "Effective",
+                                                           "Replaced rows"} else "left")
+    for p in report.periods:
+        periods.add_row(
+            p.provider_name or "-", p.billing_account_id or "-",
+            f"{p.billing_period_start:%Y-%m}" if p.billing_period_start else "-",
+            p.billing_currency or "-", f"{p.rows:,}", _money(p.billed_cost),
+            _money(p.effective_cost), f"{p.replaced_rows:,}" if p.replaced_rows else "",
+        )
+    console.print(periods)
+    totals = Table(title="Totals by provider", title_justify="left")
+    for col in ("Provider", "Currency", "Rows", "Billed", "Effective", "List"):
+        totals.add_column(col, justify="left" if col in {"Provider", "Currency"} else "right")
+    for provider, by_currency in report.totals_by_provider().items():
+        for currency, t in by_currency.items():
+            totals.add_row(provider, currency, f"{t['rows']:,}", _money(t["billed_cost"]),
+                           _money(t["effective_cost"]), _money(t["list_cost"]))
+    console.print(totals)
+    if not report.findings:
+        console.print("No findings: every check passed.")
+    else:
+        findings = Table(title="Findings (rows kept; questionable, not fatal)",
+                         title_justify="left")
+        for col in ("Check", "Column", "Count", "Example"):
+            findings.add_column(col, justify="right" if col == "Count" else "left")
+        for f in report.findings:
+            example = ""
+            if f.examples:
+                e = f.examples[0]
+                example = f"{Path(str(e['file'])).name} row {e['row']}"
+            elif f.code == "non_standard_columns":
+                example = ", ".join(sorted(f.details.get("columns", {}))[:5])
+            findings.add_row(f.code, f.column or "", f"{f.count:,}", example)
+        console.print(findings)
+        for f in report.findings:
+            for v in f.details.get("values", []):
+                if "to" in v:
+                    console.print(f"  {f.column}: {v['from']!r} → {v['to']!r} ({v['count']:,} rows)",
+                                  highlight=False)
+    for path, reason in report.skipped:
+        console.print(f"[dim]skipped {path}: {reason}[/]", highlight=False)

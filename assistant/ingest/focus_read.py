@@ -1,0 +1,270 @@
+"""Reading one FOCUS file into the staging table, typed, normalised and traceable.
+
+Every file is first loaded as text (``all_varchar``) so nothing is coerced behind our
+back; the typed values are then produced in SQL with ``TRY_CAST``, which lets the importer
+name the first value that does not parse (file, row, column) instead of failing somewhere
+inside DuckDB. Rows keep their place in the file as ``source_row`` (1-based data row,
+from the staging table's insertion-ordered ``rowid``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from assistant.errors import ImportFileError
+from assistant.ingest.focus_columns import (
+    ALLOWED_VALUES,
+    COLUMNS,
+    ColumnSpec,
+    detect_version,
+    mandatory_columns,
+    normalise_value,
+)
+from assistant.ingest.focus_files import DataFile
+from assistant.warehouse.db import Connection
+
+__all__ = ["RAW", "STAGE", "StagedFile", "create_stage", "stage_file"]
+
+RAW = "_focus_raw"
+STAGE = "_focus_stage"
+EXAMPLES = 3
+
+
+@dataclass
+class StagedFile:
+    """What staging one file found, for the findings report."""
+
+    file: DataFile
+    rows: int
+    focus_version: str
+    columns: list[str]
+    non_standard_columns: list[str]
+    renamed_columns: dict[str, str] = field(default_factory=dict)   # file header -> FOCUS id
+    #: (column, from, to) -> [count, example rows]
+    respelled: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)
+    #: (column, value) -> [count, example rows] for values outside the FOCUS list
+    unknown_values: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    #: column -> [count, example rows] for values kept as text in extra_columns
+    unparsable: dict[str, list[Any]] = field(default_factory=dict)
+    invalid_json: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def create_stage(con: Connection) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM billing_lines LIMIT 0")
+
+
+def _load_raw(con: Connection, f: DataFile) -> None:
+    path = str(f.path)
+    try:
+        if f.format == "parquet":
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {RAW} AS "
+                "SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?)", [path])
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
+                "all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
+                "nullstr = ['NULL', ''], compression = 'auto')", [path])
+    except duckdb.Error as exc:
+        text = str(exc).strip()
+        line = re.search(r"[Ll]ine:? (\d+)", text)
+        raise ImportFileError(
+            "unreadable or garbled file: " + text.splitlines()[0][:300],
+            file=path, row=int(line.group(1)) if line else None,
+            hint="Check that it is a complete FOCUS CSV (comma-separated, with a header) "
+                 "or Parquet file.",
+        ) from exc
+
+
+def _map_columns(header: list[str]) -> tuple[dict[str, ColumnSpec], dict[str, str], list[str]]:
+    """File header -> FOCUS spec, the headers that were spelled differently, and extras."""
+    by_key = {re.sub(r"[^a-z0-9]", "", n.lower()): spec for n, spec in COLUMNS.items()}
+    mapped: dict[str, ColumnSpec] = {}
+    renamed: dict[str, str] = {}
+    extra: list[str] = []
+    taken: set[str] = set()
+    for name in header:
+        spec = COLUMNS.get(name)
+        if spec is None and not name.lower().startswith("x_"):
+            spec = by_key.get(re.sub(r"[^a-z0-9]", "", name.lower()))
+            if spec is not None and spec.name not in header:
+                renamed[name] = spec.name
+            else:
+                spec = None
+        if spec is None or spec.name in taken:
+            extra.append(name)
+        else:
+            mapped[name] = spec
+            taken.add(spec.name)
+    return mapped, renamed, extra
+
+
+def _typed(spec: ColumnSpec, raw: str) -> str:
+    if spec.kind == "decimal":
+        return f"TRY_CAST({raw} AS DECIMAL(38,12))"
+    if spec.kind == "datetime":
+        return f"CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)"
+    if spec.kind == "json":
+        return f"CASE WHEN json_valid({raw}) AND json_type({raw}) = 'OBJECT' THEN {raw}::JSON END"
+    return raw
+
+
+def _bad(spec: ColumnSpec, raw: str) -> str:
+    """SQL condition: the value is present but does not parse as its FOCUS type."""
+    if spec.kind == "string":
+        return "false"
+    return f"({raw} IS NOT NULL AND {_typed(spec, raw)} IS NULL)"
+
+
+def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
+    """Load ``f`` into the staging table; raise ImportFileError on anything fatal."""
+    _load_raw(con, f)
+    path = str(f.path)
+    header = [r[0] for r in con.execute(f"DESCRIBE {RAW}").fetchall()]
+    mapped, renamed, extra = _map_columns(header)
+    focus_names = {spec.name for spec in mapped.values()}
+    version = detect_version(focus_names)
+    missing = [c for c in mandatory_columns(version) if c not in focus_names]
+    if missing:
+        raise ImportFileError(
+            f"missing mandatory FOCUS {version} column(s): {', '.join(missing)}",
+            file=path, row=0, column=missing[0],
+            hint=f"A FOCUS {version} export has {', '.join(mandatory_columns(version))}.",
+        )
+    rows = int(con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # type: ignore[index]
+    if rows == 0:
+        raise ImportFileError("the file has a header but no data rows", file=path,
+                              hint="Export a billing period that has charges.")
+    # Inside the writer's transaction a temp table's rowids start at a large offset; they
+    # are contiguous and in file order, so the data row is rowid - first rowid + 1.
+    first = con.execute(f"SELECT min(rowid) FROM {RAW}").fetchone()[0]  # type: ignore[index]
+    row = f"(rowid - {int(first)} + 1)"
+    raw_of = {spec.name: f"NULLIF({q(name)}, 'NULL')" for name, spec in mapped.items()}
+    staged = StagedFile(f, rows, version, header, extra, renamed)
+    _check_fatal(con, path, mapped, raw_of, row)
+    example = _examples_collector(con, path, row)
+    for spec in mapped.values():
+        # Mandatory numbers and dates were checked above (fatal); the rest are findings.
+        if spec.kind == "string" or (spec.level == "mandatory" and spec.kind != "json"):
+            continue
+        found = example(_bad(spec, raw_of[spec.name]), raw_of[spec.name])
+        if found[0]:
+            target = staged.invalid_json if spec.kind == "json" else staged.unparsable
+            target[spec.name] = found
+    value_sql = _normalise(con, path, mapped, raw_of, staged, row)
+    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row)
+    return staged
+
+
+def _check_fatal(
+    con: Connection, path: str, mapped: dict[str, ColumnSpec], raw_of: dict[str, str], row: str
+) -> None:
+    """One scan: the first row whose mandatory typed value is unparsable, or has no period."""
+    checks: list[tuple[str, str, str]] = []   # (FOCUS column, condition, raw expr)
+    for spec in mapped.values():
+        raw = raw_of[spec.name]
+        if spec.level == "mandatory" and spec.kind in ("decimal", "datetime"):
+            checks.append((spec.name, _bad(spec, raw), raw))
+        if spec.name in ("ChargePeriodStart", "ChargePeriodEnd"):
+            checks.append((spec.name, f"{raw} IS NULL", raw))
+    if not checks:
+        return
+    select = ", ".join(f"min({row}) FILTER (WHERE {cond})" for _, cond, _ in checks)
+    firsts = con.execute(f"SELECT {select} FROM {RAW}").fetchone() or ()
+    hits = [(rowid, i) for i, rowid in enumerate(firsts) if rowid is not None]
+    if not hits:
+        return
+    first_row, i = min(hits)
+    column, _, raw = checks[i]
+    value = con.execute(f"SELECT {raw} FROM {RAW} WHERE {row} = ?", [first_row]).fetchone()
+    shown = value[0] if value else None
+    kind = COLUMNS[column].kind
+    what = "is empty (a charge must have a period)" if shown is None else \
+        f"value {shown!r} is not a valid {'number' if kind == 'decimal' else 'date-time'}"
+    raise ImportFileError(
+        what, file=path, row=int(first_row), column=column, value=shown,
+        hint="Fix or re-export the file; nothing was imported.",
+    )
+
+
+def _examples_collector(
+    con: Connection, path: str, row: str
+) -> Callable[[str, str], list[Any]]:
+    def collect(condition: str, value_expr: str) -> list[Any]:
+        found = con.execute(
+            f"SELECT count(*) FILTER (WHERE {condition}), "
+            f"(list({{'row': {row}, 'value': {value_expr}}} ORDER BY rowid) "
+            f"FILTER (WHERE {condition}))[1:{EXAMPLES}] FROM {RAW}").fetchone() or (0, None)
+        examples = [{"file": path, "row": int(e["row"]), "value": e["value"]}
+                    for e in (found[1] or [])]
+        return [int(found[0]), examples]
+    return collect
+
+
+def _normalise(
+    con: Connection, path: str, mapped: dict[str, ColumnSpec], raw_of: dict[str, str],
+    staged: StagedFile, row: str,
+) -> dict[str, str]:
+    """SQL expressions that store enumerated values in their FOCUS spelling."""
+    exprs: dict[str, str] = {}
+    for spec in mapped.values():
+        if spec.name not in ALLOWED_VALUES:
+            continue
+        raw = raw_of[spec.name]
+        values = con.execute(
+            f"SELECT {raw} AS v, count(*), list({row} ORDER BY rowid)[1:{EXAMPLES}] "
+            f"FROM {RAW} WHERE {raw} IS NOT NULL GROUP BY v ORDER BY v").fetchall()
+        cases: list[str] = []
+        for value, count, rows in values:
+            examples = [{"file": path, "row": int(r), "value": value} for r in rows]
+            spelled = normalise_value(spec.name, value)
+            if spelled is None:
+                staged.unknown_values[(spec.name, value)] = [int(count), examples]
+            elif spelled != value:
+                staged.respelled[(spec.name, value, spelled)] = [int(count), examples]
+                cases.append(f"WHEN {lit(value)} THEN {lit(spelled)}")
+        if cases:
+            exprs[spec.name] = f"CASE {raw} {' '.join(cases)} ELSE {raw} END"
+    return exprs
+
+
+def _insert(
+    con: Connection, f: DataFile, ingest_id: str, version: str,
+    mapped: dict[str, ColumnSpec], raw_of: dict[str, str], value_sql: dict[str, str],
+    extra: list[str], row: str,
+) -> None:
+    targets = ["ingest_id", "source_file", "source_row", "focus_version"]
+    values = [lit(ingest_id), lit(str(f.path)), row, lit(version)]
+    kept_as_text: list[str] = []   # typed values that did not parse, kept verbatim
+    for spec in mapped.values():
+        raw = value_sql.get(spec.name, raw_of[spec.name])
+        targets.append(spec.column)
+        values.append(_typed(spec, raw))
+        if spec.kind != "string":
+            kept_as_text.append(
+                f"CASE WHEN {_bad(spec, raw_of[spec.name])} "
+                f"THEN json_object({lit(spec.name)}, {raw_of[spec.name]}) END")
+    extras = [f"{lit(name)}, NULLIF({q(name)}, 'NULL')" for name in extra]
+    # Merging into {} drops null-valued keys (JSON merge patch), so NULL extras vanish.
+    base = f"json_object({', '.join(extras)})" if extras else "'{}'::JSON"
+    merged = f"json_merge_patch('{{}}'::JSON, {base})"
+    for patch in kept_as_text:
+        merged = f"json_merge_patch({merged}, COALESCE({patch}, '{{}}'::JSON))"
+    targets.append("extra_columns")
+    values.append(f"NULLIF(({merged})::VARCHAR, '{{}}')::JSON")
+    con.execute(
+        f"INSERT INTO {STAGE} ({', '.join(targets)}) "
+        f"SELECT {', '.join(values)} FROM {RAW} ORDER BY rowid")
