@@ -18,6 +18,7 @@ __all__ = ["app", "ingest_app", "main"]
 #: Command modules, imported for their side effect of registering commands.
 COMMAND_MODULES = [
     "assistant.cli.cmd_version",
+    "assistant.cli.cmd_ingest_focus",
 ]
 
 
