@@ -30,6 +30,8 @@ CREATE TABLE allocations (
     cluster              VARCHAR NOT NULL,
     hour                 TIMESTAMP NOT NULL,
     kind                 VARCHAR NOT NULL,    -- workload | idle | unallocated
+                                              -- (workload rows with container NULL carry a
+                                              -- pod's PV or load-balancer cost)
     node                 VARCHAR,             -- idle rows: the node; unallocated: NULL
     namespace            VARCHAR,             -- '__idle__' / '__unallocated__' on those rows
     pod                  VARCHAR,             -- '__unmounted__' for PV time with no pod
@@ -40,8 +42,8 @@ CREATE TABLE allocations (
     app                  VARCHAR,
     env                  VARCHAR,
     cost_center          VARCHAR,
-    service_name         VARCHAR,             -- bill ServiceName for unallocated rows
-    resource             VARCHAR,             -- idle rows: cpu | ram | gpu; unallocated: ChargeCategory
+    service_name         VARCHAR,             -- bill ServiceName behind the cost ('estimate' if none)
+    resource             VARCHAR,             -- idle: cpu|ram|gpu; pod rows: pv|lb; unallocated: ChargeCategory
     cpu_request_cores    DOUBLE,
     cpu_usage_cores      DOUBLE,
     cpu_core_hours       DOUBLE,              -- max(request, usage) x running hours
@@ -60,9 +62,17 @@ CREATE TABLE allocations (
     network_cost         DECIMAL(38,12) NOT NULL DEFAULT 0,
     other_cost           DECIMAL(38,12) NOT NULL DEFAULT 0, -- unallocated bill lines
     total_cost           DECIMAL(38,12) NOT NULL,           -- amortized
+    billed_cpu_cost      DECIMAL(38,12) NOT NULL DEFAULT 0, -- invoice view, per resource
+    billed_ram_cost      DECIMAL(38,12) NOT NULL DEFAULT 0,
+    billed_gpu_cost      DECIMAL(38,12) NOT NULL DEFAULT 0,
+    billed_pv_cost       DECIMAL(38,12) NOT NULL DEFAULT 0,
+    billed_lb_cost       DECIMAL(38,12) NOT NULL DEFAULT 0,
+    billed_network_cost  DECIMAL(38,12) NOT NULL DEFAULT 0,
+    billed_other_cost    DECIMAL(38,12) NOT NULL DEFAULT 0,
     billed_total_cost    DECIMAL(38,12) NOT NULL,           -- invoice view
     cpu_efficiency       DOUBLE,              -- usage / request over the hour
     ram_efficiency       DOUBLE,
-    price_source         VARCHAR              -- bill | price_list | default
+    price_source         VARCHAR              -- bill | price_list | default (the last two are
+                                              -- estimates: not on the bill, not reconciled)
 );
 CREATE INDEX allocations_hour ON allocations (hour);

@@ -1,0 +1,376 @@
+"""``allocate()``: recompute allocations for a window, in one writer transaction.
+
+Orchestration only; the rules live in ``costmath`` (spec) and run here as set-based
+DuckDB SQL: bill lines → hours → node/volume/LB/unallocated (``node_costs``), container
+cost = max(request, usage) quantity × the node-hour's unit price, pod-level PV and LB
+shares (``pod_costs``), idle = node cost − Σ allocated per node-hour and resource (the
+exact DECIMAL residual, unclamped), and ``__unallocated__`` rows by bill service.
+Reconciliation is then checked per month: bill = allocated + idle + unallocated.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from assistant.allocation import labels as label_rules
+from assistant.allocation.node_costs import (
+    DEC,
+    GIB_SQL,
+    build_bill_hours,
+    build_node_costs,
+    fallback_source,
+    match_lines,
+)
+from assistant.allocation.pod_costs import build_lb_shares, build_pv_shares
+from assistant.config import Settings
+from assistant.errors import DataGap
+from assistant.ingest.log import start_run
+from assistant.warehouse.db import Connection, writer
+from assistant.windows import Window
+
+__all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
+
+_HOUR = timedelta(hours=1)
+
+
+@dataclass
+class MonthReconciliation:
+    """One month, one basis: bill = allocated + idle + unallocated (difference 0)."""
+
+    month: str
+    basis: str                 # amortized | invoice
+    bill: Decimal
+    allocated: Decimal
+    idle: Decimal
+    unallocated: Decimal
+    estimated: Decimal         # costed from the price list: not on the bill, not reconciled
+
+    @property
+    def difference(self) -> Decimal:
+        return self.bill - (self.allocated + self.idle + self.unallocated)
+
+
+@dataclass
+class AllocationReport:
+    run_id: str
+    window: Window
+    rows: int
+    node_hours: int
+    container_hours: int
+    seconds: float
+    price_sources: dict[str, int] = field(default_factory=dict)  # node-hours per source
+    reconciliation: list[MonthReconciliation] = field(default_factory=list)
+
+    @property
+    def reconciled(self) -> bool:
+        return all(r.difference == 0 for r in self.reconciliation)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["window"] = self.window.to_dict()
+        out["reconciled"] = self.reconciled
+        for rec, raw in zip(self.reconciliation, out["reconciliation"], strict=True):
+            raw["difference"] = rec.difference
+        return out
+
+
+def allocate(settings: Settings, window: Window | None = None) -> AllocationReport:
+    """Recompute allocations for ``window`` (default: all ingested hours), replacing the
+    prior rows for those hours, in one transaction (all or nothing)."""
+    with writer(settings) as con:
+        return allocate_in(con, settings, window)
+
+
+def _data_window(con: Connection) -> Window:
+    row = con.execute(
+        """
+        SELECT min(s), max(e) FROM (
+            SELECT min(date_trunc('hour', charge_period_start)) AS s,
+                   max(greatest(charge_period_end, charge_period_start + INTERVAL 1 HOUR)) AS e
+            FROM billing_lines
+            UNION ALL SELECT min(hour), max(hour) + INTERVAL 1 HOUR FROM node_hours
+            UNION ALL SELECT min(hour), max(hour) + INTERVAL 1 HOUR FROM container_hours)
+        """
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise DataGap(
+            "Nothing to allocate: the warehouse has no bill lines and no cluster metrics.",
+            hint="Run `penny ingest focus PATH` and `penny ingest prometheus …` first.",
+        )
+    start = _floor_hour(row[0])
+    end = _floor_hour(row[1])
+    if end < row[1]:
+        end += _HOUR
+    return Window(start, max(end, start + _HOUR))
+
+
+def _floor_hour(value: datetime) -> datetime:
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def allocate_in(
+    con: Connection, settings: Settings, window: Window | None = None
+) -> AllocationReport:
+    """Run allocation on an open writer connection (inside its transaction)."""
+    started = time.perf_counter()
+    window = window or _data_window(con)
+    ws, we = window.start, window.end
+    run = start_run(con, "allocate", f"allocate {window.label()}")
+    build_bill_hours(con, ws, we)
+    match_lines(con)
+    build_node_costs(con, settings, ws, we)
+    build_pv_shares(con, settings, ws, we)
+    build_lb_shares(con, ws, we)
+    _build_pods(con, settings, ws, we)
+
+    con.execute("DELETE FROM allocations WHERE hour >= $1 AND hour < $2", [ws, we])
+    con.execute("DELETE FROM node_cost_hours WHERE hour >= $1 AND hour < $2", [ws, we])
+    con.execute(
+        """
+        INSERT INTO node_cost_hours
+        SELECT $1, cluster, node, hour, price_source, node_cost, node_billed_cost, cpu * rh,
+               ram_gib * rh, gpu * rh, cpu_price, ram_price, gpu_price, capacity_type,
+               instance_type
+        FROM _nodes
+        """,
+        [run.ingest_id],
+    )
+    _insert_containers(con, settings, run.ingest_id, ws, we)
+    _insert_pod_rows(con, run.ingest_id)
+    _insert_idle(con, run.ingest_id)
+    _insert_unallocated(con, run.ingest_id)
+
+    rows = _scalar(con, "SELECT count(*) FROM allocations WHERE run_id = $1", [run.ingest_id])
+    node_hours = _scalar(con, "SELECT count(*) FROM _nodes")
+    container_hours = _scalar(
+        con, "SELECT count(*) FROM container_hours WHERE hour >= $1 AND hour < $2", [ws, we]
+    )
+    sources = dict(
+        con.execute("SELECT price_source, count(*) FROM _nodes GROUP BY 1 ORDER BY 1").fetchall()
+    )
+    report = AllocationReport(
+        run_id=run.ingest_id, window=window, rows=int(rows), node_hours=int(node_hours),
+        container_hours=int(container_hours), seconds=0.0, price_sources=sources,
+        reconciliation=_reconcile(con, run.ingest_id),
+    )
+    report.seconds = round(time.perf_counter() - started, 3)
+    run.finish(
+        report.rows, window_start=ws, window_end=we,
+        details={"node_hours": report.node_hours, "price_sources": sources,
+                 "reconciled": report.reconciled, "seconds": report.seconds},
+    )
+    return report
+
+
+def _scalar(con: Connection, sql: str, params: list[Any] | None = None) -> Any:
+    row = con.execute(sql, params or []).fetchone()
+    return row[0] if row else None
+
+
+def _build_pods(con: Connection, settings: Settings, ws: datetime, we: datetime) -> None:
+    """``_pods``: controller and team/app/env/cost-center per pod (label fallbacks)."""
+    mapping = settings.allocation.labels
+    dims = ",\n".join(
+        label_rules.sql_expr(mapping, d, pod_labels="p.labels", ns_labels="ns.labels",
+                             namespace="k.namespace") + f" AS {d}"
+        for d in label_rules.DIMENSIONS
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _pods AS
+        SELECT k.cluster, k.namespace, k.pod,
+               coalesce(p.controller_kind, o.owner_kind, p.owner_kind) AS controller_kind,
+               coalesce(p.controller_name, o.owner_name, p.owner_name) AS controller_name,
+               {dims}
+        FROM (SELECT DISTINCT cluster, namespace, pod FROM container_hours
+              WHERE hour >= $1 AND hour < $2
+              UNION SELECT cluster, namespace, pod FROM _pv_rows
+              UNION SELECT cluster, namespace, pod FROM _lb_rows) k
+        LEFT JOIN k8s_pods p ON p.cluster = k.cluster AND p.namespace = k.namespace
+                            AND p.pod = k.pod
+        LEFT JOIN k8s_owners o ON o.cluster = p.cluster AND o.namespace = p.namespace
+                              AND o.kind = p.owner_kind AND o.name = p.owner_name
+        LEFT JOIN k8s_namespaces ns ON ns.cluster = k.cluster AND ns.namespace = k.namespace
+        """,
+        [ws, we],
+    )
+
+
+_POD_COLS = "controller_kind, controller_name, team, app, env, cost_center"
+
+
+def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: datetime,
+                       we: datetime) -> None:
+    p = settings.allocation.prices
+    fb = {k: repr(float(getattr(p, k))) for k in ("cpu_core_hour", "ram_gib_hour", "gpu_hour")}
+    con.execute(
+        f"""
+        INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, container,
+            {_POD_COLS}, service_name, resource, cpu_request_cores, cpu_usage_cores,
+            cpu_core_hours, ram_request_bytes, ram_usage_bytes, ram_gib_hours, gpu_request,
+            gpu_hours, gpu_util_pct, cpu_cost, ram_cost, gpu_cost, total_cost,
+            billed_cpu_cost, billed_ram_cost, billed_gpu_cost, billed_total_cost,
+            cpu_efficiency, ram_efficiency, price_source)
+        WITH q AS (
+            SELECT c.*,
+                   greatest(coalesce(c.cpu_request_cores, 0), coalesce(c.cpu_usage_cores, 0))
+                       * c.running_hours AS cpu_ch,
+                   greatest(coalesce(c.ram_request_bytes, 0), coalesce(c.ram_usage_bytes, 0))
+                       / {GIB_SQL} * c.running_hours AS ram_gh,
+                   coalesce(c.gpu_request, 0) * c.running_hours AS gpu_h,
+                   n.price_source AS n_source, n.service_name AS n_service,
+                   coalesce(n.cpu_price, {fb['cpu_core_hour']}) AS pc,
+                   coalesce(n.ram_price, {fb['ram_gib_hour']}) AS pr,
+                   coalesce(n.gpu_price, {fb['gpu_hour']}) AS pg,
+                   coalesce(n.b_cpu_price, {fb['cpu_core_hour']}) AS bpc,
+                   coalesce(n.b_ram_price, {fb['ram_gib_hour']}) AS bpr,
+                   coalesce(n.b_gpu_price, {fb['gpu_hour']}) AS bpg
+            FROM container_hours c
+            LEFT JOIN _nodes n ON n.cluster = c.cluster AND n.node = c.node AND n.hour = c.hour
+            WHERE c.hour >= $2 AND c.hour < $3
+        ), costed AS (
+            SELECT q.*,
+                   CAST(cpu_ch * pc AS {DEC}) AS cc, CAST(ram_gh * pr AS {DEC}) AS rc,
+                   CAST(gpu_h * pg AS {DEC}) AS gc, CAST(cpu_ch * bpc AS {DEC}) AS bcc,
+                   CAST(ram_gh * bpr AS {DEC}) AS brc, CAST(gpu_h * bpg AS {DEC}) AS bgc
+            FROM q
+        ), gpu AS (
+            SELECT cluster, namespace, pod, container, hour, avg(util_pct) AS util
+            FROM gpu_hours WHERE pod IS NOT NULL AND hour >= $2 AND hour < $3 GROUP BY ALL
+        )
+        SELECT $1, x.cluster, x.hour, 'workload', x.node, x.namespace, x.pod, x.container,
+               {', '.join('k.' + c.strip() for c in _POD_COLS.split(','))},
+               coalesce(x.n_service, 'estimate'), NULL,
+               x.cpu_request_cores, x.cpu_usage_cores, x.cpu_ch, x.ram_request_bytes,
+               x.ram_usage_bytes, x.ram_gh, x.gpu_request, x.gpu_h, g.util,
+               x.cc, x.rc, x.gc, x.cc + x.rc + x.gc, x.bcc, x.brc, x.bgc, x.bcc + x.brc + x.bgc,
+               x.cpu_usage_cores / nullif(x.cpu_request_cores, 0),
+               x.ram_usage_bytes / nullif(x.ram_request_bytes, 0),
+               coalesce(x.n_source, $4)
+        FROM costed x
+        LEFT JOIN _pods k ON k.cluster = x.cluster AND k.namespace = x.namespace AND k.pod = x.pod
+        LEFT JOIN gpu g ON g.cluster = x.cluster AND g.namespace = x.namespace AND g.pod = x.pod
+                       AND g.container = x.container AND g.hour = x.hour
+        """,
+        [run_id, ws, we, fallback_source(settings)],
+    )
+
+
+def _insert_pod_rows(con: Connection, run_id: str) -> None:
+    for table, resource, qty_col in (("_pv_rows", "pv", "pv_gib_hours"), ("_lb_rows", "lb", None)):
+        qty = f", {qty_col}" if qty_col else ""
+        qty_val = ", x.qty" if qty_col else ""
+        con.execute(
+            f"""
+            INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, container,
+                {_POD_COLS}, service_name, resource{qty}, {resource}_cost, total_cost,
+                billed_{resource}_cost, billed_total_cost, price_source)
+            SELECT $1, x.cluster, x.hour, 'workload', NULL, x.namespace, x.pod, NULL,
+                   {', '.join('k.' + c.strip() for c in _POD_COLS.split(','))},
+                   x.service_name, '{resource}'{qty_val}, x.amount, x.amount,
+                   x.billed_amount, x.billed_amount, x.price_source
+            FROM {table} x
+            LEFT JOIN _pods k ON k.cluster = x.cluster AND k.namespace = x.namespace
+                             AND k.pod = x.pod
+            """,
+            [run_id],
+        )
+
+
+def _insert_idle(con: Connection, run_id: str) -> None:
+    """Idle = node cost − Σ allocated, per node-hour and resource; negative stays negative."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _idle AS
+        WITH used AS (
+            SELECT cluster, node, hour, sum(cpu_cost) AS c, sum(ram_cost) AS r,
+                   sum(gpu_cost) AS g, sum(billed_cpu_cost) AS bc, sum(billed_ram_cost) AS br,
+                   sum(billed_gpu_cost) AS bg
+            FROM allocations WHERE run_id = $1 AND kind = 'workload' AND container IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT n.cluster, n.node, n.hour, n.price_source, n.service_name, n.n_gpu, n.nb_gpu,
+               n.n_cpu - coalesce(u.c, 0) AS ic, n.n_ram - coalesce(u.r, 0) AS ir,
+               n.n_gpu - coalesce(u.g, 0) AS ig, n.nb_cpu - coalesce(u.bc, 0) AS ibc,
+               n.nb_ram - coalesce(u.br, 0) AS ibr, n.nb_gpu - coalesce(u.bg, 0) AS ibg
+        FROM _nodes n LEFT JOIN used u USING (cluster, node, hour)
+        """,
+        [run_id],
+    )
+    for resource, amt, billed, keep in (
+        ("cpu", "ic", "ibc", "TRUE"),
+        ("ram", "ir", "ibr", "TRUE"),
+        ("gpu", "ig", "ibg", "(n_gpu <> 0 OR nb_gpu <> 0 OR ig <> 0 OR ibg <> 0)"),
+    ):
+        con.execute(
+            f"""
+            INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod,
+                team, service_name, resource, {resource}_cost, total_cost,
+                billed_{resource}_cost, billed_total_cost, price_source)
+            SELECT $1, cluster, hour, 'idle', node, '__idle__', '__idle__', '__idle__',
+                   service_name, '{resource}', {amt}, {amt}, {billed}, {billed}, price_source
+            FROM _idle WHERE {keep}
+            """,
+            [run_id],
+        )
+
+
+def _insert_unallocated(con: Connection, run_id: str) -> None:
+    """Bill hours no cluster resource explains (incl. node lines for hours the node was not
+    observed) become ``__unallocated__`` rows by bill service and charge category."""
+    con.execute(
+        f"""
+        INSERT INTO allocations (run_id, cluster, hour, kind, namespace, pod, team,
+            service_name, resource, other_cost, total_cost, billed_other_cost,
+            billed_total_cost, price_source)
+        SELECT $1, coalesce(t.cluster, t.tag_cluster, '__unallocated__'), b.hour, 'unallocated',
+               '__unallocated__', '__unallocated__', '__unallocated__', t.service_name,
+               t.charge_category, CAST(sum(b.eff) AS {DEC}), CAST(sum(b.eff) AS {DEC}),
+               CAST(sum(b.bil) AS {DEC}), CAST(sum(b.bil) AS {DEC}), 'bill'
+        FROM _bill_hours b JOIN _targets t USING (line_id)
+        LEFT JOIN _nodes n ON t.kind = 'node' AND n.cluster = t.cluster AND n.node = t.node
+                          AND n.hour = b.hour
+        WHERE t.kind = 'unallocated' OR (t.kind = 'node' AND n.node IS NULL)
+        GROUP BY ALL
+        """,
+        [run_id],
+    )
+
+
+def _reconcile(con: Connection, run_id: str) -> list[MonthReconciliation]:
+    bill = {
+        m: (e, b)
+        for m, e, b in con.execute(
+            "SELECT strftime(hour, '%Y-%m'), sum(eff), sum(bil) FROM _bill_hours GROUP BY 1"
+        ).fetchall()
+    }
+    parts: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
+    for m, kind, e, b in con.execute(
+        """
+        SELECT strftime(hour, '%Y-%m'),
+               CASE WHEN price_source = 'bill' THEN kind ELSE 'estimated' END,
+               sum(total_cost), sum(billed_total_cost)
+        FROM allocations WHERE run_id = $1 GROUP BY ALL
+        """,
+        [run_id],
+    ).fetchall():
+        parts[(m, kind)] = (e, b)
+    months = sorted(set(bill) | {m for m, _ in parts})
+    zero = Decimal(0)
+    out = []
+    for month in months:
+        for i, basis in enumerate(("amortized", "invoice")):
+            def get(kind: str, month: str = month, i: int = i) -> Decimal:
+                value = parts.get((month, kind), (zero, zero))[i]
+                return Decimal(value) if value is not None else zero
+            out.append(MonthReconciliation(
+                month=month, basis=basis,
+                bill=Decimal(bill.get(month, (zero, zero))[i] or 0),
+                allocated=get("workload"), idle=get("idle"), unallocated=get("unallocated"),
+                estimated=get("estimated"),
+            ))
+    return out

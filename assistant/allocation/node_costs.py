@@ -1,0 +1,194 @@
+"""The bill side of allocation: bill lines spread over hours and joined to what they pay for.
+
+Every FOCUS line in the window is prorated over the hours of its charge period
+(:func:`costmath.prorate`: equal 12-decimal parts, the last hour taking the exact
+remainder), then matched to at most one cluster resource, in this order:
+
+* a **node**: ``ResourceId`` (or its last ``/``/``:`` segment) = the node's instance id;
+* a **volume**: likewise against the PV's volume id;
+* a **load balancer**: the service's ``kubernetes.io/service-name`` tag (``ns/name``), or a
+  ``ResourceId``/``ResourceName`` containing the LB name taken from its ingress hostname;
+* otherwise the line is **unallocated** and keeps its ``ServiceName``.
+
+Then each node-hour gets its cost (the matched lines, else the fallback price list) and
+OpenCost's ratio-split unit prices. All of it is set-based SQL in temp tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from assistant.config import PriceList, Settings
+from assistant.warehouse.db import Connection
+
+__all__ = ["DEC", "build_bill_hours", "build_node_costs", "fallback_source", "match_lines"]
+
+DEC = "DECIMAL(38,12)"
+GIB_SQL = "1073741824.0"
+
+
+def fallback_source(settings: Settings) -> str:
+    """'price_list' when a price list is configured, else 'default' (OpenCost's prices)."""
+    return "default" if settings.allocation.prices == PriceList() else "price_list"
+
+
+def build_bill_hours(con: Connection, start: datetime, end: datetime) -> None:
+    """``_lines`` (one per bill line in the window) and ``_bill_hours`` (line × hour)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _lines AS
+        SELECT row_number() OVER () AS line_id, *,
+               CAST(effective_cost::DOUBLE / n AS {DEC}) AS eff_q,
+               CAST(billed_cost::DOUBLE / n AS {DEC}) AS bil_q
+        FROM (
+            SELECT resource_id, resource_name,
+                   coalesce(service_name, '__unknown__') AS service_name,
+                   coalesce(charge_category, 'Usage') AS charge_category, tags,
+                   effective_cost, billed_cost, h0,
+                   greatest(1, CAST(ceil(epoch(charge_period_end - h0) / 3600.0) AS BIGINT)) AS n,
+                   lower(resource_id) AS rid,
+                   lower(regexp_extract(resource_id, '([^/:]+)$', 1)) AS rid_last,
+                   coalesce(json_extract_string(tags, '$."eks:cluster-name"'),
+                            json_extract_string(tags, '$."aws:eks:cluster-name"'),
+                            json_extract_string(tags, '$."kubernetes.io/cluster"'),
+                            json_extract_string(tags, '$."k8s-cluster"')) AS tag_cluster,
+                   json_extract_string(tags, '$."kubernetes.io/service-name"') AS tag_service
+            FROM (SELECT *, date_trunc('hour', charge_period_start) AS h0 FROM billing_lines)
+        )
+        WHERE h0 < $2 AND h0 + to_hours(n) > $1
+        """,
+        [start, end],
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _bill_hours AS
+        SELECT line_id, hour,
+               CASE WHEN i < n - 1 THEN eff_q ELSE effective_cost - eff_q * (n - 1) END AS eff,
+               CASE WHEN i < n - 1 THEN bil_q ELSE billed_cost - bil_q * (n - 1) END AS bil
+        FROM (SELECT line_id, n, eff_q, bil_q, effective_cost, billed_cost, i,
+                     h0 + to_hours(i) AS hour
+              FROM (SELECT *, unnest(range(n)) AS i FROM _lines))
+        WHERE hour >= $1 AND hour < $2
+        """,
+        [start, end],
+    )
+
+
+def match_lines(con: Connection) -> None:
+    """``_targets``: each line's one match (node, pv, lb), or 'unallocated'."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _lb AS
+        SELECT DISTINCT cluster, namespace, service, lower(lb_ingress) AS host,
+               namespace || '/' || service AS ns_service,
+               CASE WHEN regexp_matches(lb_ingress, '^[0-9.:]+$') THEN lb_ingress
+                    ELSE lower(coalesce(
+                        nullif(regexp_extract(split_part(lb_ingress, '.', 1), '^(.+)-[^-]+$', 1),
+                               ''),
+                        split_part(lb_ingress, '.', 1)))
+               END AS lb_name
+        FROM service_hours WHERE lb_ingress IS NOT NULL AND lb_ingress <> ''
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _targets AS
+        WITH node_m AS (
+            SELECT l.line_id, arg_min(n.cluster, n.cluster) AS cluster,
+                   arg_min(n.node, n.cluster) AS node
+            FROM _lines l JOIN k8s_nodes n
+              ON n.instance_id IS NOT NULL AND lower(n.instance_id) IN (l.rid, l.rid_last)
+            GROUP BY l.line_id
+        ), pv_m AS (
+            SELECT l.line_id, arg_min(p.cluster, p.pv) AS cluster, arg_min(p.pv, p.pv) AS pv
+            FROM _lines l JOIN k8s_pvs p
+              ON p.volume_id IS NOT NULL AND lower(p.volume_id) IN (l.rid, l.rid_last)
+            WHERE l.line_id NOT IN (SELECT line_id FROM node_m)
+            GROUP BY l.line_id
+        ), lb_m AS (
+            SELECT l.line_id, arg_min(b.cluster, b.ns_service) AS cluster,
+                   arg_min(b.namespace, b.ns_service) AS namespace,
+                   arg_min(b.service, b.ns_service) AS service
+            FROM _lines l JOIN _lb b
+              ON l.tag_service = b.ns_service
+              OR (length(b.lb_name) >= 5 AND (contains(l.rid, b.lb_name)
+                  OR contains(lower(coalesce(l.resource_name, '')), b.lb_name)))
+            WHERE l.line_id NOT IN (SELECT line_id FROM node_m)
+              AND l.line_id NOT IN (SELECT line_id FROM pv_m)
+            GROUP BY l.line_id
+        )
+        SELECT l.line_id, l.service_name, l.charge_category, l.tag_cluster,
+               CASE WHEN n.line_id IS NOT NULL THEN 'node' WHEN p.line_id IS NOT NULL THEN 'pv'
+                    WHEN b.line_id IS NOT NULL THEN 'lb' ELSE 'unallocated' END AS kind,
+               coalesce(n.cluster, p.cluster, b.cluster) AS cluster,
+               n.node, p.pv, b.namespace, b.service
+        FROM _lines l
+        LEFT JOIN node_m n USING (line_id)
+        LEFT JOIN pv_m p USING (line_id)
+        LEFT JOIN lb_m b USING (line_id)
+        """
+    )
+
+
+def build_node_costs(con: Connection, settings: Settings, start: datetime, end: datetime) -> None:
+    """``_nodes``: node-hours with amortized and invoice cost, per-resource cost and prices.
+
+    Per-resource node cost: CPU and GPU at their ratio price, RAM the exact residual, so
+    cpu + ram + gpu = the node-hour's cost to the last decimal (see costmath).
+    """
+    d = settings.allocation.default_prices
+    p = settings.allocation.prices
+    r_c = float(d.cpu_core_hour / d.ram_gib_hour)
+    r_g = float(d.gpu_hour / d.ram_gib_hour)
+    fallback = f"""CAST((coalesce(nh.cpu_cores, 0) * {float(p.cpu_core_hour)!r}
+                  + coalesce(nh.ram_bytes, 0) / {GIB_SQL} * {float(p.ram_gib_hour)!r}
+                  + coalesce(nh.gpu_count, 0) * {float(p.gpu_hour)!r})
+                  * nh.running_hours AS {DEC})"""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nodes AS
+        WITH bill AS (
+            SELECT t.cluster, t.node, b.hour, sum(b.eff) AS eff, sum(b.bil) AS bil,
+                   max(t.service_name) AS service_name
+            FROM _bill_hours b JOIN _targets t USING (line_id)
+            WHERE t.kind = 'node' GROUP BY ALL
+        ), base AS (
+            SELECT nh.cluster, nh.node, nh.hour, nh.running_hours AS rh,
+                   coalesce(nh.cpu_cores, 0) AS cpu,
+                   coalesce(nh.ram_bytes, 0) / {GIB_SQL} AS ram_gib,
+                   coalesce(nh.gpu_count, 0) AS gpu,
+                   CASE WHEN bill.eff IS NULL THEN $3 ELSE 'bill' END AS price_source,
+                   coalesce(bill.eff, {fallback}) AS node_cost,
+                   coalesce(bill.bil, {fallback}) AS node_billed_cost,
+                   coalesce(bill.service_name, 'estimate') AS service_name,
+                   k.capacity_type, k.instance_type
+            FROM node_hours nh
+            LEFT JOIN bill USING (cluster, node, hour)
+            LEFT JOIN k8s_nodes k USING (cluster, node)
+            WHERE nh.hour >= $1 AND nh.hour < $2
+        ), priced AS (
+            SELECT *, (gpu * {r_g!r} + cpu * {r_c!r} + ram_gib) * rh AS m FROM base
+        ), unit AS (
+            SELECT *,
+                   CASE WHEN m > 0 THEN node_cost::DOUBLE / m ELSE 0 END AS ram_price,
+                   CASE WHEN m > 0 THEN node_billed_cost::DOUBLE / m ELSE 0 END AS b_ram_price
+            FROM priced
+        ), parts AS (
+            SELECT *, ram_price * {r_c!r} AS cpu_price, ram_price * {r_g!r} AS gpu_price,
+                   b_ram_price * {r_c!r} AS b_cpu_price, b_ram_price * {r_g!r} AS b_gpu_price,
+                   CAST(ram_price * {r_c!r} * cpu * rh AS {DEC}) AS n_cpu,
+                   CAST(ram_price * {r_g!r} * gpu * rh AS {DEC}) AS n_gpu,
+                   CAST(b_ram_price * {r_c!r} * cpu * rh AS {DEC}) AS nb_cpu,
+                   CAST(b_ram_price * {r_g!r} * gpu * rh AS {DEC}) AS nb_gpu
+            FROM unit
+        )
+        SELECT *, node_cost - n_cpu - n_gpu AS n_ram, node_billed_cost - nb_cpu - nb_gpu AS nb_ram
+        FROM parts
+        """,
+        [start, end, fallback_source(settings)],
+    )
+
+
+def decimal_or_zero(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
