@@ -1,0 +1,159 @@
+"""explain_bill and compare_periods: read the warehouse, call the pure parts, assemble.
+
+The CLI, web, Slack, the agent's tools and the offline engine all call these two
+functions; they never print and never write.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from assistant.billing.forecast import forecast_month
+from assistant.billing.loaders import allocation_span, daily_by, dec, hours_between, load_period
+from assistant.billing.models import BillExplanation, DailyPoint, Variance
+from assistant.billing.narrative import llm_narrative, template_narrative
+from assistant.billing.reconcile import reconcile
+from assistant.billing.totals import bill_totals
+from assistant.billing.variance import ZERO, decompose
+from assistant.config import Settings
+from assistant.errors import DataGap, InputError
+from assistant.warehouse.db import Connection
+from assistant.windows import Window
+from tools.result import Scope
+
+__all__ = ["GROUP_BY", "compare_periods", "explain_bill"]
+
+GROUP_BY = ("team", "namespace", "service", "cluster", "workload")
+GroupBy = Literal["team", "namespace", "service", "cluster", "workload"]
+_TABLES = ["allocations", "node_cost_hours", "billing_lines", "k8s_nodes"]
+TOP_TEAMS_IN_CHART = 8
+
+
+def _covered(window: Window, now: datetime) -> Window:
+    """The part of ``window`` that is in the past (a month in progress ends at now)."""
+    if window.start >= now:
+        raise InputError(
+            f"{window.label()} has not started yet (now is {now:%Y-%m-%d %H:00} UTC).",
+            hint="Ask for a month up to the current one, e.g. last-month.",
+        )
+    return window if window.end <= now else Window(window.start, now)
+
+
+def compare_periods(con: Connection, a: Window, b: Window, *, by: str = "team",
+                    scope: Scope, settings: Settings, top: int = 15) -> Variance:
+    """Cost change from ``a`` to ``b`` decomposed into effects that sum to the change.
+
+    Raises DataGap when either period has no allocation rows in scope (never zeros).
+    """
+    if by not in GROUP_BY:
+        raise InputError(f"Cannot group a comparison by {by!r}.",
+                         hint=f"Use one of: {', '.join(GROUP_BY)}.")
+    now = settings.current_time()
+    a_cov, b_cov = _covered(a, now), _covered(b, now)
+    for w in (a_cov, b_cov):
+        if allocation_span(con, w, scope)[2] == 0:
+            raise DataGap(
+                f"No allocated cost in {w.label()} for {_scope_label(scope)}.",
+                hint="Run `penny ingest …` and `penny allocate` for that period "
+                     "(or `penny demo`).", window=w.to_dict(),
+            )
+    pa = load_period(con, a_cov, scope, days=hours_between(a_cov.start, a_cov.end) / 24)
+    pb = load_period(con, b_cov, scope, days=hours_between(b_cov.start, b_cov.end) / 24)
+    dims = ("team", "namespace", "service", "cluster") + (("workload",) if by == "workload"
+                                                          else ())
+    variance = decompose(pa, pb, by=by, top=top, group_dims=dims)
+    if b_cov != b:
+        variance.notes.append(f"{b.label()} is in progress: compared up to "
+                              f"{b_cov.end:%Y-%m-%d %H:00} UTC.")
+    if not scope.admin:
+        variance.notes.append("Scoped to your teams/namespaces: idle and unallocated costs "
+                              "are not included.")
+    return variance
+
+
+def _scope_label(scope: Scope) -> str:
+    if scope.admin:
+        return "the whole organisation"
+    return ", ".join([f"team {t}" for t in scope.teams] +
+                     [f"namespace {n}" for n in scope.namespaces]) or "an empty scope"
+
+
+def explain_bill(con: Connection, month: Window, *, compare: Window | None = None,
+                 scope: Scope, settings: Settings,
+                 llm: Callable[[str], str] | None = None) -> BillExplanation:
+    """A month's bill: totals in both views, reconciliation, variance, forecast, narrative."""
+    now = settings.current_time()
+    covered = _covered(month, now)
+    _, last, count = allocation_span(con, covered, scope)
+    totals = bill_totals(con, covered) if scope.admin else None
+    if count == 0 and totals is None:
+        raise DataGap(
+            f"No cost data for {month.label()} ({_scope_label(scope)}).",
+            hint="Run `penny ingest focus …` and `penny allocate` (or `penny demo`).",
+            window=month.to_dict(),
+        )
+    notes: list[str] = []
+    if count and last is not None and last + timedelta(hours=1) < covered.end:
+        if covered != month:
+            covered = Window(covered.start, last + timedelta(hours=1))
+        notes.append(f"Allocation data ends at {last:%Y-%m-%d %H:00} UTC.")
+    partial = covered != month
+    recon = None
+    if scope.admin and count:
+        recon = reconcile(con, covered, shared_namespaces=settings.allocation.shared_namespaces,
+                          bill_amortized=totals.amortized if totals else None)
+        notes.extend(f"Cluster {r.cluster}: {r.note}." for r in recon.rows if r.note)
+    elif count == 0:
+        notes.append("Billing lines exist but nothing is allocated: run `penny allocate`.")
+    daily_rows = daily_by(con, covered, scope, "team") if count else []
+    allocated_total = sum((dec(r[3]) for r in daily_rows), ZERO)
+    variance = None
+    if count:
+        base = compare or month.previous()
+        try:
+            variance = compare_periods(con, base, covered, by="team", scope=scope,
+                                       settings=settings)
+            if partial:
+                variance.notes.append(
+                    f"{month.label()} is in progress: compared up to "
+                    f"{covered.end:%Y-%m-%d %H:00} UTC; days are normalised by the calendar "
+                    "effect.")
+        except DataGap as exc:
+            notes.append(f"No comparison: {exc.message}")
+    forecast = None
+    if partial and count:
+        per_day: dict[datetime, Decimal] = defaultdict(lambda: ZERO)
+        for day, _, _, cost in daily_rows:
+            per_day[day] += dec(cost)
+        forecast = forecast_month(month, covered.end, sorted(per_day.items()))
+    expl = BillExplanation(
+        month=month.to_dict(), covered=covered.to_dict(), partial=partial,
+        scope=_scope_label(scope), currency=settings.currency, totals=totals,
+        reconciliation=recon, allocated_total=allocated_total, variance=variance,
+        forecast=forecast, daily=_chart_daily(daily_rows), narrative="", notes=notes,
+        provenance={"tables": _TABLES, "window": covered.to_dict(),
+                    "basis": "amortized (EffectiveCost); invoice (BilledCost) in totals",
+                    "sharing": {"shared_namespaces": settings.allocation.shared_namespaces,
+                                "share_idle": False}},
+    )
+    expl.narrative = template_narrative(expl)
+    if llm is not None:
+        text, flags = llm_narrative(expl, llm)
+        expl.narrative, expl.narrative_source, expl.narrative_flags = text, "llm", flags
+    return expl
+
+
+def _chart_daily(rows: list[tuple[datetime, str, str, object]]) -> list[DailyPoint]:
+    """Daily cost by team, keeping the top teams and folding the rest into 'other'."""
+    by_team: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for _, team, _, cost in rows:
+        by_team[team] += dec(cost)
+    keep = {t for t, _ in sorted(by_team.items(), key=lambda kv: -kv[1])[:TOP_TEAMS_IN_CHART]}
+    points: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for day, team, _, cost in rows:
+        points[(f"{day:%Y-%m-%d}", team if team in keep else "other")] += dec(cost)
+    return [DailyPoint(day=d, group=g, cost=c) for (d, g), c in sorted(points.items())]

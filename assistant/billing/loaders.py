@@ -1,0 +1,237 @@
+"""Reading the warehouse into the structured inputs of the pure billing functions.
+
+All SQL of the billing package lives here and in ``totals.py``/``reconcile.py``; scope is
+applied in the WHERE clause (``Scope.sql_filter``), never afterwards in Python. Windows are
+UTC half-open; allocations are hourly so an hour belongs to a window iff its start does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Slice, q12
+from assistant.warehouse.db import Connection
+from assistant.windows import Window
+from tools.result import Scope
+
+__all__ = [
+    "allocation_span",
+    "daily_by",
+    "dec",
+    "load_period",
+    "scope_where",
+]
+
+
+def dec(value: Any) -> Decimal:
+    """DuckDB DECIMAL arrives as Decimal; DOUBLE quantities go through str to stay exact."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
+    return scope.sql_filter(team_col=f"{alias}.team", ns_col=f"{alias}.namespace")
+
+
+_CLASS = ("coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')")
+
+_ITEMS_SQL = f"""
+SELECT a.kind, a.cluster, coalesce(a.namespace, ''),
+       CASE WHEN a.kind = 'workload'
+            THEN coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod)
+            ELSE '' END AS workload,
+       coalesce(a.team, '__unlabeled__'), coalesce(a.service_name, ''),
+       coalesce(a.resource, ''),
+       CASE WHEN a.node IS NULL THEN '' ELSE {_CLASS} END AS cls,
+       sum(a.cpu_core_hours), sum(a.cpu_cost), sum(a.ram_gib_hours), sum(a.ram_cost),
+       sum(a.gpu_hours), sum(a.gpu_cost), sum(a.pv_gib_hours), sum(a.pv_cost),
+       sum(a.lb_cost), sum(a.network_cost), sum(a.other_cost), sum(a.total_cost),
+       count(DISTINCT (a.node, a.hour)), count(DISTINCT a.pod)
+FROM allocations a
+LEFT JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
+WHERE a.hour >= ? AND a.hour < ? AND {{scope}}
+GROUP BY ALL
+"""
+
+_CLASS_SQL = f"""
+SELECT n.cluster, {_CLASS} AS cls, sum(n.node_cost), count(*),
+       sum(n.cpu_cores), sum(n.cpu_price * n.cpu_cores),
+       sum(n.ram_gib), sum(n.ram_price * n.ram_gib),
+       sum(n.gpu_count), sum(n.gpu_price * n.gpu_count)
+FROM node_cost_hours n
+WHERE n.hour >= ? AND n.hour < ?
+GROUP BY ALL
+"""
+
+# Allocated quantity per node class, so idle quantity = capacity - allocated.
+_ALLOC_Q_SQL = f"""
+SELECT a.cluster, {_CLASS} AS cls, sum(a.cpu_core_hours), sum(a.ram_gib_hours),
+       sum(a.gpu_hours)
+FROM allocations a
+JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
+WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ?
+GROUP BY ALL
+"""
+
+# Commitment saving on node usage lines (prorated to the node-hour): ListCost - EffectiveCost
+# of usage a savings plan / reservation covered.
+_SAVING_SQL = f"""
+SELECT n.cluster, {_CLASS} AS cls,
+       sum((b.list_cost - b.effective_cost) * 3600.0
+           / greatest(date_diff('second', b.charge_period_start, b.charge_period_end), 1))
+FROM node_cost_hours n
+JOIN k8s_nodes k ON k.cluster = n.cluster AND k.node = n.node
+JOIN billing_lines b ON b.resource_id = k.instance_id
+     AND b.charge_period_start <= n.hour AND b.charge_period_end > n.hour
+WHERE n.hour >= ? AND n.hour < ? AND b.commitment_discount_status = 'Used'
+      AND b.list_cost IS NOT NULL AND coalesce(b.charge_category, 'Usage') = 'Usage'
+GROUP BY ALL
+"""
+
+
+def allocation_span(con: Connection, window: Window, scope: Scope) -> tuple[Any, Any, int]:
+    """First hour, last hour and row count of visible allocations in the window."""
+    where, params = scope_where(scope)
+    row = con.execute(
+        f"SELECT min(a.hour), max(a.hour), count(*) FROM allocations a "
+        f"WHERE a.hour >= ? AND a.hour < ? AND {where}",
+        [window.start, window.end, *params],
+    ).fetchone()
+    assert row is not None
+    return row[0], row[1], int(row[2])
+
+
+def load_period(con: Connection, window: Window, scope: Scope, *, days: Decimal) -> PeriodData:
+    where, params = scope_where(scope)
+    rows = con.execute(_ITEMS_SQL.format(scope=where),
+                       [window.start, window.end, *params]).fetchall()
+    items: dict[ItemKey, dict[str, Slice]] = defaultdict(dict)
+    idle_keys: list[tuple[ItemKey, str]] = []
+    for row in rows:
+        _add_row(items, idle_keys, row)
+    classes = _load_classes(con, window)
+    _fill_idle_quantities(con, window, items, idle_keys, classes)
+    return PeriodData(label=window.to_dict(), days=days, items=dict(items), classes=classes)
+
+
+def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemKey, str]],
+             row: tuple[Any, ...]) -> None:
+    """Split one grouped allocation row into per-resource items."""
+    (kind, cluster, ns, workload, team, service, rescol, cls, cpu_q, cpu_c, ram_q, ram_c,
+     gpu_q, gpu_c, pv_q, pv_c, lb_c, net_c, other_c, total, node_hours, pods) = row
+
+    def key(resource: str, svc: str, charge: str = "") -> ItemKey:
+        return ItemKey(kind, cluster, ns, workload, team, svc, charge, resource)
+
+    def put(k: ItemKey, cls_: str, q: Any, cost: Any, hours: int = 0) -> None:
+        items[k][cls_] = Slice(q=None if q is None else dec(q), cost=dec(cost),
+                               node_hours=hours, pods=int(pods or 0))
+
+    if kind == "workload":
+        for resource, q, cost in (("cpu", cpu_q, cpu_c), ("ram", ram_q, ram_c),
+                                  ("gpu", gpu_q, gpu_c)):
+            if dec(cost) or dec(q):
+                put(key(resource, "cluster nodes"), cls, dec(q), cost, int(node_hours))
+        for resource, q, cost in (("pv", pv_q, pv_c), ("lb", None, lb_c),
+                                  ("network", None, net_c), ("other", None, other_c)):
+            if dec(cost):
+                put(key(resource, resource if resource != "other" else "cluster"), "",
+                    q if resource == "pv" else None, cost)
+        rest = dec(total) - sum(dec(x) for x in (cpu_c, ram_c, gpu_c, pv_c, lb_c, net_c,
+                                                other_c))
+        if rest:
+            put(key("unsplit", "cluster"), "", None, rest)
+    elif kind == "idle":
+        k = key(rescol or "other", "cluster nodes")
+        put(k, cls, None, total, int(node_hours))
+        idle_keys.append((k, cls))
+    else:
+        put(key("other", service or "unknown service", rescol or "Usage"), "", None, total)
+
+
+def _load_classes(con: Connection, window: Window) -> dict[tuple[str, str], ClassStat]:
+    classes: dict[tuple[str, str], ClassStat] = {}
+    for (cluster, cls, node_cost, hours, cpu, cpu_v, ram, ram_v, gpu, gpu_v) in con.execute(
+        _CLASS_SQL, [window.start, window.end]
+    ).fetchall():
+        prices = {}
+        for res, qty, value in (("cpu", cpu, cpu_v), ("ram", ram, ram_v), ("gpu", gpu, gpu_v)):
+            if qty:
+                prices[res] = dec(value) / dec(qty)
+        classes[(cluster, cls)] = ClassStat(node_cost=dec(node_cost), node_hours=int(hours),
+                                            prices=prices)
+    for cluster, cls, saving in con.execute(_SAVING_SQL, [window.start, window.end]).fetchall():
+        if (cluster, cls) in classes:
+            classes[(cluster, cls)].commitment_saving = dec(saving)
+    return classes
+
+
+def _fill_idle_quantities(con: Connection, window: Window,
+                          items: dict[ItemKey, dict[str, Slice]],
+                          idle_keys: list[tuple[ItemKey, str]],
+                          classes: dict[tuple[str, str], ClassStat]) -> None:
+    """Idle quantity = node capacity - allocated quantity, per node class and resource.
+
+    Idle items without a priced class keep ``q=None`` and are explained as a whole.
+    """
+    if not idle_keys:
+        return
+    capacity = {key: row for key, row in _capacity(con, window).items()}
+    allocated = {(c, k): (dec(x), dec(y), dec(z)) for c, k, x, y, z in
+                 con.execute(_ALLOC_Q_SQL, [window.start, window.end]).fetchall()}
+    for key, cls in idle_keys:
+        cap = capacity.get((key.cluster, cls))
+        idx = {"cpu": 0, "ram": 1, "gpu": 2}.get(key.resource)
+        if cap is None or idx is None or (key.cluster, cls) not in classes:
+            continue
+        used = allocated.get((key.cluster, cls), (ZERO, ZERO, ZERO))[idx]
+        items[key][cls].q = q12(cap[idx] - used)
+
+
+def _capacity(con: Connection, window: Window) -> dict[tuple[str, str], tuple[Decimal, ...]]:
+    return {(c, k): (dec(x), dec(y), dec(z)) for c, k, x, y, z in con.execute(
+        f"SELECT n.cluster, {_CLASS}, sum(n.cpu_cores), sum(n.ram_gib), sum(n.gpu_count) "
+        "FROM node_cost_hours n WHERE n.hour >= ? AND n.hour < ? GROUP BY ALL",
+        [window.start, window.end]).fetchall()}
+
+
+def daily_by(con: Connection, window: Window, scope: Scope, by: str, *,
+             with_workloads: bool = False) -> list[tuple[Any, ...]]:
+    """Daily amortized cost per group (and per workload when asked), oldest first."""
+    group = group_expr(by)
+    wl = ("CASE WHEN a.kind = 'workload' THEN a.namespace || '/' || "
+          "coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod) "
+          "ELSE coalesce(a.namespace, a.kind) END") if with_workloads else "''"
+    where, params = scope_where(scope)
+    return con.execute(
+        f"SELECT date_trunc('day', a.hour) AS day, {group} AS grp, {wl} AS wl, "
+        f"sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? AND {where} "
+        "GROUP BY ALL ORDER BY 1, 2, 3",
+        [window.start, window.end, *params],
+    ).fetchall()
+
+
+def group_expr(by: str) -> str:
+    """SQL for a grouping dimension; ``service`` is the bill service of unallocated lines."""
+    return {
+        "team": "coalesce(a.team, '__unlabeled__')",
+        "namespace": "coalesce(a.namespace, '')",
+        "cluster": "a.cluster",
+        "service": ("CASE a.kind WHEN 'unallocated' THEN coalesce(a.service_name, 'unknown') "
+                    "WHEN 'idle' THEN '__idle__' ELSE 'cluster workloads' END"),
+    }[by]
+
+
+def first_data_hour(con: Connection) -> Any:
+    row = con.execute("SELECT min(hour) FROM allocations").fetchone()
+    return row[0] if row else None
+
+
+def hours_between(start: Any, end: Any) -> Decimal:
+    return Decimal(int((end - start) / timedelta(hours=1)))

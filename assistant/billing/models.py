@@ -1,0 +1,210 @@
+"""The structured results of bill explanation and anomaly detection.
+
+Every interface (CLI, web, Slack, the agent's tools, the LLM narrative checker) reads
+these models, so they carry Decimals for money and JSON-safe values everywhere else.
+Numbers in prose are only ever rendered from these fields.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "EFFECT_LABELS",
+    "Anomaly",
+    "BillExplanation",
+    "BillTotals",
+    "CategoryTotal",
+    "DailyPoint",
+    "Driver",
+    "Effect",
+    "EffectKind",
+    "Forecast",
+    "GroupChange",
+    "InvoiceBridgeItem",
+    "ReconRow",
+    "Reconciliation",
+    "Variance",
+]
+
+EffectKind = Literal[
+    "calendar", "usage", "new_workload", "removed_workload", "idle", "mix", "commitment",
+    "unit_price", "unallocated_service", "credit", "tax", "adjustment", "purchase",
+]
+
+#: How each effect is named to people, in waterfall order.
+EFFECT_LABELS: dict[str, str] = {
+    "calendar": "Days in month",
+    "usage": "Usage growth",
+    "new_workload": "New workloads",
+    "removed_workload": "Removed workloads",
+    "idle": "Idle capacity",
+    "mix": "Spot / on-demand / instance mix",
+    "commitment": "Commitment coverage",
+    "unit_price": "Unit price changes",
+    "unallocated_service": "Unallocated services",
+    "credit": "Credits",
+    "tax": "Tax",
+    "adjustment": "Refunds and corrections",
+    "purchase": "Commitment purchases",
+}
+
+
+class Effect(BaseModel):
+    """One bar of the waterfall; the effects of a Variance sum exactly to its change."""
+
+    kind: EffectKind
+    label: str
+    amount: Decimal
+
+
+class Driver(BaseModel):
+    """One effect on one subject (a workload, a node SKU, a bill service), with evidence."""
+
+    effect: EffectKind
+    subject: str
+    cluster: str | None = None
+    team: str | None = None
+    namespace: str | None = None
+    service: str | None = None
+    amount: Decimal
+    pct_of_change: Decimal | None = None   # None when the total did not change
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class GroupChange(BaseModel):
+    group: str
+    before: Decimal
+    after: Decimal
+    change: Decimal
+    pct: Decimal | None = None             # change / before; None when before is 0
+    effects: dict[str, Decimal] = Field(default_factory=dict)
+    top_workloads: list[str] = Field(default_factory=list)
+
+
+class Variance(BaseModel):
+    """Change from period A to period B, decomposed residual-free into effects."""
+
+    a: dict[str, str]
+    b: dict[str, str]
+    basis: str = "amortized (EffectiveCost)"
+    total_a: Decimal
+    total_b: Decimal
+    change: Decimal
+    pct: Decimal | None = None
+    days_a: Decimal
+    days_b: Decimal
+    effects: list[Effect]
+    drivers: list[Driver]
+    drivers_total: int
+    by: str = "team"
+    groups: dict[str, list[GroupChange]] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+
+class CategoryTotal(BaseModel):
+    charge_category: str
+    billed: Decimal
+    effective: Decimal
+
+
+class InvoiceBridgeItem(BaseModel):
+    """A reason the invoice (BilledCost) differs from the amortized view (EffectiveCost)."""
+
+    reason: str
+    amount: Decimal                        # billed - effective for these lines
+    lines: int
+
+
+class BillTotals(BaseModel):
+    invoice: Decimal                       # Σ BilledCost
+    amortized: Decimal                     # Σ EffectiveCost
+    difference: Decimal                    # invoice - amortized = Σ bridge amounts
+    by_category: list[CategoryTotal]
+    bridge: list[InvoiceBridgeItem]
+    credits: Decimal
+    tax: Decimal
+    adjustments: Decimal
+    commitment_purchases: Decimal
+    commitment_covered_usage: Decimal      # amortized cost of usage a commitment covered
+    commitment_coverage_pct: Decimal | None
+    commitment_savings: Decimal            # Σ (ListCost - EffectiveCost) on covered usage
+    lines: int
+
+
+class ReconRow(BaseModel):
+    cluster: str
+    allocated: Decimal
+    idle: Decimal
+    shared: Decimal
+    unallocated: Decimal
+    total: Decimal
+    billed_total: Decimal
+    first_hour: str
+    last_hour: str
+    note: str | None = None
+
+
+class Reconciliation(BaseModel):
+    rows: list[ReconRow]
+    allocated: Decimal
+    idle: Decimal
+    shared: Decimal
+    unallocated: Decimal
+    total: Decimal
+    bill_amortized: Decimal | None
+    difference: Decimal | None             # bill - Σ rows (amortized)
+    reconciled: bool
+    shared_namespaces: list[str]
+
+
+class Forecast(BaseModel):
+    month_to_date: Decimal
+    forecast: Decimal
+    days_elapsed: Decimal
+    days_in_month: int
+    daily_run_rate: Decimal
+    method: str
+
+
+class DailyPoint(BaseModel):
+    day: str
+    group: str
+    cost: Decimal
+
+
+class BillExplanation(BaseModel):
+    month: dict[str, str]
+    covered: dict[str, str]                # the part of the month with data (partial months)
+    partial: bool
+    scope: str
+    currency: str = "USD"
+    totals: BillTotals | None              # None for scoped users (the bill is org-wide)
+    reconciliation: Reconciliation | None
+    allocated_total: Decimal               # Σ allocations total_cost visible in scope
+    variance: Variance | None
+    forecast: Forecast | None
+    daily: list[DailyPoint]
+    narrative: str
+    narrative_source: Literal["template", "llm"] = "template"
+    narrative_flags: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+
+class Anomaly(BaseModel):
+    day: str
+    by: str
+    group: str
+    direction: Literal["spike", "drop"]
+    actual: Decimal
+    expected: Decimal
+    excess: Decimal                        # actual - expected
+    score: Decimal                         # (actual - expected) / robust scale
+    scale: Decimal
+    baseline_days: int
+    workloads: list[dict[str, Any]] = Field(default_factory=list)
+    method: str

@@ -1,0 +1,334 @@
+"""Residual-free decomposition of a cost change into named effects.
+
+Each cost item (a workload's CPU on one node SKU, a cluster's idle RAM, a bill service)
+is walked along a chain of intermediate values, and each effect is the step between two
+consecutive values, so the effects of an item sum to ``cost_B - cost_A`` exactly (the sum
+telescopes) and the effects of all items sum to the total change, in Decimal:
+
+    V0 = cost_A
+    V1 = cost_A × days_B / days_A                    calendar   = V1 - V0
+    V2 = Q_B × p̄_A          (A's average price)      usage      = V2 - V1  (idle for idle items)
+    V3 = Σ_c q_B,c × p_A,c   (B's SKU mix, A's prices) mix       = V3 - V2
+    V4 = V3 - Σ_c (δ_B,c - q_B,c·p_A,c·S_A,c/E_A,c)  commitment = V4 - V3
+    V5 = cost_B                                       unit_price = V5 - V4
+
+where c is a node class (capacity type + instance type), q a quantity (core-hours,
+GiB-hours, GPU-hours), S/E a class's commitment saving over its node cost in that period
+and δ_B,c = cost_B,c × S_B,c/E_B,c the part of B's price a commitment took off. With
+u = p + δ (the undiscounted unit price) the last step equals Σ q_B,c (u_B,c - u_A,c): the
+list-price change. A workload with no cost in A is all ``new_workload``, one with no cost
+in B all ``removed_workload``; credits, tax, adjustments and purchases are their own
+effects; other unallocated bill lines are ``calendar`` + ``unallocated_service``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from assistant.billing.models import EFFECT_LABELS, Driver, Effect, GroupChange, Variance
+
+__all__ = ["ClassStat", "ItemKey", "PeriodData", "Slice", "decompose", "q12"]
+
+_Q = Decimal("1e-12")
+ZERO = Decimal(0)
+
+
+def q12(value: Decimal) -> Decimal:
+    """Quantize to the warehouse's DECIMAL(38,12) so every intermediate value is exact."""
+    return value.quantize(_Q)
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    category: str            # workload | idle | unallocated
+    cluster: str
+    namespace: str
+    workload: str            # 'Deployment/web'; '' for idle and unallocated
+    team: str
+    service: str             # bill ServiceName (unallocated) or node SKU label
+    charge_category: str     # unallocated rows: Usage | Credit | Tax | Adjustment | Purchase
+    resource: str            # cpu | ram | gpu | pv | lb | network | other
+
+    @property
+    def workload_id(self) -> tuple[str, str, str]:
+        return (self.cluster, self.namespace, self.workload)
+
+
+@dataclass
+class Slice:
+    """An item's quantity and cost on one node class in one period."""
+
+    q: Decimal | None
+    cost: Decimal
+    node_hours: int = 0
+    pods: int = 0
+
+
+@dataclass
+class ClassStat:
+    """A node class (cluster, 'spot m5.xlarge') in one period."""
+
+    node_cost: Decimal = ZERO          # E: Σ amortized node cost
+    commitment_saving: Decimal = ZERO  # S: Σ (ListCost - EffectiveCost) on covered lines
+    node_hours: int = 0
+    prices: dict[str, Decimal] = field(default_factory=dict)  # resource -> $ per unit
+
+    @property
+    def discount_ratio(self) -> Decimal:
+        return self.commitment_saving / self.node_cost if self.node_cost else ZERO
+
+
+@dataclass
+class PeriodData:
+    label: dict[str, str]
+    days: Decimal
+    items: dict[ItemKey, dict[str, Slice]]
+    classes: dict[tuple[str, str], ClassStat] = field(default_factory=dict)
+
+    def total(self) -> Decimal:
+        return sum((s.cost for sl in self.items.values() for s in sl.values()), ZERO)
+
+
+_FLAT_EFFECTS = {"Credit": "credit", "Tax": "tax", "Adjustment": "adjustment",
+                 "Purchase": "purchase"}
+
+
+def _item_effects(
+    key: ItemKey,
+    a: dict[str, Slice],
+    b: dict[str, Slice],
+    pa: PeriodData,
+    pb: PeriodData,
+    workload_in_a: bool,
+    workload_in_b: bool,
+) -> dict[str, Decimal]:
+    cost_a = sum((s.cost for s in a.values()), ZERO)
+    cost_b = sum((s.cost for s in b.values()), ZERO)
+    if key.category == "unallocated" and key.charge_category in _FLAT_EFFECTS:
+        return {_FLAT_EFFECTS[key.charge_category]: cost_b - cost_a}
+    if key.category == "workload" and not workload_in_a:
+        return {"new_workload": cost_b - cost_a}
+    if key.category == "workload" and not workload_in_b:
+        return {"removed_workload": cost_b - cost_a}
+    v0 = cost_a
+    v1 = q12(cost_a * pb.days / pa.days) if a else ZERO
+    usage_kind = "idle" if key.category == "idle" else (
+        "unallocated_service" if key.category == "unallocated" else "usage")
+    quantities = [s.q for s in (*a.values(), *b.values())]
+    if key.category == "unallocated" or any(q is None for q in quantities):
+        return {"calendar": v1 - v0, usage_kind: cost_b - v1}
+    qa_total = sum((s.q or ZERO for s in a.values()), ZERO)
+    qb_total = sum((s.q or ZERO for s in b.values()), ZERO)
+
+    def price_a(cls: str) -> Decimal:
+        own = a.get(cls)
+        if own is not None and own.q:
+            return own.cost / own.q
+        stat = pa.classes.get((key.cluster, cls))
+        if stat is not None and key.resource in stat.prices:
+            return stat.prices[key.resource]
+        mine = b[cls]
+        return mine.cost / mine.q if mine.q else ZERO
+
+    if qa_total:
+        avg_a = cost_a / qa_total
+    elif qb_total:
+        avg_a = sum(((s.q or ZERO) * price_a(c) for c, s in b.items()), ZERO) / qb_total
+    else:
+        avg_a = ZERO
+    v2 = q12(qb_total * avg_a)
+    v3 = q12(sum(((s.q or ZERO) * price_a(c) for c, s in b.items()), ZERO))
+    commitment = ZERO
+    for cls, s in b.items():
+        stat_b = pb.classes.get((key.cluster, cls))
+        stat_a = pa.classes.get((key.cluster, cls))
+        off_b = s.cost * stat_b.discount_ratio if stat_b else ZERO
+        off_a = (s.q or ZERO) * price_a(cls) * stat_a.discount_ratio if stat_a else off_b
+        commitment -= off_b - off_a
+    v4 = q12(v3 + commitment)
+    return {"calendar": v1 - v0, usage_kind: v2 - v1, "mix": v3 - v2,
+            "commitment": v4 - v3, "unit_price": cost_b - v4}
+
+
+def _driver_subject(key: ItemKey, effect: str, cls: str) -> tuple[str, ...]:
+    """Drivers are grouped at the grain a person acts on: workload, SKU or service."""
+    if effect in {"new_workload", "removed_workload", "usage"}:
+        return ("workload", key.cluster, key.namespace, key.workload, key.team)
+    if effect in {"mix", "commitment", "unit_price", "idle"}:
+        return ("sku", key.cluster, cls)
+    if effect == "calendar":
+        return ("calendar",)
+    return ("service", key.cluster, key.service, key.charge_category)
+
+
+def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
+    return (part / whole * 100).quantize(Decimal("0.01")) if whole else None
+
+
+def _main_class(slices: dict[str, Slice]) -> str:
+    return max(slices.items(), key=lambda kv: kv[1].cost)[0] if slices else ""
+
+
+def decompose(
+    pa: PeriodData,
+    pb: PeriodData,
+    *,
+    by: str = "team",
+    top: int = 15,
+    group_dims: Iterable[str] = ("team", "namespace", "service", "cluster"),
+) -> Variance:
+    """Decompose total(B) - total(A); the effects sum to the change exactly."""
+    wl_a = {k.workload_id for k, v in pa.items.items() if k.category == "workload" and v}
+    wl_b = {k.workload_id for k, v in pb.items.items() if k.category == "workload" and v}
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    drivers: dict[tuple[str, ...], dict[str, Any]] = {}
+    groups: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in group_dims}
+    for key in sorted(set(pa.items) | set(pb.items), key=repr):
+        a, b = pa.items.get(key, {}), pb.items.get(key, {})
+        effects = _item_effects(key, a, b, pa, pb, key.workload_id in wl_a,
+                                key.workload_id in wl_b)
+        cost_a = sum((s.cost for s in a.values()), ZERO)
+        cost_b = sum((s.cost for s in b.values()), ZERO)
+        cls = _main_class(b or a)
+        for effect, amount in effects.items():
+            totals[effect] += amount
+            if not amount:
+                continue
+            subject = _driver_subject(key, effect, cls)
+            d = drivers.setdefault((effect, *subject), _new_driver(effect, subject, key))
+            d["amount"] += amount
+            _add_evidence(d["evidence"], key, a, b)
+        for dim in groups:
+            name = _group_name(key, dim, cls)
+            g = groups[dim].setdefault(name, {"before": ZERO, "after": ZERO,
+                                              "effects": defaultdict(lambda: ZERO),
+                                              "workloads": defaultdict(lambda: ZERO)})
+            g["before"] += cost_a
+            g["after"] += cost_b
+            for effect, amount in effects.items():
+                g["effects"][effect] += amount
+            if key.workload:
+                g["workloads"][f"{key.namespace}/{key.workload}"] += cost_b - cost_a
+    total_a, total_b = pa.total(), pb.total()
+    change = total_b - total_a
+    effect_list = [Effect(kind=k, label=EFFECT_LABELS[k], amount=totals[k])  # type: ignore[arg-type]
+                   for k in EFFECT_LABELS if totals.get(k)]
+    driver_rows = sorted(drivers.values(), key=lambda d: (-abs(d["amount"]), d["subject"]))
+    driver_rows = [d for d in driver_rows if d["amount"]]
+    out_drivers = [
+        Driver(effect=d["effect"], subject=d["subject"], cluster=d["cluster"], team=d["team"],
+               namespace=d["namespace"], service=d["service"], amount=d["amount"],
+               pct_of_change=_pct(d["amount"], change), evidence=_finish_evidence(d["evidence"]))
+        for d in driver_rows[:top]
+    ]
+    notes = []
+    if pa.days != pb.days and totals.get("calendar"):
+        notes.append(
+            f"{pb.label['label']} covers {_fmt_days(pb.days)} days and {pa.label['label']} "
+            f"{_fmt_days(pa.days)}: {totals['calendar']:+.2f} of the change is the number of "
+            "days (continuing costs scaled by days), not growth."
+        )
+    return Variance(
+        a=pa.label, b=pb.label, total_a=total_a, total_b=total_b, change=change,
+        pct=_pct(change, total_a), days_a=pa.days, days_b=pb.days, effects=effect_list,
+        drivers=out_drivers, drivers_total=len(driver_rows), by=by,
+        groups={dim: _finish_groups(rows, change) for dim, rows in groups.items()},
+        notes=notes,
+    )
+
+
+def _fmt_days(days: Decimal) -> str:
+    return f"{days.normalize():f}" if days == days.to_integral_value() else f"{days:.2f}"
+
+
+def _group_name(key: ItemKey, dim: str, cls: str) -> str:
+    if dim == "team":
+        return key.team
+    if dim == "namespace":
+        return key.namespace
+    if dim == "cluster":
+        return key.cluster
+    if dim == "workload":
+        return f"{key.namespace}/{key.workload}" if key.workload else key.namespace
+    if key.service == "cluster nodes" and cls:
+        return f"nodes: {cls}"
+    return key.service
+
+
+def _new_driver(effect: str, subject: tuple[str, ...], key: ItemKey) -> dict[str, Any]:
+    kind = subject[0]
+    if kind == "workload":
+        label = f"{key.namespace}/{key.workload} ({key.cluster})"
+        team, ns, service = key.team, key.namespace, None
+    elif kind == "sku":
+        label = f"{subject[2] or 'unpriced'} nodes ({key.cluster})"
+        team, ns, service = None, None, subject[2]
+    elif kind == "calendar":
+        label = "days in month"
+        team = ns = service = None
+    else:
+        label = f"{key.service} ({key.charge_category or 'Usage'}, {key.cluster})"
+        team, ns, service = None, key.namespace, key.service
+    return {"effect": effect, "subject": label, "cluster": key.cluster if kind != "calendar"
+            else None, "team": team, "namespace": ns, "service": service, "amount": ZERO,
+            "evidence": {"quantity_a": defaultdict(lambda: ZERO),
+                         "quantity_b": defaultdict(lambda: ZERO),
+                         "cost_a": ZERO, "cost_b": ZERO, "node_hours_a": {}, "node_hours_b": {},
+                         "skus": set(), "workloads": defaultdict(lambda: ZERO)}}
+
+
+_UNITS = {"cpu": "core_hours", "ram": "gib_hours", "gpu": "gpu_hours", "pv": "pv_gib_hours"}
+
+
+def _add_evidence(ev: dict[str, Any], key: ItemKey, a: dict[str, Slice],
+                  b: dict[str, Slice]) -> None:
+    unit = _UNITS.get(key.resource)
+    for side, slices in (("a", a), ("b", b)):
+        for cls, s in slices.items():
+            ev[f"cost_{side}"] += s.cost
+            if unit and s.q is not None:
+                ev[f"quantity_{side}"][unit] += s.q
+            if cls and side == "b":
+                ev["skus"].add(cls)
+        # A workload's cpu/ram/gpu items span the same node-hours: count them once.
+        owner = (key.category, key.cluster, key.namespace, key.workload)
+        hours = ev[f"node_hours_{side}"]
+        hours[owner] = max(hours.get(owner, 0), sum(s.node_hours for s in slices.values()))
+    if key.workload:
+        cost_b = sum((s.cost for s in b.values()), ZERO)
+        cost_a = sum((s.cost for s in a.values()), ZERO)
+        ev["workloads"][f"{key.namespace}/{key.workload}"] += cost_b - cost_a
+
+
+def _finish_evidence(ev: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "cost_a": ev["cost_a"], "cost_b": ev["cost_b"],
+        "quantity_a": {k: q12(v) for k, v in ev["quantity_a"].items()},
+        "quantity_b": {k: q12(v) for k, v in ev["quantity_b"].items()},
+        "node_hours_a": sum(ev["node_hours_a"].values()),
+        "node_hours_b": sum(ev["node_hours_b"].values()),
+        "skus": sorted(ev["skus"]),
+    }
+    top = sorted(ev["workloads"].items(), key=lambda kv: -abs(kv[1]))
+    out["workloads"] = [{"workload": w, "change": c} for w, c in top[:5]]
+    if len(top) > 5:
+        out["more_workloads"] = len(top) - 5
+    return out
+
+
+def _finish_groups(rows: dict[str, dict[str, Any]], change: Decimal) -> list[GroupChange]:
+    out = []
+    for name, g in rows.items():
+        delta = g["after"] - g["before"]
+        top = sorted(g["workloads"].items(), key=lambda kv: -abs(kv[1]))[:3]
+        out.append(GroupChange(
+            group=name, before=g["before"], after=g["after"], change=delta,
+            pct=_pct(delta, g["before"]),
+            effects={k: v for k, v in g["effects"].items() if v},
+            top_workloads=[f"{w} ({c:+.2f})" for w, c in top if c],
+        ))
+    return sorted(out, key=lambda g: (-abs(g.change), g.group))
