@@ -25,7 +25,9 @@ from tools.result import Scope, ToolResult
 __all__ = ["REGISTRY", "ToolContext", "ToolSpec", "call", "load_all", "tool"]
 
 #: modules imported by load_all(); each registers its tools on import
-TOOL_MODULES: list[str] = []
+TOOL_MODULES: list[str] = [
+    "tools.cluster_state",
+]
 
 
 @dataclass

@@ -19,6 +19,9 @@ __all__ = ["app", "ingest_app", "main"]
 COMMAND_MODULES = [
     "assistant.cli.cmd_version",
     "assistant.cli.cmd_ingest_focus",
+    "assistant.cli.cmd_snapshot",
+    "assistant.cli.cmd_allocate",
+    "assistant.cli.cmd_costs",
 ]
 
 

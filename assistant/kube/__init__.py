@@ -1,0 +1,1 @@
+"""Kubernetes API access (official client) and the warehouse's cluster snapshots."""

@@ -1,0 +1,224 @@
+"""cluster_state: nodes, pods, workloads, HPAs and namespaces, live or from the latest snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.errors import SourceAuthError, SourceUnavailable
+from assistant.knowledge.names import visible_namespaces
+from assistant.knowledge.resolve import closest_names
+from assistant.kube import shape
+from assistant.kube.client import connect, list_objects
+from assistant.kube.snapshot import latest_snapshot, snapshot_objects
+from assistant.warehouse.db import reader
+from tools.registry import ToolContext, tool
+from tools.result import Provenance, ToolResult
+
+__all__ = ["Args", "cluster_state"]
+
+Kind = Literal["nodes", "pods", "workloads", "hpas", "namespaces", "summary"]
+
+_NEEDS: dict[str, list[str]] = {
+    "nodes": ["Node", "Pod"],
+    "pods": ["Pod", "ReplicaSet", "Job"],
+    "workloads": ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "ReplicaSet",
+                  "Pod", "HorizontalPodAutoscaler"],
+    "hpas": ["HorizontalPodAutoscaler"],
+    "namespaces": ["Namespace", "Pod"],
+    "summary": ["Namespace", "Node", "Pod", "ReplicaSet", "Job", "Deployment", "StatefulSet",
+                "DaemonSet", "CronJob", "HorizontalPodAutoscaler"],
+}
+
+
+class Args(BaseModel):
+    kind: Kind = Field(
+        "summary",
+        description="What to list: 'nodes' (capacity, allocatable, spot/on-demand, requested %), "
+        "'pods' (requests/limits per container, node, owning workload), 'workloads' "
+        "(Deployments/StatefulSets/DaemonSets/CronJobs with replicas, requests and HPA), "
+        "'hpas', 'namespaces', or 'summary' (cluster totals).",
+    )
+    namespace: str | None = Field(
+        None, description="Only this namespace (exact name). Omit for all you may see."
+    )
+    name: str | None = Field(
+        None, description="Only objects whose name contains this text (e.g. a workload name)."
+    )
+    source: Literal["auto", "live", "snapshot"] = Field(
+        "auto", description="'live' = Kubernetes API now; 'snapshot' = the latest stored "
+        "snapshot; 'auto' = live, falling back to the snapshot if the API is unreachable.",
+    )
+    top_n: int = Field(50, ge=1, le=500, description="Maximum rows returned (largest first).")
+
+
+def _label_keys(ctx: ToolContext) -> list[str]:
+    keys = [s.split(":", 1)[1] for s in ctx.settings.allocation.labels.team
+            if s.startswith("namespace:")]
+    return keys or ["team"]
+
+
+def _warehouse_visible(ctx: ToolContext) -> set[str] | None:
+    if ctx.scope.admin:
+        return None
+    if not ctx.settings.db_path.exists():
+        return set(ctx.scope.namespaces)
+    with reader(ctx.settings) as con:
+        found = visible_namespaces(con, ctx.scope) or set()
+        if ctx.scope.teams:
+            marks = ", ".join("?" for _ in ctx.scope.teams)
+            for key in _label_keys(ctx):
+                path = f'$.metadata.labels."{key}"'
+                rows = con.execute(
+                    f"SELECT DISTINCT name FROM cluster_snapshots WHERE kind = 'Namespace' "
+                    f"AND json_extract_string(object, ?) IN ({marks})", [path, *ctx.scope.teams],
+                ).fetchall()
+                found.update(r[0] for r in rows)
+    return found
+
+
+def _live(ctx: ToolContext, kinds: list[str], visible: set[str] | None,
+          namespace: str | None) -> tuple[dict[str, list[dict[str, Any]]], str, set[str] | None]:
+    session = connect(ctx.settings)
+    all_ns = list_objects(session, "Namespace")
+    if visible is not None and ctx.scope.teams:
+        keys = _label_keys(ctx)
+        visible = visible | {
+            n["metadata"]["name"] for n in all_ns
+            if any((n["metadata"].get("labels") or {}).get(k) in ctx.scope.teams for k in keys)}
+    targets = [namespace] if namespace else (sorted(visible) if visible is not None else None)
+    objects: dict[str, list[dict[str, Any]]] = {}
+    for kind in kinds:
+        if kind == "Namespace":
+            objects[kind] = [n for n in all_ns if targets is None
+                             or n["metadata"]["name"] in targets]
+        elif kind == "Node":
+            objects[kind] = list_objects(session, kind) if visible is None else []
+        else:
+            objects[kind] = list_objects(session, kind, targets) if targets != [] else []
+    known = {n["metadata"]["name"] for n in all_ns}
+    return objects, session.cluster, known
+
+
+def _rows(kind: str, objs: dict[str, list[dict[str, Any]]], admin: bool) -> Any:
+    controllers = [o for k in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+                   for o in objs.get(k, [])]
+    index = shape.owner_index(objs.get("ReplicaSet", []) + objs.get("Job", []))
+    pods, hpas = objs.get("Pod", []), objs.get("HorizontalPodAutoscaler", [])
+    if kind == "nodes":
+        return shape.node_rows(objs.get("Node", []), pods)
+    if kind == "pods":
+        return sorted(shape.pod_rows(pods, index), key=lambda r: -r["cpu_request_cores"])
+    if kind == "workloads":
+        rows = shape.workload_rows(controllers, pods, hpas, index)
+        return sorted(rows, key=lambda r: -r["total_requests"]["cpu_request_cores"])
+    if kind == "hpas":
+        return shape.hpa_rows(hpas)
+    if kind == "namespaces":
+        return sorted(shape.namespace_rows(objs.get("Namespace", []), pods),
+                      key=lambda r: -r["cpu_request_cores"])
+    workloads = shape.workload_rows(controllers, pods, hpas, index)
+    return shape.summary(objs.get("Node", []), pods, workloads, hpas, objs.get("Namespace", []),
+                         include_nodes=admin)
+
+
+def _matches(row: dict[str, Any], args: Args) -> bool:
+    if (args.namespace and args.kind != "nodes"
+            and row.get("namespace", row.get("name")) != args.namespace):
+        return False
+    return not (args.name and args.name.lower() not in str(row.get("name", "")).lower())
+
+
+@tool("cluster_state", Args)
+def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
+    """Current Kubernetes state: nodes (capacity, allocatable, spot or on-demand, how much is
+    requested), pods (CPU/memory/GPU requests and limits per container, node, owning
+    Deployment/StatefulSet/CronJob), workloads (replicas, per-pod and total requests, HPA),
+    HPAs, namespaces, or a cluster summary. Reads the live Kubernetes API and falls back to
+    the latest stored snapshot; provenance.source says which ('kubernetes-api' or
+    'snapshot', with the snapshot time in provenance.freshness). Quantities: CPU in cores,
+    memory in bytes or GiB as named. No costs here: use query_costs for money. Results are
+    limited to the namespaces you may see; nodes are cluster-wide and admin-only."""
+    admin = ctx.scope.admin
+    if args.kind == "nodes" and not admin:
+        return ToolResult.failure(
+            "Nodes are cluster-wide and your scope covers only some namespaces. "
+            "Ask for kind='pods', 'workloads', 'namespaces' or 'summary' instead."
+        )
+    visible = _warehouse_visible(ctx)
+    if args.namespace and visible is not None and args.namespace not in visible:
+        near = closest_names(args.namespace, visible)
+        return ToolResult.failure(
+            f"Namespace {args.namespace!r} is not one you may see. "
+            + (f"Did you mean: {', '.join(near)}? " if near else "")
+            + f"Your namespaces: {', '.join(sorted(visible)) or 'none'}."
+        )
+    kinds = _NEEDS[args.kind]
+    notes: list[str] = []
+    prov = Provenance(filters={k: v for k, v in (("namespace", args.namespace),
+                                                  ("name", args.name)) if v},
+                      group_by=args.kind)
+    objects: dict[str, list[dict[str, Any]]] | None = None
+    known: set[str] | None = None
+    if args.source in {"auto", "live"}:
+        try:
+            objects, cluster, known = _live(ctx, kinds, visible, args.namespace)
+            prov.source = "kubernetes-api"
+            now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+            prov.freshness = now.isoformat() + "Z"
+            notes.append(f"cluster {cluster} (live)")
+        except (SourceUnavailable, SourceAuthError) as exc:
+            if args.source == "live":
+                return ToolResult.failure(
+                    f"{exc} Retry with source='snapshot' to use the latest stored snapshot.")
+            notes.append(f"Kubernetes API unavailable ({exc.message}); used the latest snapshot.")
+    if objects is None:
+        if not ctx.settings.db_path.exists():
+            return ToolResult.no_data(
+                "No cluster snapshot: the warehouse does not exist yet. Run `penny snapshot` "
+                "with a kubeconfig, or fix the API connection.",
+                Provenance(source="snapshot", notes=notes))
+        with reader(ctx.settings) as con:
+            info = latest_snapshot(con)
+            if info is None:
+                return ToolResult.no_data(
+                    "No cluster snapshot stored and the live API was not used. Run "
+                    "`penny snapshot` (needs a kubeconfig) to store one.",
+                    Provenance(source="snapshot", tables=["cluster_snapshots"], notes=notes))
+            ns_filter = visible
+            if args.namespace:
+                ns_filter = {args.namespace}
+            objects = snapshot_objects(con, info.snapshot_id, kinds, ns_filter)
+            known = {r[0] for r in con.execute(
+                "SELECT name FROM cluster_snapshots WHERE snapshot_id = ? AND kind = 'Namespace'",
+                [info.snapshot_id]).fetchall()}
+        prov.source = "snapshot"
+        prov.tables = ["cluster_snapshots"]
+        prov.freshness = info.taken_at.isoformat() + "Z"
+        notes.append(f"cluster {info.cluster}, snapshot {info.snapshot_id} taken "
+                     f"{prov.freshness}")
+    if args.namespace and known and args.namespace not in known:
+        pool = known if visible is None else known & visible
+        near = closest_names(args.namespace, pool)
+        return ToolResult.failure(
+            f"No namespace {args.namespace!r} in the cluster. "
+            + (f"Did you mean: {', '.join(near)}?" if near else
+               f"Known namespaces: {', '.join(sorted(pool)[:20])}."), prov)
+    prov.notes = notes
+    rows = _rows(args.kind, objects, admin)
+    if args.kind == "summary":
+        prov.row_count = 1
+        return ToolResult.success({"kind": "summary", "source": prov.source, **rows}, prov)
+    rows = [r for r in rows if _matches(r, args)]
+    shown = rows[: args.top_n]
+    prov.row_count = len(shown)
+    prov.truncated = len(rows) > len(shown)
+    if not rows:
+        what = f" matching {args.name!r}" if args.name else ""
+        where = f" in namespace {args.namespace!r}" if args.namespace else ""
+        return ToolResult.no_data(f"No {args.kind}{what}{where} ({prov.source}).", prov)
+    return ToolResult.success({"kind": args.kind, "source": prov.source, "items": shown,
+                               "total": len(rows), "shown": len(shown),
+                               "more": len(rows) - len(shown)}, prov)
