@@ -16,7 +16,7 @@ from assistant.ingest.focus import FocusIngestReport, ingest_focus
 
 @ingest_app.command("focus")
 def ingest_focus_command(
-    paths: list[Path] = typer.Argument(  # noqa: B008
+    paths: list[Path] = typer.Argument(
         ..., help="FOCUS .csv/.csv.gz/.parquet files, folders, or export manifests "
                   "(AWS Data Exports *-Manifest.json, Azure manifest.json).",
         show_default=False,
@@ -86,7 +86,8 @@ def render(report: FocusIngestReport, console: Console) -> None:
         for f in report.findings:
             for v in f.details.get("values", []):
                 if "to" in v:
-                    console.print(f"  {f.column}: {v['from']!r} → {v['to']!r} ({v['count']:,} rows)",
-                                  highlight=False)
+                    console.print(
+                        f"  {f.column}: {v['from']!r} → {v['to']!r} ({v['count']:,} rows)",
+                        highlight=False)
     for path, reason in report.skipped:
         console.print(f"[dim]skipped {path}: {reason}[/]", highlight=False)

@@ -9,9 +9,12 @@ from the staging table's insertion-ordered ``rowid``).
 
 from __future__ import annotations
 
+import csv
+import gzip
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -66,6 +69,46 @@ def create_stage(con: Connection) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM billing_lines LIMIT 0")
 
 
+def _csv_header(path: Path) -> tuple[list[str], str]:
+    """The header row (read with Python's csv module) and the compression DuckDB should use.
+
+    Reading the header ourselves lets DuckDB parse with fixed settings instead of sniffing,
+    so a broken row is reported with its line number rather than as a sniffing failure.
+    """
+    try:
+        with path.open("rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b"
+        opener = gzip.open if gz else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as text:  # type: ignore[operator]
+            header = next(csv.reader(text), None)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFileError(f"unreadable or garbled file: {exc}", file=str(path)) from exc
+    if not header:
+        raise ImportFileError("the file is empty (no header row)", file=str(path), row=0,
+                              hint="Re-export it; a FOCUS CSV starts with a header row.")
+    names = [h.strip() or f"column{i}" for i, h in enumerate(header)]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ImportFileError(f"the header repeats column(s) {', '.join(dupes)}",
+                              file=str(path), row=0, column=dupes[0])
+    return names, "gzip" if gz else "none"
+
+
+def _duckdb_error(path: str, exc: duckdb.Error) -> ImportFileError:
+    text = str(exc).strip()
+    lines = text.split("Possible fixes")[0].splitlines()
+    keep = [t.strip() for t in lines
+            if t.strip() and not t.startswith("LINE ") and set(t.strip()) != {"^"}]
+    summary = "; ".join(keep)[:400]
+    line = re.search(r"[Ll]ine:? (\d+)", text)
+    return ImportFileError(
+        "unreadable or garbled file: " + summary,
+        file=path, row=int(line.group(1)) - 1 if line else None,
+        hint="Check that it is a complete FOCUS CSV (comma-separated, with a header) "
+             "or Parquet file.",
+    )
+
+
 def _load_raw(con: Connection, f: DataFile) -> None:
     path = str(f.path)
     try:
@@ -73,20 +116,15 @@ def _load_raw(con: Connection, f: DataFile) -> None:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {RAW} AS "
                 "SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?)", [path])
-        else:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
-                "all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
-                "nullstr = ['NULL', ''], compression = 'auto')", [path])
+            return
+        header, compression = _csv_header(f.path)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
+            "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            "nullstr = ['NULL', ''], compression = ?, columns = ?)",
+            [path, compression, {name: "VARCHAR" for name in header}])
     except duckdb.Error as exc:
-        text = str(exc).strip()
-        line = re.search(r"[Ll]ine:? (\d+)", text)
-        raise ImportFileError(
-            "unreadable or garbled file: " + text.splitlines()[0][:300],
-            file=path, row=int(line.group(1)) if line else None,
-            hint="Check that it is a complete FOCUS CSV (comma-separated, with a header) "
-                 "or Parquet file.",
-        ) from exc
+        raise _duckdb_error(path, exc) from exc
 
 
 def _map_columns(header: list[str]) -> tuple[dict[str, ColumnSpec], dict[str, str], list[str]]:
@@ -138,11 +176,15 @@ def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     focus_names = {spec.name for spec in mapped.values()}
     version = detect_version(focus_names)
     missing = [c for c in mandatory_columns(version) if c not in focus_names]
+    if not focus_names:
+        raise ImportFileError(
+            f"no FOCUS columns in the header (found {', '.join(header[:5])}…)",
+            file=path, row=0, hint="Is this a FOCUS export? Other billing formats are not read.")
     if missing:
         raise ImportFileError(
             f"missing mandatory FOCUS {version} column(s): {', '.join(missing)}",
             file=path, row=0, column=missing[0],
-            hint=f"A FOCUS {version} export has {', '.join(mandatory_columns(version))}.",
+            hint="See docs/ingest-focus.md for the columns each FOCUS version requires.",
         )
     rows = int(con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # type: ignore[index]
     if rows == 0:
