@@ -274,7 +274,11 @@ def run_agent(
         raise translated from exc
     notes: list[str] = []
     text = final.text if final is not None else ""
-    if len(calls) >= a.max_model_calls and final is not None and final.tool_calls:
+    if calls and len(calls) >= a.max_model_calls and calls[-1].tools:
+        # ModelCallLimitMiddleware ended the run while the model still wanted tools.
         notes.append(f"Stopped after {a.max_model_calls} model calls "
                      "(agent.max_model_calls); the answer may be incomplete.")
+        if text.startswith("Model call limits exceeded"):
+            text = (f"I could not finish within {a.max_model_calls} model calls. "
+                    "Try a narrower question, or raise agent.max_model_calls.")
     return LlmResult(text=text, tool_calls=recorder.calls, model_calls=calls, notes=notes)

@@ -21,7 +21,7 @@ _ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
 
 
 class AnthropicServer(ScriptedServer):
-    default_model = "claude-sonnet-4-5-20250929"
+    default_model = "claude-haiku-4-5-20251001"
 
     @property
     def base_url(self) -> str:
