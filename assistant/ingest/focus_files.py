@@ -96,7 +96,9 @@ def _walk(folder: Path, found: Discovery) -> None:
     manifests = [p for p in entries if _is_manifest(p)]
     covered: list[Path] = []        # export roots whose files only their manifest may list
     listed: set[Path] = set()
-    for manifest, data in _newest_azure_runs(manifests, found):
+    keep, older = _newest_azure_runs(manifests, found)
+    covered.extend(_export_root(m, d) for m, d in older)
+    for manifest, data in keep:
         files = _manifest_files(manifest, data)
         covered.append(_export_root(manifest, data))
         listed.update(f.path for f in files)
@@ -130,11 +132,16 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def _newest_azure_runs(
-    manifests: list[Path], found: Discovery
-) -> list[tuple[Path, dict[str, Any]]]:
-    """All manifests, keeping only the newest Azure run per export and date range."""
-    keep: list[tuple[Path, dict[str, Any]]] = []
+Manifests = list[tuple[Path, dict[str, Any]]]
+
+
+def _newest_azure_runs(manifests: list[Path], found: Discovery) -> tuple[Manifests, Manifests]:
+    """All manifests, keeping only the newest Azure run per export and date range.
+
+    Returns (manifests to read, older Azure runs whose files must be skipped).
+    """
+    keep: Manifests = []
+    older: Manifests = []
     newest: dict[tuple[str, str, str], tuple[str, int]] = {}
     for manifest in manifests:
         data = _read_manifest(manifest)
@@ -148,16 +155,18 @@ def _newest_azure_runs(
         stamp = str(run.get("submittedTime", ""))
         if key in newest and newest[key][0] >= stamp:
             found.skipped.append((str(manifest), "an older run of the same Azure export"))
+            older.append((manifest, data))
             continue
         if key in newest:
-            old = keep[newest[key][1]][0]
-            found.skipped.append((str(old), "an older run of the same Azure export"))
+            old = keep[newest[key][1]]
+            found.skipped.append((str(old[0]), "an older run of the same Azure export"))
+            older.append(old)
             keep[newest[key][1]] = (manifest, data)
             newest[key] = (stamp, newest[key][1])
         else:
             newest[key] = (stamp, len(keep))
             keep.append((manifest, data))
-    return keep
+    return keep, older
 
 
 def _export_root(manifest: Path, data: dict[str, Any]) -> Path:

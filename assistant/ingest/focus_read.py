@@ -115,13 +115,14 @@ def _load_raw(con: Connection, f: DataFile) -> None:
         if f.format == "parquet":
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {RAW} AS "
-                "SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?)", [path])
+                "SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?, hive_partitioning = false)",
+                [path])
             return
         header, compression = _csv_header(f.path)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
             "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "nullstr = ['NULL', ''], compression = ?, columns = ?)",
+            "nullstr = ['NULL', ''], compression = ?, columns = ?, hive_partitioning = false)",
             [path, compression, {name: "VARCHAR" for name in header}])
     except duckdb.Error as exc:
         raise _duckdb_error(path, exc) from exc

@@ -1,0 +1,153 @@
+"""File formats and export layouts: CSV, gzip CSV, Parquet, folders, AWS and Azure exports."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from assistant.config import load_settings
+from assistant.errors import ImportFileError
+from assistant.ingest.focus import ingest_focus
+from tests.ingest_focus.focus_rows import line, write_csv, write_parquet
+
+
+def q(sql: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(load_settings().db_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def cost(v: str) -> dict[str, str]:
+    return {"BilledCost": v, "EffectiveCost": v}
+
+
+def test_gzip_csv_and_parquet_read_the_same_values(tmp_path: Path) -> None:
+    rows = [line(**cost("0.123456789012")), line(**cost("12345678901234.5"),
+                                                 ChargePeriodStart="2026-10-05T01:00:00Z",
+                                                 ChargePeriodEnd="2026-10-05T02:00:00Z")]
+    gz = write_csv(tmp_path / "a" / "bill.csv.gz", rows)
+    pq = write_parquet(tmp_path / "b" / "bill.parquet", rows)
+    report = ingest_focus([gz, pq], load_settings())
+    assert [(f.format, f.rows) for f in report.files] == [("csv", 2), ("parquet", 2)]
+    got = q("SELECT source_file, source_row, billed_cost, charge_period_start FROM billing_lines "
+            "ORDER BY source_file, source_row")
+    values = [(Decimal("0.123456789012"), "2026-10-05 00:00:00"),
+              (Decimal("12345678901234.500000000000"), "2026-10-05 01:00:00")]
+    assert [(r[2], str(r[3])) for r in got] == values * 2
+    assert [r[1] for r in got] == [1, 2, 1, 2]
+    # Exact: 2 × (0.123456789012 + 12345678901234.5) with no float drift.
+    assert q("SELECT sum(billed_cost) FROM billing_lines") == [
+        (Decimal("24691357802469.246913578024"),)]
+
+
+def test_folders_are_read_recursively_and_other_files_skipped(tmp_path: Path) -> None:
+    write_csv(tmp_path / "2026" / "10" / "aws.csv", [line(**cost("1"))])
+    write_csv(tmp_path / "2026" / "11" / "deep" / "aws.csv.gz", [line(**cost("2"))])
+    (tmp_path / "2026" / "notes.txt").write_text("not a bill")
+    report = ingest_focus([tmp_path / "2026"], load_settings())
+    assert report.rows == 2
+    assert [Path(f.path).name for f in report.files] == ["aws.csv", "aws.csv.gz"]
+    assert report.skipped == [(str(tmp_path / "2026" / "notes.txt"),
+                               "not a .csv, .csv.gz or .parquet file")]
+
+
+def aws_export(root: Path) -> Path:
+    """An AWS Data Exports FOCUS export copied from S3, with a stale file from an old run."""
+    export = root / "my-prefix" / "focus-export"
+    part = "BILLING_PERIOD=2026-10"
+    write_csv(export / "data" / part / "focus-export-00001.csv.gz",
+              [line(**cost("1.25"), x_ServiceCode="AmazonEC2")])
+    write_csv(export / "data" / part / "focus-export-00002.csv.gz",
+              [line(**cost("0.75"), x_ServiceCode="AmazonEKS")])
+    write_csv(export / "data" / part / "old-run" / "focus-export-00001.csv.gz",
+              [line(**cost("999"))])
+    manifest = export / "metadata" / part / "focus-export-Manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({
+        "executionId": "e-1",
+        "exportArn": "arn:aws:bcm-data-exports:us-east-1:111122223333:export/focus-export",
+        "columns": [{"name": "BilledCost", "type": "decimal"}],
+        "dataFiles": [
+            f"s3://my-bucket/my-prefix/focus-export/data/{part}/focus-export-00001.csv.gz",
+            f"s3://my-bucket/my-prefix/focus-export/data/{part}/focus-export-00002.csv.gz",
+        ],
+    }))
+    return export
+
+
+def test_aws_data_exports_layout_reads_only_the_manifest_files(tmp_path: Path) -> None:
+    export = aws_export(tmp_path)
+    report = ingest_focus([tmp_path], load_settings())
+    assert [(Path(f.path).name, f.layout) for f in report.files] == [
+        ("focus-export-00001.csv.gz", "aws-data-exports"),
+        ("focus-export-00002.csv.gz", "aws-data-exports")]
+    stale = export / "data" / "BILLING_PERIOD=2026-10" / "old-run" / "focus-export-00001.csv.gz"
+    assert (str(stale), "under an export whose manifest does not list it") in report.skipped
+    # 1.25 + 0.75 = 2.00; the stale 999 is not read.
+    assert q("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("2.00"),)]
+    assert q("SELECT extra_columns->>'x_ServiceCode' FROM billing_lines ORDER BY billed_cost"
+             ) == [("AmazonEKS",), ("AmazonEC2",)]
+    extra = report.finding("non_standard_columns")
+    assert extra is not None and list(extra.details["columns"]) == ["x_ServiceCode"]
+
+
+def test_aws_manifest_given_directly_and_missing_data_file(tmp_path: Path) -> None:
+    export = aws_export(tmp_path)
+    manifest = export / "metadata" / "BILLING_PERIOD=2026-10" / "focus-export-Manifest.json"
+    assert ingest_focus([manifest], load_settings()).rows == 2
+    (export / "data" / "BILLING_PERIOD=2026-10" / "focus-export-00002.csv.gz").unlink()
+    with pytest.raises(ImportFileError) as info:
+        ingest_focus([manifest], load_settings())
+    assert info.value.file == str(manifest)
+    assert "focus-export-00002.csv.gz" in str(info.value)
+
+
+def azure_run(root: Path, run: str, submitted: str, billed: str) -> None:
+    folder = root / "exports" / "focus-cost" / "20261001-20261031" / run
+    rows = [line(**cost(billed), ProviderName="Microsoft", x_ResourceGroupName="rg-aks")]
+    write_csv(folder / "part_0_0001.csv.gz", rows)
+    write_csv(folder / "part_1_0001.csv.gz", rows)
+    (folder / "manifest.json").write_text(json.dumps({
+        "manifestVersion": "2024-04-01",
+        "byteCount": 1000, "blobCount": 2, "dataRowCount": 2,
+        "exportConfig": {"exportName": "focus-cost", "type": "FocusCost",
+                         "dataVersion": "1.0r2", "resourceId": "/subscriptions/x/exports/fc"},
+        "deliveryConfig": {"partitionData": True, "fileFormat": "Csv",
+                           "compressionMode": "gzip", "rootFolderPath": "exports"},
+        "runInfo": {"executionType": "Scheduled", "submittedTime": submitted, "runId": run,
+                    "startDate": "2026-10-01T00:00:00", "endDate": "2026-10-31T00:00:00"},
+        "blobs": [
+            {"blobName": f"exports/focus-cost/20261001-20261031/{run}/part_0_0001.csv.gz",
+             "byteCount": 500, "dataRowCount": 1},
+            {"blobName": f"exports/focus-cost/20261001-20261031/{run}/part_1_0001.csv.gz",
+             "byteCount": 500, "dataRowCount": 1},
+        ],
+    }))
+
+
+def test_azure_export_layout_keeps_the_newest_run(tmp_path: Path) -> None:
+    azure_run(tmp_path, "run-a", "2026-11-02T06:00:00Z", "10.00")
+    azure_run(tmp_path, "run-b", "2026-11-03T06:00:00Z", "10.50")
+    report = ingest_focus([tmp_path], load_settings())
+    assert {(Path(f.path).parent.name, f.layout) for f in report.files} == {
+        ("run-b", "azure-export")}
+    assert report.rows == 2
+    # Only run-b: 2 × 10.50 = 21.00.
+    assert q("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("21.00"),)]
+    skipped = [p for p, _ in report.skipped]
+    assert any(p.endswith("run-a/manifest.json") for p in skipped)
+
+
+def test_not_a_known_manifest(tmp_path: Path) -> None:
+    bad = tmp_path / "manifest.json"
+    bad.write_text(json.dumps({"files": ["a.csv"]}))
+    with pytest.raises(ImportFileError) as info:
+        ingest_focus([bad], load_settings())
+    assert "not an AWS Data Exports manifest" in str(info.value)
