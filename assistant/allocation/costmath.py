@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 
 __all__ = [
     "GIB",
@@ -142,28 +143,25 @@ def hourly_mount_shares(running: Mapping[str, float]) -> dict[str, float]:
 
 def pvc_cost_coefficients(
     intervals: Sequence[tuple[str, datetime, datetime]], start: datetime, end: datetime
-) -> dict[str, Decimal]:
+) -> dict[str, Fraction]:
     """OpenCost's PVC coefficients: each pod's share of a volume's cost over [start, end).
 
     Between consecutive change points the volume's cost is split evenly among the pods
-    mounting it; time with no pod goes to ``__unmounted__``. Coefficients sum to 1.
+    mounting it; time with no pod goes to ``__unmounted__``. Exact fractions summing to 1.
     (getPVCCostCoefficients in opencost pkg/costmodel.)
     """
-    total = Decimal((end - start).total_seconds())
+    total = int((end - start).total_seconds())
     if total <= 0:
         raise ValueError("volume window has zero duration")
     points = sorted({start, end, *(t for _, s, e in intervals for t in (s, e))})
-    coeff: dict[str, Decimal] = {}
+    coeff: dict[str, Fraction] = {}
     for left, right in itertools.pairwise(points):
         if left < start or right > end:
             continue
-        weight = Decimal((right - left).total_seconds()) / total
+        weight = Fraction(int((right - left).total_seconds()), total)
         active = [pod for pod, s, e in intervals if s <= left and e >= right]
-        if not active:
-            coeff["__unmounted__"] = coeff.get("__unmounted__", Decimal(0)) + weight
-            continue
-        for pod in active:
-            coeff[pod] = coeff.get(pod, Decimal(0)) + weight / len(active)
+        for pod in active or ["__unmounted__"]:
+            coeff[pod] = coeff.get(pod, Fraction(0)) + weight / max(len(active), 1)
     return coeff
 
 

@@ -1,0 +1,55 @@
+"""`penny allocate`: recompute pod × hour costs from the bill and the cluster metrics."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.allocation.allocate import AllocationReport, allocate
+from assistant.cli.app import app
+from assistant.config import load_settings
+from assistant.windows import Window, parse_window
+
+
+@app.command("allocate", rich_help_panel="Data")
+def allocate_cmd(
+    window: str | None = typer.Option(
+        None, "--window", "-w",
+        help="2026-10, last-month, 7d or START..END (end exclusive); default: all data.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Allocate the bill to containers, idle and unallocated, and check it reconciles."""
+    settings = load_settings()
+    win: Window | None = None
+    if window is not None:
+        try:
+            win = parse_window(window, now=settings.current_time())
+        except Exception as exc:  # InputError: show it as a bad flag (exit 2)
+            raise typer.BadParameter(str(exc), param_hint="--window") from exc
+    report = allocate(settings, win)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), default=str, indent=2))
+        return
+    render_report(report, Console())
+
+
+def render_report(report: AllocationReport, console: Console) -> None:
+    console.print(
+        f"Allocated {report.window.label()}: {report.rows:,} rows from "
+        f"{report.container_hours:,} container-hours and {report.node_hours:,} node-hours "
+        f"in {report.seconds:.2f} s. Node prices: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(report.price_sources.items()))
+    )
+    table = Table(title="Reconciliation (bill = allocated + idle + unallocated)")
+    for col in ("month", "basis", "bill", "allocated", "idle", "unallocated", "difference",
+                "estimated*"):
+        table.add_column(col, justify="left" if col in ("month", "basis") else "right")
+    for r in report.reconciliation:
+        table.add_row(r.month, r.basis, *(f"{v:,.2f}" for v in (
+            r.bill, r.allocated, r.idle, r.unallocated, r.difference, r.estimated)))
+    console.print(table)
+    console.print("* estimated: priced from the price list (no bill line); not on the bill.")

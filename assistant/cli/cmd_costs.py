@@ -1,0 +1,131 @@
+"""`penny costs`: allocated cost grouped by any dimension, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.cli.app import app
+from assistant.config import load_settings
+from assistant.costs.query import COLUMNS, CostTable, query_costs
+from assistant.errors import InputError
+from assistant.warehouse.db import reader
+from assistant.windows import parse_window
+from tools.result import Scope
+
+
+def _filters(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise typer.BadParameter(f"{item!r} is not KEY=VALUE (e.g. team=payments).",
+                                     param_hint="--filter")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@app.command("costs", rich_help_panel="Answers")
+def costs_cmd(
+    window: str = typer.Option("last-month", "--window", "-w",
+                               help="2026-10, last-month, 7d or START..END (end exclusive)."),
+    by: str = typer.Option("namespace", "--by", help="namespace|team|app|env|cost_center|"
+                           "controller|pod|container|node|cluster|service|label:KEY"),
+    filter_: list[str] = typer.Option([], "--filter", help="KEY=VALUE, repeatable."),
+    share_idle: bool | None = typer.Option(None, "--share-idle/--no-share-idle",
+                                           help="Spread idle over workloads (default: config)."),
+    share_namespace: list[str] = typer.Option([], "--share-namespace",
+                                              help="Namespace whose cost is shared; repeatable."),
+    share_split: str | None = typer.Option(None, "--share-split", help="weighted | even"),
+    overhead: str | None = typer.Option(None, "--overhead", help="Fixed $/hour to share."),
+    basis: str = typer.Option("amortized", "--basis", help="amortized | invoice"),
+    top: int | None = typer.Option(None, "--top", min=1, help="Show the top N groups."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout."),
+) -> None:
+    """Cost by group over a window, with __idle__, __unallocated__ and __unlabeled__ rows."""
+    settings = load_settings()
+    if as_json and as_csv:
+        raise typer.BadParameter("Choose one of --json and --csv.", param_hint="--json/--csv")
+    if basis not in ("amortized", "invoice"):
+        raise typer.BadParameter(f"{basis!r} is not amortized or invoice.", param_hint="--basis")
+    if share_split is not None and share_split not in ("weighted", "even"):
+        raise typer.BadParameter(f"{share_split!r} is not weighted or even.",
+                                 param_hint="--share-split")
+    try:
+        win = parse_window(window, now=settings.current_time())
+        overhead_value = Decimal(overhead) if overhead is not None else None
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--window") from exc
+    except ArithmeticError as exc:
+        raise typer.BadParameter(f"{overhead!r} is not a number.", param_hint="--overhead") from exc
+    filters = _filters(filter_)
+    with reader(settings) as con:
+        table = query_costs(
+            con, window=win, group_by=by, filters=filters, scope=Scope.everything(),
+            share_idle=share_idle, shared_namespaces=share_namespace or None,
+            share_split=share_split, overhead_hourly=overhead_value,
+            basis=basis,  # type: ignore[arg-type]
+            top_n=top, settings=settings,
+        )
+    if as_json:
+        typer.echo(json.dumps(table.to_dict(), default=str, indent=2))
+    elif as_csv:
+        typer.echo(to_csv(table), nl=False)
+    else:
+        render(table, Console())
+
+
+def to_csv(table: CostTable) -> str:
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(["section", "name", *COLUMNS, "total", "efficiency"])
+    for row in [*table.rows, table.totals]:
+        out.writerow(["cloud", row.name, *(row.costs.get(c, 0) for c in COLUMNS), row.total,
+                      "" if row.efficiency is None else f"{row.efficiency:.4f}"])
+    for ai in table.ai:
+        out.writerow(["ai_apis", f"{ai.name} ({ai.service})", *([""] * len(COLUMNS)), ai.cost,
+                      ""])
+    return buf.getvalue()
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def render(table: CostTable, console: Console) -> None:
+    t = Table(title=f"Cost by {table.group_by}, {table.window.label()} ({table.basis}, "
+                    f"{table.currency})")
+    t.add_column(table.group_by)
+    shown = [c for c in COLUMNS if any(r.costs.get(c) for r in table.rows)]
+    for col in shown:
+        t.add_column(col, justify="right")
+    t.add_column("total", justify="right")
+    t.add_column("efficiency", justify="right")
+    for row in table.rows:
+        t.add_row(row.name, *(_money(row.costs.get(c, Decimal(0))) for c in shown),
+                  _money(row.total),
+                  "" if row.efficiency is None else f"{row.efficiency:.0%}")
+    t.add_section()
+    tot = table.totals
+    t.add_row("TOTAL", *(_money(tot.costs.get(c, Decimal(0))) for c in shown),
+              _money(tot.total), "", style="bold")
+    console.print(t)
+    console.print(f"Sharing: {table.sharing['description']}.")
+    if table.unlabeled_share is not None:
+        console.print(f"Without a team label: {_money(table.unlabeled_cost)} "
+                      f"({table.unlabeled_share:.1%} of workload cost).")
+    if table.more:
+        console.print(f"{table.more} smaller groups are folded into the "
+                      f"'and {table.more} more' row.")
+    if table.ai:
+        console.print("AI APIs (outside the cloud bill, not in the total above):")
+        for ai in table.ai:
+            console.print(f"  {ai.name} ({ai.service}): {_money(ai.cost)}")
+        console.print(f"  AI APIs total: {_money(table.ai_total)}")

@@ -1,0 +1,64 @@
+"""What ``--by`` and ``--filter`` accept, as SQL over the ``allocations`` table (alias ``a``).
+
+One expression per dimension serves both grouping and filtering, so a filter value is
+always spelled the way the same dimension is shown (``pod`` is ``namespace/pod``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.errors import InputError
+
+__all__ = ["DIMENSIONS", "dimension_expr", "needs_pod_join", "validate_dimension"]
+
+DIMENSIONS = (
+    "namespace", "team", "app", "env", "cost_center", "controller", "pod", "container",
+    "node", "cluster", "service",
+)
+_LABEL_RE = re.compile(r"^label:([A-Za-z0-9][A-Za-z0-9._/-]{0,252})$")
+
+_EXPR = {
+    "namespace": "a.namespace",
+    "team": "coalesce(a.team, '__unlabeled__')",
+    "app": "coalesce(a.app, '__unlabeled__')",
+    "env": "coalesce(a.env, '__unlabeled__')",
+    "cost_center": "coalesce(a.cost_center, '__unlabeled__')",
+    "controller": "coalesce(a.controller_kind || '/' || a.controller_name, '__no_controller__')",
+    "pod": "a.namespace || '/' || a.pod",
+    "container": "a.namespace || '/' || a.pod || '/' || coalesce(a.container, '__pod__')",
+    "node": "coalesce(a.node, '__no_node__')",
+    "cluster": "a.cluster",
+    "service": "coalesce(a.service_name, '__unknown__')",
+}
+
+
+def validate_dimension(name: str, *, what: str = "group_by") -> str:
+    key = name.strip()
+    if key == "cost-center":
+        key = "cost_center"
+    if key in _EXPR or _LABEL_RE.match(key):
+        return key
+    raise InputError(
+        f"Unknown {what} {name!r}.",
+        hint=f"Use one of: {', '.join(DIMENSIONS)}, or label:KEY (e.g. label:app).",
+        value=name,
+    )
+
+
+def needs_pod_join(names: list[str]) -> bool:
+    return any(n.startswith("label:") for n in names)
+
+
+def dimension_expr(name: str) -> str:
+    """SQL for one dimension; ``label:KEY`` reads the pod label, then the namespace label."""
+    if name in _EXPR:
+        return _EXPR[name]
+    match = _LABEL_RE.match(name)
+    if not match:
+        raise InputError(f"Unknown dimension {name!r}.")
+    path = "'$.\"" + match.group(1).replace("'", "''") + "\"'"
+    return (
+        f"coalesce(NULLIF(json_extract_string(p.labels, {path}), ''), "
+        f"NULLIF(json_extract_string(ns.labels, {path}), ''), '__unlabeled__')"
+    )

@@ -1,0 +1,259 @@
+"""``query_costs()``: allocated cost grouped, filtered, scoped and shared, with totals.
+
+One SQL aggregate over ``allocations`` (read-only connection) produces units (group ×
+cluster × kind), sharing is applied to those few rows in Python with exact Decimal splits
+(``costs.sharing``), and AI API spend from the ledger is reported beside the cloud bill,
+never inside it. Provenance records the SQL, tables, window and sharing applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from assistant.config import Settings
+from assistant.costs import sharing as sharing_rules
+from assistant.costs.ai import AiRow, ai_rows
+from assistant.costs.dimensions import dimension_expr, needs_pod_join, validate_dimension
+from assistant.costs.sharing import RESOURCES, Unit
+from assistant.errors import InputError
+from assistant.warehouse.db import Connection
+from assistant.windows import Window
+from tools.result import Provenance, Scope
+
+__all__ = ["CostRow", "CostTable", "query_costs"]
+
+_ZERO = Decimal(0)
+COLUMNS = (*RESOURCES, "idle", "shared")
+
+
+@dataclass
+class CostRow:
+    name: str
+    kind: str                                   # workload | idle | unallocated | others | total
+    # cpu ram gpu pv lb network other idle shared
+    costs: dict[str, Decimal] = field(default_factory=dict)
+    total: Decimal = _ZERO
+    efficiency: float | None = None             # used CPU+RAM cost / CPU+RAM cost
+    count: int = 1                              # groups folded into this row ('and N more')
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, **{k: self.costs.get(k, _ZERO)
+                for k in COLUMNS}, "total": self.total, "efficiency": self.efficiency}
+
+
+@dataclass
+class CostTable:
+    window: Window
+    group_by: str
+    basis: str
+    currency: str
+    rows: list[CostRow]
+    totals: CostRow
+    more: int                                   # groups folded into the 'and N more' row
+    sharing: dict[str, Any]
+    unlabeled_cost: Decimal
+    unlabeled_share: float | None               # share of workload cost without a team label
+    ai: list[AiRow]
+    ai_total: Decimal
+    provenance: Provenance
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "window": self.window.to_dict(), "group_by": self.group_by, "basis": self.basis,
+            "currency": self.currency, "rows": [r.to_dict() for r in self.rows],
+            "totals": self.totals.to_dict(), "more": self.more, "sharing": self.sharing,
+            "unlabeled_cost": self.unlabeled_cost, "unlabeled_share": self.unlabeled_share,
+            "ai_apis": [a.to_dict() for a in self.ai], "ai_total": self.ai_total,
+            "provenance": self.provenance.model_dump(mode="json"),
+        }
+
+
+def query_costs(
+    con: Connection,
+    *,
+    window: Window,
+    group_by: str = "namespace",
+    filters: dict[str, str] | None = None,
+    scope: Scope | None = None,
+    share_idle: bool | None = None,
+    shared_namespaces: list[str] | None = None,
+    share_split: str | None = None,
+    overhead_hourly: Decimal | None = None,
+    basis: Literal["amortized", "invoice"] = "amortized",
+    top_n: int | None = None,
+    settings: Settings,
+) -> CostTable:
+    """Cost per group over ``window``; unset sharing options come from settings.allocation."""
+    alloc = settings.allocation
+    scope = scope or Scope.everything()
+    group_by = validate_dimension(group_by)
+    filters = {validate_dimension(k, what="filter key"): v for k, v in (filters or {}).items()}
+    do_share_idle = alloc.share_idle if share_idle is None else share_idle
+    shared_ns = list(alloc.shared_namespaces if shared_namespaces is None else shared_namespaces)
+    split = share_split or alloc.share_split
+    overhead_rate = alloc.fixed_overhead_hourly if overhead_hourly is None else overhead_hourly
+    if basis not in ("amortized", "invoice"):
+        raise InputError(f"Unknown basis {basis!r}.", hint="Use amortized or invoice.")
+    if top_n is not None and top_n < 1:
+        raise InputError(f"top_n must be at least 1, got {top_n}.")
+    if overhead_rate < 0:
+        raise InputError(f"Overhead must not be negative, got {overhead_rate}.")
+
+    sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
+    units = [_unit(row) for row in con.execute(sql, params).fetchall()]
+    if do_share_idle:
+        units = sharing_rules.share_idle(units)
+    overhead = (overhead_rate * Decimal(str(window.hours))) if overhead_rate else _ZERO
+    shared_amount = _ZERO
+    if shared_ns or overhead:
+        units, shared_amount, overhead = sharing_rules.share_pools(
+            units, split=split, overhead=overhead
+        )
+    shown = [u for u in units if u.passes and u.visible]
+    rows = _rows(shown)
+    rows.sort(key=lambda r: (r.kind != "workload", -r.total, r.name))
+    more = 0
+    if top_n is not None:
+        workload = [r for r in rows if r.kind == "workload"]
+        if len(workload) > top_n:
+            rest = workload[top_n:]
+            more = len(rest)
+            others = _merge(f"and {more} more", "others", rest)
+            rows = workload[:top_n] + [others] + [r for r in rows if r.kind != "workload"]
+    totals = _merge("TOTAL", "total", rows)
+    unl_cost, unl_share = _unlabeled(con, filters, scope, basis, window, shared_ns)
+    ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
+    sharing = {
+        "share_idle": do_share_idle,
+        "shared_namespaces": shared_ns,
+        "share_split": split,
+        "overhead_hourly": str(overhead_rate),
+        "overhead_total": str(overhead),
+        "shared_namespace_total": str(shared_amount),
+        "description": _describe(do_share_idle, shared_ns, split, overhead_rate),
+    }
+    prov = Provenance(
+        tables=["allocations"] + (["k8s_pods", "k8s_namespaces"]
+                                  if needs_pod_join([group_by, *filters]) else [])
+        + (["ledger.ai_usage"] if ai else []),
+        sql=sql, params=[str(p) for p in params], window=window.to_dict(), filters=filters,
+        group_by=group_by, currency=settings.currency,
+        cost_basis="amortized (EffectiveCost)" if basis == "amortized" else "invoice (BilledCost)",
+        sharing=sharing, row_count=len(rows), truncated=more > 0,
+        notes=([f"and {more} more groups folded into one row"] if more else [])
+        + (["AI API spend is outside the cloud bill and not in the totals"] if ai else []),
+    )
+    return CostTable(
+        window=window, group_by=group_by, basis=basis, currency=settings.currency, rows=rows,
+        totals=totals, more=more, sharing=sharing, unlabeled_cost=unl_cost,
+        unlabeled_share=unl_share, ai=ai, ai_total=sum((a.cost for a in ai), _ZERO),
+        provenance=prov,
+    )
+
+
+def _cost_cols(basis: str) -> list[str]:
+    prefix = "billed_" if basis == "invoice" else ""
+    return [f"sum(a.{prefix}{r}_cost)" for r in RESOURCES]
+
+
+def _units_sql(group_by: str, filters: dict[str, str], scope: Scope, shared_ns: list[str],
+               basis: str, window: Window) -> tuple[str, list[Any]]:
+    expr = dimension_expr(group_by)
+    unalloc_name = expr if group_by in ("service", "cluster") else "'__unallocated__'"
+    name = (f"CASE WHEN a.kind = 'idle' THEN '__idle__' WHEN a.kind = 'unallocated' "
+            f"THEN {unalloc_name} ELSE {expr} END")
+    params: list[Any] = []
+    passes = " AND ".join(f"{dimension_expr(k)} = ?" for k in filters) or "TRUE"
+    params.extend(filters.values())
+    scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
+    visible = f"(a.kind = 'workload' AND {scope_sql})" if not scope.admin else "TRUE"
+    params.extend(scope_params)
+    shared = ("a.kind = 'workload' AND a.namespace IN (" + ", ".join("?" for _ in shared_ns)
+              + ")") if shared_ns else "FALSE"
+    params.extend(shared_ns)
+    prefix = "billed_" if basis == "invoice" else ""
+    used = (f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
+            f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
+            f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
+            f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
+            f" 0)))")
+    join = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
+            "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
+            "AND ns.namespace = a.namespace") if needs_pod_join([group_by, *filters]) else ""
+    sql = (
+        f"SELECT {name} AS name, a.cluster, a.kind, {passes} AS passes, {visible} AS visible, "
+        f"{shared} AS shared, {', '.join(_cost_cols(basis))}, {used} AS used "
+        f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
+        f"GROUP BY ALL ORDER BY ALL"
+    )
+    params.extend([window.start, window.end])
+    return sql, params
+
+
+def _unit(row: tuple[Any, ...]) -> Unit:
+    name, cluster, kind, passes, visible, shared = row[:6]
+    costs = {r: Decimal(v) if v is not None else _ZERO
+             for r, v in zip(RESOURCES, row[6:6 + len(RESOURCES)], strict=True)}
+    return Unit(name=name, cluster=cluster, kind=kind, passes=bool(passes),
+                visible=bool(visible), shared=bool(shared), costs=costs,
+                used=float(row[-1] or 0.0))
+
+
+def _rows(units: list[Unit]) -> list[CostRow]:
+    by_key: dict[tuple[str, str], list[Unit]] = {}
+    for u in units:
+        by_key.setdefault((u.kind, u.name), []).append(u)
+    rows = []
+    for (kind, name), us in by_key.items():
+        costs = {r: sum((u.cost(r) for u in us), _ZERO) for r in RESOURCES}
+        costs["idle"] = sum((u.idle for u in us), _ZERO)
+        costs["shared"] = sum((u.shared_in for u in us), _ZERO)
+        cpu_ram = float(costs["cpu"] + costs["ram"])
+        eff = sum(u.used for u in us) / cpu_ram if kind == "workload" and cpu_ram > 0 else None
+        rows.append(CostRow(name=name, kind=kind, costs=costs,
+                            total=sum(costs.values(), _ZERO), efficiency=eff))
+    return rows
+
+
+def _merge(name: str, kind: str, rows: list[CostRow]) -> CostRow:
+    costs = {c: sum((r.costs.get(c, _ZERO) for r in rows), _ZERO) for c in COLUMNS}
+    return CostRow(name=name, kind=kind, costs=costs, total=sum((r.total for r in rows), _ZERO),
+                   count=sum(r.count for r in rows))
+
+
+def _unlabeled(con: Connection, filters: dict[str, str], scope: Scope, basis: str,
+               window: Window, shared_ns: list[str]) -> tuple[Decimal, float | None]:
+    """Workload cost whose team is ``__unlabeled__``, and its share of all workload cost."""
+    col = "billed_total_cost" if basis == "invoice" else "total_cost"
+    where = [f"{dimension_expr(k)} = ?" for k in filters]
+    params: list[Any] = list(filters.values())
+    scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
+    where.append(scope_sql)
+    params.extend(scope_params)
+    join = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
+            "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
+            "AND ns.namespace = a.namespace") if needs_pod_join(list(filters)) else ""
+    row = con.execute(
+        f"SELECT sum(a.{col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
+        f"'__unlabeled__'), sum(a.{col}) FROM allocations a {join} "
+        f"WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ? AND "
+        + " AND ".join(where),
+        [window.start, window.end, *params],
+    ).fetchone()
+    unl = Decimal(row[0]) if row and row[0] is not None else _ZERO
+    total = Decimal(row[1]) if row and row[1] is not None else _ZERO
+    return unl, (float(unl / total) if total else None)
+
+
+def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: Decimal) -> str:
+    parts = ["idle shared to workloads by resource cost" if share_idle_on
+             else "idle not shared (its own __idle__ row)"]
+    if shared_ns:
+        parts.append(f"namespaces {', '.join(shared_ns)} shared {split}")
+    if overhead:
+        parts.append(f"overhead ${overhead}/h shared {split}")
+    if not shared_ns and not overhead:
+        parts.append("nothing else shared")
+    return "; ".join(parts)
