@@ -135,6 +135,11 @@ class AgentSettings(BaseModel):
         Decimal("50"), ge=0, description="Penny's own AI spend per calendar month; 0 = no LLM"
     )
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature")
+    project_teams: dict[str, str] = Field(
+        default_factory=dict,
+        description="Imported AI spend: OpenAI project id / Anthropic workspace or API key id "
+        "-> team",
+    )
 
 
 class RightsizingSettings(BaseModel):
