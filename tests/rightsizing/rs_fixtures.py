@@ -68,3 +68,40 @@ class Warehouse:
         self.insert("allocations", run_id="r", cluster=cluster, hour=NOW - timedelta(hours=1),
                     kind="workload", node="n1", namespace=ns, pod=pod, container="x",
                     team=team, total_cost=0, billed_total_cost=0)
+
+
+def plant_gpus(wh: Warehouse) -> None:
+    """A planted idle notebook, a busy training job with short gaps, an idle MIG slice.
+
+    g1 (A100, $2.00/GPU-h): gpu 0 = ml/notebook-0 (StatefulSet notebook, team research),
+    engine_active 1% at 60 W for 10 h; gpu 1 = ml/train-x (Job train, team training),
+    90% at 350 W except hours 4–5 at 2% (a 2-hour gap between epochs).
+    g2 ($3.50/GPU-h): MIG slice 1g.5gb (1/7 of a GPU) for serve/infer-0, no profiling
+    metrics, GPU_UTIL 0% for 6 h; a 6% busy slice beside it.
+    """
+    from datetime import timedelta as _td
+    wh.node("g1", hours=10, gpu_price=2.0, gpus=2)
+    wh.node("g2", hours=10, gpu_price=3.5, gpus=1)
+    wh.pod("ml", "notebook-0", "StatefulSet", "notebook", node="g1")
+    wh.team("ml", "notebook-0", "research")
+    wh.pod("ml", "train-x", "Job", "train", node="g1")
+    wh.team("ml", "train-x", "training")
+    wh.pod("serve", "infer-0", "Deployment", "infer", node="g2")
+    wh.pod("serve", "infer-1", "Deployment", "infer", node="g2")
+    for i in range(10):
+        hour = NOW - _td(hours=10 - i)
+        base = dict(cluster="c1", hour=hour, samples=60, ingest_id="t")
+        wh.insert("gpu_hours", node="g1", gpu="0", model="A100", namespace="ml",
+                  pod="notebook-0", container="jupyter", engine_active=0.01, util_pct=3.0,
+                  power_watts=60.0, **base)
+        busy = i not in (4, 5)
+        wh.insert("gpu_hours", node="g1", gpu="1", model="A100", namespace="ml", pod="train-x",
+                  container="trainer", engine_active=0.9 if busy else 0.02,
+                  util_pct=95.0 if busy else 1.0, power_watts=350.0 if busy else 90.0, **base)
+    for i in range(6):
+        hour = NOW - _td(hours=6 - i)
+        base = dict(cluster="c1", hour=hour, samples=60, ingest_id="t")
+        wh.insert("gpu_hours", node="g2", gpu="0-mig-1", model="A100", mig_profile="1g.5gb",
+                  gpu_share=1 / 7, namespace="serve", pod="infer-0", util_pct=0.0, **base)
+        wh.insert("gpu_hours", node="g2", gpu="0-mig-2", model="A100", mig_profile="1g.5gb",
+                  gpu_share=1 / 7, namespace="serve", pod="infer-1", util_pct=6.0, **base)
