@@ -152,7 +152,10 @@ CREATE TABLE service_pod_hours (
     PRIMARY KEY (cluster, namespace, service, pod, hour)
 );
 
--- DCGM per physical GPU (or MIG instance) and hour, with the pod it served.
+-- DCGM per physical GPU (or MIG instance), pod and hour. One row per
+-- (cluster, node, gpu, namespace, pod, container, hour): a time-sliced GPU serves
+-- several pods in one hour, and an idle GPU has no pod (NULLs), so there is no
+-- primary key; the metrics ingest replaces whole hours, so rows are never duplicated.
 CREATE TABLE gpu_hours (
     cluster              VARCHAR NOT NULL,
     node                 VARCHAR NOT NULL,
@@ -170,8 +173,7 @@ CREATE TABLE gpu_hours (
     engine_active        DOUBLE,             -- DCGM_FI_PROF_GR_ENGINE_ACTIVE avg, 0..1
     fb_used_bytes        DOUBLE,             -- DCGM_FI_DEV_FB_USED (MiB in DCGM, stored as bytes)
     power_watts          DOUBLE,
-    ingest_id            VARCHAR NOT NULL,
-    PRIMARY KEY (cluster, node, gpu, hour)
+    ingest_id            VARCHAR NOT NULL
 );
 
 CREATE TABLE k8s_hpas (

@@ -1,0 +1,180 @@
+"""Writing metrics rows: one transaction per ingest, whole hours replaced, rows tagged.
+
+Both sources end here. :func:`write_metrics` opens the single writer, deletes the
+cluster's hourly rows in ``[start, end)`` (so re-ingesting an overlapping window never
+double-counts), maps and writes each chunk as it arrives, upserts inventory (widening
+``first_seen``/``last_seen``, newest attributes win), checks the required metrics were
+seen, and logs the run — or rolls all of it back.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.errors import DataGap
+from assistant.ingest.log import start_run
+from assistant.ingest.metrics_map import map_chunk
+from assistant.ingest.metrics_rows import COLUMNS, HOURLY_TABLES, MetricsRows
+from assistant.ingest.metrics_series import OPTIONAL, REQUIRED, Grid, GridSeries
+from assistant.warehouse.db import Connection, writer
+
+__all__ = ["MetricsIngestReport", "write_metrics", "write_rows"]
+
+Chunk = tuple[Grid, Mapping[str, list[GridSeries]]]
+
+#: Inventory tables: primary key columns (after ``cluster``) for the upsert.
+_KEYS = {
+    "k8s_nodes": ("node",),
+    "k8s_namespaces": ("namespace",),
+    "k8s_owners": ("namespace", "kind", "name"),
+    "k8s_pods": ("namespace", "pod"),
+    "k8s_pvs": ("pv",),
+    "k8s_hpas": ("namespace", "hpa"),
+}
+
+
+@dataclass
+class MetricsIngestReport:
+    """What one metrics ingest did; ``summary()`` is what the CLI prints."""
+
+    kind: str                         # prometheus | openmetrics
+    source: str                       # URL or file paths
+    cluster: str
+    window_start: datetime
+    window_end: datetime
+    step_s: int
+    ingest_id: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+    series: dict[str, int] = field(default_factory=dict)   # series seen per metric
+    missing_optional: list[str] = field(default_factory=list)
+    queries: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["window_start"] = self.window_start.isoformat() + "Z"
+        data["window_end"] = self.window_end.isoformat() + "Z"
+        data["total_rows"] = self.total_rows
+        return data
+
+    def summary(self) -> str:
+        lines = [
+            f"Ingested {self.kind} metrics for cluster {self.cluster!r} "
+            f"[{self.window_start:%Y-%m-%d %H:%M}, {self.window_end:%Y-%m-%d %H:%M}) UTC "
+            f"at {self.step_s}s step: {self.total_rows} rows (ingest {self.ingest_id}).",
+        ]
+        lines += [f"  {t}: {n}" for t, n in self.rows.items() if n]
+        if self.missing_optional:
+            lines.append("Optional metrics absent (no rows of that kind): "
+                         + ", ".join(self.missing_optional))
+        lines += self.notes
+        return "\n".join(lines)
+
+
+def _delete_window(con: Connection, cluster: str, start: datetime, end: datetime) -> None:
+    for table in HOURLY_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE cluster = ? AND hour >= ? AND hour < ?",
+                    [cluster, start, end])
+
+
+def _column_types(con: Connection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+    return {name: ("VARCHAR" if dtype == "JSON" else dtype) for name, dtype in rows}
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+
+def write_rows(con: Connection, cluster: str, ingest_id: str, rows: MetricsRows,
+               tmp_dir: Path) -> None:
+    """Bulk-load each table through newline-delimited JSON (exact floats, safe quoting)."""
+    for table, table_rows in rows.tables.items():
+        if not table_rows:
+            continue
+        cols = ("cluster", *COLUMNS[table], "ingest_id")
+        path = tmp_dir / f"{table}.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for row in table_rows:
+                record = {"cluster": cluster, "ingest_id": ingest_id}
+                record.update({c: _jsonable(row[c]) for c in COLUMNS[table]})
+                fh.write(json.dumps(record) + "\n")
+        types = _column_types(con, table)
+        spec = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in cols) + "}"
+        select = (f"SELECT {', '.join(cols)} FROM read_json(?, format='newline_delimited', "
+                  f"columns={spec})")
+        col_list = ", ".join(cols)
+        if table in _KEYS:
+            updates = []
+            for c in cols:
+                if c in _KEYS[table] or c == "cluster":
+                    continue
+                if c == "first_seen":
+                    updates.append(f"first_seen = least({table}.first_seen, EXCLUDED.first_seen)")
+                elif c == "last_seen":
+                    updates.append(f"last_seen = greatest({table}.last_seen, EXCLUDED.last_seen)")
+                elif "last_seen" in cols:  # re-ingesting an older window keeps newer facts
+                    updates.append(f"{c} = CASE WHEN EXCLUDED.last_seen >= {table}.last_seen "
+                                   f"THEN EXCLUDED.{c} ELSE {table}.{c} END")
+                else:
+                    updates.append(f"{c} = EXCLUDED.{c}")
+            con.execute(f"INSERT INTO {table} ({col_list}) {select} "
+                        f"ON CONFLICT DO UPDATE SET {', '.join(updates)}", [str(path)])
+        else:
+            con.execute(f"INSERT INTO {table} ({col_list}) {select}", [str(path)])
+
+
+def write_metrics(
+    settings: Settings, *, kind: str, source: str, cluster: str, start: datetime,
+    end: datetime, step_s: int, chunks: Iterable[Chunk], details: dict[str, Any] | None = None,
+    report: MetricsIngestReport | None = None,
+) -> MetricsIngestReport:
+    """Map and store every chunk in one transaction; DataGap if a required metric is absent."""
+    report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
+    seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
+    with writer(settings) as con, tempfile.TemporaryDirectory(prefix="penny-metrics-") as tmp:
+        run = start_run(con, kind, source)
+        report.ingest_id = run.ingest_id
+        _delete_window(con, cluster, start, end)
+        totals: dict[str, int] = dict.fromkeys(COLUMNS, 0)
+        for grid, series in chunks:
+            for metric, group in series.items():
+                seen[metric] = seen.get(metric, 0) + sum(1 for s in group if s.points)
+            rows = map_chunk(series, grid)
+            write_rows(con, cluster, run.ingest_id, rows, Path(tmp))
+            for table, n in rows.counts().items():
+                totals[table] += n
+        missing = [m for m in REQUIRED if not seen.get(m)]
+        if missing:
+            raise DataGap(
+                f"Required metrics absent from {source} for "
+                f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}): {', '.join(missing)}.",
+                hint="Check that kube-state-metrics and cAdvisor (kubelet) are scraped, "
+                     "and that the window holds data.",
+                source=source, missing=missing,
+            )
+        report.series = seen
+        report.missing_optional = [m for m in OPTIONAL if not seen.get(m)]
+        if any(m.startswith("DCGM_") for m in report.missing_optional):
+            report.notes.append("No DCGM series: no GPU utilisation rows (GPU requests are "
+                                "still costed from kube-state-metrics).")
+        report.rows = totals
+        run.finish(
+            sum(totals.values()), window_start=start, window_end=end,
+            details={"cluster": cluster, "step_s": step_s, "rows": totals,
+                     "missing_optional": report.missing_optional, **(details or {})},
+        )
+    return report

@@ -1,0 +1,198 @@
+"""Metrics from OpenMetrics / Prometheus text files with timestamps, without a Prometheus.
+
+The files are what ``promtool tsdb create-blocks-from openmetrics`` accepts: one
+sample per line, ``name{label="value",…} value timestamp``. A file ending in ``# EOF``
+is OpenMetrics (timestamps in seconds); otherwise it is the Prometheus text format
+(timestamps in milliseconds). ``.gz`` files are read transparently.
+
+Samples are resampled onto the same step grid a Prometheus range query would use
+(:func:`assistant.ingest.metrics_series.resample`) and go through the same hourly
+mapping, so a file gives the same rows as the Prometheus it was backfilled into.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from assistant.config import Settings
+from assistant.errors import DataGap, ImportFileError, InputError
+from assistant.ingest.metrics_series import (
+    METRICS,
+    Grid,
+    GridSeries,
+    ceil_hour,
+    floor_hour,
+    naive_utc,
+    parse_step,
+    resample,
+    time_chunks,
+)
+from assistant.ingest.metrics_store import MetricsIngestReport, write_metrics
+
+__all__ = ["RawSeries", "ingest_openmetrics", "parse_files", "read_file"]
+
+_LINE_RE = re.compile(
+    r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)"
+    r"(?:\s+(?P<ts>\S+))?\s*(?:#.*)?$"
+)
+_LABEL_RE = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
+_ESCAPES = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
+_WANTED = frozenset(METRICS)
+
+LabelKey = tuple[tuple[str, str], ...]
+RawSeries = dict[tuple[str, LabelKey], tuple[list[float], list[float]]]
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return re.sub(r'\\[\\"n]', lambda m: _ESCAPES[m[0]], text)
+
+
+def _parse_labels(text: str, file: str, row: int) -> LabelKey:
+    labels: list[tuple[str, str]] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _LABEL_RE.match(text, pos)
+        if not m:
+            raise ImportFileError(f"cannot parse labels {{{text}}}", file=file, row=row,
+                                  hint="Labels must look like name=\"value\", separated by commas.")
+        labels.append((m[1], _unescape(m[2])))
+        pos = m.end()
+    return tuple(sorted(labels))
+
+
+def _open(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open("r", encoding="utf-8")
+
+
+def read_file(path: Path, into: RawSeries) -> int:
+    """Add the file's samples of Penny's metrics to ``into``; returns samples read."""
+    file = str(path)
+    staged: dict[tuple[str, LabelKey], tuple[list[float], list[float]]] = defaultdict(
+        lambda: ([], []))
+    openmetrics = False
+    count = 0
+    try:
+        with _open(path) as fh:
+            for row, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                if line.startswith("#"):
+                    if line.strip() == "# EOF":
+                        openmetrics = True
+                    continue
+                m = _LINE_RE.match(line)
+                if not m:
+                    raise ImportFileError("not a metric sample line", file=file, row=row,
+                                          hint="Expected: name{label=\"v\"} value timestamp")
+                if m["name"] not in _WANTED:
+                    continue
+                if m["ts"] is None:
+                    raise ImportFileError(
+                        f"sample of {m['name']} has no timestamp", file=file, row=row,
+                        hint="Export with timestamps (as promtool create-blocks-from "
+                             "openmetrics requires).")
+                try:
+                    value, ts = float(m["value"]), float(m["ts"])
+                except ValueError as exc:
+                    raise ImportFileError(f"unparsable number: {exc}", file=file, row=row) \
+                        from exc
+                if not math.isfinite(value):
+                    continue
+                labels = _parse_labels(m["labels"], file, row) if m["labels"] else ()
+                target = staged[(m["name"], labels)]
+                target[0].append(ts)
+                target[1].append(value)
+                count += 1
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+        raise ImportFileError(f"cannot read: {exc}", file=file) from exc
+    scale = 1.0 if openmetrics else 0.001
+    for key, (stamps, values) in staged.items():
+        target = into.setdefault(key, ([], []))
+        target[0].extend(t * scale for t in stamps)
+        target[1].extend(values)
+    return count
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise InputError(f"No such file or directory: {path}",
+                             hint="Pass OpenMetrics files or a directory holding them.")
+    return out
+
+
+def parse_files(paths: list[Path]) -> RawSeries:
+    """Every sample of Penny's metrics in ``paths``, each series sorted by time."""
+    raw: RawSeries = {}
+    for path in _expand(paths):
+        read_file(path, raw)
+    for key, (stamps, values) in raw.items():
+        if any(b < a for a, b in itertools.pairwise(stamps)):
+            order = sorted(range(len(stamps)), key=stamps.__getitem__)
+            raw[key] = ([stamps[i] for i in order], [values[i] for i in order])
+    return raw
+
+
+def _chunks(raw: RawSeries, grids: list[Grid]) \
+        -> Iterator[tuple[Grid, dict[str, list[GridSeries]]]]:
+    for grid in grids:
+        lo, hi = grid.start_ts - 3600, grid.start_ts + grid.n * grid.step_s
+        series: dict[str, list[GridSeries]] = defaultdict(list)
+        for (name, labels), (stamps, values) in raw.items():
+            if not stamps or stamps[-1] < lo or stamps[0] > hi:
+                continue
+            points = resample(stamps, values, grid)
+            if points:
+                series[name].append(GridSeries(name, dict(labels), points))
+        yield grid, series
+
+
+def ingest_openmetrics(
+    paths: list[Path], cluster: str, settings: Settings, *, step: str = "5m",
+    chunk_hours: int = 24, start: datetime | None = None, end: datetime | None = None,
+) -> MetricsIngestReport:
+    """Load metrics files for ``cluster``.
+
+    The window is ``[start, end)`` widened to whole hours when given, else the hours
+    ``[floor(first sample), floor(last sample) + 1h)``.
+    """
+    step_s = parse_step(step)
+    if not cluster.strip():
+        raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
+    raw = parse_files(paths)
+    stamps = [ts for s, _ in raw.values() for ts in (s[0], s[-1]) if s]
+    source = ", ".join(str(p) for p in paths)
+    if not stamps:
+        raise DataGap(f"No samples of Penny's metrics in {source}.",
+                      hint="See docs/ingest-prometheus.md for the series Penny reads.",
+                      source=source)
+    epoch = datetime(1970, 1, 1)
+    start = floor_hour(naive_utc(start) if start else epoch + timedelta(seconds=min(stamps)))
+    end = ceil_hour(naive_utc(end)) if end else \
+        floor_hour(epoch + timedelta(seconds=max(stamps))) + timedelta(hours=1)
+    if end <= start:
+        raise InputError(f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
+    grids = time_chunks(start, end, step_s, chunk_hours)
+    return write_metrics(
+        settings, kind="openmetrics", source=source, cluster=cluster, start=start, end=end,
+        step_s=step_s, chunks=_chunks(raw, grids),
+        details={"files": [str(p) for p in paths], "series": len(raw)},
+    )

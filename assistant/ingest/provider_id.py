@@ -1,0 +1,117 @@
+"""Node ``providerID`` and volume handles → the id a cloud bill uses for the same resource.
+
+The node ↔ bill join is the basis of every allocated dollar: a node whose id does not
+match its bill line falls back to list prices and its real cost lands in
+``__unallocated__``. Both sides are normalised here so the join is a plain equality:
+
+* the cluster side with :func:`parse_provider_id` (nodes) and :func:`volume_id` (PVs);
+* the bill side with :func:`bill_resource_key` (FOCUS ``ResourceId``).
+
+Per provider (see docs/ingest-prometheus.md):
+
+* AWS: ``aws:///us-east-1a/i-0abc`` (or ``aws://us-east-1a/i-0abc``) → ``i-0abc``. The
+  AWS FOCUS export's ResourceId is the bare id (``i-0abc``, ``vol-0abc``) or an ARN ending
+  in ``instance/i-0abc``; both normalise to ``i-0abc``.
+* GCP: ``gce://project/zone/name`` → ``projects/project/zones/zone/instances/name``. The
+  bill's ResourceId is ``//compute.googleapis.com/projects/…/instances/name``; the prefix
+  is dropped.
+* Azure: ``azure:///subscriptions/…/virtualMachines/name`` → the ARM id, lowercased
+  (ARM ids are case-insensitive and exports spell them inconsistently). A VMSS instance
+  ``…/virtualMachineScaleSets/pool/virtualMachines/3`` keeps its instance id; Azure bills
+  VMSS usage on the scale set, so ``billing_parent`` gives ``…/virtualmachinescalesets/pool``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["ProviderId", "bill_resource_key", "parse_provider_id", "volume_id"]
+
+_AWS_RE = re.compile(r"^aws:/{2,3}(?:(?P<zone>[a-z0-9-]+)/)?(?P<id>i-[0-9a-f]+)$", re.I)
+_AWS_FARGATE_RE = re.compile(r"^aws:/{2,3}(?P<zone>[a-z0-9-]+)/(?P<id>fargate-[\w.-]+)$", re.I)
+_GCE_RE = re.compile(r"^gce://(?P<project>[^/]+)/(?P<zone>[^/]+)/(?P<name>[^/]+)$", re.I)
+_AZURE_VMSS_RE = re.compile(
+    r"^(?P<parent>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/"
+    r"virtualmachinescalesets/[^/]+)/virtualmachines/[^/]+$"
+)
+_AZURE_VM_RE = re.compile(
+    r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/"
+    r"virtualmachines/[^/]+$"
+)
+_ARN_RE = re.compile(r"^arn:aws[\w-]*:[\w-]+:[\w-]*:\d*:(?:[\w-]+/)?(?P<id>[^/:]+)$", re.I)
+_GCP_PREFIXES = ("//compute.googleapis.com/", "https://www.googleapis.com/compute/v1/")
+
+
+@dataclass(frozen=True)
+class ProviderId:
+    provider: str                 # aws | gcp | azure | unknown
+    instance_id: str              # the key stored in k8s_nodes.instance_id
+    zone: str | None = None
+    billing_parent: str | None = None  # Azure VMSS: the scale set the bill names
+
+
+def parse_provider_id(provider_id: str | None) -> ProviderId | None:
+    """Parse a node's ``spec.providerID``; None for an empty value.
+
+    An unrecognised scheme is kept verbatim as ``provider="unknown"`` rather than
+    rejected: kind, k3s and bare-metal clusters have provider ids no bill will match,
+    and their nodes still need rows.
+    """
+    if not provider_id or not provider_id.strip():
+        return None
+    text = provider_id.strip()
+    if m := _AWS_RE.match(text):
+        return ProviderId("aws", m["id"].lower(), zone=m["zone"])
+    if m := _AWS_FARGATE_RE.match(text):
+        return ProviderId("aws", m["id"], zone=m["zone"])
+    if m := _GCE_RE.match(text):
+        key = f"projects/{m['project']}/zones/{m['zone']}/instances/{m['name']}"
+        return ProviderId("gcp", key, zone=m["zone"])
+    if text.lower().startswith("azure://"):
+        arm = "/" + text[len("azure://"):].lstrip("/").lower().rstrip("/")
+        if m := _AZURE_VMSS_RE.match(arm):
+            return ProviderId("azure", arm, billing_parent=m["parent"])
+        if _AZURE_VM_RE.match(arm):
+            return ProviderId("azure", arm)
+        return ProviderId("azure", arm)
+    return ProviderId("unknown", text)
+
+
+def bill_resource_key(resource_id: str | None) -> str | None:
+    """Normalise a FOCUS ``ResourceId`` so it equals the cluster-side key of the resource."""
+    if resource_id is None:
+        return None
+    text = resource_id.strip()
+    if not text:
+        return None
+    if text.lower().startswith("arn:"):
+        m = _ARN_RE.match(text)
+        return m["id"] if m else text
+    for prefix in _GCP_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    if text.lower().startswith("/subscriptions/"):
+        return text.lower().rstrip("/")
+    return text
+
+
+def volume_id(
+    csi_volume_handle: str | None = None,
+    ebs_volume_id: str | None = None,
+    gce_persistent_disk_name: str | None = None,
+    azure_disk_name: str | None = None,
+) -> str | None:
+    """The bill-side key of a PersistentVolume from kube_persistentvolume_info's labels.
+
+    EBS CSI handles are already ``vol-…``; in-tree EBS ids look like
+    ``aws://us-east-1a/vol-…``; GCE PD CSI handles are ``projects/p/zones/z/disks/d``;
+    Azure Disk CSI handles are ARM ids (lowercased like node ids).
+    """
+    for raw in (csi_volume_handle, ebs_volume_id, gce_persistent_disk_name, azure_disk_name):
+        if raw and raw.strip():
+            text = raw.strip()
+            if text.lower().startswith("aws://"):
+                return text.rstrip("/").rsplit("/", 1)[-1]
+            return bill_resource_key(text)
+    return None
