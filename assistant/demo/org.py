@@ -218,7 +218,7 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
                  [c("postgres", 1.0, 4096, 0.6, 3000)], labels("payments-db", "payments"),
                  pools=("general",), replicas=partial(fixed, 1), pvc_size_gib=200))
     add(Workload(PROD, "search", "search-api", "Deployment",
-                 [c("api", 2.0, 4096, 0.45, 2500, profile="traffic")],
+                 [c("api", 2.0, 4096, 0.55, 2500, profile="traffic")],
                  labels("search-api", "search"), pools=("general",),
                  replicas=partial(fixed, 3)))
     add(Workload(PROD, "search", "search-indexer", "CronJob",
