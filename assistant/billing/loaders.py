@@ -41,7 +41,25 @@ def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
 
 _CLASS = ("coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')")
 
+# Commitment saving per node-hour: ListCost - EffectiveCost of the node's usage lines a
+# savings plan / reservation covered, prorated to the hour.
+_SAVING_CTE = """
+sv AS (
+  SELECT n.cluster, n.node, n.hour,
+         sum((b.list_cost - b.effective_cost) * 3600.0
+             / greatest(date_diff('second', b.charge_period_start, b.charge_period_end), 1))
+           AS saving
+  FROM node_cost_hours n
+  JOIN k8s_nodes k ON k.cluster = n.cluster AND k.node = n.node
+  JOIN billing_lines b ON b.resource_id = k.instance_id
+       AND b.charge_period_start <= n.hour AND b.charge_period_end > n.hour
+  WHERE n.hour >= ? AND n.hour < ? AND b.commitment_discount_status = 'Used'
+        AND b.list_cost IS NOT NULL AND coalesce(b.charge_category, 'Usage') = 'Usage'
+  GROUP BY ALL
+)"""
+
 _ITEMS_SQL = f"""
+WITH {_SAVING_CTE}
 SELECT a.kind, a.cluster, coalesce(a.namespace, ''),
        CASE WHEN a.kind = 'workload'
             THEN coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod)
@@ -52,9 +70,15 @@ SELECT a.kind, a.cluster, coalesce(a.namespace, ''),
        sum(a.cpu_core_hours), sum(a.cpu_cost), sum(a.ram_gib_hours), sum(a.ram_cost),
        sum(a.gpu_hours), sum(a.gpu_cost), sum(a.pv_gib_hours), sum(a.pv_cost),
        sum(a.lb_cost), sum(a.network_cost), sum(a.other_cost), sum(a.total_cost),
-       count(DISTINCT (a.node, a.hour)), count(DISTINCT a.pod)
+       count(DISTINCT (a.node, a.hour)), count(DISTINCT a.pod),
+       sum(a.cpu_cost * r.ratio), sum(a.ram_cost * r.ratio), sum(a.gpu_cost * r.ratio),
+       sum(a.total_cost * r.ratio)
 FROM allocations a
 LEFT JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
+LEFT JOIN (SELECT sv.cluster, sv.node, sv.hour,
+                  sv.saving / nullif(n2.node_cost, 0) AS ratio
+           FROM sv JOIN node_cost_hours n2 USING (cluster, node, hour)) r
+       ON r.cluster = a.cluster AND r.node = a.node AND r.hour = a.hour
 WHERE a.hour >= ? AND a.hour < ? AND {{scope}}
 GROUP BY ALL
 """
@@ -79,18 +103,10 @@ WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ?
 GROUP BY ALL
 """
 
-# Commitment saving on node usage lines (prorated to the node-hour): ListCost - EffectiveCost
-# of usage a savings plan / reservation covered.
 _SAVING_SQL = f"""
-SELECT n.cluster, {_CLASS} AS cls,
-       sum((b.list_cost - b.effective_cost) * 3600.0
-           / greatest(date_diff('second', b.charge_period_start, b.charge_period_end), 1))
-FROM node_cost_hours n
-JOIN k8s_nodes k ON k.cluster = n.cluster AND k.node = n.node
-JOIN billing_lines b ON b.resource_id = k.instance_id
-     AND b.charge_period_start <= n.hour AND b.charge_period_end > n.hour
-WHERE n.hour >= ? AND n.hour < ? AND b.commitment_discount_status = 'Used'
-      AND b.list_cost IS NOT NULL AND coalesce(b.charge_category, 'Usage') = 'Usage'
+WITH {_SAVING_CTE}
+SELECT n.cluster, {_CLASS} AS cls, sum(sv.saving)
+FROM sv JOIN node_cost_hours n USING (cluster, node, hour)
 GROUP BY ALL
 """
 
@@ -110,7 +126,7 @@ def allocation_span(con: Connection, window: Window, scope: Scope) -> tuple[Any,
 def load_period(con: Connection, window: Window, scope: Scope, *, days: Decimal) -> PeriodData:
     where, params = scope_where(scope)
     rows = con.execute(_ITEMS_SQL.format(scope=where),
-                       [window.start, window.end, *params]).fetchall()
+                       [window.start, window.end, window.start, window.end, *params]).fetchall()
     items: dict[ItemKey, dict[str, Slice]] = defaultdict(dict)
     idle_keys: list[tuple[ItemKey, str]] = []
     for row in rows:
@@ -124,20 +140,34 @@ def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemK
              row: tuple[Any, ...]) -> None:
     """Split one grouped allocation row into per-resource items."""
     (kind, cluster, ns, workload, team, service, rescol, cls, cpu_q, cpu_c, ram_q, ram_c,
-     gpu_q, gpu_c, pv_q, pv_c, lb_c, net_c, other_c, total, node_hours, pods) = row
+     gpu_q, gpu_c, pv_q, pv_c, lb_c, net_c, other_c, total, node_hours, pods,
+     cpu_d, ram_d, gpu_d, total_d) = row
 
     def key(resource: str, svc: str, charge: str = "") -> ItemKey:
         return ItemKey(kind, cluster, ns, workload, team, svc, charge, resource)
 
-    def put(k: ItemKey, cls_: str, q: Any, cost: Any, hours: int = 0) -> None:
-        items[k][cls_] = Slice(q=None if q is None else dec(q), cost=dec(cost),
-                               node_hours=hours, pods=int(pods or 0))
+    def put(k: ItemKey, cls_: str, q: Any, cost: Any, hours: int = 0,
+            discount: Any = None) -> None:
+        # Several grouped rows (e.g. differing service_name) can land on one item: add up.
+        s = items[k].get(cls_)
+        qty = None if q is None else dec(q)
+        off = dec(discount).quantize(Decimal("1e-10")) if cls_ else None
+        if s is None:
+            items[k][cls_] = Slice(q=qty, cost=dec(cost), node_hours=hours,
+                                   pods=int(pods or 0), discount=off)
+            return
+        s.q = None if (s.q is None or qty is None) else s.q + qty
+        s.cost += dec(cost)
+        s.node_hours += hours
+        s.pods += int(pods or 0)
+        if off is not None:
+            s.discount = (s.discount or ZERO) + off
 
     if kind == "workload":
-        for resource, q, cost in (("cpu", cpu_q, cpu_c), ("ram", ram_q, ram_c),
-                                  ("gpu", gpu_q, gpu_c)):
+        for resource, q, cost, off in (("cpu", cpu_q, cpu_c, cpu_d), ("ram", ram_q, ram_c, ram_d),
+                                       ("gpu", gpu_q, gpu_c, gpu_d)):
             if dec(cost) or dec(q):
-                put(key(resource, "cluster nodes"), cls, dec(q), cost, int(node_hours))
+                put(key(resource, "cluster nodes"), cls, dec(q), cost, int(node_hours), off)
         for resource, q, cost in (("pv", pv_q, pv_c), ("lb", None, lb_c),
                                   ("network", None, net_c), ("other", None, other_c)):
             if dec(cost):
@@ -149,7 +179,7 @@ def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemK
             put(key("unsplit", "cluster"), "", None, rest)
     elif kind == "idle":
         k = key(rescol or "other", "cluster nodes")
-        put(k, cls, None, total, int(node_hours))
+        put(k, cls, None, total, int(node_hours), total_d)
         idle_keys.append((k, cls))
     else:
         put(key("other", service or "unknown service", rescol or "Usage"), "", None, total)
@@ -162,11 +192,12 @@ def _load_classes(con: Connection, window: Window) -> dict[tuple[str, str], Clas
     ).fetchall():
         prices = {}
         for res, qty, value in (("cpu", cpu, cpu_v), ("ram", ram, ram_v), ("gpu", gpu, gpu_v)):
-            if qty:
-                prices[res] = dec(value) / dec(qty)
+            if qty:  # DOUBLE sums carry float dust; a unit price needs no more than 1e-10
+                prices[res] = (dec(value) / dec(qty)).quantize(Decimal("1e-10"))
         classes[(cluster, cls)] = ClassStat(node_cost=dec(node_cost), node_hours=int(hours),
                                             prices=prices)
-    for cluster, cls, saving in con.execute(_SAVING_SQL, [window.start, window.end]).fetchall():
+    for cluster, cls, saving in con.execute(_SAVING_SQL,
+                                            [window.start, window.end]).fetchall():
         if (cluster, cls) in classes:
             classes[(cluster, cls)].commitment_saving = dec(saving)
     return classes

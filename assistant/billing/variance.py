@@ -14,7 +14,8 @@ telescopes) and the effects of all items sum to the total change, in Decimal:
 
 where c is a node class (capacity type + instance type), q a quantity (core-hours,
 GiB-hours, GPU-hours), S/E a class's commitment saving over its node cost in that period
-and δ_B,c = cost_B,c × S_B,c/E_B,c the part of B's price a commitment took off. With
+and δ_B,c the part of B's cost a commitment took off (per node-hour when the loader knows
+it: Σ cost × saving/node cost of each hour; else cost_B,c × S_B,c/E_B,c). With
 u = p + δ (the undiscounted unit price) the last step equals Σ q_B,c (u_B,c - u_A,c): the
 list-price change. A workload with no cost in A is all ``new_workload``, one with no cost
 in B all ``removed_workload``; credits, tax, adjustments and purchases are their own
@@ -66,6 +67,9 @@ class Slice:
     cost: Decimal
     node_hours: int = 0
     pods: int = 0
+    #: Σ over the item's node-hours of cost × (commitment saving / node cost) of that hour;
+    #: None = not known per hour, use the class's average ratio for the period.
+    discount: Decimal | None = None
 
 
 @dataclass
@@ -146,7 +150,10 @@ def _item_effects(
     for cls, s in b.items():
         stat_b = pb.classes.get((key.cluster, cls))
         stat_a = pa.classes.get((key.cluster, cls))
-        off_b = s.cost * stat_b.discount_ratio if stat_b else ZERO
+        if s.discount is not None:
+            off_b = s.discount
+        else:
+            off_b = s.cost * stat_b.discount_ratio if stat_b else ZERO
         off_a = (s.q or ZERO) * price_a(cls) * stat_a.discount_ratio if stat_a else off_b
         commitment -= off_b - off_a
     v4 = q12(v3 + commitment)
@@ -201,7 +208,7 @@ def decompose(
             subject = _driver_subject(key, effect, cls)
             d = drivers.setdefault((effect, *subject), _new_driver(effect, subject, key))
             d["amount"] += amount
-            _add_evidence(d["evidence"], key, a, b)
+            _add_evidence(d["evidence"], key, a, b, amount)
         for dim in groups:
             name = _group_name(key, dim, cls)
             g = groups[dim].setdefault(name, {"before": ZERO, "after": ZERO,
@@ -285,7 +292,7 @@ _UNITS = {"cpu": "core_hours", "ram": "gib_hours", "gpu": "gpu_hours", "pv": "pv
 
 
 def _add_evidence(ev: dict[str, Any], key: ItemKey, a: dict[str, Slice],
-                  b: dict[str, Slice]) -> None:
+                  b: dict[str, Slice], amount: Decimal) -> None:
     unit = _UNITS.get(key.resource)
     for side, slices in (("a", a), ("b", b)):
         for cls, s in slices.items():
@@ -298,10 +305,8 @@ def _add_evidence(ev: dict[str, Any], key: ItemKey, a: dict[str, Slice],
         owner = (key.category, key.cluster, key.namespace, key.workload)
         hours = ev[f"node_hours_{side}"]
         hours[owner] = max(hours.get(owner, 0), sum(s.node_hours for s in slices.values()))
-    if key.workload:
-        cost_b = sum((s.cost for s in b.values()), ZERO)
-        cost_a = sum((s.cost for s in a.values()), ZERO)
-        ev["workloads"][f"{key.namespace}/{key.workload}"] += cost_b - cost_a
+    name = f"{key.namespace}/{key.workload}" if key.workload else key.namespace
+    ev["workloads"][name] += amount      # this driver's amount, by workload
 
 
 def _finish_evidence(ev: dict[str, Any]) -> dict[str, Any]:
@@ -314,7 +319,7 @@ def _finish_evidence(ev: dict[str, Any]) -> dict[str, Any]:
         "skus": sorted(ev["skus"]),
     }
     top = sorted(ev["workloads"].items(), key=lambda kv: -abs(kv[1]))
-    out["workloads"] = [{"workload": w, "change": c} for w, c in top[:5]]
+    out["workloads"] = [{"workload": w, "amount": c} for w, c in top[:5]]
     if len(top) > 5:
         out["more_workloads"] = len(top) - 5
     return out

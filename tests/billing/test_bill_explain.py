@@ -1,0 +1,154 @@
+"""explain_bill / compare_periods over a hand-built warehouse (tests/billing/bill_rows.py).
+
+September 2026 (30 days) vs November 2026 (30 days), cluster `prod`; amounts by hand:
+  Sep: web 34.56 + api 57.60 + old-batch 4.00 + idle 168.80 + 34.56 + EKS 72 - 10 + 20
+       = 381.52
+  Nov: web 60.48 + api 75.60 + train-llm 1600 + idle 82.80 + 17.28 + EKS 72 + NAT 45
+       - 110 + 25 = 1868.16                                  change = +1486.64
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal as D
+
+import pytest
+from bill_rows import NOV, OCT, SEP, two_months
+
+from assistant.billing import compare_periods, explain_bill
+from assistant.config import load_settings
+from assistant.errors import DataGap, InputError
+from assistant.warehouse.db import reader, writer
+from assistant.windows import month_window
+from tools.result import Scope
+
+CENT = D("0.01")
+
+
+@pytest.fixture
+def settings(penny_env):
+    s = load_settings(now=datetime(2026, 12, 5))
+    with writer(s) as con:
+        two_months(con)
+    return s
+
+
+def amounts(v) -> dict[str, D]:
+    return {e.kind: e.amount for e in v.effects}
+
+
+def test_november_against_september_names_the_planted_drivers(settings) -> None:
+    with reader(settings) as con:
+        v = compare_periods(con, month_window(2026, 9), month_window(2026, 11),
+                            scope=Scope.everything(), settings=settings, top=30)
+    assert (v.total_a, v.total_b, v.change) == (D("381.52"), D("1868.16"), D("1486.64"))
+    e = amounts(v)
+    assert e["new_workload"] == D("1600.00")            # train-llm: 800 GPU-h × 2.00
+    assert e["removed_workload"] == D("-4.00")          # old-batch: 100 core-h × 0.04
+    assert e["usage"] == D("28.80")                     # api: +720 core-h × 0.04
+    # savings plan from Nov 16: 1/3 of each covered hour's amortized cost (0.08 / 0.24):
+    # web 43.20/3 = 14.40, api 32.40/3 = 10.80, idle 10.80/3 = 3.60 -> -28.80 = -Σ saving
+    assert e["commitment"] == D("-28.80")
+    # web's fallback: 1440 core-h × (0.04 - 0.012) = 40.32; idle's shift toward on-demand:
+    # 2160 × 0.04 + 1440 × 0.012 - 3600 × (203.36 / 7100) = 0.567887323944
+    assert e["mix"].quantize(CENT) == D("40.89")
+    # idle: 3600 × (203.36/7100) - 203.36 = -100.247887323944; with mix and plan -103.28
+    assert e["idle"].quantize(CENT) == D("-100.25")
+    assert e["unallocated_service"] == D("45.00")       # NAT gateway 720 h × 0.0625
+    assert e["credit"] == D("-100.00") and e["tax"] == D("5.00")
+    # list prices did not change (what is left is 12th-decimal quantization dust)
+    assert "calendar" not in e and abs(e.get("unit_price", D(0))) < D("1e-9")
+    assert sum(e.values()) == v.change                  # exactly, no residual
+    web_mix = next(d for d in v.drivers if d.effect == "mix" and "on-demand" in d.subject)
+    assert {w["workload"]: w["amount"].quantize(CENT) for w in web_mix.evidence["workloads"]
+            } == {"shop/Deployment/web": D("40.32"), "__idle__": D("0.57")}
+    gpu = v.drivers[0]
+    assert (gpu.effect, gpu.team, gpu.amount) == ("new_workload", "ml", D("1600.00"))
+    assert gpu.evidence["quantity_b"]["gpu_hours"] == D(800)
+    assert gpu.evidence["node_hours_b"] == 100 and gpu.evidence["skus"] == [
+        "on-demand p3.16xlarge"]
+    teams = {g.group: g for g in v.groups["team"]}
+    # shop: (60.48 + 75.60) - (34.56 + 57.60) = 43.92 = 28.80 + 40.32 - 14.40 - 10.80
+    assert teams["shop"].change == D("43.92")
+    services = {g.group: g.change for g in v.groups["service"]}
+    assert services["NAT Gateway"] == D("45.00")
+
+
+def test_bill_totals_bridge_and_reconciliation_to_the_cent(settings) -> None:
+    with reader(settings) as con:
+        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
+                         scope=Scope.everything(), settings=settings)
+    t = x.totals
+    # invoice: node lines 115.20 + 0 (covered) + 34.56 + 1600 + purchase 86.40 + 72 + 45
+    #          - 110 + 25 = 1868.16; amortized: 1868.16 with covered hours at 0.24 instead
+    assert t.amortized == D("1868.16") and t.invoice == D("1868.16")
+    bridge = {b.reason: b.amount for b in t.bridge}
+    assert bridge["commitment purchases"] == D("86.40")            # billed, not amortized
+    assert bridge["usage covered by commitments"] == D("-86.40")   # amortized, billed 0
+    assert sum(bridge.values()) == t.difference == 0
+    assert t.commitment_savings == D("28.80")                     # 360 h × (0.32 - 0.24)
+    # coverage: 86.40 / (1836.16 node usage + 72 + 45) = 4.42%
+    assert t.commitment_coverage_pct == D("4.42")
+    assert t.credits == D("-110.00") and t.tax == D("25.00")
+    r = x.reconciliation
+    assert r.reconciled and r.difference == 0
+    assert (r.allocated, r.idle, r.unallocated) == (D("1736.08"), D("100.08"), D("32.00"))
+    assert r.allocated + r.idle + r.shared + r.unallocated == r.bill_amortized
+    assert x.variance is not None and x.variance.change == D("1486.64")
+    assert "$1,868.16" in x.narrative and "train-llm" in x.narrative
+    assert x.forecast is None and not x.partial
+
+
+def test_default_comparison_is_the_previous_month_and_its_absence_is_said(settings) -> None:
+    with reader(settings) as con:
+        x = explain_bill(con, month_window(2026, 11), scope=Scope.everything(),
+                         settings=settings)
+    assert x.variance is None                      # October has no data: not zeros
+    assert any("No allocated cost in 2026-10" in n for n in x.notes)
+    assert OCT.month == 10
+
+
+def test_month_without_data_is_a_data_gap(settings) -> None:
+    with reader(settings) as con, pytest.raises(DataGap, match="No cost data for 2026-08"):
+        explain_bill(con, month_window(2026, 8), scope=Scope.everything(), settings=settings)
+    with reader(settings) as con, pytest.raises(InputError, match="has not started"):
+        explain_bill(con, month_window(2027, 1), scope=Scope.everything(), settings=settings)
+
+
+def test_partial_month_has_a_forecast_with_its_method(penny_env) -> None:
+    s = load_settings(now=datetime(2026, 11, 11))
+    with writer(s) as con:
+        two_months(con, november_hours=240)
+    with reader(s) as con:
+        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
+                         scope=Scope.everything(), settings=s)
+    assert x.partial and x.covered["end"] == "2026-11-11T00:00:00Z"
+    f = x.forecast
+    # MTD (240 h): 11.52 + 28.80 + 1600 + 48.00 + 11.52 + 24 + 15 - 110 + 25 = 1653.84
+    assert f.month_to_date == D("1653.84")
+    # hourly without the GPU job: web 0.048 + api 0.12 + idle 0.20 + 0.048 + EKS 0.10
+    # + NAT 0.0625 = 0.5785; last 7 complete days (Nov 4..10): 7 × 24 × 0.5785 + 1600 (GPU
+    # job, hours 100..199) = 1697.188
+    assert f.daily_run_rate.quantize(D("1e-6")) == (D("1697.188") / 7).quantize(D("1e-6"))
+    # forecast = 1653.84 + 20 days × 1697.188 / 7 = 6502.95
+    assert f.forecast.quantize(CENT) == D("6502.95")
+    assert "last 7 complete day(s)" in f.method and "20.00 days left" in f.method
+    # 10 days against 30: the calendar effect scales September's continuing costs by 10/30
+    v = x.variance
+    assert v.days_b == 10 and sum(e.amount for e in v.effects) == v.change
+    assert any("in progress" in n for n in v.notes)
+
+
+def test_scope_is_enforced_in_sql(settings) -> None:
+    shop = Scope(teams=["shop"], user="ana")
+    with reader(settings) as con:
+        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
+                         scope=shop, settings=settings)
+    assert x.totals is None and x.reconciliation is None
+    assert x.allocated_total == D("136.08")        # web 60.48 + api 75.60
+    assert x.variance.change == D("43.92")
+    assert {g.group for g in x.variance.groups["team"]} == {"shop"}
+    nobody = Scope(teams=["nobody"])
+    with reader(settings) as con, pytest.raises(DataGap):
+        explain_bill(con, month_window(2026, 11), scope=nobody, settings=settings)
+    assert SEP < NOV
