@@ -26,7 +26,11 @@ __all__ = ["REGISTRY", "ToolContext", "ToolSpec", "call", "load_all", "tool"]
 
 #: modules imported by load_all(); each registers its tools on import
 TOOL_MODULES: list[str] = [
+    "tools.query_costs",
     "tools.cluster_state",
+    "tools.ai_spend",
+    "tools.run_sql",
+    "tools.search_knowledge",
 ]
 
 

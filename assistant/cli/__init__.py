@@ -19,9 +19,13 @@ __all__ = ["app", "ingest_app", "main"]
 COMMAND_MODULES = [
     "assistant.cli.cmd_version",
     "assistant.cli.cmd_ingest_focus",
+    "assistant.cli.cmd_ingest_metrics",
     "assistant.cli.cmd_snapshot",
+    "assistant.cli.cmd_knowledge",
     "assistant.cli.cmd_allocate",
     "assistant.cli.cmd_costs",
+    "assistant.cli.cmd_ask",
+    "assistant.cli.cmd_ingest_ai",
 ]
 
 

@@ -2,7 +2,7 @@
 
 Allocation rows (cluster prod, October 2026, amortized total_cost):
   ml-serving     recsys-api       Deployment   team ml        10.00 + 5.50
-  payments-prod  payments-ledger  StatefulSet  team payments  7.25
+  payments-prod  payments-ledger  StatefulSet  team payments  7.25 (invoice view 6.25)
   checkout       checkout-web     Deployment   team web       3.125
   kube-system    coredns          Deployment   __unlabeled__  1.00
   __idle__ (node-a, cpu) 2.00; __unallocated__ (EKS control plane) 0.10
@@ -25,7 +25,8 @@ from assistant.warehouse.db import writer
 _ALLOC_COLS = [
     "run_id", "cluster", "hour", "kind", "node", "namespace", "pod", "container",
     "controller_kind", "controller_name", "team", "app", "env", "cost_center",
-    "service_name", "resource", "cpu_cost", "ram_cost", "gpu_cost", "total_cost",
+    "service_name", "resource", "cpu_cost", "ram_cost", "gpu_cost", "other_cost", "total_cost",
+    "billed_cpu_cost", "billed_ram_cost", "billed_gpu_cost", "billed_other_cost",
     "billed_total_cost",
 ]
 
@@ -41,7 +42,8 @@ ALLOCATIONS: list[dict[str, Any]] = [
     dict(kind="workload", node="node-b", namespace="payments-prod", pod="payments-ledger-0",
          container="ledger", controller_kind="StatefulSet", controller_name="payments-ledger",
          team="payments", app="ledger", hour=datetime(2026, 10, 5, 0),
-         cpu_cost=Decimal("5"), ram_cost=Decimal("2.25"), total_cost=Decimal("7.25")),
+         cpu_cost=Decimal("5"), ram_cost=Decimal("2.25"), total_cost=Decimal("7.25"),
+         billed_cpu_cost=Decimal("4"), billed_total_cost=Decimal("6.25")),
     dict(kind="workload", node="node-b", namespace="checkout", pod="checkout-web-5c-xyz",
          container="web", controller_kind="Deployment", controller_name="checkout-web",
          team="web", app="checkout", hour=datetime(2026, 10, 7, 12),
@@ -53,7 +55,8 @@ ALLOCATIONS: list[dict[str, Any]] = [
     dict(kind="idle", node="node-a", namespace="__idle__", resource="cpu",
          hour=datetime(2026, 10, 9, 0), cpu_cost=Decimal("2"), total_cost=Decimal("2.00")),
     dict(kind="unallocated", namespace="__unallocated__", service_name="Amazon EKS",
-         resource="Usage", hour=datetime(2026, 10, 1, 0), total_cost=Decimal("0.10")),
+         resource="Usage", hour=datetime(2026, 10, 1, 0), other_cost=Decimal("0.10"),
+         total_cost=Decimal("0.10")),
 ]
 
 NAMESPACES = {
@@ -79,8 +82,9 @@ PODS = [
 def insert_allocations(con: Any, rows: list[dict[str, Any]], run_id: str = "run1") -> None:
     for row in rows:
         full = {"run_id": run_id, "cluster": "prod", "cpu_cost": Decimal(0),
-                "ram_cost": Decimal(0), "gpu_cost": Decimal(0), **row}
-        full.setdefault("billed_total_cost", full["total_cost"])
+                "ram_cost": Decimal(0), "gpu_cost": Decimal(0), "other_cost": Decimal(0), **row}
+        for part in ("cpu", "ram", "gpu", "other", "total"):
+            full.setdefault(f"billed_{part}_cost", full[f"{part}_cost"])
         values = [full.get(c) for c in _ALLOC_COLS]
         con.execute(
             f"INSERT INTO allocations ({', '.join(_ALLOC_COLS)}) "
