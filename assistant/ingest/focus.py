@@ -67,24 +67,16 @@ class FocusIngestReport:
     skipped: list[tuple[str, str]]
     window_start: datetime | None
     window_end: datetime | None
+    #: {provider: {currency: {rows, billed_cost, effective_cost, list_cost}}}
+    totals: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def replaced_rows(self) -> int:
         return sum(p.replaced_rows for p in self.periods)
 
-    def totals_by_provider(self) -> dict[str, dict[str, Any]]:
+    def totals_by_provider(self) -> dict[str, dict[str, dict[str, Any]]]:
         """{provider: {currency: {rows, billed_cost, effective_cost, list_cost}}}."""
-        out: dict[str, dict[str, Any]] = {}
-        for p in self.periods:
-            cur = out.setdefault(p.provider_name or "(none)", {}).setdefault(
-                p.billing_currency or "(none)",
-                {"rows": 0, "billed_cost": Decimal(0), "effective_cost": Decimal(0),
-                 "list_cost": Decimal(0)})
-            cur["rows"] += p.rows
-            cur["billed_cost"] += p.billed_cost
-            cur["effective_cost"] += p.effective_cost
-            cur["list_cost"] += p.list_cost
-        return out
+        return self.totals
 
     def finding(self, code: str, column: str | None = None) -> Finding | None:
         for f in self.findings:
@@ -149,7 +141,7 @@ def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIn
                                s.focus_version, str(s.file.manifest) if s.file.manifest else None)
                    for s in staged],
             periods=periods, findings=findings, skipped=found.skipped,
-            window_start=start, window_end=end,
+            window_start=start, window_end=end, totals=_totals(con),
         )
         details = report.to_dict()
         details.pop("ingest_id")
@@ -170,6 +162,18 @@ def _periods(con: Connection) -> list[PeriodSummary]:
         f"FROM {STAGE} GROUP BY ALL ORDER BY ALL").fetchall()
     return [PeriodSummary(r[0], r[1], r[2], r[3], int(r[4]), Decimal(r[5]), Decimal(r[6]),
                           Decimal(r[7])) for r in rows]
+
+
+def _totals(con: Connection) -> dict[str, dict[str, dict[str, Any]]]:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for provider, currency, rows, billed, effective, listed in con.execute(
+            "SELECT COALESCE(provider_name, '(none)'), COALESCE(billing_currency, '(none)'), "
+            "count(*), COALESCE(sum(billed_cost), 0), COALESCE(sum(effective_cost), 0), "
+            f"COALESCE(sum(list_cost), 0) FROM {STAGE} GROUP BY ALL ORDER BY ALL").fetchall():
+        out.setdefault(provider, {})[currency] = {
+            "rows": int(rows), "billed_cost": Decimal(billed),
+            "effective_cost": Decimal(effective), "list_cost": Decimal(listed)}
+    return out
 
 
 def _replace(con: Connection, periods: list[PeriodSummary]) -> None:

@@ -70,7 +70,7 @@ def line(**overrides: Any) -> dict[str, Any]:
 
 
 def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
-    columns = columns or list(rows[0])
+    columns = columns or list(dict.fromkeys(k for r in rows for k in r))
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(columns)
