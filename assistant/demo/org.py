@@ -238,9 +238,13 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
                  labels("data-backfill", "data"), pools=("backfill",), runs=[backfill],
                  parallelism=18))
     add(Workload(PROD, "ml-training", "ranker-train", "CronJob",
-                 [c("trainer", 16.0, 131072, 12.0, 90000, profile="batch", gpu=4,
+                 [c("trainer", 44.0, 532480, 38.0, 400000, profile="batch", gpu=4,
                     gpu_profile="training")],
-                 labels("ranker-train", "ml"), pools=("gpu-a100",), runs=daily_runs(0, 6)))
+                 labels("ranker-train", "ml"), pools=("gpu-a100",), runs=daily_runs(0, 14)))
+    add(Workload(PROD, "ml-training", "ranker-eval", "CronJob",
+                 [c("eval", 24.0, 262144, 18.0, 200000, profile="batch", gpu=3,
+                    gpu_profile="training")],
+                 labels("ranker-eval", "ml"), pools=("gpu-a100",), runs=daily_runs(14, 8)))
     add(Workload(PROD, "ml-training", "llm-finetune", "Job",
                  [c("trainer", 80.0, 921600, 70.0, 700000, profile="batch", gpu=8,
                     gpu_profile="training")],
