@@ -1,0 +1,114 @@
+"""Anomaly detection: injected spikes and drops are found; a quiet series produces nothing.
+
+Series: day i counts from Monday 2026-08-03 (weekday = i % 7). Weekdays cost 100, weekends
+40, plus a deterministic noise [0, 1, -1, 2, -2][i % 5]. Baseline (assistant/billing/
+anomalies.py): median of the previous 4 same weekdays; scale 1.4826 × MAD of residuals.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal as D
+
+import pytest
+from bill_rows import alloc
+
+from assistant.billing.anomalies import detect, detect_anomalies
+from assistant.config import load_settings
+from assistant.errors import InputError
+from assistant.warehouse.db import reader, writer
+from assistant.windows import Window
+from tools.result import Scope
+
+START = datetime(2026, 8, 3)          # a Monday
+NOISE = [0, 1, -1, 2, -2]
+
+
+def day(i: int) -> datetime:
+    return START + timedelta(days=i)
+
+
+def base(i: int) -> int:
+    return (100 if i % 7 < 5 else 40) + NOISE[i % 5]
+
+
+def series(overrides: dict[int, int] | None = None, n: int = 56) -> dict[datetime, D]:
+    over = overrides or {}
+    return {day(i): D(over.get(i, base(i))) for i in range(n)}
+
+
+def run(groups, *, min_impact: str = "25", threshold: float = 4.0):
+    return detect(groups, [day(i) for i in range(28, 56)],
+                  data_days=[day(i) for i in range(56)], threshold=threshold,
+                  min_impact=D(min_impact))
+
+
+def test_injected_spike_and_drop_are_found_and_the_quiet_series_is_not() -> None:
+    # day 30 = Wed 2026-09-02: noise 0, +300 -> 400; previous Wednesdays (days 23, 16, 9, 2)
+    # have noise 2, 1, -2, -1 -> values 102, 101, 98, 99 -> median 100 = expected
+    # day 40 = Sat 2026-09-12: 40 -> 0; previous Saturdays 33, 26, 19, 12: 42, 41, 38, 39
+    # -> median 40 = expected
+    found = run({"quiet": series(), "ml": series({30: 400, 40: 0})})
+    assert [(g, d, a, e) for g, d, a, e, _, _ in found] == [
+        ("ml", day(30), D(400), D(100)),
+        ("ml", day(40), D(0), D(40)),
+    ]
+    assert all(n == 28 for *_, n in found)
+
+
+def test_weekends_are_not_drops_and_noise_is_not_flagged_even_without_a_dollar_floor() -> None:
+    # Without the weekday baseline, every weekend (40 vs a median near 100) would be a drop.
+    assert run({"quiet": series()}, min_impact="0") == []
+
+
+def test_minimum_impact_suppresses_small_but_unusual_days() -> None:
+    # +20 on Wed day 30: 5 MADs out, but below the $25 minimum impact
+    assert run({"g": series({30: 120})}) == []
+    assert [g for g, *_ in run({"g": series({30: 120})}, min_impact="10")] == ["g"]
+
+
+def test_too_little_history_is_not_judged() -> None:
+    # only 5 days of data before the judged day: no baseline, no alert
+    groups = {"g": {day(i): D(10 if i < 5 else 1000) for i in range(6)}}
+    assert detect(groups, [day(5)], data_days=[day(i) for i in range(6)], threshold=4,
+                  min_impact=D(0)) == []
+
+
+@pytest.fixture
+def warehouse(penny_env):
+    """42 days of hourly allocations for teams shop (quiet) and ml (a spike on day 38)."""
+    s = load_settings(now=datetime(2026, 9, 14))
+    with writer(s) as con:
+        for i in range(42):
+            # shop: weekdays 4 cores, weekends 2, at 1.00 $/core-h -> 96 or 48 $/day
+            cores = 4 if i % 7 < 5 else 2
+            alloc(con, day(i), range(24), node="n1", namespace="shop",
+                  controller=("Deployment", "web"), team="shop", cpu=cores, cpu_price="1")
+            # ml: a steady 1 core (24 $/day); on day 38 (Thu 2026-09-10) a job adds
+            # 10 GPUs × 5 h × 3.00 = 150 $
+            alloc(con, day(i), range(24), node="n1", namespace="ml",
+                  controller=("Deployment", "infer"), team="ml", cpu=1, cpu_price="1")
+        alloc(con, day(38), range(5), node="n1", namespace="ml",
+              controller=("Job", "train-x"), team="ml", gpu=10, gpu_price="3")
+    return s
+
+
+def test_detect_anomalies_over_the_warehouse_names_the_workload(warehouse) -> None:
+    window = Window(day(28), day(42))
+    with reader(warehouse) as con:
+        found = detect_anomalies(con, window=window, by="team", scope=Scope.everything(),
+                                 settings=warehouse)
+    assert len(found) == 1
+    a = found[0]
+    # ml on 2026-09-10: 24 + 150 = 174 actual against a 24 expected -> excess 150
+    assert (a.group, a.day, a.direction) == ("ml", "2026-09-10", "spike")
+    assert (a.actual, a.expected, a.excess) == (D(174), D(24), D(150))
+    assert a.workloads[0]["workload"] == "ml/Job/train-x" and a.workloads[0]["excess"] == 150
+    assert "MAD" in a.method
+    shop_only = Scope(teams=["shop"])
+    with reader(warehouse) as con:
+        assert detect_anomalies(con, window=window, by="namespace", scope=shop_only,
+                                settings=warehouse) == []
+        with pytest.raises(InputError, match="Use one of"):
+            detect_anomalies(con, window=window, by="pod", scope=shop_only,
+                             settings=warehouse)
