@@ -31,6 +31,9 @@ TOOL_MODULES: list[str] = [
     "tools.ai_spend",
     "tools.run_sql",
     "tools.search_knowledge",
+    "tools.rightsizing",
+    "tools.draft_rightsizing_change",
+    "tools.gpu_utilization",
 ]
 
 
