@@ -37,8 +37,10 @@ def find_recommendation(recs: list[Recommendation], ident: str,
             f"{', '.join(r.workload for r in found[:10])}.",
             hint="Name it as NAMESPACE/KIND/NAME.")
     names = [r.workload for r in recs]
-    near = difflib.get_close_matches(ident, names, n=3, cutoff=0.3) or difflib.get_close_matches(
-        parts[-1], [r.name for r in recs], n=3, cutoff=0.5)
+    near = difflib.get_close_matches(ident, names, n=3, cutoff=0.6)
+    if not near:
+        close = difflib.get_close_matches(parts[-1], [r.name for r in recs], n=3, cutoff=0.5)
+        near = [r.workload for r in recs if r.name in close][:3]
     raise NotFound(
         f"No workload {ident!r}" + (f" in namespace {namespace}" if namespace else "")
         + " with usage history you may see.",
