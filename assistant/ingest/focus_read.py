@@ -208,7 +208,8 @@ def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
             target = staged.invalid_json if spec.kind == "json" else staged.unparsable
             target[spec.name] = found
     value_sql = _normalise(con, path, mapped, raw_of, staged, row)
-    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row)
+    unparsed = set(staged.unparsable) | set(staged.invalid_json)
+    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row, unparsed)
     return staged
 
 
@@ -287,7 +288,7 @@ def _normalise(
 def _insert(
     con: Connection, f: DataFile, ingest_id: str, version: str,
     mapped: dict[str, ColumnSpec], raw_of: dict[str, str], value_sql: dict[str, str],
-    extra: list[str], row: str,
+    extra: list[str], row: str, unparsed: set[str],
 ) -> None:
     targets = ["ingest_id", "source_file", "source_row", "focus_version"]
     values = [lit(ingest_id), lit(str(f.path)), row, lit(version)]
@@ -296,7 +297,7 @@ def _insert(
         raw = value_sql.get(spec.name, raw_of[spec.name])
         targets.append(spec.column)
         values.append(_typed(spec, raw))
-        if spec.kind != "string":
+        if spec.name in unparsed:
             kept_as_text.append(
                 f"CASE WHEN {_bad(spec, raw_of[spec.name])} "
                 f"THEN json_object({lit(spec.name)}, {raw_of[spec.name]}) END")
@@ -307,7 +308,8 @@ def _insert(
     for patch in kept_as_text:
         merged = f"json_merge_patch({merged}, COALESCE({patch}, '{{}}'::JSON))"
     targets.append("extra_columns")
-    values.append(f"NULLIF(({merged})::VARCHAR, '{{}}')::JSON")
+    values.append(f"NULLIF(({merged})::VARCHAR, '{{}}')::JSON" if extras or kept_as_text
+                  else "NULL")
     con.execute(
         f"INSERT INTO {STAGE} ({', '.join(targets)}) "
         f"SELECT {', '.join(values)} FROM {RAW} ORDER BY rowid")

@@ -151,3 +151,17 @@ def test_not_a_known_manifest(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as info:
         ingest_focus([bad], load_settings())
     assert "not an AWS Data Exports manifest" in str(info.value)
+
+
+def test_windows_export_with_bom_crlf_and_quoted_newlines(tmp_path: Path) -> None:
+    from tests.ingest_focus.focus_rows import csv_text
+
+    text = csv_text([line(), line(ChargeDescription='two\nlines, "quoted"')])
+    f = tmp_path / "excel.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    report = ingest_focus([f], load_settings())
+    assert (report.rows, report.findings) == (2, [])
+    # The BOM does not hide the first column; the quoted newline stays inside its value.
+    assert q("SELECT source_row, availability_zone, charge_description FROM billing_lines "
+             "ORDER BY source_row") == [(1, "us-east-1a", "m5.xlarge on-demand hour"),
+                                        (2, "us-east-1a", 'two\r\nlines, "quoted"')]
