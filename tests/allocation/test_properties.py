@@ -14,7 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from alloc_rows import GIB, bill, container, h, mount, node, pv, pvc_hour
-from hypothesis import HealthCheck, given, settings as hyp_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from assistant.allocation.allocate import allocate
