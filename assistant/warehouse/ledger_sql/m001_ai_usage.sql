@@ -20,7 +20,9 @@ CREATE TABLE ai_usage (
     latency_ms            DOUBLE,
     tools                 JSON,
     warning               VARCHAR,
-    ingest_id             VARCHAR
+    ingest_id             VARCHAR,
+    project               VARCHAR,              -- imports: OpenAI project_id / Anthropic workspace_id
+    line_item             VARCHAR               -- imports: OpenAI line_item / Anthropic description
 );
 CREATE INDEX ai_usage_ts ON ai_usage (ts);
 
