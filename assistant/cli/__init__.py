@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "assistant.cli.cmd_costs",
     "assistant.cli.cmd_ask",
     "assistant.cli.cmd_ingest_ai",
+    "assistant.cli.cmd_rightsize",
 ]
 
 
