@@ -56,14 +56,15 @@ class _Fetcher:
         self.split: set[str] = set()
 
     def _range(self, query: str, grid: Grid, k0: int, k1: int,
-               into: dict[tuple[tuple[str, str], ...], GridSeries], name: str) -> None:
+               into: dict[tuple[tuple[str, str], ...], GridSeries], name: str,
+               *, halve: bool = True) -> None:
         """Query grid points k0..k1 (inclusive); halve the range while Prometheus refuses."""
         t0 = grid.start_ts
         try:
             result = self.client.query_range(
                 query, t0 + k0 * grid.step_s, t0 + k1 * grid.step_s, grid.step_s)
         except QueryTooLarge:
-            if k1 - k0 < 2:
+            if not halve or k1 - k0 < 2:
                 raise
             mid = (k0 + k1) // 2
             self._range(query, grid, k0, mid, into, name)
@@ -102,8 +103,9 @@ class _Fetcher:
         if metric in self.split:
             self._by_namespace(metric, grid, into)
         else:
-            try:
-                self._range(_selector(metric), grid, 0, grid.n, into, metric)
+            try:  # a namespaced metric is split by namespace before time is halved
+                self._range(_selector(metric), grid, 0, grid.n, into, metric,
+                            halve=metric in _CLUSTER_SCOPED)
             except QueryTooLarge:
                 if metric in _CLUSTER_SCOPED:
                     raise

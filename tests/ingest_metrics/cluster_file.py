@@ -212,3 +212,17 @@ def render(*, openmetrics: bool = True) -> str:
 def write(path: Path, *, openmetrics: bool = True) -> Path:
     path.write_text(render(openmetrics=openmetrics), encoding="utf-8")
     return path
+
+
+TABLES = ("k8s_nodes", "node_hours", "k8s_namespaces", "k8s_owners", "k8s_pods",
+          "container_hours", "k8s_pvs", "pvc_hours", "pod_pvc_hours", "service_hours",
+          "service_pod_hours", "gpu_hours", "k8s_hpas")
+
+
+def dump(settings: object) -> dict[str, list[tuple[object, ...]]]:
+    """Every m003 row (without ingest_id), sorted, per table: for equality checks."""
+    from assistant.warehouse.db import reader
+
+    with reader(settings) as con:  # type: ignore[arg-type]
+        return {t: con.execute(f"SELECT * EXCLUDE (ingest_id) FROM {t} ORDER BY ALL").fetchall()
+                for t in TABLES}

@@ -1,0 +1,75 @@
+"""providerID / volume handle / bill ResourceId normalisation: case tables per provider."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.ingest.provider_id import (
+    ProviderId,
+    bill_resource_key,
+    parse_provider_id,
+    volume_id,
+)
+
+SUB = "/subscriptions/1111-2222/resourceGroups/MC_rg_aks_eastus/providers/Microsoft.Compute"
+
+
+@pytest.mark.parametrize(("provider_id", "expected"), [
+    ("aws:///us-east-1a/i-0abc123def4567890",
+     ProviderId("aws", "i-0abc123def4567890", zone="us-east-1a")),
+    ("aws://us-east-1a/i-0abc123", ProviderId("aws", "i-0abc123", zone="us-east-1a")),
+    ("aws:///i-0abc123", ProviderId("aws", "i-0abc123", zone=None)),
+    ("aws:///eu-west-1b/I-0ABC", ProviderId("aws", "i-0abc", zone="eu-west-1b")),
+    ("gce://my-proj/us-central1-a/gke-pool-1-abcd",
+     ProviderId("gcp", "projects/my-proj/zones/us-central1-a/instances/gke-pool-1-abcd",
+                zone="us-central1-a")),
+    (f"azure://{SUB}/virtualMachines/aks-node-1",
+     ProviderId("azure", f"{SUB}/virtualMachines/aks-node-1".lower())),
+    (f"azure://{SUB}/virtualMachineScaleSets/aks-pool-123/virtualMachines/3",
+     ProviderId("azure", f"{SUB}/virtualMachineScaleSets/aks-pool-123/virtualMachines/3".lower(),
+                billing_parent=f"{SUB}/virtualMachineScaleSets/aks-pool-123".lower())),
+    ("kind://docker/kind/kind-control-plane",
+     ProviderId("unknown", "kind://docker/kind/kind-control-plane")),
+])
+def test_parse_provider_id(provider_id: str, expected: ProviderId) -> None:
+    assert parse_provider_id(provider_id) == expected
+
+
+@pytest.mark.parametrize("empty", [None, "", "   "])
+def test_empty_provider_id_is_none(empty: str | None) -> None:
+    assert parse_provider_id(empty) is None
+
+
+@pytest.mark.parametrize(("resource_id", "key"), [
+    ("i-0abc123", "i-0abc123"),
+    ("arn:aws:ec2:us-east-1:123456789012:instance/i-0abc123", "i-0abc123"),
+    ("arn:aws:ec2:us-east-1:123456789012:volume/vol-0123", "vol-0123"),
+    ("//compute.googleapis.com/projects/my-proj/zones/us-central1-a/instances/gke-pool-1-abcd",
+     "projects/my-proj/zones/us-central1-a/instances/gke-pool-1-abcd"),
+    (f"{SUB}/virtualMachines/AKS-NODE-1".upper(), f"{SUB}/virtualMachines/aks-node-1".lower()),
+    ("", None),
+    (None, None),
+])
+def test_bill_resource_key(resource_id: str | None, key: str | None) -> None:
+    assert bill_resource_key(resource_id) == key
+
+
+@pytest.mark.parametrize(("provider_id", "bill_id"), [
+    ("aws:///us-east-1a/i-0abc123", "arn:aws:ec2:us-east-1:1:instance/i-0abc123"),
+    ("gce://p/z/n", "//compute.googleapis.com/projects/p/zones/z/instances/n"),
+    (f"azure://{SUB}/virtualMachines/vm1", f"{SUB}/virtualMachines/VM1".upper()),
+])
+def test_node_and_bill_keys_join(provider_id: str, bill_id: str) -> None:
+    parsed = parse_provider_id(provider_id)
+    assert parsed is not None and parsed.instance_id == bill_resource_key(bill_id)
+
+
+@pytest.mark.parametrize(("labels", "expected"), [
+    ({"csi_volume_handle": "vol-0123"}, "vol-0123"),
+    ({"ebs_volume_id": "aws://us-east-1a/vol-0456"}, "vol-0456"),
+    ({"csi_volume_handle": "projects/p/zones/z/disks/d1"}, "projects/p/zones/z/disks/d1"),
+    ({"csi_volume_handle": f"{SUB}/disks/PVC-1"}, f"{SUB}/disks/pvc-1".lower()),
+    ({}, None),
+])
+def test_volume_id(labels: dict[str, str], expected: str | None) -> None:
+    assert volume_id(**labels) == expected
