@@ -34,6 +34,9 @@ TOOL_MODULES: list[str] = [
     "tools.rightsizing",
     "tools.draft_rightsizing_change",
     "tools.gpu_utilization",
+    "tools.explain_bill",
+    "tools.compare_periods",
+    "tools.detect_anomalies",
 ]
 
 

@@ -22,15 +22,27 @@ from assistant.billing.variance import ZERO, decompose
 from assistant.config import Settings
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
-from assistant.windows import Window
+from assistant.windows import Window, month_window, parse_window
 from tools.result import Scope
 
-__all__ = ["GROUP_BY", "compare_periods", "explain_bill"]
+__all__ = ["GROUP_BY", "compare_periods", "explain_bill", "parse_month"]
 
 GROUP_BY = ("team", "namespace", "service", "cluster", "workload")
 GroupBy = Literal["team", "namespace", "service", "cluster", "workload"]
 _TABLES = ["allocations", "node_cost_hours", "billing_lines", "k8s_nodes"]
 TOP_TEAMS_IN_CHART = 8
+
+
+def parse_month(text: str, now: datetime, name: str = "month") -> Window:
+    """'YYYY-MM', 'last-month' or 'this-month' as a whole calendar month; else InputError."""
+    w = parse_window(text, now=now)
+    month = month_window(w.start.year, w.start.month)
+    in_progress = text.strip().lower() in {"this-month", "mtd", "month-to-date"}
+    if w.start != month.start or (w.end != month.end and not in_progress):
+        raise InputError(f"{name}={text!r} is not a calendar month.",
+                         hint=f"Pass {name} as YYYY-MM (e.g. 2026-10), last-month or "
+                              "this-month.")
+    return month
 
 
 def _covered(window: Window, now: datetime) -> Window:

@@ -178,7 +178,8 @@ def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemK
         if rest:
             put(key("unsplit", "cluster"), "", None, rest)
     elif kind == "idle":
-        k = key(rescol or "other", "cluster nodes")
+        # Idle is kept per node SKU: "idle on spot nodes fell" is the useful statement.
+        k = key(rescol or "other", f"nodes: {cls}" if cls else "cluster nodes")
         put(k, cls, None, total, int(node_hours), total_d)
         idle_keys.append((k, cls))
     else:

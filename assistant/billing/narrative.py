@@ -24,7 +24,7 @@ def money(value: Decimal, *, sign: bool = False) -> str:
     q = value.quantize(Decimal("0.01"))
     text = f"${abs(q):,.2f}"
     if sign:
-        return ("+" if q >= 0 else "−") + text
+        return ("+" if q >= 0 else "-") + text
     return ("-" if q < 0 else "") + text
 
 

@@ -109,22 +109,29 @@ def _item_effects(
     pb: PeriodData,
     workload_in_a: bool,
     workload_in_b: bool,
-) -> dict[str, Decimal]:
-    cost_a = sum((s.cost for s in a.values()), ZERO)
-    cost_b = sum((s.cost for s in b.values()), ZERO)
+) -> dict[str, dict[str, Decimal]]:
+    """Effects of one item per node class; every class's chain telescopes on its own."""
+    classes = sorted(set(a) | set(b))
+    zero = Slice(q=ZERO, cost=ZERO)
+
+    def flat(kind: str) -> dict[str, dict[str, Decimal]]:
+        return {c: {kind: b.get(c, zero).cost - a.get(c, zero).cost} for c in classes}
+
     if key.category == "unallocated" and key.charge_category in _FLAT_EFFECTS:
-        return {_FLAT_EFFECTS[key.charge_category]: cost_b - cost_a}
+        return flat(_FLAT_EFFECTS[key.charge_category])
     if key.category == "workload" and not workload_in_a:
-        return {"new_workload": cost_b - cost_a}
+        return flat("new_workload")
     if key.category == "workload" and not workload_in_b:
-        return {"removed_workload": cost_b - cost_a}
-    v0 = cost_a
-    v1 = q12(cost_a * pb.days / pa.days) if a else ZERO
+        return flat("removed_workload")
     usage_kind = "idle" if key.category == "idle" else (
         "unallocated_service" if key.category == "unallocated" else "usage")
+    v0 = {c: a.get(c, zero).cost for c in classes}
+    v1 = {c: q12(v0[c] * pb.days / pa.days) for c in classes}
+    v5 = {c: b.get(c, zero).cost for c in classes}
     quantities = [s.q for s in (*a.values(), *b.values())]
     if key.category == "unallocated" or any(q is None for q in quantities):
-        return {"calendar": v1 - v0, usage_kind: cost_b - v1}
+        return {c: {"calendar": v1[c] - v0[c], usage_kind: v5[c] - v1[c]} for c in classes}
+    cost_a = sum(v0.values(), ZERO)
     qa_total = sum((s.q or ZERO for s in a.values()), ZERO)
     qb_total = sum((s.q or ZERO for s in b.values()), ZERO)
 
@@ -135,8 +142,8 @@ def _item_effects(
         stat = pa.classes.get((key.cluster, cls))
         if stat is not None and key.resource in stat.prices:
             return stat.prices[key.resource]
-        mine = b[cls]
-        return mine.cost / mine.q if mine.q else ZERO
+        mine = b.get(cls)
+        return mine.cost / mine.q if mine is not None and mine.q else ZERO
 
     if qa_total:
         avg_a = cost_a / qa_total
@@ -144,21 +151,23 @@ def _item_effects(
         avg_a = sum(((s.q or ZERO) * price_a(c) for c, s in b.items()), ZERO) / qb_total
     else:
         avg_a = ZERO
-    v2 = q12(qb_total * avg_a)
-    v3 = q12(sum(((s.q or ZERO) * price_a(c) for c, s in b.items()), ZERO))
-    commitment = ZERO
-    for cls, s in b.items():
-        stat_b = pb.classes.get((key.cluster, cls))
-        stat_a = pa.classes.get((key.cluster, cls))
+    out = {}
+    for c in classes:
+        s = b.get(c, zero)
+        qb = s.q or ZERO
+        v2 = q12(qb * avg_a)
+        v3 = q12(qb * price_a(c))
+        stat_b = pb.classes.get((key.cluster, c))
+        stat_a = pa.classes.get((key.cluster, c))
         if s.discount is not None:
             off_b = s.discount
         else:
             off_b = s.cost * stat_b.discount_ratio if stat_b else ZERO
-        off_a = (s.q or ZERO) * price_a(cls) * stat_a.discount_ratio if stat_a else off_b
-        commitment -= off_b - off_a
-    v4 = q12(v3 + commitment)
-    return {"calendar": v1 - v0, usage_kind: v2 - v1, "mix": v3 - v2,
-            "commitment": v4 - v3, "unit_price": cost_b - v4}
+        off_a = qb * price_a(c) * stat_a.discount_ratio if stat_a else off_b
+        v4 = q12(v3 - (off_b - off_a))
+        out[c] = {"calendar": v1[c] - v0[c], usage_kind: v2 - v1[c], "mix": v3 - v2,
+                  "commitment": v4 - v3, "unit_price": v5[c] - v4}
+    return out
 
 
 def _driver_subject(key: ItemKey, effect: str, cls: str) -> tuple[str, ...]:
@@ -174,10 +183,6 @@ def _driver_subject(key: ItemKey, effect: str, cls: str) -> tuple[str, ...]:
 
 def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part / whole * 100).quantize(Decimal("0.01")) if whole else None
-
-
-def _main_class(slices: dict[str, Slice]) -> str:
-    return max(slices.items(), key=lambda kv: kv[1].cost)[0] if slices else ""
 
 
 def decompose(
@@ -196,30 +201,40 @@ def decompose(
     groups: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in group_dims}
     for key in sorted(set(pa.items) | set(pb.items), key=repr):
         a, b = pa.items.get(key, {}), pb.items.get(key, {})
-        effects = _item_effects(key, a, b, pa, pb, key.workload_id in wl_a,
-                                key.workload_id in wl_b)
-        cost_a = sum((s.cost for s in a.values()), ZERO)
-        cost_b = sum((s.cost for s in b.values()), ZERO)
-        cls = _main_class(b or a)
-        for effect, amount in effects.items():
-            totals[effect] += amount
-            if not amount:
-                continue
-            subject = _driver_subject(key, effect, cls)
-            d = drivers.setdefault((effect, *subject), _new_driver(effect, subject, key))
-            d["amount"] += amount
-            _add_evidence(d["evidence"], key, a, b, amount)
-        for dim in groups:
-            name = _group_name(key, dim, cls)
-            g = groups[dim].setdefault(name, {"before": ZERO, "after": ZERO,
-                                              "effects": defaultdict(lambda: ZERO),
-                                              "workloads": defaultdict(lambda: ZERO)})
-            g["before"] += cost_a
-            g["after"] += cost_b
+        per_class = _item_effects(key, a, b, pa, pb, key.workload_id in wl_a,
+                                  key.workload_id in wl_b)
+        with_evidence: set[tuple[str, ...]] = set()
+        for cls, effects in per_class.items():
+            a_c = {cls: a[cls]} if cls in a else {}
+            b_c = {cls: b[cls]} if cls in b else {}
             for effect, amount in effects.items():
-                g["effects"][effect] += amount
-            if key.workload:
-                g["workloads"][f"{key.namespace}/{key.workload}"] += cost_b - cost_a
+                totals[effect] += amount
+                if not amount:
+                    continue
+                subject = _driver_subject(key, effect, cls)
+                dkey = (effect, *subject)
+                d = drivers.setdefault(dkey, _new_driver(effect, subject, key))
+                d["amount"] += amount
+                whole_item = subject[0] == "workload"
+                if not whole_item or dkey not in with_evidence:
+                    _add_evidence(d["evidence"], key, a if whole_item else a_c,
+                                  b if whole_item else b_c)
+                    with_evidence.add(dkey)
+                name = f"{key.namespace}/{key.workload}" if key.workload else key.namespace
+                d["evidence"]["workloads"][name] += amount
+            for dim in groups:
+                gname = _group_name(key, dim, cls)
+                g = groups[dim].setdefault(gname, {"before": ZERO, "after": ZERO,
+                                                   "effects": defaultdict(lambda: ZERO),
+                                                   "workloads": defaultdict(lambda: ZERO)})
+                before = a[cls].cost if cls in a else ZERO
+                after = b[cls].cost if cls in b else ZERO
+                g["before"] += before
+                g["after"] += after
+                for effect, amount in effects.items():
+                    g["effects"][effect] += amount
+                if key.workload:
+                    g["workloads"][f"{key.namespace}/{key.workload}"] += after - before
     total_a, total_b = pa.total(), pb.total()
     change = total_b - total_a
     effect_list = [Effect(kind=k, label=EFFECT_LABELS[k], amount=totals[k])  # type: ignore[arg-type]
@@ -261,7 +276,7 @@ def _group_name(key: ItemKey, dim: str, cls: str) -> str:
         return key.cluster
     if dim == "workload":
         return f"{key.namespace}/{key.workload}" if key.workload else key.namespace
-    if key.service == "cluster nodes" and cls:
+    if key.service == "cluster nodes" and cls:  # a workload's cost on each node SKU
         return f"nodes: {cls}"
     return key.service
 
@@ -292,7 +307,7 @@ _UNITS = {"cpu": "core_hours", "ram": "gib_hours", "gpu": "gpu_hours", "pv": "pv
 
 
 def _add_evidence(ev: dict[str, Any], key: ItemKey, a: dict[str, Slice],
-                  b: dict[str, Slice], amount: Decimal) -> None:
+                  b: dict[str, Slice]) -> None:
     unit = _UNITS.get(key.resource)
     for side, slices in (("a", a), ("b", b)):
         for cls, s in slices.items():
@@ -305,8 +320,6 @@ def _add_evidence(ev: dict[str, Any], key: ItemKey, a: dict[str, Slice],
         owner = (key.category, key.cluster, key.namespace, key.workload)
         hours = ev[f"node_hours_{side}"]
         hours[owner] = max(hours.get(owner, 0), sum(s.node_hours for s in slices.values()))
-    name = f"{key.namespace}/{key.workload}" if key.workload else key.namespace
-    ev["workloads"][name] += amount      # this driver's amount, by workload
 
 
 def _finish_evidence(ev: dict[str, Any]) -> dict[str, Any]:

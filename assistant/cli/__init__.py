@@ -17,6 +17,7 @@ __all__ = ["app", "ingest_app", "main"]
 
 #: Command modules, imported for their side effect of registering commands.
 COMMAND_MODULES = [
+    "assistant.cli.cmd_bill",
     "assistant.cli.cmd_version",
     "assistant.cli.cmd_ingest_focus",
     "assistant.cli.cmd_ingest_metrics",
@@ -27,6 +28,7 @@ COMMAND_MODULES = [
     "assistant.cli.cmd_ask",
     "assistant.cli.cmd_ingest_ai",
     "assistant.cli.cmd_rightsize",
+    "assistant.cli.cmd_demo",
 ]
 
 

@@ -1,0 +1,169 @@
+"""render_bill: one BillExplanation as Markdown, self-contained HTML or JSON (+ chart files).
+
+Formatters are pure (explanation in, text out); the only I/O is writing the chart files and
+the report into ``out_dir`` when one is given, for Slack uploads and `penny bill --out`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from assistant.billing.charts import daily_chart, render, waterfall_chart
+from assistant.billing.models import EFFECT_LABELS, BillExplanation
+from assistant.billing.narrative import money
+from assistant.billing.report_html import html_report
+from assistant.errors import InputError
+
+__all__ = ["chart_files", "markdown_report", "render_bill"]
+
+Format = Literal["md", "html", "json"]
+
+
+def _pct(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:+.2f}%"
+
+
+def chart_images(expl: BillExplanation, fmt: Literal["png", "svg"]) -> dict[str, bytes]:
+    images: dict[str, bytes] = {}
+    if expl.daily:
+        images["daily_by_team"] = render(
+            daily_chart(expl.daily, f"Daily cost by team, {expl.month['label']}"), fmt)
+    if expl.variance is not None:
+        v = expl.variance
+        images["waterfall"] = render(
+            waterfall_chart(v, f"From {v.a['label']} to {v.b['label']}"), fmt)
+    return images
+
+
+def chart_files(expl: BillExplanation, out_dir: Path) -> list[Path]:
+    """Write PNG and SVG of each chart; return the paths (for Slack uploads)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    month = expl.month["label"]
+    for fmt in ("png", "svg"):
+        for name, data in chart_images(expl, fmt).items():
+            path = out_dir / f"bill-{month}-{name}.{fmt}"
+            path.write_bytes(data)
+            paths.append(path)
+    return paths
+
+
+def render_bill(expl: BillExplanation, fmt: Format = "md", out_dir: Path | None = None) -> str:
+    """Render ``expl``; with ``out_dir``, also write the report and PNG/SVG charts there."""
+    if fmt not in ("md", "html", "json"):
+        raise InputError(f"Unknown bill format {fmt!r}.", hint="Use md, html or json.")
+    if fmt == "json":
+        text = expl.model_dump_json(indent=2)
+    elif fmt == "html":
+        text = html_report(expl, chart_images(expl, "png"))
+    else:
+        text = markdown_report(expl, charts=None)
+    if out_dir is not None:
+        files = chart_files(expl, out_dir)
+        if fmt == "md":
+            text = markdown_report(expl, charts=[p.name for p in files if p.suffix == ".png"])
+        (out_dir / f"bill-{expl.month['label']}.{fmt}").write_text(text, encoding="utf-8")
+    return text
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
+    month = expl.month["label"]
+    lines = [f"# Bill for {month}" + (" (month to date)" if expl.partial else ""), "",
+             expl.narrative, ""]
+    if expl.narrative_flags:
+        lines += ["> Removed from the narrative (numbers not in the data):", ""]
+        lines += [f"> - {f}" for f in expl.narrative_flags] + [""]
+    t = expl.totals
+    if t is not None:
+        lines += ["## Totals", ""]
+        lines += _table(["View", "Amount"], [
+            ["Amortized (EffectiveCost)", money(t.amortized)],
+            ["Invoice (BilledCost)", money(t.invoice)],
+            ["Difference (invoice − amortized)", money(t.difference)],
+        ])
+        lines += ["", "Why the invoice differs from the amortized view:", ""]
+        lines += _table(["Reason", "Invoice − amortized", "Lines"],
+                        [[b.reason, money(b.amount), str(b.lines)] for b in t.bridge])
+        coverage = ("—" if t.commitment_coverage_pct is None
+                    else f"{t.commitment_coverage_pct}%")
+        lines += ["", f"Commitment coverage of usage: {coverage}; savings from commitments "
+                  f"{money(t.commitment_savings)}; credits {money(t.credits)}; tax "
+                  f"{money(t.tax)}; refunds/corrections {money(t.adjustments)}.", ""]
+    else:
+        lines += [f"Visible cost ({expl.scope}): {money(expl.allocated_total)} amortized.", ""]
+    r = expl.reconciliation
+    if r is not None:
+        lines += ["## Reconciliation", ""]
+        rows = [[x.cluster, money(x.allocated), money(x.idle), money(x.shared),
+                 money(x.unallocated), money(x.total)] for x in r.rows]
+        rows.append(["**all**", money(r.allocated), money(r.idle), money(r.shared),
+                     money(r.unallocated), money(r.total)])
+        lines += _table(["Cluster", "Allocated", "Idle", "Shared", "Unallocated", "Total"],
+                        rows)
+        bill = "—" if r.bill_amortized is None else money(r.bill_amortized)
+        status = "matches the bill to the cent" if r.reconciled else (
+            f"differs from the bill by {money(r.difference or Decimal(0))}")
+        lines += ["", f"Bill (amortized): {bill} — allocation {status}.", ""]
+    if expl.forecast is not None:
+        f = expl.forecast
+        lines += ["## Forecast", "", f"Month to date {money(f.month_to_date)} over "
+                  f"{f.days_elapsed} of {f.days_in_month} days; forecast {money(f.forecast)}. "
+                  f"Method: {f.method}.", ""]
+    v = expl.variance
+    if v is not None:
+        lines += [f"## Change from {v.a['label']} to {v.b['label']}", "",
+                  f"{money(v.total_a)} → {money(v.total_b)}: {money(v.change, sign=True)} "
+                  f"({_pct(v.pct)}), {v.basis}. The effects add up to the change exactly.", ""]
+        lines += _table(["Effect", "Amount"], [[e.label, money(e.amount, sign=True)]
+                                               for e in v.effects])
+        lines += ["", "### Top drivers", ""]
+        lines += _table(["Driver", "Subject", "Team", "Amount", "% of change", "Evidence"], [
+            [EFFECT_LABELS[d.effect], d.subject, d.team or "—", money(d.amount, sign=True),
+             _pct(d.pct_of_change), _evidence(d.evidence)] for d in v.drivers[:10]])
+        if v.drivers_total > 10:
+            lines.append(f"\n…and {v.drivers_total - 10} more drivers (see --format json).")
+        for dim in ("team", "namespace", "service"):
+            groups = v.groups.get(dim, [])[:10]
+            if not groups:
+                continue
+            lines += ["", f"### By {dim}", ""]
+            lines += _table([dim.capitalize(), v.a["label"], v.b["label"], "Change", "%"], [
+                [g.group, money(g.before), money(g.after), money(g.change, sign=True),
+                 _pct(g.pct)] for g in groups])
+        if v.notes:
+            lines += [""] + [f"- {n}" for n in v.notes]
+        lines.append("")
+    if charts:
+        lines += ["## Charts", ""] + [f"![{c}]({c})" for c in charts] + [""]
+    if expl.notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in expl.notes] + [""]
+    lines += [f"_Source: {', '.join(expl.provenance.get('tables', []))}; window "
+              f"{expl.covered['start']} to {expl.covered['end']} (end exclusive); "
+              f"{expl.provenance.get('basis', '')}._", ""]
+    return "\n".join(lines)
+
+
+def _evidence(ev: dict[str, object]) -> str:
+    parts = []
+    qa, qb = ev.get("quantity_a") or {}, ev.get("quantity_b") or {}
+    for unit in sorted(set(qa) | set(qb)):  # type: ignore[arg-type]
+        a = qa.get(unit, 0)  # type: ignore[union-attr]
+        b = qb.get(unit, 0)  # type: ignore[union-attr]
+        parts.append(f"{unit.replace('_', '-')} {float(a):,.0f} → {float(b):,.0f}")
+    if ev.get("node_hours_b") or ev.get("node_hours_a"):
+        parts.append(f"node-hours {ev.get('node_hours_a')} → {ev.get('node_hours_b')}")
+    skus = ev.get("skus")
+    if skus:
+        parts.append("SKU " + ", ".join(skus))  # type: ignore[arg-type]
+    wls = ev.get("workloads") or []
+    if wls and len(wls) > 1:  # type: ignore[arg-type]
+        parts.append("workloads " + ", ".join(w["workload"] for w in wls[:3]))  # type: ignore
+    return "; ".join(parts) or "—"
