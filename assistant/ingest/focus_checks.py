@@ -143,6 +143,9 @@ def staging_findings(staged: list[StagedFile]) -> list[Finding]:
     found += _merge_values(staged, "unparsable", "unparsable_value",
                            "values that do not parse as their FOCUS type; the column is null "
                            "and the text is kept in extra_columns")
+    found += _merge_values(staged, "rounded", "rounded_value",
+                           "numbers with more than 12 decimals, stored rounded to 12; the "
+                           "exact text is kept in extra_columns")
     found += _merge_values(staged, "invalid_json", "invalid_json",
                            "values that are not a JSON object; the column is null and the "
                            "text is kept in extra_columns")

@@ -55,6 +55,8 @@ class StagedFile:
     #: column -> [count, example rows] for values kept as text in extra_columns
     unparsable: dict[str, list[Any]] = field(default_factory=dict)
     invalid_json: dict[str, list[Any]] = field(default_factory=dict)
+    #: column -> [count, example rows] for numbers with more than 12 decimals
+    rounded: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def q(identifier: str) -> str:
@@ -198,19 +200,46 @@ def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     raw_of = {spec.name: f"NULLIF({q(name)}, 'NULL')" for name, spec in mapped.items()}
     staged = StagedFile(f, rows, version, header, extra, renamed)
     _check_fatal(con, path, mapped, raw_of, row)
-    example = _examples_collector(con, path, row)
-    for spec in mapped.values():
-        # Mandatory numbers and dates were checked above (fatal); the rest are findings.
-        if spec.kind == "string" or (spec.level == "mandatory" and spec.kind != "json"):
-            continue
-        found = example(_bad(spec, raw_of[spec.name]), raw_of[spec.name])
-        if found[0]:
-            target = staged.invalid_json if spec.kind == "json" else staged.unparsable
-            target[spec.name] = found
+    keep_text = _value_findings(con, path, mapped, raw_of, staged, row)
     value_sql = _normalise(con, path, mapped, raw_of, staged, row)
-    unparsed = set(staged.unparsable) | set(staged.invalid_json)
-    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row, unparsed)
+    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row, keep_text)
     return staged
+
+
+def _rounded(raw: str) -> str:
+    """SQL condition: a plain decimal with a non-zero digit after the 12th decimal place."""
+    return f"regexp_matches({raw}, '[.][0-9]{{12}}[0-9]*[1-9]')"
+
+
+def _value_findings(
+    con: Connection, path: str, mapped: dict[str, ColumnSpec], raw_of: dict[str, str],
+    staged: StagedFile, row: str,
+) -> dict[str, str]:
+    """Count unparsable optional values, non-object JSON and over-precise numbers (one scan).
+
+    Returns {FOCUS column: SQL condition} for the values whose original text must also be
+    kept in ``extra_columns``, so nothing in the file is lost.
+    """
+    checks: list[tuple[str, str, dict[str, list[Any]]]] = []
+    for spec in mapped.values():
+        raw = raw_of[spec.name]
+        # Mandatory numbers and dates were checked before (fatal); the rest are findings.
+        if spec.kind == "json" or (spec.kind != "string" and spec.level != "mandatory"):
+            target = staged.invalid_json if spec.kind == "json" else staged.unparsable
+            checks.append((spec.name, _bad(spec, raw), target))
+        if spec.kind == "decimal":
+            checks.append((spec.name, _rounded(raw), staged.rounded))
+    if not checks:
+        return {}
+    counts = con.execute("SELECT " + ", ".join(
+        f"count(*) FILTER (WHERE {cond})" for _, cond, _ in checks) + f" FROM {RAW}").fetchone()
+    example = _examples_collector(con, path, row)
+    keep_text: dict[str, str] = {}
+    for (name, cond, target), count in zip(checks, counts or (), strict=True):
+        if count:
+            target[name] = example(cond, raw_of[name])
+            keep_text[name] = f"{keep_text[name]} OR {cond}" if name in keep_text else cond
+    return keep_text
 
 
 def _check_fatal(
@@ -288,18 +317,18 @@ def _normalise(
 def _insert(
     con: Connection, f: DataFile, ingest_id: str, version: str,
     mapped: dict[str, ColumnSpec], raw_of: dict[str, str], value_sql: dict[str, str],
-    extra: list[str], row: str, unparsed: set[str],
+    extra: list[str], row: str, keep_text: dict[str, str],
 ) -> None:
     targets = ["ingest_id", "source_file", "source_row", "focus_version"]
     values = [lit(ingest_id), lit(str(f.path)), row, lit(version)]
-    kept_as_text: list[str] = []   # typed values that did not parse, kept verbatim
+    kept_as_text: list[str] = []   # values not stored exactly in their column, kept verbatim
     for spec in mapped.values():
         raw = value_sql.get(spec.name, raw_of[spec.name])
         targets.append(spec.column)
         values.append(_typed(spec, raw))
-        if spec.name in unparsed:
+        if spec.name in keep_text:
             kept_as_text.append(
-                f"CASE WHEN {_bad(spec, raw_of[spec.name])} "
+                f"CASE WHEN {keep_text[spec.name]} "
                 f"THEN json_object({lit(spec.name)}, {raw_of[spec.name]}) END")
     extras = [f"{lit(name)}, NULLIF({q(name)}, 'NULL')" for name in extra]
     # Merging into {} drops null-valued keys (JSON merge patch), so NULL extras vanish.

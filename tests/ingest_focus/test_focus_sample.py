@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter, defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +27,16 @@ NON_NULL = ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "Billin
             "InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory",
             "ServiceName"]
 CHARGE_FREQUENCY = ("One-Time", "Recurring", "Usage-Based")
+DECIMALS = ["BilledCost", "ConsumedQuantity", "ContractedCost", "ContractedUnitPrice",
+            "EffectiveCost", "ListCost", "ListUnitPrice", "PricingQuantity"]
+
+
+def over_precise(text: str | None) -> bool:
+    """More than 12 decimals, and not just trailing zeros: DECIMAL(38,12) would round it."""
+    if text is None:
+        return False
+    value = Decimal(text)
+    return value != value.quantize(Decimal("1e-12"))
 
 
 def value(raw: str) -> str | None:
@@ -136,6 +147,10 @@ def expected_findings(rows: list[dict[str, str | None]], header: list[str]) -> d
         nulls = sum(1 for r in rows if r[col] is None)
         if nulls:
             out[("null_mandatory_value", col)] = nulls
+    for col in DECIMALS:
+        rounded = sum(1 for r in rows if over_precise(r[col]))
+        if rounded:
+            out[("rounded_value", col)] = rounded
     bad_tags = sum(1 for r in rows if r["Tags"] and not isinstance(json.loads(r["Tags"]), dict))
     if bad_tags:
         out[("invalid_json", "Tags")] = bad_tags
@@ -158,7 +173,21 @@ def test_each_finding_is_counted_exactly(report: FocusIngestReport, focus_sample
         ("charge_outside_billing_period", None): 1,      # an Oracle line billed in October
         ("negative_usage_cost", None): 12,
         ("null_mandatory_value", "ContractedCost"): 7,   # Oracle leaves it empty
+        ("rounded_value", "ConsumedQuantity"): 7,        # 15-decimal quantities
     }
+
+
+def test_over_precise_numbers_keep_their_exact_text(
+        report: FocusIngestReport, sample_rows: list[dict[str, str | None]]) -> None:
+    exact = [(i, r["ConsumedQuantity"]) for i, r in enumerate(sample_rows, 1)
+             if over_precise(r["ConsumedQuantity"])]
+    kept = stored("SELECT source_row, extra_columns->>'ConsumedQuantity', consumed_quantity "
+                  "FROM billing_lines WHERE extra_columns->>'ConsumedQuantity' IS NOT NULL "
+                  "ORDER BY source_row")
+    assert [(r[0], r[1]) for r in kept] == exact
+    for _, text, stored_value in kept:
+        assert stored_value == Decimal(text).quantize(Decimal("1e-12"))
+        assert re.fullmatch(r"-?\d+\.\d{15}", text)
 
 
 def test_findings_name_examples_and_mappings(report: FocusIngestReport,
