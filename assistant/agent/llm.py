@@ -189,6 +189,35 @@ def translate_error(exc: BaseException, info: ModelInfo) -> PennyError | None:
     return None
 
 
+_MAX_REPLAYED_TURNS = 10
+
+
+def _earlier_turns(agent: Any, config: Any, ctx: AskContext,
+                   settings: Settings) -> list[HumanMessage | AIMessage]:
+    """Seed a thread this process has not seen from the ledger's logged turns.
+
+    Memory lives in the process (InMemorySaver); a new process (``penny ask --thread T``
+    run twice, a restarted server) replays the thread's last questions and answers from
+    ``conversations`` so follow-ups still work. Turns without kept question text
+    (``server.audit_questions`` off) cannot be replayed.
+    """
+    if agent.get_state(config).values.get("messages"):
+        return []
+    from assistant.warehouse.ledger import read_ledger
+
+    rows = read_ledger(
+        settings,
+        "SELECT question, answer FROM (SELECT question, answer, ts FROM conversations"
+        " WHERE thread_id = ? AND question IS NOT NULL AND answer IS NOT NULL"
+        " ORDER BY ts DESC LIMIT ?) ORDER BY ts",
+        [ctx.thread_id, _MAX_REPLAYED_TURNS],
+    )
+    out: list[HumanMessage | AIMessage] = []
+    for question, answer in rows:
+        out += [HumanMessage(str(question)), AIMessage(str(answer))]
+    return out
+
+
 @dataclass
 class LlmResult:
     text: str
@@ -241,7 +270,8 @@ def run_agent(
     modes = ["updates", "messages"] if stream_tokens else ["updates"]
     final: AIMessage | None = None
     try:
-        for mode, chunk in agent.stream({"messages": [HumanMessage(question)]}, config,
+        inputs = [*_earlier_turns(agent, config, ctx, settings), HumanMessage(question)]
+        for mode, chunk in agent.stream({"messages": inputs}, config,
                                         stream_mode=modes):
             if mode == "messages":
                 msg, meta = chunk

@@ -192,3 +192,74 @@ def test_unreachable_provider_names_the_url(monkeypatch: pytest.MonkeyPatch,
         ask(QUESTION, AskContext(), load_settings(), engine="llm")
     assert url in info.value.message
     assert info.value.context["url"] == url
+
+
+SQL = ("SELECT namespace, SUM(cost) AS total FROM test_costs WHERE month = '2026-10' "
+       "GROUP BY namespace ORDER BY total DESC")
+
+
+def test_real_run_sql_tool_through_the_agent(openai_env: OpenAIServer) -> None:
+    """The registry's own run_sql tool, called by the model with the scripted SQL."""
+    openai_env.replies[:] = [
+        Reply(tool_calls=[ToolUse("run_sql", {"sql": SQL})], input_tokens=100, output_tokens=10),
+        Reply(text="payments $1,334.56, search $99.99.", input_tokens=200, output_tokens=20),
+    ]
+    answer = ask("Cost by namespace in October?", AskContext(), load_settings(),
+                 engine="llm")
+    [call] = answer.tool_calls
+    assert call.name == "run_sql" and call.args["sql"] == SQL
+    assert call.result["ok"] is True
+    # payments 1234.56 + 100.00 = 1334.56 ; search 99.99
+    got = json.dumps(call.result["data"])
+    assert "1334.56" in got and "99.99" in got
+    tool_msg = next(m for m in openai_env.bodies()[1]["messages"] if m["role"] == "tool")
+    assert "1334.56" in tool_msg["content"]
+
+
+def test_scope_reaches_the_tools(openai_env: OpenAIServer) -> None:
+    """A non-admin asker's scope goes into the ToolContext: run_sql refuses them."""
+    from tools.result import Scope
+
+    openai_env.replies[:] = [
+        Reply(tool_calls=[ToolUse("run_sql", {"sql": SQL})], input_tokens=100, output_tokens=10),
+        Reply(text="I cannot run SQL for you.", input_tokens=200, output_tokens=20),
+    ]
+    ctx = AskContext(user="dev", scope=Scope.from_list(["team:search"], user="dev"))
+    answer = ask("Cost by namespace in October?", ctx, load_settings(), engine="llm")
+    [call] = answer.tool_calls
+    assert call.result["ok"] is False and "administrators" in call.result["error"]
+    tool_msg = next(m for m in openai_env.bodies()[1]["messages"] if m["role"] == "tool")
+    assert "1334.56" not in tool_msg["content"]
+    system = openai_env.bodies()[0]["messages"][0]["content"]
+    assert "teams search" in system
+
+
+def test_openai_compatible_server_by_agent_base_url(
+        monkeypatch: pytest.MonkeyPatch, warehouse: Settings) -> None:
+    """ollama:llama3.1 against a local OpenAI-compatible server: no key needed, no price."""
+    with OpenAIServer([Reply(text="Hi.", input_tokens=30, output_tokens=3,
+                             model="llama3.1:8b")]) as server:
+        monkeypatch.setenv("PENNY_MODEL", "ollama:llama3.1:8b")
+        monkeypatch.setenv("PENNY_AGENT__BASE_URL", server.base_url)
+        settings = load_settings()
+        answer = ask("hello", AskContext(), settings, engine="llm")
+        assert server.bodies()[0]["model"] == "llama3.1:8b"
+        assert server.requests[0].headers["authorization"] == "Bearer not-needed"
+    assert answer.text == "Hi." and answer.cost is None
+    rows = read_ledger(settings, "SELECT provider, model, input_tokens, cost FROM ai_usage")
+    assert rows == [("openai-compatible", "llama3.1:8b", 30, None)]
+
+
+def test_thread_memory_survives_a_new_process(openai_env: OpenAIServer) -> None:
+    """A new process has no in-memory checkpoint: the thread is replayed from the ledger."""
+    from assistant.agent.llm import reset_memory
+
+    settings = load_settings()
+    openai_env.replies.append(Reply(text="September: $900.10.", input_tokens=10,
+                                    output_tokens=5))
+    ask(QUESTION, AskContext(thread_id="persist"), settings, engine="llm")
+    reset_memory()                                   # as if `penny ask` ran again
+    ask("and in September?", AskContext(thread_id="persist"), settings, engine="llm")
+    third = [(m["role"], m.get("content")) for m in openai_env.bodies()[2]["messages"]]
+    assert third[1:] == [("user", QUESTION), ("assistant", FINAL),
+                         ("user", "and in September?")]
