@@ -41,10 +41,11 @@ __all__ = ["PROD", "SCALES", "STAGING", "build_org", "demo_start"]
 PROD = "prod-use1"
 STAGING = "staging-use1"
 
-#: sample interval and HPA swing per scale; every planted fact exists at both scales
+#: sample interval, HPA swing and whether DaemonSets run, per scale; every planted fact
+#: exists at both scales (small exists so test fixtures build in seconds)
 SCALES: dict[str, dict[str, int]] = {
-    "default": {"step_s": 900, "web_span": 9},
-    "small": {"step_s": 3600, "web_span": 4},
+    "default": {"step_s": 3600, "web_span": 9, "daemonsets": 1},
+    "small": {"step_s": 3600, "web_span": 4, "daemonsets": 0},
 }
 
 
@@ -172,18 +173,20 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
                 for d in range(0, H, day) if d + hour_of_day < H]
 
     for cl in org.clusters:
-        add(Workload(cl.name, "kube-system", "kube-proxy", "DaemonSet",
-                     [c("kube-proxy", 0.1, 128, 0.02, 60)], {"k8s-app": "kube-proxy"},
-                     start=cl.start))
+        if cfg["daemonsets"]:
+            add(Workload(cl.name, "kube-system", "kube-proxy", "DaemonSet",
+                         [c("kube-proxy", 0.1, 128, 0.02, 60)], {"k8s-app": "kube-proxy"},
+                         start=cl.start))
         add(Workload(cl.name, "kube-system", "coredns", "Deployment",
                      [c("coredns", 0.1, 70, 0.03, 40, mem_lim_mib=170)],
                      {"k8s-app": "kube-dns", "app.kubernetes.io/name": "coredns"},
                      pools=("system",) if cl.name == PROD else ("general",),
                      replicas=partial(fixed, 2 if cl.name == PROD else 1), start=cl.start))
 
-    add(Workload(PROD, "monitoring", "dcgm-exporter", "DaemonSet",
-                 [c("exporter", 0.1, 256, 0.04, 180)], labels("dcgm-exporter", None),
-                 pools=("gpu-a100", "gpu-l4", "gpu-burst")))
+    if cfg["daemonsets"]:
+        add(Workload(PROD, "monitoring", "dcgm-exporter", "DaemonSet",
+                     [c("exporter", 0.1, 256, 0.04, 180)], labels("dcgm-exporter", None),
+                     pools=("gpu-a100", "gpu-l4", "gpu-burst")))
     add(Workload(PROD, "monitoring", "prometheus", "StatefulSet",
                  [c("prometheus", 1.0, 4096, 0.7, 3300)], labels("prometheus", None),
                  pools=("system",), replicas=partial(fixed, 1), pvc_size_gib=100))

@@ -103,10 +103,10 @@ def _load_metrics(files: DemoFiles, settings: Settings, use_prometheus: bool
             backfill(path, tsdb, max_block_hours=24 * 31 * 4)
             with PrometheusServer(tsdb) as server:
                 reports.append(ingest_prometheus(server.url, start, end, cluster, settings,
-                                                 step=step, chunk_hours=24 * 7))
+                                                 step=step, chunk_hours=24 * 31))
         else:
             reports.append(ingest_openmetrics([path], cluster, settings, step=step,
-                                              chunk_hours=24 * 7, start=start, end=end))
+                                              chunk_hours=24 * 31, start=start, end=end))
     return reports
 
 
