@@ -58,6 +58,7 @@ def explain_bill(args: Args, ctx: ToolContext) -> ToolResult:
         v = data["variance"]
         v["drivers"], more = bounded(v["drivers"], args.top_n)
         v["more_drivers"] = v["drivers_total"] - len(v["drivers"])
+        v["other_drivers_amount"] = v["change"] - sum(d["amount"] for d in v["drivers"])
         truncated = more > 0
         for dim, rows in list(v["groups"].items()):
             v["groups"][dim], v.setdefault("more_groups", {})[dim] = bounded(rows, args.top_n)

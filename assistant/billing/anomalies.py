@@ -2,16 +2,17 @@
 
 Method. For each day *t* of the window and each group, the history is the previous
 ``HISTORY_DAYS`` days with data. The expected cost is the median of the history's days on
-the same weekday (at least two of them; else the median of the whole history) — the
+the same weekday (at least three of them; else the median of the whole history) — the
 seasonal median of Twitter's S-H-ESD (Hochenbaum, Vallis & Kejariwal, 2017, "Automatic
 Anomaly Detection in the Cloud Via Statistical Learning", arXiv:1704.07706). The scale is
 the MAD of the history's residuals from their own weekday medians, × 1.4826 so it
 estimates a standard deviation under normality (Leys et al., 2013, "Detecting outliers: Do
 not use standard deviation around the mean, use absolute deviation around the median",
-J. Exp. Soc. Psychol. 49(4)); floored at 1% of the expected cost so a perfectly flat
-series does not make every cent an outlier. A day is an anomaly when
+J. Exp. Soc. Psychol. 49(4)); floored at 1% of the expected cost (and one cent) so a
+perfectly flat series does not make every cent an outlier. A day is an anomaly when
 |actual − expected| ≥ ``threshold_mads`` × scale and ≥ ``min_impact_usd``. The medians
-ignore a few spiky days, so one spike does not hide the next.
+ignore a few spiky days, so one spike does not hide the next; a change that lasts for more
+than half of the history becomes the new baseline (a level shift, no longer an anomaly).
 
 Only complete days with data are judged: a day the warehouse has not fully loaded is not a
 "drop", and days before the first data are not zeros.
@@ -37,6 +38,7 @@ __all__ = ["ANOMALY_BY", "HISTORY_DAYS", "detect", "detect_anomalies", "method_t
 
 HISTORY_DAYS = 28
 MIN_HISTORY_DAYS = 7
+MIN_SAME_WEEKDAY = 3   # a median of two same-weekday values is just their mean
 MAD_TO_SIGMA = Decimal("1.4826")
 SCALE_FLOOR = Decimal("0.01")
 ANOMALY_BY = ("team", "namespace", "service", "cluster")
@@ -53,14 +55,14 @@ def method_text(threshold: float, min_impact: Decimal) -> str:
 
 def _baseline(history: list[tuple[datetime, Decimal]], weekday: int) -> Decimal:
     same = [v for d, v in history if d.weekday() == weekday]
-    return median(same) if len(same) >= 2 else median(v for _, v in history)
+    return median(same) if len(same) >= MIN_SAME_WEEKDAY else median(v for _, v in history)
 
 
 def _scale(history: list[tuple[datetime, Decimal]], expected: Decimal) -> Decimal:
     residuals = [v - _baseline(history, d.weekday()) for d, v in history]
     center = median(residuals)
     mad = median(abs(r - center) for r in residuals)
-    return max(MAD_TO_SIGMA * mad, SCALE_FLOOR * abs(expected), Decimal("0.000001"))
+    return max(MAD_TO_SIGMA * mad, SCALE_FLOOR * abs(expected), Decimal("0.01"))
 
 
 def detect(

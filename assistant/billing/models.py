@@ -99,7 +99,8 @@ class Variance(BaseModel):
     days_b: Decimal
     effects: list[Effect]
     drivers: list[Driver]
-    drivers_total: int
+    drivers_total: int                     # drivers of a cent or more (listed or not)
+    other_drivers_amount: Decimal = Decimal(0)  # change - Σ listed drivers (exactly)
     by: str = "team"
     groups: dict[str, list[GroupChange]] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)

@@ -35,6 +35,7 @@ from assistant.billing.models import EFFECT_LABELS, Driver, Effect, GroupChange,
 __all__ = ["ClassStat", "ItemKey", "PeriodData", "Slice", "decompose", "q12"]
 
 _Q = Decimal("1e-12")
+_HALF_CENT = Decimal("0.005")
 ZERO = Decimal(0)
 
 
@@ -240,13 +241,15 @@ def decompose(
     effect_list = [Effect(kind=k, label=EFFECT_LABELS[k], amount=totals[k])  # type: ignore[arg-type]
                    for k in EFFECT_LABELS if totals.get(k)]
     driver_rows = sorted(drivers.values(), key=lambda d: (-abs(d["amount"]), d["subject"]))
-    driver_rows = [d for d in driver_rows if d["amount"]]
+    # Sub-cent drivers (quantization dust, rounding in the source) are not worth a line.
+    driver_rows = [d for d in driver_rows if abs(d["amount"]) >= _HALF_CENT]
     out_drivers = [
         Driver(effect=d["effect"], subject=d["subject"], cluster=d["cluster"], team=d["team"],
                namespace=d["namespace"], service=d["service"], amount=d["amount"],
                pct_of_change=_pct(d["amount"], change), evidence=_finish_evidence(d["evidence"]))
         for d in driver_rows[:top]
     ]
+    rest = change - sum((d.amount for d in out_drivers), ZERO)
     notes = []
     if pa.days != pb.days and totals.get("calendar"):
         notes.append(
@@ -257,7 +260,7 @@ def decompose(
     return Variance(
         a=pa.label, b=pb.label, total_a=total_a, total_b=total_b, change=change,
         pct=_pct(change, total_a), days_a=pa.days, days_b=pb.days, effects=effect_list,
-        drivers=out_drivers, drivers_total=len(driver_rows), by=by,
+        drivers=out_drivers, drivers_total=len(driver_rows), other_drivers_amount=rest, by=by,
         groups={dim: _finish_groups(rows, change) for dim, rows in groups.items()},
         notes=notes,
     )

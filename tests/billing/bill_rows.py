@@ -216,3 +216,23 @@ def two_months(con: Connection, november_hours: int = 720) -> None:
     node(con, "gpu-1", "i-gpu1", "on-demand", "p3.16xlarge")
     september(con)
     november(con, november_hours)
+
+
+ANOMALY_START = datetime(2026, 8, 3)   # a Monday
+
+
+def anomaly_days(con: Connection) -> None:
+    """42 days from Mon 2026-08-03 of hourly allocations for teams shop (quiet) and ml (a
+    spike on day 38 = Thu 2026-09-10)."""
+    for i in range(42):
+        day = ANOMALY_START + timedelta(days=i)
+        # shop: weekdays 4 cores, weekends 2, at 1.00 $/core-h -> 96 or 48 $/day
+        cores = 4 if i % 7 < 5 else 2
+        alloc(con, day, range(24), node="n1", namespace="shop",
+              controller=("Deployment", "web"), team="shop", cpu=cores, cpu_price="1")
+        # ml: a steady 1 core (24 $/day)
+        alloc(con, day, range(24), node="n1", namespace="ml",
+              controller=("Deployment", "infer"), team="ml", cpu=1, cpu_price="1")
+    # the spike: a job with 10 GPUs × 5 h × 3.00 = 150 $
+    alloc(con, ANOMALY_START + timedelta(days=38), range(5), node="n1", namespace="ml",
+          controller=("Job", "train-x"), team="ml", gpu=10, gpu_price="3")

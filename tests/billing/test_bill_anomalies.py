@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from bill_rows import alloc
+from bill_rows import anomaly_days
 
 from assistant.billing.anomalies import detect, detect_anomalies
 from assistant.config import load_settings
@@ -76,20 +76,9 @@ def test_too_little_history_is_not_judged() -> None:
 
 @pytest.fixture
 def warehouse(penny_env):
-    """42 days of hourly allocations for teams shop (quiet) and ml (a spike on day 38)."""
     s = load_settings(now=datetime(2026, 9, 14))
     with writer(s) as con:
-        for i in range(42):
-            # shop: weekdays 4 cores, weekends 2, at 1.00 $/core-h -> 96 or 48 $/day
-            cores = 4 if i % 7 < 5 else 2
-            alloc(con, day(i), range(24), node="n1", namespace="shop",
-                  controller=("Deployment", "web"), team="shop", cpu=cores, cpu_price="1")
-            # ml: a steady 1 core (24 $/day); on day 38 (Thu 2026-09-10) a job adds
-            # 10 GPUs × 5 h × 3.00 = 150 $
-            alloc(con, day(i), range(24), node="n1", namespace="ml",
-                  controller=("Deployment", "infer"), team="ml", cpu=1, cpu_price="1")
-        alloc(con, day(38), range(5), node="n1", namespace="ml",
-              controller=("Job", "train-x"), team="ml", gpu=10, gpu_price="3")
+        anomaly_days(con)
     return s
 
 

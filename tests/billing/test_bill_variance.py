@@ -113,7 +113,7 @@ def test_known_drivers_have_their_dollar_amounts_and_sum_to_the_change() -> None
     assert e["credit"] == D("-100.00") and e["tax"] == D("5.00")
     assert "calendar" not in e                     # 30 vs 30 days
     assert sum(e.values()) == v.change             # residual-free
-    assert sum(d.amount for d in v.drivers) == v.change
+    assert sum(d.amount for d in v.drivers) == v.change and v.other_drivers_amount == 0
     assert driver(v, "new_workload", "ml/Job/train-llm") == D("1600.00")
     assert driver(v, "mix", SPOT) + driver(v, "mix", OD) == D("40.32")
     top = v.drivers[0]
@@ -180,6 +180,7 @@ def random_period(draw: st.DrawFn, days: int) -> PeriodData:
 def test_effects_always_sum_exactly_to_the_change(a: PeriodData, b: PeriodData) -> None:
     v = decompose(a, b, top=10_000)
     assert sum((e.amount for e in v.effects), D(0)) == v.change == b.total() - a.total()
-    assert sum((d.amount for d in v.drivers), D(0)) == v.change
+    assert sum((d.amount for d in v.drivers), D(0)) + v.other_drivers_amount == v.change
+    assert all(abs(d.amount) >= D("0.005") for d in v.drivers)
     for dim in ("team", "namespace", "service"):
         assert sum((g.change for g in v.groups[dim]), D(0)) == v.change
