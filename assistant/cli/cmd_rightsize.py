@@ -43,6 +43,7 @@ def _table(recs: list[Recommendation], limit: int) -> Table:
     for col in ("workload", "container", "sev", "repl", "CPU req", "mem req/limit",
                 "$ now", "$ after", "$ saved", "nodes", "notes"):
         table.add_column(col, justify="right" if col.startswith(("$", "repl", "nodes")) else "left")
+    many = len({r.cluster for r in recs}) > 1
     for rec in recs[:limit]:
         for i, c in enumerate(rec.containers):
             first = i == 0
@@ -51,7 +52,8 @@ def _table(recs: list[Recommendation], limit: int) -> Table:
             if c.status != "ok":
                 notes.insert(0, c.status.replace("_", " "))
             table.add_row(
-                rec.workload if first else "", c.container, rec.severity if first else "",
+                (rec.qualified if many else rec.workload) if first else "", c.container,
+                rec.severity if first else "",
                 f"{rec.replicas:.1f}" if first else "",
                 f"{_q('cpu', cur['cpu_request'])} → {_q('cpu', new['cpu_request'])}",
                 f"{_q('mem', cur['ram_request'])}/{_q('mem', cur['ram_limit'])} → "
@@ -84,6 +86,8 @@ def rightsize_cmd(
                                   "draft (needs a kubeconfig)."),
 ) -> None:
     """Recommend requests from usage history, priced in dollars; draft the change to merge.
+
+    WORKLOAD for --draft is NAME, KIND/NAME, NAMESPACE/KIND/NAME or CLUSTER:NAMESPACE/KIND/NAME.
 
     Example: penny rightsize -n shop && penny rightsize --draft shop/Deployment/api
     --manifests ./k8s --format diff

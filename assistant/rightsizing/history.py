@@ -64,10 +64,24 @@ class ContainerHistory:
         return len({p.hour for p in self.points})
 
     @property
+    def span_hours(self) -> int:
+        """Clock hours from the first to the last observation, inclusive."""
+        if not self.points:
+            return 0
+        first, last = self.first_hour, self.last_hour
+        assert first is not None and last is not None
+        return int((last - first).total_seconds() // 3600) + 1
+
+    @property
     def replicas(self) -> float:
-        """Average replicas running at once: Σ running hours / distinct hours observed."""
-        hours = self.history_hours
-        return sum(p.running_hours for p in self.points) / hours if hours else 0.0
+        """Average replicas over the observed span: Σ running hours / span hours.
+
+        For a Deployment this is its (HPA-averaged) replica count; for a CronJob that runs
+        2 h a day it is about 2/24, so monthly dollars follow the duty cycle instead of
+        pricing a nightly job as if it ran around the clock.
+        """
+        span = self.span_hours
+        return sum(p.running_hours for p in self.points) / span if span else 0.0
 
     @property
     def oom_kills(self) -> int:

@@ -13,14 +13,18 @@ __all__ = ["find_recommendation"]
 
 def find_recommendation(recs: list[Recommendation], ident: str,
                         namespace: str | None = None) -> Recommendation:
-    """Match NAMESPACE/KIND/NAME, KIND/NAME, NAMESPACE/NAME or NAME (case-insensitive kind)."""
-    parts = [p for p in ident.strip().split("/") if p]
+    """Match [CLUSTER:]NAMESPACE/KIND/NAME, KIND/NAME, NAMESPACE/NAME or NAME
+    (case-insensitive kind); the cluster prefix tells apart same-named workloads."""
+    cluster, sep, rest = ident.strip().partition(":")
+    if not sep:
+        cluster, rest = "", cluster
+    parts = [p for p in rest.split("/") if p]
     if not parts or len(parts) > 3:
         raise InputError(f"Cannot read workload {ident!r}.",
                          hint="Use NAME, KIND/NAME or NAMESPACE/KIND/NAME (shop/Deployment/api).")
 
     def matches(r: Recommendation) -> bool:
-        if namespace and r.namespace != namespace:
+        if (namespace and r.namespace != namespace) or (cluster and r.cluster != cluster):
             return False
         if len(parts) == 3:
             return (r.namespace, r.kind.lower(), r.name) == (parts[0], parts[1].lower(), parts[2])
@@ -34,8 +38,8 @@ def find_recommendation(recs: list[Recommendation], ident: str,
     if len(found) > 1:
         raise InputError(
             f"{ident!r} matches {len(found)} workloads: "
-            f"{', '.join(r.workload for r in found[:10])}.",
-            hint="Name it as NAMESPACE/KIND/NAME.")
+            f"{', '.join(r.qualified for r in found[:10])}.",
+            hint="Name it as CLUSTER:NAMESPACE/KIND/NAME.")
     names = [r.workload for r in recs]
     near = difflib.get_close_matches(ident, names, n=3, cutoff=0.6)
     if not near:

@@ -15,7 +15,13 @@ from typing import Any
 from assistant.config import Settings
 from assistant.rightsizing.history import ContainerHistory, load_history
 from assistant.rightsizing.hpa import HpaAdvice, co_tune
-from assistant.rightsizing.savings import monthly_cost, nodes_freed, severity, to_cents
+from assistant.rightsizing.savings import (
+    SEVERITY_ORDER,
+    monthly_cost,
+    nodes_freed,
+    severity,
+    to_cents,
+)
 from assistant.rightsizing.strategies import ContainerAdvice, get_strategy, round_cpu
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
@@ -71,6 +77,11 @@ class Recommendation:
         return f"{self.namespace}/{self.kind}/{self.name}"
 
     @property
+    def qualified(self) -> str:
+        """CLUSTER:NAMESPACE/KIND/NAME, unique across clusters."""
+        return f"{self.cluster}:{self.workload}"
+
+    @property
     def current_monthly(self) -> Decimal:
         return sum((c.current_monthly for c in self.containers), Decimal("0"))
 
@@ -89,7 +100,8 @@ class Recommendation:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe view; dollars as cent strings."""
         return {
-            "workload": self.workload, "cluster": self.cluster, "namespace": self.namespace,
+            "workload": self.workload, "qualified": self.qualified, "cluster": self.cluster,
+            "namespace": self.namespace,
             "kind": self.kind, "name": self.name, "team": self.team,
             "strategy": self.strategy, "status": self.status, "severity": self.severity,
             "replicas": round(self.replicas, 3), "history_hours": self.history_hours,
@@ -180,7 +192,7 @@ def recommend(
     strategy: str | None = None,
     window: Window | None = None,
 ) -> list[Recommendation]:
-    """Recommendations for every visible workload, ranked by monthly savings (largest first).
+    """Recommendations for every visible workload, ranked by severity, then monthly savings.
 
     Workloads without enough history come last with status ``not_enough_data``.
     """
@@ -211,26 +223,31 @@ def recommend(
         rec.severity = severity(rec.monthly_savings, raises_memory=raises,
                                 oom_kills=rec.oom_kills)
         recs.append(rec)
-    _node_effects(con, recs)
-    recs.sort(key=lambda r: (r.status != "ok", -r.monthly_savings, r.workload))
+    _node_effects(con, recs, window)
+    # severity first (an OOM-killed workload's memory raise outranks a small saving), then $
+    recs.sort(key=lambda r: (r.status != "ok", SEVERITY_ORDER.index(r.severity),
+                             -r.monthly_savings, r.qualified))
     return recs
 
 
-def _cluster_load(con: Connection) -> dict[str, tuple[int, float, float]]:
-    """Per cluster at its latest hour: (nodes running, Σ CPU requests, Σ memory requests)."""
+def _cluster_load(con: Connection, window: Window) -> dict[str, tuple[float, float, float]]:
+    """Per cluster, averaged over the hours with data in the window: (nodes running, CPU
+    requested cores, memory requested bytes) — averages, like the replicas savings use."""
     rows = con.execute(
         """
-        WITH last AS (SELECT cluster, max(hour) AS hour FROM container_hours GROUP BY cluster)
-        SELECT c.cluster,
-               (SELECT count(DISTINCT node) FROM container_hours x
-                 WHERE x.cluster = c.cluster AND x.hour = last.hour AND x.node IS NOT NULL),
-               sum(coalesce(c.cpu_request_cores, 0) * c.running_hours),
-               sum(coalesce(c.ram_request_bytes, 0) * c.running_hours)
-        FROM container_hours c JOIN last USING (cluster, hour)
-        GROUP BY c.cluster, last.hour
-        """
-    ).fetchall()
-    return {r[0]: (int(r[1]), float(r[2] or 0), float(r[3] or 0)) for r in rows}
+        WITH c AS (
+            SELECT cluster, count(DISTINCT hour) AS hours,
+                   sum(coalesce(cpu_request_cores, 0) * running_hours) AS cpu,
+                   sum(coalesce(ram_request_bytes, 0) * running_hours) AS ram,
+                   count(DISTINCT (node, hour)) AS node_hours
+            FROM container_hours WHERE hour >= ? AND hour < ? GROUP BY cluster),
+        n AS (SELECT cluster, sum(running_hours) AS node_hours FROM node_hours
+              WHERE hour >= ? AND hour < ? GROUP BY cluster)
+        SELECT c.cluster, coalesce(n.node_hours, c.node_hours) / c.hours, c.cpu / c.hours,
+               c.ram / c.hours
+        FROM c LEFT JOIN n USING (cluster)
+        """, [window.start, window.end, window.start, window.end]).fetchall()
+    return {r[0]: (float(r[1] or 0), float(r[2] or 0), float(r[3] or 0)) for r in rows}
 
 
 def _freed(rec: Recommendation, key: str) -> float:
@@ -238,8 +255,8 @@ def _freed(rec: Recommendation, key: str) -> float:
                if c.status == "ok") * rec.replicas
 
 
-def _node_effects(con: Connection, recs: list[Recommendation]) -> None:
-    load = _cluster_load(con)
+def _node_effects(con: Connection, recs: list[Recommendation], window: Window) -> None:
+    load = _cluster_load(con, window)
     for rec in recs:
         nodes, cpu, ram = load.get(rec.cluster, (0, 0.0, 0.0))
         rec.nodes_freed = nodes_freed(nodes=nodes, cpu_requested=cpu, ram_requested=ram,
@@ -249,12 +266,12 @@ def _node_effects(con: Connection, recs: list[Recommendation]) -> None:
 
 def fleet_effect(con: Connection, recs: list[Recommendation]) -> dict[str, Any]:
     """All changes together: monthly savings and nodes freed per cluster at today's packing."""
-    load = _cluster_load(con)
+    load = _cluster_load(con, recs[0].window) if recs else {}
     out: dict[str, Any] = {}
     for cluster, (nodes, cpu, ram) in sorted(load.items()):
         mine = [r for r in recs if r.cluster == cluster and r.status == "ok"]
         out[cluster] = {
-            "nodes": nodes,
+            "nodes": round(nodes, 2),
             "cpu_requested_cores": round(cpu, 3),
             "cpu_freed_cores": round(sum(_freed(r, "cpu_request") for r in mine), 3),
             "ram_freed_gib": round(sum(_freed(r, "ram_request") for r in mine) / 1024**3, 3),

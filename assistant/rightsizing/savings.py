@@ -1,7 +1,9 @@
 """Dollar math for recommendations: pure functions over Decimal.
 
 monthly cost of a container's requests = (cpu cores × $/core-h + memory GiB × $/GiB-h)
-× average replicas × hours per month (730 = 8760 / 12). Savings = current − proposed,
+× average replicas × hours per month (730 = 8760 / 12), where average replicas is
+Σ running hours / the hours the workload was observed over (so a nightly CronJob counts
+at its duty cycle). Savings = current − proposed,
 per container, summed per workload. Allocation charges max(request, usage); a
 recommendation is never below observed typical usage, so the request side is the one
 that moves.
@@ -14,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
     "HOURS_PER_MONTH",
+    "SEVERITY_ORDER",
     "monthly_cost",
     "nodes_freed",
     "severity",
@@ -30,6 +33,7 @@ SEVERITY_THRESHOLDS: list[tuple[Decimal, str]] = [
     (Decimal("20"), "medium"),
     (Decimal("0"), "low"),
 ]
+SEVERITY_ORDER = ["critical", "high", "medium", "low"]
 
 
 def _d(value: float | int | None) -> Decimal:
@@ -56,11 +60,12 @@ def severity(monthly_savings: Decimal, *, raises_memory: bool = False, oom_kills
     return level
 
 
-def nodes_freed(*, nodes: int, cpu_requested: float, ram_requested: float,
+def nodes_freed(*, nodes: float, cpu_requested: float, ram_requested: float,
                 cpu_freed: float, ram_freed: float) -> int:
     """Nodes the cluster could drop at today's packing density, roughly.
 
-    Holding requests-per-node constant, the cluster needs
+    ``nodes`` and the request totals are averages over the history window. Holding
+    requests-per-node constant, the cluster needs
     ceil(nodes × max(new_cpu / cpu, new_ram / ram)) nodes; the binding resource is the
     one that shrinks least. Never negative: a raise frees nothing.
     """
@@ -69,4 +74,4 @@ def nodes_freed(*, nodes: int, cpu_requested: float, ram_requested: float,
     cpu_ratio = max(cpu_requested - cpu_freed, 0.0) / cpu_requested
     ram_ratio = max(ram_requested - ram_freed, 0.0) / ram_requested
     needed = math.ceil(round(nodes * max(cpu_ratio, ram_ratio), 9))
-    return max(nodes - needed, 0)
+    return max(math.floor(round(nodes, 9)) - needed, 0)

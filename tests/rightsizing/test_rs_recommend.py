@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from rs_fixtures import GIB, MIB, Warehouse
+from rs_fixtures import GIB, MIB, NOW, Warehouse
 
 from assistant.config import Settings
 from assistant.rightsizing.hpa import co_tune
@@ -39,7 +40,7 @@ def test_savings_by_hand_and_ranking(wh: Warehouse, settings: Settings) -> None:
     assert [r.workload for r in recs] == [
         "shop/Deployment/api", "batch/CronJob/report", "shop/Pod/fresh-1"]
     api = recs[0]
-    assert api.replicas == 2.0                      # 48 running hours / 24 distinct hours
+    assert api.replicas == 2.0                      # 48 running hours / 24-hour span
     assert api.team == "payments"
     c = api.containers[0]
     assert c.proposed == {"cpu_request": 0.2, "cpu_limit": None,
@@ -116,10 +117,24 @@ def test_fleet_effect_and_severity(wh: Warehouse, settings: Settings) -> None:
     plant(wh)
     recs = recommend(wh.con, scope=Scope.everything(), settings=settings)
     effect = fleet_effect(wh.con, recs)["c1"]
-    # latest hour requests: api 2 × 1 + report 0.1 + fresh 1.0 = 3.1 cores
-    assert effect["cpu_requested_cores"] == 3.1
+    # average over the 24 h with data: api 2 × 1 + report 0.1 + fresh 1.0 × 5/24 = 2.308 cores
+    assert effect["cpu_requested_cores"] == 2.308
     # freed: api 2 × 0.8 = 1.6, report 0.01 → 1.61
     assert effect["cpu_freed_cores"] == 1.61
     assert effect["nodes"] == 1 and effect["nodes_freed"] == 0
     assert severity(Decimal("650")) == "critical"
     assert severity(Decimal("-5"), raises_memory=True, oom_kills=2) == "high"
+
+
+def test_replicas_follow_the_duty_cycle(wh: Warehouse, settings: Settings) -> None:
+    wh.node("n1", hours=36, cpu_price=0.04, ram_price=0.005)
+    wh.pod("batch", "nightly-1", "CronJob", "nightly")
+    wh.container_series("batch", "nightly-1", "main", cpu_max=[0.5] * 36,
+                        ram_max=[100 * MIB] * 36, cpu_request=1.0, ram_request=GIB)
+    # the job did not run in the middle 12 hours: 24 running hours over a 36-hour span
+    wh.con.execute("DELETE FROM container_hours WHERE hour >= ? AND hour < ?",
+                   [NOW - timedelta(hours=24), NOW - timedelta(hours=12)])
+    rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
+    assert rec.replicas == pytest.approx(24 / 36)
+    # current = (1 × 0.04 + 1 × 0.005) × 2/3 × 730 = 21.90
+    assert to_cents(rec.current_monthly) == Decimal("21.90")
