@@ -19,7 +19,7 @@ def ingest_focus_command(
     paths: list[Path] = typer.Argument(
         ..., help="FOCUS .csv/.csv.gz/.parquet files, folders, or export manifests "
                   "(AWS Data Exports *-Manifest.json, Azure manifest.json).",
-        show_default=False,
+        show_default=False, metavar="PATH",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
 ) -> None:

@@ -1,10 +1,11 @@
 """Reading one FOCUS file into the staging table, typed, normalised and traceable.
 
-Every file is first loaded as text (``all_varchar``) so nothing is coerced behind our
-back; the typed values are then produced in SQL with ``TRY_CAST``, which lets the importer
-name the first value that does not parse (file, row, column) instead of failing somewhere
-inside DuckDB. Rows keep their place in the file as ``source_row`` (1-based data row,
-from the staging table's insertion-ordered ``rowid``).
+Every file is first loaded as text (CSV columns declared VARCHAR; Parquet values cast to
+text, nested MAP/STRUCT/LIST values such as AWS's ``Tags`` map as JSON) so nothing is
+coerced behind our back; the typed values are then produced in SQL with ``TRY_CAST``,
+which lets the importer name the first value that does not parse (file, row, column)
+instead of failing somewhere inside DuckDB. Rows keep their place in the file as
+``source_row`` (1-based data row, from the staging table's insertion-ordered ``rowid``).
 """
 
 from __future__ import annotations
@@ -111,21 +112,28 @@ def _duckdb_error(path: str, exc: duckdb.Error) -> ImportFileError:
     )
 
 
-def _load_raw(con: Connection, f: DataFile) -> None:
+def _load_raw(con: Connection, f: DataFile) -> set[str]:
+    """Load ``f`` as text into RAW; return the columns that hold JSON from nested types."""
     path = str(f.path)
     try:
         if f.format == "parquet":
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {RAW} AS "
-                "SELECT COLUMNS(*)::VARCHAR FROM read_parquet(?, hive_partitioning = false)",
-                [path])
-            return
+            source = "read_parquet(?, hive_partitioning = false)"
+            types = con.execute(f"DESCRIBE SELECT * FROM {source}", [path]).fetchall()
+            nested = {name for name, kind, *_ in types
+                      if kind.startswith(("MAP", "STRUCT")) or kind.endswith("]")}
+            select = ", ".join(
+                f"to_json({q(name)})::VARCHAR AS {q(name)}" if name in nested
+                else f"{q(name)}::VARCHAR AS {q(name)}" for name, *_ in types)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {select} FROM {source}",
+                        [path])
+            return nested
         header, compression = _csv_header(f.path)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
             "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
             "nullstr = ['NULL', ''], compression = ?, columns = ?, hive_partitioning = false)",
             [path, compression, {name: "VARCHAR" for name in header}])
+        return set()
     except duckdb.Error as exc:
         raise _duckdb_error(path, exc) from exc
 
@@ -172,7 +180,7 @@ def _bad(spec: ColumnSpec, raw: str) -> str:
 
 def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     """Load ``f`` into the staging table; raise ImportFileError on anything fatal."""
-    _load_raw(con, f)
+    nested = _load_raw(con, f)
     path = str(f.path)
     header = [r[0] for r in con.execute(f"DESCRIBE {RAW}").fetchall()]
     mapped, renamed, extra = _map_columns(header)
@@ -202,7 +210,8 @@ def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     _check_fatal(con, path, mapped, raw_of, row)
     keep_text = _value_findings(con, path, mapped, raw_of, staged, row)
     value_sql = _normalise(con, path, mapped, raw_of, staged, row)
-    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row, keep_text)
+    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row, keep_text,
+            nested)
     return staged
 
 
@@ -317,7 +326,7 @@ def _normalise(
 def _insert(
     con: Connection, f: DataFile, ingest_id: str, version: str,
     mapped: dict[str, ColumnSpec], raw_of: dict[str, str], value_sql: dict[str, str],
-    extra: list[str], row: str, keep_text: dict[str, str],
+    extra: list[str], row: str, keep_text: dict[str, str], nested: set[str],
 ) -> None:
     targets = ["ingest_id", "source_file", "source_row", "focus_version"]
     values = [lit(ingest_id), lit(str(f.path)), row, lit(version)]
@@ -330,7 +339,9 @@ def _insert(
             kept_as_text.append(
                 f"CASE WHEN {keep_text[spec.name]} "
                 f"THEN json_object({lit(spec.name)}, {raw_of[spec.name]}) END")
-    extras = [f"{lit(name)}, NULLIF({q(name)}, 'NULL')" for name in extra]
+    # Extra columns keep their text; Parquet nested values (already JSON) stay JSON.
+    extras = [f"{lit(name)}, {q(name)}::JSON" if name in nested
+              else f"{lit(name)}, NULLIF({q(name)}, 'NULL')" for name in extra]
     # Merging into {} drops null-valued keys (JSON merge patch), so NULL extras vanish.
     base = f"json_object({', '.join(extras)})" if extras else "'{}'::JSON"
     merged = f"json_merge_patch('{{}}'::JSON, {base})"

@@ -165,3 +165,21 @@ def test_windows_export_with_bom_crlf_and_quoted_newlines(tmp_path: Path) -> Non
     assert q("SELECT source_row, availability_zone, charge_description FROM billing_lines "
              "ORDER BY source_row") == [(1, "us-east-1a", "m5.xlarge on-demand hour"),
                                         (2, "us-east-1a", 'two\r\nlines, "quoted"')]
+
+
+def test_parquet_map_tags_become_json_objects(tmp_path: Path) -> None:
+    """AWS writes Tags (and x_ columns like x_CostCategories) as Parquet MAPs."""
+    plain = write_parquet(tmp_path / "plain.parquet", [line(Tags=None), line(Tags=None)])
+    f = tmp_path / "aws.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN BilledCost > 0 THEN "
+        f"MAP {{'team': 'payments', 'env': 'prod'}} END AS Tags), "
+        f"MAP {{'cc': 'platform'}} AS x_CostCategories FROM '{plain}') "
+        f"TO '{f}' (FORMAT parquet)")
+    con.close()
+    report = ingest_focus([f], load_settings())
+    assert report.finding("invalid_json") is None
+    got = q("SELECT tags, extra_columns FROM billing_lines ORDER BY source_row")
+    assert [(json.loads(t), json.loads(e)) for t, e in got] == [
+        ({"team": "payments", "env": "prod"}, {"x_CostCategories": {"cc": "platform"}})] * 2
