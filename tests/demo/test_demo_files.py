@@ -101,7 +101,8 @@ def test_node_metrics_match_ec2_bill_lines_hour_for_hour(files: DemoFiles,
 
 def test_volume_handles_match_ebs_lines(files: DemoFiles, bill: list[dict[str, str]]) -> None:
     s = series(files.metrics["prod-use1"], "kube_persistentvolume_info",
-               "kube_persistentvolumeclaim_info", "kube_pod_spec_volumes_persistentvolumeclaims_info")
+               "kube_persistentvolumeclaim_info",
+               "kube_pod_spec_volumes_persistentvolumeclaims_info")
     handles = {lab["csi_volume_handle"] for lab, _, _ in s["kube_persistentvolume_info"]}
     billed = {r["ResourceId"] for r in bill if r["ResourceType"] == "Volume"}
     assert handles == billed and len(handles) == 3
