@@ -94,7 +94,8 @@ def ai_spend(args: Args, ctx: ToolContext) -> ToolResult:
             "`penny ingest ai-usage openai|anthropic PATH`.", prov)
     keys = ["calls", "priced_calls", "unpriced_calls", "cost", "input_tokens",
             "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens"]
-    groups = [{args.group_by: r[0], **dict(zip(keys, r[1:], strict=True))} for r in rows]
+    groups: list[dict[str, Any]] = [
+        {args.group_by: r[0], **dict(zip(keys, r[1:], strict=True))} for r in rows]
     for g in groups:
         g["cost"] = _dec(g["cost"])
         for k in keys:

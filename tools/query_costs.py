@@ -36,7 +36,8 @@ _MICRO = Decimal("0.000001")
 def money(value: Any) -> Any:
     """Decimals to 6 places (sub-cent, so sums stay right to the cent) for readable output."""
     if isinstance(value, Decimal):
-        return value.quantize(_MICRO) if value.as_tuple().exponent < -6 else value
+        exponent = value.as_tuple().exponent
+        return value.quantize(_MICRO) if isinstance(exponent, int) and exponent < -6 else value
     if isinstance(value, dict):
         return {k: money(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -136,7 +137,10 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
             settings=ctx.settings,
         )
         first, last = _coverage(con)
+        fresh = con.execute("SELECT max(finished_at) FROM ingest_log").fetchone()
     prov: Provenance = table.provenance
+    if fresh and fresh[0] is not None:
+        prov.freshness = fresh[0].isoformat() + "Z"
     if not table.rows:
         span = (f"Cost data covers {first:%Y-%m-%d %H:00} to {last:%Y-%m-%d %H:00} UTC."
                 if first is not None else "The warehouse has no allocations yet; run "

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import sqlglot
 from pydantic import BaseModel, Field
+from sqlglot import exp
 
 from assistant.warehouse.db import reader
 from assistant.warehouse.migrations import steps
@@ -80,7 +82,10 @@ def _run_sql(args: Args, ctx: ToolContext) -> ToolResult:
     with reader(ctx.settings) as con:
         result = run_query(con, args.sql, max_rows=limit,
                            time_limit_ms=ctx.settings.query_time_limit_ms)
-    prov = Provenance(sql=result.sql, row_count=len(result.rows), truncated=result.truncated,
+    tables = sorted({t.name for t in sqlglot.parse_one(result.sql, dialect="duckdb")
+                     .find_all(exp.Table) if t.name})
+    prov = Provenance(sql=result.sql, tables=tables, row_count=len(result.rows),
+                      truncated=result.truncated,
                       source="warehouse",
                       notes=[f"{result.elapsed_ms:.0f} ms; row cap {limit}"])
     if result.truncated:

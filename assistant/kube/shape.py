@@ -88,7 +88,7 @@ def _q(value: Any) -> Decimal:
 
 def resources(containers: Iterable[Obj]) -> Obj:
     """Summed requests and limits: cores, bytes and GPUs (absent values count as 0)."""
-    total = defaultdict(Decimal)
+    total: defaultdict[str, Decimal] = defaultdict(Decimal)
     for c in containers:
         res = c.get("resources") or {}
         for part in ("requests", "limits"):

@@ -32,6 +32,7 @@ def test_by_namespace_for_a_month(warehouse: Settings) -> None:
                                         "end": "2026-11-01T00:00:00Z", "label": "2026-10"}
     assert result.provenance.cost_basis == "amortized (EffectiveCost)"
     assert "allocations" in result.provenance.tables and result.provenance.truncated is False
+    assert result.provenance.freshness == "2026-11-01T00:05:00Z"   # the fixture's ingest
 
 
 def test_top_n_folds_the_rest_into_and_n_more(warehouse: Settings) -> None:

@@ -29,6 +29,7 @@ def test_select_returns_exact_decimals(warehouse: Settings) -> None:
                                    ["checkout", Decimal("3.125")],
                                    ["kube-system", Decimal("1")]]
     assert result.provenance.truncated is False and result.provenance.row_count == 4
+    assert result.provenance.tables == ["allocations"]
 
 
 def test_with_query_and_row_cap(warehouse: Settings) -> None:
