@@ -205,3 +205,27 @@ def test_rerun_replaces_rows_for_the_window() -> None:
     assert rows(settings, "SELECT count(DISTINCT run_id), count(*) FROM allocations") == [
         (1, second.rows)]
     assert first.rows == second.rows == 3  # container + CPU idle + RAM idle
+
+
+def test_controller_rollup_and_label_grouping() -> None:
+    # Pod owned by ReplicaSet web-5d8 whose owner is Deployment web -> controller
+    # Deployment/web; pod labels app=web / app=db group by label:app. Each pod requests
+    # 1 core: 0.30 each.
+    def build(con: Connection) -> None:
+        one_node(con)
+        pod(con, "shop", "web-5d8-x", {"app": "web"}, owner=("ReplicaSet", "web-5d8"))
+        pod(con, "shop", "db-0", {"app": "db"}, owner=("StatefulSet", "db"))
+        con.execute("INSERT INTO k8s_owners VALUES ('c1', 'shop', 'ReplicaSet', 'web-5d8', "
+                    "'Deployment', 'web', 'test')")
+        container(con, "shop", "web-5d8-x", "c", "n1", 0, cpu_req=1)
+        container(con, "shop", "db-0", "c", "n1", 0, cpu_req=1)
+    settings, _ = run(build)
+    from assistant.costs import query_costs
+    with reader(settings) as con:
+        by_controller = query_costs(con, window=Window(h(0), h(1)), group_by="controller",
+                                    settings=settings)
+        by_app = query_costs(con, window=Window(h(0), h(1)), group_by="label:app",
+                             settings=settings, filters={"namespace": "shop"})
+    assert {r.name: r.total for r in by_controller.rows if r.kind == "workload"} == {
+        "Deployment/web": D("0.30"), "StatefulSet/db": D("0.30")}
+    assert {r.name: r.total for r in by_app.rows} == {"web": D("0.30"), "db": D("0.30")}
