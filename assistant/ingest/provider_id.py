@@ -12,9 +12,10 @@ Per provider (see docs/ingest-prometheus.md):
 * AWS: ``aws:///us-east-1a/i-0abc`` (or ``aws://us-east-1a/i-0abc``) → ``i-0abc``. The
   AWS FOCUS export's ResourceId is the bare id (``i-0abc``, ``vol-0abc``) or an ARN ending
   in ``instance/i-0abc``; both normalise to ``i-0abc``.
-* GCP: ``gce://project/zone/name`` → ``projects/project/zones/zone/instances/name``. The
-  bill's ResourceId is ``//compute.googleapis.com/projects/…/instances/name``; the prefix
-  is dropped.
+* GCP: ``gce://project/zone/name`` → ``name`` (instance names are unique per project and
+  zone). The bill's ResourceId ``//compute.googleapis.com/projects/…/instances/name`` and
+  PD handles ``projects/p/zones/z/disks/d`` normalise to their last segment, which is
+  also what the allocation join compares (``rid_last``).
 * Azure: ``azure:///subscriptions/…/virtualMachines/name`` → the ARM id, lowercased
   (ARM ids are case-insensitive and exports spell them inconsistently). A VMSS instance
   ``…/virtualMachineScaleSets/pool/virtualMachines/3`` keeps its instance id; Azure bills
@@ -49,6 +50,7 @@ class ProviderId:
     instance_id: str              # the key stored in k8s_nodes.instance_id
     zone: str | None = None
     billing_parent: str | None = None  # Azure VMSS: the scale set the bill names
+    project: str | None = None         # GCP project
 
 
 def parse_provider_id(provider_id: str | None) -> ProviderId | None:
@@ -66,8 +68,7 @@ def parse_provider_id(provider_id: str | None) -> ProviderId | None:
     if m := _AWS_FARGATE_RE.match(text):
         return ProviderId("aws", m["id"], zone=m["zone"])
     if m := _GCE_RE.match(text):
-        key = f"projects/{m['project']}/zones/{m['zone']}/instances/{m['name']}"
-        return ProviderId("gcp", key, zone=m["zone"])
+        return ProviderId("gcp", m["name"], zone=m["zone"], project=m["project"])
     if text.lower().startswith("azure://"):
         arm = "/" + text[len("azure://"):].lstrip("/").lower().rstrip("/")
         if m := _AZURE_VMSS_RE.match(arm):
@@ -88,9 +89,8 @@ def bill_resource_key(resource_id: str | None) -> str | None:
     if text.lower().startswith("arn:"):
         m = _ARN_RE.match(text)
         return m["id"] if m else text
-    for prefix in _GCP_PREFIXES:
-        if text.startswith(prefix):
-            return text[len(prefix):]
+    if text.startswith((*_GCP_PREFIXES, "projects/")):
+        return text.rstrip("/").rsplit("/", 1)[-1]
     if text.lower().startswith("/subscriptions/"):
         return text.lower().rstrip("/")
     return text

@@ -21,8 +21,7 @@ SUB = "/subscriptions/1111-2222/resourceGroups/MC_rg_aks_eastus/providers/Micros
     ("aws:///i-0abc123", ProviderId("aws", "i-0abc123", zone=None)),
     ("aws:///eu-west-1b/I-0ABC", ProviderId("aws", "i-0abc", zone="eu-west-1b")),
     ("gce://my-proj/us-central1-a/gke-pool-1-abcd",
-     ProviderId("gcp", "projects/my-proj/zones/us-central1-a/instances/gke-pool-1-abcd",
-                zone="us-central1-a")),
+     ProviderId("gcp", "gke-pool-1-abcd", zone="us-central1-a", project="my-proj")),
     (f"azure://{SUB}/virtualMachines/aks-node-1",
      ProviderId("azure", f"{SUB}/virtualMachines/aks-node-1".lower())),
     (f"azure://{SUB}/virtualMachineScaleSets/aks-pool-123/virtualMachines/3",
@@ -45,7 +44,8 @@ def test_empty_provider_id_is_none(empty: str | None) -> None:
     ("arn:aws:ec2:us-east-1:123456789012:instance/i-0abc123", "i-0abc123"),
     ("arn:aws:ec2:us-east-1:123456789012:volume/vol-0123", "vol-0123"),
     ("//compute.googleapis.com/projects/my-proj/zones/us-central1-a/instances/gke-pool-1-abcd",
-     "projects/my-proj/zones/us-central1-a/instances/gke-pool-1-abcd"),
+     "gke-pool-1-abcd"),
+    ("https://www.googleapis.com/compute/v1/projects/p/zones/z/disks/pd-1", "pd-1"),
     (f"{SUB}/virtualMachines/AKS-NODE-1".upper(), f"{SUB}/virtualMachines/aks-node-1".lower()),
     ("", None),
     (None, None),
@@ -67,7 +67,7 @@ def test_node_and_bill_keys_join(provider_id: str, bill_id: str) -> None:
 @pytest.mark.parametrize(("labels", "expected"), [
     ({"csi_volume_handle": "vol-0123"}, "vol-0123"),
     ({"ebs_volume_id": "aws://us-east-1a/vol-0456"}, "vol-0456"),
-    ({"csi_volume_handle": "projects/p/zones/z/disks/d1"}, "projects/p/zones/z/disks/d1"),
+    ({"csi_volume_handle": "projects/p/zones/z/disks/d1"}, "d1"),
     ({"csi_volume_handle": f"{SUB}/disks/PVC-1"}, f"{SUB}/disks/pvc-1".lower()),
     ({}, None),
 ])
