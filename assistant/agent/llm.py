@@ -80,6 +80,7 @@ def resolve_model(settings: Settings) -> ModelInfo:
         raise ConfigError(f"PENNY_MODEL={spec!r} must look like 'provider:model'.",
                           hint="For example openai:gpt-4o-mini or anthropic:claude-haiku-4-5.")
     model = model.strip()
+    url: str | None
     if provider == "anthropic":
         url = os.environ.get("ANTHROPIC_BASE_URL") or _DEFAULT_URLS["anthropic"]
         return ModelInfo(spec, "anthropic", model, url)
@@ -252,17 +253,18 @@ def run_agent(
     tctx = ToolContext(settings=settings, scope=ctx.scope, now=settings.current_time(),
                        user=ctx.user)
     a = settings.agent
-    agent = create_agent(
+    middleware: list[Any] = [  # outermost first
+        ModelCallLimitMiddleware(run_limit=a.max_model_calls, exit_behavior="end"),
+        ToolCallLimitMiddleware(run_limit=a.max_tool_calls, exit_behavior="continue"),
+        ModelRetryMiddleware(max_retries=2, retry_on=_transient, on_failure="error",
+                             initial_delay=0.5, backoff_factor=2.0, max_delay=4.0),
+        _Meter(info, calls),
+    ]
+    agent: Any = create_agent(
         model,
         tools=build_tools(tctx, recorder),
         system_prompt=_system_prompt(ctx, settings),
-        middleware=[
-            ModelCallLimitMiddleware(run_limit=a.max_model_calls, exit_behavior="end"),
-            ToolCallLimitMiddleware(run_limit=a.max_tool_calls, exit_behavior="continue"),
-            ModelRetryMiddleware(max_retries=2, retry_on=_transient, on_failure="error",
-                                 initial_delay=0.5, backoff_factor=2.0, max_delay=4.0),
-            _Meter(info, calls),
-        ],
+        middleware=middleware,
         checkpointer=_MEMORY,
     )
     config = {"configurable": {"thread_id": ctx.thread_id},
@@ -276,9 +278,9 @@ def run_agent(
             if mode == "messages":
                 msg, meta = chunk
                 if isinstance(msg, AIMessageChunk) and meta.get("langgraph_node") == "model":
-                    text = msg.text
-                    if text:
-                        yield Event(type="token", data={"text": text})
+                    piece = str(msg.text)
+                    if piece:
+                        yield Event(type="token", data={"text": piece})
                 continue
             for update in (chunk or {}).values():
                 for msg in (update or {}).get("messages", []) if isinstance(update, dict) else []:
@@ -303,7 +305,7 @@ def run_agent(
             raise
         raise translated from exc
     notes: list[str] = []
-    text = final.text if final is not None else ""
+    text = str(final.text) if final is not None else ""
     if calls and len(calls) >= a.max_model_calls and calls[-1].tools:
         # ModelCallLimitMiddleware ended the run while the model still wanted tools.
         notes.append(f"Stopped after {a.max_model_calls} model calls "
