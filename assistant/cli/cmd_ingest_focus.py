@@ -67,6 +67,9 @@ def render(report: FocusIngestReport, console: Console) -> None:
             totals.add_row(provider, currency, f"{t['rows']:,}", _money(t["billed_cost"]),
                            _money(t["effective_cost"]), _money(t["list_cost"]))
     console.print(totals)
+    kept = sorted({c for f in report.files for c in f.extra_columns})
+    if kept:
+        console.print(f"Kept in extra_columns: {', '.join(kept)}", highlight=False)
     if not report.findings:
         console.print("No findings: every check passed.")
     else:

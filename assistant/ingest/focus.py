@@ -38,6 +38,8 @@ class FileSummary:
     rows: int
     focus_version: str
     manifest: str | None = None
+    #: columns kept in ``extra_columns`` (provider x_* columns and non-standard ones)
+    extra_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -138,7 +140,8 @@ def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIn
         report = FocusIngestReport(
             ingest_id=run.ingest_id, rows=rows,
             files=[FileSummary(str(s.file.path), s.file.format, s.file.layout, s.rows,
-                               s.focus_version, str(s.file.manifest) if s.file.manifest else None)
+                               s.focus_version, str(s.file.manifest) if s.file.manifest else None,
+                               s.extra_columns)
                    for s in staged],
             periods=periods, findings=findings, skipped=found.skipped,
             window_start=start, window_end=end, totals=_totals(con),

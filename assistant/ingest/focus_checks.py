@@ -122,12 +122,14 @@ def staging_findings(staged: list[StagedFile]) -> list[Finding]:
     found: list[Finding] = []
     extra: dict[str, list[str]] = {}
     for s in staged:
-        for name in s.non_standard_columns:
-            extra.setdefault(name, []).append(str(s.file.path))
+        # x_* is how FOCUS says custom columns must be named, so those are not findings.
+        for name in s.extra_columns:
+            if not name.lower().startswith("x_"):
+                extra.setdefault(name, []).append(str(s.file.path))
     if extra:
         found.append(Finding(
             "non_standard_columns",
-            "columns outside the FOCUS spec, kept in extra_columns",
+            "columns neither in the FOCUS spec nor x_-prefixed, kept in extra_columns",
             len(extra), details={"columns": extra}))
     renamed = {(s.file.path, k): v for s in staged for k, v in s.renamed_columns.items()}
     if renamed:

@@ -47,7 +47,7 @@ class StagedFile:
     rows: int
     focus_version: str
     columns: list[str]
-    non_standard_columns: list[str]
+    extra_columns: list[str]          # kept in extra_columns: x_* and non-standard ones
     renamed_columns: dict[str, str] = field(default_factory=dict)   # file header -> FOCUS id
     #: (column, from, to) -> [count, example rows]
     respelled: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)

@@ -32,7 +32,8 @@ def month() -> list[dict[str, Any]]:
     sp = {"CommitmentDiscountId": SP_ARN, "CommitmentDiscountName": "compute-sp",
           "CommitmentDiscountType": "Compute Savings Plan", "CommitmentDiscountCategory": "Spend"}
     return [
-        usage("i-0aaa1111bbbb22223", ec2, "Compute", "0.192", "1", "Hours"),
+        usage("i-0aaa1111bbbb22223", ec2, "Compute", "0.192", "1", "Hours",
+              x_UsageType="BoxUsage:m5.xlarge"),
         usage("i-0ccc3333dddd44445", ec2, "Compute", "0.0832", "1", "Hours",
               PricingCategory="Dynamic"),                                   # spot
         usage("vol-0123456789abcdef0", ec2, "Storage", "0.000109589", "100", "GB-Hours"),
