@@ -51,7 +51,9 @@ def daily_chart(points: list[DailyPoint], title: str) -> Figure:
     for i, group in enumerate(groups):
         ys = [values.get((d, group), 0.0) for d in days]
         base = [negative[j] if y < 0 else bottom[j] for j, y in enumerate(ys)]
-        ax.bar(range(len(days)), ys, bottom=base, label=group, color=cmap(i % 10), width=0.8)
+        # matplotlib hides legend labels starting with '_': show __idle__ as 'idle'
+        ax.bar(range(len(days)), ys, bottom=base, label=group.strip("_") or group,
+               color=cmap(i % 10), width=0.8)
         for j, y in enumerate(ys):
             if y < 0:
                 negative[j] += y
@@ -82,7 +84,7 @@ def waterfall_chart(v: Variance, title: str) -> Figure:
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
     ax.yaxis.set_major_formatter(_DOLLARS)
-    ax.set_title(title)
+    ax.set_title(title, pad=16)
     ax.axhline(0, color="black", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
