@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -164,7 +165,8 @@ def _epoch(dt: datetime) -> float:
 
 
 def resample(
-    timestamps: list[float], values: list[float], grid: Grid, lookback_s: int = LOOKBACK_S
+    timestamps: Sequence[float], values: Sequence[float], grid: Grid,
+    lookback_s: int = LOOKBACK_S,
 ) -> dict[int, float]:
     """Emulate a Prometheus range query over raw samples (sorted by time, seconds).
 

@@ -16,6 +16,7 @@ import gzip
 import itertools
 import math
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -48,7 +49,8 @@ _ESCAPES = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
 _WANTED = frozenset(METRICS)
 
 LabelKey = tuple[tuple[str, str], ...]
-RawSeries = dict[tuple[str, LabelKey], tuple[list[float], list[float]]]
+#: (name, labels) → (timestamps in seconds, values); compact double arrays, not lists.
+RawSeries = dict[tuple[str, LabelKey], tuple["array[float]", "array[float]"]]
 
 
 def _unescape(text: str) -> str:
@@ -98,7 +100,7 @@ def read_file(path: Path, into: RawSeries) -> int:
     the same series only append (value, timestamp).
     """
     file = str(path)
-    staged: dict[tuple[str, str | None], tuple[list[float], list[float]]] = {}
+    staged: dict[tuple[str, str | None], tuple[array[float], array[float]]] = {}
     first_row: dict[tuple[str, str | None], int] = {}
     names_ok: set[str] = set()
     openmetrics = False
@@ -140,7 +142,7 @@ def read_file(path: Path, into: RawSeries) -> int:
                 if target is None:
                     if label_text:
                         _parse_labels(label_text, file, row)  # fail on the first bad line
-                    target = staged[key] = ([], [])
+                    target = staged[key] = (array("d"), array("d"))
                     first_row[key] = row
                 if not math.isfinite(value):
                     continue
@@ -153,8 +155,8 @@ def read_file(path: Path, into: RawSeries) -> int:
     for (name, label_text), (stamps, values) in staged.items():
         labels = _parse_labels(label_text, file, first_row[(name, label_text)]) \
             if label_text else ()
-        merged = into.setdefault((name, labels), ([], []))
-        merged[0].extend(stamps if scale == 1.0 else [t * scale for t in stamps])
+        merged = into.setdefault((name, labels), (array("d"), array("d")))
+        merged[0].extend(stamps if scale == 1.0 else array("d", (t * scale for t in stamps)))
         merged[1].extend(values)
     return count
 
@@ -180,7 +182,8 @@ def parse_files(paths: list[Path]) -> RawSeries:
     for key, (stamps, values) in raw.items():
         if any(b < a for a, b in itertools.pairwise(stamps)):
             order = sorted(range(len(stamps)), key=stamps.__getitem__)
-            raw[key] = ([stamps[i] for i in order], [values[i] for i in order])
+            raw[key] = (array("d", (stamps[i] for i in order)),
+                        array("d", (values[i] for i in order)))
     return raw
 
 
