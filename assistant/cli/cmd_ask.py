@@ -100,10 +100,19 @@ def ask_command(
     if as_json:
         typer.echo(json.dumps(answer.model_dump(mode="json"), indent=2, default=str))
     else:
-        Console().print(Markdown(answer.text))
+        _print_markdown(answer.text)
     for note in answer.notes:
         err.print(f"[yellow]Note:[/] {note}", highlight=False, soft_wrap=True)
     err.print(f"[dim]{_usage_line(answer)}[/]", highlight=False, soft_wrap=True)
+
+
+def _print_markdown(text: str) -> None:
+    """Rendered on a terminal; the markdown source itself when piped (`> answer.md`)."""
+    console = Console()
+    if console.is_terminal:
+        console.print(Markdown(text))
+    else:
+        typer.echo(text)
 
 
 _CHAT_HELP = "Type a question. /new starts a new thread, /exit (or Ctrl-D) leaves."

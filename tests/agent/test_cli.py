@@ -57,7 +57,7 @@ def test_ask_markdown_on_stdout_usage_on_stderr(server: OpenAIServer,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "What did payments cost in October?"]) == 0
     captured = capsys.readouterr()
-    assert "$1,334.56" in captured.out and "model call" not in captured.out
+    assert captured.out == FINAL + "\n"     # piped: the markdown source, nothing else
     assert "→ namespace_month_cost" in captured.err
     assert "2 model call(s), 3,000 in (1,000 cached) / 150 out" in captured.err
     assert "$0.0005" in captured.err          # 0.000465 shown to 4 decimals
