@@ -203,20 +203,28 @@ def orphans(con: Connection, *, window: Window, scope: Scope,
                               _monthly(cost, window), source,
                               f"PV {pv} ({vol or 'no volume id'}) bound to no claim"))
     ns_sql, ns_params = scope.sql_filter("NULL", "c.namespace") if not scope.admin else ("TRUE", [])
-    for cluster, ns, pvc, hours, gb_hours in con.execute(
+    for cluster, ns, pvc, hours, gb_hours, vol, bill in con.execute(
         f"""
         SELECT c.cluster, c.namespace, c.pvc, sum(c.running_hours),
-               sum(c.running_hours * coalesce(c.requested_bytes, 0)) / 1e9
+               sum(c.running_hours * coalesce(c.requested_bytes, 0)) / 1e9, max(v.volume_id),
+               (SELECT sum(b.effective_cost) FROM billing_lines b
+                 WHERE b.resource_id = max(v.volume_id)
+                   AND b.charge_period_start >= ? AND b.charge_period_start < ?)
         FROM pvc_hours c
+        LEFT JOIN k8s_pvs v ON v.cluster = c.cluster AND v.pv = c.pv
         WHERE c.hour >= ? AND c.hour < ? AND {ns_sql}
           AND NOT EXISTS (SELECT 1 FROM pod_pvc_hours m WHERE m.cluster = c.cluster
                           AND m.namespace = c.namespace AND m.pvc = c.pvc
                           AND m.hour >= ? AND m.hour < ? AND m.running_hours > 0)
         GROUP BY 1, 2, 3
-        """, w + ns_params + w).fetchall():
-        cost = Decimal(repr(float(gb_hours))) * storage
+        """, w + w + ns_params + w).fetchall():
+        if bill is not None:
+            cost, source = Decimal(bill), "bill"
+        else:
+            cost, source = Decimal(repr(float(gb_hours))) * storage, "price_list"
         out.append(Orphan("claim", cluster, ns, pvc, float(hours), cost, _monthly(cost, window),
-                          "price_list", f"PVC {ns}/{pvc} mounted by no pod in the window"))
+                          source, f"PVC {ns}/{pvc} ({vol or 'no volume id'}) mounted by no pod "
+                          "in the window"))
     ns_sql, ns_params = (scope.sql_filter("NULL", "s.namespace") if not scope.admin
                          else ("TRUE", []))
     for cluster, ns, svc, ingress, hours, bill in con.execute(

@@ -175,7 +175,8 @@ def _mean(values: list[float]) -> float | None:
 
 def idle_gpus(con: Connection, *, window: Window, scope: Scope,
               settings: Settings) -> list[IdleGpu]:
-    """Devices (or MIG slices) idle for sustained runs, costliest idle time first."""
+    """Devices (or MIG slices) idle for sustained runs: those held by a pod first, then
+    unrequested ones; costliest idle time first within each."""
     hours = load_gpu_hours(con, window=window, scope=scope, settings=settings)
     busy_power: dict[str | None, list[float]] = {}
     for h in hours:
@@ -203,7 +204,9 @@ def idle_gpus(con: Connection, *, window: Window, scope: Scope,
             busy_power_watts=None if busy is None else round(busy, 1),
             power_confirms=confirms, first_idle=idle[0].hour, last_idle=idle[-1].hour,
         ))
-    out.sort(key=lambda g: (-g.idle_cost, g.cluster, g.node, g.gpu))
+    # GPUs a pod holds come first: that idle time has an owner who can release it; a GPU
+    # no pod requested is node capacity, already in the allocation's __idle__ rows
+    out.sort(key=lambda g: (g.pod is None, -g.idle_cost, g.cluster, g.node, g.gpu))
     return out
 
 
