@@ -211,7 +211,7 @@ class KnowledgeSettings(BaseModel):
         None, description="Knowledge docs to index; default the repository's docs/knowledge"
     )
     min_semantic_score: float = Field(
-        0.35, ge=0, le=1, description="Cosine similarity below which a semantic match is dropped"
+        0.25, ge=0, le=1, description="Cosine similarity below which a semantic match is dropped"
     )
 
 

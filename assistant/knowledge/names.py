@@ -59,7 +59,7 @@ class Entity:
 
 def _words(name: str) -> str:
     parts = [p for p in re.split(r"[-_./:\s]+", name.lower()) if p]
-    spelled = [_ABBREVIATIONS.get(p, p) for p in parts]
+    spelled = [f"{p} {_ABBREVIATIONS[p]}" if p in _ABBREVIATIONS else p for p in parts]
     return " ".join(spelled)
 
 

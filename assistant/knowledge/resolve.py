@@ -117,7 +117,8 @@ def resolve_entity(
     from assistant.knowledge.index import search
 
     floor = settings.knowledge.min_semantic_score
-    hits = search(settings, text, k=limit, kind="names", scope=scope,
+    # Filler words ("the", "team", "service") only dilute the query's meaning.
+    hits = search(settings, normalise(text) or text, k=limit, kind="names", scope=scope,
                   entity_kinds=tuple(kinds))
     return _order([Match(h.title, h.kind, round(h.score, 4), "semantic", h.namespace)
                    for h in hits if h.score >= floor])[:limit]
