@@ -27,7 +27,9 @@ def ingest_focus_command(
 
     Example:  penny ingest focus exports/focus/ --json
     """
-    report = ingest_focus(paths)
+    # Progress goes to stderr (a spinner only on a terminal); data to stdout.
+    with Console(stderr=True).status("Importing FOCUS files…"):
+        report = ingest_focus(paths)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return

@@ -177,3 +177,20 @@ def test_normalising_ignores_case_and_separators(column: str, data: st.DataObjec
         for ch in spelling)
     assert normalise_value(column, mangled) == spelling
     assert normalise_value(column, spelling) == spelling
+
+
+def test_headers_spelled_differently_are_mapped_and_reported(tmp_path: Path) -> None:
+    from assistant.ingest.focus_columns import snake
+
+    row = line(x_Team="a")
+    renamed = {snake(k) if k in ("BilledCost", "ResourceId") else k: v for k, v in row.items()}
+    renamed["chargeperiodstart"] = renamed.pop("ChargePeriodStart")
+    report = ingest_focus([write_csv(tmp_path / "snake.csv", [renamed])], load_settings())
+    found = report.finding("column_name_spelling")
+    assert found is not None and found.count == 3
+    assert sorted((m["from"], m["to"]) for m in found.details["mapping"]) == [
+        ("billed_cost", "BilledCost"), ("chargeperiodstart", "ChargePeriodStart"),
+        ("resource_id", "ResourceId")]
+    # x_ columns are never mapped to FOCUS names, even when they look like one.
+    assert q("SELECT billed_cost, resource_id, extra_columns FROM billing_lines") == [
+        (Decimal("0.192"), "i-0abc1234def567890", '{"x_Team":"a"}')]
