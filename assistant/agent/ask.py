@@ -10,6 +10,7 @@ Slack all behave and account the same way. ``ask_stream()`` yields typed events
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Generator, Iterator
@@ -19,11 +20,13 @@ from typing import Any, Literal
 
 from assistant.agent.answer import Answer, AskContext, Event, Usage
 from assistant.config import Settings
-from assistant.errors import ConfigError, InputError, PennyError
+from assistant.errors import ConfigError, InputError, PennyError, SourceUnavailable
 from assistant.ledger.budget import budget_status
 from assistant.ledger.usage import ModelCall, record_turn
 
 __all__ = ["Engine", "ask", "ask_stream", "choose_engine"]
+
+log = logging.getLogger(__name__)
 
 Engine = Literal["auto", "offline", "llm"]
 _ENGINES = ("auto", "offline", "llm")
@@ -158,8 +161,15 @@ def _run(question: str, ctx: AskContext, settings: Settings, engine: str, *,
         _record_failure(settings, ctx, question, question_id, chosen, model, ts, calls, exc)
         raise
     answer.duration_ms = (time.perf_counter() - started) * 1000.0
-    record_turn(settings, ctx, answer, calls, question=text, question_id=answer.question_id,
-                engine=answer.engine, model=answer.model, ts=ts)
+    try:
+        record_turn(settings, ctx, answer, calls, question=text,
+                    question_id=answer.question_id, engine=answer.engine, model=answer.model,
+                    ts=ts)
+    except SourceUnavailable as exc:
+        # The answer is paid for and correct; losing it to a busy ledger helps nobody.
+        log.warning("Could not log question %s: %s", answer.question_id, exc)
+        answer.notes.append(f"This answer was not written to the ledger ({exc.message}); "
+                            "its AI cost is missing from `penny logs` and the budget.")
     yield Event(type="done", data={"answer": answer.model_dump(mode="json")})
     return answer
 

@@ -183,3 +183,27 @@ def test_model_call_limit_stops_a_looping_model(openai_server: OpenAIServer,
     assert answer.usage.model_calls == 2
     assert any("Stopped after 2 model calls" in n for n in answer.notes)
     assert answer.text.startswith("I could not finish within 2 model calls")
+
+
+def test_busy_ledger_does_not_lose_the_answer(offline_engine: str) -> None:
+    """Another process holds the ledger past the retries: the answer still comes back,
+    with a note that it was not logged."""
+    import subprocess
+
+    from assistant.warehouse.ledger import ledger_path
+
+    settings = load_settings()
+    path = ledger_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+         " time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        answer = ask("top namespaces", AskContext(), settings, engine="offline")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert answer.engine == "offline"
+    assert any("not written to the ledger" in n for n in answer.notes)
