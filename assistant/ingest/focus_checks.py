@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.ingest.focus_columns import COLUMNS, NON_NULL_COLUMNS
-from assistant.ingest.focus_read import EXAMPLES, STAGE, StagedFile
+from assistant.ingest.focus_read import EXAMPLES, STAGE, StagedFile, lit
 from assistant.warehouse.db import Connection
 
 __all__ = ["Finding", "staging_findings", "value_findings"]
@@ -107,7 +107,7 @@ def value_findings(con: Connection) -> list[Finding]:
     if len(currencies) > 1:
         main = currencies[0][0]
         count, examples = _rule(
-            con, f"billing_currency IS DISTINCT FROM '{main}'"
+            con, f"billing_currency IS DISTINCT FROM {lit(main)}"
             if main is not None else "billing_currency IS NOT NULL",
             ["billing_currency", "provider_name"])
         found.append(Finding(

@@ -215,5 +215,5 @@ def _resolve(entry: str, manifest_dir: Path, root: Path) -> Path | None:
             candidate = base.joinpath(*parts[-k:])
             if candidate.is_file():
                 return candidate.resolve()
-    matches = sorted(root.rglob(parts[-1])) if parts else []
+    matches = sorted(p for p in root.rglob("*") if parts and p.name == parts[-1])
     return matches[0].resolve() if len(matches) == 1 else None

@@ -194,3 +194,17 @@ def test_headers_spelled_differently_are_mapped_and_reported(tmp_path: Path) -> 
     # x_ columns are never mapped to FOCUS names, even when they look like one.
     assert q("SELECT billed_cost, resource_id, extra_columns FROM billing_lines") == [
         (Decimal("0.192"), "i-0abc1234def567890", '{"x_Team":"a"}')]
+
+
+def test_values_with_quotes_are_data_not_sql(tmp_path: Path) -> None:
+    rows = [line(BillingCurrency="US'D"), line(BillingCurrency="US'D"),
+            line(BillingCurrency="US'D"),
+            line(ChargeCategory="Usage'; DROP TABLE billing_lines; --")]
+    report = ingest_focus([write_csv(tmp_path / "quotes.csv", rows)], load_settings())
+    mixed = report.finding("mixed_currency")
+    # The most common currency is "US'D" (3 rows); the one USD row is the odd one out.
+    assert mixed is not None and mixed.count == 1
+    assert mixed.details["rows_by_currency"] == {"US'D": 3, "USD": 1}
+    unknown = report.finding("value_not_in_spec", "ChargeCategory")
+    assert unknown is not None and unknown.count == 1
+    assert q("SELECT count(*) FROM billing_lines") == [(4,)]
