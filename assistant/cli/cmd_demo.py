@@ -52,7 +52,7 @@ def demo(
     err.print(f"Generating the demo organisation into {out_dir} (end {end_day}, {scale})…")
     report = build_demo(settings, end=end_day, out_dir=out_dir,
                         use_prometheus=False if no_prometheus else None, scale=scale)
-    con = Console()
+    con = Console(soft_wrap=True)
     t = report.truths
     via = "a real Prometheus (promtool backfill + HTTP API)" if report.used_prometheus \
         else "the OpenMetrics reader"
