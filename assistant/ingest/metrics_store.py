@@ -171,6 +171,10 @@ def write_metrics(
         if any(m.startswith("DCGM_") for m in report.missing_optional):
             report.notes.append("No DCGM series: no GPU utilisation rows (GPU requests are "
                                 "still costed from kube-state-metrics).")
+        # Count what the run left in place: an object upserted by several chunks is one row.
+        totals = {t: int(con.execute(f"SELECT count(*) FROM {t} WHERE ingest_id = ?",
+                                     [run.ingest_id]).fetchone()[0])  # type: ignore[index]
+                  for t in COLUMNS}
         report.rows = totals
         run.finish(
             sum(totals.values()), window_start=start, window_end=end,

@@ -52,7 +52,9 @@ def test_too_many_samples_splits_by_namespace(tmp_path: Path) -> None:
 def test_time_chunks_give_the_same_rows(tmp_path: Path) -> None:
     ingest_openmetrics([write(tmp_path / "c.om")], "file", load_settings(), start=T0, end=END)
     with fake_prometheus(FakeConfig()) as url:
-        ingest_prometheus(url, T0, END, "http", load_settings(), chunk_hours=1)
+        report = ingest_prometheus(url, T0, END, "http", load_settings(), chunk_hours=1)
+    # node-a is upserted by both 1-hour chunks but is one row; 2 node-hours.
+    assert (report.rows["k8s_nodes"], report.rows["node_hours"]) == (1, 2)
     http = _rows_of("http")
     for table, rows in _rows_of("file").items():
         if table in ("k8s_nodes", "k8s_pods", "k8s_namespaces", "k8s_owners", "k8s_pvs",
