@@ -33,7 +33,8 @@ _ABBREVIATIONS = {
     "mq": "message queue", "k8s": "kubernetes", "obs": "observability monitoring",
     "mon": "monitoring", "ns": "namespace", "notif": "notifications", "img": "images",
     "llm": "large language model", "gpu": "GPU accelerator", "nb": "notebook",
-    "jupyter": "notebook", "cron": "scheduled job", "batch": "batch jobs",
+    "jupyter": "notebook", "jupyterhub": "notebook server", "singleuser": "notebook",
+    "cron": "scheduled job", "batch": "batch jobs",
 }
 _INTERNAL = ("__idle__", "__unallocated__", "__unlabeled__", "__unmounted__")
 
@@ -148,8 +149,10 @@ def load_entities(con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_K
         ent = Entity(kind=kind, name=name, namespace=namespace)
         return out.setdefault(ent.key, ent)
 
+    # A bare pod (no controller, e.g. a notebook) is its own workload, kind Pod.
     alloc = con.execute(
-        f"SELECT DISTINCT namespace, controller_kind, controller_name, team, app "
+        f"SELECT DISTINCT namespace, coalesce(controller_kind, 'Pod'), "
+        f"coalesce(controller_name, pod), team, app "
         f"FROM allocations WHERE kind = 'workload' AND ({scope_sql})", scope_params,
     ).fetchall()
     for namespace, ckind, cname, team, app in alloc:
@@ -158,7 +161,7 @@ def load_entities(con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_K
         team = team if team and team not in _INTERNAL else None
         app = app if app and app not in _INTERNAL else None
         groups = [("namespace", namespace, namespace)]
-        if cname:
+        if cname and cname not in _INTERNAL:
             groups.append(("workload", cname, namespace))
         if team:
             groups.append(("team", team, None))
@@ -182,9 +185,9 @@ def load_entities(con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_K
         if ent.labels.get("team"):
             ent.teams.add(ent.labels["team"])
     for namespace, ckind, cname, labels in con.execute(
-        f"SELECT namespace, any_value(controller_kind), controller_name, any_value(labels) "
-        f"FROM k8s_pods WHERE controller_name IS NOT NULL AND {ns_sql} "
-        f"GROUP BY namespace, controller_name", ns_params,
+        f"SELECT namespace, any_value(coalesce(controller_kind, 'Pod')), "
+        f"coalesce(controller_name, pod) AS workload, any_value(labels) "
+        f"FROM k8s_pods WHERE {ns_sql} GROUP BY namespace, workload", ns_params,
     ).fetchall():
         ent = get("workload", cname, namespace)
         ent.namespaces.add(namespace)

@@ -35,6 +35,16 @@ class Match:
     score: float                                # 1.0 exact; ratio; cosine similarity
     how: Literal["exact", "fuzzy", "semantic"]
     namespace: str | None = None                # for workloads
+    controller_kind: str | None = None          # workloads: Deployment, CronJob, … or Pod
+
+    @property
+    def cost_filter(self) -> dict[str, str]:
+        """The query_costs filter that selects this entity."""
+        if self.kind == "workload":
+            if self.controller_kind == "Pod":
+                return {"pod": f"{self.namespace}/{self.name}"}
+            return {"controller": f"{self.controller_kind}/{self.name}"}
+        return {self.kind: self.name}
 
 
 def normalise(text: str) -> str:
@@ -80,7 +90,8 @@ def _order(matches: list[Match]) -> list[Match]:
 def match_entities(text: str, entities: Sequence[Entity], *, limit: int = 5) -> list[Match]:
     """The exact and fuzzy passes over an already loaded (scope-filtered) entity list."""
     needle = _compact(text)
-    exact = [Match(e.name, e.kind, 1.0, "exact", e.namespace) for e in entities
+    exact = [Match(e.name, e.kind, 1.0, "exact", e.namespace, e.controller_kind)
+             for e in entities
              if e.name.lower() == text.strip().lower() or _compact(e.name) == needle]
     if exact:
         return _order(exact)[:limit]
@@ -88,7 +99,8 @@ def match_entities(text: str, entities: Sequence[Entity], *, limit: int = 5) -> 
     for e in entities:
         score = _fuzzy_score(text, e.name)
         if score >= _FUZZY_CUTOFF:
-            fuzzy.append(Match(e.name, e.kind, round(score, 4), "fuzzy", e.namespace))
+            fuzzy.append(Match(e.name, e.kind, round(score, 4), "fuzzy", e.namespace,
+                               e.controller_kind))
     return _order(fuzzy)[:limit]
 
 
@@ -120,5 +132,7 @@ def resolve_entity(
     # Filler words ("the", "team", "service") only dilute the query's meaning.
     hits = search(settings, normalise(text) or text, k=limit, kind="names", scope=scope,
                   entity_kinds=tuple(kinds))
-    return _order([Match(h.title, h.kind, round(h.score, 4), "semantic", h.namespace)
+    kinds_of = {(e.kind, e.name, e.namespace): e.controller_kind for e in entities}
+    return _order([Match(h.title, h.kind, round(h.score, 4), "semantic", h.namespace,
+                         kinds_of.get((h.kind, h.title, h.namespace)))
                    for h in hits if h.score >= floor])[:limit]

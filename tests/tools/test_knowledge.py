@@ -167,3 +167,30 @@ def test_knowledge_cli(warehouse: Settings, tmp_path: Path,
     assert main(["knowledge", "search", "spot node reclaim", "-k", "1", "--kind", "docs"]) == 0
     assert "Runbook › Spot interruptions" in capsys.readouterr().out
     assert main(["knowledge", "add", str(tmp_path / "nope.md")]) == 1
+
+
+def test_bare_pod_is_a_workload_with_a_pod_filter(warehouse: Settings) -> None:
+    from datetime import datetime
+    from decimal import Decimal
+
+    from tests.tools.conftest import insert_allocations
+
+    with writer(warehouse) as con:
+        con.execute("INSERT INTO k8s_pods VALUES ('prod', 'research', 'jupyter-dana', NULL, "
+                    "'node-a', NULL, NULL, NULL, NULL, "
+                    "'{\"app.kubernetes.io/name\": \"jupyterhub\"}', NULL, NULL, 'ing1')")
+        insert_allocations(con, [dict(kind="workload", node="node-a", namespace="research",
+                                      pod="jupyter-dana", container="notebook", team="ml",
+                                      hour=datetime(2026, 10, 6), total_cost=Decimal("4"),
+                                      gpu_cost=Decimal("4"))])
+    (match,) = resolve_entity("jupyter-dana", warehouse)
+    assert (match.kind, match.controller_kind, match.how) == ("workload", "Pod", "exact")
+    assert match.cost_filter == {"pod": "research/jupyter-dana"}
+    recsys = resolve_entity("recsys-api", warehouse)[0]
+    assert recsys.cost_filter == {"controller": "Deployment/recsys-api"}
+    notebook = resolve_entity("the notebook", warehouse, kinds=("workload",))
+    assert notebook[0].name == "jupyter-dana" and notebook[0].how == "semantic"
+    cost, _ = call("query_costs", {"window": "2026-10", "group_by": "pod",
+                                   "filters": match.cost_filter}, ToolContext.create(warehouse))
+    assert [(r["name"], r["total"]) for r in cost.data["rows"] if r["kind"] == "workload"] == [
+        ("research/jupyter-dana", Decimal("4"))]
