@@ -35,6 +35,7 @@ from assistant.windows import Window
 __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
 
 _HOUR = timedelta(hours=1)
+_CHUNK = timedelta(days=3)
 
 
 @dataclass
@@ -139,7 +140,13 @@ def allocate_in(
         """,
         [run.ingest_id],
     )
-    _insert_containers(con, settings, run.ingest_id, ws, we)
+    # Written a few days at a time: one statement over millions of wide rows grew
+    # superlinearly in time and memory; chunks keep each insert's hash tables small.
+    chunk = ws
+    while chunk < we:
+        chunk_end = min(chunk + _CHUNK, we)
+        _insert_containers(con, settings, run.ingest_id, chunk, chunk_end)
+        chunk = chunk_end
     _insert_pod_rows(con, run.ingest_id)
     _insert_idle(con, run.ingest_id)
     _insert_unallocated(con, run.ingest_id)
