@@ -35,7 +35,9 @@ def connect(path: Path | str, *, read_only: bool = False) -> Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Readers cannot touch the file system either: no read_csv('/etc/…'), no ATTACH.
-        config = {"enable_external_access": False} if read_only else {}
+        config: dict[str, str | bool | int | float | list[str]] = (
+            {"enable_external_access": False} if read_only else {}
+        )
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         raise SourceUnavailable(
