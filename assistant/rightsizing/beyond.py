@@ -240,10 +240,10 @@ def orphans(con: Connection, *, window: Window, scope: Scope,
                           AND p.hour >= ? AND p.hour < ? AND p.running_hours > 0)
         GROUP BY 1, 2, 3
         """, w + w + ns_params + w).fetchall():
-        cost = Decimal(bill) if bill is not None else None
-        out.append(Orphan("load_balancer", cluster, ns, svc, float(hours), cost,
-                          None if cost is None else _monthly(cost, window),
-                          "bill" if cost is not None else "unknown",
+        lb_cost = Decimal(bill) if bill is not None else None
+        out.append(Orphan("load_balancer", cluster, ns, svc, float(hours), lb_cost,
+                          None if lb_cost is None else _monthly(lb_cost, window),
+                          "bill" if lb_cost is not None else "unknown",
                           f"LoadBalancer {ns}/{svc} ({ingress or 'no ingress'}) "
                           "has no backing pods"))
     scope_sql, params = scope.sql_filter("a.team", "a.namespace")

@@ -6,7 +6,6 @@ Reads history (``history.py``), asks a strategy (``strategies.py``), co-tunes an
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -22,7 +21,12 @@ from assistant.rightsizing.savings import (
     severity,
     to_cents,
 )
-from assistant.rightsizing.strategies import ContainerAdvice, get_strategy, round_cpu
+from assistant.rightsizing.strategies import (
+    ContainerAdvice,
+    get_strategy,
+    round_cpu,
+    round_memory,
+)
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Scope
@@ -173,7 +177,7 @@ def _apply_hpa(rec: Recommendation, hpa: tuple[str, str, float]) -> None:
         for c in ok:
             value = float(c.proposed[key] or 0) * factor
             c.proposed[key] = (round_cpu(value, 0.001) if metric == "cpu"
-                               else math.ceil(value))
+                               else round_memory(value, 0))
             if metric == "memory" and c.proposed.get("ram_limit") is not None:
                 c.proposed["ram_limit"] = max(float(c.proposed["ram_limit"] or 0),
                                               float(c.proposed[key] or 0))

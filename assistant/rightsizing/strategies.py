@@ -97,7 +97,7 @@ class Strategy(ABC):
 
     @classmethod
     def default_options(cls, settings: Settings) -> BaseStrategySettings:
-        return cls.settings_model(memory_buffer=settings.rightsizing.memory_buffer)
+        return cls.settings_model(memory_buffer=settings.rightsizing.memory_buffer, oom_bump=1.2)
 
     def advise(self, hist: ContainerHistory) -> ContainerAdvice:
         rs = self.settings.rightsizing
@@ -174,8 +174,9 @@ class SimpleStrategy(Strategy):
 
     @classmethod
     def default_options(cls, settings: Settings) -> BaseStrategySettings:
-        return SimpleSettings(memory_buffer=settings.rightsizing.memory_buffer,
-                              cpu_percentile=settings.rightsizing.cpu_percentile)
+        return SimpleSettings(memory_buffer=settings.rightsizing.memory_buffer, oom_bump=1.2,
+                              cpu_percentile=settings.rightsizing.cpu_percentile,
+                              cpu_series="max")
 
     def compute(
         self, hist: ContainerHistory, cpu_pts: list[HourPoint], ram_pts: list[HourPoint]

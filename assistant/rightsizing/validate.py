@@ -121,4 +121,4 @@ def _resources_after(kind: str, data: Any) -> dict[str, Any]:
         node = node.get(key) if isinstance(node, dict) else None
     if not isinstance(node, list):
         return {}
-    return {c.get("name"): c.get("resources") or {} for c in node if isinstance(c, dict)}
+    return {str(c.get("name")): c.get("resources") or {} for c in node if isinstance(c, dict)}

@@ -23,3 +23,15 @@ def test_tool_documented(name: str) -> None:
     section = doc.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
     missing = [f for f in spec.args_model.model_fields if f"`{f}`" not in section]
     assert missing == []
+
+
+def test_public_api_is_exported() -> None:
+    import assistant.rightsizing as rs
+
+    assert sorted(rs.__all__) == sorted(
+        ["STRATEGIES", "Draft", "DryRunResult", "IdleGpu", "Recommendation",
+         "commitment_coverage", "draft_change", "find_recommendation", "fleet_effect",
+         "get_strategy", "gpu_utilization", "idle_gpus", "orphans", "recommend",
+         "spot_candidates", "validate_draft"])
+    assert all(callable(getattr(rs, name)) or name == "STRATEGIES" for name in rs.__all__)
+    assert sorted(rs.STRATEGIES) == ["simple", "vpa"]

@@ -202,3 +202,17 @@ def test_bad_draft_requests_explain_the_fix(wh: Warehouse, settings: Settings,
         draft_change(rec, fmt="json")
     with pytest.raises(NotFound, match="No Deployment named 'api'"):
         draft_change(rec, fmt="diff", manifests_dir=tmp_path)
+
+
+def test_custom_resource_gets_a_merge_patch(wh: Warehouse, settings: Settings) -> None:
+    wh.node("n1", hours=24)
+    wh.pod("shop", "cart-5f-x", "Rollout", "cart")
+    wh.container_series("shop", "cart-5f-x", "cart", cpu_max=[0.3] * 24,
+                        ram_max=[200 * MIB] * 24)
+    draft = draft_change(rec_for(wh, settings, "cart"), fmt="patch")
+    assert draft.patch_type == "merge"
+    assert draft.kubectl_command.startswith("kubectl patch rollout cart -n shop --type merge")
+    assert "custom resource" in draft.notes[0]
+    # 200 Mi × 1.15 = 230 Mi; p95 of 0.3 = 300m
+    assert draft.patch["spec"]["template"]["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "300m", "memory": "230Mi"}, "limits": {"memory": "230Mi"}}

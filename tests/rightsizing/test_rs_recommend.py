@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rs_fixtures import GIB, MIB, NOW, Warehouse
 
 from assistant.config import Settings
@@ -138,3 +140,29 @@ def test_replicas_follow_the_duty_cycle(wh: Warehouse, settings: Settings) -> No
     assert rec.replicas == pytest.approx(24 / 36)
     # current = (1 × 0.04 + 1 × 0.005) × 2/3 × 730 = 21.90
     assert to_cents(rec.current_monthly) == Decimal("21.90")
+
+
+@given(target=st.floats(min_value=10, max_value=100), current=st.floats(min_value=0.01,
+       max_value=64), proposed=st.floats(min_value=0.01, max_value=64))
+def test_co_tune_keeps_the_scale_point_unless_clamped_low(target: float, current: float,
+                                                          proposed: float) -> None:
+    advice = co_tune("h", "cpu", target, current, proposed)
+    assert 50.0 <= advice.new_target <= 90.0
+    if advice.clamped != "low":
+        # T' × R' = T × R up to the 0.1-point rounding of the target
+        assert advice.new_target / 100 * advice.request == pytest.approx(
+            target / 100 * current, rel=0.1 / 50 + 1e-9)
+    else:
+        assert advice.new_scale_point >= advice.scale_point
+
+
+@given(nodes=st.integers(min_value=0, max_value=500), cpu=st.floats(min_value=0.1, max_value=1e4),
+       ram=st.floats(min_value=0.1, max_value=1e4), fc=st.floats(min_value=-10, max_value=1e4),
+       fr=st.floats(min_value=-10, max_value=1e4))
+def test_nodes_freed_is_bounded(nodes: int, cpu: float, ram: float, fc: float,
+                                fr: float) -> None:
+    freed = nodes_freed(nodes=nodes, cpu_requested=cpu, ram_requested=ram, cpu_freed=fc,
+                        ram_freed=fr)
+    assert 0 <= freed <= nodes
+    if fc <= 0 or fr <= 0:
+        assert freed == 0          # the binding resource did not shrink
