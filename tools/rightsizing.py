@@ -44,12 +44,14 @@ def freshness(con: Connection) -> str | None:
     return row[0].isoformat() + "Z" if row and row[0] else None
 
 
-def known_namespaces(con: Connection, scope: Scope, table: str = "container_hours") -> list[str]:
-    sql, params = scope.sql_filter("NULL", "namespace")
-    if not scope.admin and scope.teams:
-        sql, params = "TRUE", []  # team scope is enforced by the query itself
-    rows = con.execute(f"SELECT DISTINCT namespace FROM {table} WHERE {sql} ORDER BY 1",
-                       params).fetchall()
+def known_namespaces(con: Connection, scope: Scope) -> list[str]:
+    """Namespaces with usage the asker may see (a team sees its allocation's namespaces)."""
+    if scope.admin:
+        rows = con.execute("SELECT DISTINCT namespace FROM container_hours ORDER BY 1").fetchall()
+    else:
+        sql, params = scope.sql_filter("team", "namespace")
+        rows = con.execute("SELECT DISTINCT namespace FROM allocations WHERE kind = 'workload' "
+                           f"AND {sql} ORDER BY 1", params).fetchall()
     return [r[0] for r in rows if r[0]]
 
 

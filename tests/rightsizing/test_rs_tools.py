@@ -98,3 +98,11 @@ def test_gpu_tool(settings: Settings) -> None:
     scoped, _ = call("gpu_utilization", {"window": "24h", "idle_only": True},
                      ctx(settings, Scope(teams=["training"])))
     assert scoped.status == "no_data"
+
+
+def test_unknown_namespace_lists_only_what_the_asker_may_see(settings: Settings) -> None:
+    research = ctx(settings, Scope(teams=["research"], user="r"))
+    result, _ = call("rightsizing", {"namespace": "shop"}, research)
+    assert not result.ok
+    assert result.error == ("No usage history for namespace 'shop' that you may see. "
+                            "Known namespaces: lab, ml.")   # ml: the research notebook
