@@ -36,6 +36,7 @@ __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
 
 _HOUR = timedelta(hours=1)
 _CHUNK = timedelta(days=3)
+_MEMORY_LIMIT = "1GB"
 
 
 @dataclass
@@ -121,6 +122,10 @@ def allocate_in(
     window = window or _data_window(con)
     ws, we = window.start, window.end
     run = start_run(con, "allocate", f"allocate {window.label()}")
+    # Bound DuckDB's memory (it spills to disk past this) so allocating a large cluster
+    # stays inside a 2 GB budget; insertion order of rows does not matter here.
+    con.execute(f"SET memory_limit = '{_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
     build_bill_hours(con, ws, we)
     match_lines(con)
     build_node_costs(con, settings, ws, we)
