@@ -26,6 +26,7 @@ _M_RE = re.compile(r'([a-zA-Z_]\w*)\s*(!=|=)\s*"((?:[^"\\]|\\.)*)"')
 @dataclass
 class FakeConfig:
     token: str | None = None
+    forbid: bool = False                               # answer 403 to everything
     hidden: set[str] = field(default_factory=set)
     too_large: set[str] = field(default_factory=set)   # refuse unless namespace= matcher
     requests: list[str] = field(default_factory=list)
@@ -90,6 +91,9 @@ def fake_prometheus(cfg: FakeConfig) -> Iterator[str]:
             q = {k: v[-1] for k, v in parse_qs(url.query).items()}
             matches = parse_qs(url.query).get("match[]", [])
             cfg.requests.append(url.path + "?" + url.query)
+            if cfg.forbid:
+                self._send(403, {"status": "error", "errorType": "forbidden", "error": "no"})
+                return
             if cfg.token and self.headers.get("Authorization") != f"Bearer {cfg.token}":
                 self.send_response(401)
                 self.send_header("Content-Length", "12")

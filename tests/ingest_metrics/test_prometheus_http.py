@@ -74,6 +74,28 @@ def test_bearer_token_required_401_is_auth_error() -> None:
     assert report.rows["node_hours"] == 2
 
 
+def test_forbidden_is_auth_error() -> None:
+    with fake_prometheus(FakeConfig(forbid=True)) as url, \
+            pytest.raises(SourceAuthError, match="HTTP 403"):
+        ingest_prometheus(url, T0, END, "c", load_settings())
+
+
+def test_url_that_is_not_the_prometheus_root_is_a_clear_error() -> None:
+    with fake_prometheus(FakeConfig()) as url:
+        wrong = url + "/grafana"
+        with pytest.raises(SourceUnavailable, match="rejected /api/v1/query_range") as info:
+            ingest_prometheus(wrong, T0, END, "c", load_settings())
+    assert info.value.context["url"] == wrong
+    with reader(load_settings()) as con:  # the failed run left nothing behind
+        assert con.execute("SELECT count(*) FROM ingest_log").fetchone() == (0,)
+
+
+def test_cli_help_lists_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "prometheus" in out and "openmetrics" in out
+
+
 def test_unreachable_prometheus_names_the_url() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(SourceUnavailable, match=f"Cannot reach Prometheus at {url}"):
