@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -27,6 +28,14 @@ def _parse_end(text: str | None) -> date:
 
 def _money(v: object) -> str:
     return f"${float(str(v)):,.2f}"
+
+
+def _exact(v: Decimal) -> str:
+    """The reconciliation difference unrounded: '0' only when it is exactly zero."""
+    text = format(v, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("0", "-0") else text
 
 
 @app.command(rich_help_panel="Setup")
@@ -65,7 +74,7 @@ def demo(
     for r in report.allocation.reconciliation:
         if r.basis == "amortized":
             rec.add_row(r.month, _money(r.bill), _money(r.allocated), _money(r.idle),
-                        _money(r.unallocated), _money(r.difference))
+                        _money(r.unallocated), _exact(r.difference))
     con.print(rec)
     month = t["generator"]["compare"]["month"]
     teams = Table(title=f"Top teams in {month}")
@@ -75,8 +84,9 @@ def demo(
         teams.add_row(name, _money(cost))
     con.print(teams)
     share = report.unlabeled_share
-    con.print(f"Idle in {month}: {_money(report.idle_last_month)}; cost without a team label: "
-              f"{share * 100:.2f}%" if share is not None else "")
+    unlabeled = f"{share * 100:.2f}%" if share is not None else "n/a"
+    con.print(f"Idle in {month}: {_money(report.idle_last_month)}; "
+              f"cost without a team label: {unlabeled}")
     d = t["drivers"]
     con.print(f"\n[bold]Planted for you to find[/] (truths in {report.files.truths_path}):")
     for line in [

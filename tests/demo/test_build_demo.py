@@ -69,6 +69,10 @@ def test_penny_demo_cli_through_the_openmetrics_reader(tmp_path: Path,
     out = " ".join(capsys.readouterr().out.split())
     assert code == 0
     assert "OpenMetrics reader" in out and "2026-10" in out
+    # each month's row ends in its exact reconciliation difference: 0, unrounded
+    for month in ("2026-09", "2026-10", "2026-11"):
+        row = out.split(f"│ {month} │", 1)[1].split("│ 2026", 1)[0]
+        assert row.rstrip(" │┗━┻┛└─┴┘").rsplit("│", 1)[-1].strip() == "0", row
     assert 'penny ask "why did October go up?"' in out
     truths = json.loads((tmp_path / "demo" / "truths.json").read_text())
     _check_warehouse(truths)
