@@ -78,7 +78,8 @@ def rightsize_cmd(
                                      "coverage of the steady baseline."),
     orphaned: bool = typer.Option(False, "--orphans", help="Also list orphaned resources."),
     draft: str | None = typer.Option(None, "--draft", help="Draft the change for WORKLOAD "
-                                     "(NAME, KIND/NAME or NAMESPACE/KIND/NAME)."),
+                                     "(NAME, KIND/NAME, NAMESPACE/KIND/NAME or "
+                                     "CLUSTER:NS/KIND/NAME)."),
     manifests: Path | None = typer.Option(None, "--manifests", help="Folder with the YAML "
                                           "to diff against (with --draft)."),
     fmt: str = typer.Option("patch", "--format", help="patch | kustomize | diff | pr"),
