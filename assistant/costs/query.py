@@ -119,15 +119,16 @@ def query_costs(
         )
     shown = [u for u in units if u.passes and u.visible]
     rows = _rows(shown)
-    rows.sort(key=lambda r: (r.kind != "workload", -r.total, r.name))
+    special = {"__idle__", "__unallocated__"}
+    rows.sort(key=lambda r: (r.name in special, -r.total, r.name))
     more = 0
     if top_n is not None:
-        workload = [r for r in rows if r.kind == "workload"]
-        if len(workload) > top_n:
-            rest = workload[top_n:]
+        ranked = [r for r in rows if r.name not in special]
+        if len(ranked) > top_n:
+            rest = ranked[top_n:]
             more = len(rest)
             others = _merge(f"and {more} more", "others", rest)
-            rows = workload[:top_n] + [others] + [r for r in rows if r.kind != "workload"]
+            rows = ranked[:top_n] + [others] + [r for r in rows if r.name in special]
     totals = _merge("TOTAL", "total", rows)
     unl_cost, unl_share = _unlabeled(con, filters, scope, basis, window, shared_ns)
     ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
