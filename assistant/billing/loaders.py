@@ -178,8 +178,10 @@ def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemK
         if rest:
             put(key("unsplit", "cluster"), "", None, rest)
     elif kind == "idle":
-        # Idle is kept per node SKU: "idle on spot nodes fell" is the useful statement.
-        k = key(rescol or "other", f"nodes: {cls}" if cls else "cluster nodes")
+        # Idle is kept per instance type, with its capacity types as classes, so a spot to
+        # on-demand fallback of mostly idle nodes shows as mix, not as two idle changes.
+        itype = cls.split(" ", 1)[1] if " " in cls else cls
+        k = key(rescol or "other", f"nodes: {itype}" if cls else "cluster nodes")
         put(k, cls, None, total, int(node_hours), total_d)
         idle_keys.append((k, cls))
     else:

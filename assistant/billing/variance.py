@@ -175,7 +175,9 @@ def _driver_subject(key: ItemKey, effect: str, cls: str) -> tuple[str, ...]:
     """Drivers are grouped at the grain a person acts on: workload, SKU or service."""
     if effect in {"new_workload", "removed_workload", "usage"}:
         return ("workload", key.cluster, key.namespace, key.workload, key.team)
-    if effect in {"mix", "commitment", "unit_price", "idle"}:
+    if effect in {"mix", "idle"}:  # across capacity types: 'm5.xlarge nodes'
+        return ("sku", key.cluster, cls.split(" ", 1)[1] if " " in cls else cls)
+    if effect in {"commitment", "unit_price"}:
         return ("sku", key.cluster, cls)
     if effect == "calendar":
         return ("calendar",)
@@ -279,7 +281,7 @@ def _group_name(key: ItemKey, dim: str, cls: str) -> str:
         return key.cluster
     if dim == "workload":
         return f"{key.namespace}/{key.workload}" if key.workload else key.namespace
-    if key.service == "cluster nodes" and cls:  # a workload's cost on each node SKU
+    if key.service.startswith(("cluster nodes", "nodes: ")) and cls:  # cost per node SKU
         return f"nodes: {cls}"
     return key.service
 

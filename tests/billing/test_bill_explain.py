@@ -49,19 +49,24 @@ def test_november_against_september_names_the_planted_drivers(settings) -> None:
     # savings plan from Nov 16: 1/3 of each covered hour's amortized cost (0.08 / 0.24):
     # web 43.20/3 = 14.40, api 32.40/3 = 10.80, idle 10.80/3 = 3.60 -> -28.80 = -Σ saving
     assert e["commitment"] == D("-28.80")
-    # web's fallback to on-demand: 1440 core-h × (0.04 - 0.012) = 40.32
-    assert e["mix"] == D("40.32")
-    # idle per SKU at September prices: on-demand (2160 - 4220) core-h × 0.04 = -82.40,
-    # spot (1440 - 2880) × 0.012 = -17.28 -> -99.68 (plus the plan's -3.60 above)
-    assert e["idle"] == D("-99.68")
+    # Idle m5.xlarge CPU is one item with two classes: A 4220 core-h on-demand (168.80) +
+    # 2880 spot (34.56) = 7100 core-h at p̄_A = 203.36/7100; B 2160 on-demand + 1440 spot.
+    # idle (usage at A's average price) = 3600 × 203.36/7100 - 203.36 = -100.247887323944
+    assert e["idle"].quantize(CENT) == D("-100.25")
+    # mix: web's fallback 1440 core-h × (0.04 - 0.012) = 40.32, plus idle's shift toward
+    # on-demand: 2160 × 0.04 + 1440 × 0.012 - 3600 × 203.36/7100 = 0.567887323944
+    assert e["mix"].quantize(CENT) == D("40.89")
+    # idle's own effects: -103.28 in all, -3.60 of it the plan
+    assert e["idle"] + (e["mix"] - D("40.32")) == D("-99.68")
     assert e["unallocated_service"] == D("45.00")       # NAT gateway 720 h × 0.0625
     assert e["credit"] == D("-100.00") and e["tax"] == D("5.00")
     # list prices did not change (what is left is 12th-decimal quantization dust)
     assert "calendar" not in e and abs(e.get("unit_price", D(0))) < D("1e-9")
     assert sum(e.values()) == v.change                  # exactly, no residual
-    web_mix = next(d for d in v.drivers if d.effect == "mix" and "on-demand" in d.subject)
+    web_mix = next(d for d in v.drivers if d.effect == "mix")
+    assert web_mix.subject == "m5.xlarge nodes (prod)"
     assert {w["workload"]: w["amount"].quantize(CENT) for w in web_mix.evidence["workloads"]
-            } == {"shop/Deployment/web": D("40.32")}
+            } == {"shop/Deployment/web": D("40.32"), "__idle__": D("0.57")}
     gpu = v.drivers[0]
     assert (gpu.effect, gpu.team, gpu.amount) == ("new_workload", "ml", D("1600.00"))
     assert gpu.evidence["quantity_b"]["gpu_hours"] == D(800)

@@ -115,7 +115,7 @@ def test_known_drivers_have_their_dollar_amounts_and_sum_to_the_change() -> None
     assert sum(e.values()) == v.change             # residual-free
     assert sum(d.amount for d in v.drivers) == v.change and v.other_drivers_amount == 0
     assert driver(v, "new_workload", "ml/Job/train-llm") == D("1600.00")
-    assert driver(v, "mix", SPOT) + driver(v, "mix", OD) == D("40.32")
+    assert driver(v, "mix", "m5.xlarge nodes") == D("40.32")
     top = v.drivers[0]
     assert top.effect == "new_workload" and top.team == "ml"
     assert top.evidence["quantity_b"] == {"gpu_hours": D("800.000000000000")}
