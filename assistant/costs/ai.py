@@ -56,6 +56,6 @@ def ai_rows(settings: Settings, *, window: Window, group_by: str, filters: dict[
             continue
         name = team if group_by == "team" else service
         key = (name, service, team)
-        out[key] = out.get(key, Decimal(0)) + Decimal(cost)
+        out[key] = out.get(key, Decimal(0)) + Decimal(str(cost))
     rows = [AiRow(name=k[0], service=k[1], team=k[2], cost=v) for k, v in out.items()]
     return sorted(rows, key=lambda r: (-r.cost, r.name))
