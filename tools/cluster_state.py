@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -12,6 +12,7 @@ from assistant.knowledge.names import visible_namespaces
 from assistant.knowledge.resolve import closest_names
 from assistant.kube import shape
 from assistant.kube.client import connect, list_objects
+from assistant.kube.inventory import inventory_clusters, inventory_objects
 from assistant.kube.snapshot import latest_snapshot, snapshot_objects
 from assistant.warehouse.db import reader
 from tools.registry import ToolContext, tool
@@ -47,9 +48,14 @@ class Args(BaseModel):
     name: str | None = Field(
         None, description="Only objects whose name contains this text (e.g. a workload name)."
     )
-    source: Literal["auto", "live", "snapshot"] = Field(
+    source: Literal["auto", "live", "snapshot", "inventory"] = Field(
         "auto", description="'live' = Kubernetes API now; 'snapshot' = the latest stored "
-        "snapshot; 'auto' = live, falling back to the snapshot if the API is unreachable.",
+        "snapshot (penny snapshot); 'inventory' = the latest ingested hour of Prometheus "
+        "kube-state-metrics data; 'auto' = live, else the fresher of snapshot and inventory.",
+    )
+    cluster: str | None = Field(
+        None, description="Cluster name, for stored state only (snapshot/inventory); default "
+        "the most recently seen cluster.",
     )
     top_n: int = Field(50, ge=1, le=500, description="Maximum rows returned (largest first).")
 
@@ -131,16 +137,68 @@ def _matches(row: dict[str, Any], args: Args) -> bool:
     return not (args.name and args.name.lower() not in str(row.get("name", "")).lower())
 
 
+def _stored(ctx: ToolContext, args: Args, kinds: list[str], visible: set[str] | None,
+            prov: Provenance, notes: list[str]
+            ) -> ToolResult | tuple[dict[str, list[dict[str, Any]]], set[str]]:
+    """Objects from the latest snapshot or the Prometheus inventory, whichever is fresher."""
+    if not ctx.settings.db_path.exists():
+        return ToolResult.no_data(
+            "No stored cluster state: the warehouse does not exist yet. Run `penny snapshot` "
+            "with a kubeconfig or `penny ingest prometheus`, or fix the API connection.",
+            Provenance(source="snapshot", notes=notes))
+    ns_filter = {args.namespace} if args.namespace else visible
+    with reader(ctx.settings) as con:
+        info = latest_snapshot(con, args.cluster) if args.source != "inventory" else None
+        inv = ([c for c in inventory_clusters(con) if args.cluster in (None, c[0])]
+               if args.source != "snapshot" else [])
+        use_inventory = bool(inv) and (
+            info is None or inv[0][1] + timedelta(hours=1) > info.taken_at)
+        if use_inventory:
+            cluster, hour = inv[0]
+            objects = inventory_objects(con, cluster, hour, kinds, ns_filter)
+            known = {r[0] for r in con.execute(
+                "SELECT namespace FROM k8s_namespaces WHERE cluster = ?", [cluster]).fetchall()}
+            prov.source = "warehouse"
+            prov.tables = ["container_hours", "k8s_pods", "node_hours", "k8s_nodes",
+                           "k8s_hpas", "k8s_namespaces"]
+            prov.freshness = (hour + timedelta(hours=1)).isoformat() + "Z"
+            prov.filters["cluster"] = cluster
+            notes.append(f"cluster {cluster}: Prometheus inventory for the hour starting "
+                         f"{hour.isoformat()}Z (allocatable = capacity; desired replicas "
+                         "unknown; controllers listed only with running pods)")
+            others = [c for c, _ in inv[1:]]
+            if others:
+                notes.append(f"other clusters with inventory: {', '.join(others)} "
+                             "(pass cluster=NAME)")
+            return objects, known
+        if info is None:
+            where = f" for cluster {args.cluster!r}" if args.cluster else ""
+            return ToolResult.no_data(
+                f"No stored cluster state{where}: no snapshot and no Prometheus inventory. "
+                "Run `penny snapshot` (needs a kubeconfig) or `penny ingest prometheus`.",
+                Provenance(source="snapshot", tables=["cluster_snapshots"], notes=notes))
+        objects = snapshot_objects(con, info.snapshot_id, kinds, ns_filter)
+        known = {r[0] for r in con.execute(
+            "SELECT name FROM cluster_snapshots WHERE snapshot_id = ? AND kind = 'Namespace'",
+            [info.snapshot_id]).fetchall()}
+    prov.source = "snapshot"
+    prov.tables = ["cluster_snapshots"]
+    prov.freshness = info.taken_at.isoformat() + "Z"
+    notes.append(f"cluster {info.cluster}, snapshot {info.snapshot_id} taken {prov.freshness}")
+    return objects, known
+
+
 @tool("cluster_state", Args)
 def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
     """Current Kubernetes state: nodes (capacity, allocatable, spot or on-demand, how much is
     requested), pods (CPU/memory/GPU requests and limits per container, node, owning
     Deployment/StatefulSet/CronJob), workloads (replicas, per-pod and total requests, HPA),
     HPAs, namespaces, or a cluster summary. Reads the live Kubernetes API and falls back to
-    the latest stored snapshot; provenance.source says which ('kubernetes-api' or
-    'snapshot', with the snapshot time in provenance.freshness). Quantities: CPU in cores,
-    memory in bytes or GiB as named. No costs here: use query_costs for money. Results are
-    limited to the namespaces you may see; nodes are cluster-wide and admin-only."""
+    stored state: the latest snapshot or the latest ingested hour of Prometheus inventory,
+    whichever is fresher; provenance.source says which ('kubernetes-api', 'snapshot' or
+    'warehouse' for the inventory) and provenance.freshness how current it is. Quantities:
+    CPU in cores, memory in bytes or GiB as named. No costs here: use query_costs for money.
+    Results are limited to the namespaces you may see; nodes are cluster-wide, admin-only."""
     admin = ctx.scope.admin
     if args.kind == "nodes" and not admin:
         return ToolResult.failure(
@@ -172,33 +230,14 @@ def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
         except (SourceUnavailable, SourceAuthError) as exc:
             if args.source == "live":
                 return ToolResult.failure(
-                    f"{exc} Retry with source='snapshot' to use the latest stored snapshot.")
-            notes.append(f"Kubernetes API unavailable ({exc.message}); used the latest snapshot.")
+                    f"{exc} Retry with source='snapshot' (latest stored snapshot) or "
+                    "source='inventory' (latest hour of Prometheus inventory).")
+            notes.append(f"Kubernetes API unavailable ({exc.message}); used stored state.")
     if objects is None:
-        if not ctx.settings.db_path.exists():
-            return ToolResult.no_data(
-                "No cluster snapshot: the warehouse does not exist yet. Run `penny snapshot` "
-                "with a kubeconfig, or fix the API connection.",
-                Provenance(source="snapshot", notes=notes))
-        with reader(ctx.settings) as con:
-            info = latest_snapshot(con)
-            if info is None:
-                return ToolResult.no_data(
-                    "No cluster snapshot stored and the live API was not used. Run "
-                    "`penny snapshot` (needs a kubeconfig) to store one.",
-                    Provenance(source="snapshot", tables=["cluster_snapshots"], notes=notes))
-            ns_filter = visible
-            if args.namespace:
-                ns_filter = {args.namespace}
-            objects = snapshot_objects(con, info.snapshot_id, kinds, ns_filter)
-            known = {r[0] for r in con.execute(
-                "SELECT name FROM cluster_snapshots WHERE snapshot_id = ? AND kind = 'Namespace'",
-                [info.snapshot_id]).fetchall()}
-        prov.source = "snapshot"
-        prov.tables = ["cluster_snapshots"]
-        prov.freshness = info.taken_at.isoformat() + "Z"
-        notes.append(f"cluster {info.cluster}, snapshot {info.snapshot_id} taken "
-                     f"{prov.freshness}")
+        stored = _stored(ctx, args, kinds, visible, prov, notes)
+        if isinstance(stored, ToolResult):
+            return stored
+        objects, known = stored
     if args.namespace and known and args.namespace not in known:
         pool = known if visible is None else known & visible
         near = closest_names(args.namespace, pool)

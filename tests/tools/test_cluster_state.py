@@ -176,3 +176,94 @@ def test_penny_snapshot_cli_stores_objects(kube: FakeKube, settings: Settings,
         log = con.execute("SELECT kind, rows_written FROM ingest_log").fetchall()
     assert kinds["Node"] == 2 and kinds["HorizontalPodAutoscaler"] == 1 and kinds["Pod"] == 7
     assert log == [("snapshot", sum(kinds.values()))]
+
+
+H = "2026-10-20 04:00:00"          # the latest inventory hour
+GIB = 1024**3
+
+
+@pytest.fixture
+def inventory(warehouse: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Prometheus inventory rows: two nodes and two pods at H, an older pod an hour before."""
+    from assistant.warehouse.db import writer
+
+    dead = write_kubeconfig(tmp_path / "dead", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("KUBECONFIG", str(dead))
+    with writer(warehouse) as con:
+        con.execute("INSERT INTO k8s_nodes VALUES ('prod', 'node-a', 'aws:///us-east-1a/i-0a', "
+                    "'i-0a', 'm5.xlarge', 'us-east-1', 'us-east-1a', 'on-demand', "
+                    "'{\"karpenter.sh/capacity-type\": \"on-demand\", "
+                    "\"node.kubernetes.io/instance-type\": \"m5.xlarge\"}', NULL, NULL, 'ing1')")
+        con.execute("INSERT INTO k8s_nodes VALUES ('prod', 'node-g', 'aws:///us-east-1a/i-0g', "
+                    "'i-0g', 'g5.xlarge', 'us-east-1', 'us-east-1a', 'spot', "
+                    "'{\"karpenter.sh/capacity-type\": \"spot\"}', NULL, NULL, 'ing1')")
+        for node, gpu in (("node-a", None), ("node-g", 1.0)):
+            con.execute("INSERT INTO node_hours VALUES ('prod', ?, ?, 1.0, 4, ?, ?, 'ing1')",
+                        [node, H, 16 * GIB, gpu])
+        con.execute("INSERT INTO node_hours VALUES ('prod', 'node-old', '2026-10-20 03:00', "
+                    "1.0, 2, 8589934592, NULL, 'ing1')")
+        rows = [  # namespace, pod, container, node, hour, cpu req, cpu lim, ram req, ram lim, gpu
+            ("ml-serving", "recsys-api-7d9f-abcde", "api", "node-g", H, 0.5, 1.0, GIB, 2 * GIB,
+             1.0),
+            ("payments-prod", "payments-ledger-0", "ledger", "node-a", H, 2.0, None, 4 * GIB,
+             4 * GIB, None),
+            ("checkout", "checkout-web-5c-xyz", "web", "node-a", "2026-10-20 03:00", 0.25,
+             None, GIB, None, None),
+        ]
+        for ns, pod, ctr, node, hour, cr, cl, rr, rl, gpu in rows:
+            con.execute(
+                "INSERT INTO container_hours (cluster, namespace, pod, container, node, hour, "
+                "running_hours, cpu_request_cores, cpu_limit_cores, ram_request_bytes, "
+                "ram_limit_bytes, gpu_request, ingest_id) "
+                "VALUES ('prod', ?, ?, ?, ?, ?, 1.0, ?, ?, ?, ?, ?, 'ing1')",
+                [ns, pod, ctr, node, hour, cr, cl, rr, rl, gpu])
+        con.execute("INSERT INTO k8s_hpas VALUES ('prod', 'ml-serving', 'recsys-api', "
+                    "'Deployment', 'recsys-api', 2, 10, 'cpu', 70.0, NULL, 'ing1')")
+    return warehouse
+
+
+def test_inventory_answers_without_api_or_snapshot(inventory: Settings) -> None:
+    result, _ = call("cluster_state", {"kind": "workloads"}, _ctx(inventory))
+    assert result.ok, result.error
+    assert result.provenance.source == "warehouse"
+    assert result.provenance.freshness == "2026-10-20T05:00:00Z"   # end of the latest hour
+    items = result.data["items"]
+    assert [(w["kind"], w["name"], w["pods_running"]) for w in items] == [
+        ("StatefulSet", "payments-ledger", 1), ("Deployment", "recsys-api", 1)]
+    recsys = items[1]
+    assert recsys["total_requests"] == {"cpu_request_cores": 0.5, "cpu_limit_cores": 1.0,
+                                        "memory_request_bytes": GIB,
+                                        "memory_limit_bytes": 2 * GIB, "gpu_request": 1.0}
+    assert recsys["hpa"]["min_replicas"] == 2 and recsys["desired_replicas"] is None
+    nodes, _ = call("cluster_state", {"kind": "nodes"}, _ctx(inventory))
+    by_name = {n["name"]: n for n in nodes.data["items"]}
+    assert set(by_name) == {"node-a", "node-g"}                      # node-old is not at H
+    assert by_name["node-g"]["capacity_type"] == "spot"
+    assert by_name["node-g"]["requested"]["gpus"] == 1.0
+    # node-a: ledger 2 cores of 4 = 50 %
+    assert by_name["node-a"]["cpu_requested_pct"] == 50.0
+
+
+def test_inventory_respects_scope(inventory: Settings) -> None:
+    web, _ = call("cluster_state", {"kind": "pods"}, _ctx(inventory, Scope(teams=["web"])))
+    # checkout's only pod ran at 03:00, not in the latest hour
+    assert web.status == "no_data"
+    ml, _ = call("cluster_state", {"kind": "pods"}, _ctx(inventory, Scope(teams=["ml"])))
+    assert [p["name"] for p in ml.data["items"]] == ["recsys-api-7d9f-abcde"]
+
+
+def test_fresher_snapshot_wins_over_inventory(inventory: Settings) -> None:
+    from assistant.warehouse.db import writer
+
+    with writer(inventory) as con:
+        con.execute("INSERT INTO cluster_snapshots VALUES ('snap1', 'prod', '2026-10-21 00:00', "
+                    "'Namespace', NULL, 'checkout', '{\"kind\": \"Namespace\", \"metadata\": "
+                    "{\"name\": \"checkout\", \"labels\": {}}}', 'ing1')")
+    result, _ = call("cluster_state", {"kind": "namespaces"}, _ctx(inventory))
+    assert result.provenance.source == "snapshot"
+    assert result.provenance.freshness == "2026-10-21T00:00:00Z"
+    forced, _ = call("cluster_state", {"kind": "namespaces", "source": "inventory"},
+                     _ctx(inventory))
+    assert forced.provenance.source == "warehouse"
+    assert {n["name"] for n in forced.data["items"]} == {
+        "ml-serving", "payments-prod", "checkout", "kube-system"}
