@@ -17,7 +17,7 @@ from assistant.costs import sharing as sharing_rules
 from assistant.costs.ai import AiRow, ai_rows
 from assistant.costs.dimensions import dimension_expr, needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
-from assistant.errors import DataGap, InputError
+from assistant.errors import InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Provenance, Scope
@@ -103,12 +103,6 @@ def query_costs(
 
     sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
     units = [_unit(row) for row in con.execute(sql, params).fetchall()]
-    if not units:
-        raise DataGap(
-            f"No allocated costs in {window.label()}.",
-            hint="Ingest bills and metrics for that period, then run `penny allocate`.",
-            window=window.to_dict(),
-        )
     if do_share_idle:
         units = sharing_rules.share_idle(units)
     overhead = (overhead_rate * Decimal(str(window.hours))) if overhead_rate else _ZERO
