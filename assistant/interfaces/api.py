@@ -1,0 +1,151 @@
+"""The HTTP app: ``create_app(settings)`` builds the FastAPI application `penny serve` runs.
+
+Thin by design: routes parse and validate, call one core function (``ask``,
+``query_costs``, ``explain_bill``) with the caller's scope, and render. Authentication,
+rate limiting, body limits, metrics and the one error shape are wired here once, so
+every route behaves the same. Slack's HTTP mode is mounted at ``/slack/events`` when a
+bot token and signing secret are configured.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.config import Settings
+from assistant.interfaces import errors
+from assistant.interfaces.errors import error_body
+from assistant.interfaces.metrics import Metrics
+from assistant.interfaces.ratelimit import RateLimiter
+from assistant.interfaces.routes import router
+
+__all__ = ["WEB_DIR", "create_app", "max_body_bytes"]
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+def max_body_bytes(settings: Settings) -> int:
+    """Largest request body accepted: the longest message in UTF-8 plus JSON overhead."""
+    return settings.server.max_message_chars * 4 + 4096
+
+
+class _Edge:
+    """Pure ASGI middleware: refuses oversize bodies early and times every request.
+
+    Timing ends at the last body chunk, so a streamed answer is measured to its end.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, limit: int) -> None:
+        self.app, self.metrics, self.limit = app, metrics, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            body = json.dumps(error_body(413, {
+                "code": "payload_too_large",
+                "message": f"The request body is {length.decode(errors='replace')} bytes; "
+                           f"the limit is {self.limit}.",
+                "hint": "Shorten the message (server.max_message_chars)."})).encode()
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            self._observe(scope, 413, started)
+            return
+
+        async def timed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                self._observe(scope, status, started)
+
+        await self.app(scope, receive, timed_send)
+
+    def _observe(self, scope: Scope, status: int, started: float) -> None:
+        route = scope.get("route")
+        path = getattr(route, "path", None) or "unmatched"
+        self.metrics.observe_request(scope.get("method", "?"), path, status,
+                                     time.perf_counter() - started)
+
+
+def create_app(settings: Settings, *, engine: str = "auto",
+               limiter: RateLimiter | None = None) -> FastAPI:
+    """The whole HTTP surface: chat page, /v1 API, /healthz, /metrics, Slack events."""
+    app = FastAPI(
+        title="Penny", version=_version(),
+        description="Ask what your Kubernetes cluster costs. Every /v1 route needs "
+                    "`Authorization: Bearer <token>` (see `penny token create`). Errors are "
+                    "always `{ok: false, status, error: {code, message, hint}, errors: [...]}`.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.metrics = Metrics()
+    app.state.limiter = limiter or RateLimiter()
+    errors.install(app)
+    app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and warehouse presence")
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "status": "ok", "version": app.version,
+                "warehouse": settings.db_path.exists(),
+                "slack": bool(getattr(app.state, "slack", None))}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse,
+             summary="Prometheus exposition of Penny's own requests, latency, tokens, AI cost")
+    def metrics() -> Response:
+        return PlainTextResponse(app.state.metrics.render(),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    _mount_slack(app, settings)
+    app.add_middleware(_Edge, metrics=app.state.metrics, limit=max_body_bytes(settings))
+    return app
+
+
+def _mount_slack(app: FastAPI, settings: Settings) -> None:
+    slack = settings.slack
+    if slack.bot_token is None or slack.signing_secret is None:
+        app.state.slack = None
+        return
+    from starlette.concurrency import run_in_threadpool
+
+    from assistant.interfaces.slack_app import SlackBot
+
+    bot = SlackBot(settings, metrics=app.state.metrics)
+    app.state.slack = bot
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        status, headers, content = await run_in_threadpool(
+            bot.dispatch_http, body.decode("utf-8", errors="replace"),
+            dict(request.query_params), dict(request.headers))
+        return Response(content=content, status_code=status, headers=headers)
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("penny-finops")
+    except Exception:
+        return "0+unknown"
