@@ -147,6 +147,10 @@ def allocate_in(
     )
     # Written a few days at a time: one statement over millions of wide rows grew
     # superlinearly in time and memory; chunks keep each insert's hash tables small.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _used (cluster VARCHAR, node VARCHAR, hour TIMESTAMP, "
+        f"c {DEC}, r {DEC}, g {DEC}, bc {DEC}, br {DEC}, bg {DEC})"
+    )
     chunk = ws
     while chunk < we:
         chunk_end = min(chunk + _CHUNK, we)
@@ -215,18 +219,12 @@ def _build_pods(con: Connection, settings: Settings, ws: datetime, we: datetime)
 _POD_COLS = "controller_kind, controller_name, team, app, env, cost_center"
 
 
-def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: datetime,
-                       we: datetime) -> None:
+def _costed_cte(settings: Settings, ws: str, we: str) -> str:
+    """Container-hour quantities and costs (the one expression both the rows written and
+    the idle computation use, so idle is the exact residual of the stored costs)."""
     p = settings.allocation.prices
     fb = {k: repr(float(getattr(p, k))) for k in ("cpu_core_hour", "ram_gib_hour", "gpu_hour")}
-    con.execute(
-        f"""
-        INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, container,
-            {_POD_COLS}, service_name, resource, cpu_request_cores, cpu_usage_cores,
-            cpu_core_hours, ram_request_bytes, ram_usage_bytes, ram_gib_hours, gpu_request,
-            gpu_hours, gpu_util_pct, cpu_cost, ram_cost, gpu_cost, total_cost,
-            billed_cpu_cost, billed_ram_cost, billed_gpu_cost, billed_total_cost,
-            cpu_efficiency, ram_efficiency, price_source)
+    return f"""
         WITH q AS (
             SELECT c.*,
                    greatest(coalesce(c.cpu_request_cores, 0), coalesce(c.cpu_usage_cores, 0))
@@ -243,14 +241,28 @@ def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: dat
                    coalesce(n.b_gpu_price, {fb['gpu_hour']}) AS bpg
             FROM container_hours c
             LEFT JOIN _nodes n ON n.cluster = c.cluster AND n.node = c.node AND n.hour = c.hour
-            WHERE c.hour >= $2 AND c.hour < $3
+            WHERE c.hour >= {ws} AND c.hour < {we}
         ), costed AS (
             SELECT q.*,
                    CAST(cpu_ch * pc AS {DEC}) AS cc, CAST(ram_gh * pr AS {DEC}) AS rc,
                    CAST(gpu_h * pg AS {DEC}) AS gc, CAST(cpu_ch * bpc AS {DEC}) AS bcc,
                    CAST(ram_gh * bpr AS {DEC}) AS brc, CAST(gpu_h * bpg AS {DEC}) AS bgc
             FROM q
-        ), gpu AS (
+        )"""
+
+
+def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: datetime,
+                       we: datetime) -> int:
+    """Write one chunk of container rows and add their per-node-hour sums to ``_used``."""
+    row = con.execute(
+        f"""
+        INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, container,
+            {_POD_COLS}, service_name, resource, cpu_request_cores, cpu_usage_cores,
+            cpu_core_hours, ram_request_bytes, ram_usage_bytes, ram_gib_hours, gpu_request,
+            gpu_hours, gpu_util_pct, cpu_cost, ram_cost, gpu_cost, total_cost,
+            billed_cpu_cost, billed_ram_cost, billed_gpu_cost, billed_total_cost,
+            cpu_efficiency, ram_efficiency, price_source)
+        {_costed_cte(settings, "$2", "$3")}, gpu AS (
             SELECT cluster, namespace, pod, container, hour, avg(util_pct) AS util
             FROM gpu_hours WHERE pod IS NOT NULL AND hour >= $2 AND hour < $3 GROUP BY ALL
         )
@@ -269,7 +281,17 @@ def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: dat
                        AND g.container = x.container AND g.hour = x.hour
         """,
         [run_id, ws, we, fallback_source(settings)],
+    ).fetchone()
+    con.execute(
+        f"""
+        INSERT INTO _used
+        {_costed_cte(settings, "$1", "$2")}
+        SELECT cluster, node, hour, sum(cc), sum(rc), sum(gc), sum(bcc), sum(brc), sum(bgc)
+        FROM costed WHERE n_source IS NOT NULL GROUP BY ALL
+        """,
+        [ws, we],
     )
+    return int(row[0]) if row else 0
 
 
 def _insert_pod_rows(con: Connection, run_id: str) -> None:
@@ -299,19 +321,16 @@ def _insert_idle(con: Connection, run_id: str) -> None:
         """
         CREATE OR REPLACE TEMP TABLE _idle AS
         WITH used AS (
-            SELECT cluster, node, hour, sum(cpu_cost) AS c, sum(ram_cost) AS r,
-                   sum(gpu_cost) AS g, sum(billed_cpu_cost) AS bc, sum(billed_ram_cost) AS br,
-                   sum(billed_gpu_cost) AS bg
-            FROM allocations WHERE run_id = $1 AND kind = 'workload' AND container IS NOT NULL
-            GROUP BY ALL
+            SELECT cluster, node, hour, sum(c) AS c, sum(r) AS r, sum(g) AS g, sum(bc) AS bc,
+                   sum(br) AS br, sum(bg) AS bg
+            FROM _used GROUP BY ALL
         )
         SELECT n.cluster, n.node, n.hour, n.price_source, n.service_name, n.n_gpu, n.nb_gpu,
                n.n_cpu - coalesce(u.c, 0) AS ic, n.n_ram - coalesce(u.r, 0) AS ir,
                n.n_gpu - coalesce(u.g, 0) AS ig, n.nb_cpu - coalesce(u.bc, 0) AS ibc,
                n.nb_ram - coalesce(u.br, 0) AS ibr, n.nb_gpu - coalesce(u.bg, 0) AS ibg
         FROM _nodes n LEFT JOIN used u USING (cluster, node, hour)
-        """,
-        [run_id],
+        """
     )
     for resource, amt, billed, keep in (
         ("cpu", "ic", "ibc", "TRUE"),
