@@ -16,7 +16,7 @@ from assistant.rightsizing.history import ContainerHistory, load_history
 from assistant.rightsizing.hpa import HpaAdvice, co_tune
 from assistant.rightsizing.savings import (
     SEVERITY_ORDER,
-    monthly_cost,
+    monthly_billed_cost,
     nodes_freed,
     severity,
     to_cents,
@@ -47,10 +47,18 @@ class ContainerRec:
     confidence: float | None
     current_monthly: Decimal
     proposed_monthly: Decimal
+    usage: list[tuple[float, float | None, float | None]] = field(default_factory=list,
+                                                                  repr=False)
+    span_hours: int = 0
 
     @property
     def monthly_savings(self) -> Decimal:
         return self.current_monthly - self.proposed_monthly
+
+    def price(self, cpu_request: float | None, ram_request: float | None, *,
+              cpu_price: Decimal, ram_price: Decimal) -> Decimal:
+        return monthly_billed_cost(cpu_request, ram_request, self.usage, cpu_price=cpu_price,
+                                   ram_price=ram_price, span_hours=self.span_hours)
 
 
 @dataclass
@@ -138,19 +146,17 @@ def default_window(settings: Settings, days: int = HISTORY_DAYS) -> Window:
 def _container_rec(hist: ContainerHistory, advice: ContainerAdvice) -> ContainerRec:
     current = {"cpu_request": hist.cpu_request, "cpu_limit": hist.cpu_limit,
                "ram_request": hist.ram_request, "ram_limit": hist.ram_limit}
-    cost_now = monthly_cost(hist.cpu_request, hist.ram_request, cpu_price=hist.cpu_price,
-                            ram_price=hist.ram_price, replicas=hist.replicas)
-    if advice.status != "ok":
-        proposed = dict(current)
-        cost_new = cost_now
-    else:
-        proposed = {"cpu_request": advice.cpu_request, "cpu_limit": advice.cpu_limit,
-                    "ram_request": advice.ram_request, "ram_limit": advice.ram_limit}
-        cost_new = monthly_cost(advice.cpu_request, advice.ram_request,
-                                cpu_price=hist.cpu_price, ram_price=hist.ram_price,
-                                replicas=hist.replicas)
-    return ContainerRec(hist.container, advice.status, current, proposed, advice.evidence,
-                        advice.notes, advice.confidence, cost_now, cost_new)
+    proposed = dict(current) if advice.status != "ok" else {
+        "cpu_request": advice.cpu_request, "cpu_limit": advice.cpu_limit,
+        "ram_request": advice.ram_request, "ram_limit": advice.ram_limit}
+    rec = ContainerRec(hist.container, advice.status, current, proposed, advice.evidence,
+                       advice.notes, advice.confidence, Decimal(0), Decimal(0),
+                       usage=[(p.running_hours, p.cpu_avg, p.ram_avg) for p in hist.points],
+                       span_hours=hist.span_hours)
+    prices = {"cpu_price": hist.cpu_price, "ram_price": hist.ram_price}
+    rec.current_monthly = rec.price(hist.cpu_request, hist.ram_request, **prices)
+    rec.proposed_monthly = rec.price(proposed["cpu_request"], proposed["ram_request"], **prices)
+    return rec
 
 
 def _hpas(con: Connection) -> dict[tuple[str, str, str, str], tuple[str, str, float]]:
@@ -181,9 +187,8 @@ def _apply_hpa(rec: Recommendation, hpa: tuple[str, str, float]) -> None:
             if metric == "memory" and c.proposed.get("ram_limit") is not None:
                 c.proposed["ram_limit"] = max(float(c.proposed["ram_limit"] or 0),
                                               float(c.proposed[key] or 0))
-            c.proposed_monthly = monthly_cost(
-                c.proposed["cpu_request"], c.proposed["ram_request"], cpu_price=rec.cpu_price,
-                ram_price=rec.ram_price, replicas=rec.replicas)
+            c.proposed_monthly = c.price(c.proposed["cpu_request"], c.proposed["ram_request"],
+                                         cpu_price=rec.cpu_price, ram_price=rec.ram_price)
     rec.notes.append(f"HPA {name} ({metric}): {advice.note}")
 
 

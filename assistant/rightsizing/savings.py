@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 __all__ = [
     "HOURS_PER_MONTH",
     "SEVERITY_ORDER",
+    "monthly_billed_cost",
     "monthly_cost",
     "nodes_freed",
     "severity",
@@ -45,6 +46,26 @@ def monthly_cost(cpu_cores: float | None, ram_bytes: float | None, *, cpu_price:
     """$ per month for requests held by ``replicas`` copies (unset request = 0)."""
     per_hour = _d(cpu_cores) * cpu_price + _d(ram_bytes) / GIB * ram_price
     return per_hour * _d(replicas) * HOURS_PER_MONTH
+
+
+def monthly_billed_cost(cpu_request: float | None, ram_request: float | None,
+                        usage: list[tuple[float, float | None, float | None]], *,
+                        cpu_price: Decimal, ram_price: Decimal, span_hours: int) -> Decimal:
+    """$ per month as the allocation would bill these requests against the observed usage.
+
+    The allocation charges max(request, average usage) × running hours per hour, so a
+    container using more than it requests (or requesting nothing) costs its usage.
+    ``usage`` holds (running hours, avg CPU cores, avg memory bytes) per pod-hour. Scaled
+    from the ``span_hours`` observed to 730 h. When usage stays under the request this
+    equals :func:`monthly_cost` with replicas = Σ running hours / span.
+    """
+    if span_hours <= 0:
+        return Decimal(0)
+    cpu_req, ram_req = float(cpu_request or 0), float(ram_request or 0)
+    core_hours = sum(max(cpu_req, cpu or 0.0) * run for run, cpu, _ in usage)
+    byte_hours = sum(max(ram_req, ram or 0.0) * run for run, _, ram in usage)
+    cost = _d(core_hours) * cpu_price + _d(byte_hours) / GIB * ram_price
+    return cost * HOURS_PER_MONTH / Decimal(span_hours)
 
 
 def to_cents(value: Decimal) -> Decimal:

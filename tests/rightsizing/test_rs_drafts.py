@@ -178,15 +178,18 @@ def test_pr_description_has_cost_table_and_evidence(wh: Warehouse, settings: Set
     plant(wh)
     draft = draft_change(rec_for(wh, settings, "api"), fmt="pr", manifests_dir=FIXTURES)
     text = draft.text
-    # current  (1 × 0.04 + 256/1024 × 0.005) × 2 × 730 = 0.04125 × 1460 = 60.225 → $60.23
+    # Billed like the allocation: max(request, average usage) per pod-hour. The 256 Mi
+    # request is below the 300–400 Mi working set, so today memory costs its usage:
+    # memory 2 pods × (23 × 300 + 400) Mi-h = 14600 Mi-h = 14.2578125 GiB-h over 24 h
+    # current  (2 × 1 core × 0.04 + 14.2578125 / 24 × 0.005) × 730 = 60.568375… → $60.57
     # proposed (0.2 × 0.04 + 460/1024 × 0.005) × 2 × 730 = 14.959296875 → $14.96
-    # savings  60.225 − 14.959296875 = 45.265703125 → $45.27
-    assert text.startswith("## Rightsize shop/Deployment/api: saves $45.27/month\n")
+    # savings  60.568375651 − 14.959296875 = 45.609078776 → $45.61
+    assert text.startswith("## Rightsize shop/Deployment/api: saves $45.61/month\n")
     assert "| api | memory request | 256Mi | 460Mi |" in text
     assert "| api | CPU request | 1 | 200m |" in text
     assert "| api | CPU limit | 2 | — |" in text
     assert "| api | memory limit | 300Mi | 460Mi |" in text
-    assert "| **Total** | **$60.23** | **$14.96** | **-$45.27** |" in text
+    assert "| **Total** | **$60.57** | **$14.96** | **-$45.61** |" in text
     assert "OOM kills in the window: 1" in text
     assert "cpu_p95 0.200 cores" in text
     assert "```diff\n--- a/shop/api.yaml" in text

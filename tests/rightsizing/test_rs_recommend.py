@@ -166,3 +166,21 @@ def test_nodes_freed_is_bounded(nodes: int, cpu: float, ram: float, fc: float,
     assert 0 <= freed <= nodes
     if fc <= 0 or fr <= 0:
         assert freed == 0          # the binding resource did not shrink
+
+
+def test_unrequested_container_costs_its_usage(wh: Warehouse, settings: Settings) -> None:
+    wh.node("n1", hours=24, cpu_price=0.04, ram_price=0.005)
+    wh.pod("ops", "agent-1", "DaemonSet", "agent")
+    wh.container_series("ops", "agent-1", "agent", cpu_max=[0.5] * 24, cpu_avg=[0.25] * 24,
+                        ram_max=[512 * MIB] * 24, cpu_request=None, ram_request=None,
+                        ram_limit=None)
+    rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
+    c = rec.containers[0]
+    # no requests: the allocation bills usage, 0.25 core and 0.5 GiB on average
+    # current  = (0.25 × 0.04 + 0.5 × 0.005) × 730 = 0.0125 × 730 = 9.125 → $9.13
+    # proposed = (0.5 × 0.04 + 588.8→589 Mi/1024 × 0.005) × 730
+    #          = (0.02 + 0.00287597656) × 730 = 16.69946… → $16.70, a $7.57 increase
+    assert to_cents(c.current_monthly) == Decimal("9.13")
+    assert c.proposed["ram_request"] == 589 * MIB
+    assert to_cents(c.proposed_monthly) == Decimal("16.70")
+    assert to_cents(rec.monthly_savings) == Decimal("-7.57")
