@@ -267,3 +267,11 @@ def test_fresher_snapshot_wins_over_inventory(inventory: Settings) -> None:
     assert forced.provenance.source == "warehouse"
     assert {n["name"] for n in forced.data["items"]} == {
         "ml-serving", "payments-prod", "checkout", "kube-system"}
+
+
+def test_penny_snapshot_unknown_context_is_a_clean_error(
+        kube: FakeKube, settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["snapshot", "--context", "nope"]) == 1
+    err = " ".join(capsys.readouterr().err.split())     # rich wraps long lines
+    assert "context 'nope'" in err and "kubectl config get-contexts" in err
+    assert not settings.db_path.exists()              # nothing written
