@@ -235,14 +235,27 @@ def _capacity(con: Connection, window: Window) -> dict[tuple[str, str], tuple[De
         [window.start, window.end]).fetchall()}
 
 
+#: Monthly or one-off bookings, not daily spend: explained by the bill, not anomalies.
+BILLING_EVENTS = ("Tax", "Credit", "Adjustment", "Purchase")
+
+
 def daily_by(con: Connection, window: Window, scope: Scope, by: str, *,
-             with_workloads: bool = False) -> list[tuple[Any, ...]]:
-    """Daily amortized cost per group (and per workload when asked), oldest first."""
+             with_workloads: bool = False, spend_only: bool = False) -> list[tuple[Any, ...]]:
+    """Daily amortized cost per group (and per workload when asked), oldest first.
+
+    ``spend_only`` leaves out idle capacity (it mirrors the workloads on the same nodes)
+    and billing events (tax, credits, refunds, commitment purchases).
+    """
     group = group_expr(by)
     wl = ("CASE WHEN a.kind = 'workload' THEN a.namespace || '/' || "
           "coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod) "
+          "WHEN a.kind = 'unallocated' THEN 'bill: ' || coalesce(a.service_name, 'unknown') "
           "ELSE coalesce(a.namespace, a.kind) END") if with_workloads else "''"
     where, params = scope_where(scope)
+    if spend_only:
+        events = ", ".join(f"'{e}'" for e in BILLING_EVENTS)
+        where += (f" AND a.kind <> 'idle' AND NOT (a.kind = 'unallocated' AND "
+                  f"coalesce(a.resource, 'Usage') IN ({events}))")
     return con.execute(
         f"SELECT date_trunc('day', a.hour) AS day, {group} AS grp, {wl} AS wl, "
         f"sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? AND {where} "

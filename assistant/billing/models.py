@@ -197,15 +197,20 @@ class BillExplanation(BaseModel):
 
 
 class Anomaly(BaseModel):
-    day: str
+    """One anomalous day, or a run of consecutive days in the same direction (merged)."""
+
+    day: str                               # first day
+    last_day: str | None = None            # last day of a run (None = same as day)
+    days: int = 1
     by: str
     group: str
     direction: Literal["spike", "drop"]
     actual: Decimal
     expected: Decimal
-    excess: Decimal                        # actual - expected
-    score: Decimal                         # (actual - expected) / robust scale
+    excess: Decimal                        # actual - expected (summed over a run)
+    score: Decimal                         # (actual - expected) / robust scale (largest)
     scale: Decimal
     baseline_days: int
     workloads: list[dict[str, Any]] = Field(default_factory=list)
     method: str
+    level_shift: bool = False              # a run of 7+ days: a new steady level

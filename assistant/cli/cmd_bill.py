@@ -97,7 +97,9 @@ def anomalies_cmd(
     for a in found:
         causes = ", ".join(f"{c['workload']} {money(c['excess'], sign=True)}"
                            for c in a.workloads[:3]) or "no single workload"
-        typer.echo(f"- {a.day} {a.group}: {a.direction} {money(a.actual)} vs expected "
+        when = a.day if a.days == 1 else f"{a.day}..{a.last_day} ({a.days} days)"
+        shift = " [level shift: new baseline]" if a.level_shift else ""
+        typer.echo(f"- {when} {a.group}: {a.direction}{shift} {money(a.actual)} vs expected "
                    f"{money(a.expected)} ({money(a.excess, sign=True)}, {a.score} scale "
                    f"units); caused by {causes}")
     typer.echo(f"Method: {found[0].method}.")

@@ -49,11 +49,11 @@ def test_injected_spike_and_drop_are_found_and_the_quiet_series_is_not() -> None
     # day 40 = Sat 2026-09-12: 40 -> 0; previous Saturdays 33, 26, 19, 12: 42, 41, 38, 39
     # -> median 40 = expected
     found = run({"quiet": series(), "ml": series({30: 400, 40: 0})})
-    assert [(g, d, a, e) for g, d, a, e, _, _ in found] == [
+    assert [(g, d, a, e) for g, d, a, e, *_ in found] == [
         ("ml", day(30), D(400), D(100)),
         ("ml", day(40), D(0), D(40)),
     ]
-    assert all(n == 28 for *_, n in found)
+    assert all(n == 28 and not shift for *_, n, shift in found)
 
 
 def test_weekends_are_not_drops_and_noise_is_not_flagged_even_without_a_dollar_floor() -> None:
@@ -65,6 +65,24 @@ def test_minimum_impact_suppresses_small_but_unusual_days() -> None:
     # +20 on Wed day 30: 5 MADs out, but below the $25 minimum impact
     assert run({"g": series({30: 120})}) == []
     assert [g for g, *_ in run({"g": series({30: 120})}, min_impact="10")] == ["g"]
+
+
+def test_past_spikes_do_not_lift_the_baseline() -> None:
+    # Thursdays 31 and 38 spike to 400 (both found); on Thursday 45 the cost is back to
+    # 100 + noise 0. Without cleaning, the previous Thursdays 17, 24, 31, 38 = 99, 102,
+    # 400, 400 would give a median of 251 and a false "drop"; cleaned (31 and 38 enter at
+    # their expected values), the median is ~100 and day 45 is quiet.
+    found = run({"g": series({31: 400, 38: 400})})
+    assert [d for _, d, *_ in found] == [day(31), day(38)]
+
+
+def test_a_new_steady_level_is_one_level_shift_not_a_month_of_alerts() -> None:
+    # from day 30 on the group costs 200 more every day: flagged for 7 days (30..36), the
+    # 7th marked as a level shift, then the baseline restarts at day 30 and stays quiet
+    shifted = {d: v + (200 if d >= day(30) else 0) for d, v in series().items()}
+    found = run({"g": shifted})
+    assert [d for _, d, *_ in found] == [day(i) for i in range(30, 37)]
+    assert [shift for *_, shift in found] == [False] * 6 + [True]
 
 
 def test_too_little_history_is_not_judged() -> None:
