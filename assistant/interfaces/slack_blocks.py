@@ -1,0 +1,204 @@
+"""Answers as Slack Block Kit: pure functions from an ``Answer`` to ``(text, blocks)``.
+
+Slack's mrkdwn is not Markdown: headings become bold lines, ``**x**`` becomes ``*x*``,
+links become ``<url|text>``, and Markdown tables become aligned preformatted text (the
+one table form every Slack client renders). The context line names where the numbers
+came from and what the answer cost, so a thread reader can check both.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from assistant.agent.answer import Answer
+from tools.result import Provenance
+
+__all__ = ["DRAFT_ACTION", "PLACEHOLDER", "answer_blocks", "bill_month", "context_line",
+           "draftable_workloads", "error_blocks", "patch_blocks", "to_mrkdwn"]
+
+PLACEHOLDER = "Looking at the bill…"
+DRAFT_ACTION = "penny_draft_patch"
+_SECTION_LIMIT = 2900          # Slack's section text limit is 3000 characters
+_HEADER_LIMIT = 150
+
+
+def _inline(text: str) -> str:
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+    text = re.sub(r"(?<![\w*])__(.+?)__(?!\w)", r"*\1*", text)
+    return re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r"<\2|\1>", text)
+
+
+def _table(lines: list[str]) -> str:
+    rows = []
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+            continue                                  # the |---|---:| separator row
+        rows.append([c.replace("**", "") for c in cells])
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    sizes = [max(len(r[i]) for r in rows) for i in range(width)]
+
+    def fmt(row: list[str]) -> str:
+        # numbers right-aligned, text left-aligned: columns of money line up
+        return "  ".join(c.rjust(sizes[i]) if re.fullmatch(r"[-+$0-9.,%]+", c) else
+                         c.ljust(sizes[i]) for i, c in enumerate(row)).rstrip()
+
+    return "\n".join(fmt(r) for r in rows)
+
+
+def to_mrkdwn(markdown: str) -> list[tuple[str, str]]:
+    """Split Markdown into ``("text", mrkdwn)`` and ``("table", preformatted)`` segments."""
+    segments: list[tuple[str, str]] = []
+    text: list[str] = []
+    table: list[str] = []
+    in_code = False
+
+    def flush_text() -> None:
+        body = "\n".join(text).strip("\n")
+        if body.strip():
+            segments.append(("text", body))
+        text.clear()
+
+    for line in markdown.splitlines():
+        if line.strip().startswith("```"):
+            in_code = not in_code
+            text.append("```")
+            continue
+        if not in_code and line.strip().startswith("|"):
+            if not table:
+                flush_text()
+            table.append(line)
+            continue
+        if table:
+            segments.append(("table", _table(table)))
+            table.clear()
+        if in_code:
+            text.append(line)
+        elif m := re.match(r"^#{1,6}\s+(.*)$", line):
+            text.append(f"*{_inline(m.group(1)).strip('*')}*")
+        elif m := re.match(r"^(\s*)[-*]\s+(.*)$", line):
+            text.append(f"{m.group(1)}• {_inline(m.group(2))}")
+        else:
+            text.append(_inline(line))
+    if table:
+        segments.append(("table", _table(table)))
+    flush_text()
+    return segments
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    out: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        out.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*out, text] if text else out
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return "unpriced"
+    return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def _prov(p: Provenance) -> str:
+    parts = [", ".join(p.tables) or p.source]
+    if p.window:
+        parts.append(f"{p.window.get('start', '?')[:10]}..{p.window.get('end', '?')[:10]}")
+    if p.filters:
+        parts.append(", ".join(f"{k}={v}" for k, v in p.filters.items()))
+    if p.truncated:
+        parts.append("truncated")
+    return " · ".join(parts)
+
+
+def context_line(answer: Answer) -> str:
+    """'Sources: … | offline engine · AI cost $0.00 · 12 ms'."""
+    sources = "; ".join(dict.fromkeys(_prov(p) for p in answer.provenance[:3])) or "no tools"
+    engine = "offline engine" if answer.engine == "offline" else (answer.model or "LLM")
+    tokens = answer.usage.input_tokens + answer.usage.output_tokens
+    cost = Decimal(0) if answer.engine == "offline" and answer.cost is None else answer.cost
+    used = f" · {tokens:,} tokens" if tokens else ""
+    return (f"Sources: {sources} | {engine}{used} · AI cost {_money(cost)} · "
+            f"{answer.duration_ms:,.0f} ms")[:2900]
+
+
+def draftable_workloads(answer: Answer, limit: int = 3) -> list[str]:
+    """Workloads of an ok ``rightsizing`` tool result, largest savings first."""
+    for call in answer.tool_calls:
+        if call.name == "rightsizing" and call.result.get("ok"):
+            recs = (call.result.get("data") or {}).get("recommendations") or []
+            return [str(r["workload"]) for r in recs[:limit] if r.get("workload")]
+    return []
+
+
+def bill_month(answer: Answer) -> str | None:
+    """The month (YYYY-MM) an ok ``explain_bill`` call explained, if the answer has one."""
+    for call in answer.tool_calls:
+        if call.name == "explain_bill" and call.result.get("ok") \
+                and call.result.get("status") == "success":
+            month = (call.result.get("data") or {}).get("month") or {}
+            label = month.get("label") if isinstance(month, dict) else None
+            if label:
+                return str(label)
+            window = (call.result.get("provenance") or {}).get("window") or {}
+            if window.get("start"):
+                return str(window["start"])[:7]
+    return None
+
+
+def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks): header, sections/tables, draft buttons, context line."""
+    first = next((ln for ln in answer.text.splitlines() if ln.strip()), "Penny")
+    title = re.sub(r"^#+\s*|\*\*", "", first).strip()[:_HEADER_LIMIT] or "Penny"
+    body = answer.text
+    if re.match(r"^#{1,6}\s", body.lstrip()):
+        body = body.lstrip().split("\n", 1)[1] if "\n" in body.lstrip() else ""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
+    for kind, content in to_mrkdwn(body):
+        if kind == "table":
+            for part in _chunks(content, _SECTION_LIMIT - 6):
+                blocks.append({"type": "section",
+                               "text": {"type": "mrkdwn", "text": f"```{part}```"}})
+        else:
+            for part in _chunks(content, _SECTION_LIMIT):
+                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
+    for note in answer.notes[:3]:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn",
+                                                        "text": f":warning: {note}"[:2900]}]})
+    workloads = draftable_workloads(answer)
+    if workloads:
+        blocks.append({"type": "actions", "block_id": "penny_drafts", "elements": [
+            {"type": "button", "action_id": f"{DRAFT_ACTION}_{i}", "value": w[:2000],
+             "text": {"type": "plain_text", "text": f"Draft patch: {w.split('/')[-1]}"[:75]}}
+            for i, w in enumerate(workloads)]})
+    blocks.append({"type": "context",
+                   "elements": [{"type": "mrkdwn", "text": context_line(answer)}]})
+    return answer.text[:3000], blocks[:50]
+
+
+def error_blocks(message: str, hint: str | None) -> tuple[str, list[dict[str, Any]]]:
+    text = f":x: {message}" + (f"\n*Next step:* {hint}" if hint else "")
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
+
+
+def patch_blocks(result: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """A ``draft_rightsizing_change`` result as a reviewable patch (never applied)."""
+    if not result.get("ok") or result.get("status") != "success":
+        return error_blocks(str(result.get("error") or "No draft."), None)
+    data = result["data"]
+    head = (f"*Draft for {data['workload']}* (saves ${data.get('monthly_savings', '?')}/month; "
+            "not applied — review and apply it yourself)")
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn",
+                                                                 "text": head}}]
+    for part in _chunks(str(data.get("text") or ""), _SECTION_LIMIT - 6):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}})
+    if data.get("kubectl_command"):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+                       f"`{str(data['kubectl_command'])[:2800]}`"}]})
+    return f"Draft for {data['workload']}:\n{data.get('text', '')}"[:3000], blocks[:50]
