@@ -1,0 +1,94 @@
+"""The offline engine: ``answer(question, ctx, settings) -> Answer`` with no LLM.
+
+Recognise the intent and slots, call the same tools the LLM agent has (scope applied),
+render the answer from templates with the tools' figures and their provenance. Follow-ups
+reuse the thread's last understood turn: kept in memory for a running process, and
+rebuilt for a new process (``penny ask --thread T``) by re-reading the thread's earlier
+questions from the ledger's ``conversations`` table and recognising them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+
+from assistant.agent.answer import Answer, AskContext
+from assistant.agent.offline.entities import EntityFinder, warehouse_finder
+from assistant.agent.offline.intents import Parsed, recognise
+from assistant.agent.offline.plans import PLANS, Runner
+from assistant.config import Settings
+from assistant.errors import PennyError
+from tools.registry import ToolContext
+from tools.result import Provenance
+
+__all__ = ["answer", "forget_threads"]
+
+log = logging.getLogger(__name__)
+
+_MAX_THREADS = 1000
+_REPLAY = 6                      # earlier questions re-read from the ledger
+_THREADS: OrderedDict[str, Parsed] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def forget_threads() -> None:
+    """Drop the in-memory thread state (tests; a new process starts empty anyway)."""
+    with _LOCK:
+        _THREADS.clear()
+
+
+def _remember(thread_id: str, parsed: Parsed) -> None:
+    with _LOCK:
+        _THREADS[thread_id] = parsed
+        _THREADS.move_to_end(thread_id)
+        while len(_THREADS) > _MAX_THREADS:
+            _THREADS.popitem(last=False)
+
+
+def _replayed(thread_id: str, settings: Settings, finder: EntityFinder) -> Parsed | None:
+    """The thread's last understood turn, recognised again from the ledger's questions."""
+    from assistant.warehouse.ledger import read_ledger
+
+    try:
+        rows = read_ledger(
+            settings, "SELECT question FROM conversations WHERE thread_id = ? AND engine = "
+            "'offline' AND error IS NULL AND question IS NOT NULL ORDER BY ts DESC LIMIT ?",
+            [thread_id, _REPLAY])
+    except PennyError as exc:           # a busy ledger only costs the follow-up context
+        log.warning("Could not read thread %s from the ledger: %s", thread_id, exc)
+        return None
+    state: Parsed | None = None
+    now = settings.current_time()
+    for (question,) in reversed(rows):
+        parsed = recognise(str(question), now, finder, state)
+        if parsed.intent not in {"unknown", "help"}:
+            state = parsed
+    return state
+
+
+def answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
+    """Answer ``question`` from the warehouse with templates; never invent a number."""
+    started = time.perf_counter()
+    now = settings.current_time()
+    finder = warehouse_finder(settings, ctx.scope)
+    with _LOCK:
+        previous = _THREADS.get(ctx.thread_id)
+    if previous is None:
+        previous = _replayed(ctx.thread_id, settings, finder)
+    parsed = recognise(question, now, finder, previous)
+    runner = Runner(ToolContext(settings=settings, scope=ctx.scope, now=now,
+                                user=ctx.scope.user or ctx.user))
+    text = PLANS[parsed.intent](parsed, runner)
+    if runner.sources:
+        text += "\n\n" + "\n".join(f"_{s}_" for s in runner.sources)
+    understood = parsed.intent != "unknown"
+    if understood and parsed.intent != "help":
+        _remember(ctx.thread_id, parsed)
+    provenance = [Provenance.model_validate(c.result["provenance"]) for c in runner.calls
+                  if c.result.get("ok") and isinstance(c.result.get("provenance"), dict)]
+    notes = [f"offline intent: {parsed.intent}" + (" (follow-up)" if parsed.followup else "")]
+    return Answer(thread_id=ctx.thread_id, question=question, engine="offline", text=text,
+                  understood=understood, tool_calls=runner.calls, provenance=provenance,
+                  notes=notes, duration_ms=(time.perf_counter() - started) * 1000.0)

@@ -1,0 +1,128 @@
+"""Which warehouse name a question is about: exact words first, then fuzzy, then Chroma.
+
+:class:`EntityFinder` scans the question for any visible name (namespaces, workloads,
+teams, apps, nodes, clusters) written out, so "the payments team" finds team
+``payments`` without guessing which words form the name. When no name is written out
+it falls back to the words left after dropping question words, and resolves them with
+:func:`assistant.knowledge.resolve.resolve_entity` (fuzzy, then semantic through the
+Chroma index), so "the recommender" finds ``recsys-api``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.agent.offline.intents import EntityRef
+from assistant.config import Settings
+from assistant.knowledge.names import load_entities
+from assistant.knowledge.resolve import Match, resolve_entity
+from assistant.warehouse.db import reader
+from tools.result import Scope
+
+__all__ = ["EntityFinder", "Name", "warehouse_finder"]
+
+#: preference when one written name is several kinds ("payments": team and namespace)
+_KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node")
+
+#: words that never name anything by themselves
+_STOP = frozenset("""
+a about above across after again against all also am an and any anything are as at be
+been before being below between both but by can cost costs costing could did do does
+doing down during each few for from had has have having he her here hers how i if in
+into is it its itself just last me more most much my no nor not now of off on once only
+or other our ours out over own past same she should show so some spend spent spending
+such than that the their them then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you
+your total month week day days weeks months year quarter much money dollars pay paid
+run running cluster clusters team teams namespace namespaces app apps workload workloads
+service services bill tell give list please us let know cost? me? vs versus compare
+compared breakdown break top biggest largest expensive costliest highest lowest kubernetes
+k8s cloud aws infra infrastructure penny
+""".split())
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    kind: str
+    filter: dict[str, str]
+    namespace: str | None = None
+    controller_kind: str | None = None
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", text.lower()) if w]
+
+
+def _ref(name: Name, how: str, score: float, phrase: str) -> EntityRef:
+    return EntityRef(name.name, name.kind, dict(name.filter), how, score, phrase,
+                     name.namespace, name.controller_kind)
+
+
+class EntityFinder:
+    """Finds the entity a question names among ``names``; ``semantic`` resolves leftovers."""
+
+    def __init__(self, names: Sequence[Name],
+                 semantic: Callable[[str, str | None], EntityRef | None] | None = None):
+        self.names = list(names)
+        self.semantic = semantic
+
+    def __call__(self, text: str, kind_hint: str | None) -> EntityRef | None:
+        words = _words(text)
+        joined = " " + " ".join(words) + " "
+        hits: list[tuple[int, int, Name]] = []
+        for n in self.names:
+            key = " " + " ".join(_words(n.name)) + " "
+            if key.strip() and key in joined:
+                hits.append((len(key), joined.index(key), n))
+        if hits:
+            def rank(hit: tuple[int, int, Name]) -> tuple[int, int, int]:
+                length, _, n = hit
+                hinted = 0 if kind_hint and n.kind == kind_hint else 1
+                return (-length, hinted, _KIND_ORDER.index(n.kind)
+                        if n.kind in _KIND_ORDER else 9)
+            best = sorted(hits, key=rank)[0][2]
+            return _ref(best, "exact", 1.0, best.name)
+        leftover = " ".join(w for w in words if w not in _STOP and not w.isdigit())
+        if not leftover or len(leftover.split()) > 4 or self.semantic is None:
+            return None
+        return self.semantic(leftover, kind_hint)
+
+
+def _load_names(settings: Settings, scope: Scope) -> list[Name]:
+    out: list[Name] = []
+    with reader(settings) as con:
+        for e in load_entities(con, scope):
+            m = Match(e.name, e.kind, 1.0, "exact", e.namespace, e.controller_kind)
+            out.append(Name(e.name, e.kind, m.cost_filter, e.namespace, e.controller_kind))
+        scope_sql, params = scope.sql_filter("team", "namespace")
+        for dim in ("node", "cluster"):
+            rows = con.execute(
+                f"SELECT DISTINCT {dim} FROM allocations WHERE kind = 'workload' AND "
+                f"{dim} IS NOT NULL AND ({scope_sql})", params).fetchall()
+            out.extend(Name(r[0], dim, {dim: r[0]}) for r in rows)
+    return out
+
+
+def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
+    """A finder over the names ``scope`` may see, with Chroma as the last resort."""
+    if not settings.db_path.exists():
+        return EntityFinder([])
+    names = _load_names(settings, scope)
+    by_key = {(n.kind, n.name, n.namespace): n for n in names}
+
+    def semantic(phrase: str, kind_hint: str | None) -> EntityRef | None:
+        kinds = ("namespace", "workload", "team", "app")
+        if kind_hint in kinds:
+            kinds = (kind_hint,)
+        found = resolve_entity(phrase, settings, kinds, scope=scope, limit=1)
+        if not found:
+            return None
+        m = found[0]
+        name = by_key.get((m.kind, m.name, m.namespace)) or Name(
+            m.name, m.kind, m.cost_filter, m.namespace, m.controller_kind)
+        return _ref(name, m.how, m.score, phrase)
+
+    return EntityFinder(names, semantic)

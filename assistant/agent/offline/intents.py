@@ -1,0 +1,241 @@
+"""Intent and slot recognition for the offline engine: plain rules over the question's words.
+
+``recognise`` turns a question into a :class:`Parsed` (intent + slots: periods, group-by,
+top N, the entity named). It is pure: entity lookup is a function passed in, so unit
+tests use a fixed name list and the engine uses the warehouse's names. A follow-up ("and
+in September?", "what about the data team?") carries no intent words of its own: it
+takes the previous turn's intent and slots and replaces only what it names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from assistant.agent.offline.periods import Period, find_periods
+from assistant.windows import Window
+
+__all__ = ["INTENTS", "EntityRef", "Parsed", "Slots", "recognise"]
+
+INTENTS = ("help", "entity_cost", "total_cost", "top", "compare", "idle", "unallocated",
+           "unlabeled", "gpu_utilization", "idle_gpus", "ai_spend", "rightsizing", "bill",
+           "anomalies", "unknown")
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """A warehouse name the question refers to, and how it was recognised."""
+
+    name: str
+    kind: str                       # namespace | workload | team | app | node | cluster
+    filter: dict[str, str]          # the query_costs filter selecting it
+    how: str = "exact"              # exact | fuzzy | semantic
+    score: float = 1.0
+    phrase: str = ""                # the words of the question it was read from
+    namespace: str | None = None
+    controller_kind: str | None = None
+
+
+#: finds the entity in a question (periods already blanked out); kind_hint from "team" etc.
+Lookup = Callable[[str, "str | None"], "EntityRef | None"]
+
+
+@dataclass(frozen=True)
+class Slots:
+    window: Window | None = None        # the period (compare: the earlier one)
+    window_b: Window | None = None      # compare: the later period
+    group_by: str | None = None
+    top_n: int | None = None
+    entity: EntityRef | None = None
+    periods: tuple[str, ...] = ()       # the period phrases as written
+
+
+@dataclass(frozen=True)
+class Parsed:
+    intent: str
+    slots: Slots = field(default_factory=Slots)
+    followup: bool = False
+
+
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20}
+
+#: group-by words, longest first; values are query_costs dimensions
+_GROUPS = [
+    (r"cost[- ]?cent(?:er|re)s?", "cost_center"), (r"namespaces?|ns", "namespace"),
+    (r"teams?", "team"), (r"apps?|applications?", "app"),
+    (r"workloads?|deployments?|controllers?|jobs?|cronjobs?|statefulsets?", "controller"),
+    (r"nodes?|machines?|instances?", "node"), (r"clusters?", "cluster"), (r"pods?", "pod"),
+    (r"containers?", "container"), (r"env(?:ironment)?s?", "env"),
+    (r"services?", "service"),
+]
+
+_KIND_HINTS = [(r"\bteams?\b", "team"), (r"\bnamespaces?\b|\bns\b", "namespace"),
+               (r"\bapps?\b|\bapplications?\b", "app"),
+               (r"\b(?:workloads?|deployments?|jobs?|cronjobs?|statefulsets?|daemonsets?)\b",
+                "workload"),
+               (r"\bnodes?\b", "node"), (r"\bclusters?\b", "cluster")]
+
+
+def _has(text: str, pattern: str) -> bool:
+    return re.search(pattern, text) is not None
+
+
+def _top_n(text: str) -> int | None:
+    nums = "|".join(_WORD_NUMBERS)
+    m = re.search(r"\b(?:top|biggest|largest|highest|most expensive|costliest|first)\s+"
+                  rf"(\d{{1,3}}|{nums})\b", text) or re.search(
+        rf"\b(\d{{1,3}}|{nums})\s+(?:biggest|largest|most expensive|costliest|highest|top)\b",
+        text)
+    if not m:
+        return None
+    raw = m.group(1)
+    return int(raw) if raw.isdigit() else _WORD_NUMBERS[raw]
+
+
+def _group_by(text: str) -> str | None:
+    m = re.search(r"\blabel[: ]+([a-z0-9./_-]+)", text)
+    if m:
+        return f"label:{m.group(1)}"
+    for pattern, dim in _GROUPS:
+        if re.search(rf"\b(?:by|per|each|which|what|top|biggest|largest|most expensive|"
+                     rf"costliest)\s+(?:\d+\s+|[a-z]+\s+)?(?:{pattern})\b", text) or \
+                re.search(rf"\b(?:{pattern})\b\s+(?:cost|spent|spend|spending|use|used)\b.*"
+                          r"\bmost\b", text):
+            return dim
+    for pattern, dim in _GROUPS:
+        if re.search(rf"\b(?:{pattern})\b", text) and dim != "service":
+            return dim
+    return None
+
+
+def _kind_hint(text: str) -> str | None:
+    for pattern, kind in _KIND_HINTS:
+        if re.search(pattern, text):
+            return kind
+    return None
+
+
+def _blank(text: str, periods: list[Period]) -> str:
+    """The question with its period phrases replaced by spaces (positions kept)."""
+    chars = list(text)
+    for p in periods:
+        for i in range(p.start, p.end):
+            chars[i] = " "
+    return "".join(chars)
+
+
+_COST = r"\b(?:cost|costs|costing|spend|spent|spending|pay|paid|paying|bill(?:ed)?|charges?|" \
+        r"how much|expensive|price|dollars?|money)\b"
+
+
+def _classify(t: str, has_entity: bool, n_periods: int) -> str | None:
+    """The intent named by the words alone, or None (a follow-up or not understood)."""
+    if re.fullmatch(r"\s*(?:help|\?|hi|hello|hey)\s*[.!?]*\s*", t) or _has(
+            t, r"\bwhat (?:can|do) you (?:do|answer|know)|\bwhat (?:questions|can i ask)|"
+               r"\bhow do i use\b|\bexamples?\b.*\bquestions?\b|^help\b"):
+        return "help"
+    if _has(t, r"\b(?:anomal\w*|unusual|spikes?|spiked|weird|strange|odd|unexpected|outliers?|"
+               r"surprising|jumps?)\b"):
+        return "anomalies"
+    if _has(t, r"\bgpus?\b"):
+        if _has(t, r"\b(?:idle|unused|wasted|waste|wasting|sitting|doing nothing|not used|"
+                   r"underused|underutili[sz]ed)\b"):
+            return "idle_gpus"
+        return "gpu_utilization"
+    if _has(t, r"\b(?:ai|llm|openai|anthropic|claude|gpt[\w.-]*|tokens?|model)\s+"
+               r"(?:spend|spending|cost|costs|usage|bill|api)\b|\bpenny'?s own\b|"
+               r"\bai (?:api )?spend\b|\bspend(?:ing)? on (?:ai|llms?|openai|anthropic)\b|"
+               r"\b(?:openai|anthropic)\b"):
+        return "ai_spend"
+    if _has(t, r"\bright[- ]?siz\w*|\bover[- ]?provision\w*|\boversized\b|\bsave money\b|"
+               r"\b(?:savings?|save)\b|\brequests? (?:are |is )?too (?:high|big)\b|"
+               r"\bwhere (?:can|could) we (?:cut|save|reduce)\b|\bcut costs?\b|"
+               r"\bshould we (?:shrink|resize|downsize)\b|\bdownsiz\w*"):
+        return "rightsizing"
+    if _has(t, r"\b(?:no|without|missing|lacking)(?: a)? team(?: label)?s?\b|\bunlabel+ed\b|"
+               r"\buntagged\b|\bnot labell?ed\b|\bwithout (?:a )?label\b|\bno label\b"):
+        return "unlabeled"
+    if _has(t, r"\bunallocated\b|\bnot allocated\b|\bunattributed\b|\bno workload explains\b|"
+               r"\bcan'?t be (?:allocated|attributed)\b"):
+        return "unallocated"
+    if _has(t, r"\bidle\b|\bunused (?:capacity|nodes?|resources?)\b|\bwasted capacity\b"):
+        return "idle"
+    explain = _has(t, r"\bwhy (?:did|is|was|has|are|were)\b|\bwhat (?:drove|caused|changed)\b|"
+                      r"\bexplain\b|\bwhat happened\b|\bbreak ?down (?:of )?(?:the )?bill\b")
+    if _has(t, r"\b(?:bill|invoice)\b") or (explain and not has_entity and n_periods <= 1):
+        return "bill"
+    if _has(t, r"\bcompare[sd]?\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bcompared\b|"
+               r"\bmonth[- ]over[- ]month\b|\bweek[- ]over[- ]week\b|\bdifference between\b|"
+               r"\bchange(?:d)? (?:from|since|between)\b|\bgo(?:ne)? (?:up|down)\b|"
+               r"\bwent (?:up|down)\b|\bincreas\w*|\bdecreas\w*|\bgrow\w*|\bgrew\b") \
+            or (n_periods >= 2 and _has(t, _COST + r"|\band\b")) or explain:
+        return "compare"
+    if _has(t, r"\btop\b|\bbiggest\b|\blargest\b|\bmost expensive\b|\bcostliest\b|"
+               r"\bhighest\b|\bmost\b|\brank\w*|\bbreak ?down\b|\bby (?:team|namespace|app|"
+               r"node|cluster|workload|pod|container|env|service|label)|\bper (?:team|"
+               r"namespace|app|node|cluster|workload)\b|\bwhich (?:teams?|namespaces?|apps?|"
+               r"workloads?|nodes?|clusters?|pods?)\b"):
+        return "top"
+    if has_entity and _has(t, _COST + r"|\bwhat did\b|\bhow much\b"):
+        return "entity_cost"
+    if _has(t, _COST + r"|\btotal\b"):
+        return "entity_cost" if has_entity else "total_cost"
+    return None
+
+
+def recognise(question: str, now: datetime, lookup: Lookup,
+              previous: Parsed | None = None) -> Parsed:
+    """Intent and slots for ``question``; ``previous`` is the thread's last understood turn."""
+    text = question.strip()
+    periods = find_periods(text, now)
+    blanked = _blank(text, periods).lower()
+    hint = _kind_hint(blanked)
+    entity = lookup(_blank(text, periods), hint)
+    t = " ".join(blanked.split())
+    intent = _classify(t, entity is not None, len(periods))
+    top_n = _top_n(t)
+    group_by = _group_by(t)
+    if entity is not None and group_by is not None and group_by == _dim_of(entity.kind):
+        group_by = None     # "the payments team" names a team, it does not group by team
+    windows = sorted((p.window for p in periods), key=lambda w: w.start)
+    slots = Slots(window=windows[0] if windows else None,
+                  window_b=windows[1] if len(windows) > 1 else None,
+                  group_by=group_by, top_n=top_n, entity=entity,
+                  periods=tuple(p.phrase for p in periods))
+    followup_words = _has(t, r"^(?:and|what about|how about|same for|and for|now|ok|also)\b|"
+                             r"\binstead\b|^(?:for|in|during)\b")
+    if intent is None or (previous is not None and followup_words and intent in {
+            "entity_cost", "total_cost"} and previous.intent not in {"help", "unknown"}):
+        if previous is not None and previous.intent not in {"help", "unknown"} and (
+                periods or entity is not None or group_by or top_n or followup_words):
+            return Parsed(previous.intent, _merge(previous.slots, slots), followup=True)
+        return Parsed("unknown", slots)
+    if intent == "total_cost" and group_by and group_by != "service":
+        intent = "top"
+    return Parsed(intent, slots)
+
+
+def _dim_of(kind: str) -> str:
+    return "controller" if kind == "workload" else kind
+
+
+def _merge(old: Slots, new: Slots) -> Slots:
+    """The previous slots with whatever the follow-up names replacing them."""
+    merged = old
+    if new.window is not None:
+        if old.window_b is not None and new.window_b is None:
+            # "and in September?" after a comparison: compare September with its predecessor
+            merged = replace(merged, window=new.window.previous(), window_b=new.window)
+        else:
+            merged = replace(merged, window=new.window, window_b=new.window_b)
+        merged = replace(merged, periods=new.periods)
+    if new.entity is not None:
+        merged = replace(merged, entity=new.entity)
+    if new.group_by is not None:
+        merged = replace(merged, group_by=new.group_by)
+    if new.top_n is not None:
+        merged = replace(merged, top_n=new.top_n)
+    return merged

@@ -1,0 +1,97 @@
+"""Formatting for offline answers: money to the cent, tables, and the provenance line.
+
+Every figure printed comes straight from a tool result's Decimal string, rounded half-up
+to the cent for display only; nothing here adds or subtracts money, so each dollar amount
+in an answer can be traced back to the tool result that produced it.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["EXAMPLES", "hours", "money", "pct", "provenance_line", "table"]
+
+_CENT = Decimal("0.01")
+
+#: questions the offline engine answers, shown by `help` and when it does not understand
+EXAMPLES = [
+    "What did the payments team spend last month?",
+    "Top 5 namespaces in October",
+    "Compare October with September",
+    "Why did October go up?",
+    "How much idle cost did we have last month?",
+    "How much cost is unallocated this month?",
+    "How much of our cost has no team label?",
+    "Which GPUs are idle?",
+    "GPU utilization over the past 7 days",
+    "What did we spend on AI APIs this month?",
+    "What should we rightsize?",
+    "Anything unusual this week?",
+]
+
+
+def money(value: Any, *, signed: bool = False) -> str:
+    """'$1,234.57' from a Decimal string; '-$500.00' (or '+$12.00' when ``signed``)."""
+    if value is None:
+        return "n/a"
+    try:
+        amount = Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return str(value)
+    if amount == 0:
+        amount = Decimal("0.00")
+    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
+    return f"{sign}${abs(amount):,.2f}"
+
+
+def pct(value: Any, *, already_percent: bool = False, signed: bool = False) -> str:
+    """A share (0.0372 -> '3.72%') or a percent string ('16.71' -> '16.71%')."""
+    if value is None:
+        return "n/a"
+    number = Decimal(str(value)) * (1 if already_percent else 100)
+    text = f"{number.quantize(_CENT, rounding=ROUND_HALF_UP)}%"
+    return f"+{text}" if signed and number > 0 else text
+
+
+def hours(value: Any) -> str:
+    return f"{float(value):,.0f} h" if value is not None else "n/a"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A markdown table; numbers right-aligned by the renderer reading it."""
+    if not rows:
+        return ""
+    head = "| " + " | ".join(headers) + " |"
+    rule = "|" + "|".join("---:" if i else "---" for i in range(len(headers))) + "|"
+    body = ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join([head, rule, *body])
+
+
+def provenance_line(tool: str, result: dict[str, Any]) -> str:
+    """'Source: tool over tables; window; basis; sharing; freshness' for one tool result."""
+    prov = result.get("provenance") or {}
+    parts = [f"`{tool}`"]
+    tables = prov.get("tables") or []
+    if tables:
+        parts[0] += " over " + ", ".join(f"`{t}`" for t in tables)
+    window = prov.get("window")
+    if window:
+        start = window.get("start", "").replace("T00:00:00Z", "").replace(":00:00Z", ":00Z")
+        end = window.get("end", "").replace("T00:00:00Z", "").replace(":00:00Z", ":00Z")
+        parts.append(f"window {start} to {end} UTC (end exclusive)")
+    if prov.get("cost_basis"):
+        parts.append(str(prov["cost_basis"]))
+    sharing = prov.get("sharing") or {}
+    if sharing.get("description"):
+        parts.append(f"sharing: {sharing['description']}")
+    elif sharing.get("note"):
+        parts.append(f"sharing: {sharing['note']}")
+    filters = prov.get("filters") or {}
+    if filters:
+        parts.append("filters " + ", ".join(f"{k}={v}" for k, v in filters.items()))
+    if prov.get("freshness"):
+        parts.append(f"data as of {str(prov['freshness'])[:16].replace('T', ' ')} UTC")
+    if prov.get("truncated"):
+        parts.append("list truncated (see the 'and N more' row)")
+    return "Source: " + "; ".join(parts) + "."
