@@ -219,7 +219,7 @@ def decompose(
                 d = drivers.setdefault(dkey, _new_driver(effect, subject, key))
                 d["amount"] += amount
                 whole_item = subject[0] == "workload"
-                if not whole_item or dkey not in with_evidence:
+                if subject[0] != "calendar" and (not whole_item or dkey not in with_evidence):
                     _add_evidence(d["evidence"], key, a if whole_item else a_c,
                                   b if whole_item else b_c)
                     with_evidence.add(dkey)
