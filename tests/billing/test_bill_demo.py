@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
