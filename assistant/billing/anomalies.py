@@ -30,6 +30,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import median
+from typing import Any
 
 from assistant.billing.loaders import daily_by, dec
 from assistant.billing.models import Anomaly
@@ -161,7 +162,7 @@ def detect_anomalies(con: Connection, *, window: Window, by: str, scope: Scope,
     out = []
     for group, day, actual, expected, scale, n, shift in found:
         history_days = [d for d in complete if day - HISTORY_DAYS * DAY <= d < day]
-        causes = []
+        causes: list[dict[str, Any]] = []
         for (g, wl), series in workloads.items():
             if g != group:
                 continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.billing.charts import daily_chart, render, waterfall_chart
 from assistant.billing.models import EFFECT_LABELS, BillExplanation
@@ -151,19 +151,19 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
     return "\n".join(lines)
 
 
-def _evidence(ev: dict[str, object]) -> str:
+def _evidence(ev: dict[str, Any]) -> str:
     parts = []
-    qa, qb = ev.get("quantity_a") or {}, ev.get("quantity_b") or {}
-    for unit in sorted(set(qa) | set(qb)):  # type: ignore[arg-type]
-        a = qa.get(unit, 0)  # type: ignore[union-attr]
-        b = qb.get(unit, 0)  # type: ignore[union-attr]
-        parts.append(f"{unit.replace('_', '-')} {float(a):,.0f} → {float(b):,.0f}")
+    qa: dict[str, Any] = ev.get("quantity_a") or {}
+    qb: dict[str, Any] = ev.get("quantity_b") or {}
+    for unit in sorted(set(qa) | set(qb)):
+        parts.append(f"{unit.replace('_', '-')} {float(qa.get(unit, 0)):,.0f} → "
+                     f"{float(qb.get(unit, 0)):,.0f}")
     if ev.get("node_hours_b") or ev.get("node_hours_a"):
         parts.append(f"node-hours {ev.get('node_hours_a')} → {ev.get('node_hours_b')}")
-    skus = ev.get("skus")
+    skus: list[str] = ev.get("skus") or []
     if skus:
-        parts.append("SKU " + ", ".join(skus))  # type: ignore[arg-type]
-    wls = ev.get("workloads") or []
-    if wls and len(wls) > 1:  # type: ignore[arg-type]
-        parts.append("workloads " + ", ".join(w["workload"] for w in wls[:3]))  # type: ignore
+        parts.append("SKU " + ", ".join(skus))
+    wls: list[dict[str, Any]] = ev.get("workloads") or []
+    if len(wls) > 1:
+        parts.append("workloads " + ", ".join(str(w["workload"]) for w in wls[:3]))
     return "; ".join(parts) or "—"
