@@ -147,9 +147,17 @@ def allocate_in(
     )
     # Written a few days at a time: one statement over millions of wide rows grew
     # superlinearly in time and memory; chunks keep each insert's hash tables small.
+    # Per node-hour sums of the very expression the rows are written with, so idle is the
+    # exact residual of the stored costs without reading the written rows back.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _used (cluster VARCHAR, node VARCHAR, hour TIMESTAMP, "
-        f"c {DEC}, r {DEC}, g {DEC}, bc {DEC}, br {DEC}, bg {DEC})"
+        f"""
+        CREATE OR REPLACE TEMP TABLE _used AS
+        {_costed_cte(settings, "$1", "$2")}
+        SELECT cluster, node, hour, sum(cc) AS c, sum(rc) AS r, sum(gc) AS g, sum(bcc) AS bc,
+               sum(brc) AS br, sum(bgc) AS bg
+        FROM costed WHERE n_source IS NOT NULL GROUP BY ALL
+        """,
+        [ws, we],
     )
     chunk = ws
     while chunk < we:
@@ -253,7 +261,7 @@ def _costed_cte(settings: Settings, ws: str, we: str) -> str:
 
 def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: datetime,
                        we: datetime) -> int:
-    """Write one chunk of container rows and add their per-node-hour sums to ``_used``."""
+    """Write one chunk of container rows; returns how many."""
     row = con.execute(
         f"""
         INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, container,
@@ -282,15 +290,6 @@ def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: dat
         """,
         [run_id, ws, we, fallback_source(settings)],
     ).fetchone()
-    con.execute(
-        f"""
-        INSERT INTO _used
-        {_costed_cte(settings, "$1", "$2")}
-        SELECT cluster, node, hour, sum(cc), sum(rc), sum(gc), sum(bcc), sum(brc), sum(bgc)
-        FROM costed WHERE n_source IS NOT NULL GROUP BY ALL
-        """,
-        [ws, we],
-    )
     return int(row[0]) if row else 0
 
 
