@@ -159,3 +159,41 @@ def test_scope_is_enforced_in_sql(settings) -> None:
     with reader(settings) as con, pytest.raises(DataGap):
         explain_bill(con, month_window(2026, 11), scope=nobody, settings=settings)
     assert SEP < NOV
+
+
+def test_a_cluster_appearing_mid_month_and_a_refund(penny_env) -> None:
+    from bill_rows import alloc, node, node_hours, unallocated_once
+
+    s = load_settings(now=datetime(2026, 12, 5))
+    with writer(s) as con:
+        two_months(con)
+        # cluster `dev` starts on Nov 16 (hour 360): one on-demand node, 4 cores at 0.05,
+        # a 2-core Deployment on it (2 × 0.05 × 360 = 36.00) and 2 idle cores (36.00)
+        node(con, "dev-1", "i-dev1", "on-demand", "m5.large", cluster="dev")
+        node_hours(con, NOV, range(360, 720), "dev-1", "i-dev1", capacity="on-demand",
+                   itype="m5.large", cpu=4, cpu_price="0.05", list_hourly="0.20",
+                   cluster="dev")
+        alloc(con, NOV, range(360, 720), node="dev-1", namespace="sandbox",
+              controller=("Deployment", "try"), team="dx", cpu=2, cpu_price="0.05",
+              cluster="dev")
+        alloc(con, NOV, range(360, 720), kind="idle", node="dev-1", namespace="__idle__",
+              team="__idle__", resource="cpu", cpu=2, cpu_price="0.05", cluster="dev")
+        # a refund booked as an Adjustment: -12.34
+        unallocated_once(con, NOV, service="AWS refunds", amount="-12.34",
+                         category="Adjustment")
+    with reader(s) as con:
+        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
+                         scope=Scope.everything(), settings=s)
+    dev = next(r for r in x.reconciliation.rows if r.cluster == "dev")
+    assert (dev.allocated, dev.idle, dev.total) == (D("36.00"), D("36.00"), D("72.00"))
+    assert dev.note == "first data 2026-11-16 00:00 (appeared mid-period)"
+    assert "Cluster dev: first data 2026-11-16 00:00 (appeared mid-period)." in x.notes
+    # 1868.16 + 72.00 - 12.34 = 1927.82, and still equal to the bill to the cent
+    assert x.totals.amortized == D("1927.82") and x.reconciliation.reconciled
+    assert x.totals.adjustments == D("-12.34")
+    assert {b.reason: b.amount for b in x.totals.bridge}["refunds and corrections"] == 0
+    e = {f.kind: f.amount for f in x.variance.effects}
+    assert e["adjustment"] == D("-12.34")
+    # the dev workload is new (+36.00 on top of train-llm's 1600.00); dev's idle is idle
+    assert e["new_workload"] == D("1636.00")
+    assert sum(e.values()) == x.variance.change == D("1927.82") - D("381.52")
