@@ -1,0 +1,87 @@
+"""Fixtures for the HTTP and Slack tests: the demo warehouse (built once), tokens, and the
+real app served by uvicorn on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from assistant.config import Settings, load_settings
+from assistant.interfaces.auth import hash_token
+
+END = date(2026, 11, 20)
+NOW = datetime(2026, 11, 20)
+ADMIN_TOKEN = "pny_admin-test-token"
+PAYMENTS_TOKEN = "pny_payments-test-token"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo organisation (small scale), ingested and allocated once per session."""
+    from assistant.demo.run import build_demo
+
+    home = tmp_path_factory.mktemp("interfaces-demo")
+    settings = load_settings(home=home, now=NOW)
+    build_demo(settings, end=END, out_dir=home / "out", scale="small", use_prometheus=False)
+    return home
+
+
+def tokens(admin_rate: int = 600, payments_rate: int = 600) -> list[dict[str, Any]]:
+    return [
+        {"sha256": hash_token(ADMIN_TOKEN), "user": "ada", "scope": ["*"],
+         "rate_per_minute": admin_rate},
+        {"sha256": hash_token(PAYMENTS_TOKEN), "user": "pat", "scope": ["team:payments"],
+         "rate_per_minute": payments_rate},
+    ]
+
+
+@pytest.fixture
+def demo_settings(demo_home: Path, penny_env: Path) -> Settings:
+    """Settings over the shared demo warehouse (and its ledger: filter rows by question_id)."""
+    return load_settings(home=demo_home, now=NOW,
+                         server={"tokens": tokens()})
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class LiveServer:
+    """The real ASGI app under uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self, app: Any) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture
+def live() -> Iterator[type[LiveServer]]:
+    yield LiveServer
