@@ -27,7 +27,7 @@ __all__ = ["EntityFinder", "Name", "warehouse_finder"]
 _KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node")
 
 #: words that never name anything by themselves
-_STOP = frozenset("""
+_STOP_WORDS = """
 a about above across after again against all also am an and any anything are as at be
 been before being below between both but by can cost costs costing could did do does
 doing down during each few for from had has have having he her here hers how i if in
@@ -40,7 +40,8 @@ run running cluster clusters team teams namespace namespaces app apps workload w
 service services bill tell give list please us let know cost? me? vs versus compare
 compared breakdown break top biggest largest expensive costliest highest lowest kubernetes
 k8s cloud aws infra infrastructure penny
-""".split())
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 @dataclass(frozen=True)

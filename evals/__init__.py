@@ -1,0 +1,1 @@
+"""Evals: questions over the demo warehouse with independently computed expected facts."""
