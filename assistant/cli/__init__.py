@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "assistant.cli.cmd_ingest_ai",
     "assistant.cli.cmd_rightsize",
     "assistant.cli.cmd_demo",
+    "assistant.cli.cmd_eval",
     "assistant.cli.cmd_serve",
 ]
 
