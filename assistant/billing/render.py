@@ -16,7 +16,7 @@ from assistant.billing.narrative import money
 from assistant.billing.report_html import html_report
 from assistant.errors import InputError
 
-__all__ = ["chart_files", "markdown_report", "render_bill"]
+__all__ = ["chart_files", "chart_images", "markdown_report", "render_bill"]
 
 Format = Literal["md", "html", "json"]
 

@@ -256,8 +256,8 @@ def decompose(
     if pa.days != pb.days and totals.get("calendar"):
         notes.append(
             f"{pb.label['label']} covers {_fmt_days(pb.days)} days and {pa.label['label']} "
-            f"{_fmt_days(pa.days)}: {totals['calendar']:+.2f} of the change is the number of "
-            "days (continuing costs scaled by days), not growth."
+            f"{_fmt_days(pa.days)}: {_signed_money(totals['calendar'])} of the change is the "
+            "number of days (continuing costs scaled by days), not growth."
         )
     return Variance(
         a=pa.label, b=pb.label, total_a=total_a, total_b=total_b, change=change,
@@ -266,6 +266,10 @@ def decompose(
         groups={dim: _finish_groups(rows, change) for dim, rows in groups.items()},
         notes=notes,
     )
+
+
+def _signed_money(value: Decimal) -> str:
+    return f"{'+' if value >= 0 else '-'}${abs(value):,.2f}"
 
 
 def _fmt_days(days: Decimal) -> str:
