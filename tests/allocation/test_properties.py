@@ -19,7 +19,12 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from assistant.allocation.allocate import allocate
-from assistant.allocation.costmath import container_quantities, money, ratio_split
+from assistant.allocation.costmath import (
+    container_quantities,
+    money,
+    node_resource_costs,
+    ratio_split,
+)
 from assistant.config import Settings, load_settings
 from assistant.costs.query import query_costs
 from assistant.warehouse.db import reader, writer
@@ -119,6 +124,13 @@ def test_sql_matches_pure_specification(cpu: int, ram: int, gpu: int, cost: Deci
         got = {c: (a, b, g) for c, a, b, g in con.execute(
             "SELECT container, cpu_cost, ram_cost, gpu_cost FROM allocations "
             "WHERE kind = 'workload'").fetchall()}
+        idle = dict(con.execute("SELECT resource, total_cost FROM allocations "
+                                "WHERE kind = 'idle'").fetchall())
+    node_parts = node_resource_costs(cost, prices, cpu_cores=cpu, gpu_count=gpu)
+    for resource, index in (("cpu", 0), ("ram", 1), ("gpu", 2)):
+        # idle = node cost of the resource − Σ container cost of it (spec: costmath)
+        want_idle = node_parts[resource] - sum((v[index] for v in got.values()), D(0))
+        assert abs(idle.get(resource, D(0)) - want_idle) <= D("1e-9"), resource
     for k, (req, use, ram_req, g, running) in enumerate(conts):
         q = container_quantities(cpu_request=req, cpu_usage=use,
                                  ram_request_bytes=ram_req * GIB, ram_usage_bytes=None,
