@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -166,8 +167,13 @@ def costs(request: Request, who: Caller,
                             share_idle=share_idle, basis=basis, top_n=top, settings=settings)
     if format == "csv":
         return Response(to_csv(table), media_type="text/csv; charset=utf-8")
-    return Response(json.dumps({"ok": True, **table.to_dict()}, default=str),
+    return Response(json.dumps({"ok": True, **table.to_dict()}, default=_plain),
                     media_type="application/json")
+
+
+def _plain(value: Any) -> str:
+    """Decimals as plain strings ('0.000000000000', never '0E-12'); anything else str()."""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def _explanation(request: Request, who: Principal, month: str, compare: str | None) -> Any:
