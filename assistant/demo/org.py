@@ -102,7 +102,7 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
     org.clusters.append(Cluster(PROD, 0, H, prod_ns))
     if staging_start < H:
         org.clusters.append(Cluster(STAGING, staging_start, H, {
-            ns: {"team": team_ns[ns]} for ns in ("kube-system", "storefront", "payments")}))
+            ns: prod_ns[ns] for ns in ("kube-system", "storefront", "payments")}))
 
     # --- nodes -----------------------------------------------------------------------
     def node(cluster: str, pool: str, itype: str, cap: str, span: tuple[int, int],
@@ -145,11 +145,11 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
     def c(name: str, cpu: float | None, mem_mib: float | None, use: float, use_mib: float,
           *, cpu_lim: float | None = None, mem_lim_mib: float | None = None, **kw: object
           ) -> ContainerSpec:
+        limit = mem_lim_mib if mem_lim_mib is not None else mem_mib
         return ContainerSpec(
             name=name, cpu_request=cpu, cpu_limit=cpu_lim,
             mem_request=mem_mib * MIB if mem_mib is not None else None,
-            mem_limit=(mem_lim_mib if mem_lim_mib is not None else mem_mib) * MIB
-            if (mem_lim_mib or mem_mib) else None,
+            mem_limit=limit * MIB if limit is not None else None,
             cpu_use=use, mem_use=use_mib * MIB, **kw)  # type: ignore[arg-type]
 
     def labels(app: str, team: str | None, **extra: str) -> dict[str, str]:
