@@ -87,6 +87,8 @@ def tool_numbers(results: Iterable[Any]) -> list[Decimal]:
             d = _decimal(v)
             if d is not None:
                 out.append(d)
+            elif isinstance(v, str) and "$" in v:    # "$25" inside a method note
+                out.extend(f.value for f in money_figures(v))
 
     for r in results:
         walk(r)

@@ -39,7 +39,10 @@ your total month week day days weeks months year quarter much money dollars pay 
 run running cluster clusters team teams namespace namespaces app apps workload workloads
 service services bill tell give list please us let know cost? me? vs versus compare
 compared breakdown break top biggest largest expensive costliest highest lowest kubernetes
-k8s cloud aws infra infrastructure penny
+k8s cloud aws infra infrastructure penny pod pods node nodes container containers env
+envs environment environments controller controllers deployment deployments job jobs
+cronjob cronjobs statefulset statefulsets label labels per each by share cost center
+centers grouped group split most least rank ranked ranking
 """
 _STOP = frozenset(_STOP_WORDS.split())
 
@@ -115,7 +118,7 @@ def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
     by_key = {(n.kind, n.name, n.namespace): n for n in names}
 
     def semantic(phrase: str, kind_hint: str | None) -> EntityRef | None:
-        kinds = ("namespace", "workload", "team", "app")
+        kinds: tuple[str, ...] = ("namespace", "workload", "team", "app")
         if kind_hint in kinds:
             kinds = (kind_hint,)
         found = resolve_entity(phrase, settings, kinds, scope=scope, limit=1)

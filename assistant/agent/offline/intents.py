@@ -198,6 +198,8 @@ def recognise(question: str, now: datetime, lookup: Lookup,
     intent = _classify(t, entity is not None, len(periods))
     top_n = _top_n(t)
     group_by = _group_by(t)
+    if intent is not None and intent not in ("top", "total_cost"):
+        group_by = None     # only rankings are grouped; "no team label" groups nothing
     if entity is not None and group_by is not None and group_by == _dim_of(entity.kind):
         group_by = None     # "the payments team" names a team, it does not group by team
     windows = sorted((p.window for p in periods), key=lambda w: w.start)

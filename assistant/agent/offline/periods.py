@@ -182,7 +182,7 @@ def _rules(now: datetime) -> list[tuple[str, str, object]]:
 
 
 #: short month names that are also ordinary words: only a month next to a period cue
-_AMBIGUOUS = {"may", "mar", "jun", "jan", "dec", "sep", "oct", "nov", "aug", "apr", "feb",
+_AMBIGUOUS = {"may", "march", "mar", "jun", "jan", "dec", "sep", "oct", "nov", "aug", "apr", "feb",
               "jul"}
 _CUE = re.compile(r"\b(?:in|of|for|during|since|vs\.?|versus|and|to|than|from|with|"
                   r"about|over|is|was)$")

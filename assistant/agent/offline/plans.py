@@ -121,6 +121,10 @@ def entity_cost(p: Parsed, run: Runner) -> str:
     d = res["data"]
     lines = [f"The {_who(e)} cost **{money(d['totals']['total'])}** in {_label(w)} "
              f"(amortized, {d['currency']})."]
+    idle_row = next((r for r in d["rows"] if r["kind"] == "idle"), None)
+    if idle_row is not None:
+        lines[0] += (f" That includes {money(idle_row['total'])} of idle capacity (node "
+                     "cost no workload requested).")
     if len(d["rows"]) > 1:
         dim = d["group_by"]
         lines += ["", f"By {dim}:", "", table([dim, "cost"], _cost_rows(d))]
@@ -389,20 +393,26 @@ def rightsizing(p: Parsed, run: Runner) -> str:
 
 
 def anomalies(p: Parsed, run: Runner) -> str:
-    w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
+    week = Window(run.ctx.now - timedelta(days=7), run.ctx.now)
+    w = p.slots.window or week
+    widened = ""
+    if w.days < 7 and w.end == run.ctx.now and any("week" in x for x in p.slots.periods):
+        # a calendar week so far can be a day or two: look at the last seven full days
+        w, widened = week, " (read as the past 7 days, so there are whole days to compare)"
     res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 5})
     if (msg := _problem(res, f"anomalies in {_label(w)}")):
         return msg
     d = res["data"]
     found = d.get("anomalies", [])
     if not found:
-        return f"Nothing unusual in {_label(w)}: no team's daily cost left its usual range."
+        return (f"Nothing unusual in {_label(w)}{widened}: no team's daily cost left its "
+                "usual range.")
     rows = [[a["day"], a["group"], a["direction"], money(a["actual"]), money(a["expected"]),
              money(a["excess"], signed=True),
              (a.get("workloads") or [{}])[0].get("workload", "-")] for a in found]
     more = f" (and {d['more']} more)" if d.get("more") else ""
     return "\n".join([
-        f"{len(found)} unusual day(s) in {_label(w)}{more}:", "",
+        f"{len(found)} unusual day(s) in {_label(w)}{widened}{more}:", "",
         table(["day", "team", "kind", "actual", "expected", "difference", "top workload"],
               rows), "", f"_{found[0].get('method', '')}_"])
 
