@@ -9,13 +9,13 @@ seen, and logs the run — or rolls all of it back.
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import DataGap
@@ -95,46 +95,59 @@ def _column_types(con: Connection, table: str) -> dict[str, str]:
     return {name: ("VARCHAR" if dtype == "JSON" else dtype) for name, dtype in rows}
 
 
-def _jsonable(value: Any) -> Any:
-    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+def _column(values: list[Any], dtype: str) -> np.ndarray[Any, Any]:
+    """A numpy column DuckDB scans with NULLs intact: NaN stands for NULL in a DOUBLE
+    array (DuckDB reads it so; the mapping never makes a NaN), None in an object one."""
+    if dtype in ("DOUBLE", "INTEGER", "BIGINT"):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(values, dtype=object)
 
 
 def write_rows(con: Connection, cluster: str, ingest_id: str, rows: MetricsRows,
-               tmp_dir: Path) -> None:
-    """Bulk-load each table through newline-delimited JSON (exact floats, safe quoting)."""
+               tmp_dir: Path | None = None,
+               types: dict[str, dict[str, str]] | None = None) -> None:
+    """Bulk-load each table from numpy columns (exact doubles, no text round trip).
+
+    ``types`` caches each table's column types across chunks; ``tmp_dir`` is unused
+    (rows once went through JSON files) and kept for callers.
+    """
+    types = {} if types is None else types
     for table, table_rows in rows.tables.items():
         if not table_rows:
             continue
         cols = ("cluster", *COLUMNS[table], "ingest_id")
-        path = tmp_dir / f"{table}.jsonl"
-        with path.open("w", encoding="utf-8") as fh:
-            for row in table_rows:
-                record = {"cluster": cluster, "ingest_id": ingest_id}
-                record.update({c: _jsonable(row[c]) for c in COLUMNS[table]})
-                fh.write(json.dumps(record) + "\n")
-        types = _column_types(con, table)
-        spec = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in cols) + "}"
-        select = (f"SELECT {', '.join(cols)} FROM read_json(?, format='newline_delimited', "
-                  f"columns={spec})")
+        if table not in types:
+            types[table] = _column_types(con, table)
+        ctypes = types[table]
+        batch = {c: _column([row[c] for row in table_rows], ctypes[c]) for c in COLUMNS[table]}
+        con.register("metrics_batch", batch)
+        select = ("SELECT ?, " + ", ".join(f"CAST({c} AS {ctypes[c]})" for c in COLUMNS[table])
+                  + ", ? FROM metrics_batch")
         col_list = ", ".join(cols)
-        if table in _KEYS:
-            updates = []
-            for c in cols:
-                if c in _KEYS[table] or c == "cluster":
-                    continue
-                if c == "first_seen":
-                    updates.append(f"first_seen = least({table}.first_seen, EXCLUDED.first_seen)")
-                elif c == "last_seen":
-                    updates.append(f"last_seen = greatest({table}.last_seen, EXCLUDED.last_seen)")
-                elif "last_seen" in cols:  # re-ingesting an older window keeps newer facts
-                    updates.append(f"{c} = CASE WHEN EXCLUDED.last_seen >= {table}.last_seen "
-                                   f"THEN EXCLUDED.{c} ELSE {table}.{c} END")
-                else:
-                    updates.append(f"{c} = EXCLUDED.{c}")
-            con.execute(f"INSERT INTO {table} ({col_list}) {select} "
-                        f"ON CONFLICT DO UPDATE SET {', '.join(updates)}", [str(path)])
-        else:
-            con.execute(f"INSERT INTO {table} ({col_list}) {select}", [str(path)])
+        try:
+            if table in _KEYS:
+                updates = []
+                for c in cols:
+                    if c in _KEYS[table] or c == "cluster":
+                        continue
+                    if c == "first_seen":
+                        updates.append(
+                            f"first_seen = least({table}.first_seen, EXCLUDED.first_seen)")
+                    elif c == "last_seen":
+                        updates.append(
+                            f"last_seen = greatest({table}.last_seen, EXCLUDED.last_seen)")
+                    elif "last_seen" in cols:  # re-ingesting an older window keeps newer facts
+                        updates.append(f"{c} = CASE WHEN EXCLUDED.last_seen >= {table}.last_seen "
+                                       f"THEN EXCLUDED.{c} ELSE {table}.{c} END")
+                    else:
+                        updates.append(f"{c} = EXCLUDED.{c}")
+                con.execute(f"INSERT INTO {table} ({col_list}) {select} "
+                            f"ON CONFLICT DO UPDATE SET {', '.join(updates)}",
+                            [cluster, ingest_id])
+            else:
+                con.execute(f"INSERT INTO {table} ({col_list}) {select}", [cluster, ingest_id])
+        finally:
+            con.unregister("metrics_batch")
 
 
 def write_metrics(
@@ -145,7 +158,8 @@ def write_metrics(
     """Map and store every chunk in one transaction; DataGap if a required metric is absent."""
     report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
-    with writer(settings) as con, tempfile.TemporaryDirectory(prefix="penny-metrics-") as tmp:
+    types: dict[str, dict[str, str]] = {}
+    with writer(settings) as con:
         run = start_run(con, kind, source)
         report.ingest_id = run.ingest_id
         _delete_window(con, cluster, start, end)
@@ -154,7 +168,7 @@ def write_metrics(
             for metric, group in series.items():
                 seen[metric] = seen.get(metric, 0) + sum(1 for s in group if s.points)
             rows = map_chunk(series, grid)
-            write_rows(con, cluster, run.ingest_id, rows, Path(tmp))
+            write_rows(con, cluster, run.ingest_id, rows, types=types)
             for table, n in rows.counts().items():
                 totals[table] += n
         missing = [m for m in REQUIRED if not seen.get(m)]

@@ -23,9 +23,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+
 from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
+from assistant.ingest.metrics_resample import resample_many
 from assistant.ingest.metrics_series import (
+    LOOKBACK_S,
     METRICS,
     Grid,
     GridSeries,
@@ -33,12 +37,12 @@ from assistant.ingest.metrics_series import (
     floor_hour,
     naive_utc,
     parse_step,
-    resample,
     time_chunks,
 )
 from assistant.ingest.metrics_store import MetricsIngestReport, write_metrics
+from assistant.ingest.openmetrics_samples import SampleStore, Unsure
 
-__all__ = ["RawSeries", "ingest_openmetrics", "parse_files", "read_file"]
+__all__ = ["RawSeries", "ingest_openmetrics", "load_samples", "parse_files", "read_file"]
 
 _LINE_RE = re.compile(
     r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)"
@@ -187,17 +191,59 @@ def parse_files(paths: list[Path]) -> RawSeries:
     return raw
 
 
-def _chunks(raw: RawSeries, grids: list[Grid]) \
+def load_samples(paths: list[Path]) -> SampleStore:
+    """Every sample of Penny's metrics in ``paths``, in a :class:`SampleStore`.
+
+    The set-based reader (DuckDB) loads clean files; anything it cannot vouch for sends
+    every file through :func:`read_file`, the exact line reader that also names the
+    file and line of a bad sample.
+    """
+    files = _expand(paths)
+    store = SampleStore.create()
+    try:
+        for path in files:
+            store.read_file(path, _WANTED, _parse_labels)
+        store.check_ties()
+        return store
+    except Unsure:
+        store.close()
+    except BaseException:
+        store.close()
+        raise
+    raw = parse_files(paths)
+    store = SampleStore.create()
+    try:
+        keys = list(raw)
+        lengths = [len(raw[k][0]) for k in keys]
+        ts = np.concatenate([np.frombuffer(raw[k][0], dtype=np.float64) for k in keys]) \
+            if keys else np.zeros(0)
+        values = np.concatenate([np.frombuffer(raw[k][1], dtype=np.float64) for k in keys]) \
+            if keys else np.zeros(0)
+        store.add_sorted(keys, lengths, ts, values)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S) \
         -> Iterator[tuple[Grid, dict[str, list[GridSeries]]]]:
+    """Each grid's series, from just the samples its points can see."""
     for grid in grids:
-        lo, hi = grid.start_ts - 3600, grid.start_ts + grid.n * grid.step_s
+        end_ts = grid.start_ts + grid.n * grid.step_s
+        sids, ts, values = store.window(grid.start_ts - lookback_s - 1, end_ts + 1)
+        sid, ks, vs = resample_many(sids, ts, values, grid, lookback_s)
         series: dict[str, list[GridSeries]] = defaultdict(list)
-        for (name, labels), (stamps, values) in raw.items():
-            if not stamps or stamps[-1] < lo or stamps[0] > hi:
-                continue
-            points = resample(stamps, values, grid)
-            if points:
-                series[name].append(GridSeries(name, dict(labels), points))
+        if len(sid):
+            bounds = np.flatnonzero(np.diff(sid)) + 1
+            starts = [0, *bounds.tolist()]
+            ends = [*bounds.tolist(), len(sid)]
+            k_list, v_list, ids = ks.tolist(), vs.tolist(), sid[starts].tolist()
+            for i, a, b in zip(ids, starts, ends, strict=True):
+                name, labels = store.keys[i]
+                series[name].append(
+                    GridSeries(name, dict(labels), dict(zip(k_list[a:b], v_list[a:b],
+                                                            strict=True))))
         yield grid, series
 
 
@@ -213,22 +259,23 @@ def ingest_openmetrics(
     step_s = parse_step(step)
     if not cluster.strip():
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
-    raw = parse_files(paths)
-    stamps = [ts for s, _ in raw.values() for ts in (s[0], s[-1]) if s]
-    source = ", ".join(str(p) for p in paths)
-    if not stamps:
-        raise DataGap(f"No samples of Penny's metrics in {source}.",
-                      hint="See docs/ingest-prometheus.md for the series Penny reads.",
-                      source=source)
-    epoch = datetime(1970, 1, 1)
-    start = floor_hour(naive_utc(start) if start else epoch + timedelta(seconds=min(stamps)))
-    end = ceil_hour(naive_utc(end)) if end else \
-        floor_hour(epoch + timedelta(seconds=max(stamps))) + timedelta(hours=1)
-    if end <= start:
-        raise InputError(f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
-    grids = time_chunks(start, end, step_s, chunk_hours)
-    return write_metrics(
-        settings, kind="openmetrics", source=source, cluster=cluster, start=start, end=end,
-        step_s=step_s, chunks=_chunks(raw, grids),
-        details={"files": [str(p) for p in paths], "series": len(raw)},
-    )
+    with load_samples(paths) as store:
+        source = ", ".join(str(p) for p in paths)
+        if store.first_ts is None or store.last_ts is None:
+            raise DataGap(f"No samples of Penny's metrics in {source}.",
+                          hint="See docs/ingest-prometheus.md for the series Penny reads.",
+                          source=source)
+        epoch = datetime(1970, 1, 1)
+        start = floor_hour(naive_utc(start) if start
+                           else epoch + timedelta(seconds=store.first_ts))
+        end = ceil_hour(naive_utc(end)) if end else \
+            floor_hour(epoch + timedelta(seconds=store.last_ts)) + timedelta(hours=1)
+        if end <= start:
+            raise InputError(
+                f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
+        grids = time_chunks(start, end, step_s, chunk_hours)
+        return write_metrics(
+            settings, kind="openmetrics", source=source, cluster=cluster, start=start,
+            end=end, step_s=step_s, chunks=_chunks(store, grids),
+            details={"files": [str(p) for p in paths], "series": len(store.keys)},
+        )
