@@ -88,7 +88,7 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
     credit_h = m2 + 19 * day                            # day 20
     backfill = (m2 + 21 * day, m2 + 22 * day)          # day 22
     egress_day = H - 6 * day                            # six days before end
-    notebook = (m2 + 2 * day + 9, H)                    # busy 8 h, then idle to the end
+    notebook = (9, H)                                   # busy 8 h on day 1, then idle
     m3_days = (H - org.months[2][0]) // day if len(org.months) > 2 else 0
     staging_start = org.months[2][0] + (m3_days // 2) * day if m3_days >= 2 else H
 
@@ -211,7 +211,7 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
                  replicas=partial(hpa_fn, 2, max(2, span * 2 // 3), cat_hpa), hpa=cat_hpa))
     chk_hpa = Hpa("checkout-api", [(0, 3), (m2, 6)], 10, 70)
     add(Workload(PROD, "payments", "checkout-api", "Deployment",
-                 [c("api", 0.5, 1024, 0.28, 700, profile="traffic")],
+                 [c("api", 1.0, 2048, 0.56, 1400, profile="traffic")],
                  labels("checkout-api", "payments"), pools=("general",),
                  replicas=partial(hpa_fn, 3, 3, chk_hpa), hpa=chk_hpa))
     add(Workload(PROD, "payments", "ledger-worker", "Deployment",

@@ -103,8 +103,8 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "team": "payments", "hpa_min_replicas": {"before": 3, "after": 6},
         "from": _iso(org.at(up["from_hour"])),
         "pod_hours": {label[0]: pod_hours(chk, m1), label[1]: pod_hours(chk, m2)},
-        "cpu_request_core_hours": {label[0]: pod_hours(chk, m1) * 0.5,
-                                   label[1]: pod_hours(chk, m2) * 0.5},
+        "cpu_request_core_hours": {label[0]: pod_hours(chk, m1) * 1.0,
+                                   label[1]: pod_hours(chk, m2) * 1.0},
         "extra_node": {"instance_id": up["extra_node"], "instance_type": "m6i.2xlarge",
                        "bill_effective_cost": str(_money(r2, ResourceId=up["extra_node"])),
                        "bill_effective_cost_previous_month":
