@@ -163,6 +163,8 @@ def _classify(t: str, has_entity: bool, n_periods: int) -> str | None:
         return "unallocated"
     if _has(t, r"\bidle\b|\bunused (?:capacity|nodes?|resources?)\b|\bwasted capacity\b"):
         return "idle"
+    if _has(t, r"\bwast(?:e|ed|ing|eful)\b"):
+        return "rightsizing"
     explain = _has(t, r"\bwhy (?:did|is|was|has|are|were)\b|\bwhat (?:drove|caused|changed)\b|"
                       r"\bexplain\b|\bwhat happened\b|\bbreak ?down (?:of )?(?:the )?bill\b")
     if _has(t, r"\b(?:bill|invoice)\b") or (explain and not has_entity and n_periods <= 1):
