@@ -11,7 +11,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from alloc_rows import (
+from assistant.allocation.allocate import AllocationReport, allocate
+from assistant.config import Settings, load_settings
+from assistant.warehouse.db import Connection, reader, writer
+from assistant.windows import Window
+from tests.allocation.alloc_rows import (
     bill,
     container,
     h,
@@ -24,11 +28,6 @@ from alloc_rows import (
     service_hour,
     service_pod,
 )
-
-from assistant.allocation.allocate import AllocationReport, allocate
-from assistant.config import Settings, load_settings
-from assistant.warehouse.db import Connection, reader, writer
-from assistant.windows import Window
 
 D = Decimal
 EASY = {"default_prices": {"cpu_core_hour": "3", "ram_gib_hour": "1", "gpu_hour": "30"}}

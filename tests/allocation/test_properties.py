@@ -13,7 +13,6 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from alloc_rows import GIB, bill, container, h, mount, node, pv, pvc_hour
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -29,6 +28,7 @@ from assistant.config import Settings, load_settings
 from assistant.costs.query import query_costs
 from assistant.warehouse.db import reader, writer
 from assistant.windows import Window
+from tests.allocation.alloc_rows import GIB, bill, container, h, mount, node, pv, pvc_hour
 
 D = Decimal
 _TMP = Path(tempfile.mkdtemp(prefix="penny-prop-"))

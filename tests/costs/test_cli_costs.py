@@ -4,19 +4,15 @@ plus AI spend from the ledger as its own section and bad flags failing cleanly."
 from __future__ import annotations
 
 import json
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "allocation"))
-from alloc_rows import bill, container, h, namespace, node, pod
 
 from assistant.cli import main
 from assistant.config import load_settings
 from assistant.warehouse.db import writer
 from assistant.warehouse.ledger import ledger
+from tests.allocation.alloc_rows import bill, container, h, namespace, node, pod
 
 D = Decimal
 
