@@ -69,3 +69,51 @@ def test_llm_evals(demo_settings: Settings, tmp_path: Path) -> None:
     report = run_evals(demo_settings, engine="llm", model=model, log=print)
     write_report(report, tmp_path / "llm")
     assert report.pass_rate >= 0.80
+
+
+def test_llm_engine_path_grades_tokens_cost_and_invented_numbers(
+        demo_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`penny eval --engine llm` against a local OpenAI-protocol server: the real SDK calls
+    it, the model's answer is graded like any other, tokens and cost are summed."""
+    from decimal import Decimal
+
+    from assistant.warehouse.db import reader
+    from tests.fakes import OpenAIServer, Reply, ToolUse
+
+    with reader(demo_settings) as con:
+        (spent,) = con.execute(
+            "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND team = "
+            "'payments' AND hour >= '2026-10-01' AND hour < '2026-11-01'").fetchone()
+    shown = f"${Decimal(spent).quantize(Decimal('0.01')):,.2f}"
+    call = ToolUse("query_costs", {"window": "last-month", "group_by": "team",
+                                   "filters": {"team": "payments"}})
+    server = OpenAIServer([
+        # case 1: the model calls the tool and reports its figure
+        Reply(tool_calls=[call], input_tokens=1000, output_tokens=20),
+        Reply(text=f"The payments team spent {shown} last month.", input_tokens=1500,
+              cached_tokens=1000, output_tokens=30),
+        # case 2 (same question): the model adds a figure no tool returned
+        Reply(tool_calls=[call], input_tokens=1000, output_tokens=20),
+        Reply(text=f"The payments team spent {shown}; next month about $999.99.",
+              input_tokens=1000, output_tokens=20),
+    ])
+    server.start()
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        first = run_evals(demo_settings, engine="llm", model="openai:gpt-4o-mini",
+                          only="01_payments_team_last_month", log=lambda _line: None)
+        second = run_evals(demo_settings, engine="llm", model="openai:gpt-4o-mini",
+                           only="01_payments_team_last_month", log=lambda _line: None)
+    finally:
+        server.stop()
+    (ok,) = first.results
+    assert (ok.passed, ok.engine, ok.tools) == (True, "llm", ["query_costs"])
+    # gpt-4o-mini per 1M tokens: input 0.15, cached 0.075, output 0.60
+    # call 1: 1000 x 0.15 + 20 x 0.60 = 162e-6; call 2: 500 x 0.15 + 1000 x 0.075 + 30 x 0.60
+    # = 168e-6; total $0.000330
+    assert first.totals()["input_tokens"] == 2500 and first.totals()["output_tokens"] == 50
+    assert Decimal(first.totals()["cost_usd"]) == Decimal("0.000330")
+    (bad,) = second.results
+    assert bad.passed is False
+    assert bad.failures == ["unsupported money figures: $999.99"]
