@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from bill_rows import anomaly_days
+from tests.billing.bill_rows import anomaly_days
 
 from assistant.billing.anomalies import detect, detect_anomalies
 from assistant.config import load_settings

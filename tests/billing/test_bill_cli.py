@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from bill_rows import anomaly_days, two_months
+from tests.billing.bill_rows import anomaly_days, two_months
 
 from assistant.cli import main
 from assistant.config import load_settings

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
-from bill_rows import NOV, OCT, SEP, two_months
+from tests.billing.bill_rows import NOV, OCT, SEP, two_months
 
 from assistant.billing import compare_periods, explain_bill
 from assistant.config import load_settings
@@ -162,7 +162,7 @@ def test_scope_is_enforced_in_sql(settings) -> None:
 
 
 def test_a_cluster_appearing_mid_month_and_a_refund(penny_env) -> None:
-    from bill_rows import alloc, node, node_hours, unallocated_once
+    from tests.billing.bill_rows import alloc, node, node_hours, unallocated_once
 
     s = load_settings(now=datetime(2026, 12, 5))
     with writer(s) as con:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from bill_rows import two_months
+from tests.billing.bill_rows import two_months
 
 from assistant.billing import explain_bill
 from assistant.billing.narrative import check_numbers

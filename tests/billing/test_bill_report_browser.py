@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from bill_rows import two_months
+from tests.billing.bill_rows import two_months
 
 from assistant.billing import explain_bill
 from assistant.billing.render import render_bill

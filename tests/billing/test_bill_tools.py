@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from bill_rows import anomaly_days, two_months
+from tests.billing.bill_rows import anomaly_days, two_months
 
 from assistant.config import load_settings
 from assistant.warehouse.db import writer

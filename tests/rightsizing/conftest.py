@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rs_fixtures import NOW, Warehouse
+from tests.rightsizing.rs_fixtures import NOW, Warehouse
 
 from assistant.config import Settings, load_settings
 from assistant.warehouse.db import writer

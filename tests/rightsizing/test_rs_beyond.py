@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from rs_fixtures import NOW, Warehouse
+from tests.rightsizing.rs_fixtures import NOW, Warehouse
 
 from assistant.config import Settings
 from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rs_fixtures import MIB, NOW, Warehouse, plant_gpus
+from tests.rightsizing.rs_fixtures import MIB, NOW, Warehouse, plant_gpus
 
 from assistant.cli import main
 from assistant.config import load_settings

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rs_fixtures import MIB, Warehouse
+from tests.rightsizing.rs_fixtures import MIB, Warehouse
 from ruamel.yaml import YAML
 
 from assistant.config import Settings

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from rs_fixtures import NOW, Warehouse, plant_gpus
+from tests.rightsizing.rs_fixtures import NOW, Warehouse, plant_gpus
 
 from assistant.config import Settings, load_settings
 from assistant.errors import InputError

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rs_fixtures import GIB, MIB, NOW, Warehouse
+from tests.rightsizing.rs_fixtures import GIB, MIB, NOW, Warehouse
 
 from assistant.config import Settings
 from assistant.rightsizing.hpa import co_tune

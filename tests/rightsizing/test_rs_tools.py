@@ -4,7 +4,7 @@ bounded output, and ok:false errors that say how to fix the call."""
 from __future__ import annotations
 
 import pytest
-from rs_fixtures import MIB, NOW, Warehouse, plant_gpus
+from tests.rightsizing.rs_fixtures import MIB, NOW, Warehouse, plant_gpus
 
 from assistant.config import Settings, load_settings
 from assistant.warehouse.db import writer

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from rs_fixtures import MIB, Warehouse
+from tests.rightsizing.rs_fixtures import MIB, Warehouse
 
 from assistant.config import Settings, load_settings
 from assistant.errors import ConfigError, SourceAuthError
