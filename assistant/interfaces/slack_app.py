@@ -79,7 +79,7 @@ class SlackBot:
         base = (slack.api_url or WebClient.BASE_URL).rstrip("/") + "/"
         self.client = WebClient(token=token, base_url=base)
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
-        self.app = App(token=token, client=self.client, signing_secret=secret,
+        self.app = App(client=self.client, signing_secret=secret,
                        request_verification_enabled=secret is not None,
                        process_before_response=False)
         self.app.middleware(self._drop_repeats)
@@ -224,7 +224,7 @@ class SlackBot:
                 paths = self._render_charts(month, scope, Path(tmp))
             if not paths:
                 return
-            uploads = [{"file": str(p), "filename": p.name, "title": p.stem.replace("-", " ")}
+            uploads = [{"file": str(p), "filename": p.name, "title": _chart_title(p, month)}
                        for p in paths]
             self.client.files_upload_v2(file_uploads=uploads, channel=channel,
                                         thread_ts=thread_ts,
@@ -243,3 +243,12 @@ class SlackBot:
             log.warning("No charts for %s: %s", month, exc)
             return []
         return [p for p in chart_files(expl, out) if p.suffix == ".png"]
+
+
+_CHART_TITLES = {"daily_by_team": "daily cost by team", "waterfall": "what changed (waterfall)"}
+
+
+def _chart_title(path: Path, month: str) -> str:
+    """'bill-2026-10-daily_by_team.png' → '2026-10 bill: daily cost by team'."""
+    kind = path.stem.rsplit("-", 1)[-1]
+    return f"{month} bill: {_CHART_TITLES.get(kind, kind.replace('_', ' '))}"
