@@ -88,7 +88,7 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
     credit_h = m2 + 19 * day                            # day 20
     backfill = (m2 + 21 * day, m2 + 22 * day)          # day 22
     egress_day = H - 6 * day                            # six days before end
-    notebook = (9, H)                                   # busy 8 h on day 1, then idle
+    notebook = (m2 + 2 * day + 9, H)                    # busy 8 h, then idle to the end
     m3_days = (H - org.months[2][0]) // day if len(org.months) > 2 else 0
     staging_start = org.months[2][0] + (m3_days // 2) * day if m3_days >= 2 else H
 

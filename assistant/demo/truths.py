@@ -144,6 +144,15 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
               "service": credit_rows[0]["ServiceName"] if credit_rows else None}
     tax = {name: str(_money(_in(rows, s, e), ChargeCategory="Tax"))
            for (s, e), name in zip(months, label, strict=True)}
+    nb_ev = ev["idle_notebook"]
+    # not a bill driver (its A100 node is billed in both months) but a new workload in M2:
+    # allocation moves that node's cost from __idle__ to team ml
+    notebook_shift = {
+        "namespace": "research", "pod": "jupyter-dana", "kind": "Pod", "team": "ml",
+        "start": _iso(org.at(nb_ev["hours"][0])), "bill_change": "0",
+        "gpu_hours": {label[0]: _overlap(nb_ev["hours"][0], nb_ev["hours"][1], m1[0], m1[1]),
+                      label[1]: _overlap(nb_ev["hours"][0], nb_ev["hours"][1], m2[0], m2[1])},
+    }
 
     # --- anomalies --------------------------------------------------------------------
     bf = ev["backfill_spike"]
@@ -249,7 +258,7 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "bill": bill,
         "drivers": {"new_gpu_job": new_job, "replica_scale_up": scale_up,
                     "spot_fallback": spot_fallback, "savings_plan": savings_plan,
-                    "credit": credit, "tax": tax},
+                    "credit": credit, "tax": tax, "allocation_shift_notebook": notebook_shift},
         "anomalies": anomalies,
         "quiet": quiet,
         "rightsizing": rightsizing,
