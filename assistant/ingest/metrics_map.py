@@ -10,7 +10,8 @@ from assistant.ingest.metrics_attachments import (
     service_pod_rows,
     service_rows,
 )
-from assistant.ingest.metrics_containers import container_rows, node_hour_rows
+from assistant.ingest.metrics_container_columns import container_columns
+from assistant.ingest.metrics_containers import node_hour_rows
 from assistant.ingest.metrics_gpu import gpu_rows
 from assistant.ingest.metrics_inventory import (
     hpa_rows,
@@ -37,7 +38,7 @@ def map_chunk(series: Mapping[str, list[GridSeries]], grid: Grid) -> MetricsRows
     rows.add("k8s_owners", owners)
     rows.add("k8s_pods", pods)
     pod_nodes = {(p["namespace"], p["pod"]): p["node"] for p in pods if p["node"]}
-    rows.add("container_hours", container_rows(series, grid, pod_nodes))
+    rows.add_columns("container_hours", container_columns(series, grid, pod_nodes))
     rows.add("k8s_pvs", pv_rows(series))
     rows.add("pvc_hours", pvc_rows(series, grid))
     rows.add("pod_pvc_hours", pod_pvc_rows(series, grid))

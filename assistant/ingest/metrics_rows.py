@@ -59,13 +59,24 @@ HOURLY_TABLES = ("node_hours", "container_hours", "pvc_hours", "pod_pvc_hours",
 
 @dataclass
 class MetricsRows:
+    """Rows per table: row dicts, or for the big tables numpy columns (NaN = NULL)."""
+
     tables: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in COLUMNS})
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, table: str, rows: Iterable[Row]) -> None:
         self.tables[table].extend(rows)
 
+    def add_columns(self, table: str, columns: dict[str, Any]) -> None:
+        if table in self.columns or self.tables[table]:
+            raise ValueError(f"{table} already has rows in this chunk")
+        self.columns[table] = columns
+
     def counts(self) -> dict[str, int]:
-        return {t: len(rows) for t, rows in self.tables.items()}
+        counts = {t: len(rows) for t, rows in self.tables.items()}
+        for table, cols in self.columns.items():
+            counts[table] = len(cols[COLUMNS[table][0]])
+        return counts
 
 
 def avg(values: list[float]) -> float | None:

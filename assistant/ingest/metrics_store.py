@@ -112,14 +112,21 @@ def write_rows(con: Connection, cluster: str, ingest_id: str, rows: MetricsRows,
     (rows once went through JSON files) and kept for callers.
     """
     types = {} if types is None else types
-    for table, table_rows in rows.tables.items():
-        if not table_rows:
+    for table in COLUMNS:
+        table_rows = rows.tables[table]
+        if not table_rows and table not in rows.columns:
             continue
         cols = ("cluster", *COLUMNS[table], "ingest_id")
         if table not in types:
             types[table] = _column_types(con, table)
         ctypes = types[table]
-        batch = {c: _column([row[c] for row in table_rows], ctypes[c]) for c in COLUMNS[table]}
+        if table in rows.columns:
+            batch = {c: rows.columns[table][c] for c in COLUMNS[table]}
+            if not len(batch[COLUMNS[table][0]]):
+                continue
+        else:
+            batch = {c: _column([row[c] for row in table_rows], ctypes[c])
+                     for c in COLUMNS[table]}
         con.register("metrics_batch", batch)
         select = ("SELECT ?, " + ", ".join(f"CAST({c} AS {ctypes[c]})" for c in COLUMNS[table])
                   + ", ? FROM metrics_batch")

@@ -241,9 +241,10 @@ def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S)
             k_list, v_list, ids = ks.tolist(), vs.tolist(), sid[starts].tolist()
             for i, a, b in zip(ids, starts, ends, strict=True):
                 name, labels = store.keys[i]
-                series[name].append(
-                    GridSeries(name, dict(labels), dict(zip(k_list[a:b], v_list[a:b],
-                                                            strict=True))))
+                grid_series = GridSeries(name, dict(labels),
+                                         dict(zip(k_list[a:b], v_list[a:b], strict=True)))
+                grid_series.arrays = (ks[a:b], vs[a:b])  # type: ignore[attr-defined]
+                series[name].append(grid_series)
         yield grid, series
 
 
