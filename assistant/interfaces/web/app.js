@@ -11,6 +11,8 @@ function escapeHtml(s) {
 }
 
 function inline(s) {
+  // a whole line in _underscores_ (the answers' source notes) is emphasis
+  if (/^_[^_].*_$/.test(s.trim())) { return `<em>${inline(s.trim().slice(1, -1))}</em>`; }
   return escapeHtml(s)
     .replace(/`([^`]+)`/g, "<code>$1</code>")
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
