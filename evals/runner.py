@@ -154,6 +154,10 @@ def _run_case(case: Case, settings: Settings, engine: str, now: datetime) -> Cas
     except PennyError as exc:
         return CaseResult(case.id, case.category, case.question, False,
                           [f"error: {exc.message}"], "", False, engine, [], expected=numbers)
+    except Exception as exc:  # one broken case must not stop the run; it fails loudly
+        return CaseResult(case.id, case.category, case.question, False,
+                          [f"crash: {type(exc).__name__}: {exc}"], "", False, engine, [],
+                          expected=numbers)
     results = [tc.result for tc in answer.tool_calls]
     tools = [tc.name for tc in answer.tool_calls]
     g = grade_answer(answer.text, understood=answer.understood,
@@ -168,12 +172,13 @@ def _run_case(case: Case, settings: Settings, engine: str, now: datetime) -> Cas
 
 
 def run_evals(settings: Settings, *, engine: str = "offline", model: str | None = None,
-              only: str | None = None, build: bool = True,
+              only: str | None = None, build: bool = True, rebuild: bool = False,
               log: Callable[[str], None] = print) -> EvalReport:
     """Run every case (or ``only`` one id/category) and grade it."""
     if engine not in ("offline", "llm"):
         raise ConfigError(f"Unknown eval engine {engine!r}.", hint="Use offline or llm.")
-    now = prepare_warehouse(settings, log=log) if build else pinned_now(settings)
+    now = (prepare_warehouse(settings, rebuild=rebuild, log=log) if build or rebuild
+           else pinned_now(settings))
     update: dict[str, Any] = {"now": now}
     if model:
         update["model"] = model

@@ -25,6 +25,8 @@ def eval_command(
     only: str | None = typer.Option(None, "--only", help="One case id (or prefix) or category"),
     min_pass: float = typer.Option(0.0, "--min-pass", min=0.0, max=1.0,
                                    help="Exit 1 when the pass rate is below this (0..1)"),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Delete the warehouse at PENNY_DB "
+                                 "and build the small demo into it again"),
 ) -> None:
     """Ask every eval question (evals/NN_slug/case.yaml) and grade the answers.
 
@@ -37,7 +39,7 @@ def eval_command(
         raise InputError(f"--engine {engine!r} is not offline or llm.")
     settings = load_settings()
     err = Console(stderr=True)
-    report = run_evals(settings, engine=engine, model=model, only=only,
+    report = run_evals(settings, engine=engine, model=model, only=only, rebuild=rebuild,
                        log=lambda line: err.print(line, highlight=False, markup=False))
     target = out or settings.home / "evals" / f"report-{engine}"
     json_path, md_path = write_report(report, target)

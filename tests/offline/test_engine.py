@@ -79,3 +79,27 @@ def test_no_warehouse_says_what_to_run(tmp_path: object) -> None:
     settings = load_settings()            # a fresh PENNY_HOME with no warehouse
     a = answer("top 5 namespaces last month", AskContext(), settings)
     assert "run `penny demo`" in a.text and "$" not in a.text
+
+
+def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
+    from pydantic import BaseModel
+
+    from assistant.agent.offline.runner import Runner
+    from tools.registry import REGISTRY, ToolContext, ToolSpec
+
+    class NoArgs(BaseModel):
+        pass
+
+    def broken(args: NoArgs, ctx: ToolContext) -> object:
+        raise RuntimeError("disk on fire")
+
+    REGISTRY["broken_for_test"] = ToolSpec("broken_for_test", NoArgs, broken, "x")  # type: ignore[arg-type]
+    try:
+        run = Runner(ToolContext.create(load_settings()))
+        result = run("broken_for_test", {})
+    finally:
+        del REGISTRY["broken_for_test"]
+    assert result["ok"] is False
+    assert result["error"] == ("the broken_for_test tool failed (RuntimeError: disk on fire); "
+                               "this is a bug in Penny, please report it")
+    assert [c.name for c in run.calls] == ["broken_for_test"] and run.sources == []
