@@ -41,10 +41,13 @@ def _table(lines: list[str]) -> str:
     rows = [r + [""] * (width - len(r)) for r in rows]
     sizes = [max(len(r[i]) for r in rows) for i in range(width)]
 
+    # a column whose body cells are all numbers is right-aligned (header too): money lines up
+    numeric = [all(re.fullmatch(r"[-+$0-9.,%]+", r[i]) for r in rows[1:] if r[i])
+               and any(r[i] for r in rows[1:]) for i in range(width)]
+
     def fmt(row: list[str]) -> str:
-        # numbers right-aligned, text left-aligned: columns of money line up
-        return "  ".join(c.rjust(sizes[i]) if re.fullmatch(r"[-+$0-9.,%]+", c) else
-                         c.ljust(sizes[i]) for i, c in enumerate(row)).rstrip()
+        return "  ".join(c.rjust(sizes[i]) if numeric[i] else c.ljust(sizes[i])
+                         for i, c in enumerate(row)).rstrip()
 
     return "\n".join(fmt(r) for r in rows)
 
