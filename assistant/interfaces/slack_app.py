@@ -17,6 +17,7 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,8 @@ class SlackBot:
     def dispatch_http(self, body: str, query: dict[str, str],
                       headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
         """One HTTP request from Slack → (status, headers, body); Bolt verifies the signature."""
-        resp: BoltResponse = self.app.dispatch(BoltRequest(body=body, query=query,
-                                                           headers=headers))
+        hdrs: dict[str, str | Sequence[str]] = dict(headers)
+        resp: BoltResponse = self.app.dispatch(BoltRequest(body=body, query=query, headers=hdrs))
         return resp.status, resp.first_headers_without_set_cookie(), resp.body
 
     def socket_mode(self) -> Any:
