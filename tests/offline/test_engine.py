@@ -103,3 +103,11 @@ def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
     assert result["error"] == ("the broken_for_test tool failed (RuntimeError: disk on fire); "
                                "this is a bug in Penny, please report it")
     assert [c.name for c in run.calls] == ["broken_for_test"] and run.sources == []
+
+
+def test_unknown_team_gets_the_tools_own_refusal(demo_settings: Settings) -> None:
+    a = answer("what did team xyz spend last month?", AskContext(), demo_settings)
+    assert a.tool_calls[0].result["ok"] is False
+    assert a.text.startswith("I couldn't get team xyz in 2026-10: No team named 'xyz' in the "
+                             "cost data you may see.")
+    assert "$" not in a.text

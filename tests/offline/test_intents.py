@@ -147,3 +147,14 @@ def test_followup_after_comparison_moves_both_periods() -> None:
 
 def test_followup_without_history_is_not_understood() -> None:
     assert parse("and in September?").intent == "unknown"
+
+
+def test_unknown_name_of_a_known_kind_is_passed_on_for_the_tool_to_reject() -> None:
+    p = parse("what did team xyz spend last month?")
+    assert (p.intent, p.slots.entity) == ("entity_cost", EntityRef(
+        "xyz", "team", {"team": "xyz"}, "unresolved", 0.0, "xyz"))
+
+
+def test_leftover_words_in_a_ranking_name_nothing() -> None:
+    p = parse("which team has the highest cost")
+    assert (p.intent, p.slots.entity, p.slots.group_by) == ("top", None, "team")

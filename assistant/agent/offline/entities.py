@@ -26,6 +26,9 @@ __all__ = ["EntityFinder", "Name", "warehouse_finder"]
 #: preference when one written name is several kinds ("payments": team and namespace)
 _KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node")
 
+#: kinds whose query_costs filter takes the bare name (and the tool checks it)
+_CHECKABLE = ("team", "namespace", "app", "cluster", "node")
+
 #: words that never name anything by themselves
 _STOP_WORDS = """
 a about above across after again against all also am an and any anything are as at be
@@ -90,9 +93,15 @@ class EntityFinder:
             best = sorted(hits, key=rank)[0][2]
             return _ref(best, "exact", 1.0, best.name)
         leftover = " ".join(w for w in words if w not in _STOP and not w.isdigit())
-        if not leftover or len(leftover.split()) > 4 or self.semantic is None:
+        if not leftover or len(leftover.split()) > 4:
             return None
-        return self.semantic(leftover, kind_hint)
+        found = self.semantic(leftover, kind_hint) if self.semantic else None
+        if found is None and kind_hint in _CHECKABLE:
+            # "team xyz": a name of a known kind that matches nothing. Pass it on as written
+            # so the tool says it does not exist and suggests the closest names.
+            return EntityRef(leftover, kind_hint, {kind_hint: leftover}, "unresolved", 0.0,
+                             leftover)
+        return found
 
 
 def _load_names(settings: Settings, scope: Scope) -> list[Name]:

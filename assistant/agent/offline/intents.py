@@ -198,6 +198,10 @@ def recognise(question: str, now: datetime, lookup: Lookup,
     entity = lookup(_blank(text, periods), hint)
     t = " ".join(blanked.split())
     intent = _classify(t, entity is not None, len(periods))
+    if entity is not None and entity.how == "unresolved" and intent not in (
+            "entity_cost", "total_cost", "compare", None):
+        entity = None       # leftover words in a ranking or a GPU question name nothing
+        intent = _classify(t, False, len(periods))
     top_n = _top_n(t)
     group_by = _group_by(t)
     if intent is not None and intent not in ("top", "total_cost"):

@@ -86,7 +86,7 @@ def who(e: EntityRef) -> str:
 
 
 def how_read(e: EntityRef) -> str:
-    if e.how == "exact":
+    if e.how in ("exact", "unresolved"):
         return ""
     return (f"\n\n_I read \"{e.phrase}\" as {e.kind} {e.name} ({e.how} match, score "
             f"{e.score:.2f}); name it exactly if you meant something else._")
