@@ -89,6 +89,8 @@ def pod_pvc_rows(series: Series, grid: Grid) -> list[Row]:
 
     mounts = merge_points(
         series.get("kube_pod_spec_volumes_persistentvolumeclaims_info", []), key, "max")
+    if not mounts:
+        return []
     running = running_pods(series)
     rows = []
     for (ns, pod, pvc), pts in sorted(mounts.items()):

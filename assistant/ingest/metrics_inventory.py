@@ -42,9 +42,10 @@ def _latest(series: list[GridSeries], key: Callable[[dict[str, str]], Any]) \
     out: dict[Any, tuple[dict[str, str], int, int]] = {}
     for s in series:
         k = key(s.labels)
-        if k is None or not s.points:
+        span = s.span() if k is not None else None
+        if span is None:
             continue
-        first, last = min(s.points), max(s.points)
+        first, last = span
         prev = out.get(k)
         if prev is None:
             out[k] = (s.labels, first, last)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from assistant.errors import InputError
 
@@ -28,6 +29,7 @@ __all__ = [
     "METRICS",
     "OPTIONAL",
     "REQUIRED",
+    "ArrayGridSeries",
     "Grid",
     "GridSeries",
     "ceil_hour",
@@ -158,6 +160,36 @@ class GridSeries:
     name: str
     labels: dict[str, str]
     points: dict[int, float] = field(default_factory=dict)
+
+    def span(self) -> tuple[int, int] | None:
+        """(first k, last k) with a value; None for an empty series."""
+        arrays = getattr(self, "arrays", None)
+        if arrays is not None:
+            ks = arrays[0]
+            return (int(ks[0]), int(ks[-1])) if len(ks) else None
+        return (min(self.points), max(self.points)) if self.points else None
+
+
+class ArrayGridSeries(GridSeries):
+    """A series whose points came as arrays (k ascending, value): the ``points`` dict is
+    built only if a rule asks for it, and set-based rules read ``arrays`` directly."""
+
+    def __init__(self, name: str, labels: dict[str, str], ks: Any, values: Any) -> None:
+        self.name = name
+        self.labels = labels
+        self.arrays = (ks, values)
+        self._points: dict[int, float] | None = None
+
+    @property  # type: ignore[override]
+    def points(self) -> dict[int, float]:
+        if self._points is None:
+            self._points = dict(zip(self.arrays[0].tolist(), self.arrays[1].tolist(),
+                                    strict=True))
+        return self._points
+
+    @points.setter
+    def points(self, value: dict[int, float]) -> None:
+        self._points = value
 
 
 def _epoch(dt: datetime) -> float:

@@ -173,7 +173,8 @@ def write_metrics(
         totals: dict[str, int] = dict.fromkeys(COLUMNS, 0)
         for grid, series in chunks:
             for metric, group in series.items():
-                seen[metric] = seen.get(metric, 0) + sum(1 for s in group if s.points)
+                seen[metric] = seen.get(metric, 0) + sum(1 for s in group
+                                                         if s.span() is not None)
             rows = map_chunk(series, grid)
             write_rows(con, cluster, run.ingest_id, rows, types=types)
             for table, n in rows.counts().items():

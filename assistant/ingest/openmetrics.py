@@ -31,6 +31,7 @@ from assistant.ingest.metrics_resample import resample_many
 from assistant.ingest.metrics_series import (
     LOOKBACK_S,
     METRICS,
+    ArrayGridSeries,
     Grid,
     GridSeries,
     ceil_hour,
@@ -238,13 +239,10 @@ def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S)
             bounds = np.flatnonzero(np.diff(sid)) + 1
             starts = [0, *bounds.tolist()]
             ends = [*bounds.tolist(), len(sid)]
-            k_list, v_list, ids = ks.tolist(), vs.tolist(), sid[starts].tolist()
+            ids = sid[starts].tolist()
             for i, a, b in zip(ids, starts, ends, strict=True):
                 name, labels = store.keys[i]
-                grid_series = GridSeries(name, dict(labels),
-                                         dict(zip(k_list[a:b], v_list[a:b], strict=True)))
-                grid_series.arrays = (ks[a:b], vs[a:b])  # type: ignore[attr-defined]
-                series[name].append(grid_series)
+                series[name].append(ArrayGridSeries(name, dict(labels), ks[a:b], vs[a:b]))
         yield grid, series
 
 
