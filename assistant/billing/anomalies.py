@@ -22,6 +22,9 @@ are left out. Consecutive anomalous days of a group in one direction are reporte
 a run with its total excess. A flagged day enters later baselines at its expected value,
 so past spikes do not inflate the baseline; a run of 7 days is a level shift (a new steady
 cost): it is reported as such and the group's baseline restarts at the run's first day.
+The days before the window are judged the same way (a warm-up over one more history) but
+not reported, so a spike just before the window is already replaced by its expected value
+when it enters the window's baselines.
 """
 
 from __future__ import annotations
@@ -143,7 +146,9 @@ def detect_anomalies(con: Connection, *, window: Window, by: str, scope: Scope,
                          hint=f"Use one of: {', '.join(ANOMALY_BY)}.")
     cfg = settings.anomalies
     first_day = window.start.replace(hour=0)
-    span = Window(first_day - HISTORY_DAYS * DAY, window.end)
+    # two histories back: the days in the first day's history are judged too (a warm-up),
+    # so a spike just before the window enters the window's baselines at its expected value
+    span = Window(first_day - 2 * HISTORY_DAYS * DAY, window.end)
     rows = daily_by(con, span, scope, by, with_workloads=True, spend_only=True)
     if not rows:
         raise DataGap(f"No allocated cost between {span.start:%Y-%m-%d} and "
@@ -155,9 +160,10 @@ def detect_anomalies(con: Connection, *, window: Window, by: str, scope: Scope,
     for day, group, workload, cost in rows:
         groups[group][day] = groups[group].get(day, ZERO) + dec(cost)
         workloads[(group, workload)][day] = dec(cost)
-    days = [d for d in complete if d >= first_day and d + DAY <= window.end]
-    found = detect(groups, days, data_days=complete, threshold=cfg.threshold_mads,
-                   min_impact=cfg.min_impact_usd)
+    days = [d for d in complete if d + DAY <= window.end]
+    found = [f for f in detect(groups, days, data_days=complete,
+                               threshold=cfg.threshold_mads, min_impact=cfg.min_impact_usd)
+             if f[1] >= first_day]
     method = method_text(cfg.threshold_mads, cfg.min_impact_usd)
     out = []
     for group, day, actual, expected, scale, n, shift in found:

@@ -14,6 +14,7 @@ from assistant.billing.charts import daily_chart, render, waterfall_chart
 from assistant.billing.models import EFFECT_LABELS, BillExplanation
 from assistant.billing.narrative import money
 from assistant.billing.report_html import html_report
+from assistant.billing.variance import MATERIAL_SHARE, shown_drivers
 from assistant.errors import InputError
 
 __all__ = ["chart_files", "chart_images", "markdown_report", "render_bill"]
@@ -125,11 +126,14 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
         lines += _table(["Effect", "Amount"], [[e.label, money(e.amount, sign=True)]
                                                for e in v.effects])
         lines += ["", "### Top drivers", ""]
+        shown = shown_drivers(v)
         lines += _table(["Driver", "Subject", "Team", "Amount", "% of change", "Evidence"], [
             [EFFECT_LABELS[d.effect], d.subject, d.team or "—", money(d.amount, sign=True),
-             _pct(d.pct_of_change), _evidence(d.evidence)] for d in v.drivers[:10]])
-        if v.drivers_total > 10:
-            lines.append(f"\n…and {v.drivers_total - 10} more drivers (see --format json).")
+             _pct(d.pct_of_change), _evidence(d.evidence)] for d in shown])
+        if v.drivers_total > len(shown):
+            lines.append(f"\n…and {v.drivers_total - len(shown)} more drivers, each under "
+                         f"{(MATERIAL_SHARE * 100).normalize():f}% of the change "
+                         "(see --format json).")
         for dim in ("team", "namespace", "service"):
             groups = v.groups.get(dim, [])[:10]
             if not groups:

@@ -10,6 +10,7 @@ from html import escape
 
 from assistant.billing.models import EFFECT_LABELS, BillExplanation
 from assistant.billing.narrative import money
+from assistant.billing.variance import shown_drivers
 
 __all__ = ["html_report"]
 
@@ -102,7 +103,7 @@ def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
             _row([_td(EFFECT_LABELS[d.effect]), _td(d.subject), _td(d.team or "—"),
                   _n(d.amount, sign=True),
                   _td("—" if d.pct_of_change is None else f"{d.pct_of_change:+}%")])
-            for d in v.drivers[:10]]))
+            for d in shown_drivers(v)]))
         if v.notes:
             parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in v.notes) + "</ul>")
     if expl.forecast is not None:

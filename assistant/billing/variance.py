@@ -32,11 +32,29 @@ from typing import Any
 
 from assistant.billing.models import EFFECT_LABELS, Driver, Effect, GroupChange, Variance
 
-__all__ = ["ClassStat", "ItemKey", "PeriodData", "Slice", "decompose", "q12"]
+__all__ = ["MATERIAL_SHARE", "ClassStat", "ItemKey", "PeriodData", "Slice", "decompose",
+           "is_material", "q12", "shown_drivers"]
 
 _Q = Decimal("1e-12")
 _HALF_CENT = Decimal("0.005")
 ZERO = Decimal(0)
+#: a driver of at least this share of the change (0.5%) is always listed, past any top-N cut
+MATERIAL_SHARE = Decimal("0.005")
+
+
+def is_material(amount: Decimal, change: Decimal) -> bool:
+    """Whether a driver is large enough that hiding it would hide a reason for the change.
+
+    Measured against |change|; with no net change every cent-sized driver is material.
+    """
+    return abs(amount) >= max(MATERIAL_SHARE * abs(change), _HALF_CENT)
+
+
+def shown_drivers(v: Variance, at_least: int = 10) -> list[Driver]:
+    """The drivers a report lists: the first ``at_least`` and every material one after them
+    (a replica scale-up of 1% of the change is a named reason, not "n more drivers")."""
+    return [d for i, d in enumerate(v.drivers)
+            if i < at_least or is_material(d.amount, v.change)]
 
 
 def q12(value: Decimal) -> Decimal:
@@ -249,7 +267,8 @@ def decompose(
         Driver(effect=d["effect"], subject=d["subject"], cluster=d["cluster"], team=d["team"],
                namespace=d["namespace"], service=d["service"], amount=d["amount"],
                pct_of_change=_pct(d["amount"], change), evidence=_finish_evidence(d["evidence"]))
-        for d in driver_rows[:top]
+        for i, d in enumerate(driver_rows)
+        if i < top or is_material(d["amount"], total_b - total_a)
     ]
     rest = change - sum((d.amount for d in out_drivers), ZERO)
     notes = []

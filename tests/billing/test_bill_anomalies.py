@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from tests.billing.bill_rows import anomaly_days
 
 from assistant.billing.anomalies import detect, detect_anomalies
 from assistant.config import load_settings
 from assistant.errors import InputError
 from assistant.warehouse.db import reader, writer
 from assistant.windows import Window
+from tests.billing.bill_rows import anomaly_days
 from tools.result import Scope
 
 START = datetime(2026, 8, 3)          # a Monday

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.billing.bill_rows import anomaly_days, two_months
 
 from assistant.cli import main
 from assistant.config import load_settings
 from assistant.warehouse.db import writer
+from tests.billing.bill_rows import anomaly_days, two_months
 
 
 @pytest.fixture

@@ -113,3 +113,79 @@ def test_anomalies_are_the_planted_spikes_and_nothing_else(demo) -> None:
     for by, anomalies in found.items():
         for a in anomalies:
             assert a.workloads[0]["workload"] in planted_causes, (by, a.group, a.day)
+
+
+def test_rendered_bill_lists_every_planted_driver_with_its_dollars(demo) -> None:
+    """The Markdown a user reads (not only the JSON) names each planted driver: none may
+    hide in "n more drivers". Amounts are the explanation's own, checked against truths."""
+    from assistant.billing.render import render_bill
+    from assistant.billing.variance import is_material
+
+    settings, t = demo
+    oct_ = month_window(2026, 10)
+    with reader(settings) as con:
+        expl = explain_bill(con, oct_, scope=Scope.everything(), settings=settings)
+    md = render_bill(expl, "md")
+    table = md.split("### Top drivers")[1].split("###")[0]
+    rows = {line.split(" | ")[1]: line for line in table.splitlines() if line.startswith("| ")}
+    v = expl.variance
+    assert v is not None
+    d = t["drivers"]
+
+    def row_of(subject_part: str, effect: str) -> str:
+        hits = [r for s, r in rows.items() if subject_part in s and f"| {effect} |" in r]
+        assert len(hits) == 1, (subject_part, effect, list(rows))
+        return hits[0]
+
+    # llm-finetune: new workload; the scale-up: usage growth of checkout-api at +0.96% of
+    # the change (12th by size, so a top-10 cut would have hidden it)
+    job, up, fb = d["new_gpu_job"], d["replica_scale_up"], d["spot_fallback"]
+    drivers = {(x.effect, x.subject.split(" (")[0]): x for x in v.drivers}
+    new = drivers[("new_workload", f"{job['namespace']}/{job['kind']}/{job['workload']}")]
+    assert f"+{_usd(new.amount)}" in row_of(job["workload"], "New workloads")
+    scale = drivers[("usage", f"{up['namespace']}/{up['kind']}/{up['workload']}")]
+    assert is_material(scale.amount, v.change) and scale.amount > 0
+    assert f"+{_usd(scale.amount)}" in row_of(up["workload"], "Usage growth")
+    # spot fallback, savings plan, credit: the truths' own dollars, in the rendered rows
+    assert f"+{_usd(D(fb['extra_cost']))}" in row_of(f"{fb['instance_type']} nodes",
+                                                     "Spot / on-demand / instance mix")
+    assert f"-{_usd(D(d['savings_plan']['savings']))}" in row_of("m6i.2xlarge",
+                                                                "Commitment coverage")
+    assert f"-{_usd(-D(d['credit']['amount']))}" in row_of("Credit", "Credits")
+    tax = D(d["tax"]["2026-10"]) - D(d["tax"]["2026-09"])
+    assert f"+{_usd(tax)}" in row_of("Tax", "Tax")
+    # every material driver is listed; what is folded away is each under 0.5% of the change
+    listed = [r for r in rows if r != "Subject" and not r.startswith("---")]
+    hidden = v.drivers_total - len(listed)
+    assert hidden >= 0 and all(not is_material(x.amount, v.change)
+                               for x in v.drivers[len(listed):])
+    if hidden:
+        assert f"…and {hidden} more drivers, each under 0.5% of the change" in md
+
+
+def _usd(amount: D) -> str:
+    return f"${abs(amount).quantize(CENT):,}"
+
+
+def test_default_window_anomalies_are_the_planted_spikes_and_nothing_else(demo) -> None:
+    """`penny anomalies` with its default 30 days, for every --by: the egress surge (six
+    days before --end) and nothing else. Before the detector judged the days before the
+    window, two planted Thursdays (llm-finetune on Oct 8, the backfill on Oct 22) stayed in
+    the Thursday baseline and every later Thursday was a false "cluster workloads" drop."""
+    from assistant.billing.anomalies import ANOMALY_BY
+
+    settings, t = demo
+    window = Window(datetime(2026, 10, 21), datetime(2026, 11, 20))
+    egress = next(a for a in t["anomalies"] if a["group_by"] == "service")
+    backfill = next(a for a in t["anomalies"] if a["group_by"] == "team")
+    assert (egress["date"], backfill["date"]) == ("2026-11-14", "2026-10-22")
+    planted = {"bill: AWS Data Transfer", "bill: Amazon Virtual Private Cloud",
+               "analytics/Job/data-backfill"}
+    with reader(settings) as con:
+        for by in ANOMALY_BY:
+            found = detect_anomalies(con, window=window, by=by, scope=Scope.everything(),
+                                     settings=settings)
+            assert all(a.direction == "spike" for a in found), (by, found)
+            assert {a.day for a in found} <= {egress["date"], backfill["date"]}, (by, found)
+            assert egress["date"] in {a.day for a in found}, by
+            assert all(a.workloads[0]["workload"] in planted for a in found), by

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from tests.billing.bill_rows import two_months
 
 from assistant.billing import explain_bill
 from assistant.billing.narrative import check_numbers
 from assistant.config import load_settings
 from assistant.warehouse.db import reader, writer
 from assistant.windows import month_window
+from tests.billing.bill_rows import two_months
 from tools.result import Scope
 
 RESULT = {"total": "1868.160000000000", "change": "1486.64", "pct": "389.66",

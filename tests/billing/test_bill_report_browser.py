@@ -6,13 +6,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tests.billing.bill_rows import two_months
 
 from assistant.billing import explain_bill
 from assistant.billing.render import render_bill
 from assistant.config import load_settings
 from assistant.warehouse.db import reader, writer
 from assistant.windows import month_window
+from tests.billing.bill_rows import two_months
 from tests.conftest import require_binary
 from tools.result import Scope
 

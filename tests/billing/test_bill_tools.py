@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from tests.billing.bill_rows import anomaly_days, two_months
 
 from assistant.config import load_settings
 from assistant.warehouse.db import writer
+from tests.billing.bill_rows import anomaly_days, two_months
 from tools.registry import ToolContext, call
 from tools.result import Scope
 
