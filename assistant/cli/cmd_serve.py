@@ -63,6 +63,9 @@ def slack_cmd(
                           hint="Run `penny serve`, or `penny slack --socket` for Socket Mode.")
     from assistant.interfaces.slack_app import SlackBot
 
+    if settings.slack.app_token is None:
+        raise ConfigError("Socket Mode needs an app-level token.",
+                          hint="Set slack.app_token (PENNY_SLACK__APP_TOKEN=xapp-…).")
     bot = SlackBot(settings, engine=_engine(engine))
     typer.echo("Penny is connecting to Slack over Socket Mode…", err=True)
     bot.socket_mode().start()

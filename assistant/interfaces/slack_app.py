@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from assistant.agent.answer import Answer, AskContext
 from assistant.agent.ask import ask
 from assistant.config import Settings
-from assistant.errors import ConfigError, PennyError
+from assistant.errors import ConfigError, PennyError, SourceAuthError, SourceUnavailable
 from assistant.interfaces.auth import team_of
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.slack_blocks import (
@@ -80,9 +81,16 @@ class SlackBot:
         base = (slack.api_url or WebClient.BASE_URL).rstrip("/") + "/"
         self.client = WebClient(token=token, base_url=base)
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
-        self.app = App(client=self.client, signing_secret=secret,
-                       request_verification_enabled=secret is not None,
-                       process_before_response=False)
+        try:  # Bolt checks the bot token with auth.test right here
+            self.app = App(client=self.client, signing_secret=secret,
+                           request_verification_enabled=secret is not None,
+                           process_before_response=False)
+        except BoltError as exc:
+            raise SourceAuthError(f"Slack refused the bot token: {exc}",
+                                  hint="Check slack.bot_token (xoxb-…).") from exc
+        except OSError as exc:           # URLError included: the API cannot be reached
+            raise SourceUnavailable(f"Cannot reach the Slack API at {base}: {exc}",
+                                    hint="Check the network or slack.api_url.") from exc
         self.app.middleware(self._drop_repeats)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)

@@ -1,0 +1,30 @@
+"""`penny serve` / `penny slack` refuse bad invocations with a clear message, no server."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.cli import main
+
+
+def test_slack_without_socket_points_to_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slack"]) == 1
+    err = capsys.readouterr().err
+    assert "In HTTP mode the Slack bot runs inside `penny serve`" in err
+    assert "penny slack --socket" in err
+
+
+def test_socket_mode_needs_tokens_and_a_reachable_api(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PENNY_SLACK__BOT_TOKEN", "xoxb-test")
+    assert main(["slack", "--socket"]) == 1
+    assert "Socket Mode needs an app-level token." in capsys.readouterr().err
+    monkeypatch.setenv("PENNY_SLACK__APP_TOKEN", "xapp-test")
+    monkeypatch.setenv("PENNY_SLACK__API_URL", "http://127.0.0.1:9/api/")   # nothing listens
+    assert main(["slack", "--socket"]) == 1
+    assert "Cannot reach the Slack API at http://127.0.0.1:9/api/" in capsys.readouterr().err
+
+
+def test_serve_rejects_an_unknown_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--engine", "gpt"]) == 2
+    assert "'gpt' is not auto, offline or llm." in capsys.readouterr().err
