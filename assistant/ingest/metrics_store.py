@@ -29,6 +29,9 @@ __all__ = ["MetricsIngestReport", "write_metrics", "write_rows"]
 
 Chunk = tuple[Grid, Mapping[str, list[GridSeries]]]
 
+#: DuckDB memory for the ingest's writer connection (the sample store has its own).
+WRITER_MEMORY = "768MB"
+
 #: Inventory tables: primary key columns (after ``cluster``) for the upsert.
 _KEYS = {
     "k8s_nodes": ("node",),
@@ -167,6 +170,10 @@ def write_metrics(
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
     types: dict[str, dict[str, str]] = {}
     with writer(settings) as con:
+        # a month of a large cluster is millions of rows in one transaction: bound DuckDB's
+        # memory (it spills) instead of letting it take its default 80% of the machine
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
+        con.execute("SET preserve_insertion_order = false")
         run = start_run(con, kind, source)
         report.ingest_id = run.ingest_id
         _delete_window(con, cluster, start, end)

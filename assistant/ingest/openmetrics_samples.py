@@ -90,10 +90,11 @@ class SampleStore:
     index: dict[tuple[str, LabelKey], int] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, memory_limit: str = "1GB") -> SampleStore:
+    def create(cls, memory_limit: str = "512MB") -> SampleStore:
         tmp = tempfile.TemporaryDirectory(prefix="penny-samples-")
         con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tmp.name,
                                      "preserve_insertion_order": False})
+        con.execute("SET enable_progress_bar = false")   # Penny draws its own
         con.execute("CREATE TABLE samples (sid INTEGER, t DOUBLE, v DOUBLE)")
         return cls(con, [], None, None, tmp)
 
