@@ -29,6 +29,11 @@ _BREAKDOWN = {"team": "controller", "namespace": "controller", "app": "controlle
               "workload": "pod", "node": "namespace", "cluster": "namespace"}
 
 
+#: the warehouse's placeholder names, as a person would say them
+_PLACEHOLDERS = {"__no_controller__": "pods without a controller (__no_controller__)",
+                 "__unlabeled__": "no label (__unlabeled__)"}
+
+
 def _cost_rows(data: dict[str, Any], limit: int = 10) -> list[list[str]]:
     rows = []
     for r in data.get("rows", []):
@@ -88,14 +93,16 @@ def top(p: Parsed, run: Runner) -> str:
         return msg
     d = res["data"]
     workloads = [r for r in d["rows"] if r["kind"] == "workload"]
-    rows = [[str(i), r["name"], money(r["total"])] for i, r in enumerate(workloads, 1)]
+    rows = [[str(i), _PLACEHOLDERS.get(r["name"], r["name"]), money(r["total"])]
+            for i, r in enumerate(workloads, 1)]
     rows += [["", r["name"], money(r["total"])] for r in d["rows"] if r["kind"] == "others"]
     rows += [["", {"idle": "idle (unused capacity)", "unallocated": "unallocated"}[r["kind"]],
               money(r["total"])] for r in d["rows"] if r["kind"] in ("idle", "unallocated")]
     plural = {"env": "environments", "cost_center": "cost centers", "controller": "workloads",
               "service": "bill services"}.get(group, group + "s")
     head = f"Top {len(workloads)} {plural} by cost{scope} in {label(w)} (amortized):"
-    return "\n".join([head, "", table(["#", group, "cost"], rows), "",
+    column = {"controller": "workload"}.get(group, group)
+    return "\n".join([head, "", table(["#", column, "cost"], rows), "",
                       f"Total: **{money(d['totals']['total'])}**."]) + (how_read(e) if e else "")
 
 
