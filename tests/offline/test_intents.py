@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.agent.offline.entities import EntityFinder, Name
 from assistant.agent.offline.intents import EntityRef, Parsed, recognise
@@ -158,3 +160,14 @@ def test_unknown_name_of_a_known_kind_is_passed_on_for_the_tool_to_reject() -> N
 def test_leftover_words_in_a_ranking_name_nothing() -> None:
     p = parse("which team has the highest cost")
     assert (p.intent, p.slots.entity, p.slots.group_by) == ("top", None, "team")
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_any_text_gets_a_known_intent_and_never_raises(text: str) -> None:
+    from assistant.agent.offline.intents import INTENTS
+
+    p = parse(text)
+    assert p.intent in INTENTS
+    if p.slots.window is not None and p.slots.window_b is not None:
+        assert p.slots.window.start <= p.slots.window_b.start     # earlier period first
