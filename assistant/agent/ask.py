@@ -130,7 +130,9 @@ def _run(question: str, ctx: AskContext, settings: Settings, engine: str, *,
         chosen, notes = choose_engine(engine, settings)
         if chosen == "offline":
             answer = _offline(text, ctx, settings)
-            answer.notes.extend(notes)
+            # Why this engine answered (e.g. the budget) matters more than the engine's own
+            # notes, so it comes first.
+            answer.notes[:0] = notes
             question_id = answer.question_id
             for tc in answer.tool_calls:
                 yield Event(type="tool_call", data={"name": tc.name, "args": tc.args})
