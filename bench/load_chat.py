@@ -29,6 +29,7 @@ import uvicorn
 
 REQUESTS = 200
 CLIENTS = 4
+SEQUENTIAL = 30             # requests from one client before the concurrent run
 TARGET_P95_MS = 500.0
 END = date(2026, 11, 20)
 QUESTIONS = [
@@ -102,6 +103,8 @@ def run(requests: int = REQUESTS, clients: int = CLIENTS) -> dict[str, Any]:
                    use_prometheus=False)
         with _Server(create_app(settings, engine="offline")) as server:
             _client_run(server.url, list(range(len(QUESTIONS))))          # warm-up
+            # one client alone first: the per-request cost without queueing
+            alone = sorted(s[0] for s in _client_run(server.url, list(range(SEQUENTIAL))))
             started = time.perf_counter()
             with ThreadPoolExecutor(clients) as pool:
                 parts = list(pool.map(_client_run, [server.url] * clients,
@@ -119,12 +122,16 @@ def run(requests: int = REQUESTS, clients: int = CLIENTS) -> dict[str, Any]:
         "max_ms": round(ms[-1], 1), "throughput_rps": round(len(samples) / wall, 1),
         "target_p95_ms": TARGET_P95_MS, "meets_target": _percentile(ms, 95) <= TARGET_P95_MS,
         "median_ms_by_question": by_question,
+        "one_client": {"requests": len(alone), "p50_ms": round(_percentile(alone, 50), 1),
+                       "p95_ms": round(_percentile(alone, 95), 1)},
     }
 
 
 def markdown(result: dict[str, Any]) -> str:
+    one = result["one_client"]
     return ("| requests | clients | p50 ms | p95 ms | max ms | req/s | errors |\n"
             "|---:|---:|---:|---:|---:|---:|---:|\n"
+            f"| {one['requests']} | 1 | {one['p50_ms']} | {one['p95_ms']} | | | |\n"
             f"| {result['requests']} | {result['clients']} | {result['p50_ms']} | "
             f"{result['p95_ms']} | {result['max_ms']} | {result['throughput_rps']} | "
             f"{result['errors']} |")
