@@ -159,7 +159,7 @@ def container_columns(series: Series, grid: Grid,
         for s in series.get(metric, []):
             factor = scale(s.labels) if scale is not None else 1.0
             key = _ckey(s.labels) if factor is not None else None
-            if key is None:
+            if key is None or factor is None:
                 continue
             cid = ids.setdefault(key, len(ids))
             ks, vs = series_arrays(s)
@@ -184,9 +184,9 @@ def container_columns(series: Series, grid: Grid,
     for metric in ("container_cpu_usage_seconds_total", requests):
         for s in series.get(metric, []):
             key = _ckey(s.labels)
-            node = s.labels.get("node") or s.labels.get("instance")
-            if key is not None and node:
-                nodes[ids.setdefault(key, len(ids))] = node
+            where = s.labels.get("node") or s.labels.get("instance")
+            if key is not None and where:
+                nodes[ids.setdefault(key, len(ids))] = where
 
     keys = sorted(ids)
     rank = np.zeros(len(ids), dtype=np.int64)
