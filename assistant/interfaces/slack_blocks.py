@@ -156,11 +156,15 @@ def bill_month(answer: Answer) -> str | None:
 
 def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks): header, sections/tables, draft buttons, context line."""
-    first = next((ln for ln in answer.text.splitlines() if ln.strip()), "Penny")
-    title = re.sub(r"^#+\s*|\*\*", "", first).strip()[:_HEADER_LIMIT] or "Penny"
-    body = answer.text
-    if re.match(r"^#{1,6}\s", body.lstrip()):
-        body = body.lstrip().split("\n", 1)[1] if "\n" in body.lstrip() else ""
+    # The header is the answer's own heading when it has one, else the question asked.
+    body = answer.text.lstrip()
+    if re.match(r"^#{1,6}\s", body):
+        first, _, body = body.partition("\n")
+        title = re.sub(r"^#+\s*|\*\*", "", first).strip()
+    else:
+        title = " ".join(answer.question.split())
+        title = title[:1].upper() + title[1:]
+    title = (title[:_HEADER_LIMIT - 1] + "…" if len(title) > _HEADER_LIMIT else title) or "Penny"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
     for kind, content in to_mrkdwn(body):
@@ -173,7 +177,7 @@ def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
     for note in answer.notes[:3]:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn",
-                                                        "text": f":warning: {note}"[:2900]}]})
+                                                        "text": f"_{note}_"[:2900]}]})
     workloads = draftable_workloads(answer)
     if workloads:
         blocks.append({"type": "actions", "block_id": "penny_drafts", "elements": [

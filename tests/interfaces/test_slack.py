@@ -192,7 +192,9 @@ def test_slash_command_acks_at_once_and_answers_through_response_url(slack: Slac
 def test_bill_request_uploads_the_charts_into_the_thread(slack: Slack) -> None:
     slack.mention("bill October", ts="1790000700.1")
     (update,) = slack.stub.wait_for("chat.update")
-    assert "2026-10" in update.body["blocks"][0]["text"]["text"]
+    header, summary = update.body["blocks"][:2]
+    assert header["text"]["text"] == "Bill October"                  # the question asked
+    assert summary["text"]["text"].startswith("The 2026-10 bill: *$")
     (done,) = slack.stub.wait_for("files.completeUploadExternal")
     assert (done.body["channel_id"], done.body["thread_ts"]) == ("C1", "1790000700.1")
     titles = [f["title"] for f in json.loads(done.body["files"])]
