@@ -10,6 +10,7 @@ arguments (as an LLM produced them), turns validation errors and PennyErrors int
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from pydantic import BaseModel, ValidationError
 from assistant.config import Settings
 from assistant.errors import PennyError
 from tools.result import Scope, ToolResult
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["REGISTRY", "ToolContext", "ToolSpec", "call", "load_all", "tool"]
 
@@ -106,4 +109,13 @@ def call(name: str, raw_args: dict[str, Any] | None, ctx: ToolContext) -> tuple[
             result = ToolResult.failure(_explain_validation(name, exc))
         except PennyError as exc:
             result = ToolResult.failure(str(exc))
+        except Exception as exc:
+            # A bug in a tool must not take the whole answer down, and must not be hidden:
+            # the model (and the user) see that this tool failed, the log has the trace.
+            _log.exception("tool %s failed on %r", name, raw_args)
+            result = ToolResult.failure(
+                f"Tool {name} failed with an internal error ({type(exc).__name__}: {exc}). "
+                "This is a bug in Penny, not in your arguments; answer without this tool "
+                "and say so."
+            )
     return result, (time.perf_counter() - started) * 1000.0
