@@ -248,3 +248,19 @@ def test_openapi_describes_the_routes_and_the_chat_body(client: TestClient) -> N
     assert body["additionalProperties"] is False
     answer = spec["components"]["schemas"]["Answer"]
     assert {"engine", "tool_calls", "provenance", "cost", "usage"} <= set(answer["properties"])
+
+
+def test_an_engine_failure_is_an_error_event_in_a_stream_and_a_500_in_json(
+        demo_settings: Settings) -> None:
+    c = TestClient(create_app(demo_settings, engine="llm"))        # no model configured
+    with c.stream("POST", "/v1/chat", json={"message": "top 5 namespaces last month"},
+                  headers={**auth(ADMIN_TOKEN), "Accept": "text/event-stream"}) as r:
+        events = _sse(r.read().decode())
+    assert r.status_code == 200                                     # the stream had started
+    assert [k for k, _ in events] == ["error"]
+    assert events[0][1]["code"] == "config_error"
+    assert events[0][1]["message"] == "--engine llm needs a model."
+    r = c.post("/v1/chat", json={"message": "top 5 namespaces last month"},
+               headers=auth(ADMIN_TOKEN))
+    assert r.status_code == 500
+    assert r.json()["error"]["hint"] == "Set PENNY_MODEL=provider:model (e.g. openai:gpt-4o-mini)."
