@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import typer
@@ -41,6 +42,9 @@ def serve_cmd(
 
     settings = load_settings()
     application = create_app(settings, engine=_engine(engine))
+    # the audit trail (who asked, which tools ran) goes to stderr beside uvicorn's access log
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("penny.audit").setLevel(logging.INFO)
     bind_host, bind_port = host or settings.server.host, port or settings.server.port
     typer.echo(f"Penny on http://{bind_host}:{bind_port}/ (API docs at /docs)", err=True)
     if not settings.server.tokens:
