@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
@@ -65,6 +66,19 @@ class _Edge:
             self._observe(scope, 413, started)
             return
 
+        received = 0
+
+        async def counted_receive() -> Message:
+            # a chunked body has no Content-Length: count it as it arrives
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise StarletteHTTPException(
+                        413, f"The request body is over {self.limit} bytes, the limit.")
+            return message
+
         async def timed_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
@@ -73,7 +87,7 @@ class _Edge:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 self._observe(scope, status, started)
 
-        await self.app(scope, receive, timed_send)
+        await self.app(scope, counted_receive, timed_send)
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:
         route = scope.get("route")

@@ -7,6 +7,7 @@ Expected dollars are computed here by an independent SQL sum over ``allocations`
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -264,3 +265,17 @@ def test_an_engine_failure_is_an_error_event_in_a_stream_and_a_500_in_json(
                headers=auth(ADMIN_TOKEN))
     assert r.status_code == 500
     assert r.json()["error"]["hint"] == "Set PENNY_MODEL=provider:model (e.g. openai:gpt-4o-mini)."
+
+
+def test_a_chunked_oversize_body_is_413_too(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:          # no Content-Length: counted as it arrives
+        yield b'{"message": "'
+        for _ in range(30):
+            yield b"x" * 1000
+        yield b'"}'
+
+    r = client.post("/v1/chat", content=chunks(), headers={
+        **auth(ADMIN_TOKEN), "Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["error"] == {"code": "payload_too_large",
+                                 "message": "The request body is over 20096 bytes, the limit."}
