@@ -206,12 +206,12 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
                  replicas=partial(hpa_fn, 3, span, web_hpa), hpa=web_hpa))
     cat_hpa = Hpa("catalog-api", [(0, 2)], 8, 70)
     add(Workload(PROD, "storefront", "catalog-api", "Deployment",
-                 [c("api", 1.0, 2048, 0.3, 900, profile="traffic")],
+                 [c("api", 1.0, 6144, 0.3, 900, profile="traffic")],
                  labels("catalog-api", "storefront"), pools=("general",),
                  replicas=partial(hpa_fn, 2, max(2, span * 2 // 3), cat_hpa), hpa=cat_hpa))
     chk_hpa = Hpa("checkout-api", [(0, 3), (m2, 6)], 10, 70)
     add(Workload(PROD, "payments", "checkout-api", "Deployment",
-                 [c("api", 1.0, 2048, 0.56, 1400, profile="traffic")],
+                 [c("api", 1.0, 2048, 0.75, 1690, profile="traffic")],
                  labels("checkout-api", "payments"), pools=("general",),
                  replicas=partial(hpa_fn, 3, 3, chk_hpa), hpa=chk_hpa))
     add(Workload(PROD, "payments", "ledger-worker", "Deployment",
@@ -241,11 +241,11 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
                  labels("data-backfill", "data"), pools=("backfill",), runs=[backfill],
                  parallelism=18))
     add(Workload(PROD, "ml-training", "ranker-train", "CronJob",
-                 [c("trainer", 44.0, 532480, 38.0, 400000, profile="batch", gpu=4,
+                 [c("trainer", 44.0, 532480, 40.0, 440000, profile="batch", gpu=4,
                     gpu_profile="training")],
                  labels("ranker-train", "ml"), pools=("gpu-a100",), runs=daily_runs(0, 14)))
     add(Workload(PROD, "ml-training", "ranker-eval", "CronJob",
-                 [c("eval", 24.0, 262144, 18.0, 200000, profile="batch", gpu=3,
+                 [c("eval", 24.0, 262144, 21.8, 216000, profile="batch", gpu=3,
                     gpu_profile="training")],
                  labels("ranker-eval", "ml"), pools=("gpu-a100",), runs=daily_runs(14, 8)))
     add(Workload(PROD, "ml-training", "llm-finetune", "Job",
@@ -253,11 +253,11 @@ def build_org(end: date, *, scale: str = "default", seed: int = 7) -> Org:
                     gpu_profile="training")],
                  labels("llm-finetune", "ml"), pools=("gpu-burst",), runs=[finetune]))
     add(Workload(PROD, "ml-serving", "recsys-inference", "Deployment",
-                 [c("server", 3.0, 12288, 1.2, 8000, profile="traffic", gpu=1,
+                 [c("server", 3.0, 12288, 2.7, 10100, profile="traffic", gpu=1,
                     gpu_profile="inference")],
                  labels("recsys-inference", "ml"), pools=("gpu-l4",), replicas=partial(fixed, 2)))
     add(Workload(PROD, "ml-serving", "embeddings", "Deployment",
-                 [c("server", 2.0, 8192, 0.8, 5000, profile="traffic", gpu=1,
+                 [c("server", 2.0, 8192, 1.8, 6750, profile="traffic", gpu=1,
                     gpu_resource="nvidia_com_mig_1g_5gb", gpu_profile="inference")],
                  labels("embeddings", "ml"), pools=("gpu-a100",), replicas=partial(fixed, 3)))
     add(Workload(PROD, "research", "jupyter-dana", "Pod",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.rightsizing.rs_fixtures import NOW, Warehouse
 
 from assistant.config import Settings, load_settings
 from assistant.warehouse.db import writer
+from tests.rightsizing.rs_fixtures import NOW, Warehouse
 
 
 @pytest.fixture

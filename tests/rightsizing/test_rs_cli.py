@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.rightsizing.rs_fixtures import MIB, NOW, Warehouse, plant_gpus
 
 from assistant.cli import main
 from assistant.config import load_settings
 from assistant.warehouse.db import writer
+from tests.rightsizing.rs_fixtures import MIB, NOW, Warehouse, plant_gpus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 

@@ -84,6 +84,47 @@ def test_planted_cpu_targets_rank_high_with_allocation_dollars(
         assert c.current_monthly == pytest.approx(allocated_monthly, rel=Decimal("0.01"))
 
 
+def test_planted_targets_are_exactly_the_top_of_the_ranking(
+        demo: tuple[Settings, dict[str, Any]], con: Connection) -> None:
+    """The ranking a user sees starts with the planted targets and nothing else, once the
+    idle-GPU finding (reported by `penny gpu --idle`, planted as ``idle_gpu``) is set apart.
+
+    The generator sizes the other GPU-node workloads close to their use (training jobs at
+    ~p95 CPU and max working set × 1.15; serving near peak), because on a p4d node a core
+    costs about twice a general node's, and overprovisioning there would be a finding."""
+    settings, truths = demo
+    recs = recommend(con, scope=Scope.everything(), settings=settings)
+    idle = idle_gpus(con, window=recs[0].window, scope=Scope.everything(), settings=settings)
+    idle_pods = {(g.namespace, g.pod) for g in idle}
+    assert (truths["idle_gpu"]["namespace"], truths["idle_gpu"]["pod"]) in idle_pods
+    ranked = [r for r in recs if (r.namespace, r.name) not in idle_pods]
+    planted = {("prod-use1", t["namespace"], t["workload"]) for t in truths["rightsizing"]}
+    top = ranked[:len(planted)]
+    assert {(r.cluster, r.namespace, r.name) for r in top} == planted, \
+        [r.qualified for r in ranked[:8]]
+    # every planted saving (the OOM raise aside) beats every other workload's by a margin
+    rest = ranked[len(planted):]
+    cpu_targets = [r for r in top if r.oom_kills == 0]
+    assert min(r.monthly_savings for r in cpu_targets) > Decimal("1.4") * max(
+        r.monthly_savings for r in rest)
+    assert all(r.severity in ("medium", "low") for r in rest)
+    # dollars: each planted workload's current monthly cost is the allocation's own CPU +
+    # RAM cost of its containers over the same window, × 730 h / hours observed
+    window = recs[0].window
+    for rec in top:
+        row = con.execute(
+            "SELECT sum(cpu_cost + ram_cost) FROM allocations WHERE cluster = ? "
+            "AND namespace = ? AND controller_name = ? AND hour >= ? AND hour < ?",
+            [rec.cluster, rec.namespace, rec.name, window.start, window.end]).fetchone()
+        allocated_monthly = Decimal(row[0]) * Decimal(730) / Decimal(rec.history_hours)
+        assert rec.current_monthly == pytest.approx(allocated_monthly, rel=Decimal("0.01")), \
+            rec.qualified
+    # the training CronJobs on the A100 node are sized to their use: under $20/month either way
+    for name in ("ranker-train", "ranker-eval"):
+        rec = next(r for r in recs if r.name == name)
+        assert abs(rec.monthly_savings) < 20 and rec.severity == "low", (name, rec.monthly_savings)
+
+
 def test_oom_killed_workload_gets_more_memory(
         demo: tuple[Settings, dict[str, Any]], con: Connection) -> None:
     settings, truths = demo

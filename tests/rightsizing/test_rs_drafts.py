@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.rightsizing.rs_fixtures import MIB, Warehouse
 from ruamel.yaml import YAML
 
 from assistant.config import Settings
@@ -20,6 +19,7 @@ from assistant.rightsizing.drafts import draft_change
 from assistant.rightsizing.manifests import format_cpu, format_memory
 from assistant.rightsizing.recommend import Recommendation, recommend
 from tests.conftest import require_binary
+from tests.rightsizing.rs_fixtures import MIB, Warehouse
 from tools.result import Scope
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"

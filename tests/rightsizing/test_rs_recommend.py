@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.rightsizing.rs_fixtures import GIB, MIB, NOW, Warehouse
 
 from assistant.config import Settings
 from assistant.rightsizing.hpa import co_tune
 from assistant.rightsizing.recommend import fleet_effect, recommend
 from assistant.rightsizing.savings import nodes_freed, severity, to_cents
+from tests.rightsizing.rs_fixtures import GIB, MIB, NOW, Warehouse
 from tools.result import Scope
 
 

@@ -4,10 +4,10 @@ bounded output, and ok:false errors that say how to fix the call."""
 from __future__ import annotations
 
 import pytest
-from tests.rightsizing.rs_fixtures import MIB, NOW, Warehouse, plant_gpus
 
 from assistant.config import Settings, load_settings
 from assistant.warehouse.db import writer
+from tests.rightsizing.rs_fixtures import MIB, NOW, Warehouse, plant_gpus
 from tools.registry import ToolContext, call, load_all
 from tools.result import Scope
 

@@ -19,13 +19,13 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from tests.rightsizing.rs_fixtures import MIB, Warehouse
 
 from assistant.config import Settings, load_settings
 from assistant.errors import ConfigError, SourceAuthError
 from assistant.rightsizing.drafts import draft_change
 from assistant.rightsizing.recommend import recommend
 from assistant.rightsizing.validate import validate_draft
+from tests.rightsizing.rs_fixtures import MIB, Warehouse
 from tools.result import Scope
 
 DEPLOYMENT: dict[str, Any] = {
