@@ -90,7 +90,7 @@ class SampleStore:
     index: dict[tuple[str, LabelKey], int] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, memory_limit: str = "512MB") -> SampleStore:
+    def create(cls, memory_limit: str = "256MB") -> SampleStore:
         tmp = tempfile.TemporaryDirectory(prefix="penny-samples-")
         con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tmp.name,
                                      "preserve_insertion_order": False})
