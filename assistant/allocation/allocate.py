@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.allocation import labels as label_rules
+from assistant.allocation.freshness import FINGERPRINT_SQL
 from assistant.allocation.node_costs import (
     DEC,
-    GIB_SQL,
     build_bill_hours,
     build_node_costs,
     fallback_source,
@@ -35,7 +35,6 @@ from assistant.windows import Window
 __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
 
 _HOUR = timedelta(hours=1)
-_CHUNK = timedelta(days=3)
 _MEMORY_LIMIT = "1GB"
 
 
@@ -133,8 +132,9 @@ def allocate_in(
     build_lb_shares(con, ws, we)
     _build_pods(con, settings, ws, we)
 
-    con.execute("DELETE FROM allocations WHERE hour >= $1 AND hour < $2", [ws, we])
-    con.execute("DELETE FROM node_cost_hours WHERE hour >= $1 AND hour < $2", [ws, we])
+    for table in ("allocations", "node_cost_hours", "allocation_node_prices",
+                  "allocation_hours", "allocation_idle"):
+        con.execute(f"DELETE FROM {table} WHERE hour >= $1 AND hour < $2", [ws, we])
     con.execute(
         """
         INSERT INTO node_cost_hours
@@ -145,34 +145,42 @@ def allocate_in(
         """,
         [run.ingest_id],
     )
-    # Written a few days at a time: one statement over millions of wide rows grew
-    # superlinearly in time and memory; chunks keep each insert's hash tables small.
-    # Per node-hour sums of the very expression the rows are written with, so idle is the
-    # exact residual of the stored costs without reading the written rows back.
     con.execute(
-        f"""
+        """
+        INSERT INTO allocation_node_prices
+        SELECT cluster, node, hour, price_source, service_name, cpu_price, ram_price,
+               gpu_price, b_cpu_price, b_ram_price, b_gpu_price
+        FROM _nodes
+        """
+    )
+    _record_hours(con, settings, run.ingest_id, ws, we)
+    _store_pods(con)
+    # Container rows are not written: the allocations view computes them from
+    # allocation_container_costs. One scan-aggregate of that same view per node-hour gives
+    # Σ allocated, so idle is the exact residual of what the view will show.
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE _used AS
-        {_costed_cte(settings, "$1", "$2")}
-        SELECT cluster, node, hour, sum(cc) AS c, sum(rc) AS r, sum(gc) AS g, sum(bcc) AS bc,
-               sum(brc) AS br, sum(bgc) AS bg
-        FROM costed WHERE n_source IS NOT NULL GROUP BY ALL
+        SELECT cluster, node, hour, node_price_source, price_source, count(*) AS n,
+               sum(cpu_cost) AS c, sum(ram_cost) AS r, sum(gpu_cost) AS g,
+               sum(billed_cpu_cost) AS bc, sum(billed_ram_cost) AS br, sum(billed_gpu_cost) AS bg
+        FROM allocation_container_costs WHERE hour >= $1 AND hour < $2 GROUP BY ALL
         """,
         [ws, we],
     )
-    chunk = ws
-    while chunk < we:
-        chunk_end = min(chunk + _CHUNK, we)
-        _insert_containers(con, settings, run.ingest_id, chunk, chunk_end)
-        chunk = chunk_end
     _insert_pod_rows(con, run.ingest_id)
     _insert_idle(con, run.ingest_id)
     _insert_unallocated(con, run.ingest_id)
 
-    rows = _scalar(con, "SELECT count(*) FROM allocations WHERE run_id = $1", [run.ingest_id])
-    node_hours = _scalar(con, "SELECT count(*) FROM _nodes")
-    container_hours = _scalar(
-        con, "SELECT count(*) FROM container_hours WHERE hour >= $1 AND hour < $2", [ws, we]
+    stored = _scalar(
+        con,
+        "SELECT (SELECT count(*) FROM allocations WHERE run_id = $1)"
+        " + (SELECT coalesce(sum(2 + gpu_row::INT), 0) FROM allocation_idle WHERE run_id = $1)",
+        [run.ingest_id],
     )
+    container_hours = _scalar(con, "SELECT coalesce(sum(n), 0) FROM _used")
+    rows = int(stored) + int(container_hours)
+    node_hours = _scalar(con, "SELECT count(*) FROM _nodes")
     sources = dict(
         con.execute("SELECT price_source, count(*) FROM _nodes GROUP BY 1 ORDER BY 1").fetchall()
     )
@@ -227,70 +235,36 @@ def _build_pods(con: Connection, settings: Settings, ws: datetime, we: datetime)
 _POD_COLS = "controller_kind, controller_name, team, app, env, cost_center"
 
 
-def _costed_cte(settings: Settings, ws: str, we: str) -> str:
-    """Container-hour quantities and costs (the one expression both the rows written and
-    the idle computation use, so idle is the exact residual of the stored costs)."""
+def _record_hours(con: Connection, settings: Settings, run_id: str, ws: datetime,
+                  we: datetime) -> None:
+    """``allocation_hours``: every hour of the window, its run, fallback prices and the
+    fingerprint of the metrics allocation saw (see ``freshness``)."""
     p = settings.allocation.prices
-    fb = {k: repr(float(getattr(p, k))) for k in ("cpu_core_hour", "ram_gib_hour", "gpu_hour")}
-    return f"""
-        WITH q AS (
-            SELECT c.*,
-                   greatest(coalesce(c.cpu_request_cores, 0), coalesce(c.cpu_usage_cores, 0))
-                       * c.running_hours AS cpu_ch,
-                   greatest(coalesce(c.ram_request_bytes, 0), coalesce(c.ram_usage_bytes, 0))
-                       / {GIB_SQL} * c.running_hours AS ram_gh,
-                   coalesce(c.gpu_request, 0) * c.running_hours AS gpu_h,
-                   n.price_source AS n_source, n.service_name AS n_service,
-                   coalesce(n.cpu_price, {fb['cpu_core_hour']}) AS pc,
-                   coalesce(n.ram_price, {fb['ram_gib_hour']}) AS pr,
-                   coalesce(n.gpu_price, {fb['gpu_hour']}) AS pg,
-                   coalesce(n.b_cpu_price, {fb['cpu_core_hour']}) AS bpc,
-                   coalesce(n.b_ram_price, {fb['ram_gib_hour']}) AS bpr,
-                   coalesce(n.b_gpu_price, {fb['gpu_hour']}) AS bpg
-            FROM container_hours c
-            LEFT JOIN _nodes n ON n.cluster = c.cluster AND n.node = c.node AND n.hour = c.hour
-            WHERE c.hour >= {ws} AND c.hour < {we}
-        ), costed AS (
-            SELECT q.*,
-                   CAST(cpu_ch * pc AS {DEC}) AS cc, CAST(ram_gh * pr AS {DEC}) AS rc,
-                   CAST(gpu_h * pg AS {DEC}) AS gc, CAST(cpu_ch * bpc AS {DEC}) AS bcc,
-                   CAST(ram_gh * bpr AS {DEC}) AS brc, CAST(gpu_h * bpg AS {DEC}) AS bgc
-            FROM q
-        )"""
-
-
-def _insert_containers(con: Connection, settings: Settings, run_id: str, ws: datetime,
-                       we: datetime) -> int:
-    """Write one chunk of container rows; returns how many."""
-    row = con.execute(
+    con.execute(
         f"""
-        INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, container,
-            {_POD_COLS}, service_name, resource, cpu_request_cores, cpu_usage_cores,
-            cpu_core_hours, ram_request_bytes, ram_usage_bytes, ram_gib_hours, gpu_request,
-            gpu_hours, gpu_util_pct, cpu_cost, ram_cost, gpu_cost, total_cost,
-            billed_cpu_cost, billed_ram_cost, billed_gpu_cost, billed_total_cost,
-            cpu_efficiency, ram_efficiency, price_source)
-        {_costed_cte(settings, "$2", "$3")}, gpu AS (
-            SELECT cluster, namespace, pod, container, hour, avg(util_pct) AS util
-            FROM gpu_hours WHERE pod IS NOT NULL AND hour >= $2 AND hour < $3 GROUP BY ALL
-        )
-        SELECT $1, x.cluster, x.hour, 'workload', x.node, x.namespace, x.pod, x.container,
-               {', '.join('k.' + c.strip() for c in _POD_COLS.split(','))},
-               coalesce(x.n_service, 'estimate'), NULL,
-               x.cpu_request_cores, x.cpu_usage_cores, x.cpu_ch, x.ram_request_bytes,
-               x.ram_usage_bytes, x.ram_gh, x.gpu_request, x.gpu_h, g.util,
-               x.cc, x.rc, x.gc, x.cc + x.rc + x.gc, x.bcc, x.brc, x.bgc, x.bcc + x.brc + x.bgc,
-               x.cpu_usage_cores / nullif(x.cpu_request_cores, 0),
-               x.ram_usage_bytes / nullif(x.ram_request_bytes, 0),
-               coalesce(x.n_source, $4)
-        FROM costed x
-        LEFT JOIN _pods k ON k.cluster = x.cluster AND k.namespace = x.namespace AND k.pod = x.pod
-        LEFT JOIN gpu g ON g.cluster = x.cluster AND g.namespace = x.namespace AND g.pod = x.pod
-                       AND g.container = x.container AND g.hour = x.hour
+        INSERT INTO allocation_hours
+        SELECT g.hour, $3, $4, $5, $6, $7, coalesce(f.metrics_rows, 0),
+               coalesce(f.metrics_hash, 0)
+        FROM (SELECT unnest(generate_series($1, $2 - INTERVAL 1 HOUR, INTERVAL 1 HOUR))
+              AS hour) g
+        LEFT JOIN ({FINGERPRINT_SQL}) f USING (hour)
         """,
-        [run_id, ws, we, fallback_source(settings)],
-    ).fetchone()
-    return int(row[0]) if row else 0
+        [ws, we, run_id, fallback_source(settings), float(p.cpu_core_hour),
+         float(p.ram_gib_hour), float(p.gpu_hour)],
+    )
+
+
+def _store_pods(con: Connection) -> None:
+    """``allocation_pods``: this run's pods replace their earlier dimension rows."""
+    con.execute(
+        """
+        DELETE FROM allocation_pods a USING _pods k
+        WHERE a.cluster = k.cluster AND a.namespace = k.namespace AND a.pod = k.pod
+        """
+    )
+    con.execute(
+        f"INSERT INTO allocation_pods SELECT cluster, namespace, pod, {_POD_COLS} FROM _pods"
+    )
 
 
 def _insert_pod_rows(con: Connection, run_id: str) -> None:
@@ -315,38 +289,31 @@ def _insert_pod_rows(con: Connection, run_id: str) -> None:
 
 
 def _insert_idle(con: Connection, run_id: str) -> None:
-    """Idle = node cost − Σ allocated, per node-hour and resource; negative stays negative."""
+    """Idle = node cost − Σ allocated, per node-hour and resource; negative stays negative.
+
+    Stored as one narrow row per node-hour (``allocation_idle``); the allocations view
+    shows it as one row per resource (GPU only where the node has GPU cost or GPU idle).
+    """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _idle AS
+        INSERT INTO allocation_idle
         WITH used AS (
             SELECT cluster, node, hour, sum(c) AS c, sum(r) AS r, sum(g) AS g, sum(bc) AS bc,
                    sum(br) AS br, sum(bg) AS bg
-            FROM _used GROUP BY ALL
+            FROM _used WHERE node_price_source IS NOT NULL GROUP BY ALL
+        ), idle AS (
+            SELECT n.cluster, n.node, n.hour, n.price_source, n.service_name, n.n_gpu, n.nb_gpu,
+                   n.n_cpu - coalesce(u.c, 0) AS ic, n.n_ram - coalesce(u.r, 0) AS ir,
+                   n.n_gpu - coalesce(u.g, 0) AS ig, n.nb_cpu - coalesce(u.bc, 0) AS ibc,
+                   n.nb_ram - coalesce(u.br, 0) AS ibr, n.nb_gpu - coalesce(u.bg, 0) AS ibg
+            FROM _nodes n LEFT JOIN used u USING (cluster, node, hour)
         )
-        SELECT n.cluster, n.node, n.hour, n.price_source, n.service_name, n.n_gpu, n.nb_gpu,
-               n.n_cpu - coalesce(u.c, 0) AS ic, n.n_ram - coalesce(u.r, 0) AS ir,
-               n.n_gpu - coalesce(u.g, 0) AS ig, n.nb_cpu - coalesce(u.bc, 0) AS ibc,
-               n.nb_ram - coalesce(u.br, 0) AS ibr, n.nb_gpu - coalesce(u.bg, 0) AS ibg
-        FROM _nodes n LEFT JOIN used u USING (cluster, node, hour)
-        """
+        SELECT $1, cluster, node, hour, price_source, service_name,
+               (n_gpu <> 0 OR nb_gpu <> 0 OR ig <> 0 OR ibg <> 0), ic, ir, ig, ibc, ibr, ibg
+        FROM idle
+        """,
+        [run_id],
     )
-    for resource, amt, billed, keep in (
-        ("cpu", "ic", "ibc", "TRUE"),
-        ("ram", "ir", "ibr", "TRUE"),
-        ("gpu", "ig", "ibg", "(n_gpu <> 0 OR nb_gpu <> 0 OR ig <> 0 OR ibg <> 0)"),
-    ):
-        con.execute(
-            f"""
-            INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod,
-                team, service_name, resource, {resource}_cost, total_cost,
-                billed_{resource}_cost, billed_total_cost, price_source)
-            SELECT $1, cluster, hour, 'idle', node, '__idle__', '__idle__', '__idle__',
-                   service_name, '{resource}', {amt}, {amt}, {billed}, {billed}, price_source
-            FROM _idle WHERE {keep}
-            """,
-            [run_id],
-        )
 
 
 def _insert_unallocated(con: Connection, run_id: str) -> None:
@@ -383,8 +350,16 @@ def _reconcile(con: Connection, run_id: str) -> list[MonthReconciliation]:
         """
         SELECT strftime(hour, '%Y-%m'),
                CASE WHEN price_source = 'bill' THEN kind ELSE 'estimated' END,
-               sum(total_cost), sum(billed_total_cost)
-        FROM allocations WHERE run_id = $1 GROUP BY ALL
+               sum(e), sum(b)
+        FROM (SELECT hour, kind, price_source, total_cost AS e, billed_total_cost AS b
+              FROM allocations WHERE run_id = $1
+              UNION ALL
+              SELECT hour, 'idle', price_source, cpu_cost + ram_cost + gpu_cost,
+                     billed_cpu_cost + billed_ram_cost + billed_gpu_cost
+              FROM allocation_idle WHERE run_id = $1
+              UNION ALL
+              SELECT hour, 'workload', price_source, c + r + g, bc + br + bg FROM _used)
+        GROUP BY ALL
         """,
         [run_id],
     ).fetchall():

@@ -94,18 +94,26 @@ def match_lines(con: Connection) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _targets AS
-        WITH node_m AS (
-            SELECT l.line_id, arg_min(n.cluster, n.cluster) AS cluster,
-                   arg_min(n.node, n.cluster) AS node
-            FROM _lines l JOIN k8s_nodes n
-              ON n.instance_id IS NOT NULL AND lower(n.instance_id) IN (l.rid, l.rid_last)
-            GROUP BY l.line_id
+        WITH nodes AS (
+            SELECT cluster, node, lower(instance_id) AS iid FROM k8s_nodes
+            WHERE instance_id IS NOT NULL
+        ), node_m AS (
+            -- two equi-joins (full id, last segment) rather than one IN-join: hash joins
+            SELECT line_id, arg_min(cluster, cluster) AS cluster, arg_min(node, cluster) AS node
+            FROM (SELECT l.line_id, n.cluster, n.node FROM _lines l JOIN nodes n ON n.iid = l.rid
+                  UNION ALL
+                  SELECT l.line_id, n.cluster, n.node FROM _lines l
+                  JOIN nodes n ON n.iid = l.rid_last)
+            GROUP BY line_id
+        ), vols AS (
+            SELECT cluster, pv, lower(volume_id) AS vid FROM k8s_pvs WHERE volume_id IS NOT NULL
         ), pv_m AS (
-            SELECT l.line_id, arg_min(p.cluster, p.pv) AS cluster, arg_min(p.pv, p.pv) AS pv
-            FROM _lines l JOIN k8s_pvs p
-              ON p.volume_id IS NOT NULL AND lower(p.volume_id) IN (l.rid, l.rid_last)
-            WHERE l.line_id NOT IN (SELECT line_id FROM node_m)
-            GROUP BY l.line_id
+            SELECT line_id, arg_min(cluster, pv) AS cluster, arg_min(pv, pv) AS pv
+            FROM (SELECT l.line_id, p.cluster, p.pv FROM _lines l JOIN vols p ON p.vid = l.rid
+                  UNION ALL
+                  SELECT l.line_id, p.cluster, p.pv FROM _lines l JOIN vols p ON p.vid = l.rid_last)
+            WHERE line_id NOT IN (SELECT line_id FROM node_m)
+            GROUP BY line_id
         ), lb_m AS (
             SELECT l.line_id, arg_min(b.cluster, b.ns_service) AS cluster,
                    arg_min(b.namespace, b.ns_service) AS namespace,

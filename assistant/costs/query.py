@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from assistant.allocation.freshness import STALE_NOTE, stale_hours
 from assistant.config import Settings
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.ai import AiRow, ai_rows
@@ -102,7 +103,15 @@ def query_costs(
         raise InputError(f"Overhead must not be negative, got {overhead_rate}.")
 
     sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
-    units = [_unit(row) for row in con.execute(sql, params).fetchall()]
+    raw = con.execute(sql, params).fetchall()
+    units = [_unit(row[:-2]) for row in raw]
+    # Workload cost without a team label, over the rows the filters and scope let through:
+    # the two extra sums of the same scan (the view is read once per question).
+    seen = [row for row, u in zip(raw, units, strict=True)
+            if u.kind == "workload" and u.passes and u.visible]
+    unl_cost = sum((Decimal(r[-2]) for r in seen if r[-2] is not None), _ZERO)
+    unl_total = sum((Decimal(r[-1]) for r in seen if r[-1] is not None), _ZERO)
+    unl_share = float(unl_cost / unl_total) if unl_total else None
     if do_share_idle:
         units = sharing_rules.share_idle(units)
     overhead = (overhead_rate * Decimal(str(window.hours))) if overhead_rate else _ZERO
@@ -124,8 +133,8 @@ def query_costs(
             others = _merge(f"and {more} more", "others", rest)
             rows = ranked[:top_n] + [others] + [r for r in rows if r.name in special]
     totals = _merge("TOTAL", "total", rows)
-    unl_cost, unl_share = _unlabeled(con, filters, scope, basis, window, shared_ns)
     ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
+    stale = stale_hours(con, window)
     sharing = {
         "share_idle": do_share_idle,
         "shared_namespaces": shared_ns,
@@ -144,7 +153,8 @@ def query_costs(
         cost_basis="amortized (EffectiveCost)" if basis == "amortized" else "invoice (BilledCost)",
         sharing=sharing, row_count=len(rows), truncated=more > 0,
         notes=([f"and {more} more groups folded into one row"] if more else [])
-        + (["AI API spend is outside the cloud bill and not in the totals"] if ai else []),
+        + (["AI API spend is outside the cloud bill and not in the totals"] if ai else [])
+        + ([STALE_NOTE.format(hours=stale)] if stale else []),
     )
     return CostTable(
         window=window, group_by=group_by, basis=basis, currency=settings.currency, rows=rows,
@@ -183,9 +193,12 @@ def _units_sql(group_by: str, filters: dict[str, str], scope: Scope, shared_ns: 
     join = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
             "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
             "AND ns.namespace = a.namespace") if needs_pod_join([group_by, *filters]) else ""
+    col = f"a.{prefix}total_cost"
+    unlabeled = (f"sum({col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
+                 f"'__unlabeled__') AS unl, sum({col}) AS tot")
     sql = (
         f"SELECT {name} AS name, a.cluster, a.kind, {passes} AS passes, {visible} AS visible, "
-        f"{shared} AS shared, {', '.join(_cost_cols(basis))}, {used} AS used "
+        f"{shared} AS shared, {', '.join(_cost_cols(basis))}, {used} AS used, {unlabeled} "
         f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
         f"GROUP BY ALL ORDER BY ALL"
     )
@@ -222,30 +235,6 @@ def _merge(name: str, kind: str, rows: list[CostRow]) -> CostRow:
     costs = {c: sum((r.costs.get(c, _ZERO) for r in rows), _ZERO) for c in COLUMNS}
     return CostRow(name=name, kind=kind, costs=costs, total=sum((r.total for r in rows), _ZERO),
                    count=sum(r.count for r in rows))
-
-
-def _unlabeled(con: Connection, filters: dict[str, str], scope: Scope, basis: str,
-               window: Window, shared_ns: list[str]) -> tuple[Decimal, float | None]:
-    """Workload cost whose team is ``__unlabeled__``, and its share of all workload cost."""
-    col = "billed_total_cost" if basis == "invoice" else "total_cost"
-    where = [f"{dimension_expr(k)} = ?" for k in filters]
-    params: list[Any] = list(filters.values())
-    scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
-    where.append(scope_sql)
-    params.extend(scope_params)
-    join = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
-            "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
-            "AND ns.namespace = a.namespace") if needs_pod_join(list(filters)) else ""
-    row = con.execute(
-        f"SELECT sum(a.{col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
-        f"'__unlabeled__'), sum(a.{col}) FROM allocations a {join} "
-        f"WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ? AND "
-        + " AND ".join(where),
-        [window.start, window.end, *params],
-    ).fetchone()
-    unl = Decimal(row[0]) if row and row[0] is not None else _ZERO
-    total = Decimal(row[1]) if row and row[1] is not None else _ZERO
-    return unl, (float(unl / total) if total else None)
 
 
 def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: Decimal) -> str:

@@ -46,7 +46,19 @@ def connect(path: Path | str, *, read_only: bool = False) -> Connection:
             path=str(path),
         ) from exc
     con.execute("SET TimeZone = 'UTC'")
+    if read_only:
+        _see_allocation_view(con)
     return con
+
+
+def _see_allocation_view(con: Connection) -> None:
+    """Readers resolve ``allocations`` to the view that adds the container rows computed at
+    query time (m004); writers keep the table, which holds the stored rows and takes inserts."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'allocation_view'"
+    ).fetchone()
+    if row and row[0]:
+        con.execute("SET search_path = 'allocation_view,main'")
 
 
 @contextmanager

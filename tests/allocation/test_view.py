@@ -1,0 +1,94 @@
+"""Container and idle rows are computed when read (the ``allocations`` view), not stored
+one by one, and a query says so when metrics changed after ``penny allocate``.
+
+Prices as in test_allocate: base CPU 3 / RAM 1, a 2-core 4-GiB node billed $1.00/h, so
+p_cpu = 0.30 $/core-h and p_ram = 0.10 $/GiB-h; node CPU 0.60, RAM 0.40.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from assistant.allocation.allocate import allocate
+from assistant.allocation.freshness import stale_hours
+from assistant.config import Settings, load_settings
+from assistant.costs.query import query_costs
+from assistant.warehouse.db import Connection, reader, writer
+from assistant.windows import Window
+from tests.allocation.alloc_rows import bill, container, h, node
+
+D = Decimal
+EASY = {"default_prices": {"cpu_core_hour": "3", "ram_gib_hour": "1", "gpu_hour": "30"}}
+DAY = Window(h(0), h(2))
+
+
+def _two_hours(con: Connection) -> None:
+    node(con, "n1", "i-1", cpu=2, ram_gib=4, hours=range(2))
+    bill(con, "i-1", h(0), h(2), "2.00")
+    for i in range(2):
+        container(con, "ns", "p", "c", "n1", i, cpu_req=1, ram_req_gib=1)
+
+
+def _allocated() -> Settings:
+    settings = load_settings(allocation=EASY)
+    with writer(settings) as con:
+        _two_hours(con)
+    allocate(settings)
+    return settings
+
+
+def test_container_rows_are_read_from_the_view_not_stored() -> None:
+    # Per hour: container 1 core · 0.30 + 1 GiB · 0.10 = 0.40; idle CPU 0.60 − 0.30 = 0.30,
+    # RAM 0.40 − 0.10 = 0.30. Two hours: workload 0.80, idle 1.20, sum 2.00 = the bill.
+    settings = _allocated()
+    with writer(settings) as con:  # stored: no row per container; idle one row per node-hour
+        stored = con.execute("SELECT (SELECT count(*) FROM allocations), "
+                             "(SELECT count(*) FROM allocation_idle)").fetchall()
+    assert stored == [(0, 2)]
+    with reader(settings) as con:
+        seen = con.execute("SELECT kind, count(*), sum(total_cost) FROM allocations "
+                           "GROUP BY 1 ORDER BY 1").fetchall()
+    assert seen == [("idle", 4, D("1.20")), ("workload", 2, D("0.80"))]
+
+
+def test_hours_not_allocated_show_no_container_rows() -> None:
+    # Allocate only hour 0: hour 1's container row exists in container_hours but was not
+    # allocated, so the view shows one workload row (0.40) and hour 0's idle (0.60).
+    settings = load_settings(allocation=EASY)
+    with writer(settings) as con:
+        _two_hours(con)
+    allocate(settings, Window(h(0), h(1)))
+    with reader(settings) as con:
+        seen = con.execute("SELECT kind, count(*), sum(total_cost) FROM allocations "
+                           "GROUP BY 1 ORDER BY 1").fetchall()
+    assert seen == [("idle", 2, D("0.60")), ("workload", 1, D("0.40"))]
+
+
+def test_reingested_metrics_are_flagged_until_allocate_runs_again() -> None:
+    settings = _allocated()
+    with reader(settings) as con:
+        before = query_costs(con, window=DAY, settings=settings)
+        assert stale_hours(con, DAY) == 0
+    assert not any("penny allocate" in n for n in before.provenance.notes)
+    # Hour 1 re-ingested with a second container: metrics now differ from what allocation saw.
+    with writer(settings) as con:
+        container(con, "ns", "p2", "c", "n1", 1, cpu_req=1)
+    with reader(settings) as con:
+        after = query_costs(con, window=DAY, settings=settings)
+        assert stale_hours(con, DAY) == 1
+        assert stale_hours(con, Window(h(0), h(1))) == 0
+    assert ("metrics changed since the last `penny allocate` for 1 hour(s) of this window: "
+            "costs may not add up to the bill; run `penny allocate`") in after.provenance.notes
+    # Same keys, new ingest id (a re-ingest of hour 0) is a change too.
+    with writer(settings) as con:
+        con.execute("UPDATE container_hours SET ingest_id = 'again' WHERE hour = ?", [h(0)])
+    with reader(settings) as con:
+        assert stale_hours(con, DAY) == 2
+    report = allocate(settings)
+    with reader(settings) as con:
+        again = query_costs(con, window=DAY, settings=settings)
+        assert stale_hours(con, DAY) == 0
+    # Re-allocated: p2 adds 0.30 of CPU in hour 1 and idle CPU drops by the same; total = bill.
+    assert not any("penny allocate" in n for n in again.provenance.notes)
+    assert again.totals.total == D("2.00") and report.reconciled
+    assert {r.name: r.total for r in again.rows} == {"ns": D("1.10"), "__idle__": D("0.90")}
