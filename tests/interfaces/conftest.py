@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -81,7 +80,3 @@ class LiveServer:
         self.thread.join(timeout=10)
         self.sock.close()
 
-
-@pytest.fixture
-def live() -> Iterator[type[LiveServer]]:
-    yield LiveServer
