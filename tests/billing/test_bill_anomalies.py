@@ -119,3 +119,33 @@ def test_detect_anomalies_over_the_warehouse_names_the_workload(warehouse) -> No
         with pytest.raises(InputError, match="Use one of"):
             detect_anomalies(con, window=window, by="pod", scope=shop_only,
                              settings=warehouse)
+
+
+def test_spikes_just_before_the_window_do_not_make_a_normal_day_a_drop(penny_env) -> None:
+    """Two spiky Thursdays (days 24 and 31, +150 $ each) sit just before a window that
+    starts on day 35. Judged only inside the window, Thursday day 38's baseline would be the
+    median of Thursdays 10, 17, 24, 31 = median(24, 24, 174, 174) = 99 $, and its normal
+    24 $ a −75 $ "drop". The detector judges the days before the window first (a warm-up),
+    so days 24 and 31 enter the baseline at their expected 24 $: nothing to report."""
+    from tests.billing.bill_rows import ANOMALY_START, alloc
+
+    s = load_settings(now=datetime(2026, 9, 14))
+    with writer(s) as con:
+        for i in range(42):
+            alloc(con, ANOMALY_START + timedelta(days=i), range(24), node="n1",
+                  namespace="ml", controller=("Deployment", "infer"), team="ml", cpu=1,
+                  cpu_price="1")
+        for i in (24, 31):   # Thursdays: 10 GPUs × 5 h × 3.00 = 150 $
+            alloc(con, ANOMALY_START + timedelta(days=i), range(5), node="n1",
+                  namespace="ml", controller=("Job", f"train-{i}"), team="ml", gpu=10,
+                  gpu_price="3")
+    assert [day(i).weekday() for i in (24, 31, 38)] == [3, 3, 3]
+    with reader(s) as con:
+        inside = detect_anomalies(con, window=Window(day(35), day(42)), by="team",
+                                  scope=Scope.everything(), settings=s)
+        both = detect_anomalies(con, window=Window(day(21), day(42)), by="team",
+                                scope=Scope.everything(), settings=s)
+    assert inside == []
+    # the same spikes inside a longer window are found, with their 150 $ excess each
+    assert [(a.day, a.direction, a.excess) for a in sorted(both, key=lambda a: a.day)] == [
+        ("2026-08-27", "spike", D(150)), ("2026-09-03", "spike", D(150))]

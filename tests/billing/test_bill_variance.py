@@ -184,3 +184,13 @@ def test_effects_always_sum_exactly_to_the_change(a: PeriodData, b: PeriodData) 
     assert all(abs(d.amount) >= D("0.005") for d in v.drivers)
     for dim in ("team", "namespace", "service"):
         assert sum((g.change for g in v.groups[dim]), D(0)) == v.change
+
+
+def test_a_driver_of_half_a_percent_of_the_change_is_material() -> None:
+    """Reports list every driver with |amount| >= 0.5% of |change| past the top-10 cut:
+    for a +$1,000 change that is $5.00 (either sign); with no net change, any cent."""
+    from assistant.billing.variance import is_material
+
+    assert is_material(D("5.00"), D("1000")) and is_material(D("-5.00"), D("1000"))
+    assert not is_material(D("4.99"), D("1000")) and not is_material(D("-4.99"), D("-1000"))
+    assert is_material(D("0.01"), D("0")) and not is_material(D("0.004"), D("0"))
