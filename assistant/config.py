@@ -208,7 +208,7 @@ class KnowledgeSettings(BaseModel):
     openai_model: str = Field("text-embedding-3-small", description="OpenAI embedding model")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible embeddings server")
     docs_dir: Path | None = Field(
-        None, description="Knowledge docs to index; default the repository's docs/knowledge"
+        None, description="Knowledge docs to index; default the ones shipped in the package"
     )
     min_semantic_score: float = Field(
         0.25, ge=0, le=1, description="Cosine similarity below which a semantic match is dropped"

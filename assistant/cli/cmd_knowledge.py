@@ -28,7 +28,7 @@ def _stats(what: str, stats: IndexStats | None) -> str:
 
 @knowledge_app.command()
 def reindex() -> None:
-    """Index docs/knowledge, your added docs and the warehouse's names (idempotent)."""
+    """Index the shipped knowledge docs, your added docs and the warehouse's names (idempotent)."""
     settings = load_settings()
     typer.echo(_stats("docs", reindex_docs(settings)))
     if settings.db_path.exists():

@@ -1,7 +1,7 @@
 """The Chroma index under ``$PENNY_HOME/chroma``: knowledge docs and the warehouse's names.
 
 Two collections per embedding model (so switching models never mixes vector spaces):
-``docs`` holds markdown chunked by heading (the repository's ``docs/knowledge`` plus
+``docs`` holds markdown chunked by heading (``assistant/knowledge/docs``, shipped in the wheel, plus
 files added with ``penny knowledge add``, kept in ``$PENNY_HOME/knowledge``); ``names``
 holds one record per namespace, workload, team and app with its describing sentence.
 
@@ -144,7 +144,8 @@ def _split_long(text: str) -> list[str]:
 
 
 def _repo_docs_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "docs" / "knowledge"
+    # Shipped as package data, so an installed wheel indexes the same docs as a checkout.
+    return Path(__file__).resolve().parent / "docs"
 
 
 def user_docs_dir(settings: Settings) -> Path:
