@@ -204,13 +204,17 @@ def load_samples(paths: list[Path]) -> SampleStore:
     try:
         for path in files:
             store.read_file(path, _WANTED, _parse_labels)
-        store.check_ties()
         return store
     except Unsure:
         store.close()
     except BaseException:
         store.close()
         raise
+    return exact_samples(paths)
+
+
+def exact_samples(paths: list[Path]) -> SampleStore:
+    """The samples as the line reader reads them (ties resolved: the later line wins)."""
     raw = parse_files(paths)
     store = SampleStore.create()
     try:
@@ -254,29 +258,40 @@ def ingest_openmetrics(
 
     The window is ``[start, end)`` widened to whole hours when given, else the hours
     ``[floor(first sample), floor(last sample) + 1h)``. The rows do not depend on
-    ``chunk_hours``: longer chunks mean less per-series work and more memory (at 5k
-    pods, weekly chunks peaked about 0.5 GB above daily ones).
+    ``chunk_hours``: longer chunks mean less per-series work and more memory.
     """
     step_s = parse_step(step)
     if not cluster.strip():
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
-    with load_samples(paths) as store:
-        source = ", ".join(str(p) for p in paths)
-        if store.first_ts is None or store.last_ts is None:
-            raise DataGap(f"No samples of Penny's metrics in {source}.",
-                          hint="See docs/ingest-prometheus.md for the series Penny reads.",
-                          source=source)
-        epoch = datetime(1970, 1, 1)
-        start = floor_hour(naive_utc(start) if start
-                           else epoch + timedelta(seconds=store.first_ts))
-        end = ceil_hour(naive_utc(end)) if end else \
-            floor_hour(epoch + timedelta(seconds=store.last_ts)) + timedelta(hours=1)
-        if end <= start:
-            raise InputError(
-                f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
-        grids = time_chunks(start, end, step_s, chunk_hours)
-        return write_metrics(
-            settings, kind="openmetrics", source=source, cluster=cluster, start=start,
-            end=end, step_s=step_s, chunks=_chunks(store, grids),
-            details={"files": [str(p) for p in paths], "series": len(store.keys)},
-        )
+    try:
+        with load_samples(paths) as store:
+            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours,
+                                 start, end)
+    except Unsure:  # met mid-way (a timestamp with two values); nothing was written
+        with exact_samples(paths) as store:
+            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours,
+                                 start, end)
+
+
+def _ingest_store(store: SampleStore, paths: list[Path], cluster: str, settings: Settings,
+                  step_s: int, chunk_hours: int, start: datetime | None,
+                  end: datetime | None) -> MetricsIngestReport:
+    source = ", ".join(str(p) for p in paths)
+    if store.first_ts is None or store.last_ts is None:
+        raise DataGap(f"No samples of Penny's metrics in {source}.",
+                      hint="See docs/ingest-prometheus.md for the series Penny reads.",
+                      source=source)
+    epoch = datetime(1970, 1, 1)
+    start = floor_hour(naive_utc(start) if start
+                       else epoch + timedelta(seconds=store.first_ts))
+    end = ceil_hour(naive_utc(end)) if end else \
+        floor_hour(epoch + timedelta(seconds=store.last_ts)) + timedelta(hours=1)
+    if end <= start:
+        raise InputError(
+            f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
+    grids = time_chunks(start, end, step_s, chunk_hours)
+    return write_metrics(
+        settings, kind="openmetrics", source=source, cluster=cluster, start=start,
+        end=end, step_s=step_s, chunks=_chunks(store, grids),
+        details={"files": [str(p) for p in paths], "series": len(store.keys)},
+    )

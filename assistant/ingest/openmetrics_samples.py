@@ -92,8 +92,7 @@ class SampleStore:
     @classmethod
     def create(cls, memory_limit: str = "256MB") -> SampleStore:
         tmp = tempfile.TemporaryDirectory(prefix="penny-samples-")
-        con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tmp.name,
-                                     "preserve_insertion_order": False})
+        con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tmp.name})
         con.execute("SET enable_progress_bar = false")   # Penny draws its own
         con.execute("CREATE TABLE samples (sid INTEGER, t DOUBLE, v DOUBLE)")
         return cls(con, [], None, None, tmp)
@@ -135,7 +134,7 @@ class SampleStore:
         keep = np.isfinite(values)
         batch = {"sid": sids[keep], "t": ts[keep], "v": values[keep]}
         self.con.register("batch", batch)
-        self.con.execute("INSERT INTO samples SELECT sid, t, v FROM batch")
+        self.con.execute("INSERT INTO samples SELECT sid, t, v FROM batch ORDER BY t")
         self.con.unregister("batch")
         self._update_span()
 
@@ -180,7 +179,8 @@ class SampleStore:
                 INSERT INTO samples
                 SELECT m.sid, l.t * CAST({scale!r} AS DOUBLE), l.v
                 FROM ({_LINES}) l JOIN series_map m ON l.h = m.h
-                WHERE NOT l.comment AND isfinite(l.v)""", params)
+                WHERE NOT l.comment AND isfinite(l.v)
+                ORDER BY l.t""", params)
         except duckdb.Error as exc:
             raise Unsure(str(exc)) from exc
         finally:
@@ -197,7 +197,8 @@ class SampleStore:
         self.last_ts = None if hi is None else float(hi)
 
     def check_ties(self) -> None:
-        """Unsure when a series has two different values at one timestamp.
+        """Unsure when a series has two different values at one timestamp (whole table;
+        the ingest checks each window instead, which costs nothing extra).
 
         Set-based reading does not keep line order, which is what decides such a tie
         (the later line wins); equal duplicates are harmless.
@@ -211,9 +212,19 @@ class SampleStore:
     def window(self, lo: float, hi: float) -> tuple[npt.NDArray[np.int32],
                                                      npt.NDArray[np.float64],
                                                      npt.NDArray[np.float64]]:
-        """Samples with ``lo <= t <= hi``, sorted by (series, time)."""
+        """Samples with ``lo <= t <= hi``, sorted by (series, time).
+
+        Each file's samples were stored in time order, so DuckDB's per-row-group min/max
+        skips the rest of the table. Unsure when a series has two different values at one
+        timestamp (see :meth:`check_ties`).
+        """
         got = self.con.execute(
             "SELECT sid, t, v FROM samples WHERE t >= ? AND t <= ? ORDER BY sid, t",
             [lo, hi]).fetchnumpy()
-        return (np.asarray(got["sid"], dtype=np.int32), np.asarray(got["t"], dtype=np.float64),
-                np.asarray(got["v"], dtype=np.float64))
+        sid = np.asarray(got["sid"], dtype=np.int32)
+        ts = np.asarray(got["t"], dtype=np.float64)
+        vs = np.asarray(got["v"], dtype=np.float64)
+        twin = (sid[1:] == sid[:-1]) & (ts[1:] == ts[:-1]) & (vs[1:] != vs[:-1])
+        if twin.any():
+            raise Unsure(f"{int(twin.sum())} timestamps with two values")
+        return sid, ts, vs
