@@ -237,3 +237,17 @@ def test_truths_json_is_the_manifest_on_disk(files: DemoFiles) -> None:
         ["search-api", "ledger-worker", "catalog-api", "report-builder"]
     for r in on_disk["rightsizing"][:3]:
         assert 3.0 <= r["request_to_usage_ratio"] <= 5.0, r
+
+
+def test_gpu_node_workloads_are_sized_to_their_use(files: DemoFiles) -> None:
+    """Not rightsizing targets, by construction: CPU request within 0.95-1.12x of the p95
+    of use, memory request within 5% of max working set x 1.15 (KRR's "simple" rule), so
+    only the planted workloads carry slack worth a recommendation."""
+    sized = {r["workload"]: r for r in files.truths["sized_to_use"]}
+    assert set(sized) == {"ranker-train", "ranker-eval", "embeddings", "recsys-inference"}
+    for name, r in sized.items():
+        assert 0.95 <= r["cpu_request_cores"] / r["cpu_usage_p95_cores"] <= 1.12, (name, r)
+        ideal = r["working_set_max_bytes"] * 1.15
+        assert 0.95 <= r["mem_request_bytes"] / ideal <= 1.05, (name, r)
+    planted = [r for r in files.truths["rightsizing"] if r["resource"] == "cpu"]
+    assert all(r["request_to_usage_ratio"] >= 3.0 for r in planted)
