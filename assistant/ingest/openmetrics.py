@@ -6,8 +6,13 @@ is OpenMetrics (timestamps in seconds); otherwise it is the Prometheus text form
 (timestamps in milliseconds). ``.gz`` files are read transparently.
 
 Samples are resampled onto the same step grid a Prometheus range query would use
-(:func:`assistant.ingest.metrics_series.resample`) and go through the same hourly
-mapping, so a file gives the same rows as the Prometheus it was backfilled into.
+(:func:`assistant.ingest.metrics_series.resample`, vectorised in
+:mod:`assistant.ingest.metrics_resample`) and go through the same hourly mapping, so a
+file gives the same rows as the Prometheus it was backfilled into.
+
+Files are read set-based by DuckDB (:mod:`assistant.ingest.openmetrics_samples`);
+:func:`read_file`, the line-by-line reader, is the exact fallback for anything that
+reader will not vouch for, and the one that names the file and line of a bad sample.
 """
 
 from __future__ import annotations
