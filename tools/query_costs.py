@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field
 
+from assistant.config import Settings
 from assistant.costs.dimensions import (
     DIMENSIONS,
     dimension_expr,
@@ -17,6 +18,7 @@ from assistant.costs.query import query_costs as run_cost_query
 from assistant.knowledge.resolve import closest_names
 from assistant.warehouse.db import Connection, reader
 from assistant.windows import Window, parse_window
+from tools.memo import memo
 from tools.registry import ToolContext, tool
 from tools.result import Provenance, Scope, ToolResult
 
@@ -77,7 +79,14 @@ class Args(BaseModel):
                        "into one 'and N more' row (largest first).")
 
 
-def _known_values(con: Connection, dimension: str, scope: Scope) -> list[str]:
+def _known_values(con: Connection, dimension: str, scope: Scope,
+                  settings: Settings) -> tuple[str, ...]:
+    """Each a scan of every allocation row, so read once per warehouse state."""
+    key = ("known-values", dimension, scope.admin, tuple(scope.teams), tuple(scope.namespaces))
+    return memo(settings, key, lambda: tuple(_read_known_values(con, dimension, scope)))
+
+
+def _read_known_values(con: Connection, dimension: str, scope: Scope) -> list[str]:
     scope_sql, params = scope.sql_filter("a.team", "a.namespace")
     join = _JOIN if needs_pod_join([dimension]) else ""
     rows = con.execute(
@@ -88,17 +97,21 @@ def _known_values(con: Connection, dimension: str, scope: Scope) -> list[str]:
     return [r[0] for r in rows if r[0] is not None]
 
 
-def _coverage(con: Connection) -> tuple[Any, Any]:
-    row = con.execute("SELECT min(hour), max(hour) FROM allocations").fetchone()
-    return (row[0], row[1]) if row else (None, None)
+def _coverage(con: Connection, settings: Settings) -> tuple[Any, Any]:
+    def read() -> tuple[Any, Any]:
+        row = con.execute("SELECT min(hour), max(hour) FROM allocations").fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    return memo(settings, "allocation-coverage", read)
 
 
-def _check_filters(con: Connection, filters: dict[str, str], scope: Scope) -> str | None:
+def _check_filters(con: Connection, filters: dict[str, str], scope: Scope,
+                   settings: Settings) -> str | None:
     """An error message for the first filter value that names nothing the asker may see."""
     for key, value in filters.items():
         if key not in _CHECKED:
             continue
-        known = _known_values(con, key, scope)
+        known = _known_values(con, key, scope, settings)
         if value in known:
             continue
         near = closest_names(value, known)
@@ -128,7 +141,7 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
             f"No warehouse at {ctx.settings.db_path}: run `penny demo` or `penny ingest …` "
             "and `penny allocate` first.")
     with reader(ctx.settings) as con:
-        problem = _check_filters(con, filters, ctx.scope)
+        problem = _check_filters(con, filters, ctx.scope, ctx.settings)
         if problem:
             return ToolResult.failure(problem)
         table = run_cost_query(
@@ -136,7 +149,7 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
             share_idle=args.share_idle, basis=args.basis, top_n=args.top_n,
             settings=ctx.settings,
         )
-        first, last = _coverage(con)
+        first, last = _coverage(con, ctx.settings)
         fresh = con.execute("SELECT max(finished_at) FROM ingest_log").fetchone()
     prov: Provenance = table.provenance
     if fresh and fresh[0] is not None:

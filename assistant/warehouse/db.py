@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
@@ -19,7 +20,10 @@ from assistant.errors import DataGap, SourceUnavailable
 
 Connection = duckdb.DuckDBPyConnection
 
-__all__ = ["Connection", "connect", "reader", "writer"]
+__all__ = ["Connection", "connect", "one_reader", "reader", "warehouse_stamp", "writer"]
+
+#: the read-only connection lent to every ``reader()`` inside ``one_reader()`` (same path)
+_LENT: ContextVar[tuple[str, Connection] | None] = ContextVar("penny_lent_reader", default=None)
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> Connection:
@@ -86,8 +90,53 @@ def writer(settings: Settings | None = None, *, migrate_first: bool = True) -> I
 def reader(settings: Settings | None = None) -> Iterator[Connection]:
     """A read-only connection for answering questions; the file must already exist."""
     settings = settings or load_settings()
+    lent = _LENT.get()
+    if lent is not None and lent[0] == str(settings.db_path):
+        yield lent[1]           # inside one_reader(): its owner closes it
+        return
     con = connect(settings.db_path, read_only=True)
     try:
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def one_reader(settings: Settings) -> Iterator[None]:
+    """Lend one read-only connection to every ``reader()`` of this thread until exit.
+
+    Opening the file costs tens of milliseconds and one answer reads it several times
+    (names, each tool, provenance). The connection lives only as long as the block, so
+    between answers nothing holds the file and ingest in another process can write.
+    Nested blocks reuse the outer connection; a missing warehouse lends nothing (readers
+    then raise DataGap as before).
+    """
+    path = str(settings.db_path)
+    lent = _LENT.get()
+    if (lent is not None and lent[0] == path) or not settings.db_path.exists():
+        yield
+        return
+    con = connect(settings.db_path, read_only=True)
+    token = _LENT.set((path, con))
+    try:
+        yield
+    finally:
+        _LENT.reset(token)
+        con.close()
+
+
+def warehouse_stamp(path: Path | str) -> tuple[int, ...]:
+    """Identity of the file's current contents, from its and its WAL's stat (no query).
+
+    Every commit writes the WAL or the file (and a checkpoint removes the WAL), so a cache
+    keyed on this stamp is dropped by any write, from any process.
+    """
+    out: list[int] = []
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            out.extend((0, 0, 0))
+            continue
+        out.extend((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(out)

@@ -27,6 +27,8 @@ __all__ = ["ledger", "ledger_path", "read_ledger"]
 _LOCK = threading.RLock()
 _RETRIES = 40
 _BACKOFF_S = 0.05
+#: ledger files this process has migrated, with their number of applied steps
+_MIGRATED: dict[str, int] = {}
 
 
 def ledger_path(settings: Settings) -> Path:
@@ -42,7 +44,7 @@ def ledger(settings: Settings | None = None) -> Iterator[Connection]:
     with _LOCK:
         con = _open_with_retry(path)
         try:
-            migrate(con, "ledger_sql")
+            _ensure_schema(con, path)
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
@@ -52,6 +54,27 @@ def ledger(settings: Settings | None = None) -> Iterator[Connection]:
             con.execute("COMMIT")
         finally:
             con.close()
+
+
+def _ensure_schema(con: Connection, path: Path) -> None:
+    """Migrate, unless this process already did and the file still has every step.
+
+    Every question opens the ledger at least once; re-running the migration check each
+    time cost about a quarter of the open. One count of ``_migrations`` confirms the file
+    is the one migrated (a deleted and re-created ledger has none and is migrated again).
+    """
+    key = str(path)
+    expected = _MIGRATED.get(key)
+    if expected is not None:
+        try:
+            row = con.execute("SELECT count(*) FROM _migrations").fetchone()
+        except duckdb.CatalogException:
+            row = None
+        if row is not None and row[0] == expected:
+            return
+    migrate(con, "ledger_sql")
+    done = con.execute("SELECT count(*) FROM _migrations").fetchone()
+    _MIGRATED[key] = int(done[0]) if done else 0
 
 
 def _open_with_retry(path: Path) -> Connection:

@@ -20,6 +20,7 @@ from assistant.agent.offline.intents import Parsed, recognise
 from assistant.agent.offline.plans import PLANS, Runner
 from assistant.config import Settings
 from assistant.errors import PennyError
+from assistant.warehouse.db import one_reader
 from tools.registry import ToolContext
 from tools.result import Provenance
 
@@ -70,6 +71,13 @@ def _replayed(thread_id: str, settings: Settings, finder: EntityFinder) -> Parse
 
 def answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
     """Answer ``question`` from the warehouse with templates; never invent a number."""
+    # One read-only connection for every read of this answer (names, each tool), closed
+    # before returning so nothing holds the warehouse between questions.
+    with one_reader(settings):
+        return _answer(question, ctx, settings)
+
+
+def _answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
     started = time.perf_counter()
     now = settings.current_time()
     finder = warehouse_finder(settings, ctx.scope)

@@ -19,6 +19,7 @@ from assistant.config import Settings
 from assistant.knowledge.names import load_entities
 from assistant.knowledge.resolve import Match, resolve_entity
 from assistant.warehouse.db import reader
+from tools.memo import memo
 from tools.result import Scope
 
 __all__ = ["EntityFinder", "Name", "warehouse_finder"]
@@ -104,7 +105,13 @@ class EntityFinder:
         return found
 
 
-def _load_names(settings: Settings, scope: Scope) -> list[Name]:
+def _load_names(settings: Settings, scope: Scope) -> tuple[Name, ...]:
+    """The names ``scope`` may see, read once per warehouse state (``tools.memo``)."""
+    key = ("offline-names", scope.admin, tuple(scope.teams), tuple(scope.namespaces))
+    return memo(settings, key, lambda: tuple(_read_names(settings, scope)))
+
+
+def _read_names(settings: Settings, scope: Scope) -> list[Name]:
     out: list[Name] = []
     with reader(settings) as con:
         for e in load_entities(con, scope):
@@ -130,7 +137,13 @@ def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
         kinds: tuple[str, ...] = ("namespace", "workload", "team", "app")
         if kind_hint in kinds:
             kinds = (kind_hint,)
-        found = resolve_entity(phrase, settings, kinds, scope=scope, limit=1)
+        # The names index is rebuilt from the warehouse, so the match depends only on the
+        # warehouse state, the phrase, the kinds, the scope and the score floor.
+        key = ("offline-semantic", phrase, kinds, scope.admin, tuple(scope.teams),
+               tuple(scope.namespaces), settings.knowledge.min_semantic_score,
+               settings.knowledge.embeddings, str(settings.chroma_path))
+        found = memo(settings, key, lambda: tuple(
+            resolve_entity(phrase, settings, kinds, scope=scope, limit=1)))
         if not found:
             return None
         m = found[0]
