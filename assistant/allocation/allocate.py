@@ -1,11 +1,14 @@
 """``allocate()``: recompute allocations for a window, in one writer transaction.
 
 Orchestration only; the rules live in ``costmath`` (spec) and run here as set-based
-DuckDB SQL: bill lines → hours → node/volume/LB/unallocated (``node_costs``), container
-cost = max(request, usage) quantity × the node-hour's unit price, pod-level PV and LB
-shares (``pod_costs``), idle = node cost − Σ allocated per node-hour and resource (the
-exact DECIMAL residual, unclamped), and ``__unallocated__`` rows by bill service.
-Reconciliation is then checked per month: bill = allocated + idle + unallocated.
+DuckDB SQL: bill lines → hours → node/volume/LB/unallocated (``node_costs``), node-hour
+unit prices, pod-level PV and LB shares (``pod_costs``), idle = node cost − Σ allocated
+per node-hour and resource (the exact DECIMAL residual, unclamped), and
+``__unallocated__`` rows by bill service. Container rows are not written: the m004 view
+``allocation_container_costs`` prices each container-hour (max(request, usage) × the
+node-hour's unit price) when read, and Σ allocated for idle is one aggregate of that same
+view, so what readers see adds up exactly. Reconciliation is then checked per month:
+bill = allocated + idle + unallocated.
 """
 
 from __future__ import annotations
