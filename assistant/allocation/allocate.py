@@ -30,7 +30,7 @@ from assistant.allocation.node_costs import (
 )
 from assistant.allocation.pod_costs import build_lb_shares, build_pv_shares
 from assistant.config import Settings
-from assistant.errors import DataGap
+from assistant.errors import ConfigError, DataGap
 from assistant.ingest.log import start_run
 from assistant.warehouse.db import Connection, writer
 from assistant.windows import Window
@@ -112,6 +112,20 @@ def _data_window(con: Connection) -> Window:
     return Window(start, max(end, start + _HOUR))
 
 
+def _require_schema(con: Connection) -> None:
+    """m004 was edited in place before release; a warehouse built before that has
+    ``allocations`` as the only output table and cannot be migrated forward."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'allocation_hours'"
+    ).fetchone()
+    if not row or not row[0]:
+        raise ConfigError(
+            "This warehouse was created by an older allocation schema (no allocation_hours).",
+            hint="Rebuild it: delete the warehouse file (or set PENNY_DB to a new path) and "
+                 "run `penny demo`, or `penny ingest …` then `penny allocate`.",
+        )
+
+
 def _floor_hour(value: datetime) -> datetime:
     return value.replace(minute=0, second=0, microsecond=0)
 
@@ -121,6 +135,7 @@ def allocate_in(
 ) -> AllocationReport:
     """Run allocation on an open writer connection (inside its transaction)."""
     started = time.perf_counter()
+    _require_schema(con)
     window = window or _data_window(con)
     ws, we = window.start, window.end
     run = start_run(con, "allocate", f"allocate {window.label()}")

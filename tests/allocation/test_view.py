@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from assistant.allocation.allocate import allocate
 from assistant.allocation.freshness import stale_hours
 from assistant.config import Settings, load_settings
 from assistant.costs.query import query_costs
+from assistant.errors import ConfigError
 from assistant.warehouse.db import Connection, reader, writer
 from assistant.windows import Window
 from tests.allocation.alloc_rows import bill, container, h, node
@@ -92,3 +95,14 @@ def test_reingested_metrics_are_flagged_until_allocate_runs_again() -> None:
     assert not any("penny allocate" in n for n in again.provenance.notes)
     assert again.totals.total == D("2.00") and report.reconciled
     assert {r.name: r.total for r in again.rows} == {"ns": D("1.10"), "__idle__": D("0.90")}
+
+
+def test_a_warehouse_from_the_old_schema_is_refused_with_a_next_step() -> None:
+    settings = _allocated()
+    with writer(settings) as con:
+        con.execute("DROP TABLE allocation_hours CASCADE")
+    with reader(settings) as con:
+        assert stale_hours(con, DAY) == 0
+    with pytest.raises(ConfigError, match="older allocation schema") as err:
+        allocate(settings)
+    assert "penny demo" in (err.value.hint or "")
