@@ -135,7 +135,7 @@ def warehouse_stamp(path: Path | str) -> tuple[int, ...]:
     for p in (Path(path), Path(f"{path}.wal")):
         try:
             st = p.stat()
-        except FileNotFoundError:
+        except OSError:                 # absent (or a path that cannot be a file)
             out.extend((0, 0, 0))
             continue
         out.extend((st.st_ino, st.st_mtime_ns, st.st_size))
