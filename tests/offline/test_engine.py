@@ -100,8 +100,9 @@ def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
     finally:
         del REGISTRY["broken_for_test"]
     assert result["ok"] is False
-    assert result["error"] == ("the broken_for_test tool failed (RuntimeError: disk on fire); "
-                               "this is a bug in Penny, please report it")
+    assert result["error"] == (
+        "Tool broken_for_test failed with an internal error (RuntimeError: disk on fire). "
+        "This is a bug in Penny, not in your arguments; answer without this tool and say so.")
     assert [c.name for c in run.calls] == ["broken_for_test"] and run.sources == []
 
 

@@ -17,7 +17,6 @@ from assistant.agent.offline.intents import EntityRef
 from assistant.agent.offline.templates import provenance_line
 from assistant.windows import Window, month_window
 from tools.registry import ToolContext, call
-from tools.result import ToolResult
 
 __all__ = ["Runner", "how_read", "label", "last_month", "problem", "who", "window_arg"]
 
@@ -34,12 +33,8 @@ class Runner:
 
     def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        try:
-            data = call(name, args, self.ctx)[0].to_json()
-        except Exception as exc:  # a tool bug: say so plainly rather than lose the answer
-            log.exception("Tool %s crashed on %s", name, args)
-            data = ToolResult.failure(f"the {name} tool failed ({type(exc).__name__}: {exc}); "
-                                      "this is a bug in Penny, please report it").to_json()
+        # registry.call never raises: a crashing tool comes back as an error result.
+        data = call(name, args, self.ctx)[0].to_json()
         self.calls.append(ToolCall(name=name, args=args, result=data,
                                    duration_ms=(time.perf_counter() - started) * 1000.0))
         if data.get("ok") and data.get("status") == "success":
