@@ -7,7 +7,6 @@ one provenance line per successful result.
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +19,6 @@ from tools.registry import ToolContext, call
 
 __all__ = ["Runner", "how_read", "label", "last_month", "problem", "who", "window_arg"]
 
-log = logging.getLogger(__name__)
 
 
 class Runner:
