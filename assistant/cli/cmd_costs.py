@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import sys
 from decimal import Decimal
 
 import typer
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from assistant.cli.app import app
 from assistant.config import load_settings
+from assistant.costs.export import to_csv
 from assistant.costs.query import COLUMNS, CostTable, query_costs
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import reader
@@ -86,20 +86,8 @@ def costs_cmd(
     elif as_csv:
         typer.echo(to_csv(table), nl=False)
     else:
-        render(table, Console())
-
-
-def to_csv(table: CostTable) -> str:
-    buf = io.StringIO()
-    out = csv.writer(buf)
-    out.writerow(["section", "name", *COLUMNS, "total", "efficiency"])
-    for row in [*table.rows, table.totals]:
-        out.writerow(["cloud", row.name, *(row.costs.get(c, 0) for c in COLUMNS), row.total,
-                      "" if row.efficiency is None else f"{row.efficiency:.4f}"])
-    for ai in table.ai:
-        out.writerow(["ai_apis", f"{ai.name} ({ai.service})", *([""] * len(COLUMNS)), ai.cost,
-                      ""])
-    return buf.getvalue()
+        # Piped output keeps whole names and figures instead of an 80-column squeeze.
+        render(table, Console(width=None if sys.stdout.isatty() else 200))
 
 
 def _money(value: Decimal) -> str:
@@ -109,11 +97,11 @@ def _money(value: Decimal) -> str:
 def render(table: CostTable, console: Console) -> None:
     t = Table(title=f"Cost by {table.group_by}, {table.window.label()} ({table.basis}, "
                     f"{table.currency})")
-    t.add_column(table.group_by)
+    t.add_column(table.group_by, overflow="fold")
     shown = [c for c in COLUMNS if any(r.costs.get(c) for r in table.rows)]
     for col in shown:
-        t.add_column(col, justify="right")
-    t.add_column("total", justify="right")
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("total", justify="right", no_wrap=True)
     t.add_column("efficiency", justify="right")
     for row in table.rows:
         t.add_row(row.name, *(_money(row.costs.get(c, Decimal(0))) for c in shown),

@@ -24,7 +24,10 @@ _EXPR = {
     "app": "coalesce(a.app, '__unlabeled__')",
     "env": "coalesce(a.env, '__unlabeled__')",
     "cost_center": "coalesce(a.cost_center, '__unlabeled__')",
-    "controller": "coalesce(a.controller_kind || '/' || a.controller_name, '__no_controller__')",
+    # A bare pod is its own workload (Pod/name); '__unmounted__' PV time keeps its name.
+    "controller": "coalesce(a.controller_kind || '/' || a.controller_name, "
+                  "CASE WHEN starts_with(a.pod, '__') THEN a.pod ELSE 'Pod/' || a.pod END, "
+                  "'__no_controller__')",
     "pod": "a.namespace || '/' || a.pod",
     "container": "a.namespace || '/' || a.pod || '/' || coalesce(a.container, '__pod__')",
     "node": "coalesce(a.node, '__no_node__')",

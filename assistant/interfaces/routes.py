@@ -149,7 +149,7 @@ def costs(request: Request, who: Caller,
           basis: Literal["amortized", "invoice"] = "amortized",
           share_idle: bool | None = None,
           format: Literal["json", "csv"] = "json") -> Response:
-    from assistant.cli.cmd_costs import to_csv
+    from assistant.costs.export import to_csv
     from assistant.costs.query import query_costs
     from assistant.warehouse.db import reader
     from assistant.windows import parse_window
