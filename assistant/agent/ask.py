@@ -23,6 +23,7 @@ from assistant.config import Settings
 from assistant.errors import ConfigError, InputError, PennyError, SourceUnavailable
 from assistant.ledger.budget import budget_status
 from assistant.ledger.usage import ModelCall, record_turn
+from assistant.warehouse.ledger import kept_open
 
 __all__ = ["Engine", "ask", "ask_stream", "choose_engine"]
 
@@ -119,6 +120,17 @@ def _usage(calls: list[ModelCall]) -> Usage:
 
 def _run(question: str, ctx: AskContext, settings: Settings, engine: str, *,
          stream_tokens: bool) -> Generator[Event, None, Answer]:
+    # The ledger is read (AI spend beside costs) and written (this turn) in one question:
+    # one instance for all of it, released before the answer goes out.
+    with kept_open(settings):
+        answer = yield from _answer_and_record(question, ctx, settings, engine,
+                                               stream_tokens=stream_tokens)
+    yield Event(type="done", data={"answer": answer.model_dump(mode="json")})
+    return answer
+
+
+def _answer_and_record(question: str, ctx: AskContext, settings: Settings, engine: str, *,
+                       stream_tokens: bool) -> Generator[Event, None, Answer]:
     started = time.perf_counter()
     ts = datetime.now(UTC).replace(tzinfo=None)
     question_id = uuid.uuid4().hex
@@ -172,7 +184,6 @@ def _run(question: str, ctx: AskContext, settings: Settings, engine: str, *,
         log.warning("Could not log question %s: %s", answer.question_id, exc)
         answer.notes.append(f"This answer was not written to the ledger ({exc.message}); "
                             "its AI cost is missing from `penny logs` and the budget.")
-    yield Event(type="done", data={"answer": answer.model_dump(mode="json")})
     return answer
 
 

@@ -22,7 +22,7 @@ from assistant.errors import SourceUnavailable
 from assistant.warehouse.db import Connection
 from assistant.warehouse.migrations import migrate
 
-__all__ = ["ledger", "ledger_path", "read_ledger"]
+__all__ = ["kept_open", "ledger", "ledger_path", "read_ledger"]
 
 _LOCK = threading.RLock()
 _RETRIES = 40
@@ -54,6 +54,36 @@ def ledger(settings: Settings | None = None) -> Iterator[Connection]:
             con.execute("COMMIT")
         finally:
             con.close()
+
+
+@contextmanager
+def kept_open(settings: Settings) -> Iterator[None]:
+    """Keep the ledger's database open in this process until exit, without a transaction.
+
+    Opening the file starts a DuckDB instance (tens of milliseconds) and closing the last
+    handle checkpoints it; one question opens the ledger several times (AI spend beside
+    the costs, then its own row). While this block holds a handle, each ``ledger()`` open
+    reuses the running instance and costs almost nothing. Nothing is locked here: writes
+    still take the process lock and their own transaction. Best effort: if the ledger does
+    not exist yet or another process holds it, nothing is kept and each open works as
+    before. Closed on exit, so between questions other processes can use the file.
+    """
+    path = ledger_path(settings)
+    con: Connection | None = None
+    if path.exists():
+        # Opens and closes go through the process lock, as in ledger(): the last handle's
+        # close shuts the instance down, and no other open may race with that.
+        with _LOCK:
+            try:
+                con = duckdb.connect(str(path))
+            except duckdb.IOException:  # another process has it right now
+                con = None
+    try:
+        yield
+    finally:
+        if con is not None:
+            with _LOCK:
+                con.close()
 
 
 def _ensure_schema(con: Connection, path: Path) -> None:
