@@ -49,8 +49,16 @@ def update_docs(name: str, table: str, docs: Path = DOCS) -> bool:
 
 
 def main(modules: list[str] | None = None) -> dict[str, Any]:
-    results: dict[str, Any] = {"measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                               "machine": _machine()}
+    """Run the given bench modules (default: all) and merge their sections into the file.
+
+    Sections of modules not run this time are kept, each with its own ``measured_at``,
+    so ``python -m bench.run bench.load_chat`` re-measures one thing without erasing the rest.
+    """
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    results: dict[str, Any] = (
+        json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    )
+    results.update({"measured_at": stamp, "machine": _machine()})
     for module_name in modules or BENCH_MODULES:
         name = module_name.removeprefix("bench.")
         module = importlib.import_module(module_name)
@@ -58,6 +66,7 @@ def main(modules: list[str] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         section = module.run()
         section["wall_s"] = round(time.perf_counter() - started, 1)
+        section["measured_at"] = stamp
         results[name] = section
         if hasattr(module, "markdown"):
             update_docs(name, module.markdown(section))
