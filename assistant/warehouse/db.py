@@ -43,7 +43,9 @@ def connect(path: Path | str, *, read_only: bool = False) -> Connection:
             {"enable_external_access": False} if read_only else {}
         )
         con = duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as exc:
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        # IOException: another process holds the file. ConnectionException: this process
+        # already has it open in the other mode (read-only vs read-write).
         raise SourceUnavailable(
             f"Cannot open the warehouse {path}: {exc}",
             hint="Another Penny process may be writing to it; retry when it finishes.",
