@@ -101,7 +101,8 @@ def run(requests: int = REQUESTS, clients: int = CLIENTS) -> dict[str, Any]:
                                  server={"tokens": [{"sha256": hash_token(_TOKEN),
                                                      "user": "bench", "scope": ["*"],
                                                      "rate_per_minute": 1_000_000}]})
-        build_demo(settings, end=END, out_dir=home / "out", scale="small",
+        # The organisation `penny demo` builds (default scale), not the small test one.
+        build_demo(settings, end=END, out_dir=home / "out", scale="default",
                    use_prometheus=False)
         with _Server(create_app(settings, engine="offline")) as server:
             _client_run(server.url, list(range(len(QUESTIONS))))          # warm-up
