@@ -38,13 +38,20 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
                              "idle cost"], rows)])
 
 
+def _gpu_label(row: dict[str, Any]) -> str:
+    """Short GPU id that still tells MIG instances of one GPU apart (uuid/instance)."""
+    uuid, _, instance = str(row["gpu"]).partition("/")
+    label = (uuid[:12] + "…" if len(uuid) > 12 else uuid) + (f"/{instance}" if instance else "")
+    return label + (f" (MIG {row['mig_profile']})" if row.get("mig_profile") else "")
+
+
 def idle_gpus(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
     res = run("gpu_utilization", {"window": window_arg(w), "idle_only": True, "top_n": 20})
     if (msg := problem(res, f"idle GPUs in {label(w)}")):
         return msg
     d = res["data"]
-    rows = [[r["gpu"][:12] + "…", r["node"], r["workload"] or "no pod (unassigned)",
+    rows = [[_gpu_label(r), r["node"], r["workload"] or "no pod (unassigned)",
              r.get("team") or "-", hours(r["idle_gpu_hours"]), money(r["idle_cost"])]
             for r in d["rows"]]
     more = d.get("rows_total", len(rows)) - len(rows)
