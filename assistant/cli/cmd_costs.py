@@ -13,8 +13,8 @@ from rich.table import Table
 from assistant.cli.app import app
 from assistant.config import load_settings
 from assistant.costs.export import to_csv
-from assistant.costs.query import COLUMNS, CostTable, query_costs
-from assistant.errors import DataGap, InputError
+from assistant.costs.query import COLUMNS, CostTable, query_costs, require_rows
+from assistant.errors import InputError
 from assistant.warehouse.db import reader
 from assistant.windows import parse_window
 from tools.result import Scope
@@ -74,13 +74,7 @@ def costs_cmd(
             basis=basis,  # type: ignore[arg-type]
             top_n=top, settings=settings,
         )
-    if not table.rows and not table.ai:
-        raise DataGap(
-            f"No allocated costs in {win.label()}"
-            + (f" for {', '.join(f'{k}={v}' for k, v in filters.items())}" if filters else "")
-            + ".",
-            hint="Ingest bills and metrics for that period, then run `penny allocate`.",
-        )
+    require_rows(table, win, filters)
     if as_json:
         typer.echo(json.dumps(table.to_dict(), default=str, indent=2))
     elif as_csv:

@@ -18,12 +18,12 @@ from assistant.costs import sharing as sharing_rules
 from assistant.costs.ai import AiRow, ai_rows
 from assistant.costs.dimensions import dimension_expr, needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
-from assistant.errors import InputError
+from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Provenance, Scope
 
-__all__ = ["CostRow", "CostTable", "query_costs"]
+__all__ = ["CostRow", "CostTable", "query_costs", "require_rows"]
 
 _ZERO = Decimal(0)
 COLUMNS = (*RESOURCES, "idle", "shared")
@@ -247,3 +247,15 @@ def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: D
     if not shared_ns and not overhead:
         parts.append("nothing else shared")
     return "; ".join(parts)
+
+
+def require_rows(table: CostTable, window: Window, filters: dict[str, str] | None) -> CostTable:
+    """Interfaces answer an empty table with DataGap (a reason), never an empty 'zero'."""
+    if table.rows or table.ai:
+        return table
+    where = f" for {', '.join(f'{k}={v}' for k, v in filters.items())}" if filters else ""
+    raise DataGap(
+        f"No allocated costs in {window.label()}{where}.",
+        hint="Ingest bills and metrics for that period, then run `penny allocate`.",
+        window=window.label(),
+    )

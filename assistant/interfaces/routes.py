@@ -150,7 +150,7 @@ def costs(request: Request, who: Caller,
           share_idle: bool | None = None,
           format: Literal["json", "csv"] = "json") -> Response:
     from assistant.costs.export import to_csv
-    from assistant.costs.query import query_costs
+    from assistant.costs.query import query_costs, require_rows
     from assistant.warehouse.db import reader
     from assistant.windows import parse_window
 
@@ -165,6 +165,7 @@ def costs(request: Request, who: Caller,
     with reader(settings) as con:
         table = query_costs(con, window=win, group_by=by, filters=filters, scope=who.scope,
                             share_idle=share_idle, basis=basis, top_n=top, settings=settings)
+    require_rows(table, win, filters)
     if format == "csv":
         return Response(to_csv(table), media_type="text/csv; charset=utf-8")
     return Response(json.dumps({"ok": True, **table.to_dict()}, default=_plain),

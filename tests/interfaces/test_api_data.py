@@ -134,3 +134,13 @@ def test_healthz_and_metrics_count_requests_and_answers(client: TestClient) -> N
     assert 'penny_http_request_duration_seconds_count{route="/v1/chat"} 2' in lines
     assert '# TYPE penny_http_request_duration_seconds histogram' in lines
     assert 'penny_http_request_duration_seconds_bucket{route="/v1/chat",le="+Inf"} 2' in lines
+
+
+def test_costs_for_a_window_with_no_data_is_404_with_a_reason(client: TestClient) -> None:
+    # Unknown is not zero: an empty period answers no_data and says how to fill it.
+    r = client.get("/v1/costs", params={"window": "2031-01"}, headers=auth(ADMIN_TOKEN))
+    assert r.status_code == 404
+    body = r.json()
+    assert body["ok"] is False
+    assert body["error"]["message"] == "No allocated costs in 2031-01."
+    assert "penny allocate" in body["error"]["hint"]
