@@ -10,8 +10,9 @@ from rich.table import Table
 
 from assistant.allocation.allocate import AllocationReport, allocate
 from assistant.cli.app import app
+from assistant.cli.options import window_flag
 from assistant.config import load_settings
-from assistant.windows import Window, parse_window
+from assistant.windows import Window
 
 
 @app.command("allocate", rich_help_panel="Data")
@@ -26,10 +27,7 @@ def allocate_cmd(
     settings = load_settings()
     win: Window | None = None
     if window is not None:
-        try:
-            win = parse_window(window, now=settings.current_time())
-        except Exception as exc:  # InputError: show it as a bad flag (exit 2)
-            raise typer.BadParameter(str(exc), param_hint="--window") from exc
+        win = window_flag(window, settings)
     report = allocate(settings, win)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), default=str, indent=2))

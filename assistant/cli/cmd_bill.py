@@ -12,10 +12,11 @@ from assistant.billing.explain import explain_bill, parse_month
 from assistant.billing.narrative import money
 from assistant.billing.render import render_bill
 from assistant.cli.app import app
+from assistant.cli.options import one_of, window_flag
 from assistant.config import Settings, load_settings
 from assistant.errors import InputError
 from assistant.warehouse.db import reader
-from assistant.windows import Window, parse_window
+from assistant.windows import Window
 from tools.result import Scope
 
 _REPORT_SUFFIXES = {".md": "md", ".html": "html", ".json": "json"}
@@ -74,13 +75,8 @@ def anomalies_cmd(
 ) -> None:
     """Days whose cost per group is far from its weekday-aware baseline."""
     settings = load_settings()
-    if by not in ANOMALY_BY:
-        raise typer.BadParameter(f"{by!r} is not one of {', '.join(ANOMALY_BY)}.",
-                                 param_hint="--by")
-    try:
-        win = parse_window(window, now=settings.current_time())
-    except InputError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--window") from exc
+    one_of(by, ANOMALY_BY, "--by")
+    win = window_flag(window, settings)
     with reader(settings) as con:
         found = detect_anomalies(con, window=win, by=by, scope=Scope.everything("cli"),
                                  settings=settings)

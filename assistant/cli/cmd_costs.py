@@ -11,12 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.app import app
+from assistant.cli.options import window_flag
 from assistant.config import load_settings
 from assistant.costs.export import to_csv
 from assistant.costs.query import COLUMNS, CostTable, query_costs, require_rows
-from assistant.errors import InputError
 from assistant.warehouse.db import reader
-from assistant.windows import parse_window
 from tools.result import Scope
 
 
@@ -58,11 +57,9 @@ def costs_cmd(
     if share_split is not None and share_split not in ("weighted", "even"):
         raise typer.BadParameter(f"{share_split!r} is not weighted or even.",
                                  param_hint="--share-split")
+    win = window_flag(window, settings)
     try:
-        win = parse_window(window, now=settings.current_time())
         overhead_value = Decimal(overhead) if overhead is not None else None
-    except InputError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--window") from exc
     except ArithmeticError as exc:
         raise typer.BadParameter(f"{overhead!r} is not a number.", param_hint="--overhead") from exc
     filters = _filters(filter_)

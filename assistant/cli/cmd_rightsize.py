@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.app import app
+from assistant.cli.options import one_of, window_flag
 from assistant.config import load_settings
 from assistant.errors import InputError
 from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates
@@ -26,7 +27,7 @@ from assistant.rightsizing.savings import to_cents
 from assistant.rightsizing.strategies import STRATEGIES
 from assistant.rightsizing.validate import validate_draft
 from assistant.warehouse.db import reader
-from assistant.windows import Window, parse_window
+from assistant.windows import Window
 from tools.result import Scope
 
 PANEL = "Answers"
@@ -95,9 +96,8 @@ def rightsize_cmd(
     """
     if as_json and as_yaml:
         raise typer.BadParameter("Choose one of --json and --yaml.", param_hint="--json/--yaml")
-    if strategy is not None and strategy not in STRATEGIES:
-        raise typer.BadParameter(f"{strategy!r} is not one of {', '.join(STRATEGIES)}.",
-                                 param_hint="--strategy")
+    if strategy is not None:
+        one_of(strategy, STRATEGIES, "--strategy")
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}.",
                                  param_hint="--format")
@@ -177,13 +177,8 @@ def gpu_cmd(
 ) -> None:
     """GPU-hours, activity and idle GPU cost (MIG/time-slices by their share)."""
     settings = load_settings()
-    if by not in GROUP_BY:
-        raise typer.BadParameter(f"{by!r} is not one of {', '.join(GROUP_BY)}.",
-                                 param_hint="--by")
-    try:
-        win = parse_window(window, now=settings.current_time())
-    except InputError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--window") from exc
+    one_of(by, GROUP_BY, "--by")
+    win = window_flag(window, settings)
     with reader(settings) as con:
         if idle:
             rows: list[dict[str, Any]] = [g.to_dict() for g in idle_gpus(

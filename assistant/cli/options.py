@@ -1,0 +1,29 @@
+"""Flag checks shared by commands, so every bad flag reads the same way (exit 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import typer
+
+from assistant.config import Settings
+from assistant.errors import InputError
+from assistant.windows import Window, parse_window
+
+__all__ = ["one_of", "window_flag"]
+
+
+def window_flag(text: str, settings: Settings, flag: str = "--window") -> Window:
+    """Parse a window flag against the pinned 'now'; a bad one is a usage error naming it."""
+    try:
+        return parse_window(text, now=settings.current_time())
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint=flag) from exc
+
+
+def one_of(value: str, allowed: Iterable[str], flag: str) -> str:
+    choices = list(allowed)
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}.",
+                                 param_hint=flag)
+    return value
