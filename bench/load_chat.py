@@ -1,6 +1,6 @@
 """Loopback load test of ``POST /v1/chat`` in offline mode (part of `make bench`).
 
-Builds the small demo warehouse in a temporary home, serves the real app with uvicorn on
+Builds the default demo warehouse in a temporary home, serves the real app with uvicorn on
 a free loopback port, and sends a fixed number of questions from a few concurrent clients
 (each a keep-alive HTTP connection). Stops by itself. Records p50/p95/max latency and the
 error count; a request is an error unless it returns 200 with an understood answer.
@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -26,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 REQUESTS = 200
 CLIENTS = 4
@@ -48,27 +45,6 @@ def _percentile(sorted_ms: list[float], pct: float) -> float:
     """Nearest-rank percentile: the smallest value with at least pct% of samples ≤ it."""
     rank = max(1, -(-len(sorted_ms) * pct // 100))
     return sorted_ms[int(rank) - 1]
-
-
-class _Server:
-    def __init__(self, app: Any) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 def _client_run(url: str, jobs: list[int]) -> list[tuple[float, bool, str]]:
@@ -93,6 +69,7 @@ def run(requests: int = REQUESTS, clients: int = CLIENTS) -> dict[str, Any]:
     from assistant.demo.run import build_demo
     from assistant.interfaces.api import create_app
     from assistant.interfaces.auth import hash_token
+    from assistant.interfaces.live_server import LiveServer
 
     load_before = os.getloadavg()[0]      # the machine is shared: say how busy it was
     with tempfile.TemporaryDirectory(prefix="penny-bench-chat-") as tmp:
@@ -104,7 +81,7 @@ def run(requests: int = REQUESTS, clients: int = CLIENTS) -> dict[str, Any]:
         # The organisation `penny demo` builds (default scale), not the small test one.
         build_demo(settings, end=END, out_dir=home / "out", scale="default",
                    use_prometheus=False)
-        with _Server(create_app(settings, engine="offline")) as server:
+        with LiveServer(create_app(settings, engine="offline")) as server:
             _client_run(server.url, list(range(len(QUESTIONS))))          # warm-up
             # one client alone first: the per-request cost without queueing
             alone = sorted(s[0] for s in _client_run(server.url, list(range(SEQUENTIAL))))

@@ -3,18 +3,15 @@ real app served by uvicorn on a free loopback port."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from assistant.config import Settings, load_settings
 from assistant.interfaces.auth import hash_token
+from assistant.interfaces.live_server import LiveServer  # noqa: F401  (re-exported for tests)
 
 END = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20)
@@ -54,29 +51,4 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-class LiveServer:
-    """The real ASGI app under uvicorn in a thread, on a free loopback port."""
-
-    def __init__(self, app: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
