@@ -82,6 +82,8 @@ def token_create(
     scope: list[str] = typer.Option(["*"], "--scope", "-s",
                                     help="'*' (everything), team:NAME or ns:NAME; repeatable."),
     rate: int = typer.Option(60, "--rate", min=1, help="Requests per minute."),
+    save: bool = typer.Option(False, "--save", help="Also add the entry to the config file "
+                              "(PENNY_CONFIG, else $PENNY_HOME/config.yaml; created if missing)."),
 ) -> None:
     """Print a new token once, and the config entry that stores only its sha256.
 
@@ -96,8 +98,18 @@ def token_create(
             raise typer.BadParameter(f"{item!r} is not '*', team:NAME or ns:NAME.",
                                      param_hint="--scope")
     token = new_token()
+    if save:
+        from assistant.interfaces.token_config import config_file_for_save, save_token_entry
+
+        path = config_file_for_save()
+        save_token_entry(path, {"sha256": hash_token(token), "user": user.strip(),
+                                "scope": list(scope), "rate_per_minute": rate})
+        typer.echo(f"Token (shown once, keep it secret): {token}")
+        typer.echo(f"Saved its sha256 for user {user.strip()!r} in {path}; restart "
+                   "`penny serve` to use it.")
+        return
     scopes = ", ".join(f'"{s}"' for s in scope)
     typer.echo(f"Token (shown once, keep it secret): {token}")
-    typer.echo("Add to your config (server.tokens):")
+    typer.echo("Add to your config (server.tokens), or run again with --save:")
     typer.echo(f"  - sha256: {hash_token(token)}\n    user: {user}\n"
                f"    scope: [{scopes}]\n    rate_per_minute: {rate}")
