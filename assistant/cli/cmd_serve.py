@@ -49,7 +49,7 @@ def serve_cmd(
     typer.echo(f"Penny on http://{bind_host}:{bind_port}/ (API docs at /docs)", err=True)
     if not settings.server.tokens:
         typer.echo("No API tokens configured: every /v1 request will get 401. "
-                   "Create one with `penny token create`.", err=True)
+                   "Create one with `penny token create --user NAME --save`.", err=True)
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
 
 

@@ -55,8 +55,8 @@ def authenticate(settings: Settings, authorization: str | None) -> Principal:
     """``Authorization: Bearer <token>`` → Principal, or Unauthorized."""
     if not settings.server.tokens:
         raise Unauthorized("This server has no API tokens configured, so nobody can call it.",
-                           hint="Create one with `penny token create --user NAME --scope '*'` "
-                                "and add the printed entry to server.tokens in the config.")
+                           hint="Create one with `penny token create --user NAME --save` and "
+                                "restart `penny serve`.")
     if not authorization:
         raise Unauthorized("Missing bearer token.",
                            hint="Send the header `Authorization: Bearer <token>`.")
