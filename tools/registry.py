@@ -40,6 +40,7 @@ TOOL_MODULES: list[str] = [
     "tools.explain_bill",
     "tools.compare_periods",
     "tools.detect_anomalies",
+    "tools.cost_trend",
 ]
 
 
