@@ -20,7 +20,7 @@ from tools.result import Provenance, ToolResult
 
 __all__ = ["Args", "cost_trend"]
 
-_ZERO = Decimal(0)
+_MICRO = Decimal("0.000001")
 
 
 class Args(BaseModel):
@@ -63,6 +63,17 @@ class Args(BaseModel):
         None, description="true = spread idle node cost onto workloads within each bucket; "
         "false = idle stays its own '__idle__' cost; omit = the configured default.",
     )
+
+
+def _fixed(value: Any) -> Any:
+    """Every amount to 6 places, so a zero-filled bucket reads '0.000000' like the others."""
+    if isinstance(value, Decimal):
+        return money(value).quantize(_MICRO)
+    if isinstance(value, dict):
+        return {k: v if k == "change_pct" else _fixed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fixed(v) for v in value]
+    return value
 
 
 def _name(filters: dict[str, str]) -> str:
@@ -140,5 +151,5 @@ def cost_trend(args: Args, ctx: ToolContext) -> ToolResult:
         return ToolResult.no_data(f"No cost rows{what} in {window.label()}: nothing was "
                                   "allocated there (run `penny ingest` and `penny allocate` "
                                   "for that period, or pick another window).", prov)
-    data = _versus(trend, other) if other is not None else money(trend.to_dict())
-    return ToolResult.success(data, prov)
+    data = _versus(trend, other) if other is not None else trend.to_dict()
+    return ToolResult.success(_fixed(data), prov)
