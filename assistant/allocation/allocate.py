@@ -336,7 +336,8 @@ def _insert_idle(con: Connection, run_id: str) -> None:
 
 def _insert_unallocated(con: Connection, run_id: str) -> None:
     """Bill hours no cluster resource explains (incl. node lines for hours the node was not
-    observed) become ``__unallocated__`` rows by bill service and charge category."""
+    observed, and scale-set lines for hours none of the set's nodes was) become
+    ``__unallocated__`` rows by bill service and charge category."""
     con.execute(
         f"""
         INSERT INTO allocations (run_id, cluster, hour, kind, namespace, pod, team,
@@ -349,7 +350,10 @@ def _insert_unallocated(con: Connection, run_id: str) -> None:
         FROM _bill_hours b JOIN _targets t USING (line_id)
         LEFT JOIN _nodes n ON t.kind = 'node' AND n.cluster = t.cluster AND n.node = t.node
                           AND n.hour = b.hour
+        LEFT JOIN (SELECT DISTINCT line_id, hour FROM _set_parts) s
+               ON t.kind = 'scale_set' AND s.line_id = b.line_id AND s.hour = b.hour
         WHERE t.kind = 'unallocated' OR (t.kind = 'node' AND n.node IS NULL)
+           OR (t.kind = 'scale_set' AND s.line_id IS NULL)
         GROUP BY ALL
         """,
         [run_id],

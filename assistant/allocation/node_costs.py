@@ -5,13 +5,17 @@ Every FOCUS line in the window is prorated over the hours of its charge period
 remainder), then matched to at most one cluster resource, in this order:
 
 * a **node**: ``ResourceId`` (or its last ``/``/``:`` segment) = the node's instance id;
+* a **scale set**: ``ResourceId`` = the Azure VM Scale Set whose instances are nodes (its
+  id is the parent of their instance ids, :data:`AZURE_VMSS_INSTANCE_PATTERN`);
 * a **volume**: likewise against the PV's volume id;
 * a **load balancer**: the service's ``kubernetes.io/service-name`` tag (``ns/name``), or a
   ``ResourceId``/``ResourceName`` containing the LB name taken from its ingress hostname;
 * otherwise the line is **unallocated** and keeps its ``ServiceName``.
 
-Then each node-hour gets its cost (the matched lines, else the fallback price list) and
-OpenCost's ratio-split unit prices. All of it is set-based SQL in temp tables.
+Then each scale-set line-hour is split among the set's nodes observed in that hour
+(``_set_parts``), each node-hour gets its cost (its matched lines and scale-set parts, else
+the fallback price list) and OpenCost's ratio-split unit prices. All of it is set-based
+SQL in temp tables.
 """
 
 from __future__ import annotations
@@ -20,12 +24,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from assistant.config import PriceList, Settings
+from assistant.ingest.provider_id import AZURE_VMSS_INSTANCE_PATTERN
 from assistant.warehouse.db import Connection
 
-__all__ = ["DEC", "build_bill_hours", "build_node_costs", "fallback_source", "match_lines"]
+__all__ = [
+    "DEC",
+    "build_bill_hours",
+    "build_node_costs",
+    "build_scale_set_parts",
+    "fallback_source",
+    "match_lines",
+]
 
 DEC = "DECIMAL(38,12)"
 GIB_SQL = "1073741824.0"
+# the provider_id pattern as a SQL string literal (RE2 accepts the same text)
+_VMSS_SQL = "'" + AZURE_VMSS_INSTANCE_PATTERN.replace("'", "''") + "'"
 
 
 def fallback_source(settings: Settings) -> str:
@@ -76,7 +90,19 @@ def build_bill_hours(con: Connection, start: datetime, end: datetime) -> None:
 
 
 def match_lines(con: Connection) -> None:
-    """``_targets``: each line's one match (node, pv, lb), or 'unallocated'."""
+    """``_targets``: each line's one match (node, scale_set, pv, lb), or 'unallocated'.
+
+    Also ``_set_nodes``: the nodes that are Azure scale-set instances, with the set's id.
+    An exact instance-id match comes first, so instance-level exports keep their node.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _set_nodes AS
+        SELECT cluster, node, regexp_extract(lower(instance_id), {_VMSS_SQL}, 1) AS scale_set
+        FROM k8s_nodes
+        WHERE instance_id IS NOT NULL AND regexp_matches(lower(instance_id), {_VMSS_SQL})
+        """
+    )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _lb AS
@@ -105,6 +131,13 @@ def match_lines(con: Connection) -> None:
                   SELECT l.line_id, n.cluster, n.node FROM _lines l
                   JOIN nodes n ON n.iid = l.rid_last)
             GROUP BY line_id
+        ), set_m AS (
+            SELECT l.line_id, arg_min(s.cluster, s.cluster) AS cluster,
+                   arg_min(s.scale_set, s.cluster) AS scale_set
+            FROM _lines l JOIN (SELECT DISTINCT cluster, scale_set FROM _set_nodes) s
+              ON s.scale_set = l.rid
+            WHERE l.line_id NOT IN (SELECT line_id FROM node_m)
+            GROUP BY l.line_id
         ), vols AS (
             SELECT cluster, pv, lower(volume_id) AS vid FROM k8s_pvs WHERE volume_id IS NOT NULL
         ), pv_m AS (
@@ -113,6 +146,7 @@ def match_lines(con: Connection) -> None:
                   UNION ALL
                   SELECT l.line_id, p.cluster, p.pv FROM _lines l JOIN vols p ON p.vid = l.rid_last)
             WHERE line_id NOT IN (SELECT line_id FROM node_m)
+              AND line_id NOT IN (SELECT line_id FROM set_m)
             GROUP BY line_id
         ), lb_m AS (
             SELECT l.line_id, arg_min(b.cluster, b.ns_service) AS cluster,
@@ -123,28 +157,80 @@ def match_lines(con: Connection) -> None:
               OR (length(b.lb_name) >= 5 AND (contains(l.rid, b.lb_name)
                   OR contains(lower(coalesce(l.resource_name, '')), b.lb_name)))
             WHERE l.line_id NOT IN (SELECT line_id FROM node_m)
+              AND l.line_id NOT IN (SELECT line_id FROM set_m)
               AND l.line_id NOT IN (SELECT line_id FROM pv_m)
             GROUP BY l.line_id
         )
         SELECT l.line_id, l.service_name, l.charge_category, l.tag_cluster,
-               CASE WHEN n.line_id IS NOT NULL THEN 'node' WHEN p.line_id IS NOT NULL THEN 'pv'
+               CASE WHEN n.line_id IS NOT NULL THEN 'node'
+                    WHEN s.line_id IS NOT NULL THEN 'scale_set'
+                    WHEN p.line_id IS NOT NULL THEN 'pv'
                     WHEN b.line_id IS NOT NULL THEN 'lb' ELSE 'unallocated' END AS kind,
-               coalesce(n.cluster, p.cluster, b.cluster) AS cluster,
-               n.node, p.pv, b.namespace, b.service
+               coalesce(n.cluster, s.cluster, p.cluster, b.cluster) AS cluster,
+               n.node, s.scale_set, p.pv, b.namespace, b.service
         FROM _lines l
         LEFT JOIN node_m n USING (line_id)
+        LEFT JOIN set_m s USING (line_id)
         LEFT JOIN pv_m p USING (line_id)
         LEFT JOIN lb_m b USING (line_id)
         """
     )
 
 
+def build_scale_set_parts(con: Connection, start: datetime, end: datetime) -> None:
+    """``_set_parts``: each scale-set line-hour split among the set's nodes in that hour.
+
+    Azure bills VM Scale Set usage on the scale set, not per instance. The instances of
+    one scale set share a VM size, so each costs the same per hour it runs: the weight
+    of a node is its ``running_hours`` in that hour (all zero: an even split). Parts are
+    the amount × weight / Σ weights rounded to 12 decimals, and the node with the largest
+    weight (ties: first node name) takes the exact remainder, so the parts of a line-hour
+    add up to it exactly (``costmath.split_exact``'s rule). A line-hour with no node of
+    its set observed gets no part; ``allocate`` books it ``__unallocated__``.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _set_parts AS
+        WITH members AS (
+            SELECT b.line_id, b.hour, b.eff, b.bil, nh.cluster, nh.node,
+                   nh.running_hours AS rh
+            FROM _bill_hours b
+            JOIN _targets t USING (line_id)
+            JOIN _set_nodes s ON s.cluster = t.cluster AND s.scale_set = t.scale_set
+            JOIN node_hours nh ON nh.cluster = s.cluster AND nh.node = s.node
+                              AND nh.hour = b.hour
+            WHERE t.kind = 'scale_set' AND nh.hour >= $1 AND nh.hour < $2
+        ), weighted AS (
+            SELECT *,
+                   CASE WHEN sum(rh) OVER w > 0 THEN rh / sum(rh) OVER w
+                        ELSE 1.0 / count(*) OVER w END AS share,
+                   row_number() OVER (PARTITION BY line_id, hour ORDER BY rh DESC, node) AS k
+            FROM members
+            WINDOW w AS (PARTITION BY line_id, hour)
+        ), parts AS (
+            SELECT *, CAST(eff::DOUBLE * share AS {DEC}) AS eq,
+                   CAST(bil::DOUBLE * share AS {DEC}) AS bq
+            FROM weighted
+        )
+        SELECT line_id, cluster, node, hour,
+               CASE WHEN k = 1 THEN eff - (sum(eq) OVER w - eq) ELSE eq END AS eff,
+               CASE WHEN k = 1 THEN bil - (sum(bq) OVER w - bq) ELSE bq END AS bil
+        FROM parts
+        WINDOW w AS (PARTITION BY line_id, hour)
+        """,
+        [start, end],
+    )
+
+
 def build_node_costs(con: Connection, settings: Settings, start: datetime, end: datetime) -> None:
     """``_nodes``: node-hours with amortized and invoice cost, per-resource cost and prices.
 
-    Per-resource node cost: CPU and GPU at their ratio price, RAM the exact residual, so
-    cpu + ram + gpu = the node-hour's cost to the last decimal (see costmath).
+    A node-hour's bill is its own lines plus its parts of scale-set lines (built here
+    first, ``_set_parts``). Per-resource node cost: CPU and GPU at their ratio price, RAM
+    the exact residual, so cpu + ram + gpu = the node-hour's cost to the last decimal
+    (see costmath).
     """
+    build_scale_set_parts(con, start, end)
     d = settings.allocation.default_prices
     p = settings.allocation.prices
     r_c = float(d.cpu_core_hour / d.ram_gib_hour)
@@ -157,10 +243,14 @@ def build_node_costs(con: Connection, settings: Settings, start: datetime, end: 
         f"""
         CREATE OR REPLACE TEMP TABLE _nodes AS
         WITH bill AS (
-            SELECT t.cluster, t.node, b.hour, sum(b.eff) AS eff, sum(b.bil) AS bil,
-                   max(t.service_name) AS service_name
-            FROM _bill_hours b JOIN _targets t USING (line_id)
-            WHERE t.kind = 'node' GROUP BY ALL
+            SELECT cluster, node, hour, sum(eff) AS eff, sum(bil) AS bil,
+                   max(service_name) AS service_name
+            FROM (SELECT t.cluster, t.node, b.hour, b.eff, b.bil, t.service_name
+                  FROM _bill_hours b JOIN _targets t USING (line_id) WHERE t.kind = 'node'
+                  UNION ALL
+                  SELECT p.cluster, p.node, p.hour, p.eff, p.bil, t.service_name
+                  FROM _set_parts p JOIN _targets t USING (line_id))
+            GROUP BY ALL
         ), base AS (
             SELECT nh.cluster, nh.node, nh.hour, nh.running_hours AS rh,
                    coalesce(nh.cpu_cores, 0) AS cpu,

@@ -19,7 +19,9 @@ Per provider (see docs/ingest-prometheus.md):
 * Azure: ``azure:///subscriptions/…/virtualMachines/name`` → the ARM id, lowercased
   (ARM ids are case-insensitive and exports spell them inconsistently). A VMSS instance
   ``…/virtualMachineScaleSets/pool/virtualMachines/3`` keeps its instance id; Azure bills
-  VMSS usage on the scale set, so ``billing_parent`` gives ``…/virtualmachinescalesets/pool``.
+  VMSS usage on the scale set, so ``billing_parent`` gives ``…/virtualmachinescalesets/pool``
+  (:data:`AZURE_VMSS_INSTANCE_PATTERN`, which allocation also applies in SQL to split a
+  scale-set line among its nodes).
 """
 
 from __future__ import annotations
@@ -27,15 +29,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ProviderId", "bill_resource_key", "parse_provider_id", "volume_id"]
+__all__ = [
+    "AZURE_VMSS_INSTANCE_PATTERN",
+    "ProviderId",
+    "bill_resource_key",
+    "parse_provider_id",
+    "volume_id",
+]
 
 _AWS_RE = re.compile(r"^aws:/{2,3}(?:(?P<zone>[a-z0-9-]+)/)?(?P<id>i-[0-9a-f]+)$", re.I)
 _AWS_FARGATE_RE = re.compile(r"^aws:/{2,3}(?P<zone>[a-z0-9-]+)/(?P<id>fargate-[\w.-]+)$", re.I)
 _GCE_RE = re.compile(r"^gce://(?P<project>[^/]+)/(?P<zone>[^/]+)/(?P<name>[^/]+)$", re.I)
-_AZURE_VMSS_RE = re.compile(
-    r"^(?P<parent>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/"
+# An Azure VMSS instance's ARM id (lowercased); group 1 is its scale set's id, which is what
+# Azure cost exports name on the bill line. The one definition of "parent of an instance
+# id": written in the syntax common to Python ``re`` and RE2 (no named groups, lookarounds
+# or backreferences) because allocation's SQL applies the same text in DuckDB.
+AZURE_VMSS_INSTANCE_PATTERN = (
+    r"^(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/"
     r"virtualmachinescalesets/[^/]+)/virtualmachines/[^/]+$"
 )
+_AZURE_VMSS_RE = re.compile(AZURE_VMSS_INSTANCE_PATTERN)
 _AZURE_VM_RE = re.compile(
     r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/"
     r"virtualmachines/[^/]+$"
@@ -72,7 +85,7 @@ def parse_provider_id(provider_id: str | None) -> ProviderId | None:
     if text.lower().startswith("azure://"):
         arm = "/" + text[len("azure://"):].lstrip("/").lower().rstrip("/")
         if m := _AZURE_VMSS_RE.match(arm):
-            return ProviderId("azure", arm, billing_parent=m["parent"])
+            return ProviderId("azure", arm, billing_parent=m[1])
         if _AZURE_VM_RE.match(arm):
             return ProviderId("azure", arm)
         return ProviderId("azure", arm)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from assistant.ingest.provider_id import (
+    AZURE_VMSS_INSTANCE_PATTERN,
     ProviderId,
     bill_resource_key,
     parse_provider_id,
@@ -62,6 +64,35 @@ def test_bill_resource_key(resource_id: str | None, key: str | None) -> None:
 def test_node_and_bill_keys_join(provider_id: str, bill_id: str) -> None:
     parsed = parse_provider_id(provider_id)
     assert parsed is not None and parsed.instance_id == bill_resource_key(bill_id)
+
+
+@pytest.mark.parametrize("provider_id", [
+    f"azure://{SUB}/virtualMachineScaleSets/aks-pool-123/virtualMachines/3",
+    f"AZURE:///{SUB.upper()}/VIRTUALMACHINESCALESETS/AKS-POOL-123/VIRTUALMACHINES/12/",
+    f"azure://{SUB}/virtualMachines/aks-node-1",
+    f"azure://{SUB}/virtualMachineScaleSets/aks-pool-123",
+    f"azure://{SUB}/virtualMachineScaleSets/a/virtualMachines/3/extra",
+    "aws:///us-east-1a/i-0abc123",
+])
+def test_scale_set_rule_is_the_same_in_duckdb(provider_id: str) -> None:
+    # Allocation applies AZURE_VMSS_INSTANCE_PATTERN to k8s_nodes.instance_id in DuckDB (RE2);
+    # it must derive exactly the billing_parent that parse_provider_id (Python re) derives.
+    parsed = parse_provider_id(provider_id)
+    assert parsed is not None
+    row = duckdb.connect().execute(
+        "SELECT CASE WHEN regexp_matches(lower($1), $2) "
+        "THEN regexp_extract(lower($1), $2, 1) END",
+        [parsed.instance_id, AZURE_VMSS_INSTANCE_PATTERN]).fetchone()
+    assert row is not None and row[0] == parsed.billing_parent
+
+
+def test_scale_set_parent_of_a_mixed_case_instance() -> None:
+    parsed = parse_provider_id(
+        f"AZURE:///{SUB.upper()}/VIRTUALMACHINESCALESETS/AKS-POOL-123/VIRTUALMACHINES/12/")
+    assert parsed is not None
+    assert parsed.billing_parent == f"{SUB}/virtualmachinescalesets/aks-pool-123".lower()
+    assert parsed.billing_parent == bill_resource_key(
+        f"{SUB}/virtualMachineScaleSets/AKS-POOL-123")
 
 
 @pytest.mark.parametrize(("labels", "expected"), [
