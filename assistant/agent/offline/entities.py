@@ -46,7 +46,8 @@ compared breakdown break top biggest largest expensive costliest highest lowest 
 k8s cloud aws infra infrastructure penny pod pods node nodes container containers env
 envs environment environments controller controllers deployment deployments job jobs
 cronjob cronjobs statefulset statefulsets label labels per each by share cost center
-centers grouped group split most least rank ranked ranking
+centers grouped group split most least rank ranked ranking daily weekly monthly trend
+trends trending over time series timeline
 """
 _STOP = frozenset(_STOP_WORDS.split())
 

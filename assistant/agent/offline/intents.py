@@ -19,9 +19,9 @@ from assistant.windows import Window
 
 __all__ = ["INTENTS", "EntityRef", "Parsed", "Slots", "recognise"]
 
-INTENTS = ("help", "entity_cost", "total_cost", "top", "compare", "idle", "unallocated",
-           "unlabeled", "gpu_utilization", "idle_gpus", "ai_spend", "rightsizing", "bill",
-           "anomalies", "unknown")
+INTENTS = ("help", "entity_cost", "total_cost", "top", "compare", "entity_compare", "trend",
+           "idle", "unallocated", "unlabeled", "gpu_utilization", "idle_gpus", "ai_spend",
+           "rightsizing", "bill", "anomalies", "unknown")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ class Slots:
     top_n: int | None = None
     entity: EntityRef | None = None
     periods: tuple[str, ...] = ()       # the period phrases as written
+    entity_b: EntityRef | None = None   # entity_compare: the second entity ("A vs B")
+    bucket: str | None = None           # day | week | month, when the question names one
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,60 @@ def _blank(text: str, periods: list[Period]) -> str:
     return "".join(chars)
 
 
+#: a series over time: "daily", "per week", "trend", "over time", "day by day"
+_TREND = (r"\b(?:daily|weekly|monthly|trend(?:s|ed|ing)?|over time|time series|timeline|"
+          r"(?:day|week|month)[- ]by[- ](?:day|week|month)|(?:per|each|every|by|a) "
+          r"(?:day|week|month)|(?:day|week|month) (?:by|per) (?:day|week|month))\b")
+_BUCKET_WORDS = [(r"\bdaily\b|\bday[- ]by[- ]day\b|\b(?:per|each|every|by|a) day\b", "day"),
+                 (r"\bweekly\b|\bweek[- ]by[- ]week\b|\b(?:per|each|every|by|a) week\b",
+                  "week"),
+                 (r"\bmonthly\b|\bmonth[- ]by[- ]month\b|\b(?:per|each|every|by|a) month\b",
+                  "month")]
+
+#: what separates two entities: "A vs B", "A compared to B", "compare A and B"
+_VERSUS = re.compile(r"\s(?:vs\.?|versus|compared? (?:to|with)|against)\s")
+_COMPARE_PAIR = re.compile(r"\b(?:compare|comparing|difference between|diff between)\s+(.+?)"
+                           r"\s+(?:and|with|to|against)\s+(.+)")
+#: "the week before", "before that": a follow-up that moves the previous period back
+_BEFORE = re.compile(r"\b(?:the )?(?:day|week|month|quarter|period|one|time) before\b|"
+                     r"\bbefore that\b|\bthe (?:previous|prior) (?:one|period)\b")
+
+
+def _bucket(text: str) -> str | None:
+    for pattern, bucket in _BUCKET_WORDS:
+        if re.search(pattern, text):
+            return bucket
+    return None
+
+
+def _split_by(text: str) -> str | None:
+    """Only an explicit "by team" / "per namespace" splits a series."""
+    for pattern, dim in _GROUPS:
+        if re.search(rf"\b(?:by|per|for each|split by|broken down by)\s+(?:{pattern})\b", text):
+            return dim
+    return None
+
+
+def _two_entities(text: str, lookup: Lookup) -> tuple[EntityRef, EntityRef] | None:
+    """The two entities of "A vs B" / "compare A and B", each side looked up on its own;
+    None unless both sides name something and not the same thing."""
+    lowered = text.lower()
+    m = _COMPARE_PAIR.search(lowered)
+    if m:
+        left, right = text[m.start(1):m.end(1)], text[m.start(2):m.end(2)]
+    else:
+        v = _VERSUS.search(lowered)
+        if v is None:
+            return None
+        left, right = text[:v.start()], text[v.end():]
+    shared_hint = _kind_hint(left.lower()) or _kind_hint(right.lower())
+    a = lookup(left, _kind_hint(left.lower()) or shared_hint)
+    b = lookup(right, _kind_hint(right.lower()) or shared_hint) if a is not None else None
+    if a is None or b is None or (a.kind, a.name, a.namespace) == (b.kind, b.name, b.namespace):
+        return None
+    return a, b
+
+
 _COST = r"\b(?:cost|costs|costing|spend|spent|spending|pay|paid|paying|bill(?:ed)?|charges?|" \
         r"how much|expensive|price|dollars?|money)\b"
 
@@ -169,10 +225,13 @@ def _classify(t: str, has_entity: bool, n_periods: int) -> str | None:
                       r"\bexplain\b|\bwhat happened\b|\bbreak ?down (?:of )?(?:the )?bill\b")
     if _has(t, r"\b(?:bill|invoice)\b") or (explain and not has_entity and n_periods <= 1):
         return "bill"
+    if _has(t, _TREND):
+        return "trend"
     if _has(t, r"\bcompare[sd]?\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bcompared\b|"
                r"\bmonth[- ]over[- ]month\b|\bweek[- ]over[- ]week\b|\bdifference between\b|"
                r"\bchange(?:d)? (?:from|since|between)\b|\bgo(?:ne)? (?:up|down)\b|"
-               r"\bwent (?:up|down)\b|\bincreas\w*|\bdecreas\w*|\bgrow\w*|\bgrew\b") \
+               r"\bwent (?:up|down)\b|\bincreas\w*|\bdecreas\w*|\bgrow\w*|\bgrew\b|"
+               r"\bchange[sd]?\s*[?.!]*$") \
             or (n_periods >= 2 and _has(t, _COST + r"|\band\b")) or explain:
         return "compare"
     if _has(t, r"\btop\b|\bbiggest\b|\blargest\b|\bmost expensive\b|\bcostliest\b|"
@@ -197,14 +256,20 @@ def recognise(question: str, now: datetime, lookup: Lookup,
     hint = _kind_hint(blanked)
     entity = lookup(_blank(text, periods), hint)
     t = " ".join(blanked.split())
-    intent = _classify(t, entity is not None, len(periods))
+    pair = _two_entities(_blank(text, periods), lookup) if _has(
+        t, _VERSUS.pattern + "|" + _COMPARE_PAIR.pattern) else None
+    intent = "entity_compare" if pair else _classify(t, entity is not None, len(periods))
+    if pair:
+        entity = pair[0]
     if entity is not None and entity.how == "unresolved" and intent not in (
             "entity_cost", "total_cost", "compare", None):
         entity = None       # leftover words in a ranking or a GPU question name nothing
         intent = _classify(t, False, len(periods))
     top_n = _top_n(t)
     group_by = _group_by(t)
-    if intent is not None and intent not in ("top", "total_cost"):
+    if intent == "trend":
+        group_by = _split_by(t)     # "daily cost by team"; "the ml team" splits nothing
+    elif intent is not None and intent not in ("top", "total_cost"):
         group_by = None     # only rankings are grouped; "no team label" groups nothing
     if entity is not None and group_by is not None and group_by == _dim_of(entity.kind):
         group_by = None     # "the payments team" names a team, it does not group by team
@@ -212,13 +277,19 @@ def recognise(question: str, now: datetime, lookup: Lookup,
     slots = Slots(window=windows[0] if windows else None,
                   window_b=windows[1] if len(windows) > 1 else None,
                   group_by=group_by, top_n=top_n, entity=entity,
-                  periods=tuple(p.phrase for p in periods))
+                  periods=tuple(p.phrase for p in periods),
+                  entity_b=pair[1] if pair else None, bucket=_bucket(t))
     followup_words = _has(t, r"^(?:and|what about|how about|same for|and for|now|ok|also)\b|"
                              r"\binstead\b|^(?:for|in|during)\b")
+    if previous is not None and not periods and _BEFORE.search(t) and \
+            previous.slots.window is not None:
+        # "and the week before?": the previous period moved back (a comparison: both)
+        old = previous.slots
+        slots = replace(slots, window=old.window if old.window_b else old.window.previous())
     if intent is None or (previous is not None and followup_words and intent in {
             "entity_cost", "total_cost"} and previous.intent not in {"help", "unknown"}):
         if previous is not None and previous.intent not in {"help", "unknown"} and (
-                periods or entity is not None or group_by or top_n or followup_words):
+                slots.window or entity is not None or group_by or top_n or followup_words):
             return Parsed(previous.intent, _merge(previous.slots, slots), followup=True)
         return Parsed("unknown", slots)
     if intent == "total_cost" and group_by and group_by != "service":
@@ -246,4 +317,6 @@ def _merge(old: Slots, new: Slots) -> Slots:
         merged = replace(merged, group_by=new.group_by)
     if new.top_n is not None:
         merged = replace(merged, top_n=new.top_n)
+    if new.bucket is not None:
+        merged = replace(merged, bucket=new.bucket)
     return merged

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from assistant.agent.offline import cost_plans as c
 from assistant.agent.offline import insight_plans as i
+from assistant.agent.offline import trend_plans as t
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import Runner
 
@@ -21,4 +22,5 @@ PLANS: dict[str, Callable[[Parsed, Runner], str]] = {
     "unlabeled": c.unlabeled, "gpu_utilization": i.gpu_utilization, "idle_gpus": i.idle_gpus,
     "ai_spend": i.ai_spend, "rightsizing": i.rightsizing, "bill": c.bill,
     "anomalies": i.anomalies, "unknown": i.not_understood,
+    "entity_compare": t.entity_compare, "trend": t.trend,
 }
