@@ -143,7 +143,7 @@ def cost_trend(args: Args, ctx: ToolContext) -> ToolResult:
     if fresh and fresh[0] is not None:
         prov.freshness = fresh[0].isoformat() + "Z"
     if other is not None:
-        prov.filters = {"series": [filters, versus]}
+        prov.filters = {**filters, "versus": _name(versus)}
         prov.notes.append("two series: filters and versus; difference = filters minus versus")
     empty = [t for t in (trend, other) if t is not None and not t.has_rows]
     if empty:

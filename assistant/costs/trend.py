@@ -285,7 +285,7 @@ def _day(t: datetime) -> str:
 def trend_facts(series: list[TrendBucket], bucket: str) -> dict[str, Any]:
     """First/last, min/max, average and change first→last over the complete buckets (all
     buckets when fewer than two are complete), and for a daily series the weekday with the
-    highest average cost (over complete days, once at least a week of them is there)."""
+    highest average cost (over complete days, once there are two weeks of them)."""
     if not series:
         return {}
     complete = [b for b in series if not b.partial]
@@ -309,7 +309,7 @@ def trend_facts(series: list[TrendBucket], bucket: str) -> dict[str, Any]:
 
 
 def _busiest_weekday(days: list[TrendBucket]) -> dict[str, Any] | None:
-    if len(days) < 7:
+    if len(days) < 14:             # one day per weekday is no average
         return None
     by_day: dict[int, list[Decimal]] = defaultdict(list)
     for b in days:

@@ -158,7 +158,11 @@ def test_facts_first_last_min_max_change_weekday(con: Connection,
     assert f["change"] == D("-5.50")        # 0 - 5.50
     assert f["change_pct"] == D("-100.00")  # -5.50 / 5.50
     assert f["average"] == D("1.75")        # 17.50 / 10 days
-    # Mondays (5.50 + 3.00) / 2 = 4.25 beat Tuesdays (6.00 + 0.75) / 2 = 3.375
+    assert f["busiest_weekday"] is None     # under two weeks: one day per weekday is no average
+    two_weeks = Window(datetime(2026, 10, 1), datetime(2026, 10, 15))
+    f = cost_trend(con, window=two_weeks, bucket="day", settings=st_settings).facts
+    # Mondays (5.50 + 3.00) / 2 = 4.25 beat Tuesdays (6.00 + 0.75) / 2 = 3.375 and
+    # Thursdays (0.10 + 0) / 2 = 0.05
     assert f["busiest_weekday"] == {"weekday": "Monday", "average": D("4.25"), "days": 2}
 
 

@@ -53,7 +53,7 @@ def test_versus_gives_both_series_and_their_difference(warehouse: Settings) -> N
     assert [(s["name"], s["total"]) for s in d["series"]] == [
         ("team=ml", "15.500000"), ("team=payments", "7.250000")]
     assert (d["difference"], d["difference_of"]) == ("8.250000", "team=ml minus team=payments")
-    assert r["provenance"]["filters"] == {"series": [{"team": "ml"}, {"team": "payments"}]}
+    assert r["provenance"]["filters"] == {"team": "ml", "versus": "team=payments"}
 
 
 def test_invoice_basis_and_split(warehouse: Settings) -> None:
