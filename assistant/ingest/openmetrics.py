@@ -209,6 +209,7 @@ def load_samples(paths: list[Path]) -> SampleStore:
     try:
         for path in files:
             store.read_file(path, _WANTED, _parse_labels)
+        store.finish()
         return store
     except Unsure:
         store.close()
@@ -230,6 +231,7 @@ def exact_samples(paths: list[Path]) -> SampleStore:
         values = np.concatenate([np.frombuffer(raw[k][1], dtype=np.float64) for k in keys]) \
             if keys else np.zeros(0)
         store.add_sorted(keys, lengths, ts, values)
+        store.finish()
     except BaseException:
         store.close()
         raise
@@ -238,7 +240,11 @@ def exact_samples(paths: list[Path]) -> SampleStore:
 
 def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S) \
         -> Iterator[tuple[Grid, dict[str, list[GridSeries]]]]:
-    """Each grid's series, from just the samples its points can see."""
+    """Each grid's series, from just the samples its points can see.
+
+    A series' labels dict is made once and shared by every chunk (the rules only read it).
+    """
+    label_dicts: dict[int, dict[str, str]] = {}
     for grid in grids:
         end_ts = grid.start_ts + grid.n * grid.step_s
         sids, ts, values = store.window(grid.start_ts - lookback_s - 1, end_ts + 1)
@@ -251,7 +257,10 @@ def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S)
             ids = sid[starts].tolist()
             for i, a, b in zip(ids, starts, ends, strict=True):
                 name, labels = store.keys[i]
-                series[name].append(ArrayGridSeries(name, dict(labels), ks[a:b], vs[a:b]))
+                shared = label_dicts.get(i)
+                if shared is None:
+                    shared = label_dicts[i] = dict(labels)
+                series[name].append(ArrayGridSeries(name, shared, ks[a:b], vs[a:b]))
         yield grid, series
 
 

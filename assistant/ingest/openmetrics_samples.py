@@ -1,17 +1,24 @@
-"""Samples of metrics files in a DuckDB temp table, read set-based; windows out as numpy.
+"""Samples of metrics files read set-based by DuckDB, held as series-major numpy arrays.
 
 Reading a multi-gigabyte OpenMetrics file line by line in Python costs about 5 µs a
-line. DuckDB reads the same lines in parallel (one VARCHAR column, no quoting), splits
-off the value and timestamp, and keys each sample by a hash of its ``name{labels}``
-text. Only the small per-series table goes to Python (labels parsed once per series);
-the samples stay in DuckDB (compressed, spillable) and each time chunk fetches just the
-samples its grid can see, sorted by (series, time).
+line. DuckDB reads the same lines in parallel (one text column, no quoting), splits
+off the value and timestamp and casts them. One pass groups the lines by a hash of
+their ``name{labels}`` text: per series the smallest and largest text (they differ
+only on a hash collision), how many lines the fast reader cannot vouch for, and the
+series' timestamps and values as two lists. Only the per-series table goes to Python
+as rows (labels parsed once per series); the samples come out as flat numpy arrays,
+series by series, which is the order every time chunk needs them in (series, then
+time): a chunk's window is a mask over the time array, not a sort.
 
 The fast reader is deliberately strict: a line it is not sure it reads exactly as the
 line-by-line reader would (exemplars, irregular spacing, values DuckDB will not cast,
-invalid names, a hash collision, unreadable bytes) makes it give up, and the caller
-falls back to :func:`assistant.ingest.openmetrics.read_file`, which either reads the
-file or raises the precise ``ImportFileError`` with file and line.
+invalid names, a hash collision, unreadable bytes, a series with two different values
+at one timestamp: grouping does not keep line order, which decides such a tie) makes
+it give up, and the caller falls back to :func:`assistant.ingest.openmetrics.read_file`,
+which either reads the file or raises the precise ``ImportFileError`` with file and line.
+
+Memory: 16 bytes per sample (time and value as doubles) plus 8 per series, about 650 MB
+for 40 million samples; DuckDB's grouping spills to a temporary directory.
 """
 
 from __future__ import annotations
@@ -31,18 +38,23 @@ from assistant.errors import ImportFileError
 __all__ = ["SampleStore", "Unsure"]
 
 LabelKey = tuple[tuple[str, str], ...]
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
 _NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+#: Series fetched from DuckDB per statement when unnesting their samples.
+_FETCH_SERIES = 8192
 
 
 class Unsure(Exception):
     """The fast reader cannot vouch for this file; read it line by line instead."""
 
 
-# One pass over the file's lines. Comment lines only say whether the file ends in
-# "# EOF". A sample line is split at spaces: the last two tokens are the value and the
-# timestamp, the others (``key``) are its ``name{labels}`` text, which the list keeps
-# exactly (joining it with spaces gives the text back) and which is hashed as a list:
-# hashing the list is several times cheaper than cutting and hashing the string.
+# One pass over the file's lines. A sample line is split at spaces: the last two tokens
+# are the value and the timestamp, the others (``key``) are its ``name{labels}`` text
+# (label values may hold spaces), which the list keeps exactly (joining it with spaces
+# gives the text back) and which is hashed as a list: hashing the list is several times
+# cheaper than cutting and hashing the string. "bad" marks the lines the line reader
+# might read differently. Comment lines only say whether the file ends in "# EOF".
 _LINES = """
     WITH raw AS (
         SELECT line, starts_with(line, '#') AS comment, string_split(line, ' ') AS parts
@@ -54,12 +66,26 @@ _LINES = """
                TRY_CAST(parts[-2] AS DOUBLE) AS v, TRY_CAST(parts[-1] AS DOUBLE) AS t
         FROM raw
     )
-    SELECT comment, key, hash(key) AS h, v, t,
-           CASE WHEN starts_with(line, '# EOF') THEN line END AS eof,
+    SELECT comment, key, CASE WHEN NOT comment THEN hash(key) END AS h, v, t,
+           CASE WHEN comment AND starts_with(line, '# EOF') THEN line END AS eof,
            NOT comment AND (len(parts) < 3 OR parts[1] = '' OR parts[-3] = ''
                OR contains(line, ' # ') OR contains(line, chr(9)) OR contains(line, chr(13))
                OR v IS NULL OR t IS NULL OR NOT isfinite(t)) AS bad
     FROM typed
+"""
+
+# The same pass groups the lines by series (comment lines in the NULL group): per series
+# the smallest and largest key (they differ only on a hash collision), the bad lines,
+# and its timestamps and values as two lists in one order. Non-finite values are
+# dropped, as the line reader drops them.
+_GROUPS = f"""
+    CREATE TEMP TABLE file_series AS
+    SELECT h, min(key) AS k_min, max(key) AS k_max, count(*) FILTER (bad) AS bad,
+           list(eof) FILTER (eof IS NOT NULL) AS eof,
+           coalesce(list(t) FILTER (NOT comment AND isfinite(v)), []) AS ts,
+           coalesce(list(v) FILTER (NOT comment AND isfinite(v)), []) AS vs
+    FROM ({_LINES})
+    GROUP BY h
 """
 
 
@@ -79,7 +105,11 @@ def _split_prefix(prefix: str) -> tuple[str, str | None]:
 
 @dataclass
 class SampleStore:
-    """Every sample of the wanted metrics, keyed by a dense series id."""
+    """Every sample of the wanted metrics, keyed by a dense series id.
+
+    Files add parts; the first :meth:`window` (or :meth:`finish`) joins them into one
+    array pair sorted by (series, time) with ``starts[sid]`` the first sample of each.
+    """
 
     con: duckdb.DuckDBPyConnection
     keys: list[tuple[str, LabelKey]]     # series id → (metric, sorted labels)
@@ -88,17 +118,22 @@ class SampleStore:
 
     tmp: tempfile.TemporaryDirectory[str] | None = None
     index: dict[tuple[str, LabelKey], int] = field(default_factory=dict)
+    parts: list[tuple[I32, F64, F64]] = field(default_factory=list)
+    ts: F64 | None = None
+    values: F64 | None = None
+    starts: npt.NDArray[np.int64] | None = None
 
     @classmethod
     def create(cls, memory_limit: str = "256MB") -> SampleStore:
         tmp = tempfile.TemporaryDirectory(prefix="penny-samples-")
         con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tmp.name})
         con.execute("SET enable_progress_bar = false")   # Penny draws its own
-        con.execute("CREATE TABLE samples (sid INTEGER, t DOUBLE, v DOUBLE)")
         return cls(con, [], None, None, tmp)
 
     def close(self) -> None:
         self.con.close()
+        self.parts.clear()
+        self.ts = self.values = self.starts = None
         if self.tmp is not None:
             self.tmp.cleanup()
 
@@ -108,7 +143,7 @@ class SampleStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _ids(self, keys: Iterable[tuple[str, LabelKey]]) -> npt.NDArray[np.int32]:
+    def _ids(self, keys: Iterable[tuple[str, LabelKey]]) -> I32:
         index, out = self.index, []
         for key in keys:
             sid = index.get(key)
@@ -119,47 +154,48 @@ class SampleStore:
         return np.array(out, dtype=np.int32)
 
     def add_sorted(self, keys: list[tuple[str, LabelKey]], lengths: list[int],
-                   ts: npt.NDArray[np.float64], values: npt.NDArray[np.float64]) -> None:
+                   ts: F64, values: F64) -> None:
         """Append series read line by line (``lengths[i]`` samples of ``keys[i]``, each
         series stably sorted by time). Of samples sharing a timestamp only the last is
         kept: it is the one a grid point picks (``bisect_right``)."""
         sids = np.repeat(self._ids(keys), lengths)
         shadowed = np.zeros(len(ts), dtype=bool)
         shadowed[:-1] = (sids[1:] == sids[:-1]) & (ts[1:] == ts[:-1])
-        keep = ~shadowed
-        self._append(sids[keep], ts[keep], values[keep])
+        keep = ~shadowed & np.isfinite(values)
+        self._add(sids[keep], ts[keep], values[keep])
 
-    def _append(self, sids: npt.NDArray[np.int32], ts: npt.NDArray[np.float64],
-                values: npt.NDArray[np.float64]) -> None:
-        keep = np.isfinite(values)
-        batch = {"sid": sids[keep], "t": ts[keep], "v": values[keep]}
-        self.con.register("batch", batch)
-        self.con.execute("INSERT INTO samples SELECT sid, t, v FROM batch ORDER BY t")
-        self.con.unregister("batch")
-        self._update_span()
+    def _add(self, sids: I32, ts: F64, values: F64) -> None:
+        if self.ts is not None:
+            raise RuntimeError("samples were already joined; add files before reading")
+        self.parts.append((sids, ts, values))
+        if len(ts):
+            lo, hi = float(ts.min()), float(ts.max())
+            self.first_ts = lo if self.first_ts is None else min(self.first_ts, lo)
+            self.last_ts = hi if self.last_ts is None else max(self.last_ts, hi)
 
     def read_file(self, path: Path, wanted: frozenset[str],
                   parse_labels: Callable[[str, str, int], LabelKey]) -> int:
         """Load ``path``'s samples of ``wanted`` metrics set-based; Unsure if not exact."""
         compression = "gzip" if path.suffix == ".gz" else "none"
         con = self.con
-        params = [str(path), compression]
         try:
-            # grouping by the key itself too makes a hash collision visible (two rows, one h)
+            con.execute("DROP TABLE IF EXISTS file_series")
+            con.execute(_GROUPS, [str(path), compression])
             groups = con.execute(
-                f"SELECT h, key, count(*) FILTER (bad), list(eof) FILTER (eof IS NOT NULL) "
-                f"FROM ({_LINES}) GROUP BY h, key", params).fetchall()
+                "SELECT rowid, h, k_min, k_max, bad, eof, len(ts) FROM file_series "
+                "ORDER BY rowid").fetchall()
         except duckdb.Error as exc:
             raise Unsure(str(exc)) from exc
-        if any(g[2] for g in groups):
-            raise Unsure(f"{sum(g[2] for g in groups)} lines need the exact reader")
-        if len({g[0] for g in groups}) != len(groups):
+        bad = sum(g[4] for g in groups)
+        if bad:
+            raise Unsure(f"{bad} lines need the exact reader")
+        if any(g[2] != g[3] for g in groups):
             raise Unsure("two series texts with one 64-bit hash")
-        eof = any(line.strip() == "# EOF" for g in groups for line in g[3] or ())
+        eof = any(line.strip() == "# EOF" for g in groups for line in g[5] or ())
         scale = 1.0 if eof else 0.001
-        mapping: list[tuple[int, int]] = []
-        for h, key, _, _ in groups:
-            if key is None:      # the comment lines' group
+        sids = np.full(len(groups), -1, dtype=np.int32)
+        for i, (_, h, key, _, _, _, _) in enumerate(groups):
+            if h is None:        # the comment lines' group
                 continue
             name, label_text = _split_prefix(" ".join(key))
             if name not in wanted:
@@ -168,63 +204,87 @@ class SampleStore:
                 labels = parse_labels(label_text, str(path), 0) if label_text else ()
             except ImportFileError as exc:
                 raise Unsure(str(exc)) from exc
-            mapping.append((h, int(self._ids([(name, labels)])[0])))
-        if not mapping:
-            return 0
-        before = self.count()
-        con.register("series_map", {"h": np.array([h for h, _ in mapping], dtype=np.uint64),
-                                    "sid": np.array([s for _, s in mapping], dtype=np.int32)})
-        try:
-            con.execute(f"""
-                INSERT INTO samples
-                SELECT m.sid, l.t * CAST({scale!r} AS DOUBLE), l.v
-                FROM ({_LINES}) l JOIN series_map m ON l.h = m.h
-                WHERE NOT l.comment AND isfinite(l.v)
-                ORDER BY l.t""", params)
-        except duckdb.Error as exc:
-            raise Unsure(str(exc)) from exc
-        finally:
-            con.unregister("series_map")
-        self._update_span()
-        return self.count() - before
+            sids[i] = self._ids([(name, labels)])[0]
+        lengths = np.array([g[6] for g in groups], dtype=np.int64)
+        rowids = [g[0] for g in groups]
+        count = 0
+        for a in range(0, len(groups), _FETCH_SERIES):
+            b = min(a + _FETCH_SERIES, len(groups))
+            if not (sids[a:b] >= 0).any() or not lengths[a:b].sum():
+                continue
+            try:
+                got = con.execute(
+                    "SELECT unnest(ts) AS t, unnest(vs) AS v FROM file_series "
+                    "WHERE rowid >= ? AND rowid <= ?", [rowids[a], rowids[b - 1]]).fetchnumpy()
+            except duckdb.Error as exc:
+                raise Unsure(str(exc)) from exc
+            ts = np.asarray(got["t"], dtype=np.float64)
+            vs = np.asarray(got["v"], dtype=np.float64)
+            per_sample = np.repeat(sids[a:b], lengths[a:b])
+            if len(per_sample) != len(ts):
+                raise Unsure("series and samples out of step")
+            keep = per_sample >= 0
+            if not keep.all():
+                per_sample, ts, vs = per_sample[keep], ts[keep], vs[keep]
+            self._add(per_sample, ts * scale if scale != 1.0 else ts, vs)
+            count += len(ts)
+        con.execute("DROP TABLE file_series")
+        return count
 
-    def count(self) -> int:
-        return int(self.con.execute("SELECT count(*) FROM samples").fetchall()[0][0])
+    def finish(self) -> None:
+        """Join the parts, sorted by (series, time); Unsure on a timestamp with two values.
 
-    def _update_span(self) -> None:
-        lo, hi = self.con.execute("SELECT min(t), max(t) FROM samples").fetchall()[0]
-        self.first_ts = None if lo is None else float(lo)
-        self.last_ts = None if hi is None else float(hi)
-
-    def check_ties(self) -> None:
-        """Unsure when a series has two different values at one timestamp (whole table;
-        the ingest checks each window instead, which costs nothing extra).
-
-        Set-based reading does not keep line order, which is what decides such a tie
-        (the later line wins); equal duplicates are harmless.
+        Parts arrive series by series (each file's series in one order, a series'
+        samples in file order), so the sort is only needed when that order is broken.
         """
-        ties = self.con.execute(
-            "SELECT count(*) FROM (SELECT sid, t FROM samples GROUP BY sid, t "
-            "HAVING count(*) > 1 AND min(v) <> max(v))").fetchall()[0][0]
-        if ties:
-            raise Unsure(f"{ties} timestamps with two values")
-
-    def window(self, lo: float, hi: float) -> tuple[npt.NDArray[np.int32],
-                                                     npt.NDArray[np.float64],
-                                                     npt.NDArray[np.float64]]:
-        """Samples with ``lo <= t <= hi``, sorted by (series, time).
-
-        Each file's samples were stored in time order, so DuckDB's per-row-group min/max
-        skips the rest of the table. Unsure when a series has two different values at one
-        timestamp (see :meth:`check_ties`).
-        """
-        got = self.con.execute(
-            "SELECT sid, t, v FROM samples WHERE t >= ? AND t <= ? ORDER BY sid, t",
-            [lo, hi]).fetchnumpy()
-        sid = np.asarray(got["sid"], dtype=np.int32)
-        ts = np.asarray(got["t"], dtype=np.float64)
-        vs = np.asarray(got["v"], dtype=np.float64)
-        twin = (sid[1:] == sid[:-1]) & (ts[1:] == ts[:-1]) & (vs[1:] != vs[:-1])
+        if self.ts is not None:
+            return
+        parts = self.parts
+        sids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
+        ts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+        vs = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+        parts.clear()
+        same = sids[1:] == sids[:-1]
+        if not (same | (sids[1:] > sids[:-1])).all():     # series interleaved: sort all
+            order = np.lexsort((ts, sids))
+            sids, ts, vs = sids[order], ts[order], vs[order]
+            same = sids[1:] == sids[:-1]
+        else:  # a few series out of time order (grouping's threads): sort just those
+            back = np.flatnonzero(same & (ts[1:] < ts[:-1]))
+            if len(back):
+                starts = np.searchsorted(sids, np.arange(len(self.keys) + 1))
+                bad = np.unique(sids[back + 1])
+                lo, hi = starts[bad], starts[bad + 1]
+                at = np.repeat(lo - np.cumsum(np.r_[0, (hi - lo)[:-1]]), hi - lo) \
+                    + np.arange(int((hi - lo).sum()))
+                order = at[np.lexsort((ts[at], sids[at]))]
+                ts[at], vs[at] = ts[order], vs[order]
+        twin = same & (ts[1:] == ts[:-1]) & (vs[1:] != vs[:-1])
         if twin.any():
             raise Unsure(f"{int(twin.sum())} timestamps with two values")
-        return sid, ts, vs
+        self.starts = np.searchsorted(sids, np.arange(len(self.keys) + 1)).astype(np.int64)
+        self.ts, self.values = ts, vs
+
+    def count(self) -> int:
+        if self.ts is not None:
+            return len(self.ts)
+        return sum(len(p[1]) for p in self.parts)
+
+    def check_ties(self) -> None:
+        """Unsure when a series has two different values at one timestamp."""
+        self.finish()
+
+    def samples(self) -> tuple[I32, F64, F64]:
+        """Every sample as (series id, time, value), sorted by (series, time)."""
+        self.finish()
+        assert self.ts is not None and self.values is not None and self.starts is not None
+        sids = np.repeat(np.arange(len(self.keys), dtype=np.int32), np.diff(self.starts))
+        return sids, self.ts, self.values
+
+    def window(self, lo: float, hi: float) -> tuple[I32, F64, F64]:
+        """Samples with ``lo <= t <= hi``, sorted by (series, time)."""
+        self.finish()
+        assert self.ts is not None and self.values is not None and self.starts is not None
+        idx = np.flatnonzero((self.ts >= lo) & (self.ts <= hi))
+        sid = (np.searchsorted(self.starts, idx, side="right") - 1).astype(np.int32)
+        return sid, self.ts[idx], self.values[idx]

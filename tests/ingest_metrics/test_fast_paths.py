@@ -105,8 +105,9 @@ def test_container_columns_equal_the_dict_rules(
 # --- the set-based reader -------------------------------------------------------------------
 
 def _store_contents(store: SampleStore) -> list[tuple[object, ...]]:
-    rows = store.con.execute("SELECT sid, t, v FROM samples ORDER BY ALL").fetchall()
-    return sorted((store.keys[sid], t, v) for sid, t, v in rows)
+    sids, ts, vs = store.samples()
+    return sorted((store.keys[sid], t, v)
+                  for sid, t, v in zip(sids.tolist(), ts.tolist(), vs.tolist(), strict=True))
 
 
 @pytest.mark.parametrize("openmetrics", [True, False])
