@@ -19,6 +19,8 @@ EXAMPLES = [
     "What did the payments team spend last month?",
     "Top 5 namespaces in October",
     "Compare October with September",
+    "payments vs storefront in October",
+    "Daily cost of the ml team last week",
     "Why did October go up?",
     "How much idle cost did we have last month?",
     "How much cost is unallocated this month?",
