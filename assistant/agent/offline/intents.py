@@ -281,11 +281,11 @@ def recognise(question: str, now: datetime, lookup: Lookup,
                   entity_b=pair[1] if pair else None, bucket=_bucket(t))
     followup_words = _has(t, r"^(?:and|what about|how about|same for|and for|now|ok|also)\b|"
                              r"\binstead\b|^(?:for|in|during)\b")
-    if previous is not None and not periods and _BEFORE.search(t) and \
-            previous.slots.window is not None:
+    old_window = previous.slots.window if previous is not None else None
+    if previous is not None and old_window is not None and not periods and _BEFORE.search(t):
         # "and the week before?": the previous period moved back (a comparison: both)
-        old = previous.slots
-        slots = replace(slots, window=old.window if old.window_b else old.window.previous())
+        slots = replace(slots, window=old_window if previous.slots.window_b
+                        else old_window.previous())
     if intent is None or (previous is not None and followup_words and intent in {
             "entity_cost", "total_cost"} and previous.intent not in {"help", "unknown"}):
         if previous is not None and previous.intent not in {"help", "unknown"} and (
