@@ -136,7 +136,6 @@ def match_lines(con: Connection) -> None:
                    arg_min(s.scale_set, s.cluster) AS scale_set
             FROM _lines l JOIN (SELECT DISTINCT cluster, scale_set FROM _set_nodes) s
               ON s.scale_set = l.rid
-            WHERE l.line_id NOT IN (SELECT line_id FROM node_m)
             GROUP BY l.line_id
         ), vols AS (
             SELECT cluster, pv, lower(volume_id) AS vid FROM k8s_pvs WHERE volume_id IS NOT NULL
@@ -146,7 +145,6 @@ def match_lines(con: Connection) -> None:
                   UNION ALL
                   SELECT l.line_id, p.cluster, p.pv FROM _lines l JOIN vols p ON p.vid = l.rid_last)
             WHERE line_id NOT IN (SELECT line_id FROM node_m)
-              AND line_id NOT IN (SELECT line_id FROM set_m)
             GROUP BY line_id
         ), lb_m AS (
             SELECT l.line_id, arg_min(b.cluster, b.ns_service) AS cluster,
@@ -157,10 +155,11 @@ def match_lines(con: Connection) -> None:
               OR (length(b.lb_name) >= 5 AND (contains(l.rid, b.lb_name)
                   OR contains(lower(coalesce(l.resource_name, '')), b.lb_name)))
             WHERE l.line_id NOT IN (SELECT line_id FROM node_m)
-              AND l.line_id NOT IN (SELECT line_id FROM set_m)
               AND l.line_id NOT IN (SELECT line_id FROM pv_m)
             GROUP BY l.line_id
         )
+        -- one kind per line, first match in this order (set_m needs no exclusions: the
+        -- CASE ranks it after an exact instance match and before volumes and LBs)
         SELECT l.line_id, l.service_name, l.charge_category, l.tag_cluster,
                CASE WHEN n.line_id IS NOT NULL THEN 'node'
                     WHEN s.line_id IS NOT NULL THEN 'scale_set'
