@@ -74,3 +74,20 @@ def test_refusal_suggests_the_new_question_types(demo_settings: Settings) -> Non
     a = answer("Write me a poem about Kubernetes", AskContext(), demo_settings)
     assert "- payments vs storefront in October" in a.text
     assert "- Daily cost of the ml team last week" in a.text
+
+
+def test_weekly_entity_comparison_has_a_side_by_side_table(demo_settings: Settings) -> None:
+    a = answer("compare payments to storefront weekly in October", AskContext(), demo_settings)
+    week = "hour >= '2026-10-05' AND hour < '2026-10-12'"
+    pay, shop = (team_sum(demo_settings, t, week) for t in ("payments", "storefront"))
+    # difference = payments − storefront for the ISO week of Monday 10-05
+    assert (f"| week of 2026-10-05 | {cents(pay)} | {cents(shop)} | "
+            f"{'+' if pay > shop else '-'}{cents(abs(pay - shop))} |") in a.text
+    assert "| week of 2026-09-28 * |" in a.text and "_* partial:" in a.text
+
+
+def test_a_daily_series_too_long_says_what_to_ask_instead(demo_settings: Settings) -> None:
+    a = answer("daily cost of payments over the past 120 days", AskContext(), demo_settings)
+    assert "has 120 buckets; the limit is 92" in a.text
+    assert "Ask for the weekly (or monthly) cost over that period" in a.text
+    assert "$" not in a.text

@@ -100,6 +100,9 @@ def trend(p: Parsed, run: Runner) -> str:
     subject = f" of {who(e)}" if e else ""
     if (msg := problem(res, f"the {size}ly cost{subject.replace('**', '')} in {label(w)}"
                        .replace("dayly", "daily"))):
+        if "the limit is" in msg:
+            msg += ("\n\n_Ask for the weekly (or monthly) cost over that period, or a "
+                    "shorter one._")
         return msg + (how_read(e) if e else "")
     d = res["data"]
     head = (f"{_ADVERB[size]} cost{subject}, {label(w)}, amortized {d['currency']}: "
@@ -118,10 +121,15 @@ def trend(p: Parsed, run: Runner) -> str:
     if len(rows) > len(shown):
         lines += ["", f"_The last {len(shown)} of {len(rows)} {size}s; ask for a weekly or "
                   "monthly series to see the whole window in fewer rows._"]
-    if any(b["partial"] for b in rows):
-        lines += ["", "_* partial: the window covers only part of that "
-                  f"{'ISO week (Monday to Monday, UTC)' if size == 'week' else size}._"]
+    lines += _partial_note(rows, size)
     return "\n".join(lines) + (how_read(e) if e else "")
+
+
+def _partial_note(rows: list[dict[str, Any]], size: str) -> list[str]:
+    if not any(b["partial"] for b in rows):
+        return []
+    return ["", "_* partial: the window covers only part of that "
+            f"{'ISO week (Monday to Monday, UTC)' if size == 'week' else size}._"]
 
 
 def _parts(run: Runner, e: EntityRef, w: Window) -> tuple[str, dict[str, Any] | None]:
@@ -166,4 +174,5 @@ def entity_compare(p: Parsed, run: Runner) -> str:
         body = [[_when(x, size)] + [money(x["groups"][n]) for n in names]
                 + [money(x["difference"], signed=True)] for x in d["buckets"][-_MAX_ROWS:]]
         lines += ["", f"By {size}:", "", table([size, a.name, b.name, "difference"], body)]
+        lines += _partial_note(d["buckets"], size)
     return "\n".join(lines) + how_read(a) + how_read(b)
