@@ -12,13 +12,19 @@ Python sum in the last bit. NULL is NaN in the float columns (how DuckDB reads t
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from assistant.ingest.metrics_chunk import ChunkSeries
+from assistant.ingest.metrics_container_points import (
+    collect_chunk,
+    collect_series,
+    gpu_units,
+    series_arrays,
+)
 from assistant.ingest.metrics_series import Grid, GridSeries
 
 __all__ = ["COLUMN_NAMES", "column_rows", "container_columns", "gpu_units", "series_arrays"]
@@ -34,68 +40,6 @@ COLUMN_NAMES = ("namespace", "pod", "container", "node", "hour", "running_hours"
                 "cpu_usage_max_cores", "ram_request_bytes", "ram_limit_bytes",
                 "ram_usage_bytes", "ram_usage_max_bytes", "gpu_request", "restarts",
                 "oom_kills")
-_MIG_RES_RE = re.compile(r"^nvidia_com_mig_(\d+)g_\d+gb$")
-
-
-def gpu_units(resource: str) -> float | None:
-    """GPUs per unit of an extended resource: nvidia_com_gpu = 1, a MIG 3g slice = 3/7."""
-    if resource == "nvidia_com_gpu":
-        return 1.0
-    m = _MIG_RES_RE.match(resource)
-    return int(m[1]) / 7.0 if m else None
-
-
-def series_arrays(s: GridSeries) -> tuple[I64, F64]:
-    """A series' points as (k, value) arrays sorted by k (cached when the source made them)."""
-    cached = getattr(s, "arrays", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    ks = np.fromiter(s.points.keys(), dtype=np.int64, count=len(s.points))
-    vs = np.fromiter(s.points.values(), dtype=np.float64, count=len(s.points))
-    order = np.argsort(ks, kind="stable")
-    return ks[order], vs[order]
-
-
-def _ckey(labels: dict[str, str]) -> Key | None:
-    if not labels.get("namespace") or not labels.get("pod") or \
-            labels.get("container", "") in ("", "POD"):
-        return None
-    return labels["namespace"], labels["pod"], labels["container"]
-
-
-class _Points:
-    """Points of many series of one metric, by container id, in series order."""
-
-    def __init__(self) -> None:
-        self.cid: list[int] = []
-        self.k: list[I64] = []
-        self.v: list[F64] = []
-
-    def add(self, cid: int, ks: I64, vs: F64) -> None:
-        self.cid.append(cid)
-        self.k.append(ks)
-        self.v.append(vs)
-
-    def arrays(self, rank: I64, *, increases: bool = False) -> tuple[I64, I64, F64]:
-        """(container rank, k, value); with ``increases``, each series' counter increases
-        over [k, k+1) where both ends exist, a drop counting as a reset from zero."""
-        if not self.k:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
-        lengths = np.array([len(k) for k in self.k], dtype=np.int64)
-        who = np.repeat(rank[np.array(self.cid, dtype=np.int64)], lengths)
-        ks, vs = np.concatenate(self.k), np.concatenate(self.v)
-        if increases:
-            sid = np.repeat(np.arange(len(self.k)), lengths)
-            both = np.flatnonzero((sid[1:] == sid[:-1]) & (ks[1:] == ks[:-1] + 1))
-            cur, nxt = vs[both], vs[both + 1]
-            return who[both], ks[both], np.where(nxt >= cur, nxt - cur, nxt)
-        return who, ks, vs
-
-    def holders(self) -> set[int]:
-        return set(self.cid)
-
-
 def _merge(who: I64, ks: I64, vs: F64, width: int, how: str) -> tuple[I64, F64]:
     """One value per (container, k), as code = rank·width + k: last, max or sum."""
     if not len(ks):
@@ -137,6 +81,13 @@ class _Cells:
         return cell[starts], total / count, np.maximum.reduceat(vs, starts), total, count
 
 
+def _union(*arrays: I64) -> I64:
+    """Sorted union of sorted unique arrays (a merge: ``np.union1d`` hashes, slower here)."""
+    out = np.concatenate(arrays)
+    out.sort(kind="stable")           # timsort merges the sorted runs
+    return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
+
+
 def _lookup(cells: I64, at: I64, values: F64, missing: float = np.nan) -> F64:
     """``values`` of ``cells`` (sorted) at ``at``; ``missing`` where absent."""
     if not len(cells):
@@ -148,48 +99,10 @@ def _lookup(cells: I64, at: I64, values: F64, missing: float = np.nan) -> F64:
 def container_columns(series: Series, grid: Grid,
                       pod_nodes: Mapping[tuple[str, str], str]) -> Columns:
     """``container_hours`` columns (m003 names, without cluster and ingest_id)."""
-    ids: dict[Key, int] = {}
-    pts = {name: _Points() for name in ("running", "req_cpu", "req_mem", "req_gpu",
-                                        "lim_cpu", "lim_mem", "mem", "cpu", "restarts",
-                                        "oom")}
-    nodes: dict[int, str] = {}
-
-    def collect(metric: str, target: str,
-                scale: Callable[[dict[str, str]], float | None] | None = None) -> None:
-        for s in series.get(metric, []):
-            factor = scale(s.labels) if scale is not None else 1.0
-            key = _ckey(s.labels) if factor is not None else None
-            if key is None or factor is None:
-                continue
-            cid = ids.setdefault(key, len(ids))
-            ks, vs = series_arrays(s)
-            pts[target].add(cid, ks, vs if factor == 1.0 else vs * factor)
-
-    def only(label: str, value: str) -> Callable[[dict[str, str]], float | None]:
-        return lambda labels: 1.0 if labels.get(label) == value else None
-
-    collect("kube_pod_container_status_running", "running")
-    requests, limits = ("kube_pod_container_resource_requests",
-                        "kube_pod_container_resource_limits")
-    collect(requests, "req_cpu", only("resource", "cpu"))
-    collect(requests, "req_mem", only("resource", "memory"))
-    collect(requests, "req_gpu", lambda labels: gpu_units(labels.get("resource", "")))
-    collect(limits, "lim_cpu", only("resource", "cpu"))
-    collect(limits, "lim_mem", only("resource", "memory"))
-    collect("container_memory_working_set_bytes", "mem")
-    collect("container_cpu_usage_seconds_total", "cpu")
-    collect("kube_pod_container_status_restarts_total", "restarts")
-    collect("kube_pod_container_status_last_terminated_reason", "oom",
-            only("reason", "OOMKilled"))
-    for metric in ("container_cpu_usage_seconds_total", requests):
-        for s in series.get(metric, []):
-            key = _ckey(s.labels)
-            where = s.labels.get("node") or s.labels.get("instance")
-            if key is not None and where:
-                nodes[ids.setdefault(key, len(ids))] = where
-
+    got = collect_chunk(series) if isinstance(series, ChunkSeries) else collect_series(series)
+    ids, pts, nodes = got.ids, got.pts, got.nodes
     keys = sorted(ids)
-    rank = np.zeros(len(ids), dtype=np.int64)
+    rank = np.zeros(max(ids.values(), default=-1) + 1, dtype=np.int64)
     for r, key in enumerate(keys):
         rank[ids[key]] = r
     width, cells = grid.n + 2, _Cells(grid)
@@ -203,14 +116,15 @@ def container_columns(series: Series, grid: Grid,
     cpu_code, cpu_v = merged("cpu", "sum", increases=True, divide=grid.step_s)
     mem_code, mem_v = merged("mem", "max")
     # a container without status series runs where cAdvisor reports usage for it
-    with_status = np.array(sorted(rank[c] for c in pts["running"].holders()), dtype=np.int64)
-    usage_code = np.union1d(cpu_code, mem_code)
-    usage_code = usage_code[~np.isin(usage_code // width, with_status)]
-    running_code = np.union1d(run_code[run_v >= 1], usage_code)
+    with_status = np.zeros(len(keys), dtype=bool)
+    with_status[[rank[c] for c in pts["running"].holders()]] = True
+    usage_code = _union(cpu_code, mem_code)
+    usage_code = usage_code[~with_status[usage_code // width]]
+    running_code = _union(run_code[run_v >= 1], usage_code)
     run = cells.reduce(running_code, np.ones(len(running_code)))
     rate = cells.reduce(cpu_code, cpu_v)
     mem = cells.reduce(mem_code, mem_v)
-    at = np.union1d(np.union1d(run[0], rate[0]), mem[0])
+    at = _union(run[0], rate[0], mem[0])
     restart_code, restart_v = merged("restarts", "sum", increases=True)
     oom_code, oom_v = merged("oom", "max")
     restarts = cells.reduce(restart_code, restart_v)
@@ -232,7 +146,7 @@ def container_columns(series: Series, grid: Grid,
     with_restarts = np.zeros(len(keys), dtype=bool)
     with_restarts[[rank[c] for c in pts["restarts"].holders()]] = True
     with_oom = with_restarts.copy()
-    with_oom[np.unique(oom_code // width)] = True
+    with_oom[oom_code // width] = True
 
     def mean_of(name: str, how: str = "last") -> F64:
         code, v = merged(name, how)

@@ -72,6 +72,11 @@ def resample_many(
     lo = np.maximum(first, 0)
     hi = np.minimum(last, n)
     count = np.maximum(hi - lo + 1, 0)
+    if not (count > 1).any():
+        # each sample answers at most one point (samples no denser than the step, or
+        # denser and mostly unseen): the point of a seen sample is its first
+        seen = (count == 1) & ~np.isnan(values)
+        return series[seen], lo[seen], values[seen]
     total = int(count.sum())
     idx = np.repeat(np.arange(len(ts)), count)
     starts = np.cumsum(count) - count

@@ -20,6 +20,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import DataGap
 from assistant.ingest.log import start_run
+from assistant.ingest.metrics_chunk import ChunkSeries
 from assistant.ingest.metrics_map import map_chunk
 from assistant.ingest.metrics_rows import COLUMNS, HOURLY_TABLES, MetricsRows
 from assistant.ingest.metrics_series import OPTIONAL, REQUIRED, Grid, GridSeries
@@ -179,9 +180,11 @@ def write_metrics(
         _delete_window(con, cluster, start, end)
         totals: dict[str, int] = dict.fromkeys(COLUMNS, 0)
         for grid, series in chunks:
-            for metric, group in series.items():
-                seen[metric] = seen.get(metric, 0) + sum(1 for s in group
-                                                         if s.span() is not None)
+            counts = series.counts() if isinstance(series, ChunkSeries) else \
+                {metric: sum(1 for s in group if s.span() is not None)
+                 for metric, group in series.items()}
+            for metric, n in counts.items():
+                seen[metric] = seen.get(metric, 0) + n
             rows = map_chunk(series, grid)
             write_rows(con, cluster, run.ingest_id, rows, types=types)
             for table, n in rows.counts().items():

@@ -22,7 +22,6 @@ import itertools
 import math
 import re
 from array import array
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,13 +31,12 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
+from assistant.ingest.metrics_chunk import ChunkSeries, SeriesTable
 from assistant.ingest.metrics_resample import resample_many
 from assistant.ingest.metrics_series import (
     LOOKBACK_S,
     METRICS,
-    ArrayGridSeries,
     Grid,
-    GridSeries,
     ceil_hour,
     floor_hour,
     naive_utc,
@@ -239,29 +237,14 @@ def exact_samples(paths: list[Path]) -> SampleStore:
 
 
 def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S) \
-        -> Iterator[tuple[Grid, dict[str, list[GridSeries]]]]:
-    """Each grid's series, from just the samples its points can see.
-
-    A series' labels dict is made once and shared by every chunk (the rules only read it).
-    """
-    label_dicts: dict[int, dict[str, str]] = {}
+        -> Iterator[tuple[Grid, ChunkSeries]]:
+    """Each grid's series, from just the samples its points can see, as arrays."""
+    table = SeriesTable(store.keys)
     for grid in grids:
         end_ts = grid.start_ts + grid.n * grid.step_s
         sids, ts, values = store.window(grid.start_ts - lookback_s - 1, end_ts + 1)
         sid, ks, vs = resample_many(sids, ts, values, grid, lookback_s)
-        series: dict[str, list[GridSeries]] = defaultdict(list)
-        if len(sid):
-            bounds = np.flatnonzero(np.diff(sid)) + 1
-            starts = [0, *bounds.tolist()]
-            ends = [*bounds.tolist(), len(sid)]
-            ids = sid[starts].tolist()
-            for i, a, b in zip(ids, starts, ends, strict=True):
-                name, labels = store.keys[i]
-                shared = label_dicts.get(i)
-                if shared is None:
-                    shared = label_dicts[i] = dict(labels)
-                series[name].append(ArrayGridSeries(name, shared, ks[a:b], vs[a:b]))
-        yield grid, series
+        yield grid, ChunkSeries(table, sid, ks, vs)
 
 
 def ingest_openmetrics(
