@@ -83,6 +83,10 @@ CASES = [
     ("What did we spend on AI APIs this month?", "ai_spend", "2026-11-01..2026-11-27", None,
      None, None),
     ("how much are we paying openai", "ai_spend", None, None, None, None),
+    # "ai calls" once fell through to a semantic entity match ("s ai calls" → team ml)
+    ("how much did penny's AI calls cost this month?", "ai_spend", "2026-11-01..2026-11-27",
+     None, None, None),
+    ("what do your own LLM requests cost", "ai_spend", None, None, None, None),
     ("What should we rightsize?", "rightsizing", None, None, None, None),
     ("which workloads are overprovisioned in the search namespace?", "rightsizing", None,
      "namespace:search", None, None),

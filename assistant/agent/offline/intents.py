@@ -202,7 +202,8 @@ def _classify(t: str, has_entity: bool, n_periods: int) -> str | None:
             return "idle_gpus"
         return "gpu_utilization"
     if _has(t, r"\b(?:ai|llm|openai|anthropic|claude|gpt[\w.-]*|tokens?|model)\s+"
-               r"(?:spend|spending|cost|costs|usage|bill|api)\b|\bpenny'?s own\b|"
+               r"(?:spend|spending|cost|costs|usage|bill|api|calls?|requests?|queries)\b|"
+               r"\b(?:penny'?s|your) (?:own|ai|llm|model)\b|"
                r"\bai (?:api )?spend\b|\bspend(?:ing)? on (?:ai|llms?|openai|anthropic)\b|"
                r"\b(?:openai|anthropic)\b"):
         return "ai_spend"
