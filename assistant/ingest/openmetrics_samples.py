@@ -1,8 +1,8 @@
 """Samples of metrics files read set-based by DuckDB, held as series-major numpy arrays.
 
 Reading a multi-gigabyte OpenMetrics file line by line in Python costs about 5 µs a
-line. DuckDB reads the same lines in parallel (one text column, no quoting), splits
-off the value and timestamp and casts them. One pass groups the lines by a hash of
+line. DuckDB reads the same lines in parallel (split at spaces, no quoting), takes
+the last two tokens as value and timestamp and casts them. One pass groups the lines by a hash of
 their ``name{labels}`` text: per series the smallest and largest text (they differ
 only on a hash collision), how many lines the fast reader cannot vouch for, and the
 series' timestamps and values as two lists. Only the per-series table goes to Python
@@ -49,28 +49,48 @@ class Unsure(Exception):
     """The fast reader cannot vouch for this file; read it line by line instead."""
 
 
-# One pass over the file's lines. A sample line is split at spaces: the last two tokens
-# are the value and the timestamp, the others (``key``) are its ``name{labels}`` text
-# (label values may hold spaces), which the list keeps exactly (joining it with spaces
-# gives the text back) and which is hashed as a list: hashing the list is several times
-# cheaper than cutting and hashing the string. "bad" marks the lines the line reader
-# might read differently. Comment lines only say whether the file ends in "# EOF".
-_LINES = """
+# One pass over the file's lines, split at single spaces into up to eight tokens (empty
+# tokens kept as '', missing ones NULL). The last two tokens are the value and the
+# timestamp, the others the series' ``name{labels}`` text (label values may hold spaces:
+# up to five in a line here). Most lines have exactly three tokens, so the text is the
+# first column as read; only longer lines build a token list. "bad" marks every line
+# the line reader might read differently: fewer than three tokens or eight and more,
+# an empty first or key-ending token, a " # " (exemplar), a value or timestamp DuckDB
+# will not cast, a token equal to the NULL marker chr(2). Lines ending in "\r\n" or a
+# lone "\r" split as in Python's universal newlines; blank lines are skipped by both.
+# Comment lines only say whether the file ends in "# EOF" (one that starts so but has
+# more than one more token is left to the line reader).
+_READ = """
+    read_csv(?, columns={'c1': 'VARCHAR', 'c2': 'VARCHAR', 'c3': 'VARCHAR', 'c4': 'VARCHAR',
+                         'c5': 'VARCHAR', 'c6': 'VARCHAR', 'c7': 'VARCHAR', 'c8': 'VARCHAR'},
+             header=false, delim=' ', quote='', escape='', auto_detect=false,
+             null_padding=true, strict_mode=false, nullstr=chr(2), compression=?)
+"""
+_LINES = f"""
     WITH raw AS (
-        SELECT line, starts_with(line, '#') AS comment, string_split(line, ' ') AS parts
-        FROM read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='',
-                      escape='', auto_detect=false, compression=?)
-        WHERE line IS NOT NULL AND line <> ''
+        SELECT *, coalesce(starts_with(c1, '#'), false) AS comment,
+               CASE WHEN c4 IS NOT NULL THEN
+                   list_filter([c1, c2, c3, c4, c5, c6, c7], lambda x: x IS NOT NULL) END
+                   AS tokens
+        FROM {_READ}
     ), typed AS (
-        SELECT line, comment, parts, CASE WHEN NOT comment THEN parts[1:-3] END AS key,
-               TRY_CAST(parts[-2] AS DOUBLE) AS v, TRY_CAST(parts[-1] AS DOUBLE) AS t
+        SELECT *,
+               CASE WHEN comment THEN NULL WHEN tokens IS NULL THEN c1
+                    ELSE array_to_string(tokens[1:-3], ' ') END AS key,
+               TRY_CAST(CASE WHEN tokens IS NULL THEN c2 ELSE tokens[-2] END AS DOUBLE) AS v,
+               TRY_CAST(CASE WHEN tokens IS NULL THEN c3 ELSE tokens[-1] END AS DOUBLE) AS t,
+               coalesce(comment AND c1 = '#' AND starts_with(c2, 'EOF'), false) AS eof_like
         FROM raw
     )
     SELECT comment, key, CASE WHEN NOT comment THEN hash(key) END AS h, v, t,
-           CASE WHEN comment AND starts_with(line, '# EOF') THEN line END AS eof,
-           NOT comment AND (len(parts) < 3 OR parts[1] = '' OR parts[-3] = ''
-               OR contains(line, ' # ') OR contains(line, chr(9)) OR contains(line, chr(13))
-               OR v IS NULL OR t IS NULL OR NOT isfinite(t)) AS bad
+           CASE WHEN eof_like THEN concat_ws(' ', c1, c2, c3) END AS eof,
+           CASE WHEN comment THEN eof_like AND NOT (c3 IS NULL OR (c3 = '' AND c4 IS NULL))
+                ELSE c1 IS NULL OR c1 = '' OR c2 IS NULL OR c3 IS NULL OR c8 IS NOT NULL
+                     OR (tokens IS NOT NULL AND (
+                         (c5 IS NULL AND (c6 IS NOT NULL OR c7 IS NOT NULL))
+                         OR (c6 IS NULL AND c7 IS NOT NULL)
+                         OR tokens[-3] = '' OR list_contains(tokens[2:], '#')))
+                     OR v IS NULL OR t IS NULL OR NOT isfinite(t) END AS bad
     FROM typed
 """
 
@@ -197,7 +217,7 @@ class SampleStore:
         for i, (_, h, key, _, _, _, _) in enumerate(groups):
             if h is None:        # the comment lines' group
                 continue
-            name, label_text = _split_prefix(" ".join(key))
+            name, label_text = _split_prefix(key)
             if name not in wanted:
                 continue
             try:

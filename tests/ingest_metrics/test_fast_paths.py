@@ -20,10 +20,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.config import load_settings
+from assistant.errors import ImportFileError
 from assistant.ingest.metrics_containers import container_rows
 from assistant.ingest.metrics_resample import resample_many
 from assistant.ingest.metrics_series import Grid, GridSeries, resample
-from assistant.ingest.openmetrics import _WANTED, _parse_labels, ingest_openmetrics, parse_files
+from assistant.ingest.openmetrics import (
+    _WANTED,
+    _parse_labels,
+    exact_samples,
+    ingest_openmetrics,
+    parse_files,
+)
 from assistant.ingest.openmetrics_samples import SampleStore, Unsure
 
 from .cluster_file import MIB, T0, T0_S, dump, write
@@ -166,3 +173,67 @@ def test_later_of_two_samples_at_one_timestamp_wins(tmp_path: Path) -> None:
                  if r[2] == "web-abc-1" and r[5] == T0)
     assert (web10[13], web10[14]) == (pytest.approx((900 + 11 * 200) * MIB / 12, rel=1e-12),
                                       900 * MIB)
+
+
+def _samples(store: SampleStore) -> list[tuple[object, ...]]:
+    sids, ts, vs = store.samples()
+    return sorted(zip([store.keys[s] for s in sids.tolist()], ts.tolist(), vs.tolist(),
+                      strict=True))
+
+
+_FAST, _SLOW = True, False
+
+
+@pytest.mark.parametrize(("line", "fast_path"), [
+    ('kube_node_info{node="b c"} 1 1790848800', _FAST),     # spaces inside a label value
+    ('kube_node_info{node="b  c"} 1 1790848800', _FAST),
+    ('kube_node_info{node="a b c d e"} 2 1790848800', _FAST),  # five: the most it splits
+    ('kube_node_info{node="a b c d e f"} 2 1790848800', _SLOW),
+    ('kube_node_info{node="b # c"} 1 1790848800', _SLOW),   # the line reader cuts at " # "
+    ('kube_node_info{node="b"} 1 1790848800 # {x="y"} 1', _SLOW),
+    ('kube_node_info{node="b"}  1 1790848800', _SLOW),
+    (' kube_node_info{node="b"} 1 1790848800', _SLOW),
+    ('kube_node_info{node="b"} 1 1790848800 ', _SLOW),
+    ('kube_node_info{node="b"}\t1 1790848800', _SLOW),
+    ('kube_node_info{node="b"} 1\t1790848800', _SLOW),
+    ('kube_node_info{node="b"} 1 1790848800\t', _FAST),
+    ('kube_node_info{node="b"} 1', _SLOW),                 # no timestamp: an error
+    ('kube_node_info{node="x"} \x02 1790848800', _SLOW),   # the reader's NULL marker
+    ('kube_node_info{node="\x02"} 2 1790848800', _FAST),
+    ('kube_node_info{node="b"}x 1 1790848800', _SLOW),
+    ('kube_node_info{node="}"} 1 1790848800', _FAST),
+    ('kube_node_info{node="b c"} 1 1790848800 1', _SLOW),
+    ('kube_node_info 1 1790848800', _FAST),
+    ('kube_node_info{node="b",} 1_0 1790848800', _FAST),
+    ('kube_node_info{node="b"} NaN 1790848800', _FAST),
+    ("other 1", _SLOW), ("", _FAST), ("   ", _SLOW),
+    ("# EOF", _FAST), ("# EOF ", _FAST), ("# EOF\t", _FAST), ("# EOF x", _SLOW),
+    ("#EOF", _FAST),
+])
+def test_fast_reader_reads_a_line_as_the_line_reader_or_declines(
+        tmp_path: Path, line: str, fast_path: bool) -> None:
+    """The set-based reader either loads exactly the samples, and the time scale
+    ("# EOF" → seconds, else milliseconds), of the line reader, or gives up (Unsure);
+    where the line reader rejects the file it must give up. Which lines it takes on
+    itself is part of the contract (spaces in label values must not cost the fast path).
+    """
+    path = tmp_path / "edge.om"
+    path.write_text('kube_node_info{node="a"} 1 1790848800\n' + line + "\n"
+                    + 'kube_node_info{node="z"} 1 1790848800\n')
+    want: list[tuple[object, ...]] | None = None
+    try:
+        with exact_samples([path]) as exact:
+            want = _samples(exact)
+    except ImportFileError:
+        pass
+    got: list[tuple[object, ...]] | None = None
+    with SampleStore.create() as fast:
+        try:
+            fast.read_file(path, _WANTED, _parse_labels)
+            fast.finish()
+            got = _samples(fast)
+        except Unsure:
+            pass
+    assert (got is not None) == fast_path
+    if fast_path:
+        assert want is not None and got == want
