@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Slice, q12
+from assistant.ingest.provider_id import AZURE_VMSS_INSTANCE_PATTERN
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Scope
@@ -41,22 +42,59 @@ def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
 
 _CLASS = ("coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')")
 
+_VMSS_SQL = "'" + AZURE_VMSS_INSTANCE_PATTERN.replace("'", "''") + "'"
+
 # Commitment saving per node-hour: ListCost - EffectiveCost of the node's usage lines a
-# savings plan / reservation covered, prorated to the hour.
-_SAVING_CTE = """
-sv AS (
-  SELECT n.cluster, n.node, n.hour,
-         sum((b.list_cost - b.effective_cost) * 3600.0
-             / greatest(date_diff('second', b.charge_period_start, b.charge_period_end), 1))
-           AS saving
+# savings plan / reservation covered, prorated to the hour. Lines find their node the way
+# allocation matches them (assistant.allocation.node_costs.match_lines): the ResourceId
+# lowercased, or its last '/'/':' segment (an ARN), equals the node's instance id; an Azure
+# scale-set line's saving is split among the set's nodes in the hour by running hours, as
+# its cost was. Matching on the raw text would miss ARNs and case differences, and so
+# report no saving for nodes whose cost the commitment did lower.
+_SAVING_CTE = f"""
+sl AS (
+  SELECT ingest_id, source_file, source_row, charge_period_start, charge_period_end,
+         (list_cost - effective_cost) * 3600.0
+           / greatest(date_diff('second', charge_period_start, charge_period_end), 1)
+           AS saving_h,
+         lower(resource_id) AS rid, lower(regexp_extract(resource_id, '([^/:]+)$', 1)) AS rid_last
+  FROM billing_lines
+  WHERE commitment_discount_status = 'Used' AND list_cost IS NOT NULL
+        AND coalesce(charge_category, 'Usage') = 'Usage' AND resource_id IS NOT NULL
+        AND charge_period_start < ? AND charge_period_end > ?
+), kn AS (
+  SELECT cluster, node, lower(instance_id) AS iid,
+         nullif(regexp_extract(lower(instance_id), {_VMSS_SQL}, 1), '') AS scale_set
+  FROM k8s_nodes WHERE instance_id IS NOT NULL
+), lm AS (
+  SELECT l.*, k.cluster, k.node, false AS via_set FROM sl l JOIN kn k ON k.iid = l.rid
+  UNION ALL
+  SELECT l.*, k.cluster, k.node, false FROM sl l JOIN kn k ON k.iid = l.rid_last
+  WHERE l.rid <> l.rid_last
+  UNION ALL
+  SELECT l.*, k.cluster, k.node, true FROM sl l JOIN kn k ON k.scale_set = l.rid
+  WHERE NOT EXISTS (SELECT 1 FROM kn x WHERE x.iid IN (l.rid, l.rid_last))
+), parts AS (
+  SELECT n.cluster, n.node, n.hour, m.saving_h, m.via_set,
+         coalesce(nh.running_hours, 1) AS w,
+         sum(coalesce(nh.running_hours, 1))
+           OVER (PARTITION BY m.ingest_id, m.source_file, m.source_row, n.hour) AS set_w
   FROM node_cost_hours n
-  JOIN k8s_nodes k ON k.cluster = n.cluster AND k.node = n.node
-  JOIN billing_lines b ON b.resource_id = k.instance_id
-       AND b.charge_period_start <= n.hour AND b.charge_period_end > n.hour
-  WHERE n.hour >= ? AND n.hour < ? AND b.commitment_discount_status = 'Used'
-        AND b.list_cost IS NOT NULL AND coalesce(b.charge_category, 'Usage') = 'Usage'
-  GROUP BY ALL
+  JOIN lm m ON m.cluster = n.cluster AND m.node = n.node
+       AND m.charge_period_start <= n.hour AND m.charge_period_end > n.hour
+  LEFT JOIN node_hours nh ON nh.cluster = n.cluster AND nh.node = n.node AND nh.hour = n.hour
+  WHERE n.hour >= ? AND n.hour < ?
+), sv AS (
+  SELECT cluster, node, hour,
+         sum(CASE WHEN via_set THEN saving_h * w / nullif(set_w, 0) ELSE saving_h END)
+           AS saving
+  FROM parts GROUP BY ALL
 )"""
+
+def _saving_params(window: Window) -> list[Any]:
+    """The parameters of ``_SAVING_CTE``: lines overlapping the window, then its hours."""
+    return [window.end, window.start, window.start, window.end]
+
 
 _ITEMS_SQL = f"""
 WITH {_SAVING_CTE}
@@ -126,7 +164,7 @@ def allocation_span(con: Connection, window: Window, scope: Scope) -> tuple[Any,
 def load_period(con: Connection, window: Window, scope: Scope, *, days: Decimal) -> PeriodData:
     where, params = scope_where(scope)
     rows = con.execute(_ITEMS_SQL.format(scope=where),
-                       [window.start, window.end, window.start, window.end, *params]).fetchall()
+                       [*_saving_params(window), window.start, window.end, *params]).fetchall()
     items: dict[ItemKey, dict[str, Slice]] = defaultdict(dict)
     idle_keys: list[tuple[ItemKey, str]] = []
     for row in rows:
@@ -199,8 +237,7 @@ def _load_classes(con: Connection, window: Window) -> dict[tuple[str, str], Clas
                 prices[res] = (dec(value) / dec(qty)).quantize(Decimal("1e-10"))
         classes[(cluster, cls)] = ClassStat(node_cost=dec(node_cost), node_hours=int(hours),
                                             prices=prices)
-    for cluster, cls, saving in con.execute(_SAVING_SQL,
-                                            [window.start, window.end]).fetchall():
+    for cluster, cls, saving in con.execute(_SAVING_SQL, _saving_params(window)).fetchall():
         if (cluster, cls) in classes:
             classes[(cluster, cls)].commitment_saving = dec(saving)
     return classes
