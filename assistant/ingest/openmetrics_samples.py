@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,7 @@ __all__ = ["SampleStore", "Unsure"]
 LabelKey = tuple[tuple[str, str], ...]
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
 _NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 #: Series fetched from DuckDB per statement when unnesting their samples.
 _FETCH_SERIES = 8192
@@ -127,8 +128,9 @@ def _split_prefix(prefix: str) -> tuple[str, str | None]:
 class SampleStore:
     """Every sample of the wanted metrics, keyed by a dense series id.
 
-    Files add parts; the first :meth:`window` (or :meth:`finish`) joins them into one
-    array pair sorted by (series, time) with ``starts[sid]`` the first sample of each.
+    Files add parts (runs of series: their ids, lengths, then all their samples); the
+    first :meth:`window` (or :meth:`finish`) joins them into one array pair sorted by
+    (series, time), ``starts[sid]`` being the first sample of each series.
     """
 
     con: duckdb.DuckDBPyConnection
@@ -138,10 +140,10 @@ class SampleStore:
 
     tmp: tempfile.TemporaryDirectory[str] | None = None
     index: dict[tuple[str, LabelKey], int] = field(default_factory=dict)
-    parts: list[tuple[I32, F64, F64]] = field(default_factory=list)
+    parts: list[tuple[I32, I64, F64, F64]] = field(default_factory=list)
     ts: F64 | None = None
     values: F64 | None = None
-    starts: npt.NDArray[np.int64] | None = None
+    starts: I64 | None = None
 
     @classmethod
     def create(cls, memory_limit: str = "256MB") -> SampleStore:
@@ -163,31 +165,30 @@ class SampleStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _ids(self, keys: Iterable[tuple[str, LabelKey]]) -> I32:
-        index, out = self.index, []
-        for key in keys:
-            sid = index.get(key)
-            if sid is None:
-                sid = index[key] = len(self.keys)
-                self.keys.append(key)
-            out.append(sid)
-        return np.array(out, dtype=np.int32)
+    def _id(self, key: tuple[str, LabelKey]) -> int:
+        sid = self.index.get(key)
+        if sid is None:
+            sid = self.index[key] = len(self.keys)
+            self.keys.append(key)
+        return sid
 
     def add_sorted(self, keys: list[tuple[str, LabelKey]], lengths: list[int],
                    ts: F64, values: F64) -> None:
         """Append series read line by line (``lengths[i]`` samples of ``keys[i]``, each
         series stably sorted by time). Of samples sharing a timestamp only the last is
         kept: it is the one a grid point picks (``bisect_right``)."""
-        sids = np.repeat(self._ids(keys), lengths)
+        row_sids = np.array([self._id(k) for k in keys], dtype=np.int32)
+        sids = np.repeat(np.arange(len(keys)), lengths)
         shadowed = np.zeros(len(ts), dtype=bool)
         shadowed[:-1] = (sids[1:] == sids[:-1]) & (ts[1:] == ts[:-1])
         keep = ~shadowed & np.isfinite(values)
-        self._add(sids[keep], ts[keep], values[keep])
+        kept = np.bincount(sids[keep], minlength=len(keys)).astype(np.int64)
+        self._add(row_sids, kept, ts[keep], values[keep])
 
-    def _add(self, sids: I32, ts: F64, values: F64) -> None:
+    def _add(self, row_sids: I32, lengths: I64, ts: F64, values: F64) -> None:
         if self.ts is not None:
             raise RuntimeError("samples were already joined; add files before reading")
-        self.parts.append((sids, ts, values))
+        self.parts.append((row_sids, lengths, ts, values))
         if len(ts):
             lo, hi = float(ts.min()), float(ts.max())
             self.first_ts = lo if self.first_ts is None else min(self.first_ts, lo)
@@ -224,13 +225,16 @@ class SampleStore:
                 labels = parse_labels(label_text, str(path), 0) if label_text else ()
             except ImportFileError as exc:
                 raise Unsure(str(exc)) from exc
-            sids[i] = self._ids([(name, labels)])[0]
+            sids[i] = self._id((name, labels))
         lengths = np.array([g[6] for g in groups], dtype=np.int64)
+        wanted_rows = sids >= 0
+        total = int(lengths[wanted_rows].sum())
+        ts_all, vs_all = np.empty(total), np.empty(total)   # filled slice by slice
+        filled = 0
         rowids = [g[0] for g in groups]
-        count = 0
         for a in range(0, len(groups), _FETCH_SERIES):
             b = min(a + _FETCH_SERIES, len(groups))
-            if not (sids[a:b] >= 0).any() or not lengths[a:b].sum():
+            if not wanted_rows[a:b].any() or not lengths[a:b].sum():
                 continue
             try:
                 got = con.execute(
@@ -238,57 +242,80 @@ class SampleStore:
                     "WHERE rowid >= ? AND rowid <= ?", [rowids[a], rowids[b - 1]]).fetchnumpy()
             except duckdb.Error as exc:
                 raise Unsure(str(exc)) from exc
-            ts = np.asarray(got["t"], dtype=np.float64)
-            vs = np.asarray(got["v"], dtype=np.float64)
-            per_sample = np.repeat(sids[a:b], lengths[a:b])
-            if len(per_sample) != len(ts):
+            ts, vs = got["t"], got["v"]
+            keep = np.repeat(wanted_rows[a:b], lengths[a:b])
+            if len(keep) != len(ts):
                 raise Unsure("series and samples out of step")
-            keep = per_sample >= 0
             if not keep.all():
-                per_sample, ts, vs = per_sample[keep], ts[keep], vs[keep]
-            self._add(per_sample, ts * scale if scale != 1.0 else ts, vs)
-            count += len(ts)
+                ts, vs = ts[keep], vs[keep]
+            n = len(ts)
+            ts_all[filled:filled + n] = ts
+            vs_all[filled:filled + n] = vs
+            filled += n
+            del got, ts, vs, keep
         con.execute("DROP TABLE file_series")
-        return count
+        if scale != 1.0:
+            ts_all *= scale
+        self._add(sids[wanted_rows], lengths[wanted_rows], ts_all, vs_all)
+        return total
 
     def finish(self) -> None:
         """Join the parts, sorted by (series, time); Unsure on a timestamp with two values.
 
-        Parts arrive series by series (each file's series in one order, a series'
-        samples in file order), so the sort is only needed when that order is broken.
+        A single file's series come once each in ascending id order, so its samples are
+        already series-major and only a few series (grouping's threads) need sorting by
+        time; anything else (several files, one series split across parts) is sorted whole.
         """
         if self.ts is not None:
             return
-        parts = self.parts
-        sids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
-        ts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-        vs = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+        parts, n_keys = self.parts, len(self.keys)
+        row_sids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
+        lengths = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        if len(parts) == 1:
+            ts, vs = parts[0][2], parts[0][3]
+        else:
+            ts = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+            vs = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0)
         parts.clear()
-        same = sids[1:] == sids[:-1]
-        if not (same | (sids[1:] > sids[:-1])).all():     # series interleaved: sort all
+        if (row_sids[1:] > row_sids[:-1]).all():
+            starts = np.zeros(n_keys + 1, dtype=np.int64)
+            starts[row_sids.astype(np.int64) + 1] = lengths
+            starts = np.cumsum(starts)
+            self._sort_within(starts, ts, vs)
+        else:
+            sids = np.repeat(row_sids, lengths)
             order = np.lexsort((ts, sids))
             sids, ts, vs = sids[order], ts[order], vs[order]
-            same = sids[1:] == sids[:-1]
-        else:  # a few series out of time order (grouping's threads): sort just those
-            back = np.flatnonzero(same & (ts[1:] < ts[:-1]))
-            if len(back):
-                starts = np.searchsorted(sids, np.arange(len(self.keys) + 1))
-                bad = np.unique(sids[back + 1])
-                lo, hi = starts[bad], starts[bad + 1]
-                at = np.repeat(lo - np.cumsum(np.r_[0, (hi - lo)[:-1]]), hi - lo) \
-                    + np.arange(int((hi - lo).sum()))
-                order = at[np.lexsort((ts[at], sids[at]))]
-                ts[at], vs[at] = ts[order], vs[order]
-        twin = same & (ts[1:] == ts[:-1]) & (vs[1:] != vs[:-1])
+            starts = np.searchsorted(sids, np.arange(n_keys + 1)).astype(np.int64)
+            del sids, order
+        inner = np.ones(max(len(ts) - 1, 0), dtype=bool)
+        inner[starts[1:-1][(starts[1:-1] > 0) & (starts[1:-1] < len(ts))] - 1] = False
+        twin = inner & (ts[1:] == ts[:-1]) & (vs[1:] != vs[:-1])
         if twin.any():
             raise Unsure(f"{int(twin.sum())} timestamps with two values")
-        self.starts = np.searchsorted(sids, np.arange(len(self.keys) + 1)).astype(np.int64)
-        self.ts, self.values = ts, vs
+        self.starts, self.ts, self.values = starts, ts, vs
+
+    @staticmethod
+    def _sort_within(starts: I64, ts: F64, vs: F64) -> None:
+        """Sort by time, in place, the series whose samples are not in time order."""
+        inner = np.ones(max(len(ts) - 1, 0), dtype=bool)
+        cut = starts[1:-1]
+        inner[cut[(cut > 0) & (cut < len(ts))] - 1] = False
+        back = np.flatnonzero(inner & (ts[1:] < ts[:-1]))
+        if not len(back):
+            return
+        series = np.unique(np.searchsorted(starts, back + 1, side="right") - 1)
+        lo, hi = starts[series], starts[series + 1]
+        at = np.repeat(lo - np.cumsum(np.r_[0, (hi - lo)[:-1]]), hi - lo) \
+            + np.arange(int((hi - lo).sum()))
+        which = np.repeat(np.arange(len(series)), hi - lo)
+        order = at[np.lexsort((ts[at], which))]
+        ts[at], vs[at] = ts[order], vs[order]
 
     def count(self) -> int:
         if self.ts is not None:
             return len(self.ts)
-        return sum(len(p[1]) for p in self.parts)
+        return sum(len(p[2]) for p in self.parts)
 
     def check_ties(self) -> None:
         """Unsure when a series has two different values at one timestamp."""
@@ -302,9 +329,35 @@ class SampleStore:
         return sids, self.ts, self.values
 
     def window(self, lo: float, hi: float) -> tuple[I32, F64, F64]:
-        """Samples with ``lo <= t <= hi``, sorted by (series, time)."""
+        """Samples with ``lo <= t <= hi``, sorted by (series, time).
+
+        Each series' first sample ``>= lo`` and first ``> hi`` come from a binary search
+        run for all series at once, so a chunk costs its own samples, not the file's.
+        """
         self.finish()
-        assert self.ts is not None and self.values is not None and self.starts is not None
-        idx = np.flatnonzero((self.ts >= lo) & (self.ts <= hi))
-        sid = (np.searchsorted(self.starts, idx, side="right") - 1).astype(np.int32)
-        return sid, self.ts[idx], self.values[idx]
+        ts, starts = self.ts, self.starts
+        assert ts is not None and self.values is not None and starts is not None
+        first = _search(ts, starts[:-1], starts[1:], lo, right=False)
+        end = _search(ts, first, starts[1:], hi, right=True)
+        count = end - first
+        total = int(count.sum())
+        offsets = np.cumsum(count) - count
+        idx = np.repeat(first - offsets, count) + np.arange(total)
+        sid = np.repeat(np.arange(len(count), dtype=np.int32), count)
+        return sid, ts[idx], self.values[idx]
+
+
+def _search(ts: F64, lo: I64, hi: I64, value: float, *, right: bool) -> I64:
+    """Per series ``[lo, hi)`` (sorted): the first index with ``ts > value`` (``right``)
+    or ``ts >= value``, found for every series together."""
+    lo, hi = lo.copy(), hi.copy()
+    open_ = lo < hi
+    while open_.any():
+        mid = (lo + hi) // 2
+        probe = ts[np.where(open_, mid, 0)] if len(ts) else np.zeros(len(mid))
+        below = (probe <= value) if right else (probe < value)
+        go_right = open_ & below
+        lo = np.where(go_right, mid + 1, lo)
+        hi = np.where(open_ & ~below, mid, hi)
+        open_ = lo < hi
+    return lo
