@@ -96,15 +96,15 @@ _LINES = f"""
 """
 
 # The same pass groups the lines by series (comment lines in the NULL group): per series
-# the smallest and largest key (they differ only on a hash collision), the bad lines,
-# and its timestamps and values as two lists in one order. Non-finite values are
-# dropped, as the line reader drops them.
+# one key text, the extremes of a second hash over other bytes (two texts sharing ``h``
+# differ there too, bar a 128-bit coincidence), the bad lines, and its timestamps and
+# values as two lists in one order. Non-finite values are dropped in numpy, as the line
+# reader drops them (a FILTER on the lists costs more than the lists).
 _GROUPS = f"""
     CREATE TEMP TABLE file_series AS
-    SELECT h, min(key) AS k_min, max(key) AS k_max, count(*) FILTER (bad) AS bad,
-           list(eof) FILTER (eof IS NOT NULL) AS eof,
-           coalesce(list(t) FILTER (NOT comment AND isfinite(v)), []) AS ts,
-           coalesce(list(v) FILTER (NOT comment AND isfinite(v)), []) AS vs
+    SELECT h, any_value(key) AS key, min(hash(key || '~')) AS h2_min,
+           max(hash(key || '~')) AS h2_max, count(*) FILTER (bad) AS bad,
+           list(eof) FILTER (eof IS NOT NULL) AS eof, list(t) AS ts, list(v) AS vs
     FROM ({_LINES})
     GROUP BY h
 """
@@ -203,19 +203,19 @@ class SampleStore:
             con.execute("DROP TABLE IF EXISTS file_series")
             con.execute(_GROUPS, [str(path), compression])
             groups = con.execute(
-                "SELECT rowid, h, k_min, k_max, bad, eof, len(ts) FROM file_series "
+                "SELECT rowid, h, key, h2_min, h2_max, bad, eof, len(ts) FROM file_series "
                 "ORDER BY rowid").fetchall()
         except duckdb.Error as exc:
             raise Unsure(str(exc)) from exc
-        bad = sum(g[4] for g in groups)
+        bad = sum(g[5] for g in groups)
         if bad:
             raise Unsure(f"{bad} lines need the exact reader")
-        if any(g[2] != g[3] for g in groups):
+        if any(g[3] != g[4] for g in groups):
             raise Unsure("two series texts with one 64-bit hash")
-        eof = any(line.strip() == "# EOF" for g in groups for line in g[5] or ())
+        eof = any(line.strip() == "# EOF" for g in groups for line in g[6] or ())
         scale = 1.0 if eof else 0.001
         sids = np.full(len(groups), -1, dtype=np.int32)
-        for i, (_, h, key, _, _, _, _) in enumerate(groups):
+        for i, (_, h, key, _, _, _, _, _) in enumerate(groups):
             if h is None:        # the comment lines' group
                 continue
             name, label_text = _split_prefix(key)
@@ -226,38 +226,51 @@ class SampleStore:
             except ImportFileError as exc:
                 raise Unsure(str(exc)) from exc
             sids[i] = self._id((name, labels))
-        lengths = np.array([g[6] for g in groups], dtype=np.int64)
+        lengths = np.array([g[7] for g in groups], dtype=np.int64)
         wanted_rows = sids >= 0
         total = int(lengths[wanted_rows].sum())
         ts_all, vs_all = np.empty(total), np.empty(total)   # filled slice by slice
+        kept = np.zeros(len(groups), dtype=np.int64)         # finite samples per series
         filled = 0
         rowids = [g[0] for g in groups]
         for a in range(0, len(groups), _FETCH_SERIES):
             b = min(a + _FETCH_SERIES, len(groups))
-            if not wanted_rows[a:b].any() or not lengths[a:b].sum():
+            rows = np.flatnonzero(wanted_rows[a:b]) + a
+            if not len(rows) or not lengths[rows].sum():
                 continue
             try:
                 got = con.execute(
                     "SELECT unnest(ts) AS t, unnest(vs) AS v FROM file_series "
-                    "WHERE rowid >= ? AND rowid <= ?", [rowids[a], rowids[b - 1]]).fetchnumpy()
+                    "WHERE rowid >= ? AND rowid <= ? AND h IS NOT NULL",
+                    [rowids[a], rowids[b - 1]]).fetchnumpy()
             except duckdb.Error as exc:
                 raise Unsure(str(exc)) from exc
-            ts, vs = got["t"], got["v"]
-            keep = np.repeat(wanted_rows[a:b], lengths[a:b])
+            ts, vs = np.asarray(got["t"], dtype=np.float64), np.asarray(got["v"],
+                                                                        dtype=np.float64)
+            in_slice = np.array([g[1] is not None for g in groups[a:b]])
+            keep = np.repeat(wanted_rows[a:b][in_slice], lengths[a:b][in_slice])
             if len(keep) != len(ts):
                 raise Unsure("series and samples out of step")
+            finite = np.isfinite(vs)
+            if finite.all():
+                kept[rows] = lengths[rows]
+            else:
+                keep &= finite
+                row_of = np.repeat(np.arange(a, b)[in_slice], lengths[a:b][in_slice])
+                kept += np.bincount(row_of[keep], minlength=len(groups))
             if not keep.all():
                 ts, vs = ts[keep], vs[keep]
             n = len(ts)
             ts_all[filled:filled + n] = ts
             vs_all[filled:filled + n] = vs
             filled += n
-            del got, ts, vs, keep
+            del got, ts, vs, keep, finite
         con.execute("DROP TABLE file_series")
+        ts_all, vs_all = ts_all[:filled], vs_all[:filled]
         if scale != 1.0:
             ts_all *= scale
-        self._add(sids[wanted_rows], lengths[wanted_rows], ts_all, vs_all)
-        return total
+        self._add(sids[wanted_rows], kept[wanted_rows], ts_all, vs_all)
+        return filled
 
     def finish(self) -> None:
         """Join the parts, sorted by (series, time); Unsure on a timestamp with two values.
