@@ -79,6 +79,15 @@ def _where(labels: dict[str, str]) -> str | None:
     return labels.get("node") or labels.get("instance") or None
 
 
+def _distinct(ids: I64) -> I64:
+    """Sorted distinct non-negative ids (a bitmap: ``np.unique`` hashes, slower here)."""
+    if not len(ids):
+        return ids
+    seen = np.zeros(int(ids.max()) + 1, dtype=bool)
+    seen[ids] = True
+    return np.flatnonzero(seen)
+
+
 class Points:
     """Points of many series of one figure: container id, series id, k, value."""
 
@@ -98,7 +107,7 @@ class Points:
     def add_many(self, cids: I64, sids: I64, ks: I64, vs: F64) -> None:
         """Points of many series at once, sorted by series then k."""
         self.parts.append((cids, sids, ks, vs))
-        self.holding.update(np.unique(cids).tolist())
+        self.holding.update(_distinct(cids).tolist())
 
     def arrays(self, rank: I64, *, increases: bool = False) -> tuple[I64, I64, F64]:
         """(container rank, k, value); with ``increases``, each series' counter increases
@@ -204,10 +213,13 @@ def collect_chunk(chunk: ChunkSeries) -> Collected:
     g, w = gid[seg], wid[seg]
     named = (g >= 0) & (w >= 0)
     g, w = g[named][::-1], w[named][::-1]
-    last_g, first = np.unique(g, return_index=True)      # reversed: first = last named
+    order = np.argsort(g, kind="stable")        # reversed: first of each id = last named
+    g_sorted = g[order]
+    head = np.r_[True, g_sorted[1:] != g_sorted[:-1]] if len(g) else np.zeros(0, bool)
+    last_g, first = g_sorted[head], order[head]
     out.nodes = dict(zip(last_g.tolist(), (wheres[i] for i in w[first].tolist()),
                          strict=True))
     present.append(g)
-    every = np.unique(np.concatenate(present)) if present else np.zeros(0, dtype=np.int64)
+    every = _distinct(np.concatenate(present)) if present else np.zeros(0, dtype=np.int64)
     out.ids = {gkeys[i]: i for i in every.tolist()}
     return out
