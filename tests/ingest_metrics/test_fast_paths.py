@@ -237,3 +237,22 @@ def test_fast_reader_reads_a_line_as_the_line_reader_or_declines(
     assert (got is not None) == fast_path
     if fast_path:
         assert want is not None and got == want
+
+
+@pytest.mark.parametrize("stamps", [
+    ([10.0, 20.0, 30.0], [15.0, 25.0]),        # whole seconds: kept as int32 offsets
+    ([10.0, 20.0, 30.0], [15.5, 25.0]),        # a fraction: kept as doubles
+])
+def test_window_is_the_samples_between_its_bounds(
+        stamps: tuple[list[float], list[float]]) -> None:
+    """Both stores answer window(12, 25) with a's sample at 20 and b's at 15(.5) and 25
+    (bounds inclusive), sorted by series then time, timestamps exact."""
+    a, b = stamps
+    with SampleStore.create() as store:
+        store.add_sorted([("m", (("s", "a"),)), ("m", (("s", "b"),))], [3, 2],
+                         np.array(a + b), np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+        store.finish()
+        sid, ts, vs = store.window(12.0, 25.0)
+        assert (sid.tolist(), ts.tolist(), vs.tolist()) == ([0, 1, 1], [20.0, b[0], 25.0],
+                                                             [2.0, 4.0, 5.0])
+        assert store.count() == 5
