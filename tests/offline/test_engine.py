@@ -112,3 +112,24 @@ def test_unknown_team_gets_the_tools_own_refusal(demo_settings: Settings) -> Non
     assert a.text.startswith("I couldn't get team xyz in 2026-10: No team named 'xyz' in the "
                              "cost data you may see.")
     assert "$" not in a.text
+
+
+def test_rightsizing_answer_says_why_a_small_saving_outranks_bigger_ones(
+        demo_settings: Settings) -> None:
+    """Ranked by severity, then savings: the demo's report-builder (OOM-killed, memory
+    raised, a cents-sized saving) sits above bigger savings, and the answer says why."""
+    from assistant.rightsizing.savings import SEVERITY_ORDER
+    from tools.registry import ToolContext, call
+
+    a = answer("What should we rightsize?", AskContext(), demo_settings)
+    res, _ = call("rightsizing", {"top_n": 5}, ToolContext.create(demo_settings))
+    recs = res.data["recommendations"]
+    severities = [r["severity"] for r in recs]
+    assert severities == sorted(severities, key=SEVERITY_ORDER.index)   # most severe first
+    for r in recs:
+        assert f"| {r['workload']} | {r['team']} | {r['severity']} |" in a.text
+    oom = [(r["workload"], c["container"], n) for r in recs for c in r["containers"]
+           for n in c["notes"] if "OOM kill" in n]
+    assert oom, "the demo plants an OOM-killed workload among the top five"
+    workload, container, note = oom[0]
+    assert f"- {workload} ({container}): {note}" in a.text

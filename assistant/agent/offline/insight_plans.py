@@ -95,15 +95,28 @@ def rightsizing(p: Parsed, run: Runner) -> str:
     recs = d.get("recommendations", [])
     if e is not None and e.kind == "team":
         recs = [r for r in recs if r.get("team") == e.name]
-    rows = [[r["workload"], r.get("team") or "-", money(r["current_monthly"]),
-             money(r["proposed_monthly"]), money(r["monthly_savings"])] for r in recs]
+    rows = [[r["workload"], r.get("team") or "-", r.get("severity") or "-",
+             money(r["current_monthly"]), money(r["proposed_monthly"]),
+             money(r["monthly_savings"])] for r in recs]
     total = d.get("totals", {})
     return "\n".join([
-        f"Top rightsizing opportunities (requests vs observed usage): "
+        f"Top rightsizing opportunities (requests vs observed usage), most severe first: "
         f"{total.get('workloads_with_recommendation', len(rows))} workloads could save "
         f"**{money(total.get('monthly_savings'))}** a month in all.", "",
-        table(["workload", "team", "now / month", "proposed / month", "savings / month"], rows),
+        table(["workload", "team", "severity", "now / month", "proposed / month",
+               "savings / month"], rows),
+        *_why_listed(recs),
         "", "Ask `penny rightsize` for the proposed requests and a reviewable patch."])
+
+
+def _why_listed(recs: list[dict[str, Any]], limit: int = 3) -> list[str]:
+    """The containers' own notes (OOM kills, HPA targets kept): they explain a row whose
+    severity outranks its savings, e.g. a memory raise after OOM kills listed above
+    bigger savings."""
+    notes = [f"- {r['workload']} ({c.get('container', '?')}): {note}"
+             for r in recs for c in r.get("containers", []) for note in c.get("notes", [])]
+    notes += [f"- {r['workload']}: {note}" for r in recs for note in r.get("notes", [])]
+    return ["", "Notes:", *notes[:limit]] if notes else []
 
 
 def anomalies(p: Parsed, run: Runner) -> str:
