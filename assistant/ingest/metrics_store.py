@@ -10,6 +10,7 @@ seen, and logs the run — or rolls all of it back.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -178,17 +179,28 @@ def write_metrics(
         run = start_run(con, kind, source)
         report.ingest_id = run.ingest_id
         _delete_window(con, cluster, start, end)
-        totals: dict[str, int] = dict.fromkeys(COLUMNS, 0)
-        for grid, series in chunks:
-            counts = series.counts() if isinstance(series, ChunkSeries) else \
-                {metric: sum(1 for s in group if s.span() is not None)
-                 for metric, group in series.items()}
-            for metric, n in counts.items():
-                seen[metric] = seen.get(metric, 0) + n
-            rows = map_chunk(series, grid)
-            write_rows(con, cluster, run.ingest_id, rows, types=types)
-            for table, n in rows.counts().items():
-                totals[table] += n
+        # One thread writes chunk i while this one maps chunk i+1: DuckDB's inserts (index
+        # upkeep, mostly outside the GIL) overlap numpy and Python. Writes stay in chunk
+        # order, one at a time, and only that thread touches ``con`` until it is joined.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="penny-write") as pool:
+            pending: Future[None] | None = None
+            try:
+                for grid, series in chunks:
+                    counts = series.counts() if isinstance(series, ChunkSeries) else \
+                        {metric: sum(1 for s in group if s.span() is not None)
+                         for metric, group in series.items()}
+                    for metric, n in counts.items():
+                        seen[metric] = seen.get(metric, 0) + n
+                    rows = map_chunk(series, grid)
+                    if pending is not None:
+                        pending.result()          # re-raises the writer's error here
+                    pending = pool.submit(write_rows, con, cluster, run.ingest_id, rows,
+                                          types=types)
+                if pending is not None:
+                    pending.result()
+            finally:
+                if pending is not None:
+                    wait([pending])               # never leave the writer mid-insert
         missing = [m for m in REQUIRED if not seen.get(m)]
         if missing:
             raise DataGap(
