@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from assistant.ingest.metrics_labels import labels_json, object_labels
+from assistant.ingest.metrics_labels import labels_json, object_labels, object_labels_json
 from assistant.ingest.metrics_rows import Row
 from assistant.ingest.metrics_series import Grid, GridSeries
 from assistant.ingest.provider_id import parse_provider_id, volume_id
@@ -115,7 +115,7 @@ def namespace_rows(series: Series, grid: Grid) -> list[Row]:
         spans = [v for v in (ns_labels.get(ns), pods.get(ns)) if v is not None]
         rows.append({
             "namespace": ns,
-            "labels": labels_json(object_labels(ns_labels[ns][0])) if ns in ns_labels else None,
+            "labels": object_labels_json(ns_labels[ns][0]) if ns in ns_labels else None,
             "first_seen": _seen(grid, min(s[1] for s in spans)),
             "last_seen": _seen(grid, max(s[2] for s in spans)),
         })
@@ -182,7 +182,7 @@ def pod_rows(series: Series, grid: Grid, owners: list[Row]) -> list[Row]:
             "node": labels.get("node") or None,
             "owner_kind": owner[0], "owner_name": owner[1],
             "controller_kind": controller[0], "controller_name": controller[1],
-            "labels": labels_json(object_labels(pod_labels[(ns, pod)][0]))
+            "labels": object_labels_json(pod_labels[(ns, pod)][0])
             if (ns, pod) in pod_labels else None,
             "first_seen": _seen(grid, first), "last_seen": _seen(grid, last),
         })

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["KNOWN_KEYS", "labels_json", "object_labels", "unsanitize"]
+__all__ = ["KNOWN_KEYS", "labels_json", "object_labels", "object_labels_json", "unsanitize"]
 
 KNOWN_KEYS: tuple[str, ...] = (
     "app.kubernetes.io/name",
@@ -80,3 +80,22 @@ def object_labels(series_labels: dict[str, str]) -> dict[str, str]:
 
 def labels_json(labels: dict[str, str] | None) -> str | None:
     return None if labels is None else json.dumps(labels, sort_keys=True)
+
+
+#: id(series labels) → (those labels, their JSON). A file ingest hands every chunk the
+#: same labels dict per series, so each pod's labels are encoded once, not once a chunk;
+#: holding the dict keeps its id from being reused while the entry lives.
+_JSON_CACHE: dict[int, tuple[dict[str, str], str | None]] = {}
+_JSON_CACHE_MAX = 50_000
+
+
+def object_labels_json(series_labels: dict[str, str]) -> str | None:
+    """``labels_json(object_labels(series_labels))``, remembered per labels dict."""
+    hit = _JSON_CACHE.get(id(series_labels))
+    if hit is not None and hit[0] is series_labels:
+        return hit[1]
+    out = labels_json(object_labels(series_labels))
+    if len(_JSON_CACHE) >= _JSON_CACHE_MAX:
+        _JSON_CACHE.clear()
+    _JSON_CACHE[id(series_labels)] = (series_labels, out)
+    return out

@@ -53,6 +53,10 @@ _LINE_RE = re.compile(
     r"(?:\s+(?P<ts>\S+))?\s*(?:#.*)?$"
 )
 _LABEL_RE = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)')
+#: A whole label list: the pairs ``_LABEL_RE`` takes one after another, nothing else. Its
+#: tokens cannot be split two ways, so a full match means the loop would succeed and
+#: ``findall`` gives the loop's pairs.
+_LABELS_RE = re.compile(r'(?:\s*[a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*"\s*(?:,|$))*')
 _ESCAPES = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
 _WANTED = frozenset(METRICS)
 
@@ -68,9 +72,12 @@ def _unescape(text: str) -> str:
 
 
 def _parse_labels(text: str, file: str, row: int) -> LabelKey:
+    text = text.strip()
+    if _LABELS_RE.fullmatch(text):    # one C-level pass; the loop below names the error
+        return tuple(sorted((name, _unescape(value))
+                            for name, value in _LABEL_RE.findall(text)))
     labels: list[tuple[str, str]] = []
     pos = 0
-    text = text.strip()
     while pos < len(text):
         m = _LABEL_RE.match(text, pos)
         if not m:

@@ -25,8 +25,10 @@ from assistant.ingest.metrics_containers import container_rows
 from assistant.ingest.metrics_resample import resample_many
 from assistant.ingest.metrics_series import Grid, GridSeries, resample
 from assistant.ingest.openmetrics import (
+    _LABEL_RE,
     _WANTED,
     _parse_labels,
+    _unescape,
     exact_samples,
     ingest_openmetrics,
     parse_files,
@@ -256,3 +258,26 @@ def test_window_is_the_samples_between_its_bounds(
         assert (sid.tolist(), ts.tolist(), vs.tolist()) == ([0, 1, 1], [20.0, b[0], 25.0],
                                                              [2.0, 4.0, 5.0])
         assert store.count() == 5
+
+
+def _labels_one_by_one(text: str) -> tuple[tuple[str, str], ...] | None:
+    """The label rule as first written: one pair after another from the start; None
+    where it fails."""
+    labels, pos, text = [], 0, text.strip()
+    while pos < len(text):
+        m = _LABEL_RE.match(text, pos)
+        if not m:
+            return None
+        labels.append((m[1], _unescape(m[2])))
+        pos = m.end()
+    return tuple(sorted(labels))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(list('ab_=",\\ n\t{}1')), max_size=24).map("".join))
+def test_label_parsing_in_one_pass_equals_pair_by_pair(text: str) -> None:
+    try:
+        got: tuple[tuple[str, str], ...] | None = _parse_labels(text, "f.om", 3)
+    except ImportFileError:
+        got = None
+    assert got == _labels_one_by_one(text)
