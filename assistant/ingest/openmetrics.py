@@ -23,6 +23,7 @@ import math
 import re
 from array import array
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -245,13 +246,25 @@ def exact_samples(paths: list[Path]) -> SampleStore:
 
 def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S) \
         -> Iterator[tuple[Grid, ChunkSeries]]:
-    """Each grid's series, from just the samples its points can see, as arrays."""
+    """Each grid's series, from just the samples its points can see, as arrays.
+
+    The next chunk is cut and resampled in a thread while the caller maps this one
+    (numpy work, mostly outside the GIL); chunks still come in order.
+    """
     table = SeriesTable(store.keys)
-    for grid in grids:
+
+    def make(grid: Grid) -> tuple[Grid, ChunkSeries]:
         end_ts = grid.start_ts + grid.n * grid.step_s
         sids, ts, values = store.window(grid.start_ts - lookback_s - 1, end_ts + 1)
         sid, ks, vs = resample_many(sids, ts, values, grid, lookback_s)
-        yield grid, ChunkSeries(table, sid, ks, vs)
+        return grid, ChunkSeries(table, sid, ks, vs)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="penny-chunks") as pool:
+        ahead = [pool.submit(make, grid) for grid in grids[:1]]
+        for i in range(len(grids)):
+            current = ahead.pop().result()
+            ahead.extend(pool.submit(make, grid) for grid in grids[i + 1:i + 2])
+            yield current
 
 
 def ingest_openmetrics(
