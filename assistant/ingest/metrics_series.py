@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from assistant.errors import InputError
@@ -126,15 +127,16 @@ class Grid:
     end: datetime    # naive UTC, hour-aligned, > start
     step_s: int
 
-    @property
+    # cached: the hourly rules ask for these once per object and point
+    @cached_property
     def n(self) -> int:
         return int((self.end - self.start).total_seconds()) // self.step_s
 
-    @property
+    @cached_property
     def per_hour(self) -> int:
         return 3600 // self.step_s
 
-    @property
+    @cached_property
     def start_ts(self) -> float:
         return _epoch(self.start)
 
