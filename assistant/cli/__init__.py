@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "assistant.cli.cmd_demo",
     "assistant.cli.cmd_eval",
     "assistant.cli.cmd_serve",
+    "assistant.cli.cmd_review",
 ]
 
 
@@ -42,7 +43,8 @@ def _load_commands() -> None:
 def main(argv: list[str] | None = None) -> int:
     _load_commands()
     try:
-        app(args=argv, standalone_mode=False)
+        # a command's typer.Exit(code) comes back as the return value in this mode
+        code = app(args=argv, standalone_mode=False)
     except PennyError as exc:
         from rich.console import Console
 
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "Abort":
             return 1
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
