@@ -295,14 +295,18 @@ def estimate(base: ManifestSet, head: ManifestSet, prices: UnitPrices,
 
 def assumptions(prices: UnitPrices, changes: list[WorkloadChange]) -> list[str]:
     """The price basis and every assumption the figures rest on, in words."""
-    def unit(value: Decimal, resource: str) -> str:
-        return f"${value.normalize():f} ({prices.sources.get(resource, 'allocation')})"
+    def unit(value: Decimal, resource: str, per: str) -> str:
+        shown = value.normalize()
+        if shown.as_tuple().exponent > -2:   # type: ignore[operator]
+            shown = shown.quantize(Decimal("0.01"))
+        return f"${shown:f}/{per} ({prices.sources.get(resource, 'allocation')})"
 
     out = [
         f"Unit prices: cluster {prices.cluster}, {prices.window.label()} ({prices.hours} h with "
         f"node prices), capacity-weighted over its nodes: CPU "
-        f"{unit(prices.cpu_core_hour, 'cpu')}/core-h, RAM {unit(prices.ram_gib_hour, 'ram')}"
-        f"/GiB-h, GPU {unit(prices.gpu_hour, 'gpu')}/GPU-h.",
+        f"{unit(prices.cpu_core_hour, 'cpu', 'core-h')}, RAM "
+        f"{unit(prices.ram_gib_hour, 'ram', 'GiB-h')}, GPU "
+        f"{unit(prices.gpu_hour, 'gpu', 'GPU-h')}.",
         "Monthly = hourly × 730 h (8760 h / 12).",
         "Estimates price requests (what the scheduler reserves). The allocation bills "
         "max(request, usage), so a workload using more than it requests costs more than "

@@ -12,13 +12,15 @@ from assistant.rightsizing.manifests import format_cpu, format_memory
 __all__ = ["FORMATS", "render", "render_json", "render_markdown"]
 
 FORMATS = ("md", "json")
+#: GitHub refuses comments over 65,536 characters; detail sections stop before that
+COMMENT_BUDGET = 60_000
 
 
 def _money(value: Decimal | None) -> str:
     if value is None:
         return "—"
     sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+    return f"{sign}${abs(value):,f}"   # cents stay cents, run-hour rates keep 4 places
 
 
 def _delta(value: Decimal | None) -> str:
@@ -53,18 +55,18 @@ def _summary_row(c: WorkloadChange) -> str:
             f"| **{delta}** |")
 
 
-def _workload_section(c: WorkloadChange) -> list[str]:
+def _workload_section(c: WorkloadChange, window: str) -> list[str]:
     lines = [f"#### `{c.label}` ({c.status}{', GPU' if c.gpu else ''})", ""]
     if c.allocated is not None:
-        lines.append(f"Today it costs {_money(c.allocated)} allocated over the window "
-                     f"(≈ {_money(c.allocated_monthly)}/month; allocation bills max(request, "
-                     "usage)).")
+        lines.append(f"Today it costs {_money(c.allocated)} allocated over the "
+                     f"{window} window (≈ {_money(c.allocated_monthly)}/month; the allocation "
+                     "bills max(request, usage)).")
     else:
         lines.append("Not seen in the warehouse over the window (no allocated cost).")
+    per, delta = (" per month", _range(c.delta_low, c.delta_high, _delta)) \
+        if c.delta_low is not None else ("", f"{_delta(c.run_hour_delta)}/run-hour")
     lines.append(f"Requests-based estimate: before {_side_money(c.before)} → after "
-                 f"{_side_money(c.after)} per month (Δ "
-                 + (_range(c.delta_low, c.delta_high, _delta) if c.delta_low is not None
-                    else f"{_delta(c.run_hour_delta)}/run-hour") + ").")
+                 f"{_side_money(c.after)}{per} (Δ {delta}).")
     lines += ["", "| | before | after |", "|---|---|---|"]
     lines.append(f"| pods | {c.before.basis if c.before else '—'} | "
                  f"{c.after.basis if c.after else '—'} |")
@@ -77,7 +79,7 @@ def _workload_section(c: WorkloadChange) -> list[str]:
             lines.append(f"| {x.container or '(workload)'} | {x.field}{mark} | {x.before} | "
                          f"{x.after} |")
     for note in c.notes:
-        lines.append(f"\n_{note}_")
+        lines += ["", f"_{note}_"]
     lines.append("")
     return lines
 
@@ -119,11 +121,18 @@ def render_markdown(review: Review) -> str:
                   "|---|---|---:|---:|---:|"]
         lines += [_summary_row(c) for c in review.changes]
         lines.append("")
-        for c in review.changes:
-            lines += _workload_section(c)
+        size = sum(len(line) + 1 for line in lines)
+        for i, c in enumerate(review.changes):
+            section = _workload_section(c, review.prices.window.label())
+            size += sum(len(line) + 1 for line in section)
+            if size > COMMENT_BUDGET:
+                lines += [f"_{len(review.changes) - i} more workload(s) left out to fit a "
+                          "PR comment; `--format json` lists every one._", ""]
+                break
+            lines += section
     else:
-        lines += ["", "No workload's cost changes."]
-    lines += ["", "<details><summary>Assumptions and price basis</summary>", ""]
+        lines += ["", "No workload's cost changes.", ""]
+    lines += ["<details><summary>Assumptions and price basis</summary>", ""]
     lines += [f"- {a}" for a in [*review.assumptions, *review.notes]]
     lines += ["", "</details>", ""]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ with that advice, because its numbers are not the ones the cluster will get.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -295,14 +296,12 @@ def parse_manifests(texts: list[tuple[str, str]], *, namespace: str = "default")
                                      hint="Keep one definition per side.")
                 out.workloads[spec.key] = spec
     for target, bounds in sorted(hpas.items()):
-        spec = out.workloads.get(target)
-        if spec is None:
+        scaled = out.workloads.get(target)
+        if scaled is None:
             out.notes.append(f"HPA {bounds[0]} targets {target[1]}/{target[0]}/{target[2]}, "
                              "which is not in these manifests; ignored.")
             continue
-        out.workloads[target] = WorkloadSpec(
-            spec.kind, spec.namespace, spec.name, spec.containers, spec.replicas,
-            spec.parallelism, spec.node_selector, bounds, spec.source)
+        out.workloads[target] = dataclasses.replace(scaled, hpa=bounds)
     return out
 
 

@@ -62,14 +62,14 @@ def container_hour(con: Connection, namespace: str, pod_name: str, container: st
 
 
 def allocated(con: Connection, namespace: str, pod_name: str, kind: str, controller: str,
-              hours: list[datetime], per_hour: str, cluster: str = "prod") -> None:
-    for hour in hours:
-        con.execute(
-            f"INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, "
-            f"container, controller_kind, controller_name, total_cost, billed_total_cost) "
-            f"VALUES ('run', ?, ?, 'workload', 'n1', ?, ?, 'c', ?, ?, CAST(? AS {DEC}), "
-            f"CAST(? AS {DEC}))", [cluster, hour, namespace, pod_name, kind, controller,
-                                   per_hour, per_hour])
+              start: datetime, hours: int, per_hour: str, cluster: str = "prod") -> None:
+    """One allocation row per hour from ``start``, each costing ``per_hour``."""
+    con.execute(
+        f"INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, "
+        f"container, controller_kind, controller_name, total_cost, billed_total_cost) "
+        f"SELECT 'run', ?, ? + to_hours(i::BIGINT), 'workload', 'n1', ?, ?, 'c', ?, ?, "
+        f"CAST(? AS {DEC}), CAST(? AS {DEC}) FROM range(?) t(i)",
+        [cluster, start, namespace, pod_name, kind, controller, per_hour, per_hour, hours])
 
 
 def namespace(con: Connection, name: str, cluster: str = "prod") -> None:
@@ -87,10 +87,9 @@ def build(settings: Settings, *, second_cluster: bool = False) -> None:
              gpu_price="2.50", pool="gpu")
         for ns in ("shop", "data", "ml", "monitoring"):
             namespace(con, ns)
-        all_hours = [START + timedelta(hours=i) for i in range(HOURS)]
         for i in range(3):
             pod(con, "shop", f"web-{i}", "Deployment", "web")
-            allocated(con, "shop", f"web-{i}", "Deployment", "web", all_hours, "0.02")
+            allocated(con, "shop", f"web-{i}", "Deployment", "web", START, HOURS, "0.02")
         for day in range(24):
             name = f"nightly-{day}"
             pod(con, "data", name, "CronJob", "nightly")
@@ -98,7 +97,7 @@ def build(settings: Settings, *, second_cluster: bool = False) -> None:
             for hour in run:
                 container_hour(con, "data", name, "main", hour)
                 container_hour(con, "data", name, "log", hour)
-            allocated(con, "data", name, "CronJob", "nightly", run, "0.05")
+            allocated(con, "data", name, "CronJob", "nightly", run[0], 3, "0.05")
         if second_cluster:
             node(con, "s1", cores=4, ram_gib=16, gpus=0, cpu_price="0.05", ram_price="0.006",
                  gpu_price=None, pool="general", cluster="stage")
