@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
+from tools.result import Scope
 
 __all__ = ["ClusterFacts", "Observed", "cluster_facts"]
 
@@ -85,8 +86,19 @@ def _labels(raw: object) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
 
 
-def cluster_facts(con: Connection, cluster: str, window: Window, *, hours: int) -> ClusterFacts:
-    """Nodes of the latest hour and, per workload seen in the window, cost and pod-hours."""
+_VISIBLE = """
+SELECT DISTINCT namespace FROM allocations
+WHERE kind = 'workload' AND cluster = ? AND hour >= ? AND hour < ? AND {scope}
+"""
+
+
+def cluster_facts(con: Connection, cluster: str, window: Window, *, hours: int,
+                  scope: Scope | None = None) -> ClusterFacts:
+    """Nodes of the latest hour and, per workload seen in the window, cost and pod-hours.
+
+    With a non-admin ``scope`` (the agent's tool), workloads in namespaces the asker cannot
+    see are left out, so a review never reveals another team's spend; they are then priced
+    as the warehouse had not seen them."""
     facts = ClusterFacts(cluster, hours)
     for node, labels in con.execute(_NODES, [cluster, cluster, window.start,
                                              window.end]).fetchall():
@@ -96,6 +108,12 @@ def cluster_facts(con: Connection, cluster: str, window: Window, *, hours: int) 
                  for r in con.execute(_ALLOCATED, args).fetchall()}
     pod_hours = {(r[1], r[0], r[2]): float(r[3] or 0)
                  for r in con.execute(_POD_HOURS, [*args, cluster]).fetchall()}
-    for key in allocated.keys() | pod_hours.keys():
+    keys = allocated.keys() | pod_hours.keys()
+    if scope is not None and not scope.admin:
+        where, params = scope.sql_filter("team", "namespace")
+        visible = {r[0] for r in con.execute(_VISIBLE.format(scope=where),
+                                             [*args, *params]).fetchall()}
+        keys = {k for k in keys if k[1] in visible}
+    for key in keys:
         facts.observed[key] = Observed(allocated.get(key, Decimal(0)), pod_hours.get(key, 0.0))
     return facts

@@ -12,6 +12,7 @@ from assistant.review.observed import cluster_facts
 from assistant.review.prices import resolve_cluster, resolve_window, unit_prices
 from assistant.review.workloads import ManifestSet, load_side
 from assistant.warehouse.db import reader
+from tools.result import Scope
 
 __all__ = ["DEFAULT_WINDOW", "review_change", "review_sets"]
 
@@ -19,14 +20,16 @@ DEFAULT_WINDOW = "30d"
 
 
 def review_sets(base: ManifestSet, head: ManifestSet, *, settings: Settings,
-                cluster: str | None = None, window: str = DEFAULT_WINDOW) -> Review:
-    """Price two parsed manifest sets against the warehouse (read-only)."""
+                cluster: str | None = None, window: str = DEFAULT_WINDOW,
+                scope: Scope | None = None) -> Review:
+    """Price two parsed manifest sets against the warehouse (read-only). ``scope`` hides
+    the observed cost of workloads the asker may not see (the CLI sees everything)."""
     namespaces = {k[1] for k in base.workloads.keys() | head.workloads.keys()}
     with reader(settings) as con:
         name = resolve_cluster(con, namespaces, cluster)
         win = resolve_window(con, name, window)
         prices = unit_prices(con, name, win, settings)
-        facts = cluster_facts(con, name, win, hours=prices.hours)
+        facts = cluster_facts(con, name, win, hours=prices.hours, scope=scope)
     return estimate(base, head, prices, facts)
 
 
