@@ -41,6 +41,7 @@ TOOL_MODULES: list[str] = [
     "tools.compare_periods",
     "tools.detect_anomalies",
     "tools.cost_trend",
+    "tools.review_change",
 ]
 
 
