@@ -115,16 +115,27 @@ class WorkloadChange:
                                                                            self.after)]
         return rates[1] - rates[0]
 
+    def gpus(self, side: SideCost | None) -> tuple[Decimal, Decimal]:
+        """GPUs a side holds in total (per pod × pods), at the low and high pod counts."""
+        if side is None:
+            return ZERO, ZERO
+        return (side.pod.gpu * Decimal(repr(float(side.pods_low))),
+                side.pod.gpu * Decimal(repr(float(side.pods_high))))
+
     @property
     def gpu(self) -> bool:
-        """Does the change touch GPUs (a GPU request changes, or a GPU workload comes or goes)."""
-        gpus = [s.pod.gpu if s is not None else ZERO for s in (self.before, self.after)]
-        return gpus[0] != gpus[1] or (self.status != "changed" and gpus != [ZERO, ZERO])
+        """Does the change move GPUs: per pod, or in total through replicas, HPA range,
+        nodes or a GPU workload coming or going."""
+        before = self.before.pod.gpu if self.before else ZERO
+        after = self.after.pod.gpu if self.after else ZERO
+        return before != after or self.gpus(self.before) != self.gpus(self.after)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "workload": self.label, "kind": self.kind, "namespace": self.namespace,
             "name": self.name, "status": self.status, "gpu": self.gpu,
+            "gpus_total": {"before": [str(v) for v in self.gpus(self.before)],
+                           "after": [str(v) for v in self.gpus(self.after)]},
             "changes": [c.to_dict() for c in self.changes],
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,

@@ -84,6 +84,12 @@ def _workload_section(c: WorkloadChange, window: str) -> list[str]:
     return lines
 
 
+def _gpu_count(pair: tuple[Decimal, Decimal]) -> str:
+    def one(value: Decimal) -> str:
+        return f"{value.quantize(Decimal('0.01')).normalize():f}"
+    return one(pair[0]) if pair[0] == pair[1] else f"{one(pair[0])}..{one(pair[1])}"
+
+
 def _pod(side: SideCost) -> str:
     cpu = format_cpu(float(side.pod.cpu)) if side.pod.cpu else "0"
     mem = format_memory(float(side.pod.memory)) if side.pod.memory else "0"
@@ -109,13 +115,13 @@ def render_markdown(review: Review) -> str:
     if gpus:
         lines.append("")
         for c in gpus:
-            before = c.before.pod.gpu if c.before else 0
-            after = c.after.pod.gpu if c.after else 0
-            delta = (_range(c.delta_low, c.delta_high, _delta) if c.delta_low is not None
-                     else f"{_delta(c.run_hour_delta)}/run-hour")
-            per = "/month" if c.delta_low is not None else ""
-            lines.append(f"> **GPU:** `{c.label}` GPUs per pod {before} → {after} "
-                         f"({delta}{per})")
+            per_pod = (f"{c.before.pod.gpu if c.before else 0} → "
+                       f"{c.after.pod.gpu if c.after else 0}")
+            total = (f"{_gpu_count(c.gpus(c.before))} → {_gpu_count(c.gpus(c.after))}")
+            delta = (_range(c.delta_low, c.delta_high, _delta) + "/month"
+                     if c.delta_low is not None else f"{_delta(c.run_hour_delta)}/run-hour")
+            lines.append(f"> **GPU:** `{c.label}` GPUs per pod {per_pod}, in total {total} "
+                         f"({delta})")
     if review.changes:
         lines += ["", "| workload | change | before $/month | after $/month | Δ $/month |",
                   "|---|---|---:|---:|---:|"]

@@ -56,8 +56,8 @@ def test_markdown_full_change_set(sides: tuple[str, str],
     assert ("Not in the total: 1 Job/CronJob change(s) priced per run-hour (no observed "
             "run time).") in lines
     assert "Cluster `prod`; 9 workload(s) changed, 1 unchanged (not listed)." in lines
-    assert ("> **GPU:** `ml/Deployment/infer` GPUs per pod 0 → 1 (+$1,825.00/month)"
-            in lines)
+    assert ("> **GPU:** `ml/Deployment/infer` GPUs per pod 0 → 1, in total 0 → 1 "
+            "(+$1,825.00/month)") in lines
     assert ("| `ml/Deployment/infer` 🟧 GPU | server gpu 0 → 1 | $70.08 | $1,895.08 | "
             "**+$1,825.00** |") in lines
     assert ("| `shop/Deployment/api` | hpa 2..4 → 3..10 | $14.24 .. $28.47 | $21.35 .. "

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from assistant.review.estimate import Review, estimate, pod_monthly
 from assistant.review.observed import ClusterFacts, Observed
 from assistant.review.prices import UnitPrices
+from assistant.review.render import render
 from assistant.review.workloads import Resources, parse_manifests
 from assistant.rightsizing.savings import monthly_cost
 from assistant.windows import Window
@@ -105,6 +106,22 @@ def test_gpu_request_zero_to_one_is_flagged(review: Review) -> None:
     assert (infer.before.monthly_low, infer.after.monthly_low) == (D("70.08"), D("1895.08"))
     assert infer.delta_low == D("1825.00") and infer.gpu
     assert [c.label for c in review.changes if c.gpu] == ["ml/Deployment/infer"]
+
+
+def test_more_replicas_of_a_gpu_workload_is_a_gpu_change() -> None:
+    def infer(replicas: int) -> str:
+        return deployment("infer", "ml", replicas=replicas,
+                          containers=container("server", cpu="2", memory="8Gi", gpu_limit=1))
+    out = estimate(parse_manifests([("a", infer(1))]), parse_manifests([("b", infer(3))]),
+                   PRICES, facts())
+    (change,) = out.changes
+    # same GPU per pod, but 1 → 3 GPUs in total: 2 more × 2.50 × 730 = 3650
+    # plus 2 × (2 × 0.03 + 8 × 0.0045) × 730 = 2 × 70.08 = 140.16 → Δ 3790.16
+    assert change.gpu and change.gpus(change.after) == (D(3), D(3))
+    assert change.delta_low == D("3790.16")
+    comment = render(out, "md")
+    assert ("> **GPU:** `ml/Deployment/infer` GPUs per pod 1 → 1, in total 1 → 3 "
+            "(+$3,790.16/month)") in comment.splitlines()
 
 
 def test_init_container_effective_request(review: Review) -> None:
