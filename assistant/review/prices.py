@@ -55,7 +55,8 @@ def _clusters(con: Connection) -> list[str]:
 
 def resolve_cluster(con: Connection, namespaces: set[str], cluster: str | None) -> str:
     """``cluster`` if given; else the only cluster; else the one cluster holding every
-    namespace of the change that the warehouse knows. Anything else is ambiguous."""
+    namespace of the change that the warehouse knows. Anything else is ambiguous, except a
+    change with no workloads at all (nothing to price: the first cluster is named)."""
     known = _clusters(con)
     if not known:
         raise DataGap("The warehouse has no node prices (node_cost_hours is empty).",
@@ -66,8 +67,8 @@ def resolve_cluster(con: Connection, namespaces: set[str], cluster: str | None) 
                            f"clusters: {', '.join(known)}.", hint="Pass one of those to "
                            "--cluster.", cluster=cluster, clusters=known)
         return cluster
-    if len(known) == 1:
-        return known[0]
+    if len(known) == 1 or not namespaces:
+        return known[0]   # no workloads on either side: nothing is priced, any cluster will do
     rows = con.execute(
         "SELECT DISTINCT cluster, namespace FROM k8s_namespaces UNION "
         "SELECT DISTINCT cluster, namespace FROM k8s_pods").fetchall()

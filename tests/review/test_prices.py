@@ -75,6 +75,8 @@ def test_two_clusters_by_namespace_or_ambiguous() -> None:
         # 'ml' exists only in prod; 'shop' in both, so {shop, ml} narrows to prod
         assert resolve_cluster(con, {"shop", "ml"}, None) == "prod"
         assert resolve_cluster(con, {"shop"}, "stage") == "stage"
+        # no workloads on either side: nothing to price, so no question to ask
+        assert resolve_cluster(con, set(), None) == "prod"
         with pytest.raises(InputError) as info:
             resolve_cluster(con, {"shop"}, None)
     assert "The warehouse has prod, stage" in str(info.value)
