@@ -41,9 +41,10 @@ def _usd(value: str | None) -> Decimal | None:
 
 @app.command("review", rich_help_panel=PANEL)
 def review_cmd(
-    base: str = typer.Argument(..., help="Rendered manifests before the change: a file, a "
-                               "directory of .yaml/.yml, or - for stdin."),
-    head: str = typer.Argument(..., help="Rendered manifests after the change (same forms)."),
+    base: str = typer.Argument(..., metavar="BASE", help="Rendered manifests before the "
+                               "change: a file, a directory of .yaml/.yml, or - for stdin."),
+    head: str = typer.Argument(..., metavar="HEAD", help="Rendered manifests after the "
+                               "change (same forms)."),
     cluster: str | None = typer.Option(None, "--cluster", "-c", help="Cluster the change "
                                        "goes to (default: the one holding its namespaces)."),
     namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace of "
@@ -57,10 +58,11 @@ def review_cmd(
 ) -> None:
     """Price a Kubernetes manifest change with the cluster's real unit prices.
 
-    Render charts and overlays first (`helm template`, `kustomize build`); a workload only
-    in HEAD is new, one only in BASE is removed. Example:
+    Render charts and overlays first (helm template, kustomize build).
+    A workload only in HEAD is new; one only in BASE is removed.
+    Exit codes: 0 priced, 1 error, 2 bad usage, 3 above --fail-above.
 
-        penny review base.yaml head.yaml --fail-above 100 > comment.md
+    Example: penny review base/ head/ --fail-above 100 > comment.md
     """
     one_of(fmt, FORMATS, "--format")
     limit = _usd(fail_above)
