@@ -44,6 +44,7 @@ _PARSERS: dict[str, Callable[[object], Decimal]] = {
     **{key: parse_gpu for key in GPU_RESOURCES},
 }
 ZERO = Decimal(0)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when the wheel has it
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ def _documents(text: str, source: str) -> list[tuple[int, Any]]:
     docs: list[tuple[int, Any]] = []
     index = 0
     try:
-        for index, doc in enumerate(yaml.load_all(text, Loader=yaml.CSafeLoader), start=1):
+        for index, doc in enumerate(yaml.load_all(text, Loader=_LOADER), start=1):
             docs.append((index, doc))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
