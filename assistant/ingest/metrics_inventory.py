@@ -17,6 +17,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
+from assistant.ingest.metrics_chunk import ChunkSeries
 from assistant.ingest.metrics_labels import labels_json, object_labels, object_labels_json
 from assistant.ingest.metrics_rows import Row
 from assistant.ingest.metrics_series import Grid, GridSeries
@@ -36,22 +39,43 @@ Series = Mapping[str, list[GridSeries]]
 _NONE = ("", "<none>")
 
 
-def _latest(series: list[GridSeries], key: Callable[[dict[str, str]], Any]) \
+Span = tuple[dict[str, str], int, int]
+
+
+def _spans(series: Series, metric: str) -> list[Span]:
+    """(labels, first point, last point) of each of ``metric``'s series with points, in
+    series order; read from a chunk's arrays when it has them (no series objects)."""
+    if isinstance(series, ChunkSeries):
+        sid, ks, _ = series.points(metric)
+        if not len(sid):
+            return []
+        cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
+        firsts, lasts = ks[np.r_[0, cut]].tolist(), ks[np.r_[cut - 1, len(ks) - 1]].tolist()
+        labels = series.table.labels
+        return [(labels[i], a, b)
+                for i, a, b in zip(sid[np.r_[0, cut]].tolist(), firsts, lasts, strict=True)]
+    out = []
+    for s in series.get(metric, []):
+        span = s.span()
+        if span is not None:
+            out.append((s.labels, span[0], span[1]))
+    return out
+
+
+def _latest(spans: list[Span], key: Callable[[dict[str, str]], Any]) \
         -> dict[Any, tuple[dict[str, str], int, int]]:
     """Per object: (labels of its newest series, first point, last point)."""
     out: dict[Any, tuple[dict[str, str], int, int]] = {}
-    for s in series:
-        k = key(s.labels)
-        span = s.span() if k is not None else None
-        if span is None:
+    for labels, first, last in spans:
+        k = key(labels)
+        if k is None:
             continue
-        first, last = span
         prev = out.get(k)
         if prev is None:
-            out[k] = (s.labels, first, last)
+            out[k] = (labels, first, last)
         else:
-            labels = s.labels if last >= prev[2] else prev[0]
-            out[k] = (labels, min(first, prev[1]), max(last, prev[2]))
+            newest = labels if last >= prev[2] else prev[0]
+            out[k] = (newest, min(first, prev[1]), max(last, prev[2]))
     return out
 
 
@@ -77,8 +101,8 @@ def node_rows(series: Series, grid: Grid) -> list[Row]:
     def nkey(labels: dict[str, str]) -> str | None:
         return labels.get("node") or None
 
-    info = _latest(series.get("kube_node_info", []), nkey)
-    node_labels = _latest(series.get("kube_node_labels", []), nkey)
+    info = _latest(_spans(series, "kube_node_info"), nkey)
+    node_labels = _latest(_spans(series, "kube_node_labels"), nkey)
     rows = []
     for node in sorted(info):
         labels, first, last = info[node]
@@ -108,8 +132,8 @@ def namespace_rows(series: Series, grid: Grid) -> list[Row]:
     def key(labels: dict[str, str]) -> str | None:
         return labels.get("namespace") or None
 
-    ns_labels = _latest(series.get("kube_namespace_labels", []), key)
-    pods = _latest(series.get("kube_pod_info", []), key)
+    ns_labels = _latest(_spans(series, "kube_namespace_labels"), key)
+    pods = _latest(_spans(series, "kube_pod_info"), key)
     rows = []
     for ns in sorted(set(ns_labels) | set(pods)):
         spans = [v for v in (ns_labels.get(ns), pods.get(ns)) if v is not None]
@@ -133,9 +157,9 @@ def owner_rows(series: Series) -> list[Row]:
     """Ownership edges (ReplicaSet→Deployment, Job→CronJob, Pod→owner), newest per object."""
     rows = []
     for metric, kind, name_label in _OWNER_SOURCES:
-        group = series.get(metric, [])
+        group = _spans(series, metric)
         if kind == "Pod":  # prefer the controlling owner when a pod has several
-            group = sorted(group, key=lambda s: s.labels.get("owner_is_controller") == "true")
+            group = sorted(group, key=lambda s: s[0].get("owner_is_controller") == "true")
 
         def key(labels: dict[str, str], name_label: str = name_label) -> Any:
             if labels.get("owner_kind", "") in _NONE or not labels.get(name_label):
@@ -165,8 +189,8 @@ def pod_rows(series: Series, grid: Grid, owners: list[Row]) -> list[Row]:
             return None
         return labels["namespace"], labels["pod"]
 
-    info = _latest(series.get("kube_pod_info", []), key)
-    pod_labels = _latest(series.get("kube_pod_labels", []), key)
+    info = _latest(_spans(series, "kube_pod_info"), key)
+    pod_labels = _latest(_spans(series, "kube_pod_labels"), key)
     parents = {(o["namespace"], o["kind"], o["name"]): (o["owner_kind"], o["owner_name"])
                for o in owners if o["kind"] != "Pod"}
     direct = {(o["namespace"], o["name"]): (o["owner_kind"], o["owner_name"])
@@ -193,7 +217,7 @@ def pv_rows(series: Series) -> list[Row]:
     def key(labels: dict[str, str]) -> str | None:
         return labels.get("persistentvolume") or None
 
-    info = _latest(series.get("kube_persistentvolume_info", []), key)
+    info = _latest(_spans(series, "kube_persistentvolume_info"), key)
     capacity: dict[str, float] = {}
     for s in series.get("kube_persistentvolume_capacity_bytes", []):
         pv = s.labels.get("persistentvolume")
@@ -229,7 +253,7 @@ def hpa_rows(series: Series, grid: Grid) -> list[Row]:
                     out[k] = (last, s.points[last])
         return {k: v for k, (_, v) in out.items()}
 
-    info = _latest(series.get("kube_horizontalpodautoscaler_info", []), key)
+    info = _latest(_spans(series, "kube_horizontalpodautoscaler_info"), key)
     mins = last_value("kube_horizontalpodautoscaler_spec_min_replicas")
     maxs = last_value("kube_horizontalpodautoscaler_spec_max_replicas")
     # One target per HPA: CPU first, then memory, then whatever else it scales on.
