@@ -61,7 +61,7 @@ class ChunkSeries(Mapping[str, list[GridSeries]]):
         if len(metric) and (metric[1:] < metric[:-1]).any():
             order = np.argsort(metric, kind="stable")   # keeps (sid, k) order per metric
             sid, k, values, metric = sid[order], k[order], values[order], metric[order]
-        self.sid, self.k, self.values = sid, k, values
+        self.sid, self.k, self.v = sid, k, values   # not "values": Mapping has .values()
         edges = np.searchsorted(metric, np.arange(len(table.metrics) + 1))
         self._slices = {name: (int(edges[i]), int(edges[i + 1]))
                         for i, name in enumerate(table.metrics) if edges[i + 1] > edges[i]}
@@ -71,7 +71,7 @@ class ChunkSeries(Mapping[str, list[GridSeries]]):
                                            npt.NDArray[np.float64]]:
         """(series id, k, value) of ``metric``, sorted by series id then k."""
         a, b = self._slices.get(metric, (0, 0))
-        return self.sid[a:b], self.k[a:b], self.values[a:b]
+        return self.sid[a:b], self.k[a:b], self.v[a:b]
 
     def series_ids(self, metric: str) -> npt.NDArray[np.integer]:
         """Ids of ``metric``'s series with points in this chunk, ascending."""

@@ -71,6 +71,7 @@ def factor(rule: Rule, labels: dict[str, str]) -> float | None:
         return 1.0
     if rule == "gpu":
         return gpu_units(labels.get("resource", ""))
+    assert isinstance(rule, tuple)
     label, value = rule
     return 1.0 if labels.get(label) == value else None
 

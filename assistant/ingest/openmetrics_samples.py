@@ -345,9 +345,9 @@ class SampleStore:
         self.finish()
         assert self.ts is not None and self.values is not None and self.starts is not None
         sids = np.repeat(np.arange(len(self.keys), dtype=np.int32), np.diff(self.starts))
-        ts = self.ts
-        if isinstance(ts, _Seconds):
-            ts = ts.offsets + ts.base
+        stored = self.ts
+        ts: F64 = (stored.offsets + stored.base).astype(np.float64) \
+            if isinstance(stored, _Seconds) else stored
         return sids, ts, self.values
 
     def window(self, lo: float, hi: float) -> tuple[I32, F64, F64]:
@@ -357,12 +357,15 @@ class SampleStore:
         run for all series at once, so a chunk costs its own samples, not the file's.
         """
         self.finish()
-        ts, starts = self.ts, self.starts
-        assert ts is not None and self.values is not None and starts is not None
+        stored, starts = self.ts, self.starts
+        assert stored is not None and self.values is not None and starts is not None
         base = 0.0
-        if isinstance(ts, _Seconds):      # search the offsets: same order, exact values
-            base, ts = ts.base, ts.offsets
+        ts: F64 | npt.NDArray[np.int32]
+        if isinstance(stored, _Seconds):  # search the offsets: same order, exact values
+            base, ts = stored.base, stored.offsets
             lo, hi = math.ceil(lo - base), math.floor(hi - base)
+        else:
+            ts = stored
         first = _search(ts, starts[:-1], starts[1:], lo, right=False)
         end = _search(ts, first, starts[1:], hi, right=True)
         count = end - first
@@ -370,7 +373,7 @@ class SampleStore:
         offsets = np.cumsum(count) - count
         idx = np.repeat(first - offsets, count) + np.arange(total)
         sid = np.repeat(np.arange(len(count), dtype=np.int32), count)
-        got = ts[idx] + base if base else ts[idx].astype(np.float64)
+        got: F64 = (ts[idx] + base).astype(np.float64, copy=False)
         return sid, got, self.values[idx]
 
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
+from assistant.ingest.metrics_chunk import ChunkSeries, SeriesTable
 from assistant.ingest.metrics_containers import container_rows
 from assistant.ingest.metrics_resample import resample_many
 from assistant.ingest.metrics_series import Grid, GridSeries, resample
@@ -281,3 +282,17 @@ def test_label_parsing_in_one_pass_equals_pair_by_pair(text: str) -> None:
     except ImportFileError:
         got = None
     assert got == _labels_one_by_one(text)
+
+
+def test_chunk_series_reads_as_the_series_mapping() -> None:
+    """A ChunkSeries is the {metric: [series]} mapping the rules take: series 0 and 2 of
+    metric "b" (ids sorted), series 1 of "a"; each series' points as (k, value) arrays,
+    and its arrays per metric sorted by series then k."""
+    table = SeriesTable([("b", (("x", "0"),)), ("a", (("x", "1"),)), ("b", (("x", "2"),))])
+    chunk = ChunkSeries(table, np.array([0, 0, 1, 2], dtype=np.int32),
+                        np.array([0, 1, 0, 1]), np.array([1.0, 2.0, 3.0, 4.0]))
+    assert sorted(chunk) == ["a", "b"] and chunk.counts() == {"a": 1, "b": 2}
+    assert [[(s.labels, s.points) for s in group] for group in chunk.values()] == \
+        [[({"x": "1"}, {0: 3.0})], [({"x": "0"}, {0: 1.0, 1: 2.0}), ({"x": "2"}, {1: 4.0})]]
+    sid, ks, vs = chunk.points("b")
+    assert (sid.tolist(), ks.tolist(), vs.tolist()) == ([0, 0, 2], [0, 1, 1], [1.0, 2.0, 4.0])
