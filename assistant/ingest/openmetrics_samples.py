@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.errors import ImportFileError
+from assistant.ingest.openmetrics_sql import GROUPS
 
 __all__ = ["SampleStore", "Unsure"]
 
@@ -49,66 +50,6 @@ _FETCH_SERIES = 8192
 
 class Unsure(Exception):
     """The fast reader cannot vouch for this file; read it line by line instead."""
-
-
-# One pass over the file's lines, split at single spaces into up to eight tokens (empty
-# tokens kept as '', missing ones NULL). The last two tokens are the value and the
-# timestamp, the others the series' ``name{labels}`` text (label values may hold spaces:
-# up to five in a line here). Most lines have exactly three tokens, so the text is the
-# first column as read; only longer lines build a token list. "bad" marks every line
-# the line reader might read differently: fewer than three tokens or eight and more,
-# an empty first or key-ending token, a " # " (exemplar), a value or timestamp DuckDB
-# will not cast, a token equal to the NULL marker chr(2). Lines ending in "\r\n" or a
-# lone "\r" split as in Python's universal newlines; blank lines are skipped by both.
-# Comment lines only say whether the file ends in "# EOF" (one that starts so but has
-# more than one more token is left to the line reader).
-_READ = """
-    read_csv(?, columns={'c1': 'VARCHAR', 'c2': 'VARCHAR', 'c3': 'VARCHAR', 'c4': 'VARCHAR',
-                         'c5': 'VARCHAR', 'c6': 'VARCHAR', 'c7': 'VARCHAR', 'c8': 'VARCHAR'},
-             header=false, delim=' ', quote='', escape='', auto_detect=false,
-             null_padding=true, strict_mode=false, nullstr=chr(2), compression=?)
-"""
-_LINES = f"""
-    WITH raw AS (
-        SELECT *, coalesce(starts_with(c1, '#'), false) AS comment,
-               CASE WHEN c4 IS NOT NULL THEN
-                   list_filter([c1, c2, c3, c4, c5, c6, c7], lambda x: x IS NOT NULL) END
-                   AS tokens
-        FROM {_READ}
-    ), typed AS (
-        SELECT *,
-               CASE WHEN comment THEN NULL WHEN tokens IS NULL THEN c1
-                    ELSE array_to_string(tokens[1:-3], ' ') END AS key,
-               TRY_CAST(CASE WHEN tokens IS NULL THEN c2 ELSE tokens[-2] END AS DOUBLE) AS v,
-               TRY_CAST(CASE WHEN tokens IS NULL THEN c3 ELSE tokens[-1] END AS DOUBLE) AS t,
-               coalesce(comment AND c1 = '#' AND starts_with(c2, 'EOF'), false) AS eof_like
-        FROM raw
-    )
-    SELECT comment, key, CASE WHEN NOT comment THEN hash(key) END AS h, v, t,
-           CASE WHEN eof_like THEN concat_ws(' ', c1, c2, c3) END AS eof,
-           CASE WHEN comment THEN eof_like AND NOT (c3 IS NULL OR (c3 = '' AND c4 IS NULL))
-                ELSE c1 IS NULL OR c1 = '' OR c2 IS NULL OR c3 IS NULL OR c8 IS NOT NULL
-                     OR (tokens IS NOT NULL AND (
-                         (c5 IS NULL AND (c6 IS NOT NULL OR c7 IS NOT NULL))
-                         OR (c6 IS NULL AND c7 IS NOT NULL)
-                         OR tokens[-3] = '' OR list_contains(tokens[2:], '#')))
-                     OR v IS NULL OR t IS NULL OR NOT isfinite(t) END AS bad
-    FROM typed
-"""
-
-# The same pass groups the lines by series (comment lines in the NULL group): per series
-# one key text, the extremes of a second hash over other bytes (two texts sharing ``h``
-# differ there too, bar a 128-bit coincidence), the bad lines, and its timestamps and
-# values as two lists in one order. Non-finite values are dropped in numpy, as the line
-# reader drops them (a FILTER on the lists costs more than the lists).
-_GROUPS = f"""
-    CREATE TEMP TABLE file_series AS
-    SELECT h, any_value(key) AS key, min(hash(key || '~')) AS h2_min,
-           max(hash(key || '~')) AS h2_max, count(*) FILTER (bad) AS bad,
-           list(eof) FILTER (eof IS NOT NULL) AS eof, list(t) AS ts, list(v) AS vs
-    FROM ({_LINES})
-    GROUP BY h
-"""
 
 
 def _split_prefix(prefix: str) -> tuple[str, str | None]:
@@ -206,7 +147,7 @@ class SampleStore:
         con = self.con
         try:
             con.execute("DROP TABLE IF EXISTS file_series")
-            con.execute(_GROUPS, [str(path), compression])
+            con.execute(GROUPS, [str(path), compression])
             groups = con.execute(
                 "SELECT rowid, h, key, h2_min, h2_max, bad, eof, len(ts) FROM file_series "
                 "ORDER BY rowid").fetchall()
