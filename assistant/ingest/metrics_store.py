@@ -2,9 +2,10 @@
 
 Both sources end here. :func:`write_metrics` opens the single writer, deletes the
 cluster's hourly rows in ``[start, end)`` (so re-ingesting an overlapping window never
-double-counts), maps and writes each chunk as it arrives, upserts inventory (widening
-``first_seen``/``last_seen``, newest attributes win), checks the required metrics were
-seen, and logs the run — or rolls all of it back.
+double-counts), maps and writes each chunk's hourly rows as it arrives, folds the
+chunks' inventory rows in Python (:mod:`assistant.ingest.metrics_fold`) and upserts them
+once (widening ``first_seen``/``last_seen``, newest attributes win), checks the required
+metrics were seen, and logs the run — or rolls all of it back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from assistant.config import Settings
 from assistant.errors import DataGap
 from assistant.ingest.log import start_run
 from assistant.ingest.metrics_chunk import ChunkSeries
+from assistant.ingest.metrics_fold import InventoryFold
 from assistant.ingest.metrics_map import map_chunk
 from assistant.ingest.metrics_rows import COLUMNS, HOURLY_TABLES, MetricsRows
 from assistant.ingest.metrics_series import OPTIONAL, REQUIRED, Grid, GridSeries
@@ -171,6 +173,7 @@ def write_metrics(
     report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
     types: dict[str, dict[str, str]] = {}
+    inventory = InventoryFold(_KEYS)
     with writer(settings) as con:
         # a month of a large cluster is millions of rows in one transaction: bound DuckDB's
         # memory (it spills) instead of letting it take its default 80% of the machine
@@ -192,12 +195,20 @@ def write_metrics(
                     for metric, n in counts.items():
                         seen[metric] = seen.get(metric, 0) + n
                     rows = map_chunk(series, grid)
+                    for table in _KEYS:        # inventory: folded here, upserted once below
+                        inventory.add(table, rows.tables[table])
+                        rows.tables[table] = []
                     if pending is not None:
                         pending.result()          # re-raises the writer's error here
                     pending = pool.submit(write_rows, con, cluster, run.ingest_id, rows,
                                           types=types)
                 if pending is not None:
                     pending.result()
+                pending = None
+                folded = MetricsRows()
+                for table in _KEYS:
+                    folded.add(table, inventory.table_rows(table))
+                write_rows(con, cluster, run.ingest_id, folded, types=types)
             finally:
                 if pending is not None:
                     wait([pending])               # never leave the writer mid-insert
