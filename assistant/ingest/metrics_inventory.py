@@ -80,7 +80,8 @@ def _latest(spans: list[Span], key: Callable[[dict[str, str]], Any]) \
 
 
 def _seen(grid: Grid, k: int) -> datetime:
-    return grid.time_of(min(k, grid.n))
+    k = min(k, grid.n)
+    return grid.times[k] if k >= 0 else grid.time_of(k)
 
 
 def capacity_type(labels: dict[str, str]) -> str | None:

@@ -146,6 +146,11 @@ class Grid:
     def time_of(self, k: int) -> datetime:
         return self.start + timedelta(seconds=k * self.step_s)
 
+    @cached_property
+    def times(self) -> tuple[datetime, ...]:
+        """``time_of(k)`` for ``k = 0 … n``, made once: inventory rows ask per object."""
+        return tuple(self.time_of(k) for k in range(self.n + 1))
+
     def index_of(self, ts: float) -> int | None:
         """Grid index of an evaluation timestamp (seconds), None when off the grid."""
         offset = ts - self.start_ts
