@@ -16,8 +16,9 @@ from assistant.allocation.freshness import STALE_NOTE, stale_hours
 from assistant.config import Settings
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.ai import AiRow, ai_rows
-from assistant.costs.dimensions import dimension_expr, needs_pod_join, validate_dimension
+from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
+from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
@@ -104,7 +105,7 @@ def query_costs(
 
     sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
     raw = con.execute(sql, params).fetchall()
-    units = [_unit(row[:-2]) for row in raw]
+    units = [unit_from_row(row, used=float(row[UNIT_COLUMNS] or 0.0)) for row in raw]
     # Workload cost without a team label, over the rows the filters and scope let through:
     # the two extra sums of the same scan (the view is read once per question).
     seen = [row for row, u in zip(raw, units, strict=True)
@@ -164,55 +165,26 @@ def query_costs(
     )
 
 
-def _cost_cols(basis: str) -> list[str]:
-    prefix = "billed_" if basis == "invoice" else ""
-    return [f"sum(a.{prefix}{r}_cost)" for r in RESOURCES]
-
-
 def _units_sql(group_by: str, filters: dict[str, str], scope: Scope, shared_ns: list[str],
                basis: str, window: Window) -> tuple[str, list[Any]]:
-    expr = dimension_expr(group_by)
-    unalloc_name = expr if group_by in ("service", "cluster") else "'__unallocated__'"
-    name = (f"CASE WHEN a.kind = 'idle' THEN '__idle__' WHEN a.kind = 'unallocated' "
-            f"THEN {unalloc_name} ELSE {expr} END")
-    params: list[Any] = []
-    passes = " AND ".join(f"{dimension_expr(k)} = ?" for k in filters) or "TRUE"
-    params.extend(filters.values())
-    scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
-    visible = f"(a.kind = 'workload' AND {scope_sql})" if not scope.admin else "TRUE"
-    params.extend(scope_params)
-    shared = ("a.kind = 'workload' AND a.namespace IN (" + ", ".join("?" for _ in shared_ns)
-              + ")") if shared_ns else "FALSE"
-    params.extend(shared_ns)
+    """The unit columns, then the used-cost sum (efficiency) and the unlabeled/total pair."""
+    select, join, params = unit_select(group_by, filters, scope, shared_ns, basis)
     prefix = "billed_" if basis == "invoice" else ""
     used = (f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
             f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
             f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
             f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
             f" 0)))")
-    join = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
-            "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
-            "AND ns.namespace = a.namespace") if needs_pod_join([group_by, *filters]) else ""
     col = f"a.{prefix}total_cost"
     unlabeled = (f"sum({col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
                  f"'__unlabeled__') AS unl, sum({col}) AS tot")
     sql = (
-        f"SELECT {name} AS name, a.cluster, a.kind, {passes} AS passes, {visible} AS visible, "
-        f"{shared} AS shared, {', '.join(_cost_cols(basis))}, {used} AS used, {unlabeled} "
+        f"SELECT {select}, {used} AS used, {unlabeled} "
         f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
         f"GROUP BY ALL ORDER BY ALL"
     )
     params.extend([window.start, window.end])
     return sql, params
-
-
-def _unit(row: tuple[Any, ...]) -> Unit:
-    name, cluster, kind, passes, visible, shared = row[:6]
-    costs = {r: Decimal(v) if v is not None else _ZERO
-             for r, v in zip(RESOURCES, row[6:6 + len(RESOURCES)], strict=True)}
-    return Unit(name=name, cluster=cluster, kind=kind, passes=bool(passes),
-                visible=bool(visible), shared=bool(shared), costs=costs,
-                used=float(row[-1] or 0.0))
 
 
 def _rows(units: list[Unit]) -> list[CostRow]:

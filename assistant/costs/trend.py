@@ -19,8 +19,9 @@ from typing import Any, Literal
 from assistant.allocation.freshness import STALE_NOTE, stale_hours
 from assistant.config import Settings
 from assistant.costs import sharing as sharing_rules
-from assistant.costs.dimensions import dimension_expr, needs_pod_join, validate_dimension
-from assistant.costs.sharing import RESOURCES, Unit
+from assistant.costs.dimensions import needs_pod_join, validate_dimension
+from assistant.costs.sharing import Unit
+from assistant.costs.unit_sql import unit_from_row, unit_select
 from assistant.errors import InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
@@ -160,7 +161,7 @@ def cost_trend(
     raw = con.execute(sql, params).fetchall()
     per_bucket: dict[datetime, list[Unit]] = defaultdict(list)
     for row in raw:
-        per_bucket[row[0]].append(_unit(row[1:]))
+        per_bucket[row[0]].append(unit_from_row(row[1:]))
     out = buckets(window, bucket)
     sums: dict[str, Decimal] = defaultdict(lambda: _ZERO)
     kinds: dict[str, str] = {}
@@ -216,38 +217,13 @@ def cost_trend(
 
 def _sql(group: str, filters: dict[str, str], scope: Scope, shared_ns: list[str], basis: str,
          window: Window, bucket: str) -> tuple[str, list[Any]]:
-    expr = dimension_expr(group)
-    unalloc_name = expr if group in ("service", "cluster") else "'__unallocated__'"
-    name = (f"CASE WHEN a.kind = 'idle' THEN '__idle__' WHEN a.kind = 'unallocated' "
-            f"THEN {unalloc_name} ELSE {expr} END")
-    params: list[Any] = []
-    passes = " AND ".join(f"{dimension_expr(k)} = ?" for k in filters) or "TRUE"
-    params.extend(filters.values())
-    scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
-    visible = f"(a.kind = 'workload' AND {scope_sql})" if not scope.admin else "TRUE"
-    params.extend(scope_params)
-    shared = ("a.kind = 'workload' AND a.namespace IN (" + ", ".join("?" for _ in shared_ns)
-              + ")") if shared_ns else "FALSE"
-    params.extend(shared_ns)
-    prefix = "billed_" if basis == "invoice" else ""
-    costs = ", ".join(f"sum(a.{prefix}{r}_cost)" for r in RESOURCES)
-    join = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
-            "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
-            "AND ns.namespace = a.namespace") if needs_pod_join([group, *filters]) else ""
-    sql = (f"SELECT date_trunc('{bucket}', a.hour) AS bucket, {name} AS name, a.cluster, "
-           f"a.kind, {passes} AS passes, {visible} AS visible, {shared} AS shared, {costs} "
+    """The unit columns per bucket (the bucket's start first)."""
+    select, join, params = unit_select(group, filters, scope, shared_ns, basis)
+    sql = (f"SELECT date_trunc('{bucket}', a.hour) AS bucket, {select} "
            f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
            f"GROUP BY ALL ORDER BY ALL")
     params.extend([window.start, window.end])
     return sql, params
-
-
-def _unit(row: tuple[Any, ...]) -> Unit:
-    name, cluster, kind, passes, visible, shared = row[:6]
-    costs = {r: Decimal(v) if v is not None else _ZERO
-             for r, v in zip(RESOURCES, row[6:6 + len(RESOURCES)], strict=True)}
-    return Unit(name=name, cluster=cluster, kind=kind, passes=bool(passes),
-                visible=bool(visible), shared=bool(shared), costs=costs)
 
 
 def _series(sums: dict[str, Decimal], kinds: dict[str, str],
