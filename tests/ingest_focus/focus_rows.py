@@ -103,3 +103,14 @@ def write_parquet(path: Path, rows: list[dict[str, Any]]) -> Path:
         f"TO '{path}' (FORMAT parquet)")
     staging.unlink()
     return path
+
+
+def stored(sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` on the warehouse the importer wrote, through a read-only connection."""
+    from assistant.config import load_settings
+
+    con = duckdb.connect(str(load_settings().db_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -13,15 +12,7 @@ import pytest
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
 from assistant.ingest.focus import ingest_focus
-from tests.ingest_focus.focus_rows import line, write_csv, write_parquet
-
-
-def q(sql: str) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(load_settings().db_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.ingest_focus.focus_rows import line, stored, write_csv, write_parquet
 
 
 def cost(v: str) -> dict[str, str]:
@@ -36,14 +27,14 @@ def test_gzip_csv_and_parquet_read_the_same_values(tmp_path: Path) -> None:
     pq = write_parquet(tmp_path / "b" / "bill.parquet", rows)
     report = ingest_focus([gz, pq], load_settings())
     assert [(f.format, f.rows) for f in report.files] == [("csv", 2), ("parquet", 2)]
-    got = q("SELECT source_file, source_row, billed_cost, charge_period_start FROM billing_lines "
-            "ORDER BY source_file, source_row")
+    got = stored("SELECT source_file, source_row, billed_cost, charge_period_start "
+                 "FROM billing_lines ORDER BY source_file, source_row")
     values = [(Decimal("0.123456789012"), "2026-10-05 00:00:00"),
               (Decimal("12345678901234.500000000000"), "2026-10-05 01:00:00")]
     assert [(r[2], str(r[3])) for r in got] == values * 2
     assert [r[1] for r in got] == [1, 2, 1, 2]
     # Exact: 2 × (0.123456789012 + 12345678901234.5) with no float drift.
-    assert q("SELECT sum(billed_cost) FROM billing_lines") == [
+    assert stored("SELECT sum(billed_cost) FROM billing_lines") == [
         (Decimal("24691357802469.246913578024"),)]
 
 
@@ -91,8 +82,8 @@ def test_aws_data_exports_layout_reads_only_the_manifest_files(tmp_path: Path) -
     stale = export / "data" / "BILLING_PERIOD=2026-10" / "old-run" / "focus-export-00001.csv.gz"
     assert (str(stale), "under an export whose manifest does not list it") in report.skipped
     # 1.25 + 0.75 = 2.00; the stale 999 is not read.
-    assert q("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("2.00"),)]
-    assert q("SELECT extra_columns->>'x_ServiceCode' FROM billing_lines ORDER BY billed_cost"
+    assert stored("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("2.00"),)]
+    assert stored("SELECT extra_columns->>'x_ServiceCode' FROM billing_lines ORDER BY billed_cost"
              ) == [("AmazonEKS",), ("AmazonEC2",)]
     # x_ columns are FOCUS's own convention for provider columns: kept, not a finding.
     assert report.findings == []
@@ -141,7 +132,7 @@ def test_azure_export_layout_keeps_the_newest_run(tmp_path: Path) -> None:
         ("run-b", "azure-export")}
     assert report.rows == 2
     # Only run-b: 2 × 10.50 = 21.00.
-    assert q("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("21.00"),)]
+    assert stored("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("21.00"),)]
     skipped = [p for p, _ in report.skipped]
     assert any(p.endswith("run-a/manifest.json") for p in skipped)
 
@@ -163,7 +154,7 @@ def test_windows_export_with_bom_crlf_and_quoted_newlines(tmp_path: Path) -> Non
     report = ingest_focus([f], load_settings())
     assert (report.rows, report.findings) == (2, [])
     # The BOM does not hide the first column; the quoted newline stays inside its value.
-    assert q("SELECT source_row, availability_zone, charge_description FROM billing_lines "
+    assert stored("SELECT source_row, availability_zone, charge_description FROM billing_lines "
              "ORDER BY source_row") == [(1, "us-east-1a", "m5.xlarge on-demand hour"),
                                         (2, "us-east-1a", 'two\r\nlines, "quoted"')]
 
@@ -181,6 +172,6 @@ def test_parquet_map_tags_become_json_objects(tmp_path: Path) -> None:
     con.close()
     report = ingest_focus([f], load_settings())
     assert report.finding("invalid_json") is None
-    got = q("SELECT tags, extra_columns FROM billing_lines ORDER BY source_row")
+    got = stored("SELECT tags, extra_columns FROM billing_lines ORDER BY source_row")
     assert [(json.loads(t), json.loads(e)) for t, e in got] == [
         ({"team": "payments", "env": "prod"}, {"x_CostCategories": {"cc": "platform"}})] * 2

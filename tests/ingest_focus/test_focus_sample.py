@@ -15,12 +15,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from assistant.config import load_settings
 from assistant.ingest.focus import FocusIngestReport, ingest_focus
-from tests.ingest_focus.focus_rows import COLUMNS_1_0
+from tests.ingest_focus.focus_rows import COLUMNS_1_0, stored
 
 NON_NULL = ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingAccountId",
             "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd", "ChargeCategory",
@@ -54,13 +53,6 @@ def sample_rows(focus_sample: Path) -> list[dict[str, str | None]]:
 def report(focus_sample: Path) -> FocusIngestReport:
     return ingest_focus([focus_sample], load_settings())
 
-
-def stored(sql: str) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(load_settings().db_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_row_lands_with_its_file_and_row(report: FocusIngestReport, focus_sample: Path,

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,15 +19,7 @@ from assistant.ingest.focus_columns import (
     mandatory_columns,
     normalise_value,
 )
-from tests.ingest_focus.focus_rows import COLUMNS_1_0, line, write_csv
-
-
-def q(sql: str) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(load_settings().db_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+from tests.ingest_focus.focus_rows import COLUMNS_1_0, line, stored, write_csv
 
 
 def test_spellings_from_several_providers_are_normalised_and_reported(tmp_path: Path) -> None:
@@ -40,7 +30,7 @@ def test_spellings_from_several_providers_are_normalised_and_reported(tmp_path: 
         line(ChargeCategory="Usage", ServiceCategory="Quantum Things"),
     ]
     report = ingest_focus([write_csv(tmp_path / "mixed.csv", rows)], load_settings())
-    assert q("SELECT charge_category, charge_frequency, pricing_category, service_category "
+    assert stored("SELECT charge_category, charge_frequency, pricing_category, service_category "
              "FROM billing_lines ORDER BY source_row") == [
         ("Usage", "Usage-Based", "Standard", "Compute"),
         ("Usage", "Usage-Based", "Standard", "Compute"),
@@ -65,7 +55,7 @@ def test_malformed_tags_are_a_finding_and_kept_as_text(tmp_path: Path) -> None:
     bad = report.finding("invalid_json", "Tags")
     assert bad is not None and bad.count == 2
     assert [e["row"] for e in bad.examples] == [2, 3]
-    got = q("SELECT tags, extra_columns FROM billing_lines ORDER BY source_row")
+    got = stored("SELECT tags, extra_columns FROM billing_lines ORDER BY source_row")
     assert json.loads(got[0][0]) == {"team": "a"} and got[0][1] is None
     assert got[1][0] is None and json.loads(got[1][1]) == {"Tags": "team=a;env=b"}
     assert got[2][0] is None and json.loads(got[2][1]) == {"Tags": '["a"]'}
@@ -77,11 +67,11 @@ def test_unparsable_optional_number_is_kept_not_fatal(tmp_path: Path) -> None:
     report = ingest_focus([write_csv(tmp_path / "u.csv", rows)], load_settings())
     bad = report.finding("unparsable_value", "ListUnitPrice")
     assert bad is not None and bad.count == 1 and bad.examples[0]["row"] == 2
-    stored = q("SELECT list_unit_price, extra_columns FROM billing_lines ORDER BY source_row")
+    got = stored("SELECT list_unit_price, extra_columns FROM billing_lines ORDER BY source_row")
     # Row 1: parsed, and its x_Note is NULL, so it has no extra columns at all.
-    assert stored[0] == (Decimal("0.5"), None)
-    assert stored[1][0] is None
-    assert json.loads(stored[1][1]) == {"x_Note": "n1", "ListUnitPrice": "see contract"}
+    assert got[0] == (Decimal("0.5"), None)
+    assert got[1][0] is None
+    assert json.loads(got[1][1]) == {"x_Note": "n1", "ListUnitPrice": "see contract"}
 
 
 def test_null_costs_are_kept_and_reported(tmp_path: Path) -> None:
@@ -91,7 +81,7 @@ def test_null_costs_are_kept_and_reported(tmp_path: Path) -> None:
     assert {(f.column, f.count) for f in report.findings if f.code == "null_mandatory_value"} \
         == {("BilledCost", 1), ("EffectiveCost", 1)}
     # SUM skips the null: billed 0.192 + 0.192 = 0.384, effective likewise.
-    assert q("SELECT sum(billed_cost), sum(effective_cost) FROM billing_lines") == [
+    assert stored("SELECT sum(billed_cost), sum(effective_cost) FROM billing_lines") == [
         (Decimal("0.384"), Decimal("0.384"))]
 
 
@@ -121,7 +111,7 @@ def test_times_with_zones_are_stored_in_utc(tmp_path: Path) -> None:
                  BillingPeriodStart="2026-10-01T00:00:00Z",
                  BillingPeriodEnd="2026-11-01T00:00:00.000Z")]
     ingest_focus([write_csv(tmp_path / "tz.csv", rows)], load_settings())
-    assert q("SELECT strftime(charge_period_start, '%Y-%m-%d %H:%M'), "
+    assert stored("SELECT strftime(charge_period_start, '%Y-%m-%d %H:%M'), "
              "strftime(charge_period_end, '%Y-%m-%d %H:%M'), "
              "strftime(billing_period_end, '%Y-%m-%d %H:%M') FROM billing_lines") == [
         ("2026-10-05 00:00", "2026-10-05 01:00", "2026-11-01 00:00")]
@@ -139,7 +129,7 @@ def test_versions_are_detected_from_columns_and_checked(tmp_path: Path) -> None:
              (("v10", line()), ("v11", v11), ("v12", v12), ("v13", v13))]
     report = ingest_focus(files, load_settings())
     assert [f.focus_version for f in report.files] == ["1.0", "1.1", "1.2", "1.3"]
-    assert q("SELECT focus_version, service_provider_name, host_provider_name, "
+    assert stored("SELECT focus_version, service_provider_name, host_provider_name, "
              "pricing_currency_effective_cost, sku_price_details->>'CoreCount', "
              "allocated_tags->>'team' FROM billing_lines ORDER BY focus_version") == [
         ("1.0", None, None, None, None, None),
@@ -192,7 +182,7 @@ def test_headers_spelled_differently_are_mapped_and_reported(tmp_path: Path) -> 
         ("billed_cost", "BilledCost"), ("chargeperiodstart", "ChargePeriodStart"),
         ("resource_id", "ResourceId")]
     # x_ columns are never mapped to FOCUS names, even when they look like one.
-    assert q("SELECT billed_cost, resource_id, extra_columns FROM billing_lines") == [
+    assert stored("SELECT billed_cost, resource_id, extra_columns FROM billing_lines") == [
         (Decimal("0.192"), "i-0abc1234def567890", '{"x_Team":"a"}')]
 
 
@@ -207,4 +197,4 @@ def test_values_with_quotes_are_data_not_sql(tmp_path: Path) -> None:
     assert mixed.details["rows_by_currency"] == {"US'D": 3, "USD": 1}
     unknown = report.finding("value_not_in_spec", "ChargeCategory")
     assert unknown is not None and unknown.count == 1
-    assert q("SELECT count(*) FROM billing_lines") == [(4,)]
+    assert stored("SELECT count(*) FROM billing_lines") == [(4,)]
