@@ -4,6 +4,7 @@ real app served by uvicorn on a free loopback port."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from assistant.config import Settings, load_settings
 from assistant.interfaces.auth import hash_token
 from assistant.interfaces.live_server import LiveServer  # noqa: F401  (re-exported for tests)
+from assistant.warehouse.db import reader
 
 END = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20)
@@ -51,4 +53,10 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-
+def team_month(settings: Settings, team: str, month: str) -> str:
+    """'$1,234.56': Σ total_cost of the team's workload rows in the month, to the cent."""
+    with reader(settings) as con:
+        (total,) = con.execute(
+            "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND team = ? "
+            "AND strftime(hour, '%Y-%m') = ?", [team, month]).fetchone()
+    return f"${Decimal(total).quantize(Decimal('0.01')):,}"

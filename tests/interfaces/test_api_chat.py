@@ -19,18 +19,9 @@ from assistant.interfaces.api import create_app
 from assistant.interfaces.ratelimit import RateLimiter
 from assistant.warehouse.db import reader
 from assistant.warehouse.ledger import read_ledger
-from tests.interfaces.conftest import ADMIN_TOKEN, NOW, PAYMENTS_TOKEN, auth, tokens
+from tests.interfaces.conftest import ADMIN_TOKEN, NOW, PAYMENTS_TOKEN, auth, team_month, tokens
 
 pytestmark = pytest.mark.slow
-
-
-def team_month(settings: Settings, team: str, month: str) -> str:
-    """'$1,234.56': Σ total_cost of the team's workload rows in the month, to the cent."""
-    with reader(settings) as con:
-        (total,) = con.execute(
-            "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND team = ? "
-            "AND strftime(hour, '%Y-%m') = ?", [team, month]).fetchone()
-    return f"${Decimal(total).quantize(Decimal('0.01')):,}"
 
 
 def top_namespace(settings: Settings, month: str) -> str:

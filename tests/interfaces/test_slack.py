@@ -9,7 +9,6 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,19 +18,10 @@ import pytest
 from assistant.config import Settings, load_settings
 from assistant.interfaces.api import create_app
 from assistant.interfaces.slack_blocks import PLACEHOLDER
-from assistant.warehouse.db import reader
-from tests.interfaces.conftest import NOW, SIGNING_SECRET, LiveServer, tokens
+from tests.interfaces.conftest import NOW, SIGNING_SECRET, LiveServer, team_month, tokens
 from tests.interfaces.slack_stub import SlackStub
 
 pytestmark = pytest.mark.slow
-
-
-def team_month(settings: Settings, team: str, month: str) -> str:
-    with reader(settings) as con:
-        (total,) = con.execute(
-            "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND team = ? "
-            "AND strftime(hour, '%Y-%m') = ?", [team, month]).fetchone()
-    return f"${Decimal(total).quantize(Decimal('0.01')):,}"
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, ts: int | None = None) -> dict[str, str]:
