@@ -25,14 +25,6 @@ from tools.result import Scope
 CENT = D("0.01")
 
 
-@pytest.fixture
-def settings(penny_env):
-    s = load_settings(now=datetime(2026, 12, 5))
-    with writer(s) as con:
-        two_months(con)
-    return s
-
-
 def amounts(v) -> dict[str, D]:
     return {e.kind: e.amount for e in v.effects}
 

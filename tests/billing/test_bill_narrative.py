@@ -3,16 +3,10 @@ removes any sentence whose number is not in the result (an LLM's invention)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import pytest
-
 from assistant.billing import explain_bill
 from assistant.billing.narrative import check_numbers
-from assistant.config import load_settings
-from assistant.warehouse.db import reader, writer
+from assistant.warehouse.db import reader
 from assistant.windows import month_window
-from tests.billing.bill_rows import two_months
 from tools.result import Scope
 
 RESULT = {"total": "1868.160000000000", "change": "1486.64", "pct": "389.66",
@@ -41,14 +35,6 @@ def test_rounding_must_match_the_written_precision() -> None:
     # names and dates with digits are not amounts
     assert check_numbers("web-2 ran on m5.xlarge in 2026-11.", RESULT) == (
         "web-2 ran on m5.xlarge in 2026-11.", [])
-
-
-@pytest.fixture
-def settings(penny_env):
-    s = load_settings(now=datetime(2026, 12, 5))
-    with writer(s) as con:
-        two_months(con)
-    return s
 
 
 def test_template_and_llm_narratives(settings) -> None:

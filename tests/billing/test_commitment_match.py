@@ -10,16 +10,14 @@ scale set, and this effect silently became 0.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
 
 from assistant.billing import compare_periods
-from assistant.config import load_settings
+from assistant.config import Settings
 from assistant.warehouse.db import reader, writer
 from assistant.windows import month_window
-from tests.billing.bill_rows import two_months
 from tools.result import Scope
 
 _SET = "/subscriptions/s1/resourcegroups/mc_rg/providers/microsoft.compute/" \
@@ -35,10 +33,8 @@ _SET = "/subscriptions/s1/resourcegroups/mc_rg/providers/microsoft.compute/" \
      "virtualMachineScaleSets/aks-pool"),
 ])
 def test_commitment_effect_is_found_for_every_spelling_of_the_node_id(
-        penny_env: object, instance_id: str, resource_id: str) -> None:
-    settings = load_settings(now=datetime(2026, 12, 5))
-    with writer(settings) as con:
-        two_months(con)
+        settings: Settings, instance_id: str, resource_id: str) -> None:
+    with writer(settings) as con:        # the two months of tests/billing/conftest.py
         con.execute("UPDATE k8s_nodes SET instance_id = ? WHERE node = 'od-1'", [instance_id])
         con.execute("UPDATE billing_lines SET resource_id = ? WHERE resource_id = 'i-od1'",
                     [resource_id])
