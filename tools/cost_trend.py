@@ -14,7 +14,7 @@ from assistant.warehouse.db import reader
 from assistant.windows import Window, parse_window
 
 # the filter-value check query_costs uses (exact names, closest-name hints, scope)
-from tools.query_costs import _check_filters, money
+from tools.query_costs import check_filters, money
 from tools.registry import ToolContext, tool
 from tools.result import Provenance, ToolResult
 
@@ -133,7 +133,7 @@ def cost_trend(args: Args, ctx: ToolContext) -> ToolResult:
                                "share_idle": args.share_idle, "basis": args.basis,
                                "settings": ctx.settings}
     with reader(ctx.settings) as con:
-        problem = _check_filters(con, {**filters, **versus}, ctx.scope, ctx.settings)
+        problem = check_filters(con, {**filters, **versus}, ctx.scope, ctx.settings)
         if problem:
             return ToolResult.failure(problem)
         trend = run_trend(con, filters=filters, split_by=split, top_n=args.top_n, **options)

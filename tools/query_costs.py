@@ -22,7 +22,7 @@ from tools.memo import memo
 from tools.registry import ToolContext, tool
 from tools.result import Provenance, Scope, ToolResult
 
-__all__ = ["Args", "money", "query_costs"]
+__all__ = ["Args", "check_filters", "money", "query_costs"]
 
 #: dimensions whose filter values are checked against the warehouse's names
 _CHECKED = ("namespace", "team", "app", "env", "cost_center", "controller", "node", "cluster",
@@ -105,7 +105,7 @@ def _coverage(con: Connection, settings: Settings) -> tuple[Any, Any]:
     return memo(settings, "allocation-coverage", read)
 
 
-def _check_filters(con: Connection, filters: dict[str, str], scope: Scope,
+def check_filters(con: Connection, filters: dict[str, str], scope: Scope,
                    settings: Settings) -> str | None:
     """An error message for the first filter value that names nothing the asker may see."""
     for key, value in filters.items():
@@ -141,7 +141,7 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
             f"No warehouse at {ctx.settings.db_path}: run `penny demo` or `penny ingest …` "
             "and `penny allocate` first.")
     with reader(ctx.settings) as con:
-        problem = _check_filters(con, filters, ctx.scope, ctx.settings)
+        problem = check_filters(con, filters, ctx.scope, ctx.settings)
         if problem:
             return ToolResult.failure(problem)
         table = run_cost_query(

@@ -21,12 +21,13 @@ from assistant.agent.offline.runner import (
 from assistant.agent.offline.templates import money, pct, table
 from assistant.windows import Window
 
-__all__ = ["bill", "compare", "entity_cost", "idle", "top", "total_cost", "unallocated",
-           "unlabeled"]
+__all__ = ["BREAKDOWN", "bill", "compare", "entity_cost", "idle", "top", "total_cost",
+           "unallocated", "unlabeled"]
 
 
-_BREAKDOWN = {"team": "controller", "namespace": "controller", "app": "controller",
-              "workload": "pod", "node": "namespace", "cluster": "namespace"}
+#: what an entity's cost is broken down by (trend_plans uses it for "A vs B" too)
+BREAKDOWN = {"team": "controller", "namespace": "controller", "app": "controller",
+             "workload": "pod", "node": "namespace", "cluster": "namespace"}
 
 
 #: the warehouse's placeholder names, as a person would say them
@@ -49,7 +50,7 @@ def entity_cost(p: Parsed, run: Runner) -> str:
     if e is None:
         return total_cost(p, run)
     w = p.slots.window or last_month(run.ctx.now)
-    res = run("query_costs", {"window": window_arg(w), "group_by": _BREAKDOWN.get(e.kind,
+    res = run("query_costs", {"window": window_arg(w), "group_by": BREAKDOWN.get(e.kind,
               "namespace"), "filters": e.filter, "top_n": p.slots.top_n or 5})
     if (msg := problem(res, f"{e.kind} {e.name} in {label(w)}")):
         return msg + how_read(e)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from assistant.agent.offline.cost_plans import _BREAKDOWN, entity_cost
+from assistant.agent.offline.cost_plans import BREAKDOWN, entity_cost
 from assistant.agent.offline.intents import EntityRef, Parsed
 from assistant.agent.offline.runner import (
     Runner,
@@ -134,7 +134,7 @@ def _partial_note(rows: list[dict[str, Any]], size: str) -> list[str]:
 
 def _parts(run: Runner, e: EntityRef, w: Window) -> tuple[str, dict[str, Any] | None]:
     """An entity's total and largest parts from query_costs (or the sentence why not)."""
-    res = run("query_costs", {"window": window_arg(w), "group_by": _BREAKDOWN.get(
+    res = run("query_costs", {"window": window_arg(w), "group_by": BREAKDOWN.get(
         e.kind, "namespace"), "filters": e.filter, "top_n": 3})
     msg = problem(res, f"{e.kind} {e.name} in {label(w)}")
     return (msg or "", None if msg else res["data"])
