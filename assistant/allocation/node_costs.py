@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from assistant.config import PriceList, Settings
-from assistant.ingest.provider_id import AZURE_VMSS_INSTANCE_PATTERN
+from assistant.ingest.provider_id import sql_bill_keys, sql_scale_set
 from assistant.warehouse.db import Connection
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
 DEC = "DECIMAL(38,12)"
 GIB_SQL = "1073741824.0"
 # the provider_id pattern as a SQL string literal (RE2 accepts the same text)
-_VMSS_SQL = "'" + AZURE_VMSS_INSTANCE_PATTERN.replace("'", "''") + "'"
 
 
 def fallback_source(settings: Settings) -> str:
@@ -61,8 +60,7 @@ def build_bill_hours(con: Connection, start: datetime, end: datetime) -> None:
                    coalesce(charge_category, 'Usage') AS charge_category, tags,
                    effective_cost, billed_cost, h0,
                    greatest(1, CAST(ceil(epoch(charge_period_end - h0) / 3600.0) AS BIGINT)) AS n,
-                   lower(resource_id) AS rid,
-                   lower(regexp_extract(resource_id, '([^/:]+)$', 1)) AS rid_last,
+                   {sql_bill_keys("resource_id")},
                    coalesce(json_extract_string(tags, '$."eks:cluster-name"'),
                             json_extract_string(tags, '$."aws:eks:cluster-name"'),
                             json_extract_string(tags, '$."kubernetes.io/cluster"'),
@@ -98,9 +96,9 @@ def match_lines(con: Connection) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _set_nodes AS
-        SELECT cluster, node, regexp_extract(lower(instance_id), {_VMSS_SQL}, 1) AS scale_set
-        FROM k8s_nodes
-        WHERE instance_id IS NOT NULL AND regexp_matches(lower(instance_id), {_VMSS_SQL})
+        SELECT * FROM (SELECT cluster, node, {sql_scale_set("instance_id")} AS scale_set
+                       FROM k8s_nodes)
+        WHERE scale_set IS NOT NULL
         """
     )
     con.execute(

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Slice, q12
-from assistant.ingest.provider_id import AZURE_VMSS_INSTANCE_PATTERN
+from assistant.ingest.provider_id import sql_bill_keys, sql_scale_set
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Scope
@@ -42,8 +42,6 @@ def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
 
 _CLASS = ("coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')")
 
-_VMSS_SQL = "'" + AZURE_VMSS_INSTANCE_PATTERN.replace("'", "''") + "'"
-
 # Commitment saving per node-hour: ListCost - EffectiveCost of the node's usage lines a
 # savings plan / reservation covered, prorated to the hour. Lines find their node the way
 # allocation matches them (assistant.allocation.node_costs.match_lines): the ResourceId
@@ -57,14 +55,14 @@ sl AS (
          (list_cost - effective_cost) * 3600.0
            / greatest(date_diff('second', charge_period_start, charge_period_end), 1)
            AS saving_h,
-         lower(resource_id) AS rid, lower(regexp_extract(resource_id, '([^/:]+)$', 1)) AS rid_last
+         {sql_bill_keys("resource_id")}
   FROM billing_lines
   WHERE commitment_discount_status = 'Used' AND list_cost IS NOT NULL
         AND coalesce(charge_category, 'Usage') = 'Usage' AND resource_id IS NOT NULL
         AND charge_period_start < ? AND charge_period_end > ?
 ), kn AS (
   SELECT cluster, node, lower(instance_id) AS iid,
-         nullif(regexp_extract(lower(instance_id), {_VMSS_SQL}, 1), '') AS scale_set
+         {sql_scale_set("instance_id")} AS scale_set
   FROM k8s_nodes WHERE instance_id IS NOT NULL
 ), lm AS (
   SELECT l.*, k.cluster, k.node, false AS via_set FROM sl l JOIN kn k ON k.iid = l.rid

@@ -34,6 +34,8 @@ __all__ = [
     "ProviderId",
     "bill_resource_key",
     "parse_provider_id",
+    "sql_bill_keys",
+    "sql_scale_set",
     "volume_id",
 ]
 
@@ -49,6 +51,7 @@ AZURE_VMSS_INSTANCE_PATTERN = (
     r"virtualmachinescalesets/[^/]+)/virtualmachines/[^/]+$"
 )
 _AZURE_VMSS_RE = re.compile(AZURE_VMSS_INSTANCE_PATTERN)
+_VMSS_SQL = "'" + AZURE_VMSS_INSTANCE_PATTERN.replace("'", "''") + "'"
 _AZURE_VM_RE = re.compile(
     r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/"
     r"virtualmachines/[^/]+$"
@@ -128,3 +131,19 @@ def volume_id(
                 return text.rstrip("/").rsplit("/", 1)[-1]
             return bill_resource_key(text)
     return None
+
+
+def sql_bill_keys(resource_id: str) -> str:
+    """SQL select items ``rid, rid_last`` for a bill ``ResourceId`` column: the id
+    lowercased, and its last ``/`` or ``:`` segment lowercased (an ARN's instance id, a
+    GCP path's name). A node's ``instance_id`` (lowercased) equals one of them when the line
+    bills that node, as :func:`bill_resource_key` normalises; every bill-to-node join
+    (allocation, the bill variance) uses these two keys."""
+    return (f"lower({resource_id}) AS rid, "
+            f"lower(regexp_extract({resource_id}, '([^/:]+)$', 1)) AS rid_last")
+
+
+def sql_scale_set(instance_id: str) -> str:
+    """SQL: the scale-set id (lowercased) of an Azure VMSS instance id column, else NULL —
+    :data:`AZURE_VMSS_INSTANCE_PATTERN` applied by DuckDB."""
+    return f"nullif(regexp_extract(lower({instance_id}), {_VMSS_SQL}, 1), '')"

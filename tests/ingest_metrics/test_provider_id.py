@@ -6,10 +6,11 @@ import duckdb
 import pytest
 
 from assistant.ingest.provider_id import (
-    AZURE_VMSS_INSTANCE_PATTERN,
     ProviderId,
     bill_resource_key,
     parse_provider_id,
+    sql_bill_keys,
+    sql_scale_set,
     volume_id,
 )
 
@@ -75,15 +76,29 @@ def test_node_and_bill_keys_join(provider_id: str, bill_id: str) -> None:
     "aws:///us-east-1a/i-0abc123",
 ])
 def test_scale_set_rule_is_the_same_in_duckdb(provider_id: str) -> None:
-    # Allocation applies AZURE_VMSS_INSTANCE_PATTERN to k8s_nodes.instance_id in DuckDB (RE2);
-    # it must derive exactly the billing_parent that parse_provider_id (Python re) derives.
+    # Allocation and the bill variance apply sql_scale_set (AZURE_VMSS_INSTANCE_PATTERN in
+    # DuckDB's RE2) to k8s_nodes.instance_id; it must derive exactly the billing_parent that
+    # parse_provider_id (Python re) derives.
     parsed = parse_provider_id(provider_id)
     assert parsed is not None
     row = duckdb.connect().execute(
-        "SELECT CASE WHEN regexp_matches(lower($1), $2) "
-        "THEN regexp_extract(lower($1), $2, 1) END",
-        [parsed.instance_id, AZURE_VMSS_INSTANCE_PATTERN]).fetchone()
+        f"SELECT {sql_scale_set('iid')} FROM (SELECT $1 AS iid)",
+        [parsed.instance_id]).fetchone()
     assert row is not None and row[0] == parsed.billing_parent
+
+
+@pytest.mark.parametrize("resource_id", [
+    "i-0abc123", "I-0ABC123", "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc123",
+    "//compute.googleapis.com/projects/p/zones/z/instances/gke-pool-1-abcd",
+    f"{SUB}/virtualMachines/aks-node-1",
+])
+def test_sql_bill_keys_hold_the_python_key(resource_id: str) -> None:
+    # The SQL joins a node when its lowercased instance id equals rid or rid_last; the
+    # Python normalisation (bill_resource_key, lowercased) must be one of the two.
+    row = duckdb.connect().execute(
+        f"SELECT {sql_bill_keys('r')} FROM (SELECT $1 AS r)", [resource_id]).fetchone()
+    key = bill_resource_key(resource_id)
+    assert row is not None and key is not None and key.lower() in row
 
 
 def test_scale_set_parent_of_a_mixed_case_instance() -> None:
