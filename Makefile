@@ -23,6 +23,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check assistant tools prompts tests evals bench
+	$(BIN)/ruff format --check assistant tools prompts tests evals bench
 	$(BIN)/mypy assistant tools
 
 clean:

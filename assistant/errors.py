@@ -104,8 +104,9 @@ class ImportFileError(InputError):
             where += f", row {row}"
         if column is not None:
             where += f", column {column!r}"
-        super().__init__(f"{where}: {message}", hint=hint, file=file, row=row, column=column,
-                         **context)
+        super().__init__(
+            f"{where}: {message}", hint=hint, file=file, row=row, column=column, **context
+        )
         self.file = file
         self.row = row
         self.column = column

@@ -24,7 +24,7 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class Window:
     start: datetime  # naive UTC, inclusive
-    end: datetime    # naive UTC, exclusive
+    end: datetime  # naive UTC, exclusive
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -51,8 +51,11 @@ class Window:
         return f"{s.strftime(fmt)}..{e.strftime(fmt)}"
 
     def to_dict(self) -> dict[str, str]:
-        return {"start": self.start.isoformat() + "Z", "end": self.end.isoformat() + "Z",
-                "label": self.label()}
+        return {
+            "start": self.start.isoformat() + "Z",
+            "end": self.end.isoformat() + "Z",
+            "label": self.label(),
+        }
 
     def previous(self) -> Window:
         """The window of equal length just before (a calendar month maps to the prior month)."""

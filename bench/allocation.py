@@ -128,11 +128,16 @@ def case(pods: int, days: int) -> dict[str, Any]:
     node_hour_scan_s = _median_time(con, _SCAN.format(keys="cluster, node, hour"))
     con.close()
     return {
-        "pods": pods, "days": days, "container_hours": report.container_hours,
-        "node_hours": report.node_hours, "allocation_rows": report.rows,
-        "load_s": round(load_s, 3), "allocate_s": round(allocate_s, 3),
+        "pods": pods,
+        "days": days,
+        "container_hours": report.container_hours,
+        "node_hours": report.node_hours,
+        "allocation_rows": report.rows,
+        "load_s": round(load_s, 3),
+        "allocate_s": round(allocate_s, 3),
         "allocate_cpu_s": round(allocate_cpu_s, 3),
-        "scan_s": round(scan_s, 4), "node_hour_scan_s": round(node_hour_scan_s, 4),
+        "scan_s": round(scan_s, 4),
+        "node_hour_scan_s": round(node_hour_scan_s, 4),
         "reconciled": report.reconciled,
         "self_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -147,10 +152,21 @@ def run() -> dict[str, Any]:
             env["PENNY_HOME"] = home
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             proc = subprocess.run(
-                [sys.executable, "-m", "bench.allocation", "--pods", str(pods),
-                 "--days", str(DAYS)],
-                capture_output=True, text=True, env=env, check=False,
-                cwd=Path(__file__).resolve().parent.parent)
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.allocation",
+                    "--pods",
+                    str(pods),
+                    "--days",
+                    str(DAYS),
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+                cwd=Path(__file__).resolve().parent.parent,
+            )
             if proc.returncode != 0:
                 raise RuntimeError(f"bench case {pods} pods failed:\n{proc.stderr[-2000:]}")
             result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -159,13 +175,18 @@ def run() -> dict[str, Any]:
             result["peak_rss_mb"] = round(max(after, before) / 1024, 1)
             result["ratio_to_scan"] = round(result["allocate_s"] / max(result["scan_s"], 1e-6), 1)
             result["ratio_to_node_hour_scan"] = round(
-                result["allocate_s"] / max(result["node_hour_scan_s"], 1e-6), 1)
+                result["allocate_s"] / max(result["node_hour_scan_s"], 1e-6), 1
+            )
             result["allocate_us_per_container_hour"] = round(
-                result["allocate_s"] / result["container_hours"] * 1e6, 3)
+                result["allocate_s"] / result["container_hours"] * 1e6, 3
+            )
             cases.append(result)
-            print(f"  {pods:>6} pods: load {result['load_s']}s, allocate {result['allocate_s']}s,"
-                  f" scan {result['scan_s']}s, ratio {result['ratio_to_scan']}, "
-                  f"RSS {result['peak_rss_mb']} MB", file=sys.stderr)
+            print(
+                f"  {pods:>6} pods: load {result['load_s']}s, allocate {result['allocate_s']}s,"
+                f" scan {result['scan_s']}s, ratio {result['ratio_to_scan']}, "
+                f"RSS {result['peak_rss_mb']} MB",
+                file=sys.stderr,
+            )
     per_row = [c["allocate_us_per_container_hour"] for c in cases]
     five_k = next(c for c in cases if c["pods"] == 5_000)
     return {
@@ -183,17 +204,20 @@ def run() -> dict[str, Any]:
 
 
 def markdown(section: dict[str, Any]) -> str:
-    lines = ["| pods × 30 days | container-hours | load (s) | allocate (s) | allocate CPU (s) "
-             "| bare scan (s) | allocate ÷ scan | node-hour scan (s) | allocate ÷ node-hour scan "
-             "| µs per container-hour | peak RSS (MB) | reconciled |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"]
+    lines = [
+        "| pods × 30 days | container-hours | load (s) | allocate (s) | allocate CPU (s) "
+        "| bare scan (s) | allocate ÷ scan | node-hour scan (s) | allocate ÷ node-hour scan "
+        "| µs per container-hour | peak RSS (MB) | reconciled |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
     for c in section["cases"]:
         lines.append(
             f"| {c['pods']:,} | {c['container_hours']:,} | {c['load_s']} | {c['allocate_s']} "
             f"| {c['allocate_cpu_s']} | {c['scan_s']} | {c['ratio_to_scan']} "
             f"| {c.get('node_hour_scan_s', '')} | {c.get('ratio_to_node_hour_scan', '')} "
             f"| {c['allocate_us_per_container_hour']} "
-            f"| {c['peak_rss_mb']} | {'yes' if c['reconciled'] else 'NO'} |")
+            f"| {c['peak_rss_mb']} | {'yes' if c['reconciled'] else 'NO'} |"
+        )
     return "\n".join(lines)
 
 

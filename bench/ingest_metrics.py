@@ -46,10 +46,15 @@ def case(pods: int, days: int, work: Path) -> dict[str, Any]:
     ingest_s, ingest_cpu_s = time.perf_counter() - t, time.process_time() - cpu
     path.unlink()
     return {
-        "pods": pods, "days": days, "sample_lines": lines, "file_mb": round(size_mb, 1),
-        "generate_s": round(generate_s, 1), "ingest_s": round(ingest_s, 2),
+        "pods": pods,
+        "days": days,
+        "sample_lines": lines,
+        "file_mb": round(size_mb, 1),
+        "generate_s": round(generate_s, 1),
+        "ingest_s": round(ingest_s, 2),
         "ingest_cpu_s": round(ingest_cpu_s, 2),
-        "container_hours": report.rows["container_hours"], "rows": report.total_rows,
+        "container_hours": report.rows["container_hours"],
+        "rows": report.total_rows,
         "self_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -62,11 +67,25 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
             env = {k: v for k, v in os.environ.items() if not k.startswith("PENNY_")}
             env["PENNY_HOME"] = home
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            load_before = os.getloadavg()[0]     # the machine is shared: say how busy it was
+            load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
             proc = subprocess.run(
-                [sys.executable, "-m", "bench.ingest_metrics", "--pods", str(pods),
-                 "--days", str(DAYS), "--work", home],
-                capture_output=True, text=True, env=env, check=False, cwd=ROOT)
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.ingest_metrics",
+                    "--pods",
+                    str(pods),
+                    "--days",
+                    str(DAYS),
+                    "--work",
+                    home,
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+                cwd=ROOT,
+            )
             if proc.returncode != 0:
                 raise RuntimeError(f"bench case {pods} pods failed:\n{proc.stderr[-2000:]}")
             result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -74,37 +93,51 @@ def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
             # RUSAGE_CHILDREN is the max over waited children; sizes grow, so it is this one
             result["peak_rss_mb"] = round(max(after, before) / 1024, 1)
             result["us_per_container_hour"] = round(
-                result["ingest_s"] / result["container_hours"] * 1e6, 2)
+                result["ingest_s"] / result["container_hours"] * 1e6, 2
+            )
             result["sample_lines_per_s"] = round(result["sample_lines"] / result["ingest_s"])
             result["load_avg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             cases.append(result)
-            print(f"  {pods:>6} pods: {result['file_mb']} MB, ingest {result['ingest_s']}s "
-                  f"(CPU {result['ingest_cpu_s']}s), RSS {result['peak_rss_mb']} MB",
-                  file=sys.stderr)
-    return {"cases": cases, "step": "1h", "samples": "hourly",
-            "targets": {"ingest_5k_pods_30d_s": 30, "peak_rss_mb": 2048}}
+            print(
+                f"  {pods:>6} pods: {result['file_mb']} MB, ingest {result['ingest_s']}s "
+                f"(CPU {result['ingest_cpu_s']}s), RSS {result['peak_rss_mb']} MB",
+                file=sys.stderr,
+            )
+    return {
+        "cases": cases,
+        "step": "1h",
+        "samples": "hourly",
+        "targets": {"ingest_5k_pods_30d_s": 30, "peak_rss_mb": 2048},
+    }
 
 
 def markdown(section: dict[str, Any]) -> str:
-    lines = ["| pods × 30 days | sample lines | file (MB) | container-hours | ingest (s) "
-             "| ingest CPU (s) | µs per container-hour | lines per s | peak RSS (MB) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| pods × 30 days | sample lines | file (MB) | container-hours | ingest (s) "
+        "| ingest CPU (s) | µs per container-hour | lines per s | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for c in section["cases"]:
         lines.append(
             f"| {c['pods']:,} | {c['sample_lines']:,} | {c['file_mb']:,} "
             f"| {c['container_hours']:,} | {c['ingest_s']} | {c['ingest_cpu_s']} "
             f"| {c['us_per_container_hour']} | {c['sample_lines_per_s']:,} "
-            f"| {c['peak_rss_mb']} |")
+            f"| {c['peak_rss_mb']} |"
+        )
     targets = section.get("targets", {})
     five = next((c for c in section["cases"] if c["pods"] == 5_000), None)
     if five is not None and targets:
-        met = five["ingest_s"] <= targets["ingest_5k_pods_30d_s"] and \
-            five["peak_rss_mb"] <= targets["peak_rss_mb"]
+        met = (
+            five["ingest_s"] <= targets["ingest_5k_pods_30d_s"]
+            and five["peak_rss_mb"] <= targets["peak_rss_mb"]
+        )
         load = five.get("load_avg_1m")
-        lines += ["", f"Target at 5k pods × 30 days ≤ {targets['ingest_5k_pods_30d_s']} s and "
-                  f"≤ {targets['peak_rss_mb']} MB RSS: {'met' if met else 'not met'}"
-                  + (f" (1-minute load average {load[0]} before, {load[1]} after)."
-                     if load else ".")]
+        lines += [
+            "",
+            f"Target at 5k pods × 30 days ≤ {targets['ingest_5k_pods_30d_s']} s and "
+            f"≤ {targets['peak_rss_mb']} MB RSS: {'met' if met else 'not met'}"
+            + (f" (1-minute load average {load[0]} before, {load[1]} after)." if load else "."),
+        ]
     return "\n".join(lines)
 
 

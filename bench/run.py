@@ -32,8 +32,12 @@ BENCH_MODULES: list[str] = ["bench.allocation", "bench.ingest_metrics", "bench.l
 def _machine() -> dict[str, Any]:
     import duckdb
 
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
 
 
 def update_docs(name: str, table: str, docs: Path = DOCS) -> bool:

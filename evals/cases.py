@@ -84,23 +84,34 @@ def _case(path: Path) -> Case:
             raise ConfigError(f"Eval case {where}: numbers[{i}] needs 'label' and 'sql'.")
         kind = n.get("kind", "money")
         if kind not in _KINDS:
-            raise ConfigError(f"Eval case {where}: numbers[{i}].kind {kind!r} is not one of "
-                              f"{', '.join(_KINDS)}.")
-        numbers.append(ExpectedNumber(str(n["label"]), str(n["sql"]), kind,
-                                      str(n.get("tolerance", "0.011"))))
+            raise ConfigError(
+                f"Eval case {where}: numbers[{i}].kind {kind!r} is not one of {', '.join(_KINDS)}."
+            )
+        numbers.append(
+            ExpectedNumber(str(n["label"]), str(n["sql"]), kind, str(n.get("tolerance", "0.011")))
+        )
     return Case(
-        id=path.parent.name, question=raw["question"].strip(), category=raw["category"],
-        tags=list(raw.get("tags") or []), setup=list(raw.get("setup") or []),
-        understood=bool(raw.get("understood", True)), numbers=numbers,
-        names=[str(n) for n in expect.get("names") or []], names_sql=expect.get("names_sql"),
-        tools=list(expect.get("tools") or []), no_money=bool(expect.get("no_money", False)),
+        id=path.parent.name,
+        question=raw["question"].strip(),
+        category=raw["category"],
+        tags=list(raw.get("tags") or []),
+        setup=list(raw.get("setup") or []),
+        understood=bool(raw.get("understood", True)),
+        numbers=numbers,
+        names=[str(n) for n in expect.get("names") or []],
+        names_sql=expect.get("names_sql"),
+        tools=list(expect.get("tools") or []),
+        no_money=bool(expect.get("no_money", False)),
     )
 
 
 def load_cases(root: Path = CASES_DIR, *, only: str | None = None) -> list[Case]:
     """Every case under ``root`` in directory order; ``only`` filters by id or category."""
-    cases = [_case(p / "case.yaml") for p in sorted(root.iterdir())
-             if p.is_dir() and _DIR_RE.match(p.name) and (p / "case.yaml").is_file()]
+    cases = [
+        _case(p / "case.yaml")
+        for p in sorted(root.iterdir())
+        if p.is_dir() and _DIR_RE.match(p.name) and (p / "case.yaml").is_file()
+    ]
     if only:
         cases = [c for c in cases if only in (c.id, c.category) or c.id.startswith(only)]
     return cases

@@ -17,8 +17,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["Figure", "Grade", "grade_answer", "money_figures", "percent_figures",
-           "tool_numbers", "traceable"]
+__all__ = [
+    "Figure",
+    "Grade",
+    "grade_answer",
+    "money_figures",
+    "percent_figures",
+    "tool_numbers",
+    "traceable",
+]
 
 _MONEY = re.compile(r"(?P<sign>[-+−])?\s?\$\s?(?P<num>\d[\d,]*(?:\.\d+)?)\s?(?P<suf>[KkMm]\b)?")
 _PERCENT = re.compile(r"(?P<sign>[-+−])?(?P<num>\d+(?:\.\d+)?)\s?%")
@@ -87,7 +94,7 @@ def tool_numbers(results: Iterable[Any]) -> list[Decimal]:
             d = _decimal(v)
             if d is not None:
                 out.append(d)
-            elif isinstance(v, str) and "$" in v:    # "$25" inside a method note
+            elif isinstance(v, str) and "$" in v:  # "$25" inside a method note
                 out.extend(f.value for f in money_figures(v))
 
     for r in results:
@@ -112,14 +119,25 @@ class Grade:
 
 
 def _found(expected: Decimal, figures: list[Figure], tolerance: Decimal) -> bool:
-    return any(abs(f.value - expected) <= max(tolerance, f.slack) or
-               abs(abs(f.value) - abs(expected)) <= max(tolerance, f.slack) for f in figures)
+    return any(
+        abs(f.value - expected) <= max(tolerance, f.slack)
+        or abs(abs(f.value) - abs(expected)) <= max(tolerance, f.slack)
+        for f in figures
+    )
 
 
-def grade_answer(text: str, *, understood: bool, expect_understood: bool,
-                 numbers: list[dict[str, Any]], names: list[str], tool_results: list[Any],
-                 forbid_money: bool = False, tools_called: list[str] | None = None,
-                 expect_tools: list[str] | None = None) -> Grade:
+def grade_answer(
+    text: str,
+    *,
+    understood: bool,
+    expect_understood: bool,
+    numbers: list[dict[str, Any]],
+    names: list[str],
+    tool_results: list[Any],
+    forbid_money: bool = False,
+    tools_called: list[str] | None = None,
+    expect_tools: list[str] | None = None,
+) -> Grade:
     """Grade one answer. ``numbers`` items: {label, value, kind, tolerance}."""
     failures: list[str] = []
     if understood != expect_understood:
@@ -133,8 +151,7 @@ def grade_answer(text: str, *, understood: bool, expect_understood: bool,
             continue
         tol = Decimal(str(n.get("tolerance", "0.011")))
         if not _found(Decimal(str(value)), by_kind[n.get("kind", "money")], tol):
-            failures.append(f"missing {n['label']} = {value} ({n.get('kind', 'money')}, "
-                            f"±{tol})")
+            failures.append(f"missing {n['label']} = {value} ({n.get('kind', 'money')}, ±{tol})")
     lowered = text.lower()
     for name in names:
         if name.lower() not in lowered:
@@ -144,8 +161,10 @@ def grade_answer(text: str, *, understood: bool, expect_understood: bool,
     if unsupported:
         failures.append("unsupported money figures: " + ", ".join(unsupported[:5]))
     if forbid_money and money:
-        failures.append("money figures in an answer that should have none: "
-                        + ", ".join(f.text for f in money[:5]))
+        failures.append(
+            "money figures in an answer that should have none: "
+            + ", ".join(f.text for f in money[:5])
+        )
     for t in expect_tools or []:
         if t not in (tools_called or []):
             failures.append(f"tool {t} was not called (called: {tools_called})")

@@ -27,8 +27,16 @@ from assistant.warehouse.db import reader
 from evals.cases import Case, load_cases
 from evals.grade import grade_answer
 
-__all__ = ["DEMO_END", "CaseResult", "EvalReport", "expected_values", "pinned_now",
-           "prepare_warehouse", "run_evals", "write_report"]
+__all__ = [
+    "DEMO_END",
+    "CaseResult",
+    "EvalReport",
+    "expected_values",
+    "pinned_now",
+    "prepare_warehouse",
+    "run_evals",
+    "write_report",
+]
 
 #: the demo the cases were written against: three months of data ending 2026-11-27
 DEMO_END = date(2026, 11, 27)
@@ -81,11 +89,13 @@ class EvalReport:
         costs = [Decimal(r.cost) for r in self.results if r.cost is not None]
         unpriced = sum(1 for r in self.results if r.cost is None and r.engine == "llm")
         return {
-            "cases": len(self.results), "passed": self.passed,
+            "cases": len(self.results),
+            "passed": self.passed,
             "pass_rate": round(self.pass_rate, 4),
             "input_tokens": sum(r.input_tokens for r in self.results),
             "output_tokens": sum(r.output_tokens for r in self.results),
-            "cost_usd": str(sum(costs, Decimal(0))), "unpriced_answers": unpriced,
+            "cost_usd": str(sum(costs, Decimal(0))),
+            "unpriced_answers": unpriced,
             "latency_ms_p50": round(statistics.median(lat), 1),
             "latency_ms_max": round(max(lat), 1),
         }
@@ -96,8 +106,10 @@ def pinned_now(settings: Settings) -> datetime:
     with reader(settings) as con:
         row = con.execute("SELECT max(hour) FROM allocations").fetchone()
     if not row or row[0] is None:
-        raise ConfigError(f"The warehouse {settings.db_path} has no allocations.",
-                          hint="Run `penny demo --scale small` or let `penny eval` build it.")
+        raise ConfigError(
+            f"The warehouse {settings.db_path} has no allocations.",
+            hint="Run `penny demo --scale small` or let `penny eval` build it.",
+        )
     last: datetime = row[0]
     return last + timedelta(hours=1)
 
@@ -113,8 +125,14 @@ def _has_allocations(settings: Settings) -> bool:
     return bool(row and row[0])
 
 
-def prepare_warehouse(settings: Settings, *, end: date = DEMO_END, scale: str = "small",
-                      rebuild: bool = False, log: Callable[[str], None] = print) -> datetime:
+def prepare_warehouse(
+    settings: Settings,
+    *,
+    end: date = DEMO_END,
+    scale: str = "small",
+    rebuild: bool = False,
+    log: Callable[[str], None] = print,
+) -> datetime:
     """Build the demo into ``settings.db_path`` unless it already holds data; return 'now'."""
     if rebuild or not _has_allocations(settings):
         from assistant.demo.run import build_demo
@@ -122,13 +140,19 @@ def prepare_warehouse(settings: Settings, *, end: date = DEMO_END, scale: str = 
         if rebuild and settings.db_path.exists():
             settings.db_path.unlink()
         log(f"Building the {scale} demo (end {end}) into {settings.db_path}…")
-        build_demo(settings, end=end, out_dir=settings.db_path.parent / "eval-demo",
-                   use_prometheus=False, scale=scale)
+        build_demo(
+            settings,
+            end=end,
+            out_dir=settings.db_path.parent / "eval-demo",
+            use_prometheus=False,
+            scale=scale,
+        )
     return pinned_now(settings)
 
 
-def expected_values(case: Case, settings: Settings, now: datetime
-                    ) -> tuple[list[dict[str, Any]], list[str]]:
+def expected_values(
+    case: Case, settings: Settings, now: datetime
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The case's expected numbers and names, from its own SQL on a read-only connection."""
     numbers: list[dict[str, Any]] = []
     names = list(case.names)
@@ -137,8 +161,14 @@ def expected_values(case: Case, settings: Settings, now: datetime
         for n in case.numbers:
             row = con.execute(n.sql).fetchone()
             value = row[0] if row else None
-            numbers.append({"label": n.label, "kind": n.kind, "tolerance": n.tolerance,
-                            "value": None if value is None else str(value)})
+            numbers.append(
+                {
+                    "label": n.label,
+                    "kind": n.kind,
+                    "tolerance": n.tolerance,
+                    "value": None if value is None else str(value),
+                }
+            )
         if case.names_sql:
             names += [str(r[0]) for r in con.execute(case.names_sql).fetchall()]
     return numbers, names
@@ -152,40 +182,88 @@ def _run_case(case: Case, settings: Settings, engine: str, now: datetime) -> Cas
             ask(q, ctx, settings, engine=engine)  # type: ignore[arg-type]
         answer = ask(case.question, ctx, settings, engine=engine)  # type: ignore[arg-type]
     except PennyError as exc:
-        return CaseResult(case.id, case.category, case.question, False,
-                          [f"error: {exc.message}"], "", False, engine, [], expected=numbers)
+        return CaseResult(
+            case.id,
+            case.category,
+            case.question,
+            False,
+            [f"error: {exc.message}"],
+            "",
+            False,
+            engine,
+            [],
+            expected=numbers,
+        )
     except Exception as exc:  # one broken case must not stop the run; it fails loudly
-        return CaseResult(case.id, case.category, case.question, False,
-                          [f"crash: {type(exc).__name__}: {exc}"], "", False, engine, [],
-                          expected=numbers)
+        return CaseResult(
+            case.id,
+            case.category,
+            case.question,
+            False,
+            [f"crash: {type(exc).__name__}: {exc}"],
+            "",
+            False,
+            engine,
+            [],
+            expected=numbers,
+        )
     results = [tc.result for tc in answer.tool_calls]
     tools = [tc.name for tc in answer.tool_calls]
-    g = grade_answer(answer.text, understood=answer.understood,
-                     expect_understood=case.understood, numbers=numbers, names=names,
-                     tool_results=results, forbid_money=case.no_money, tools_called=tools,
-                     expect_tools=case.tools)
+    g = grade_answer(
+        answer.text,
+        understood=answer.understood,
+        expect_understood=case.understood,
+        numbers=numbers,
+        names=names,
+        tool_results=results,
+        forbid_money=case.no_money,
+        tools_called=tools,
+        expect_tools=case.tools,
+    )
     return CaseResult(
-        case.id, case.category, case.question, g.passed, g.failures, answer.text,
-        answer.understood, answer.engine, tools, answer.usage.input_tokens,
-        answer.usage.output_tokens, None if answer.cost is None else str(answer.cost),
-        answer.duration_ms, numbers)
+        case.id,
+        case.category,
+        case.question,
+        g.passed,
+        g.failures,
+        answer.text,
+        answer.understood,
+        answer.engine,
+        tools,
+        answer.usage.input_tokens,
+        answer.usage.output_tokens,
+        None if answer.cost is None else str(answer.cost),
+        answer.duration_ms,
+        numbers,
+    )
 
 
-def run_evals(settings: Settings, *, engine: str = "offline", model: str | None = None,
-              only: str | None = None, build: bool = True, rebuild: bool = False,
-              log: Callable[[str], None] = print) -> EvalReport:
+def run_evals(
+    settings: Settings,
+    *,
+    engine: str = "offline",
+    model: str | None = None,
+    only: str | None = None,
+    build: bool = True,
+    rebuild: bool = False,
+    log: Callable[[str], None] = print,
+) -> EvalReport:
     """Run every case (or ``only`` one id/category) and grade it."""
     if engine not in ("offline", "llm"):
         raise ConfigError(f"Unknown eval engine {engine!r}.", hint="Use offline or llm.")
-    now = (prepare_warehouse(settings, rebuild=rebuild, log=log) if build or rebuild
-           else pinned_now(settings))
+    now = (
+        prepare_warehouse(settings, rebuild=rebuild, log=log)
+        if build or rebuild
+        else pinned_now(settings)
+    )
     update: dict[str, Any] = {"now": now}
     if model:
         update["model"] = model
     run_settings = settings.model_copy(update=update)
     if engine == "llm" and not run_settings.llm_model:
-        raise ConfigError("LLM evals need a model.", hint="Pass --model provider:model or "
-                          "set PENNY_MODEL.")
+        raise ConfigError(
+            "LLM evals need a model.", hint="Pass --model provider:model or set PENNY_MODEL."
+        )
     cases = load_cases(only=only)
     if not cases:
         raise ConfigError(f"No eval cases match {only!r}.")
@@ -194,23 +272,35 @@ def run_evals(settings: Settings, *, engine: str = "offline", model: str | None 
     for case in cases:
         t0 = time.perf_counter()
         r = _run_case(case, run_settings, engine, now)
-        log(f"{'PASS' if r.passed else 'FAIL'} {case.id} ({time.perf_counter() - t0:.1f}s)"
-            + ("" if r.passed else ": " + "; ".join(r.failures)))
+        log(
+            f"{'PASS' if r.passed else 'FAIL'} {case.id} ({time.perf_counter() - t0:.1f}s)"
+            + ("" if r.passed else ": " + "; ".join(r.failures))
+        )
         results.append(r)
-    return EvalReport(engine, run_settings.llm_model if engine == "llm" else None,
-                      now.isoformat() + "Z", str(settings.db_path), results, started)
+    return EvalReport(
+        engine,
+        run_settings.llm_model if engine == "llm" else None,
+        now.isoformat() + "Z",
+        str(settings.db_path),
+        results,
+        started,
+    )
 
 
 def write_report(report: EvalReport, out: Path) -> tuple[Path, Path]:
     """``out``.json (every case, answer and failure) and ``out``.md (the summary)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out.with_suffix(".json"), out.with_suffix(".md")
-    payload = {"engine": report.engine, "model": report.model, "now": report.now,
-               "warehouse": report.warehouse, "started": report.started,
-               "totals": report.totals(),
-               "by_category": {k: {"passed": p, "cases": n}
-                               for k, (p, n) in report.by_category().items()},
-               "results": [asdict(r) for r in report.results]}
+    payload = {
+        "engine": report.engine,
+        "model": report.model,
+        "now": report.now,
+        "warehouse": report.warehouse,
+        "started": report.started,
+        "totals": report.totals(),
+        "by_category": {k: {"passed": p, "cases": n} for k, (p, n) in report.by_category().items()},
+        "results": [asdict(r) for r in report.results],
+    }
     json_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     md_path.write_text(markdown(report), encoding="utf-8")
     return json_path, md_path
@@ -218,12 +308,18 @@ def write_report(report: EvalReport, out: Path) -> tuple[Path, Path]:
 
 def markdown(report: EvalReport) -> str:
     t = report.totals()
-    lines = [f"# Penny evals: {report.engine}" + (f" ({report.model})" if report.model else ""),
-             "", f"Pinned now {report.now}; warehouse `{report.warehouse}`; run {report.started}.",
-             "", f"**{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)**; tokens "
-             f"{t['input_tokens']:,} in / {t['output_tokens']:,} out; cost ${t['cost_usd']}; "
-             f"latency p50 {t['latency_ms_p50']} ms, max {t['latency_ms_max']} ms.", "",
-             "| category | passed | cases |", "|---|---:|---:|"]
+    lines = [
+        f"# Penny evals: {report.engine}" + (f" ({report.model})" if report.model else ""),
+        "",
+        f"Pinned now {report.now}; warehouse `{report.warehouse}`; run {report.started}.",
+        "",
+        f"**{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)**; tokens "
+        f"{t['input_tokens']:,} in / {t['output_tokens']:,} out; cost ${t['cost_usd']}; "
+        f"latency p50 {t['latency_ms_p50']} ms, max {t['latency_ms_max']} ms.",
+        "",
+        "| category | passed | cases |",
+        "|---|---:|---:|",
+    ]
     lines += [f"| {k} | {p} | {n} |" for k, (p, n) in report.by_category().items()]
     failed = [r for r in report.results if not r.passed]
     if failed:

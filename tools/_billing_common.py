@@ -25,12 +25,22 @@ def scope_filters(scope: Scope) -> dict[str, Any]:
     return {"teams": scope.teams, "namespaces": scope.namespaces}
 
 
-def provenance(window: Window, scope: Scope, *, group_by: str | None = None,
-               notes: list[str] | None = None, truncated: bool = False,
-               tables: list[str] | None = None) -> Provenance:
+def provenance(
+    window: Window,
+    scope: Scope,
+    *,
+    group_by: str | None = None,
+    notes: list[str] | None = None,
+    truncated: bool = False,
+    tables: list[str] | None = None,
+) -> Provenance:
     return Provenance(
-        tables=tables or BILL_TABLES, window=window.to_dict(), filters=scope_filters(scope),
-        group_by=group_by, cost_basis="amortized (EffectiveCost); invoice (BilledCost) in totals",
+        tables=tables or BILL_TABLES,
+        window=window.to_dict(),
+        filters=scope_filters(scope),
+        group_by=group_by,
+        cost_basis="amortized (EffectiveCost); invoice (BilledCost) in totals",
         sharing={"share_idle": False, "note": "idle and unallocated shown as their own rows"},
-        truncated=truncated, notes=notes or [],
+        truncated=truncated,
+        notes=notes or [],
     )

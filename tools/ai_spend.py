@@ -37,7 +37,8 @@ class Args(BaseModel):
         "model", description="How to break the spend down. 'day' lists days in order."
     )
     source: Literal["penny", "imports", "all"] = Field(
-        "all", description="'penny' = Penny's own calls; 'imports' = OpenAI/Anthropic usage "
+        "all",
+        description="'penny' = Penny's own calls; 'imports' = OpenAI/Anthropic usage "
         "imported from their cost exports; 'all' = both.",
     )
     top_n: int = Field(20, ge=1, le=200, description="Groups to return (largest cost first).")
@@ -82,20 +83,38 @@ def ai_spend(args: Args, ctx: ToolContext) -> ToolResult:
         f"FROM ai_usage WHERE {where} GROUP BY grp "
         + ("ORDER BY grp" if args.group_by == "day" else "ORDER BY cost DESC NULLS LAST, grp")
     )
-    prov = Provenance(tables=[f"ai_usage ({ledger_path(ctx.settings).name})"], sql=sql,
-                      params=[str(p) for p in params], window=window.to_dict(),
-                      filters={"source": args.source}, group_by=args.group_by,
-                      currency=ctx.settings.currency, source="ledger")
+    prov = Provenance(
+        tables=[f"ai_usage ({ledger_path(ctx.settings).name})"],
+        sql=sql,
+        params=[str(p) for p in params],
+        window=window.to_dict(),
+        filters={"source": args.source},
+        group_by=args.group_by,
+        currency=ctx.settings.currency,
+        source="ledger",
+    )
     rows = read_ledger(ctx.settings, sql, params)
     if not rows:
         return ToolResult.no_data(
             f"No AI usage recorded for {window.label()} (source={args.source}). Penny records "
             "its own calls when an LLM is configured; import provider usage with "
-            "`penny ingest ai-usage openai|anthropic PATH`.", prov)
-    keys = ["calls", "priced_calls", "unpriced_calls", "cost", "input_tokens",
-            "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens"]
+            "`penny ingest ai-usage openai|anthropic PATH`.",
+            prov,
+        )
+    keys = [
+        "calls",
+        "priced_calls",
+        "unpriced_calls",
+        "cost",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+    ]
     groups: list[dict[str, Any]] = [
-        {args.group_by: r[0], **dict(zip(keys, r[1:], strict=True))} for r in rows]
+        {args.group_by: r[0], **dict(zip(keys, r[1:], strict=True))} for r in rows
+    ]
     for g in groups:
         g["cost"] = _dec(g["cost"])
         for k in keys:
@@ -108,10 +127,21 @@ def ai_spend(args: Args, ctx: ToolContext) -> ToolResult:
     prov.row_count = len(shown)
     prov.truncated = len(groups) > len(shown)
     if totals["unpriced_calls"]:
-        prov.notes.append(f"{totals['unpriced_calls']} call(s) have no price (model not in the "
-                          "price table); their cost is unknown and not in the totals.")
-    return ToolResult.success(money({
-        "window": window.label(), "group_by": args.group_by, "source": args.source,
-        "groups": shown, "total": totals, "groups_total": len(groups),
-        "more": len(groups) - len(shown),
-    }), prov)
+        prov.notes.append(
+            f"{totals['unpriced_calls']} call(s) have no price (model not in the "
+            "price table); their cost is unknown and not in the totals."
+        )
+    return ToolResult.success(
+        money(
+            {
+                "window": window.label(),
+                "group_by": args.group_by,
+                "source": args.source,
+                "groups": shown,
+                "total": totals,
+                "groups_total": len(groups),
+                "more": len(groups) - len(shown),
+            }
+        ),
+        prov,
+    )

@@ -25,12 +25,30 @@ Kind = Literal["nodes", "pods", "workloads", "hpas", "namespaces", "summary"]
 _NEEDS: dict[str, list[str]] = {
     "nodes": ["Node", "Pod"],
     "pods": ["Pod", "ReplicaSet", "Job"],
-    "workloads": ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "ReplicaSet",
-                  "Pod", "HorizontalPodAutoscaler"],
+    "workloads": [
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "CronJob",
+        "Job",
+        "ReplicaSet",
+        "Pod",
+        "HorizontalPodAutoscaler",
+    ],
     "hpas": ["HorizontalPodAutoscaler"],
     "namespaces": ["Namespace", "Pod"],
-    "summary": ["Namespace", "Node", "Pod", "ReplicaSet", "Job", "Deployment", "StatefulSet",
-                "DaemonSet", "CronJob", "HorizontalPodAutoscaler"],
+    "summary": [
+        "Namespace",
+        "Node",
+        "Pod",
+        "ReplicaSet",
+        "Job",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "CronJob",
+        "HorizontalPodAutoscaler",
+    ],
 }
 
 
@@ -49,20 +67,25 @@ class Args(BaseModel):
         None, description="Only objects whose name contains this text (e.g. a workload name)."
     )
     source: Literal["auto", "live", "snapshot", "inventory"] = Field(
-        "auto", description="'live' = Kubernetes API now; 'snapshot' = the latest stored "
+        "auto",
+        description="'live' = Kubernetes API now; 'snapshot' = the latest stored "
         "snapshot (penny snapshot); 'inventory' = the latest ingested hour of Prometheus "
         "kube-state-metrics data; 'auto' = live, else the fresher of snapshot and inventory.",
     )
     cluster: str | None = Field(
-        None, description="Cluster name, for stored state only (snapshot/inventory); default "
+        None,
+        description="Cluster name, for stored state only (snapshot/inventory); default "
         "the most recently seen cluster.",
     )
     top_n: int = Field(50, ge=1, le=500, description="Maximum rows returned (largest first).")
 
 
 def _label_keys(ctx: ToolContext) -> list[str]:
-    keys = [s.split(":", 1)[1] for s in ctx.settings.allocation.labels.team
-            if s.startswith("namespace:")]
+    keys = [
+        s.split(":", 1)[1]
+        for s in ctx.settings.allocation.labels.team
+        if s.startswith("namespace:")
+    ]
     return keys or ["team"]
 
 
@@ -79,27 +102,32 @@ def _warehouse_visible(ctx: ToolContext) -> set[str] | None:
                 path = f'$.metadata.labels."{key}"'
                 rows = con.execute(
                     f"SELECT DISTINCT name FROM cluster_snapshots WHERE kind = 'Namespace' "
-                    f"AND json_extract_string(object, ?) IN ({marks})", [path, *ctx.scope.teams],
+                    f"AND json_extract_string(object, ?) IN ({marks})",
+                    [path, *ctx.scope.teams],
                 ).fetchall()
                 found.update(r[0] for r in rows)
     return found
 
 
-def _live(ctx: ToolContext, kinds: list[str], visible: set[str] | None,
-          namespace: str | None) -> tuple[dict[str, list[dict[str, Any]]], str, set[str] | None]:
+def _live(
+    ctx: ToolContext, kinds: list[str], visible: set[str] | None, namespace: str | None
+) -> tuple[dict[str, list[dict[str, Any]]], str, set[str] | None]:
     session = connect(ctx.settings)
     all_ns = list_objects(session, "Namespace")
     if visible is not None and ctx.scope.teams:
         keys = _label_keys(ctx)
         visible = visible | {
-            n["metadata"]["name"] for n in all_ns
-            if any((n["metadata"].get("labels") or {}).get(k) in ctx.scope.teams for k in keys)}
+            n["metadata"]["name"]
+            for n in all_ns
+            if any((n["metadata"].get("labels") or {}).get(k) in ctx.scope.teams for k in keys)
+        }
     targets = [namespace] if namespace else (sorted(visible) if visible is not None else None)
     objects: dict[str, list[dict[str, Any]]] = {}
     for kind in kinds:
         if kind == "Namespace":
-            objects[kind] = [n for n in all_ns if targets is None
-                             or n["metadata"]["name"] in targets]
+            objects[kind] = [
+                n for n in all_ns if targets is None or n["metadata"]["name"] in targets
+            ]
         elif kind == "Node":
             objects[kind] = list_objects(session, kind) if visible is None else []
         else:
@@ -109,8 +137,11 @@ def _live(ctx: ToolContext, kinds: list[str], visible: set[str] | None,
 
 
 def _rows(kind: str, objs: dict[str, list[dict[str, Any]]], admin: bool) -> Any:
-    controllers = [o for k in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
-                   for o in objs.get(k, [])]
+    controllers = [
+        o
+        for k in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+        for o in objs.get(k, [])
+    ]
     index = shape.owner_index(objs.get("ReplicaSet", []) + objs.get("Job", []))
     pods, hpas = objs.get("Pod", []), objs.get("HorizontalPodAutoscaler", [])
     if kind == "nodes":
@@ -123,64 +154,98 @@ def _rows(kind: str, objs: dict[str, list[dict[str, Any]]], admin: bool) -> Any:
     if kind == "hpas":
         return shape.hpa_rows(hpas)
     if kind == "namespaces":
-        return sorted(shape.namespace_rows(objs.get("Namespace", []), pods),
-                      key=lambda r: -r["cpu_request_cores"])
+        return sorted(
+            shape.namespace_rows(objs.get("Namespace", []), pods),
+            key=lambda r: -r["cpu_request_cores"],
+        )
     workloads = shape.workload_rows(controllers, pods, hpas, index)
-    return shape.summary(objs.get("Node", []), pods, workloads, hpas, objs.get("Namespace", []),
-                         include_nodes=admin)
+    return shape.summary(
+        objs.get("Node", []), pods, workloads, hpas, objs.get("Namespace", []), include_nodes=admin
+    )
 
 
 def _matches(row: dict[str, Any], args: Args) -> bool:
-    if (args.namespace and args.kind != "nodes"
-            and row.get("namespace", row.get("name")) != args.namespace):
+    if (
+        args.namespace
+        and args.kind != "nodes"
+        and row.get("namespace", row.get("name")) != args.namespace
+    ):
         return False
     return not (args.name and args.name.lower() not in str(row.get("name", "")).lower())
 
 
-def _stored(ctx: ToolContext, args: Args, kinds: list[str], visible: set[str] | None,
-            prov: Provenance, notes: list[str]
-            ) -> ToolResult | tuple[dict[str, list[dict[str, Any]]], set[str]]:
+def _stored(
+    ctx: ToolContext,
+    args: Args,
+    kinds: list[str],
+    visible: set[str] | None,
+    prov: Provenance,
+    notes: list[str],
+) -> ToolResult | tuple[dict[str, list[dict[str, Any]]], set[str]]:
     """Objects from the latest snapshot or the Prometheus inventory, whichever is fresher."""
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
             "No stored cluster state: the warehouse does not exist yet. Run `penny snapshot` "
             "with a kubeconfig or `penny ingest prometheus`, or fix the API connection.",
-            Provenance(source="snapshot", notes=notes))
+            Provenance(source="snapshot", notes=notes),
+        )
     ns_filter = {args.namespace} if args.namespace else visible
     with reader(ctx.settings) as con:
         info = latest_snapshot(con, args.cluster) if args.source != "inventory" else None
-        inv = ([c for c in inventory_clusters(con) if args.cluster in (None, c[0])]
-               if args.source != "snapshot" else [])
+        inv = (
+            [c for c in inventory_clusters(con) if args.cluster in (None, c[0])]
+            if args.source != "snapshot"
+            else []
+        )
         use_inventory = bool(inv) and (
-            info is None or inv[0][1] + timedelta(hours=1) > info.taken_at)
+            info is None or inv[0][1] + timedelta(hours=1) > info.taken_at
+        )
         if use_inventory:
             cluster, hour = inv[0]
             objects = inventory_objects(con, cluster, hour, kinds, ns_filter)
-            known = {r[0] for r in con.execute(
-                "SELECT namespace FROM k8s_namespaces WHERE cluster = ?", [cluster]).fetchall()}
+            known = {
+                r[0]
+                for r in con.execute(
+                    "SELECT namespace FROM k8s_namespaces WHERE cluster = ?", [cluster]
+                ).fetchall()
+            }
             prov.source = "warehouse"
-            prov.tables = ["container_hours", "k8s_pods", "node_hours", "k8s_nodes",
-                           "k8s_hpas", "k8s_namespaces"]
+            prov.tables = [
+                "container_hours",
+                "k8s_pods",
+                "node_hours",
+                "k8s_nodes",
+                "k8s_hpas",
+                "k8s_namespaces",
+            ]
             prov.freshness = (hour + timedelta(hours=1)).isoformat() + "Z"
             prov.filters["cluster"] = cluster
-            notes.append(f"cluster {cluster}: Prometheus inventory for the hour starting "
-                         f"{hour.isoformat()}Z (allocatable = capacity; desired replicas "
-                         "unknown; controllers listed only with running pods)")
+            notes.append(
+                f"cluster {cluster}: Prometheus inventory for the hour starting "
+                f"{hour.isoformat()}Z (allocatable = capacity; desired replicas "
+                "unknown; controllers listed only with running pods)"
+            )
             others = [c for c, _ in inv[1:]]
             if others:
-                notes.append(f"other clusters with inventory: {', '.join(others)} "
-                             "(pass cluster=NAME)")
+                notes.append(
+                    f"other clusters with inventory: {', '.join(others)} (pass cluster=NAME)"
+                )
             return objects, known
         if info is None:
             where = f" for cluster {args.cluster!r}" if args.cluster else ""
             return ToolResult.no_data(
                 f"No stored cluster state{where}: no snapshot and no Prometheus inventory. "
                 "Run `penny snapshot` (needs a kubeconfig) or `penny ingest prometheus`.",
-                Provenance(source="snapshot", tables=["cluster_snapshots"], notes=notes))
+                Provenance(source="snapshot", tables=["cluster_snapshots"], notes=notes),
+            )
         objects = snapshot_objects(con, info.snapshot_id, kinds, ns_filter)
-        known = {r[0] for r in con.execute(
-            "SELECT name FROM cluster_snapshots WHERE snapshot_id = ? AND kind = 'Namespace'",
-            [info.snapshot_id]).fetchall()}
+        known = {
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM cluster_snapshots WHERE snapshot_id = ? AND kind = 'Namespace'",
+                [info.snapshot_id],
+            ).fetchall()
+        }
     prov.source = "snapshot"
     prov.tables = ["cluster_snapshots"]
     prov.freshness = info.taken_at.isoformat() + "Z"
@@ -215,9 +280,10 @@ def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
         )
     kinds = _NEEDS[args.kind]
     notes: list[str] = []
-    prov = Provenance(filters={k: v for k, v in (("namespace", args.namespace),
-                                                  ("name", args.name)) if v},
-                      group_by=args.kind)
+    prov = Provenance(
+        filters={k: v for k, v in (("namespace", args.namespace), ("name", args.name)) if v},
+        group_by=args.kind,
+    )
     objects: dict[str, list[dict[str, Any]]] | None = None
     known: set[str] | None = None
     if args.source in {"auto", "live"}:
@@ -231,7 +297,8 @@ def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
             if args.source == "live":
                 return ToolResult.failure(
                     f"{exc} Retry with source='snapshot' (latest stored snapshot) or "
-                    "source='inventory' (latest hour of Prometheus inventory).")
+                    "source='inventory' (latest hour of Prometheus inventory)."
+                )
             notes.append(f"Kubernetes API unavailable ({exc.message}); used stored state.")
     if objects is None:
         stored = _stored(ctx, args, kinds, visible, prov, notes)
@@ -243,8 +310,13 @@ def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
         near = closest_names(args.namespace, pool)
         return ToolResult.failure(
             f"No namespace {args.namespace!r} in the cluster. "
-            + (f"Did you mean: {', '.join(near)}?" if near else
-               f"Known namespaces: {', '.join(sorted(pool)[:20])}."), prov)
+            + (
+                f"Did you mean: {', '.join(near)}?"
+                if near
+                else f"Known namespaces: {', '.join(sorted(pool)[:20])}."
+            ),
+            prov,
+        )
     prov.notes = notes
     rows = _rows(args.kind, objects, admin)
     if args.kind == "summary":
@@ -258,6 +330,14 @@ def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
         what = f" matching {args.name!r}" if args.name else ""
         where = f" in namespace {args.namespace!r}" if args.namespace else ""
         return ToolResult.no_data(f"No {args.kind}{what}{where} ({prov.source}).", prov)
-    return ToolResult.success({"kind": args.kind, "source": prov.source, "items": shown,
-                               "total": len(rows), "shown": len(shown),
-                               "more": len(rows) - len(shown)}, prov)
+    return ToolResult.success(
+        {
+            "kind": args.kind,
+            "source": prov.source,
+            "items": shown,
+            "total": len(rows),
+            "shown": len(shown),
+            "more": len(rows) - len(shown),
+        },
+        prov,
+    )

@@ -30,37 +30,46 @@ class Args(BaseModel):
         "'yesterday', or 'START..END' with dates (end exclusive, e.g. 2026-10-01..2026-10-15).",
     )
     bucket: Literal["day", "week", "month"] = Field(
-        "day", validation_alias=AliasChoices("bucket", "granularity", "interval"),
+        "day",
+        validation_alias=AliasChoices("bucket", "granularity", "interval"),
         description="Bucket size, in UTC: 'day', 'week' (ISO weeks, Monday to Monday) or "
         f"'month'. At most {MAX_BUCKETS['day']} daily, {MAX_BUCKETS['week']} weekly or "
         f"{MAX_BUCKETS['month']} monthly buckets; use a coarser bucket for longer windows.",
     )
     filters: dict[str, str] = Field(
         default_factory=dict,
-        description="Exact-match filters, as for query_costs: e.g. {\"team\": \"payments\"} or "
-        "{\"namespace\": \"storefront\"} or {\"controller\": \"Deployment/recsys-api\"}.",
+        description='Exact-match filters, as for query_costs: e.g. {"team": "payments"} or '
+        '{"namespace": "storefront"} or {"controller": "Deployment/recsys-api"}.',
     )
     versus: dict[str, str] = Field(
         default_factory=dict,
         description="Optional second entity to compare with `filters`, as filters (e.g. "
-        "{\"team\": \"storefront\"}). The result then has two series, named after their "
+        '{"team": "storefront"}). The result then has two series, named after their '
         "filters, and the difference (filters minus versus) per bucket and in total. Not "
         "together with split_by.",
     )
     split_by: str | None = Field(
         None,
-        description="Optional dimension to split each bucket by: " + ", ".join(DIMENSIONS)
+        description="Optional dimension to split each bucket by: "
+        + ", ".join(DIMENSIONS)
         + ", or label:KEY. The largest top_n groups are kept, the rest summed into 'others'; "
         "'__idle__' and '__unallocated__' stay separate series.",
     )
-    top_n: int = Field(5, ge=1, le=10, description="With split_by: groups to keep as their "
-                       "own series (largest over the window first).")
+    top_n: int = Field(
+        5,
+        ge=1,
+        le=10,
+        description="With split_by: groups to keep as their "
+        "own series (largest over the window first).",
+    )
     basis: Literal["amortized", "invoice"] = Field(
-        "amortized", validation_alias=AliasChoices("basis", "metric"),
+        "amortized",
+        validation_alias=AliasChoices("basis", "metric"),
         description="'amortized' = EffectiveCost (the default); 'invoice' = BilledCost.",
     )
     share_idle: bool | None = Field(
-        None, description="true = spread idle node cost onto workloads within each bucket; "
+        None,
+        description="true = spread idle node cost onto workloads within each bucket; "
         "false = idle stays its own '__idle__' cost; omit = the configured default.",
     )
 
@@ -84,18 +93,41 @@ def _versus(a: CostTrend, b: CostTrend) -> dict[str, Any]:
     """Two series side by side per bucket, with their difference (a − b)."""
     na, nb = _name(a.filters), _name(b.filters)
     data = money(a.to_dict())
-    data["buckets"] = [money({"start": x["start"], "end": x["end"], "partial": x["partial"],
-                              "groups": {na: x["total"], nb: y["total"]},
-                              "difference": x["total"] - y["total"]})
-                       for x, y in zip([p.to_dict() for p in a.buckets],
-                                       [p.to_dict() for p in b.buckets], strict=True)]
-    data["series"] = [money({"name": na, "filters": a.filters, "total": a.total,
-                             "facts": trend_facts(a.buckets, a.bucket)}),
-                      money({"name": nb, "filters": b.filters, "total": b.total,
-                             "facts": trend_facts(b.buckets, b.bucket)})]
+    data["buckets"] = [
+        money(
+            {
+                "start": x["start"],
+                "end": x["end"],
+                "partial": x["partial"],
+                "groups": {na: x["total"], nb: y["total"]},
+                "difference": x["total"] - y["total"],
+            }
+        )
+        for x, y in zip(
+            [p.to_dict() for p in a.buckets], [p.to_dict() for p in b.buckets], strict=True
+        )
+    ]
+    data["series"] = [
+        money(
+            {
+                "name": na,
+                "filters": a.filters,
+                "total": a.total,
+                "facts": trend_facts(a.buckets, a.bucket),
+            }
+        ),
+        money(
+            {
+                "name": nb,
+                "filters": b.filters,
+                "total": b.total,
+                "facts": trend_facts(b.buckets, b.bucket),
+            }
+        ),
+    ]
     data["difference"] = money(a.total - b.total)
     data["difference_of"] = f"{na} minus {nb}"
-    data.pop("total")                  # each series has its own; their sum means nothing
+    data.pop("total")  # each series has its own; their sum means nothing
     data.pop("facts")
     data["filters"] = {}
     return data
@@ -115,23 +147,32 @@ def cost_trend(args: Args, ctx: ToolContext) -> ToolResult:
     average cost. Money is exact decimal strings. A team-scoped asker sees only its own
     workloads. Use it for 'daily/weekly cost', 'trend', 'over time' questions."""
     window: Window = parse_window(args.window, now=ctx.now)
-    check_bucket_count(window, args.bucket)            # InputError names a bucket that fits
+    check_bucket_count(window, args.bucket)  # InputError names a bucket that fits
     split = validate_dimension(args.split_by, what="split_by") if args.split_by else None
     filters = {validate_dimension(k, what="filter key"): v for k, v in args.filters.items()}
     versus = {validate_dimension(k, what="versus key"): v for k, v in args.versus.items()}
     if versus and split:
-        return ToolResult.failure("versus and split_by cannot be combined: compare two "
-                                  "entities, or split one by a dimension.")
+        return ToolResult.failure(
+            "versus and split_by cannot be combined: compare two "
+            "entities, or split one by a dimension."
+        )
     if versus and versus == filters:
-        return ToolResult.failure(f"versus {versus} is the same as filters; name a "
-                                  "different entity to compare with.")
+        return ToolResult.failure(
+            f"versus {versus} is the same as filters; name a different entity to compare with."
+        )
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
             f"No warehouse at {ctx.settings.db_path}: run `penny demo` or `penny ingest …` "
-            "and `penny allocate` first.")
-    options: dict[str, Any] = {"window": window, "bucket": args.bucket, "scope": ctx.scope,
-                               "share_idle": args.share_idle, "basis": args.basis,
-                               "settings": ctx.settings}
+            "and `penny allocate` first."
+        )
+    options: dict[str, Any] = {
+        "window": window,
+        "bucket": args.bucket,
+        "scope": ctx.scope,
+        "share_idle": args.share_idle,
+        "basis": args.basis,
+        "settings": ctx.settings,
+    }
     with reader(ctx.settings) as con:
         problem = check_filters(con, {**filters, **versus}, ctx.scope, ctx.settings)
         if problem:
@@ -148,8 +189,11 @@ def cost_trend(args: Args, ctx: ToolContext) -> ToolResult:
     empty = [t for t in (trend, other) if t is not None and not t.has_rows]
     if empty:
         what = f" for {_name(empty[0].filters)}" if empty[0].filters else ""
-        return ToolResult.no_data(f"No cost rows{what} in {window.label()}: nothing was "
-                                  "allocated there (run `penny ingest` and `penny allocate` "
-                                  "for that period, or pick another window).", prov)
+        return ToolResult.no_data(
+            f"No cost rows{what} in {window.label()}: nothing was "
+            "allocated there (run `penny ingest` and `penny allocate` "
+            "for that period, or pick another window).",
+            prov,
+        )
     data = _versus(trend, other) if other is not None else trend.to_dict()
     return ToolResult.success(_fixed(data), prov)

@@ -23,9 +23,14 @@ class Args(BaseModel):
         "(month to date, with a forecast).",
     )
     compare: str | None = Field(
-        None, description="Month to compare with, 'YYYY-MM'; omit for the previous month.")
-    top_n: int = Field(10, ge=1, le=50, description="Drivers and groups to list (largest "
-                       "first); the rest are counted in 'more'.")
+        None, description="Month to compare with, 'YYYY-MM'; omit for the previous month."
+    )
+    top_n: int = Field(
+        10,
+        ge=1,
+        le=50,
+        description="Drivers and groups to list (largest first); the rest are counted in 'more'.",
+    )
 
 
 @tool("explain_bill", Args)
@@ -44,12 +49,16 @@ def explain_bill(args: Args, ctx: ToolContext) -> ToolResult:
     compare = month_arg(args.compare, ctx.now, "compare") if args.compare else None
     prov = provenance(month, ctx.scope)
     if not ctx.settings.db_path.exists():
-        return ToolResult.no_data(f"No warehouse at {ctx.settings.db_path}: run `penny demo` "
-                                  "or `penny ingest …` and `penny allocate` first.", prov)
+        return ToolResult.no_data(
+            f"No warehouse at {ctx.settings.db_path}: run `penny demo` "
+            "or `penny ingest …` and `penny allocate` first.",
+            prov,
+        )
     try:
         with reader(ctx.settings) as con:
-            expl = run_explain_bill(con, month, compare=compare, scope=ctx.scope,
-                                    settings=ctx.settings)
+            expl = run_explain_bill(
+                con, month, compare=compare, scope=ctx.scope, settings=ctx.settings
+            )
     except DataGap as exc:
         return ToolResult.no_data(str(exc), prov)
     data: dict[str, Any] = expl.model_dump(mode="python", exclude={"daily"})

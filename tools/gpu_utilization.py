@@ -20,12 +20,19 @@ __all__ = ["Args", "gpu_utilization"]
 
 
 class Args(BaseModel):
-    window: str = Field("7d", description="Period: '7d', '24h', 'YYYY-MM', 'last-month', or "
-                        "'START..END' (end exclusive).")
+    window: str = Field(
+        "7d",
+        description="Period: '7d', '24h', 'YYYY-MM', 'last-month', or "
+        "'START..END' (end exclusive).",
+    )
     by: Literal["workload", "pod", "namespace", "team", "model", "node"] = Field(
-        "workload", description="Group GPU use by this dimension.")
-    idle_only: bool = Field(False, description="true = list the idle GPUs themselves (device, "
-                            "pod, owner, team, idle hours and cost) instead of groups.")
+        "workload", description="Group GPU use by this dimension."
+    )
+    idle_only: bool = Field(
+        False,
+        description="true = list the idle GPUs themselves (device, "
+        "pod, owner, team, idle hours and cost) instead of groups.",
+    )
     top_n: int = Field(10, ge=1, le=100, description="Rows to return, costliest idle first.")
 
 
@@ -45,10 +52,15 @@ def gpu_utilization(args: Args, ctx: ToolContext) -> ToolResult:
     rs = settings.rightsizing
     prov = Provenance(
         tables=["gpu_hours", "k8s_pods", "node_cost_hours", "allocations"],
-        window=window.to_dict(), currency=settings.currency, group_by=args.by,
-        notes=[f"idle = activity < {rs.gpu_idle_threshold_pct:g}% for ≥ "
-               f"{rs.gpu_idle_min_hours} consecutive hours",
-               "cost = GPU share × the node's $/GPU-hour from the allocation"])
+        window=window.to_dict(),
+        currency=settings.currency,
+        group_by=args.by,
+        notes=[
+            f"idle = activity < {rs.gpu_idle_threshold_pct:g}% for ≥ "
+            f"{rs.gpu_idle_min_hours} consecutive hours",
+            "cost = GPU share × the node's $/GPU-hour from the allocation",
+        ],
+    )
     with reader(settings) as con:
         prov.freshness = freshness(con)
         if args.idle_only:
@@ -57,18 +69,27 @@ def gpu_utilization(args: Args, ctx: ToolContext) -> ToolResult:
             total = sum((g.idle_cost for g in found), Decimal(0))
             count = len(found)
         else:
-            groups = utilisation(con, window=window, by=args.by, scope=ctx.scope,
-                                 settings=settings)
-            rows = [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()}
-                    for r in groups[: args.top_n]]
+            groups = utilisation(con, window=window, by=args.by, scope=ctx.scope, settings=settings)
+            rows = [
+                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()}
+                for r in groups[: args.top_n]
+            ]
             total = sum((r["idle_cost"] for r in groups), Decimal(0))
             count = len(groups)
     if count == 0:
         return ToolResult.no_data(
             f"No GPU {'idle time' if args.idle_only else 'metrics'} in {window.label()} that "
-            "you may see." + ("" if args.idle_only else " Is DCGM exporter scraped?"), prov)
+            "you may see." + ("" if args.idle_only else " Is DCGM exporter scraped?"),
+            prov,
+        )
     prov.row_count = count
     prov.truncated = count > len(rows)
-    return ToolResult.success({"window": window.label(), "rows": rows,
-                               "idle_cost_total": str(to_cents(total)), "rows_total": count},
-                              prov)
+    return ToolResult.success(
+        {
+            "window": window.label(),
+            "rows": rows,
+            "idle_cost_total": str(to_cents(total)),
+            "rows_total": count,
+        },
+        prov,
+    )

@@ -37,7 +37,7 @@ def memo(settings: Settings, key: Hashable, compute: Callable[[], T]) -> T:
             _MEMO.move_to_end(full)
             value: T = _MEMO[full]
             return value
-    value = compute()                  # outside the lock: two threads may both compute
+    value = compute()  # outside the lock: two threads may both compute
     if warehouse_stamp(path) == stamp:  # written meanwhile: the value may be of either state
         with _LOCK:
             _MEMO[full] = value

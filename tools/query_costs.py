@@ -25,11 +25,22 @@ from tools.result import Provenance, Scope, ToolResult
 __all__ = ["Args", "check_filters", "money", "query_costs"]
 
 #: dimensions whose filter values are checked against the warehouse's names
-_CHECKED = ("namespace", "team", "app", "env", "cost_center", "controller", "node", "cluster",
-            "service")
-_JOIN = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
-         "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
-         "AND ns.namespace = a.namespace")
+_CHECKED = (
+    "namespace",
+    "team",
+    "app",
+    "env",
+    "cost_center",
+    "controller",
+    "node",
+    "cluster",
+    "service",
+)
+_JOIN = (
+    "LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
+    "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
+    "AND ns.namespace = a.namespace"
+)
 
 
 _MICRO = Decimal("0.000001")
@@ -62,25 +73,33 @@ class Args(BaseModel):
     )
     filters: dict[str, str] = Field(
         default_factory=dict,
-        description="Exact-match filters on the same dimensions, e.g. {\"namespace\": "
-        "\"payments-prod\"} or {\"team\": \"ml\", \"env\": \"prod\"}. Use the exact names "
+        description='Exact-match filters on the same dimensions, e.g. {"namespace": '
+        '"payments-prod"} or {"team": "ml", "env": "prod"}. Use the exact names '
         "(search_knowledge resolves loose names like 'the recommender').",
     )
     basis: Literal["amortized", "invoice"] = Field(
-        "amortized", validation_alias=AliasChoices("basis", "metric"),
+        "amortized",
+        validation_alias=AliasChoices("basis", "metric"),
         description="'amortized' = EffectiveCost (commitments spread, discounts applied; the "
         "default for comparing workloads); 'invoice' = BilledCost (what the invoice shows).",
     )
     share_idle: bool | None = Field(
-        None, description="true = spread idle node cost onto workloads by their resource cost; "
+        None,
+        description="true = spread idle node cost onto workloads by their resource cost; "
         "false = idle stays its own '__idle__' row; omit = the configured default.",
     )
-    top_n: int = Field(10, ge=1, le=200, description="Groups to list before folding the rest "
-                       "into one 'and N more' row (largest first).")
+    top_n: int = Field(
+        10,
+        ge=1,
+        le=200,
+        description="Groups to list before folding the rest "
+        "into one 'and N more' row (largest first).",
+    )
 
 
-def _known_values(con: Connection, dimension: str, scope: Scope,
-                  settings: Settings) -> tuple[str, ...]:
+def _known_values(
+    con: Connection, dimension: str, scope: Scope, settings: Settings
+) -> tuple[str, ...]:
     """Each a scan of every allocation row, so read once per warehouse state."""
     key = ("known-values", dimension, scope.admin, tuple(scope.teams), tuple(scope.namespaces))
     return memo(settings, key, lambda: tuple(_read_known_values(con, dimension, scope)))
@@ -92,7 +111,8 @@ def _read_known_values(con: Connection, dimension: str, scope: Scope) -> list[st
     rows = con.execute(
         f"SELECT DISTINCT {dimension_expr(dimension)} FROM allocations a {join} "
         f"WHERE (a.kind = 'workload' AND {scope_sql})"
-        + (" OR a.kind <> 'workload'" if scope.admin else ""), params,
+        + (" OR a.kind <> 'workload'" if scope.admin else ""),
+        params,
     ).fetchall()
     return [r[0] for r in rows if r[0] is not None]
 
@@ -105,8 +125,9 @@ def _coverage(con: Connection, settings: Settings) -> tuple[Any, Any]:
     return memo(settings, "allocation-coverage", read)
 
 
-def check_filters(con: Connection, filters: dict[str, str], scope: Scope,
-                   settings: Settings) -> str | None:
+def check_filters(
+    con: Connection, filters: dict[str, str], scope: Scope, settings: Settings
+) -> str | None:
     """An error message for the first filter value that names nothing the asker may see."""
     for key, value in filters.items():
         if key not in _CHECKED:
@@ -115,10 +136,15 @@ def check_filters(con: Connection, filters: dict[str, str], scope: Scope,
         if value in known:
             continue
         near = closest_names(value, known)
-        hint = (f"Did you mean: {', '.join(near)}?" if near
-                else f"Known values: {', '.join(sorted(known)[:15]) or 'none'}.")
-        return (f"No {key} named {value!r} in the cost data you may see. {hint} "
-                "Filters need exact names; search_knowledge can resolve a loose name.")
+        hint = (
+            f"Did you mean: {', '.join(near)}?"
+            if near
+            else f"Known values: {', '.join(sorted(known)[:15]) or 'none'}."
+        )
+        return (
+            f"No {key} named {value!r} in the cost data you may see. {hint} "
+            "Filters need exact names; search_knowledge can resolve a loose name."
+        )
     return None
 
 
@@ -134,19 +160,26 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
     '__unallocated__' bill lines no workload explains. Money is exact decimal strings in the
     currency given. A team-scoped asker sees only its own workloads."""
     window: Window = parse_window(args.window, now=ctx.now)
-    group_by = validate_dimension(args.group_by)   # InputError lists the accepted values
+    group_by = validate_dimension(args.group_by)  # InputError lists the accepted values
     filters = {validate_dimension(k, what="filter key"): v for k, v in args.filters.items()}
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
             f"No warehouse at {ctx.settings.db_path}: run `penny demo` or `penny ingest …` "
-            "and `penny allocate` first.")
+            "and `penny allocate` first."
+        )
     with reader(ctx.settings) as con:
         problem = check_filters(con, filters, ctx.scope, ctx.settings)
         if problem:
             return ToolResult.failure(problem)
         table = run_cost_query(
-            con, window=window, group_by=group_by, filters=filters, scope=ctx.scope,
-            share_idle=args.share_idle, basis=args.basis, top_n=args.top_n,
+            con,
+            window=window,
+            group_by=group_by,
+            filters=filters,
+            scope=ctx.scope,
+            share_idle=args.share_idle,
+            basis=args.basis,
+            top_n=args.top_n,
             settings=ctx.settings,
         )
         first, last = _coverage(con, ctx.settings)
@@ -155,12 +188,15 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
     if fresh and fresh[0] is not None:
         prov.freshness = fresh[0].isoformat() + "Z"
     if not table.rows:
-        span = (f"Cost data covers {first:%Y-%m-%d %H:00} to {last:%Y-%m-%d %H:00} UTC."
-                if first is not None else "The warehouse has no allocations yet; run "
-                "`penny allocate`.")
+        span = (
+            f"Cost data covers {first:%Y-%m-%d %H:00} to {last:%Y-%m-%d %H:00} UTC."
+            if first is not None
+            else "The warehouse has no allocations yet; run `penny allocate`."
+        )
         what = ", ".join(f"{k}={v!r}" for k, v in filters.items())
         return ToolResult.no_data(
-            f"No cost rows{' for ' + what if what else ''} in {window.label()}. {span}", prov)
+            f"No cost rows{' for ' + what if what else ''} in {window.label()}. {span}", prov
+        )
     data = money(table.to_dict())
     data.pop("provenance", None)
     data["window"] = window.label()

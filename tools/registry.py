@@ -49,7 +49,7 @@ TOOL_MODULES: list[str] = [
 class ToolContext:
     settings: Settings
     scope: Scope
-    now: datetime                      # pinned 'now' (naive UTC, hour-aligned)
+    now: datetime  # pinned 'now' (naive UTC, hour-aligned)
     user: str = "anonymous"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -70,8 +70,9 @@ class ToolSpec:
 REGISTRY: dict[str, ToolSpec] = {}
 
 
-def tool(name: str, args_model: type[BaseModel]) -> Callable[[Callable[..., ToolResult]],
-                                                            Callable[..., ToolResult]]:
+def tool(
+    name: str, args_model: type[BaseModel]
+) -> Callable[[Callable[..., ToolResult]], Callable[..., ToolResult]]:
     """Register ``fn`` as tool ``name``; its docstring is the description the model sees."""
 
     def decorate(fn: Callable[..., ToolResult]) -> Callable[..., ToolResult]:

@@ -21,14 +21,14 @@ class Provenance(BaseModel):
     tables: list[str] = Field(default_factory=list)
     sql: str | None = None
     params: list[Any] = Field(default_factory=list)
-    window: dict[str, str] | None = None       # Window.to_dict()
+    window: dict[str, str] | None = None  # Window.to_dict()
     filters: dict[str, Any] = Field(default_factory=dict)
     group_by: str | None = None
     currency: str = "USD"
-    cost_basis: str | None = None              # amortized (EffectiveCost) | invoice (BilledCost)
+    cost_basis: str | None = None  # amortized (EffectiveCost) | invoice (BilledCost)
     sharing: dict[str, Any] = Field(default_factory=dict)  # which sharing was applied
-    source: str = "warehouse"                  # warehouse | kubernetes-api | snapshot | chroma
-    freshness: str | None = None               # latest ingest finished_at (UTC ISO)
+    source: str = "warehouse"  # warehouse | kubernetes-api | snapshot | chroma
+    freshness: str | None = None  # latest ingest finished_at (UTC ISO)
     row_count: int | None = None
     truncated: bool = False
     notes: list[str] = Field(default_factory=list)
@@ -47,8 +47,13 @@ class ToolResult(BaseModel):
 
     @classmethod
     def no_data(cls, reason: str, provenance: Provenance | None = None) -> ToolResult:
-        return cls(ok=True, status="no_data", data=None, error=reason,
-                   provenance=provenance or Provenance())
+        return cls(
+            ok=True,
+            status="no_data",
+            data=None,
+            error=reason,
+            provenance=provenance or Provenance(),
+        )
 
     @classmethod
     def failure(cls, error: str, provenance: Provenance | None = None) -> ToolResult:

@@ -16,20 +16,30 @@ MAX_TEXT = 200_000
 
 class Args(BaseModel):
     base: str = Field(
-        "", max_length=MAX_TEXT,
+        "",
+        max_length=MAX_TEXT,
         description="Rendered Kubernetes YAML before the change (multi-document allowed; "
-        "'' when every workload is new). Helm/Kustomize sources must be rendered first.")
+        "'' when every workload is new). Helm/Kustomize sources must be rendered first.",
+    )
     head: str = Field(
-        ..., max_length=MAX_TEXT,
+        ...,
+        max_length=MAX_TEXT,
         description="Rendered Kubernetes YAML after the change ('' when every workload is "
-        "removed).")
+        "removed).",
+    )
     cluster: str | None = Field(
-        None, description="Cluster the change goes to; default: the only cluster, or the one "
-        "holding the manifests' namespaces.")
-    namespace: str = Field("default", description="Namespace for documents without "
-                           "metadata.namespace.")
-    window: str = Field(DEFAULT_WINDOW, description="Price window: '30d' = the 30 days before "
-                        "the latest allocated hour; also YYYY-MM or START..END.")
+        None,
+        description="Cluster the change goes to; default: the only cluster, or the one "
+        "holding the manifests' namespaces.",
+    )
+    namespace: str = Field(
+        "default", description="Namespace for documents without metadata.namespace."
+    )
+    window: str = Field(
+        DEFAULT_WINDOW,
+        description="Price window: '30d' = the 30 days before "
+        "the latest allocated hour; also YYYY-MM or START..END.",
+    )
 
 
 @tool("review_change", Args)
@@ -45,18 +55,30 @@ def review_change(args: Args, ctx: ToolContext) -> ToolResult:
     has not seen are priced per run-hour. Money is strings in dollars."""
     settings = ctx.settings
     if not settings.db_path.exists():
-        return ToolResult.no_data(f"No warehouse at {settings.db_path}: run `penny demo`, or "
-                                  "ingest and `penny allocate` first.")
+        return ToolResult.no_data(
+            f"No warehouse at {settings.db_path}: run `penny demo`, or "
+            "ingest and `penny allocate` first."
+        )
     base = parse_manifests([("base", args.base)], namespace=args.namespace)
     head = parse_manifests([("head", args.head)], namespace=args.namespace)
-    review = review_sets(base, head, settings=settings, cluster=args.cluster,
-                         window=args.window, scope=ctx.scope)
+    review = review_sets(
+        base, head, settings=settings, cluster=args.cluster, window=args.window, scope=ctx.scope
+    )
     prov = Provenance(
-        tables=["node_cost_hours", "node_hours", "k8s_nodes", "allocations",
-                "container_hours", "k8s_pods"],
-        window=review.prices.window.to_dict(), currency=settings.currency,
-        filters={"cluster": review.prices.cluster}, row_count=len(review.changes),
-        notes=["requests-based estimate; monthly = hourly × 730 h"])
+        tables=[
+            "node_cost_hours",
+            "node_hours",
+            "k8s_nodes",
+            "allocations",
+            "container_hours",
+            "k8s_pods",
+        ],
+        window=review.prices.window.to_dict(),
+        currency=settings.currency,
+        filters={"cluster": review.prices.cluster},
+        row_count=len(review.changes),
+        notes=["requests-based estimate; monthly = hourly × 730 h"],
+    )
     if not ctx.scope.admin:
         prov.notes.append("allocated cost shown only for workloads in the asker's scope")
     return ToolResult.success(review.to_dict(), prov)

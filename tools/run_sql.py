@@ -22,11 +22,28 @@ _SKIP = ("PRIMARY KEY", "UNIQUE", "CONSTRAINT", "FOREIGN KEY", "CHECK")
 #: wide tables are listed with their useful columns only, to keep the description short
 _KEY_COLUMNS = {
     "billing_lines": {
-        "billed_cost", "effective_cost", "list_cost", "charge_category", "charge_description",
-        "charge_period_start", "charge_period_end", "billing_period_start", "service_name",
-        "service_category", "resource_id", "resource_name", "resource_type", "region_id",
-        "sku_id", "pricing_unit", "consumed_quantity", "commitment_discount_type",
-        "sub_account_id", "provider_name", "billing_currency", "tags",
+        "billed_cost",
+        "effective_cost",
+        "list_cost",
+        "charge_category",
+        "charge_description",
+        "charge_period_start",
+        "charge_period_end",
+        "billing_period_start",
+        "service_name",
+        "service_category",
+        "resource_id",
+        "resource_name",
+        "resource_type",
+        "region_id",
+        "sku_id",
+        "pricing_unit",
+        "consumed_quantity",
+        "commitment_discount_type",
+        "sub_account_id",
+        "provider_name",
+        "billing_currency",
+        "tags",
     },
 }
 
@@ -62,7 +79,8 @@ class Args(BaseModel):
         description="Exactly one DuckDB SELECT or WITH query over the warehouse tables listed "
         "in the tool description. No INSERT/UPDATE/DDL, no file functions. Aggregate in SQL "
         "(SUM, GROUP BY) rather than fetching raw rows; timestamps are naive UTC.",
-        min_length=1, max_length=20_000,
+        min_length=1,
+        max_length=20_000,
     )
     max_rows: int | None = Field(
         None, ge=1, description="Rows to return at most (capped by the server's max_rows)."
@@ -77,22 +95,39 @@ def _run_sql(args: Args, ctx: ToolContext) -> ToolResult:
         )
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
-            f"No warehouse at {ctx.settings.db_path}; run `penny demo` or `penny ingest` first.")
+            f"No warehouse at {ctx.settings.db_path}; run `penny demo` or `penny ingest` first."
+        )
     limit = min(args.max_rows or ctx.settings.max_rows, ctx.settings.max_rows)
     with reader(ctx.settings) as con:
-        result = run_query(con, args.sql, max_rows=limit,
-                           time_limit_ms=ctx.settings.query_time_limit_ms)
-    tables = sorted({t.name for t in sqlglot.parse_one(result.sql, dialect="duckdb")
-                     .find_all(exp.Table) if t.name})
-    prov = Provenance(sql=result.sql, tables=tables, row_count=len(result.rows),
-                      truncated=result.truncated,
-                      source="warehouse",
-                      notes=[f"{result.elapsed_ms:.0f} ms; row cap {limit}"])
+        result = run_query(
+            con, args.sql, max_rows=limit, time_limit_ms=ctx.settings.query_time_limit_ms
+        )
+    tables = sorted(
+        {
+            t.name
+            for t in sqlglot.parse_one(result.sql, dialect="duckdb").find_all(exp.Table)
+            if t.name
+        }
+    )
+    prov = Provenance(
+        sql=result.sql,
+        tables=tables,
+        row_count=len(result.rows),
+        truncated=result.truncated,
+        source="warehouse",
+        notes=[f"{result.elapsed_ms:.0f} ms; row cap {limit}"],
+    )
     if result.truncated:
-        prov.notes.append(f"More than {limit} rows matched; only the first {limit} are shown. "
-                          "Aggregate or add LIMIT/WHERE.")
-    data = {"columns": result.columns, "rows": [list(r) for r in result.rows],
-            "row_count": len(result.rows), "truncated": result.truncated}
+        prov.notes.append(
+            f"More than {limit} rows matched; only the first {limit} are shown. "
+            "Aggregate or add LIMIT/WHERE."
+        )
+    data = {
+        "columns": result.columns,
+        "rows": [list(r) for r in result.rows],
+        "row_count": len(result.rows),
+        "truncated": result.truncated,
+    }
     if not result.rows:
         return ToolResult.no_data("The query returned no rows.", prov)
     return ToolResult.success(data, prov)

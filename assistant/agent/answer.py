@@ -22,14 +22,14 @@ class AskContext(BaseModel):
     user: str = "cli"
     channel: Literal["cli", "web", "slack", "eval", "api"] = "cli"
     thread_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
-    team: str | None = None          # the asker's team, for attributing Penny's AI spend
+    team: str | None = None  # the asker's team, for attributing Penny's AI spend
     scope: Scope = Field(default_factory=Scope.everything)
 
 
 class ToolCall(BaseModel):
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
-    result: dict[str, Any] = Field(default_factory=dict)   # ToolResult.to_json()
+    result: dict[str, Any] = Field(default_factory=dict)  # ToolResult.to_json()
     duration_ms: float = 0.0
 
 
@@ -45,8 +45,8 @@ class Usage(BaseModel):
 class Attachment(BaseModel):
     kind: Literal["chart", "patch", "report", "table"]
     title: str
-    path: str | None = None          # file on disk (PNG/SVG/HTML)
-    content: str | None = None       # inline text (patch YAML, markdown)
+    path: str | None = None  # file on disk (PNG/SVG/HTML)
+    content: str | None = None  # inline text (patch YAML, markdown)
     media_type: str = "text/plain"
 
 
@@ -56,13 +56,13 @@ class Answer(BaseModel):
     question: str
     engine: Literal["offline", "llm"]
     model: str | None = None
-    text: str                                  # markdown
-    understood: bool = True                    # offline engine: False when it could not answer
+    text: str  # markdown
+    understood: bool = True  # offline engine: False when it could not answer
     tool_calls: list[ToolCall] = Field(default_factory=list)
     provenance: list[Provenance] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
-    cost: Decimal | None = None     # Penny's own AI cost for this answer (None = unpriced)
-    notes: list[str] = Field(default_factory=list)   # e.g. "budget reached: answered offline"
+    cost: Decimal | None = None  # Penny's own AI cost for this answer (None = unpriced)
+    notes: list[str] = Field(default_factory=list)  # e.g. "budget reached: answered offline"
     attachments: list[Attachment] = Field(default_factory=list)
     duration_ms: float = 0.0
 

@@ -40,16 +40,17 @@ def choose_engine(engine: str, settings: Settings) -> tuple[Literal["offline", "
     if engine == "offline" or (engine == "auto" and not settings.llm_model):
         return "offline", []
     if not settings.llm_model:
-        raise ConfigError("--engine llm needs a model.",
-                          hint="Set PENNY_MODEL=provider:model (e.g. openai:gpt-4o-mini).")
+        raise ConfigError(
+            "--engine llm needs a model.",
+            hint="Set PENNY_MODEL=provider:model (e.g. openai:gpt-4o-mini).",
+        )
     status = budget_status(settings)
     if status.exceeded:
         return "offline", [status.note()]
     return "llm", []
 
 
-def ask(question: str, ctx: AskContext, settings: Settings, *,
-        engine: Engine = "auto") -> Answer:
+def ask(question: str, ctx: AskContext, settings: Settings, *, engine: Engine = "auto") -> Answer:
     """Answer one question; raises PennyError (after logging it) when it cannot."""
     run = _run(question, ctx, settings, engine, stream_tokens=False)
     while True:
@@ -60,8 +61,9 @@ def ask(question: str, ctx: AskContext, settings: Settings, *,
             return answer
 
 
-def ask_stream(question: str, ctx: AskContext, settings: Settings, *,
-               engine: Engine = "auto") -> Iterator[Event]:
+def ask_stream(
+    question: str, ctx: AskContext, settings: Settings, *, engine: Engine = "auto"
+) -> Iterator[Event]:
     """Events as they happen; ends with ``done`` (``data.answer``) or ``error``."""
     try:
         yield from _run(question, ctx, settings, engine, stream_tokens=True)
@@ -72,12 +74,15 @@ def ask_stream(question: str, ctx: AskContext, settings: Settings, *,
 def _check_question(question: str, settings: Settings) -> str:
     text = (question or "").strip()
     if not text:
-        raise InputError("The question is empty.", hint='Ask something like "top 5 namespaces '
-                         'last month".')
+        raise InputError(
+            "The question is empty.", hint='Ask something like "top 5 namespaces last month".'
+        )
     limit = settings.server.max_message_chars
     if len(text) > limit:
-        raise InputError(f"The question is {len(text)} characters; the limit is {limit}.",
-                         hint="Shorten it (server.max_message_chars).")
+        raise InputError(
+            f"The question is {len(text)} characters; the limit is {limit}.",
+            hint="Shorten it (server.max_message_chars).",
+        )
     return text
 
 
@@ -87,7 +92,8 @@ def _offline(question: str, ctx: AskContext, settings: Settings) -> Answer:
     except ImportError as exc:
         raise ConfigError(
             f"The offline engine is not available in this build ({exc}).",
-            hint="Set PENNY_MODEL to answer with an LLM.") from exc
+            hint="Set PENNY_MODEL to answer with an LLM.",
+        ) from exc
     result: Answer = offline_answer(question, ctx, settings)
     return result
 
@@ -118,19 +124,22 @@ def _usage(calls: list[ModelCall]) -> Usage:
     )
 
 
-def _run(question: str, ctx: AskContext, settings: Settings, engine: str, *,
-         stream_tokens: bool) -> Generator[Event, None, Answer]:
+def _run(
+    question: str, ctx: AskContext, settings: Settings, engine: str, *, stream_tokens: bool
+) -> Generator[Event, None, Answer]:
     # The ledger is read (AI spend beside costs) and written (this turn) in one question:
     # one instance for all of it, released before the answer goes out.
     with kept_open(settings):
-        answer = yield from _answer_and_record(question, ctx, settings, engine,
-                                               stream_tokens=stream_tokens)
+        answer = yield from _answer_and_record(
+            question, ctx, settings, engine, stream_tokens=stream_tokens
+        )
     yield Event(type="done", data={"answer": answer.model_dump(mode="json")})
     return answer
 
 
-def _answer_and_record(question: str, ctx: AskContext, settings: Settings, engine: str, *,
-                       stream_tokens: bool) -> Generator[Event, None, Answer]:
+def _answer_and_record(
+    question: str, ctx: AskContext, settings: Settings, engine: str, *, stream_tokens: bool
+) -> Generator[Event, None, Answer]:
     started = time.perf_counter()
     ts = datetime.now(UTC).replace(tzinfo=None)
     question_id = uuid.uuid4().hex
@@ -148,24 +157,41 @@ def _answer_and_record(question: str, ctx: AskContext, settings: Settings, engin
             question_id = answer.question_id
             for tc in answer.tool_calls:
                 yield Event(type="tool_call", data={"name": tc.name, "args": tc.args})
-                yield Event(type="tool_result", data={
-                    "name": tc.name, "ok": tc.result.get("ok"), "result": tc.result,
-                    "duration_ms": round(tc.duration_ms, 1)})
+                yield Event(
+                    type="tool_result",
+                    data={
+                        "name": tc.name,
+                        "ok": tc.result.get("ok"),
+                        "result": tc.result,
+                        "duration_ms": round(tc.duration_ms, 1),
+                    },
+                )
             if stream_tokens and answer.text:
                 yield Event(type="token", data={"text": answer.text})
         else:
             from assistant.agent.llm import run_agent  # LangChain loads only when needed
 
             model = settings.llm_model
-            result = yield from run_agent(text, ctx, settings, stream_tokens=stream_tokens,
-                                          calls=calls)
+            result = yield from run_agent(
+                text, ctx, settings, stream_tokens=stream_tokens, calls=calls
+            )
             cost, warnings = _sum_cost(calls)
-            provenance = [tc_result_prov for tc in result.tool_calls
-                          if (tc_result_prov := _provenance(tc.result)) is not None]
+            provenance = [
+                tc_result_prov
+                for tc in result.tool_calls
+                if (tc_result_prov := _provenance(tc.result)) is not None
+            ]
             answer = Answer(
-                question_id=question_id, thread_id=ctx.thread_id, question=text,
-                engine="llm", model=model, text=result.text, tool_calls=result.tool_calls,
-                provenance=provenance, usage=_usage(calls), cost=cost,
+                question_id=question_id,
+                thread_id=ctx.thread_id,
+                question=text,
+                engine="llm",
+                model=model,
+                text=result.text,
+                tool_calls=result.tool_calls,
+                provenance=provenance,
+                usage=_usage(calls),
+                cost=cost,
                 notes=[*result.notes, *warnings],
             )
     except PennyError as exc:
@@ -176,14 +202,24 @@ def _answer_and_record(question: str, ctx: AskContext, settings: Settings, engin
         raise
     answer.duration_ms = (time.perf_counter() - started) * 1000.0
     try:
-        record_turn(settings, ctx, answer, calls, question=text,
-                    question_id=answer.question_id, engine=answer.engine, model=answer.model,
-                    ts=ts)
+        record_turn(
+            settings,
+            ctx,
+            answer,
+            calls,
+            question=text,
+            question_id=answer.question_id,
+            engine=answer.engine,
+            model=answer.model,
+            ts=ts,
+        )
     except SourceUnavailable as exc:
         # The answer is paid for and correct; losing it to a busy ledger helps nobody.
         log.warning("Could not log question %s: %s", answer.question_id, exc)
-        answer.notes.append(f"This answer was not written to the ledger ({exc.message}); "
-                            "its AI cost is missing from `penny logs` and the budget.")
+        answer.notes.append(
+            f"This answer was not written to the ledger ({exc.message}); "
+            "its AI cost is missing from `penny logs` and the budget."
+        )
     return answer
 
 
@@ -196,10 +232,28 @@ def _provenance(result: dict[str, Any]) -> Any:
     return Provenance.model_validate(prov)
 
 
-def _record_failure(settings: Settings, ctx: AskContext, question: str, question_id: str,
-                    engine: str, model: str | None, ts: datetime, calls: list[ModelCall],
-                    exc: BaseException) -> None:
+def _record_failure(
+    settings: Settings,
+    ctx: AskContext,
+    question: str,
+    question_id: str,
+    engine: str,
+    model: str | None,
+    ts: datetime,
+    calls: list[ModelCall],
+    exc: BaseException,
+) -> None:
     """Log the failed turn (and any model calls already paid for); never mask ``exc``."""
     with contextlib.suppress(PennyError):
-        record_turn(settings, ctx, None, calls, question=question, question_id=question_id,
-                    engine=engine, model=model, ts=ts, error=f"{type(exc).__name__}: {exc}")
+        record_turn(
+            settings,
+            ctx,
+            None,
+            calls,
+            question=question,
+            question_id=question_id,
+            engine=engine,
+            model=model,
+            ts=ts,
+            error=f"{type(exc).__name__}: {exc}",
+        )

@@ -46,11 +46,12 @@ class ToolRecorder:
 
 def _make_tool(spec: ToolSpec, ctx: ToolContext, recorder: ToolRecorder) -> BaseTool:
     def run(**kwargs: Any) -> str:
-        args = dict(kwargs)   # validated by the Args model, defaults filled in
+        args = dict(kwargs)  # validated by the Args model, defaults filled in
         result, duration = call(spec.name, args, ctx)
         payload = result.to_json()
-        recorder.calls.append(ToolCall(name=spec.name, args=_plain(args), result=payload,
-                                       duration_ms=duration))
+        recorder.calls.append(
+            ToolCall(name=spec.name, args=_plain(args), result=payload, duration_ms=duration)
+        )
         return wrap_output(spec.name, payload)
 
     return StructuredTool.from_function(
@@ -63,12 +64,20 @@ def _make_tool(spec: ToolSpec, ctx: ToolContext, recorder: ToolRecorder) -> Base
 
 def _plain(value: Any) -> Any:
     """JSON-safe copy of arguments (enums, dates, nested models)."""
-    return json.loads(json.dumps(value, default=lambda v: getattr(v, "value", None)
-                                 or (v.model_dump(mode="json") if hasattr(v, "model_dump")
-                                     else str(v))))
+    return json.loads(
+        json.dumps(
+            value,
+            default=lambda v: (
+                getattr(v, "value", None)
+                or (v.model_dump(mode="json") if hasattr(v, "model_dump") else str(v))
+            ),
+        )
+    )
 
 
 def build_tools(ctx: ToolContext, recorder: ToolRecorder) -> list[BaseTool]:
     """Every registered tool, bound to this question's context (scope, user, 'now')."""
-    return [_make_tool(spec, ctx, recorder) for spec in sorted(
-        load_all().values(), key=lambda s: s.name)]
+    return [
+        _make_tool(spec, ctx, recorder)
+        for spec in sorted(load_all().values(), key=lambda s: s.name)
+    ]

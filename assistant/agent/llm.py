@@ -42,12 +42,21 @@ from assistant.errors import ConfigError, PennyError, SourceAuthError, SourceUna
 from assistant.ledger.usage import ModelCall, tokens_from_usage_metadata
 from tools.registry import ToolContext
 
-__all__ = ["LlmResult", "ModelInfo", "build_chat_model", "reset_memory", "resolve_model",
-           "run_agent"]
+__all__ = [
+    "LlmResult",
+    "ModelInfo",
+    "build_chat_model",
+    "reset_memory",
+    "resolve_model",
+    "run_agent",
+]
 
 _OPENAI_COMPATIBLE = {"openai-compatible", "ollama", "vllm", "llamacpp", "lmstudio"}
-_DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com",
-                 "ollama": "http://localhost:11434/v1"}
+_DEFAULT_URLS = {
+    "openai": "https://api.openai.com/v1",
+    "anthropic": "https://api.anthropic.com",
+    "ollama": "http://localhost:11434/v1",
+}
 # Reasoning models reject a temperature other than the default.
 _NO_TEMPERATURE = ("o1", "o3", "o4", "gpt-5")
 
@@ -62,23 +71,26 @@ def reset_memory() -> None:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    spec: str                  # as configured, e.g. "openai:gpt-4o-mini"
-    provider: str              # openai | anthropic | openai-compatible (for pricing/ledger)
+    spec: str  # as configured, e.g. "openai:gpt-4o-mini"
+    provider: str  # openai | anthropic | openai-compatible (for pricing/ledger)
     model: str
-    base_url: str              # where requests go (for error messages)
+    base_url: str  # where requests go (for error messages)
 
 
 def resolve_model(settings: Settings) -> ModelInfo:
     """Parse ``PENNY_MODEL``/``agent.model`` and find the endpoint, or raise ConfigError."""
     spec = settings.llm_model
     if not spec:
-        raise ConfigError("No model configured.",
-                          hint="Set PENNY_MODEL=provider:model (e.g. openai:gpt-4o-mini).")
+        raise ConfigError(
+            "No model configured.", hint="Set PENNY_MODEL=provider:model (e.g. openai:gpt-4o-mini)."
+        )
     provider, sep, model = spec.partition(":")
     provider = provider.strip().lower()
     if not sep or not model.strip():
-        raise ConfigError(f"PENNY_MODEL={spec!r} must look like 'provider:model'.",
-                          hint="For example openai:gpt-4o-mini or anthropic:claude-haiku-4-5.")
+        raise ConfigError(
+            f"PENNY_MODEL={spec!r} must look like 'provider:model'.",
+            hint="For example openai:gpt-4o-mini or anthropic:claude-haiku-4-5.",
+        )
     model = model.strip()
     url: str | None
     if provider == "anthropic":
@@ -89,16 +101,19 @@ def resolve_model(settings: Settings) -> ModelInfo:
         if provider in _OPENAI_COMPATIBLE:
             url = url or _DEFAULT_URLS.get(provider)
             if not url:
-                raise ConfigError(f"{provider}:{model} needs the server's URL.",
-                                  hint="Set agent.base_url (PENNY_AGENT__BASE_URL) or "
-                                       "OPENAI_BASE_URL, e.g. http://localhost:8000/v1.")
+                raise ConfigError(
+                    f"{provider}:{model} needs the server's URL.",
+                    hint="Set agent.base_url (PENNY_AGENT__BASE_URL) or "
+                    "OPENAI_BASE_URL, e.g. http://localhost:8000/v1.",
+                )
         url = url or _DEFAULT_URLS["openai"]
         kind = "openai" if "api.openai.com" in url else "openai-compatible"
         return ModelInfo(spec, kind, model, url)
     raise ConfigError(
         f"Unknown model provider {provider!r} in PENNY_MODEL={spec!r}.",
         hint="Use openai:…, anthropic:…, or ollama:/vllm:/llamacpp:/openai-compatible: "
-             "with agent.base_url.")
+        "with agent.base_url.",
+    )
 
 
 def build_chat_model(settings: Settings, info: ModelInfo) -> BaseChatModel:
@@ -111,16 +126,19 @@ def build_chat_model(settings: Settings, info: ModelInfo) -> BaseChatModel:
     if info.provider == "anthropic":
         key = key or os.environ.get("ANTHROPIC_API_KEY")
         if not key:
-            raise ConfigError("anthropic:* needs an API key.",
-                              hint="Set ANTHROPIC_API_KEY (or agent.api_key).")
+            raise ConfigError(
+                "anthropic:* needs an API key.", hint="Set ANTHROPIC_API_KEY (or agent.api_key)."
+            )
         kwargs.update(api_key=key, base_url=info.base_url, max_tokens=4096)
         return init_chat_model(info.model, model_provider="anthropic", **kwargs)
     key = key or os.environ.get("OPENAI_API_KEY")
     if not key:
         if info.provider == "openai":
-            raise ConfigError("openai:* needs an API key.",
-                              hint="Set OPENAI_API_KEY (or agent.api_key), or point "
-                                   "agent.base_url at a local OpenAI-compatible server.")
+            raise ConfigError(
+                "openai:* needs an API key.",
+                hint="Set OPENAI_API_KEY (or agent.api_key), or point "
+                "agent.base_url at a local OpenAI-compatible server.",
+            )
         key = "not-needed"  # local servers (Ollama, vLLM, llama.cpp) ignore it
     # stream_usage: OpenAI-compatible URLs leave it off by default, but every call is priced.
     kwargs.update(api_key=key, base_url=info.base_url, stream_usage=True)
@@ -145,21 +163,31 @@ class _Meter(AgentMiddleware):  # type: ignore[type-arg]
         for msg in messages:
             if isinstance(msg, AIMessage):
                 meta = msg.response_metadata or {}
-                self.calls.append(ModelCall(
-                    provider=self.info.provider,
-                    model=str(meta.get("model_name") or meta.get("model") or self.info.model),
-                    tokens=tokens_from_usage_metadata(dict(msg.usage_metadata or {})),
-                    ts=ts, latency_ms=latency,
-                    request_id=str(meta.get("id") or msg.id or f"penny-{time.time_ns()}"),
-                    tools=[tc["name"] for tc in msg.tool_calls],
-                ))
+                self.calls.append(
+                    ModelCall(
+                        provider=self.info.provider,
+                        model=str(meta.get("model_name") or meta.get("model") or self.info.model),
+                        tokens=tokens_from_usage_metadata(dict(msg.usage_metadata or {})),
+                        ts=ts,
+                        latency_ms=latency,
+                        request_id=str(meta.get("id") or msg.id or f"penny-{time.time_ns()}"),
+                        tools=[tc["name"] for tc in msg.tool_calls],
+                    )
+                )
         return response
 
 
 def _transient(exc: BaseException) -> bool:
     """Worth retrying: rate limits, overload, 5xx, timeouts, dropped connections."""
-    if isinstance(exc, (openai.RateLimitError, anthropic.RateLimitError,
-                        openai.APIConnectionError, anthropic.APIConnectionError)):
+    if isinstance(
+        exc,
+        (
+            openai.RateLimitError,
+            anthropic.RateLimitError,
+            openai.APIConnectionError,
+            anthropic.APIConnectionError,
+        ),
+    ):
         return True
     if isinstance(exc, (openai.APIStatusError, anthropic.APIStatusError)):
         return exc.status_code >= 500 or exc.status_code == 429
@@ -169,32 +197,44 @@ def _transient(exc: BaseException) -> bool:
 def translate_error(exc: BaseException, info: ModelInfo) -> PennyError | None:
     """Provider SDK errors → Penny's error tree, naming the URL and model."""
     where = f"{info.provider} at {info.base_url} (model {info.model})"
-    if isinstance(exc, (openai.AuthenticationError, anthropic.AuthenticationError,
-                        openai.PermissionDeniedError, anthropic.PermissionDeniedError)):
+    if isinstance(
+        exc,
+        (
+            openai.AuthenticationError,
+            anthropic.AuthenticationError,
+            openai.PermissionDeniedError,
+            anthropic.PermissionDeniedError,
+        ),
+    ):
         return SourceAuthError(
-            f"The model provider refused Penny's credentials: {where} answered "
-            f"{exc.status_code}.",
+            f"The model provider refused Penny's credentials: {where} answered {exc.status_code}.",
             hint="Check OPENAI_API_KEY / ANTHROPIC_API_KEY (or agent.api_key).",
-            url=info.base_url, status=exc.status_code)
+            url=info.base_url,
+            status=exc.status_code,
+        )
     if isinstance(exc, (openai.APIConnectionError, anthropic.APIConnectionError)):
         return SourceUnavailable(
             f"Cannot reach the model provider {where}: {exc}.",
             hint="Check the URL (agent.base_url, OPENAI_BASE_URL, ANTHROPIC_BASE_URL) and "
-                 "the network, or answer offline with --engine offline.",
-            url=info.base_url)
+            "the network, or answer offline with --engine offline.",
+            url=info.base_url,
+        )
     if isinstance(exc, (openai.APIStatusError, anthropic.APIStatusError)):
         return SourceUnavailable(
             f"The model provider {where} answered {exc.status_code}: {exc.message}",
             hint="Retry later, or answer offline with --engine offline.",
-            url=info.base_url, status=exc.status_code)
+            url=info.base_url,
+            status=exc.status_code,
+        )
     return None
 
 
 _MAX_REPLAYED_TURNS = 10
 
 
-def _earlier_turns(agent: Any, config: Any, ctx: AskContext,
-                   settings: Settings) -> list[HumanMessage | AIMessage]:
+def _earlier_turns(
+    agent: Any, config: Any, ctx: AskContext, settings: Settings
+) -> list[HumanMessage | AIMessage]:
     """Seed a thread this process has not seen from the ledger's logged turns.
 
     Memory lives in the process (InMemorySaver); a new process (``penny ask --thread T``
@@ -229,15 +269,29 @@ class LlmResult:
 
 def _system_prompt(ctx: AskContext, settings: Settings) -> str:
     scope = ctx.scope
-    seen = ("all teams and namespaces" if scope.admin else
-            "teams " + (", ".join(scope.teams) or "none") + "; namespaces "
-            + (", ".join(scope.namespaces) or "none"))
-    return prompts.render("system", now=settings.current_time().isoformat() + "Z",
-                          currency=settings.currency, user=ctx.user, scope=seen)
+    seen = (
+        "all teams and namespaces"
+        if scope.admin
+        else "teams "
+        + (", ".join(scope.teams) or "none")
+        + "; namespaces "
+        + (", ".join(scope.namespaces) or "none")
+    )
+    return prompts.render(
+        "system",
+        now=settings.current_time().isoformat() + "Z",
+        currency=settings.currency,
+        user=ctx.user,
+        scope=seen,
+    )
 
 
 def run_agent(
-    question: str, ctx: AskContext, settings: Settings, *, stream_tokens: bool = False,
+    question: str,
+    ctx: AskContext,
+    settings: Settings,
+    *,
+    stream_tokens: bool = False,
     calls: list[ModelCall] | None = None,
 ) -> Generator[Event, None, LlmResult]:
     """Run one question through the agent, yielding ``tool_call``/``tool_result``/``token``
@@ -250,14 +304,21 @@ def run_agent(
     model = build_chat_model(settings, info)
     recorder = ToolRecorder()
     calls = calls if calls is not None else []
-    tctx = ToolContext(settings=settings, scope=ctx.scope, now=settings.current_time(),
-                       user=ctx.user)
+    tctx = ToolContext(
+        settings=settings, scope=ctx.scope, now=settings.current_time(), user=ctx.user
+    )
     a = settings.agent
     middleware: list[Any] = [  # outermost first
         ModelCallLimitMiddleware(run_limit=a.max_model_calls, exit_behavior="end"),
         ToolCallLimitMiddleware(run_limit=a.max_tool_calls, exit_behavior="continue"),
-        ModelRetryMiddleware(max_retries=2, retry_on=_transient, on_failure="error",
-                             initial_delay=0.5, backoff_factor=2.0, max_delay=4.0),
+        ModelRetryMiddleware(
+            max_retries=2,
+            retry_on=_transient,
+            on_failure="error",
+            initial_delay=0.5,
+            backoff_factor=2.0,
+            max_delay=4.0,
+        ),
         _Meter(info, calls),
     ]
     agent: Any = create_agent(
@@ -267,14 +328,15 @@ def run_agent(
         middleware=middleware,
         checkpointer=_MEMORY,
     )
-    config = {"configurable": {"thread_id": ctx.thread_id},
-              "recursion_limit": 2 * (a.max_model_calls + a.max_tool_calls) + 10}
+    config = {
+        "configurable": {"thread_id": ctx.thread_id},
+        "recursion_limit": 2 * (a.max_model_calls + a.max_tool_calls) + 10,
+    }
     modes = ["updates", "messages"] if stream_tokens else ["updates"]
     final: AIMessage | None = None
     try:
         inputs = [*_earlier_turns(agent, config, ctx, settings), HumanMessage(question)]
-        for mode, chunk in agent.stream({"messages": inputs}, config,
-                                        stream_mode=modes):
+        for mode, chunk in agent.stream({"messages": inputs}, config, stream_mode=modes):
             if mode == "messages":
                 msg, meta = chunk
                 if isinstance(msg, AIMessageChunk) and meta.get("langgraph_node") == "model":
@@ -287,16 +349,24 @@ def run_agent(
                     if isinstance(msg, AIMessage):
                         final = msg
                         for tc in msg.tool_calls:
-                            yield Event(type="tool_call", data={
-                                "id": tc.get("id"), "name": tc["name"], "args": tc["args"]})
+                            yield Event(
+                                type="tool_call",
+                                data={"id": tc.get("id"), "name": tc["name"], "args": tc["args"]},
+                            )
                     elif isinstance(msg, ToolMessage):
                         done = recorder.take(str(msg.name))
-                        yield Event(type="tool_result", data={
-                            "id": msg.tool_call_id, "name": msg.name,
-                            "ok": done.result.get("ok") if done else False,
-                            "result": done.result if done else {"ok": False,
-                                                                "error": str(msg.content)},
-                            "duration_ms": round(done.duration_ms, 1) if done else 0.0})
+                        yield Event(
+                            type="tool_result",
+                            data={
+                                "id": msg.tool_call_id,
+                                "name": msg.name,
+                                "ok": done.result.get("ok") if done else False,
+                                "result": done.result
+                                if done
+                                else {"ok": False, "error": str(msg.content)},
+                                "duration_ms": round(done.duration_ms, 1) if done else 0.0,
+                            },
+                        )
     except PennyError:
         raise
     except Exception as exc:
@@ -308,9 +378,13 @@ def run_agent(
     text = str(final.text) if final is not None else ""
     if calls and len(calls) >= a.max_model_calls and calls[-1].tools:
         # ModelCallLimitMiddleware ended the run while the model still wanted tools.
-        notes.append(f"Stopped after {a.max_model_calls} model calls "
-                     "(agent.max_model_calls); the answer may be incomplete.")
+        notes.append(
+            f"Stopped after {a.max_model_calls} model calls "
+            "(agent.max_model_calls); the answer may be incomplete."
+        )
         if text.startswith("Model call limits exceeded"):
-            text = (f"I could not finish within {a.max_model_calls} model calls. "
-                    "Try a narrower question, or raise agent.max_model_calls.")
+            text = (
+                f"I could not finish within {a.max_model_calls} model calls. "
+                "Try a narrower question, or raise agent.max_model_calls."
+            )
     return LlmResult(text=text, tool_calls=recorder.calls, model_calls=calls, notes=notes)

@@ -46,12 +46,12 @@ class MonthReconciliation:
     """One month, one basis: bill = allocated + idle + unallocated (difference 0)."""
 
     month: str
-    basis: str                 # amortized | invoice
+    basis: str  # amortized | invoice
     bill: Decimal
     allocated: Decimal
     idle: Decimal
     unallocated: Decimal
-    estimated: Decimal         # costed from the price list: not on the bill, not reconciled
+    estimated: Decimal  # costed from the price list: not on the bill, not reconciled
 
     @property
     def difference(self) -> Decimal:
@@ -122,7 +122,7 @@ def _require_schema(con: Connection) -> None:
         raise ConfigError(
             "This warehouse was created by an older allocation schema (no allocation_hours).",
             hint="Rebuild it: delete the warehouse file (or set PENNY_DB to a new path) and "
-                 "run `penny demo`, or `penny ingest …` then `penny allocate`.",
+            "run `penny demo`, or `penny ingest …` then `penny allocate`.",
         )
 
 
@@ -150,8 +150,13 @@ def allocate_in(
     build_lb_shares(con, ws, we)
     _build_pods(con, settings, ws, we)
 
-    for table in ("allocations", "node_cost_hours", "allocation_node_prices",
-                  "allocation_hours", "allocation_idle"):
+    for table in (
+        "allocations",
+        "node_cost_hours",
+        "allocation_node_prices",
+        "allocation_hours",
+        "allocation_idle",
+    ):
         con.execute(f"DELETE FROM {table} WHERE hour >= $1 AND hour < $2", [ws, we])
     con.execute(
         """
@@ -203,15 +208,26 @@ def allocate_in(
         con.execute("SELECT price_source, count(*) FROM _nodes GROUP BY 1 ORDER BY 1").fetchall()
     )
     report = AllocationReport(
-        run_id=run.ingest_id, window=window, rows=int(rows), node_hours=int(node_hours),
-        container_hours=int(container_hours), seconds=0.0, price_sources=sources,
+        run_id=run.ingest_id,
+        window=window,
+        rows=int(rows),
+        node_hours=int(node_hours),
+        container_hours=int(container_hours),
+        seconds=0.0,
+        price_sources=sources,
         reconciliation=_reconcile(con, run.ingest_id),
     )
     report.seconds = round(time.perf_counter() - started, 3)
     run.finish(
-        report.rows, window_start=ws, window_end=we,
-        details={"node_hours": report.node_hours, "price_sources": sources,
-                 "reconciled": report.reconciled, "seconds": report.seconds},
+        report.rows,
+        window_start=ws,
+        window_end=we,
+        details={
+            "node_hours": report.node_hours,
+            "price_sources": sources,
+            "reconciled": report.reconciled,
+            "seconds": report.seconds,
+        },
     )
     return report
 
@@ -225,8 +241,10 @@ def _build_pods(con: Connection, settings: Settings, ws: datetime, we: datetime)
     """``_pods``: controller and team/app/env/cost-center per pod (label fallbacks)."""
     mapping = settings.allocation.labels
     dims = ",\n".join(
-        label_rules.sql_expr(mapping, d, pod_labels="p.labels", ns_labels="ns.labels",
-                             namespace="k.namespace") + f" AS {d}"
+        label_rules.sql_expr(
+            mapping, d, pod_labels="p.labels", ns_labels="ns.labels", namespace="k.namespace"
+        )
+        + f" AS {d}"
         for d in label_rules.DIMENSIONS
     )
     con.execute(
@@ -253,8 +271,9 @@ def _build_pods(con: Connection, settings: Settings, ws: datetime, we: datetime)
 _POD_COLS = "controller_kind, controller_name, team, app, env, cost_center"
 
 
-def _record_hours(con: Connection, settings: Settings, run_id: str, ws: datetime,
-                  we: datetime) -> None:
+def _record_hours(
+    con: Connection, settings: Settings, run_id: str, ws: datetime, we: datetime
+) -> None:
     """``allocation_hours``: every hour of the window, its run, fallback prices and the
     fingerprint of the metrics allocation saw (see ``freshness``)."""
     p = settings.allocation.prices
@@ -267,8 +286,15 @@ def _record_hours(con: Connection, settings: Settings, run_id: str, ws: datetime
               AS hour) g
         LEFT JOIN ({FINGERPRINT_SQL}) f USING (hour)
         """,
-        [ws, we, run_id, fallback_source(settings), float(p.cpu_core_hour),
-         float(p.ram_gib_hour), float(p.gpu_hour)],
+        [
+            ws,
+            we,
+            run_id,
+            fallback_source(settings),
+            float(p.cpu_core_hour),
+            float(p.ram_gib_hour),
+            float(p.gpu_hour),
+        ],
     )
 
 
@@ -295,7 +321,7 @@ def _insert_pod_rows(con: Connection, run_id: str) -> None:
                 {_POD_COLS}, service_name, resource{qty}, {resource}_cost, total_cost,
                 billed_{resource}_cost, billed_total_cost, price_source)
             SELECT $1, x.cluster, x.hour, 'workload', NULL, x.namespace, x.pod, NULL,
-                   {', '.join('k.' + c.strip() for c in _POD_COLS.split(','))},
+                   {", ".join("k." + c.strip() for c in _POD_COLS.split(","))},
                    x.service_name, '{resource}'{qty_val}, x.amount, x.amount,
                    x.billed_amount, x.billed_amount, x.price_source
             FROM {table} x
@@ -391,13 +417,20 @@ def _reconcile(con: Connection, run_id: str) -> list[MonthReconciliation]:
     out = []
     for month in months:
         for i, basis in enumerate(("amortized", "invoice")):
+
             def get(kind: str, month: str = month, i: int = i) -> Decimal:
                 value = parts.get((month, kind), (zero, zero))[i]
                 return Decimal(value) if value is not None else zero
-            out.append(MonthReconciliation(
-                month=month, basis=basis,
-                bill=Decimal(bill.get(month, (zero, zero))[i] or 0),
-                allocated=get("workload"), idle=get("idle"), unallocated=get("unallocated"),
-                estimated=get("estimated"),
-            ))
+
+            out.append(
+                MonthReconciliation(
+                    month=month,
+                    basis=basis,
+                    bill=Decimal(bill.get(month, (zero, zero))[i] or 0),
+                    allocated=get("workload"),
+                    idle=get("idle"),
+                    unallocated=get("unallocated"),
+                    estimated=get("estimated"),
+                )
+            )
     return out

@@ -32,8 +32,10 @@ FINGERPRINT_SQL = """
     ) GROUP BY hour
 """
 
-STALE_NOTE = ("metrics changed since the last `penny allocate` for {hours} hour(s) of this "
-              "window: costs may not add up to the bill; run `penny allocate`")
+STALE_NOTE = (
+    "metrics changed since the last `penny allocate` for {hours} hour(s) of this "
+    "window: costs may not add up to the bill; run `penny allocate`"
+)
 
 
 def stale_hours(con: Connection, window: Window | tuple[datetime, datetime]) -> int:

@@ -48,9 +48,7 @@ class EvenShare(ShareStrategy):
         return {k: Decimal(1) for k in costs}
 
 
-_STRATEGIES: dict[str, type[ShareStrategy]] = {
-    cls.name: cls for cls in (WeightedShare, EvenShare)
-}
+_STRATEGIES: dict[str, type[ShareStrategy]] = {cls.name: cls for cls in (WeightedShare, EvenShare)}
 
 
 def strategy_names() -> list[str]:

@@ -44,13 +44,12 @@ from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Scope
 
-__all__ = ["ANOMALY_BY", "HISTORY_DAYS", "detect", "detect_anomalies", "merge_runs",
-           "method_text"]
+__all__ = ["ANOMALY_BY", "HISTORY_DAYS", "detect", "detect_anomalies", "merge_runs", "method_text"]
 
 HISTORY_DAYS = 28
 MIN_HISTORY_DAYS = 7
-MIN_SAME_WEEKDAY = 3   # a median of two same-weekday values is just their mean
-LEVEL_SHIFT_DAYS = 7   # a run this long is a new level, not an anomaly that continues
+MIN_SAME_WEEKDAY = 3  # a median of two same-weekday values is just their mean
+LEVEL_SHIFT_DAYS = 7  # a run this long is a new level, not an anomaly that continues
 MAD_TO_SIGMA = Decimal("1.4826")
 SCALE_FLOOR = Decimal("0.01")
 ANOMALY_BY = ("team", "namespace", "service", "cluster")
@@ -60,9 +59,11 @@ Series = dict[datetime, Decimal]
 
 
 def method_text(threshold: float, min_impact: Decimal) -> str:
-    return (f"weekday-aware median baseline over the previous {HISTORY_DAYS} days, scale = "
-            f"1.4826 × MAD of the residuals (floor 1% of expected); flagged when "
-            f"|actual − expected| ≥ {threshold:g} × scale and ≥ ${min_impact}")
+    return (
+        f"weekday-aware median baseline over the previous {HISTORY_DAYS} days, scale = "
+        f"1.4826 × MAD of the residuals (floor 1% of expected); flagged when "
+        f"|actual − expected| ≥ {threshold:g} × scale and ≥ ${min_impact}"
+    )
 
 
 def _baseline(history: list[tuple[datetime, Decimal]], weekday: int) -> Decimal:
@@ -138,12 +139,20 @@ def detect(
     return found
 
 
-def detect_anomalies(con: Connection, *, window: Window, by: str, scope: Scope,
-                     settings: Settings, top_workloads: int = 5) -> list[Anomaly]:
+def detect_anomalies(
+    con: Connection,
+    *,
+    window: Window,
+    by: str,
+    scope: Scope,
+    settings: Settings,
+    top_workloads: int = 5,
+) -> list[Anomaly]:
     """Anomalous days in ``window`` per ``by`` group, largest excess first."""
     if by not in ANOMALY_BY:
-        raise InputError(f"Cannot look for anomalies by {by!r}.",
-                         hint=f"Use one of: {', '.join(ANOMALY_BY)}.")
+        raise InputError(
+            f"Cannot look for anomalies by {by!r}.", hint=f"Use one of: {', '.join(ANOMALY_BY)}."
+        )
     cfg = settings.anomalies
     first_day = window.start.replace(hour=0)
     # two histories back: the days in the first day's history are judged too (a warm-up),
@@ -151,9 +160,10 @@ def detect_anomalies(con: Connection, *, window: Window, by: str, scope: Scope,
     span = Window(first_day - 2 * HISTORY_DAYS * DAY, window.end)
     rows = daily_by(con, span, scope, by, with_workloads=True, spend_only=True)
     if not rows:
-        raise DataGap(f"No allocated cost between {span.start:%Y-%m-%d} and "
-                      f"{span.end:%Y-%m-%d %H:00}.",
-                      hint="Run `penny ingest …` and `penny allocate` (or `penny demo`).")
+        raise DataGap(
+            f"No allocated cost between {span.start:%Y-%m-%d} and {span.end:%Y-%m-%d %H:00}.",
+            hint="Run `penny ingest …` and `penny allocate` (or `penny demo`).",
+        )
     complete = _complete_days(con, span)
     groups: dict[str, Series] = defaultdict(dict)
     workloads: dict[tuple[str, str], Series] = defaultdict(dict)
@@ -161,9 +171,17 @@ def detect_anomalies(con: Connection, *, window: Window, by: str, scope: Scope,
         groups[group][day] = groups[group].get(day, ZERO) + dec(cost)
         workloads[(group, workload)][day] = dec(cost)
     days = [d for d in complete if d + DAY <= window.end]
-    found = [f for f in detect(groups, days, data_days=complete,
-                               threshold=cfg.threshold_mads, min_impact=cfg.min_impact_usd)
-             if f[1] >= first_day]
+    found = [
+        f
+        for f in detect(
+            groups,
+            days,
+            data_days=complete,
+            threshold=cfg.threshold_mads,
+            min_impact=cfg.min_impact_usd,
+        )
+        if f[1] >= first_day
+    ]
     method = method_text(cfg.threshold_mads, cfg.min_impact_usd)
     out = []
     for group, day, actual, expected, scale, n, shift in found:
@@ -175,19 +193,35 @@ def detect_anomalies(con: Connection, *, window: Window, by: str, scope: Scope,
             hist = [(d, series.get(d, ZERO)) for d in history_days]
             wl_expected = _baseline(hist, day.weekday())
             delta = series.get(day, ZERO) - wl_expected
-            causes.append({"workload": wl, "actual": series.get(day, ZERO),
-                           "expected": wl_expected, "excess": delta})
+            causes.append(
+                {
+                    "workload": wl,
+                    "actual": series.get(day, ZERO),
+                    "expected": wl_expected,
+                    "excess": delta,
+                }
+            )
         sign = 1 if actual >= expected else -1
-        causes = sorted((c for c in causes if c["excess"] * sign > 0),
-                        key=lambda c: -abs(c["excess"]))[:top_workloads]
-        out.append(Anomaly(
-            day=f"{day:%Y-%m-%d}", by=by, group=group,
-            direction="spike" if sign > 0 else "drop", actual=actual, expected=expected,
-            excess=actual - expected,
-            score=((actual - expected) / scale).quantize(Decimal("0.01")),
-            scale=scale.quantize(Decimal("1e-6")), baseline_days=n, workloads=causes,
-            method=method, level_shift=shift,
-        ))
+        causes = sorted(
+            (c for c in causes if c["excess"] * sign > 0), key=lambda c: -abs(c["excess"])
+        )[:top_workloads]
+        out.append(
+            Anomaly(
+                day=f"{day:%Y-%m-%d}",
+                by=by,
+                group=group,
+                direction="spike" if sign > 0 else "drop",
+                actual=actual,
+                expected=expected,
+                excess=actual - expected,
+                score=((actual - expected) / scale).quantize(Decimal("0.01")),
+                scale=scale.quantize(Decimal("1e-6")),
+                baseline_days=n,
+                workloads=causes,
+                method=method,
+                level_shift=shift,
+            )
+        )
     return sorted(merge_runs(out), key=lambda a: (-abs(a.excess), a.day, a.group))
 
 
@@ -200,22 +234,32 @@ def merge_runs(found: list[Anomaly]) -> list[Anomaly]:
     out: list[Anomaly] = []
     for a in sorted(found, key=lambda x: (x.group, x.day)):
         prev = out[-1] if out else None
-        if (prev is not None and prev.group == a.group and prev.direction == a.direction
-                and _next_day(prev.last_day or prev.day) == a.day):
+        if (
+            prev is not None
+            and prev.group == a.group
+            and prev.direction == a.direction
+            and _next_day(prev.last_day or prev.day) == a.day
+        ):
             causes: dict[str, dict[str, Decimal]] = {}
             for c in (*prev.workloads, *a.workloads):
-                agg = causes.setdefault(c["workload"], {"actual": ZERO, "expected": ZERO,
-                                                        "excess": ZERO})
+                agg = causes.setdefault(
+                    c["workload"], {"actual": ZERO, "expected": ZERO, "excess": ZERO}
+                )
                 for k in agg:
                     agg[k] += c[k]
             top = sorted(causes.items(), key=lambda kv: -abs(kv[1]["excess"]))
-            out[-1] = prev.model_copy(update={
-                "last_day": a.day, "days": prev.days + 1, "actual": prev.actual + a.actual,
-                "expected": prev.expected + a.expected, "excess": prev.excess + a.excess,
-                "score": max(prev.score, a.score, key=abs),
-                "level_shift": prev.level_shift or a.level_shift,
-                "workloads": [{"workload": w, **v} for w, v in top[:len(prev.workloads) or 5]],
-            })
+            out[-1] = prev.model_copy(
+                update={
+                    "last_day": a.day,
+                    "days": prev.days + 1,
+                    "actual": prev.actual + a.actual,
+                    "expected": prev.expected + a.expected,
+                    "excess": prev.excess + a.excess,
+                    "score": max(prev.score, a.score, key=abs),
+                    "level_shift": prev.level_shift or a.level_shift,
+                    "workloads": [{"workload": w, **v} for w, v in top[: len(prev.workloads) or 5]],
+                }
+            )
         else:
             out.append(a)
     return out

@@ -52,8 +52,14 @@ def daily_chart(points: list[DailyPoint], title: str) -> Figure:
         ys = [values.get((d, group), 0.0) for d in days]
         base = [negative[j] if y < 0 else bottom[j] for j, y in enumerate(ys)]
         # matplotlib hides legend labels starting with '_': show __idle__ as 'idle'
-        ax.bar(range(len(days)), ys, bottom=base, label=group.strip("_") or group,
-               color=cmap(i % 10), width=0.8)
+        ax.bar(
+            range(len(days)),
+            ys,
+            bottom=base,
+            label=group.strip("_") or group,
+            color=cmap(i % 10),
+            width=0.8,
+        )
         for j, y in enumerate(ys):
             if y < 0:
                 negative[j] += y
@@ -77,8 +83,9 @@ def waterfall_chart(v: Variance, title: str) -> Figure:
     for i, e in enumerate(v.effects, start=1):
         amount = float(e.amount)
         ax.bar(i, amount, bottom=running, color="#c0392b" if amount > 0 else "#27ae60")
-        ax.text(i, running + max(amount, 0), f"{amount:+,.0f}", ha="center", va="bottom",
-                fontsize=7)
+        ax.text(
+            i, running + max(amount, 0), f"{amount:+,.0f}", ha="center", va="bottom", fontsize=7
+        )
         running += amount
     ax.bar(len(labels) - 1, float(v.total_b), color="#34495e")
     ax.set_xticks(range(len(labels)))

@@ -39,9 +39,10 @@ def parse_month(text: str, now: datetime, name: str = "month") -> Window:
     month = month_window(w.start.year, w.start.month)
     in_progress = text.strip().lower() in {"this-month", "mtd", "month-to-date"}
     if w.start != month.start or (w.end != month.end and not in_progress):
-        raise InputError(f"{name}={text!r} is not a calendar month.",
-                         hint=f"Pass {name} as YYYY-MM (e.g. 2026-10), last-month or "
-                              "this-month.")
+        raise InputError(
+            f"{name}={text!r} is not a calendar month.",
+            hint=f"Pass {name} as YYYY-MM (e.g. 2026-10), last-month or this-month.",
+        )
     return month
 
 
@@ -55,48 +56,66 @@ def _covered(window: Window, now: datetime) -> Window:
     return window if window.end <= now else Window(window.start, now)
 
 
-def compare_periods(con: Connection, a: Window, b: Window, *, by: str = "team",
-                    scope: Scope, settings: Settings, top: int = 15) -> Variance:
+def compare_periods(
+    con: Connection,
+    a: Window,
+    b: Window,
+    *,
+    by: str = "team",
+    scope: Scope,
+    settings: Settings,
+    top: int = 15,
+) -> Variance:
     """Cost change from ``a`` to ``b`` decomposed into effects that sum to the change.
 
     Raises DataGap when either period has no allocation rows in scope (never zeros).
     """
     if by not in GROUP_BY:
-        raise InputError(f"Cannot group a comparison by {by!r}.",
-                         hint=f"Use one of: {', '.join(GROUP_BY)}.")
+        raise InputError(
+            f"Cannot group a comparison by {by!r}.", hint=f"Use one of: {', '.join(GROUP_BY)}."
+        )
     now = settings.current_time()
     a_cov, b_cov = _covered(a, now), _covered(b, now)
     for w in (a_cov, b_cov):
         if allocation_span(con, w, scope)[2] == 0:
             raise DataGap(
                 f"No allocated cost in {w.label()} for {_scope_label(scope)}.",
-                hint="Run `penny ingest …` and `penny allocate` for that period "
-                     "(or `penny demo`).", window=w.to_dict(),
+                hint="Run `penny ingest …` and `penny allocate` for that period (or `penny demo`).",
+                window=w.to_dict(),
             )
     pa = load_period(con, a_cov, scope, days=hours_between(a_cov.start, a_cov.end) / 24)
     pb = load_period(con, b_cov, scope, days=hours_between(b_cov.start, b_cov.end) / 24)
-    dims = ("team", "namespace", "service", "cluster") + (("workload",) if by == "workload"
-                                                          else ())
+    dims = ("team", "namespace", "service", "cluster") + (("workload",) if by == "workload" else ())
     variance = decompose(pa, pb, by=by, top=top, group_dims=dims)
     if b_cov != b:
-        variance.notes.append(f"{b.label()} is in progress: compared up to "
-                              f"{b_cov.end:%Y-%m-%d %H:00} UTC.")
+        variance.notes.append(
+            f"{b.label()} is in progress: compared up to {b_cov.end:%Y-%m-%d %H:00} UTC."
+        )
     if not scope.admin:
-        variance.notes.append("Scoped to your teams/namespaces: idle and unallocated costs "
-                              "are not included.")
+        variance.notes.append(
+            "Scoped to your teams/namespaces: idle and unallocated costs are not included."
+        )
     return variance
 
 
 def _scope_label(scope: Scope) -> str:
     if scope.admin:
         return "the whole organisation"
-    return ", ".join([f"team {t}" for t in scope.teams] +
-                     [f"namespace {n}" for n in scope.namespaces]) or "an empty scope"
+    return (
+        ", ".join([f"team {t}" for t in scope.teams] + [f"namespace {n}" for n in scope.namespaces])
+        or "an empty scope"
+    )
 
 
-def explain_bill(con: Connection, month: Window, *, compare: Window | None = None,
-                 scope: Scope, settings: Settings,
-                 llm: Callable[[str], str] | None = None) -> BillExplanation:
+def explain_bill(
+    con: Connection,
+    month: Window,
+    *,
+    compare: Window | None = None,
+    scope: Scope,
+    settings: Settings,
+    llm: Callable[[str], str] | None = None,
+) -> BillExplanation:
     """A month's bill: totals in both views, reconciliation, variance, forecast, narrative."""
     now = settings.current_time()
     covered = _covered(month, now)
@@ -116,8 +135,12 @@ def explain_bill(con: Connection, month: Window, *, compare: Window | None = Non
     partial = covered != month
     recon = None
     if scope.admin and count:
-        recon = reconcile(con, covered, shared_namespaces=settings.allocation.shared_namespaces,
-                          bill_amortized=totals.amortized if totals else None)
+        recon = reconcile(
+            con,
+            covered,
+            shared_namespaces=settings.allocation.shared_namespaces,
+            bill_amortized=totals.amortized if totals else None,
+        )
         notes.extend(f"Cluster {r.cluster}: {r.note}." for r in recon.rows if r.note)
     elif count == 0:
         notes.append("Billing lines exist but nothing is allocated: run `penny allocate`.")
@@ -127,13 +150,15 @@ def explain_bill(con: Connection, month: Window, *, compare: Window | None = Non
     if count:
         base = compare or month.previous()
         try:
-            variance = compare_periods(con, base, covered, by="team", scope=scope,
-                                       settings=settings)
+            variance = compare_periods(
+                con, base, covered, by="team", scope=scope, settings=settings
+            )
             if partial:
                 variance.notes.append(
                     f"{month.label()} is in progress: compared up to "
                     f"{covered.end:%Y-%m-%d %H:00} UTC; days are normalised by the calendar "
-                    "effect.")
+                    "effect."
+                )
         except DataGap as exc:
             notes.append(f"No comparison: {exc.message}")
     forecast = None
@@ -143,14 +168,28 @@ def explain_bill(con: Connection, month: Window, *, compare: Window | None = Non
             per_day[day] += dec(cost)
         forecast = forecast_month(month, covered.end, sorted(per_day.items()))
     expl = BillExplanation(
-        month=month.to_dict(), covered=covered.to_dict(), partial=partial,
-        scope=_scope_label(scope), currency=settings.currency, totals=totals,
-        reconciliation=recon, allocated_total=allocated_total, variance=variance,
-        forecast=forecast, daily=_chart_daily(daily_rows), narrative="", notes=notes,
-        provenance={"tables": _TABLES, "window": covered.to_dict(),
-                    "basis": "amortized (EffectiveCost); invoice (BilledCost) in totals",
-                    "sharing": {"shared_namespaces": settings.allocation.shared_namespaces,
-                                "share_idle": False}},
+        month=month.to_dict(),
+        covered=covered.to_dict(),
+        partial=partial,
+        scope=_scope_label(scope),
+        currency=settings.currency,
+        totals=totals,
+        reconciliation=recon,
+        allocated_total=allocated_total,
+        variance=variance,
+        forecast=forecast,
+        daily=_chart_daily(daily_rows),
+        narrative="",
+        notes=notes,
+        provenance={
+            "tables": _TABLES,
+            "window": covered.to_dict(),
+            "basis": "amortized (EffectiveCost); invoice (BilledCost) in totals",
+            "sharing": {
+                "shared_namespaces": settings.allocation.shared_namespaces,
+                "share_idle": False,
+            },
+        },
     )
     expl.narrative = template_narrative(expl)
     if llm is not None:

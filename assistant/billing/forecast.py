@@ -19,8 +19,9 @@ __all__ = ["RUN_RATE_DAYS", "forecast_month"]
 RUN_RATE_DAYS = 7
 
 
-def forecast_month(month: Window, covered_end: datetime,
-                   daily: list[tuple[datetime, Decimal]]) -> Forecast:
+def forecast_month(
+    month: Window, covered_end: datetime, daily: list[tuple[datetime, Decimal]]
+) -> Forecast:
     """``daily``: (day start, cost) for the covered part; the last day may be partial."""
     mtd = sum((c for _, c in daily), ZERO)
     complete = [(d, c) for d, c in daily if (covered_end - d).total_seconds() >= 86400]
@@ -36,9 +37,13 @@ def forecast_month(month: Window, covered_end: datetime,
     elapsed = Decimal(int((covered_end - month.start).total_seconds())) / 86400
     forecast = mtd + rate * days_left
     return Forecast(
-        month_to_date=mtd, forecast=forecast.quantize(Decimal("1e-12")),
-        days_elapsed=elapsed.quantize(Decimal("0.01")), days_in_month=int(month.days),
+        month_to_date=mtd,
+        forecast=forecast.quantize(Decimal("1e-12")),
+        days_elapsed=elapsed.quantize(Decimal("0.01")),
+        days_in_month=int(month.days),
         daily_run_rate=rate.quantize(Decimal("1e-12")),
-        method=(f"month-to-date actual + daily run rate ({used}) × "
-                f"{days_left.quantize(Decimal('0.01'))} days left"),
+        method=(
+            f"month-to-date actual + daily run rate ({used}) × "
+            f"{days_left.quantize(Decimal('0.01'))} days left"
+        ),
     )

@@ -40,7 +40,7 @@ def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
     return scope.sql_filter(team_col=f"{alias}.team", ns_col=f"{alias}.namespace")
 
 
-_CLASS = ("coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')")
+_CLASS = "coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')"
 
 # Commitment saving per node-hour: ListCost - EffectiveCost of the node's usage lines a
 # savings plan / reservation covered, prorated to the hour. Lines find their node the way
@@ -88,6 +88,7 @@ sl AS (
            AS saving
   FROM parts GROUP BY ALL
 )"""
+
 
 def _saving_params(window: Window) -> list[Any]:
     """The parameters of ``_SAVING_CTE``: lines overlapping the window, then its hours."""
@@ -161,8 +162,9 @@ def allocation_span(con: Connection, window: Window, scope: Scope) -> tuple[Any,
 
 def load_period(con: Connection, window: Window, scope: Scope, *, days: Decimal) -> PeriodData:
     where, params = scope_where(scope)
-    rows = con.execute(_ITEMS_SQL.format(scope=where),
-                       [*_saving_params(window), window.start, window.end, *params]).fetchall()
+    rows = con.execute(
+        _ITEMS_SQL.format(scope=where), [*_saving_params(window), window.start, window.end, *params]
+    ).fetchall()
     items: dict[ItemKey, dict[str, Slice]] = defaultdict(dict)
     idle_keys: list[tuple[ItemKey, str]] = []
     for row in rows:
@@ -172,25 +174,53 @@ def load_period(con: Connection, window: Window, scope: Scope, *, days: Decimal)
     return PeriodData(label=window.to_dict(), days=days, items=dict(items), classes=classes)
 
 
-def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemKey, str]],
-             row: tuple[Any, ...]) -> None:
+def _add_row(
+    items: dict[ItemKey, dict[str, Slice]],
+    idle_keys: list[tuple[ItemKey, str]],
+    row: tuple[Any, ...],
+) -> None:
     """Split one grouped allocation row into per-resource items."""
-    (kind, cluster, ns, workload, team, service, rescol, cls, cpu_q, cpu_c, ram_q, ram_c,
-     gpu_q, gpu_c, pv_q, pv_c, lb_c, net_c, other_c, total, node_hours, pods,
-     cpu_d, ram_d, gpu_d, total_d) = row
+    (
+        kind,
+        cluster,
+        ns,
+        workload,
+        team,
+        service,
+        rescol,
+        cls,
+        cpu_q,
+        cpu_c,
+        ram_q,
+        ram_c,
+        gpu_q,
+        gpu_c,
+        pv_q,
+        pv_c,
+        lb_c,
+        net_c,
+        other_c,
+        total,
+        node_hours,
+        pods,
+        cpu_d,
+        ram_d,
+        gpu_d,
+        total_d,
+    ) = row
 
     def key(resource: str, svc: str, charge: str = "") -> ItemKey:
         return ItemKey(kind, cluster, ns, workload, team, svc, charge, resource)
 
-    def put(k: ItemKey, cls_: str, q: Any, cost: Any, hours: int = 0,
-            discount: Any = None) -> None:
+    def put(k: ItemKey, cls_: str, q: Any, cost: Any, hours: int = 0, discount: Any = None) -> None:
         # Several grouped rows (e.g. differing service_name) can land on one item: add up.
         s = items[k].get(cls_)
         qty = None if q is None else dec(q)
         off = dec(discount).quantize(Decimal("1e-10")) if cls_ else None
         if s is None:
-            items[k][cls_] = Slice(q=qty, cost=dec(cost), node_hours=hours,
-                                   pods=int(pods or 0), discount=off)
+            items[k][cls_] = Slice(
+                q=qty, cost=dec(cost), node_hours=hours, pods=int(pods or 0), discount=off
+            )
             return
         s.q = None if (s.q is None or qty is None) else s.q + qty
         s.cost += dec(cost)
@@ -200,17 +230,27 @@ def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemK
             s.discount = (s.discount or ZERO) + off
 
     if kind == "workload":
-        for resource, q, cost, off in (("cpu", cpu_q, cpu_c, cpu_d), ("ram", ram_q, ram_c, ram_d),
-                                       ("gpu", gpu_q, gpu_c, gpu_d)):
+        for resource, q, cost, off in (
+            ("cpu", cpu_q, cpu_c, cpu_d),
+            ("ram", ram_q, ram_c, ram_d),
+            ("gpu", gpu_q, gpu_c, gpu_d),
+        ):
             if dec(cost) or dec(q):
                 put(key(resource, "cluster nodes"), cls, dec(q), cost, int(node_hours), off)
-        for resource, q, cost in (("pv", pv_q, pv_c), ("lb", None, lb_c),
-                                  ("network", None, net_c), ("other", None, other_c)):
+        for resource, q, cost in (
+            ("pv", pv_q, pv_c),
+            ("lb", None, lb_c),
+            ("network", None, net_c),
+            ("other", None, other_c),
+        ):
             if dec(cost):
-                put(key(resource, resource if resource != "other" else "cluster"), "",
-                    q if resource == "pv" else None, cost)
-        rest = dec(total) - sum(dec(x) for x in (cpu_c, ram_c, gpu_c, pv_c, lb_c, net_c,
-                                                other_c))
+                put(
+                    key(resource, resource if resource != "other" else "cluster"),
+                    "",
+                    q if resource == "pv" else None,
+                    cost,
+                )
+        rest = dec(total) - sum(dec(x) for x in (cpu_c, ram_c, gpu_c, pv_c, lb_c, net_c, other_c))
         if rest:
             put(key("unsplit", "cluster"), "", None, rest)
     elif kind == "idle":
@@ -226,25 +266,29 @@ def _add_row(items: dict[ItemKey, dict[str, Slice]], idle_keys: list[tuple[ItemK
 
 def _load_classes(con: Connection, window: Window) -> dict[tuple[str, str], ClassStat]:
     classes: dict[tuple[str, str], ClassStat] = {}
-    for (cluster, cls, node_cost, hours, cpu, cpu_v, ram, ram_v, gpu, gpu_v) in con.execute(
+    for cluster, cls, node_cost, hours, cpu, cpu_v, ram, ram_v, gpu, gpu_v in con.execute(
         _CLASS_SQL, [window.start, window.end]
     ).fetchall():
         prices = {}
         for res, qty, value in (("cpu", cpu, cpu_v), ("ram", ram, ram_v), ("gpu", gpu, gpu_v)):
             if qty:  # DOUBLE sums carry float dust; a unit price needs no more than 1e-10
                 prices[res] = (dec(value) / dec(qty)).quantize(Decimal("1e-10"))
-        classes[(cluster, cls)] = ClassStat(node_cost=dec(node_cost), node_hours=int(hours),
-                                            prices=prices)
+        classes[(cluster, cls)] = ClassStat(
+            node_cost=dec(node_cost), node_hours=int(hours), prices=prices
+        )
     for cluster, cls, saving in con.execute(_SAVING_SQL, _saving_params(window)).fetchall():
         if (cluster, cls) in classes:
             classes[(cluster, cls)].commitment_saving = dec(saving)
     return classes
 
 
-def _fill_idle_quantities(con: Connection, window: Window,
-                          items: dict[ItemKey, dict[str, Slice]],
-                          idle_keys: list[tuple[ItemKey, str]],
-                          classes: dict[tuple[str, str], ClassStat]) -> None:
+def _fill_idle_quantities(
+    con: Connection,
+    window: Window,
+    items: dict[ItemKey, dict[str, Slice]],
+    idle_keys: list[tuple[ItemKey, str]],
+    classes: dict[tuple[str, str], ClassStat],
+) -> None:
     """Idle quantity = node capacity - allocated quantity, per node class and resource.
 
     Idle items without a priced class keep ``q=None`` and are explained as a whole.
@@ -252,8 +296,10 @@ def _fill_idle_quantities(con: Connection, window: Window,
     if not idle_keys:
         return
     capacity = {key: row for key, row in _capacity(con, window).items()}
-    allocated = {(c, k): (dec(x), dec(y), dec(z)) for c, k, x, y, z in
-                 con.execute(_ALLOC_Q_SQL, [window.start, window.end]).fetchall()}
+    allocated = {
+        (c, k): (dec(x), dec(y), dec(z))
+        for c, k, x, y, z in con.execute(_ALLOC_Q_SQL, [window.start, window.end]).fetchall()
+    }
     for key, cls in idle_keys:
         cap = capacity.get((key.cluster, cls))
         idx = {"cpu": 0, "ram": 1, "gpu": 2}.get(key.resource)
@@ -264,33 +310,52 @@ def _fill_idle_quantities(con: Connection, window: Window,
 
 
 def _capacity(con: Connection, window: Window) -> dict[tuple[str, str], tuple[Decimal, ...]]:
-    return {(c, k): (dec(x), dec(y), dec(z)) for c, k, x, y, z in con.execute(
-        f"SELECT n.cluster, {_CLASS}, sum(n.cpu_cores), sum(n.ram_gib), sum(n.gpu_count) "
-        "FROM node_cost_hours n WHERE n.hour >= ? AND n.hour < ? GROUP BY ALL",
-        [window.start, window.end]).fetchall()}
+    return {
+        (c, k): (dec(x), dec(y), dec(z))
+        for c, k, x, y, z in con.execute(
+            f"SELECT n.cluster, {_CLASS}, sum(n.cpu_cores), sum(n.ram_gib), sum(n.gpu_count) "
+            "FROM node_cost_hours n WHERE n.hour >= ? AND n.hour < ? GROUP BY ALL",
+            [window.start, window.end],
+        ).fetchall()
+    }
 
 
 #: Monthly or one-off bookings, not daily spend: explained by the bill, not anomalies.
 BILLING_EVENTS = ("Tax", "Credit", "Adjustment", "Purchase")
 
 
-def daily_by(con: Connection, window: Window, scope: Scope, by: str, *,
-             with_workloads: bool = False, spend_only: bool = False) -> list[tuple[Any, ...]]:
+def daily_by(
+    con: Connection,
+    window: Window,
+    scope: Scope,
+    by: str,
+    *,
+    with_workloads: bool = False,
+    spend_only: bool = False,
+) -> list[tuple[Any, ...]]:
     """Daily amortized cost per group (and per workload when asked), oldest first.
 
     ``spend_only`` leaves out idle capacity (it mirrors the workloads on the same nodes)
     and billing events (tax, credits, refunds, commitment purchases).
     """
     group = group_expr(by)
-    wl = ("CASE WHEN a.kind = 'workload' THEN a.namespace || '/' || "
-          "coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod) "
-          "WHEN a.kind = 'unallocated' THEN 'bill: ' || coalesce(a.service_name, 'unknown') "
-          "ELSE coalesce(a.namespace, a.kind) END") if with_workloads else "''"
+    wl = (
+        (
+            "CASE WHEN a.kind = 'workload' THEN a.namespace || '/' || "
+            "coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod) "
+            "WHEN a.kind = 'unallocated' THEN 'bill: ' || coalesce(a.service_name, 'unknown') "
+            "ELSE coalesce(a.namespace, a.kind) END"
+        )
+        if with_workloads
+        else "''"
+    )
     where, params = scope_where(scope)
     if spend_only:
         events = ", ".join(f"'{e}'" for e in BILLING_EVENTS)
-        where += (f" AND a.kind <> 'idle' AND NOT (a.kind = 'unallocated' AND "
-                  f"coalesce(a.resource, 'Usage') IN ({events}))")
+        where += (
+            f" AND a.kind <> 'idle' AND NOT (a.kind = 'unallocated' AND "
+            f"coalesce(a.resource, 'Usage') IN ({events}))"
+        )
     return con.execute(
         f"SELECT date_trunc('day', a.hour) AS day, {group} AS grp, {wl} AS wl, "
         f"sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? AND {where} "
@@ -305,8 +370,10 @@ def group_expr(by: str) -> str:
         "team": "coalesce(a.team, '__unlabeled__')",
         "namespace": "coalesce(a.namespace, '')",
         "cluster": "a.cluster",
-        "service": ("CASE a.kind WHEN 'unallocated' THEN coalesce(a.service_name, 'unknown') "
-                    "WHEN 'idle' THEN '__idle__' ELSE 'cluster workloads' END"),
+        "service": (
+            "CASE a.kind WHEN 'unallocated' THEN coalesce(a.service_name, 'unknown') "
+            "WHEN 'idle' THEN '__idle__' ELSE 'cluster workloads' END"
+        ),
     }[by]
 
 

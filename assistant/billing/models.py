@@ -31,8 +31,19 @@ __all__ = [
 ]
 
 EffectKind = Literal[
-    "calendar", "usage", "new_workload", "removed_workload", "idle", "mix", "commitment",
-    "unit_price", "unallocated_service", "credit", "tax", "adjustment", "purchase",
+    "calendar",
+    "usage",
+    "new_workload",
+    "removed_workload",
+    "idle",
+    "mix",
+    "commitment",
+    "unit_price",
+    "unallocated_service",
+    "credit",
+    "tax",
+    "adjustment",
+    "purchase",
 ]
 
 #: How each effect is named to people, in waterfall order.
@@ -71,7 +82,7 @@ class Driver(BaseModel):
     namespace: str | None = None
     service: str | None = None
     amount: Decimal
-    pct_of_change: Decimal | None = None   # None when the total did not change
+    pct_of_change: Decimal | None = None  # None when the total did not change
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -80,7 +91,7 @@ class GroupChange(BaseModel):
     before: Decimal
     after: Decimal
     change: Decimal
-    pct: Decimal | None = None             # change / before; None when before is 0
+    pct: Decimal | None = None  # change / before; None when before is 0
     effects: dict[str, Decimal] = Field(default_factory=dict)
     top_workloads: list[str] = Field(default_factory=list)
 
@@ -99,7 +110,7 @@ class Variance(BaseModel):
     days_b: Decimal
     effects: list[Effect]
     drivers: list[Driver]
-    drivers_total: int                     # drivers of a cent or more (listed or not)
+    drivers_total: int  # drivers of a cent or more (listed or not)
     other_drivers_amount: Decimal = Decimal(0)  # change - Σ listed drivers (exactly)
     by: str = "team"
     groups: dict[str, list[GroupChange]] = Field(default_factory=dict)
@@ -116,23 +127,23 @@ class InvoiceBridgeItem(BaseModel):
     """A reason the invoice (BilledCost) differs from the amortized view (EffectiveCost)."""
 
     reason: str
-    amount: Decimal                        # billed - effective for these lines
+    amount: Decimal  # billed - effective for these lines
     lines: int
 
 
 class BillTotals(BaseModel):
-    invoice: Decimal                       # Σ BilledCost
-    amortized: Decimal                     # Σ EffectiveCost
-    difference: Decimal                    # invoice - amortized = Σ bridge amounts
+    invoice: Decimal  # Σ BilledCost
+    amortized: Decimal  # Σ EffectiveCost
+    difference: Decimal  # invoice - amortized = Σ bridge amounts
     by_category: list[CategoryTotal]
     bridge: list[InvoiceBridgeItem]
     credits: Decimal
     tax: Decimal
     adjustments: Decimal
     commitment_purchases: Decimal
-    commitment_covered_usage: Decimal      # amortized cost of usage a commitment covered
+    commitment_covered_usage: Decimal  # amortized cost of usage a commitment covered
     commitment_coverage_pct: Decimal | None
-    commitment_savings: Decimal            # Σ (ListCost - EffectiveCost) on covered usage
+    commitment_savings: Decimal  # Σ (ListCost - EffectiveCost) on covered usage
     lines: int
 
 
@@ -157,7 +168,7 @@ class Reconciliation(BaseModel):
     unallocated: Decimal
     total: Decimal
     bill_amortized: Decimal | None
-    difference: Decimal | None             # bill - Σ rows (amortized)
+    difference: Decimal | None  # bill - Σ rows (amortized)
     reconciled: bool
     shared_namespaces: list[str]
 
@@ -179,13 +190,13 @@ class DailyPoint(BaseModel):
 
 class BillExplanation(BaseModel):
     month: dict[str, str]
-    covered: dict[str, str]                # the part of the month with data (partial months)
+    covered: dict[str, str]  # the part of the month with data (partial months)
     partial: bool
     scope: str
     currency: str = "USD"
-    totals: BillTotals | None              # None for scoped users (the bill is org-wide)
+    totals: BillTotals | None  # None for scoped users (the bill is org-wide)
     reconciliation: Reconciliation | None
-    allocated_total: Decimal               # Σ allocations total_cost visible in scope
+    allocated_total: Decimal  # Σ allocations total_cost visible in scope
     variance: Variance | None
     forecast: Forecast | None
     daily: list[DailyPoint]
@@ -199,18 +210,18 @@ class BillExplanation(BaseModel):
 class Anomaly(BaseModel):
     """One anomalous day, or a run of consecutive days in the same direction (merged)."""
 
-    day: str                               # first day
-    last_day: str | None = None            # last day of a run (None = same as day)
+    day: str  # first day
+    last_day: str | None = None  # last day of a run (None = same as day)
     days: int = 1
     by: str
     group: str
     direction: Literal["spike", "drop"]
     actual: Decimal
     expected: Decimal
-    excess: Decimal                        # actual - expected (summed over a run)
-    score: Decimal                         # (actual - expected) / robust scale (largest)
+    excess: Decimal  # actual - expected (summed over a run)
+    score: Decimal  # (actual - expected) / robust scale (largest)
     scale: Decimal
     baseline_days: int
     workloads: list[dict[str, Any]] = Field(default_factory=list)
     method: str
-    level_shift: bool = False              # a run of 7+ days: a new steady level
+    level_shift: bool = False  # a run of 7+ days: a new steady level

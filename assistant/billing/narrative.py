@@ -41,11 +41,15 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
             reasons = sorted(t.bridge, key=lambda b: -abs(b.amount))
             main = next((b for b in reasons if b.amount), None)
             if main is not None:
-                parts.append(f"The invoice differs by {money(t.difference, sign=True)}, "
-                             f"mostly {main.reason} ({money(main.amount, sign=True)}).")
+                parts.append(
+                    f"The invoice differs by {money(t.difference, sign=True)}, "
+                    f"mostly {main.reason} ({money(main.amount, sign=True)})."
+                )
     else:
-        parts.append(f"Your visible cost for {month}{' so far' if expl.partial else ''} is "
-                     f"{money(expl.allocated_total)} amortized.")
+        parts.append(
+            f"Your visible cost for {month}{' so far' if expl.partial else ''} is "
+            f"{money(expl.allocated_total)} amortized."
+        )
     if expl.forecast is not None:
         f = expl.forecast
         parts.append(f"Forecast for the full month: {money(f.forecast)} ({f.method}).")
@@ -53,13 +57,16 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
     if v is not None:
         direction = "up" if v.change > 0 else "down" if v.change < 0 else "unchanged"
         pct = f" ({v.pct:+}%)" if v.pct is not None else ""
-        parts.append(f"Against {v.a['label']} ({money(v.total_a)}) it is {direction} "
-                     f"{money(abs(v.change))}{pct}.")
+        parts.append(
+            f"Against {v.a['label']} ({money(v.total_a)}) it is {direction} "
+            f"{money(abs(v.change))}{pct}."
+        )
         drivers = [d for d in v.drivers if d.effect != "calendar"][:top]
         if drivers:
             listed = "; ".join(
                 f"{EFFECT_LABELS[d.effect].lower()} for {d.subject} {money(d.amount, sign=True)}"
-                for d in drivers)
+                for d in drivers
+            )
             parts.append(f"Top drivers: {listed}.")
         parts.extend(v.notes)
     if expl.reconciliation is not None and expl.reconciliation.difference is not None:
@@ -67,8 +74,10 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
         if r.reconciled:
             parts.append("Allocated + idle + shared + unallocated matches the bill to the cent.")
         else:
-            parts.append(f"Allocation and bill differ by {money(r.difference or Decimal(0))}: "
-                         "re-run `penny allocate` for this month.")
+            parts.append(
+                f"Allocation and bill differ by {money(r.difference or Decimal(0))}: "
+                "re-run `penny allocate` for this month."
+            )
     return " ".join(parts)
 
 
@@ -126,8 +135,9 @@ def check_numbers(text: str, result: Any) -> tuple[str, list[str]]:
             if not _matches(value, decimals, allowed):
                 bad.append(m.group(0).strip())
         if bad:
-            flags.append(f"removed a sentence with number(s) not in the data {bad}: "
-                         f"{sentence.strip()!r}")
+            flags.append(
+                f"removed a sentence with number(s) not in the data {bad}: {sentence.strip()!r}"
+            )
         elif sentence.strip():
             kept.append(sentence.strip())
     return " ".join(kept), flags
@@ -138,7 +148,10 @@ def llm_narrative(expl: BillExplanation, llm: Callable[[str], str]) -> tuple[str
     from prompts import render
 
     payload = expl.model_dump(mode="json", exclude={"narrative", "narrative_flags", "daily"})
-    prompt = render("bill_narrative", month=expl.month["label"],
-                    explanation=json.dumps(payload, indent=1, default=str))
+    prompt = render(
+        "bill_narrative",
+        month=expl.month["label"],
+        explanation=json.dumps(payload, indent=1, default=str),
+    )
     text = llm(prompt)
     return check_numbers(text, payload)

@@ -22,8 +22,9 @@ __all__ = ["build_reconciliation", "reconcile"]
 CENT = Decimal("0.01")
 
 
-def reconcile(con: Connection, window: Window, *, shared_namespaces: list[str],
-              bill_amortized: Decimal | None) -> Reconciliation:
+def reconcile(
+    con: Connection, window: Window, *, shared_namespaces: list[str], bill_amortized: Decimal | None
+) -> Reconciliation:
     shared = shared_namespaces or ["\x00none"]
     marks = ", ".join("?" for _ in shared)
     rows = con.execute(
@@ -44,18 +45,31 @@ def reconcile(con: Connection, window: Window, *, shared_namespaces: list[str],
     return build_reconciliation(rows, window, shared_namespaces, bill_amortized)
 
 
-def build_reconciliation(rows: list[tuple[Any, ...]], window: Window,
-                         shared_namespaces: list[str],
-                         bill_amortized: Decimal | None) -> Reconciliation:
+def build_reconciliation(
+    rows: list[tuple[Any, ...]],
+    window: Window,
+    shared_namespaces: list[str],
+    bill_amortized: Decimal | None,
+) -> Reconciliation:
     out = []
     for cluster, alloc, idle, shared, unalloc, total, billed, first, last in rows:
         note = None
         if first is not None and (first - window.start).total_seconds() >= 86400:
             note = f"first data {first:%Y-%m-%d %H:00} (appeared mid-period)"
-        out.append(ReconRow(cluster=cluster, allocated=dec(alloc), idle=dec(idle),
-                            shared=dec(shared), unallocated=dec(unalloc), total=dec(total),
-                            billed_total=dec(billed), first_hour=f"{first:%Y-%m-%dT%H:00}",
-                            last_hour=f"{last:%Y-%m-%dT%H:00}", note=note))
+        out.append(
+            ReconRow(
+                cluster=cluster,
+                allocated=dec(alloc),
+                idle=dec(idle),
+                shared=dec(shared),
+                unallocated=dec(unalloc),
+                total=dec(total),
+                billed_total=dec(billed),
+                first_hour=f"{first:%Y-%m-%dT%H:00}",
+                last_hour=f"{last:%Y-%m-%dT%H:00}",
+                note=note,
+            )
+        )
     total = sum((r.total for r in out), ZERO)
     diff = None if bill_amortized is None else bill_amortized - total
     return Reconciliation(
@@ -64,7 +78,9 @@ def build_reconciliation(rows: list[tuple[Any, ...]], window: Window,
         idle=sum((r.idle for r in out), ZERO),
         shared=sum((r.shared for r in out), ZERO),
         unallocated=sum((r.unallocated for r in out), ZERO),
-        total=total, bill_amortized=bill_amortized, difference=diff,
+        total=total,
+        bill_amortized=bill_amortized,
+        difference=diff,
         reconciled=diff is not None and abs(diff) < Decimal("0.005"),
         shared_namespaces=list(shared_namespaces),
     )

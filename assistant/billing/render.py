@@ -30,11 +30,13 @@ def chart_images(expl: BillExplanation, fmt: Literal["png", "svg"]) -> dict[str,
     images: dict[str, bytes] = {}
     if expl.daily:
         images["daily_by_team"] = render(
-            daily_chart(expl.daily, f"Daily cost by team, {expl.month['label']}"), fmt)
+            daily_chart(expl.daily, f"Daily cost by team, {expl.month['label']}"), fmt
+        )
     if expl.variance is not None:
         v = expl.variance
         images["waterfall"] = render(
-            waterfall_chart(v, f"From {v.a['label']} to {v.b['label']}"), fmt)
+            waterfall_chart(v, f"From {v.a['label']} to {v.b['label']}"), fmt
+        )
     return images
 
 
@@ -77,71 +79,135 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
     month = expl.month["label"]
-    lines = [f"# Bill for {month}" + (" (month to date)" if expl.partial else ""), "",
-             expl.narrative, ""]
+    lines = [
+        f"# Bill for {month}" + (" (month to date)" if expl.partial else ""),
+        "",
+        expl.narrative,
+        "",
+    ]
     if expl.narrative_flags:
         lines += ["> Removed from the narrative (numbers not in the data):", ""]
         lines += [f"> - {f}" for f in expl.narrative_flags] + [""]
     t = expl.totals
     if t is not None:
         lines += ["## Totals", ""]
-        lines += _table(["View", "Amount"], [
-            ["Amortized (EffectiveCost)", money(t.amortized)],
-            ["Invoice (BilledCost)", money(t.invoice)],
-            ["Difference (invoice − amortized)", money(t.difference)],
-        ])
+        lines += _table(
+            ["View", "Amount"],
+            [
+                ["Amortized (EffectiveCost)", money(t.amortized)],
+                ["Invoice (BilledCost)", money(t.invoice)],
+                ["Difference (invoice − amortized)", money(t.difference)],
+            ],
+        )
         lines += ["", "Why the invoice differs from the amortized view:", ""]
-        lines += _table(["Reason", "Invoice − amortized", "Lines"],
-                        [[b.reason, money(b.amount), str(b.lines)] for b in t.bridge])
-        coverage = ("—" if t.commitment_coverage_pct is None
-                    else f"{t.commitment_coverage_pct}%")
-        lines += ["", f"Commitment coverage of usage: {coverage}; savings from commitments "
-                  f"{money(t.commitment_savings)}; credits {money(t.credits)}; tax "
-                  f"{money(t.tax)}; refunds/corrections {money(t.adjustments)}.", ""]
+        lines += _table(
+            ["Reason", "Invoice − amortized", "Lines"],
+            [[b.reason, money(b.amount), str(b.lines)] for b in t.bridge],
+        )
+        coverage = "—" if t.commitment_coverage_pct is None else f"{t.commitment_coverage_pct}%"
+        lines += [
+            "",
+            f"Commitment coverage of usage: {coverage}; savings from commitments "
+            f"{money(t.commitment_savings)}; credits {money(t.credits)}; tax "
+            f"{money(t.tax)}; refunds/corrections {money(t.adjustments)}.",
+            "",
+        ]
     else:
         lines += [f"Visible cost ({expl.scope}): {money(expl.allocated_total)} amortized.", ""]
     r = expl.reconciliation
     if r is not None:
         lines += ["## Reconciliation", ""]
-        rows = [[x.cluster, money(x.allocated), money(x.idle), money(x.shared),
-                 money(x.unallocated), money(x.total)] for x in r.rows]
-        rows.append(["**all**", money(r.allocated), money(r.idle), money(r.shared),
-                     money(r.unallocated), money(r.total)])
-        lines += _table(["Cluster", "Allocated", "Idle", "Shared", "Unallocated", "Total"],
-                        rows)
+        rows = [
+            [
+                x.cluster,
+                money(x.allocated),
+                money(x.idle),
+                money(x.shared),
+                money(x.unallocated),
+                money(x.total),
+            ]
+            for x in r.rows
+        ]
+        rows.append(
+            [
+                "**all**",
+                money(r.allocated),
+                money(r.idle),
+                money(r.shared),
+                money(r.unallocated),
+                money(r.total),
+            ]
+        )
+        lines += _table(["Cluster", "Allocated", "Idle", "Shared", "Unallocated", "Total"], rows)
         bill = "—" if r.bill_amortized is None else money(r.bill_amortized)
-        status = "matches the bill to the cent" if r.reconciled else (
-            f"differs from the bill by {money(r.difference or Decimal(0))}")
+        status = (
+            "matches the bill to the cent"
+            if r.reconciled
+            else (f"differs from the bill by {money(r.difference or Decimal(0))}")
+        )
         lines += ["", f"Bill (amortized): {bill} — allocation {status}.", ""]
     if expl.forecast is not None:
         f = expl.forecast
-        lines += ["## Forecast", "", f"Month to date {money(f.month_to_date)} over "
-                  f"{f.days_elapsed} of {f.days_in_month} days; forecast {money(f.forecast)}. "
-                  f"Method: {f.method}.", ""]
+        lines += [
+            "## Forecast",
+            "",
+            f"Month to date {money(f.month_to_date)} over "
+            f"{f.days_elapsed} of {f.days_in_month} days; forecast {money(f.forecast)}. "
+            f"Method: {f.method}.",
+            "",
+        ]
     v = expl.variance
     if v is not None:
-        lines += [f"## Change from {v.a['label']} to {v.b['label']}", "",
-                  f"{money(v.total_a)} → {money(v.total_b)}: {money(v.change, sign=True)} "
-                  f"({_pct(v.pct)}), {v.basis}. The effects add up to the change exactly.", ""]
-        lines += _table(["Effect", "Amount"], [[e.label, money(e.amount, sign=True)]
-                                               for e in v.effects])
+        lines += [
+            f"## Change from {v.a['label']} to {v.b['label']}",
+            "",
+            f"{money(v.total_a)} → {money(v.total_b)}: {money(v.change, sign=True)} "
+            f"({_pct(v.pct)}), {v.basis}. The effects add up to the change exactly.",
+            "",
+        ]
+        lines += _table(
+            ["Effect", "Amount"], [[e.label, money(e.amount, sign=True)] for e in v.effects]
+        )
         lines += ["", "### Top drivers", ""]
         shown = shown_drivers(v)
-        lines += _table(["Driver", "Subject", "Team", "Amount", "% of change", "Evidence"], [
-            [EFFECT_LABELS[d.effect], d.subject, d.team or "—", money(d.amount, sign=True),
-             _pct(d.pct_of_change), _evidence(d.evidence)] for d in shown])
+        lines += _table(
+            ["Driver", "Subject", "Team", "Amount", "% of change", "Evidence"],
+            [
+                [
+                    EFFECT_LABELS[d.effect],
+                    d.subject,
+                    d.team or "—",
+                    money(d.amount, sign=True),
+                    _pct(d.pct_of_change),
+                    _evidence(d.evidence),
+                ]
+                for d in shown
+            ],
+        )
         if v.drivers_total > len(shown):
-            lines.append(f"\n…and {v.drivers_total - len(shown)} more drivers, each under "
-                         f"{(MATERIAL_SHARE * 100).normalize():f}% of the change "
-                         "(see --format json).")
+            lines.append(
+                f"\n…and {v.drivers_total - len(shown)} more drivers, each under "
+                f"{(MATERIAL_SHARE * 100).normalize():f}% of the change "
+                "(see --format json)."
+            )
         for dim in ("team", "namespace", "service"):
             groups = v.groups.get(dim, [])[:10]
             if not groups:
                 continue
             lines += ["", f"### By {dim}", ""]
-            lines += _table([dim.capitalize(), v.a["label"], v.b["label"], "Change", "%"], [
-                [g.group, money(g.before), money(g.after), money(g.change, sign=True),
-                 _pct(g.pct)] for g in groups])
+            lines += _table(
+                [dim.capitalize(), v.a["label"], v.b["label"], "Change", "%"],
+                [
+                    [
+                        g.group,
+                        money(g.before),
+                        money(g.after),
+                        money(g.change, sign=True),
+                        _pct(g.pct),
+                    ]
+                    for g in groups
+                ],
+            )
         if v.notes:
             lines += [""] + [f"- {n}" for n in v.notes]
         lines.append("")
@@ -149,9 +215,12 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
         lines += ["## Charts", ""] + [f"![{c}]({c})" for c in charts] + [""]
     if expl.notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in expl.notes] + [""]
-    lines += [f"_Source: {', '.join(expl.provenance.get('tables', []))}; window "
-              f"{expl.covered['start']} to {expl.covered['end']} (end exclusive); "
-              f"{expl.provenance.get('basis', '')}._", ""]
+    lines += [
+        f"_Source: {', '.join(expl.provenance.get('tables', []))}; window "
+        f"{expl.covered['start']} to {expl.covered['end']} (end exclusive); "
+        f"{expl.provenance.get('basis', '')}._",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -160,8 +229,10 @@ def _evidence(ev: dict[str, Any]) -> str:
     qa: dict[str, Any] = ev.get("quantity_a") or {}
     qb: dict[str, Any] = ev.get("quantity_b") or {}
     for unit in sorted(set(qa) | set(qb)):
-        parts.append(f"{unit.replace('_', '-')} {float(qa.get(unit, 0)):,.0f} → "
-                     f"{float(qb.get(unit, 0)):,.0f}")
+        parts.append(
+            f"{unit.replace('_', '-')} {float(qa.get(unit, 0)):,.0f} → "
+            f"{float(qb.get(unit, 0)):,.0f}"
+        )
     if ev.get("node_hours_b") or ev.get("node_hours_a"):
         parts.append(f"node-hours {ev.get('node_hours_a')} → {ev.get('node_hours_b')}")
     skus: list[str] = ev.get("skus") or []

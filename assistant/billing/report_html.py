@@ -46,72 +46,137 @@ def _table(header: list[str], rows: list[str]) -> str:
 
 def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
     month = escape(expl.month["label"])
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Bill {month}"
-             f"</title><style>{_CSS}</style></head><body>",
-             f"<h1>Bill for {month}{' (month to date)' if expl.partial else ''}</h1>",
-             f'<p id="narrative">{escape(expl.narrative)}</p>']
+    parts = [
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Bill {month}"
+        f"</title><style>{_CSS}</style></head><body>",
+        f"<h1>Bill for {month}{' (month to date)' if expl.partial else ''}</h1>",
+        f'<p id="narrative">{escape(expl.narrative)}</p>',
+    ]
     if expl.narrative_flags:
-        parts.append('<ul class="flag">' + "".join(
-            f"<li>Removed: {escape(f)}</li>" for f in expl.narrative_flags) + "</ul>")
+        parts.append(
+            '<ul class="flag">'
+            + "".join(f"<li>Removed: {escape(f)}</li>" for f in expl.narrative_flags)
+            + "</ul>"
+        )
     cards = []
     t = expl.totals
     if t is not None:
-        cards += [("Amortized (EffectiveCost)", money(t.amortized), "total-amortized"),
-                  ("Invoice (BilledCost)", money(t.invoice), "total-invoice")]
+        cards += [
+            ("Amortized (EffectiveCost)", money(t.amortized), "total-amortized"),
+            ("Invoice (BilledCost)", money(t.invoice), "total-invoice"),
+        ]
     else:
-        cards.append((f"Visible cost ({expl.scope})", money(expl.allocated_total),
-                      "total-visible"))
+        cards.append((f"Visible cost ({expl.scope})", money(expl.allocated_total), "total-visible"))
     v = expl.variance
     if v is not None:
         cards.append((f"Change vs {v.a['label']}", money(v.change, sign=True), "total-change"))
     if expl.forecast is not None:
         cards.append(("Forecast (month end)", money(expl.forecast.forecast), "forecast"))
-    parts.append('<div class="cards">' + "".join(
-        f'<div class="card" id="{i}">{escape(k)}<b>{escape(val)}</b></div>'
-        for k, val, i in cards) + "</div>")
+    parts.append(
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card" id="{i}">{escape(k)}<b>{escape(val)}</b></div>'
+            for k, val, i in cards
+        )
+        + "</div>"
+    )
     if t is not None:
         parts.append("<h2>Invoice vs amortized</h2>")
-        parts.append(_table(["Reason", "Invoice − amortized", "Lines"], [
-            _row([_td(b.reason), _n(b.amount), _td(b.lines)]) for b in t.bridge]))
+        parts.append(
+            _table(
+                ["Reason", "Invoice − amortized", "Lines"],
+                [_row([_td(b.reason), _n(b.amount), _td(b.lines)]) for b in t.bridge],
+            )
+        )
         cov = "—" if t.commitment_coverage_pct is None else f"{t.commitment_coverage_pct}%"
-        parts.append(f'<p class="muted">Commitment coverage {escape(cov)}; commitment savings '
-                     f"{escape(money(t.commitment_savings))}; credits {escape(money(t.credits))}"
-                     f"; tax {escape(money(t.tax))}.</p>")
+        parts.append(
+            f'<p class="muted">Commitment coverage {escape(cov)}; commitment savings '
+            f"{escape(money(t.commitment_savings))}; credits {escape(money(t.credits))}"
+            f"; tax {escape(money(t.tax))}.</p>"
+        )
     r = expl.reconciliation
     if r is not None:
         parts.append("<h2>Reconciliation</h2>")
-        rows = [_row([_td(x.cluster), _n(x.allocated), _n(x.idle), _n(x.shared),
-                      _n(x.unallocated), _n(x.total)]) for x in r.rows]
-        rows.append(_row([_td("all clusters"), _n(r.allocated), _n(r.idle), _n(r.shared),
-                          _n(r.unallocated), _n(r.total)]))
-        parts.append(_table(["Cluster", "Allocated", "Idle", "Shared", "Unallocated", "Total"],
-                            rows))
-        status = ("matches the bill to the cent" if r.reconciled else
-                  f"differs from the bill by {money(r.difference or Decimal(0))}")
+        rows = [
+            _row(
+                [
+                    _td(x.cluster),
+                    _n(x.allocated),
+                    _n(x.idle),
+                    _n(x.shared),
+                    _n(x.unallocated),
+                    _n(x.total),
+                ]
+            )
+            for x in r.rows
+        ]
+        rows.append(
+            _row(
+                [
+                    _td("all clusters"),
+                    _n(r.allocated),
+                    _n(r.idle),
+                    _n(r.shared),
+                    _n(r.unallocated),
+                    _n(r.total),
+                ]
+            )
+        )
+        parts.append(
+            _table(["Cluster", "Allocated", "Idle", "Shared", "Unallocated", "Total"], rows)
+        )
+        status = (
+            "matches the bill to the cent"
+            if r.reconciled
+            else f"differs from the bill by {money(r.difference or Decimal(0))}"
+        )
         parts.append(f'<p class="muted">Allocation {escape(status)}.</p>')
-    for name, title in (("daily_by_team", "Daily cost by team"),
-                        ("waterfall", "From last month to this month")):
+    for name, title in (
+        ("daily_by_team", "Daily cost by team"),
+        ("waterfall", "From last month to this month"),
+    ):
         if name in images:
             data = base64.b64encode(images[name]).decode("ascii")
-            parts.append(f"<h2>{escape(title)}</h2><img id=\"chart-{name}\" alt=\"{title}\" "
-                         f'src="data:image/png;base64,{data}">')
+            parts.append(
+                f'<h2>{escape(title)}</h2><img id="chart-{name}" alt="{title}" '
+                f'src="data:image/png;base64,{data}">'
+            )
     if v is not None:
         parts.append(f"<h2>Drivers ({escape(v.a['label'])} → {escape(v.b['label'])})</h2>")
-        parts.append(_table(["Effect", "Amount"], [
-            _row([_td(e.label), _n(e.amount, sign=True)]) for e in v.effects]))
-        parts.append(_table(["Driver", "Subject", "Team", "Amount", "% of change"], [
-            _row([_td(EFFECT_LABELS[d.effect]), _td(d.subject), _td(d.team or "—"),
-                  _n(d.amount, sign=True),
-                  _td("—" if d.pct_of_change is None else f"{d.pct_of_change:+}%")])
-            for d in shown_drivers(v)]))
+        parts.append(
+            _table(
+                ["Effect", "Amount"],
+                [_row([_td(e.label), _n(e.amount, sign=True)]) for e in v.effects],
+            )
+        )
+        parts.append(
+            _table(
+                ["Driver", "Subject", "Team", "Amount", "% of change"],
+                [
+                    _row(
+                        [
+                            _td(EFFECT_LABELS[d.effect]),
+                            _td(d.subject),
+                            _td(d.team or "—"),
+                            _n(d.amount, sign=True),
+                            _td("—" if d.pct_of_change is None else f"{d.pct_of_change:+}%"),
+                        ]
+                    )
+                    for d in shown_drivers(v)
+                ],
+            )
+        )
         if v.notes:
             parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in v.notes) + "</ul>")
     if expl.forecast is not None:
         parts.append(f'<p class="muted">Forecast method: {escape(expl.forecast.method)}.</p>')
     if expl.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(
-            f"<li>{escape(n)}</li>" for n in expl.notes) + "</ul>")
-    parts.append(f'<p class="muted">Source: {escape(", ".join(expl.provenance.get("tables", [])))}'
-                 f"; {escape(expl.covered['start'])} to {escape(expl.covered['end'])} "
-                 "(end exclusive).</p></body></html>")
+        parts.append(
+            "<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in expl.notes) + "</ul>"
+        )
+    parts.append(
+        f'<p class="muted">Source: {escape(", ".join(expl.provenance.get("tables", [])))}'
+        f"; {escape(expl.covered['start'])} to {escape(expl.covered['end'])} "
+        "(end exclusive).</p></body></html>"
+    )
     return "\n".join(parts)

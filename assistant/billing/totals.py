@@ -57,8 +57,15 @@ FROM lines
 GROUP BY ALL
 """
 
-_BRIDGE_ORDER = ["commitment purchases", "usage covered by commitments", "unused commitment",
-                 "credits", "tax", "refunds and corrections", "other usage"]
+_BRIDGE_ORDER = [
+    "commitment purchases",
+    "usage covered by commitments",
+    "unused commitment",
+    "credits",
+    "tax",
+    "refunds and corrections",
+    "other usage",
+]
 
 
 def bill_totals(con: Connection, window: Window) -> BillTotals | None:
@@ -67,8 +74,7 @@ def bill_totals(con: Connection, window: Window) -> BillTotals | None:
     rows = con.execute(_SQL, [*w, *w, window.end, window.start]).fetchall()
     if not rows:
         return None
-    return build_totals([(c, r, dec(b), dec(e), dec(lst), int(n))
-                         for c, r, b, e, lst, n in rows])
+    return build_totals([(c, r, dec(b), dec(e), dec(lst), int(n)) for c, r, b, e, lst, n in rows])
 
 
 def build_totals(rows: list[tuple[str, str, Decimal, Decimal, Decimal, int]]) -> BillTotals:
@@ -88,23 +94,41 @@ def build_totals(rows: list[tuple[str, str, Decimal, Decimal, Decimal, int]]) ->
         lines += n
     invoice = sum((v[0] for v in by_cat.values()), ZERO)
     amortized = sum((v[1] for v in by_cat.values()), ZERO)
-    bridge = [InvoiceBridgeItem(reason=name, amount=by_reason[name][0] - by_reason[name][1],
-                                lines=int(by_reason[name][3]))
-              for name in _BRIDGE_ORDER if name in by_reason]
+    bridge = [
+        InvoiceBridgeItem(
+            reason=name,
+            amount=by_reason[name][0] - by_reason[name][1],
+            lines=int(by_reason[name][3]),
+        )
+        for name in _BRIDGE_ORDER
+        if name in by_reason
+    ]
 
     def eff(reason: str) -> Decimal:
         return by_reason.get(reason, [ZERO, ZERO])[1]
 
     covered = by_reason.get("usage covered by commitments", [ZERO, ZERO, ZERO, ZERO])
-    usage_total = sum((v[1] for k, v in by_reason.items()
-                       if k in {"usage covered by commitments", "other usage",
-                                "unused commitment"}), ZERO)
-    coverage = ((covered[1] / usage_total * 100).quantize(Decimal("0.01"))
-                if usage_total and covered[3] else None)
+    usage_total = sum(
+        (
+            v[1]
+            for k, v in by_reason.items()
+            if k in {"usage covered by commitments", "other usage", "unused commitment"}
+        ),
+        ZERO,
+    )
+    coverage = (
+        (covered[1] / usage_total * 100).quantize(Decimal("0.01"))
+        if usage_total and covered[3]
+        else None
+    )
     return BillTotals(
-        invoice=invoice, amortized=amortized, difference=invoice - amortized,
-        by_category=[CategoryTotal(charge_category=k, billed=v[0], effective=v[1])
-                     for k, v in sorted(by_cat.items())],
+        invoice=invoice,
+        amortized=amortized,
+        difference=invoice - amortized,
+        by_category=[
+            CategoryTotal(charge_category=k, billed=v[0], effective=v[1])
+            for k, v in sorted(by_cat.items())
+        ],
         bridge=bridge,
         credits=by_cat.get("Credit", [ZERO, ZERO])[1],
         tax=by_cat.get("Tax", [ZERO, ZERO])[1],

@@ -32,8 +32,17 @@ from typing import Any
 
 from assistant.billing.models import EFFECT_LABELS, Driver, Effect, GroupChange, Variance
 
-__all__ = ["MATERIAL_SHARE", "ClassStat", "ItemKey", "PeriodData", "Slice", "decompose",
-           "is_material", "q12", "shown_drivers"]
+__all__ = [
+    "MATERIAL_SHARE",
+    "ClassStat",
+    "ItemKey",
+    "PeriodData",
+    "Slice",
+    "decompose",
+    "is_material",
+    "q12",
+    "shown_drivers",
+]
 
 _Q = Decimal("1e-12")
 _HALF_CENT = Decimal("0.005")
@@ -53,8 +62,7 @@ def is_material(amount: Decimal, change: Decimal) -> bool:
 def shown_drivers(v: Variance, at_least: int = 10) -> list[Driver]:
     """The drivers a report lists: the first ``at_least`` and every material one after them
     (a replica scale-up of 1% of the change is a named reason, not "n more drivers")."""
-    return [d for i, d in enumerate(v.drivers)
-            if i < at_least or is_material(d.amount, v.change)]
+    return [d for i, d in enumerate(v.drivers) if i < at_least or is_material(d.amount, v.change)]
 
 
 def q12(value: Decimal) -> Decimal:
@@ -64,14 +72,14 @@ def q12(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class ItemKey:
-    category: str            # workload | idle | unallocated
+    category: str  # workload | idle | unallocated
     cluster: str
     namespace: str
-    workload: str            # 'Deployment/web'; '' for idle and unallocated
+    workload: str  # 'Deployment/web'; '' for idle and unallocated
     team: str
-    service: str             # bill ServiceName (unallocated) or node SKU label
-    charge_category: str     # unallocated rows: Usage | Credit | Tax | Adjustment | Purchase
-    resource: str            # cpu | ram | gpu | pv | lb | network | other
+    service: str  # bill ServiceName (unallocated) or node SKU label
+    charge_category: str  # unallocated rows: Usage | Credit | Tax | Adjustment | Purchase
+    resource: str  # cpu | ram | gpu | pv | lb | network | other
 
     @property
     def workload_id(self) -> tuple[str, str, str]:
@@ -95,7 +103,7 @@ class Slice:
 class ClassStat:
     """A node class (cluster, 'spot m5.xlarge') in one period."""
 
-    node_cost: Decimal = ZERO          # E: Σ amortized node cost
+    node_cost: Decimal = ZERO  # E: Σ amortized node cost
     commitment_saving: Decimal = ZERO  # S: Σ (ListCost - EffectiveCost) on covered lines
     node_hours: int = 0
     prices: dict[str, Decimal] = field(default_factory=dict)  # resource -> $ per unit
@@ -116,8 +124,12 @@ class PeriodData:
         return sum((s.cost for sl in self.items.values() for s in sl.values()), ZERO)
 
 
-_FLAT_EFFECTS = {"Credit": "credit", "Tax": "tax", "Adjustment": "adjustment",
-                 "Purchase": "purchase"}
+_FLAT_EFFECTS = {
+    "Credit": "credit",
+    "Tax": "tax",
+    "Adjustment": "adjustment",
+    "Purchase": "purchase",
+}
 
 
 def _item_effects(
@@ -142,8 +154,11 @@ def _item_effects(
         return flat("new_workload")
     if key.category == "workload" and not workload_in_b:
         return flat("removed_workload")
-    usage_kind = "idle" if key.category == "idle" else (
-        "unallocated_service" if key.category == "unallocated" else "usage")
+    usage_kind = (
+        "idle"
+        if key.category == "idle"
+        else ("unallocated_service" if key.category == "unallocated" else "usage")
+    )
     v0 = {c: a.get(c, zero).cost for c in classes}
     v1 = {c: q12(v0[c] * pb.days / pa.days) for c in classes}
     v5 = {c: b.get(c, zero).cost for c in classes}
@@ -184,8 +199,13 @@ def _item_effects(
             off_b = s.cost * stat_b.discount_ratio if stat_b else ZERO
         off_a = qb * price_a(c) * stat_a.discount_ratio if stat_a else off_b
         v4 = q12(v3 - (off_b - off_a))
-        out[c] = {"calendar": v1[c] - v0[c], usage_kind: v2 - v1[c], "mix": v3 - v2,
-                  "commitment": v4 - v3, "unit_price": v5[c] - v4}
+        out[c] = {
+            "calendar": v1[c] - v0[c],
+            usage_kind: v2 - v1[c],
+            "mix": v3 - v2,
+            "commitment": v4 - v3,
+            "unit_price": v5[c] - v4,
+        }
     return out
 
 
@@ -222,8 +242,9 @@ def decompose(
     groups: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in group_dims}
     for key in sorted(set(pa.items) | set(pb.items), key=repr):
         a, b = pa.items.get(key, {}), pb.items.get(key, {})
-        per_class = _item_effects(key, a, b, pa, pb, key.workload_id in wl_a,
-                                  key.workload_id in wl_b)
+        per_class = _item_effects(
+            key, a, b, pa, pb, key.workload_id in wl_a, key.workload_id in wl_b
+        )
         with_evidence: set[tuple[str, ...]] = set()
         for cls, effects in per_class.items():
             a_c = {cls: a[cls]} if cls in a else {}
@@ -238,16 +259,23 @@ def decompose(
                 d["amount"] += amount
                 whole_item = subject[0] == "workload"
                 if subject[0] != "calendar" and (not whole_item or dkey not in with_evidence):
-                    _add_evidence(d["evidence"], key, a if whole_item else a_c,
-                                  b if whole_item else b_c)
+                    _add_evidence(
+                        d["evidence"], key, a if whole_item else a_c, b if whole_item else b_c
+                    )
                     with_evidence.add(dkey)
                 name = f"{key.namespace}/{key.workload}" if key.workload else key.namespace
                 d["evidence"]["workloads"][name] += amount
             for dim in groups:
                 gname = _group_name(key, dim, cls)
-                g = groups[dim].setdefault(gname, {"before": ZERO, "after": ZERO,
-                                                   "effects": defaultdict(lambda: ZERO),
-                                                   "workloads": defaultdict(lambda: ZERO)})
+                g = groups[dim].setdefault(
+                    gname,
+                    {
+                        "before": ZERO,
+                        "after": ZERO,
+                        "effects": defaultdict(lambda: ZERO),
+                        "workloads": defaultdict(lambda: ZERO),
+                    },
+                )
                 before = a[cls].cost if cls in a else ZERO
                 after = b[cls].cost if cls in b else ZERO
                 g["before"] += before
@@ -258,15 +286,26 @@ def decompose(
                     g["workloads"][f"{key.namespace}/{key.workload}"] += after - before
     total_a, total_b = pa.total(), pb.total()
     change = total_b - total_a
-    effect_list = [Effect(kind=k, label=EFFECT_LABELS[k], amount=totals[k])  # type: ignore[arg-type]
-                   for k in EFFECT_LABELS if totals.get(k)]
+    effect_list = [
+        Effect(kind=k, label=EFFECT_LABELS[k], amount=totals[k])  # type: ignore[arg-type]
+        for k in EFFECT_LABELS
+        if totals.get(k)
+    ]
     driver_rows = sorted(drivers.values(), key=lambda d: (-abs(d["amount"]), d["subject"]))
     # Sub-cent drivers (quantization dust, rounding in the source) are not worth a line.
     driver_rows = [d for d in driver_rows if abs(d["amount"]) >= _HALF_CENT]
     out_drivers = [
-        Driver(effect=d["effect"], subject=d["subject"], cluster=d["cluster"], team=d["team"],
-               namespace=d["namespace"], service=d["service"], amount=d["amount"],
-               pct_of_change=_pct(d["amount"], change), evidence=_finish_evidence(d["evidence"]))
+        Driver(
+            effect=d["effect"],
+            subject=d["subject"],
+            cluster=d["cluster"],
+            team=d["team"],
+            namespace=d["namespace"],
+            service=d["service"],
+            amount=d["amount"],
+            pct_of_change=_pct(d["amount"], change),
+            evidence=_finish_evidence(d["evidence"]),
+        )
         for i, d in enumerate(driver_rows)
         if i < top or is_material(d["amount"], total_b - total_a)
     ]
@@ -279,9 +318,19 @@ def decompose(
             "number of days (continuing costs scaled by days), not growth."
         )
     return Variance(
-        a=pa.label, b=pb.label, total_a=total_a, total_b=total_b, change=change,
-        pct=_pct(change, total_a), days_a=pa.days, days_b=pb.days, effects=effect_list,
-        drivers=out_drivers, drivers_total=len(driver_rows), other_drivers_amount=rest, by=by,
+        a=pa.label,
+        b=pb.label,
+        total_a=total_a,
+        total_b=total_b,
+        change=change,
+        pct=_pct(change, total_a),
+        days_a=pa.days,
+        days_b=pb.days,
+        effects=effect_list,
+        drivers=out_drivers,
+        drivers_total=len(driver_rows),
+        other_drivers_amount=rest,
+        by=by,
         groups={dim: _finish_groups(rows, change) for dim, rows in groups.items()},
         notes=notes,
     )
@@ -323,19 +372,33 @@ def _new_driver(effect: str, subject: tuple[str, ...], key: ItemKey) -> dict[str
     else:
         label = f"{key.service} ({key.charge_category or 'Usage'}, {key.cluster})"
         team, ns, service = None, key.namespace, key.service
-    return {"effect": effect, "subject": label, "cluster": key.cluster if kind != "calendar"
-            else None, "team": team, "namespace": ns, "service": service, "amount": ZERO,
-            "evidence": {"quantity_a": defaultdict(lambda: ZERO),
-                         "quantity_b": defaultdict(lambda: ZERO),
-                         "cost_a": ZERO, "cost_b": ZERO, "node_hours_a": {}, "node_hours_b": {},
-                         "skus": set(), "workloads": defaultdict(lambda: ZERO)}}
+    return {
+        "effect": effect,
+        "subject": label,
+        "cluster": key.cluster if kind != "calendar" else None,
+        "team": team,
+        "namespace": ns,
+        "service": service,
+        "amount": ZERO,
+        "evidence": {
+            "quantity_a": defaultdict(lambda: ZERO),
+            "quantity_b": defaultdict(lambda: ZERO),
+            "cost_a": ZERO,
+            "cost_b": ZERO,
+            "node_hours_a": {},
+            "node_hours_b": {},
+            "skus": set(),
+            "workloads": defaultdict(lambda: ZERO),
+        },
+    }
 
 
 _UNITS = {"cpu": "core_hours", "ram": "gib_hours", "gpu": "gpu_hours", "pv": "pv_gib_hours"}
 
 
-def _add_evidence(ev: dict[str, Any], key: ItemKey, a: dict[str, Slice],
-                  b: dict[str, Slice]) -> None:
+def _add_evidence(
+    ev: dict[str, Any], key: ItemKey, a: dict[str, Slice], b: dict[str, Slice]
+) -> None:
     unit = _UNITS.get(key.resource)
     for side, slices in (("a", a), ("b", b)):
         for cls, s in slices.items():
@@ -352,7 +415,8 @@ def _add_evidence(ev: dict[str, Any], key: ItemKey, a: dict[str, Slice],
 
 def _finish_evidence(ev: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "cost_a": ev["cost_a"], "cost_b": ev["cost_b"],
+        "cost_a": ev["cost_a"],
+        "cost_b": ev["cost_b"],
         "quantity_a": {k: q12(v) for k, v in ev["quantity_a"].items()},
         "quantity_b": {k: q12(v) for k, v in ev["quantity_b"].items()},
         "node_hours_a": sum(ev["node_hours_a"].values()),
@@ -371,10 +435,15 @@ def _finish_groups(rows: dict[str, dict[str, Any]], change: Decimal) -> list[Gro
     for name, g in rows.items():
         delta = g["after"] - g["before"]
         top = sorted(g["workloads"].items(), key=lambda kv: -abs(kv[1]))[:3]
-        out.append(GroupChange(
-            group=name, before=g["before"], after=g["after"], change=delta,
-            pct=_pct(delta, g["before"]),
-            effects={k: v for k, v in g["effects"].items() if v},
-            top_workloads=[f"{w} ({c:+.2f})" for w, c in top if c],
-        ))
+        out.append(
+            GroupChange(
+                group=name,
+                before=g["before"],
+                after=g["after"],
+                change=delta,
+                pct=_pct(delta, g["before"]),
+                effects={k: v for k, v in g["effects"].items() if v},
+                top_workloads=[f"{w} ({c:+.2f})" for w, c in top if c],
+            )
+        )
     return sorted(out, key=lambda g: (-abs(g.change), g.group))

@@ -18,7 +18,9 @@ from assistant.windows import Window
 @app.command("allocate", rich_help_panel="Data")
 def allocate_cmd(
     window: str | None = typer.Option(
-        None, "--window", "-w",
+        None,
+        "--window",
+        "-w",
         help="2026-10, last-month, 7d or START..END (end exclusive); default: all data.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
@@ -43,11 +45,25 @@ def render_report(report: AllocationReport, console: Console) -> None:
         + ", ".join(f"{k} {v:,}" for k, v in sorted(report.price_sources.items()))
     )
     table = Table(title="Reconciliation (bill = allocated + idle + unallocated)")
-    for col in ("month", "basis", "bill", "allocated", "idle", "unallocated", "difference",
-                "estimated*"):
+    for col in (
+        "month",
+        "basis",
+        "bill",
+        "allocated",
+        "idle",
+        "unallocated",
+        "difference",
+        "estimated*",
+    ):
         table.add_column(col, justify="left" if col in ("month", "basis") else "right")
     for r in report.reconciliation:
-        table.add_row(r.month, r.basis, *(f"{v:,.2f}" for v in (
-            r.bill, r.allocated, r.idle, r.unallocated, r.difference, r.estimated)))
+        table.add_row(
+            r.month,
+            r.basis,
+            *(
+                f"{v:,.2f}"
+                for v in (r.bill, r.allocated, r.idle, r.unallocated, r.difference, r.estimated)
+            ),
+        )
     console.print(table)
     console.print("* estimated: priced from the price list (no bill line); not on the bill.")

@@ -40,8 +40,13 @@ def _default_user() -> str:
 
 def _context(user: str, thread: str | None, team: str | None) -> AskContext:
     # The CLI runs with the operator's own access to the warehouse file: everything.
-    return AskContext(user=user, channel="cli", thread_id=thread or uuid.uuid4().hex,
-                      team=team, scope=Scope.everything(user))
+    return AskContext(
+        user=user,
+        channel="cli",
+        thread_id=thread or uuid.uuid4().hex,
+        team=team,
+        scope=Scope.everything(user),
+    )
 
 
 def _usage_line(answer: Answer) -> str:
@@ -51,16 +56,20 @@ def _usage_line(answer: Answer) -> str:
         parts.append(answer.model)
     if u.model_calls:
         cached = f" ({u.cached_input_tokens:,} cached)" if u.cached_input_tokens else ""
-        parts.append(f"{u.model_calls} model call(s), {u.input_tokens:,} in{cached} / "
-                     f"{u.output_tokens:,} out")
-        parts.append("cost unknown (unpriced model)" if answer.cost is None
-                     else f"${answer.cost:.4f}")
+        parts.append(
+            f"{u.model_calls} model call(s), {u.input_tokens:,} in{cached} / "
+            f"{u.output_tokens:,} out"
+        )
+        parts.append(
+            "cost unknown (unpriced model)" if answer.cost is None else f"${answer.cost:.4f}"
+        )
     parts.append(f"{answer.duration_ms / 1000:.1f}s")
     return " · ".join(parts)
 
 
-def _answer(question: str, ctx: AskContext, settings: Settings, engine: str,
-            err: Console) -> Answer:
+def _answer(
+    question: str, ctx: AskContext, settings: Settings, engine: str, err: Console
+) -> Answer:
     """Run one question, showing tool progress on stderr; raise on an error event."""
     for event in ask_stream(question, ctx, settings, engine=engine):  # type: ignore[arg-type]
         if event.type == "tool_call":
@@ -68,8 +77,11 @@ def _answer(question: str, ctx: AskContext, settings: Settings, engine: str,
             err.print(f"[dim]→ {event.data['name']} {args}[/]", highlight=False, soft_wrap=True)
         elif event.type == "tool_result" and not event.data.get("ok"):
             error = (event.data.get("result") or {}).get("error")
-            err.print(f"[dim yellow]  {event.data['name']} failed: {error}[/]",
-                      highlight=False, soft_wrap=True)
+            err.print(
+                f"[dim yellow]  {event.data['name']} failed: {error}[/]",
+                highlight=False,
+                soft_wrap=True,
+            )
         elif event.type == "error":
             raise PennyError(str(event.data.get("message")), hint=event.data.get("hint"))
         elif event.type == "done":
@@ -79,14 +91,18 @@ def _answer(question: str, ctx: AskContext, settings: Settings, engine: str,
 
 @app.command("ask", rich_help_panel="Ask")
 def ask_command(
-    question: str = typer.Argument(..., help="Your question, in plain words.",
-                                   show_default=False),
+    question: str = typer.Argument(..., help="Your question, in plain words.", show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the whole answer as JSON."),
     user: str = typer.Option(None, "--user", help="Who is asking (default: $USER)."),
-    engine: str = typer.Option("auto", "--engine", callback=_engine,
-                               help="auto (LLM when PENNY_MODEL is set), offline or llm."),
-    thread: str = typer.Option(None, "--thread",
-                               help="Continue a conversation thread (LLM memory)."),
+    engine: str = typer.Option(
+        "auto",
+        "--engine",
+        callback=_engine,
+        help="auto (LLM when PENNY_MODEL is set), offline or llm.",
+    ),
+    thread: str = typer.Option(
+        None, "--thread", help="Continue a conversation thread (LLM memory)."
+    ),
     team: str = typer.Option(None, "--team", help="Team to attribute Penny's AI cost to."),
 ) -> None:
     """Ask Penny a cost question.
@@ -121,8 +137,7 @@ _CHAT_HELP = "Type a question. /new starts a new thread, /exit (or Ctrl-D) leave
 @app.command("chat", rich_help_panel="Ask")
 def chat_command(
     user: str = typer.Option(None, "--user", help="Who is asking (default: $USER)."),
-    engine: str = typer.Option("auto", "--engine", callback=_engine,
-                               help="auto, offline or llm."),
+    engine: str = typer.Option("auto", "--engine", callback=_engine, help="auto, offline or llm."),
     team: str = typer.Option(None, "--team", help="Team to attribute Penny's AI cost to."),
 ) -> None:
     """A conversation with Penny in one thread, with line history and rendered markdown."""
@@ -161,8 +176,9 @@ def chat_command(
         for note in answer.notes:
             err.print(f"[yellow]Note:[/] {note}", highlight=False, soft_wrap=True)
         total += answer.cost or 0
-        err.print(f"[dim]{_usage_line(answer)} · session ${total:.4f}[/]",
-                  highlight=False, soft_wrap=True)
+        err.print(
+            f"[dim]{_usage_line(answer)} · session ${total:.4f}[/]", highlight=False, soft_wrap=True
+        )
     _save_history(history)
 
 
@@ -194,8 +210,9 @@ def _save_history(path: Any) -> None:
 
 @app.command("logs", rich_help_panel="Ask")
 def logs_command(
-    n: int = typer.Option(20, "-n", "--count", min=1, max=10_000,
-                          help="How many recent questions."),
+    n: int = typer.Option(
+        20, "-n", "--count", min=1, max=10_000, help="How many recent questions."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Recent questions with engine, tools, tokens and Penny's own AI cost."""
@@ -204,23 +221,36 @@ def logs_command(
         typer.echo(json.dumps(rows, indent=2, default=str))
         return
     if not rows:
-        Console(stderr=True).print("No questions logged yet. Try: penny ask \"help\"")
+        Console(stderr=True).print('No questions logged yet. Try: penny ask "help"')
         return
     table = Table(title=f"Last {len(rows)} question(s)", title_justify="left")
-    for col in ("When (UTC)", "User", "Via", "Engine", "Question", "Tools", "Tokens in/out",
-                "Cost", "Error"):
-        table.add_column(col, justify="right" if col in {"Tokens in/out", "Cost"} else "left",
-                         overflow="fold")
+    for col in (
+        "When (UTC)",
+        "User",
+        "Via",
+        "Engine",
+        "Question",
+        "Tools",
+        "Tokens in/out",
+        "Cost",
+        "Error",
+    ):
+        table.add_column(
+            col, justify="right" if col in {"Tokens in/out", "Cost"} else "left", overflow="fold"
+        )
     for r in rows:
         q = r["question"] or "(not kept)"
         table.add_row(
-            f"{r['ts']:%Y-%m-%d %H:%M}", str(r["user"] or ""), str(r["channel"] or ""),
+            f"{r['ts']:%Y-%m-%d %H:%M}",
+            str(r["user"] or ""),
+            str(r["channel"] or ""),
             str(r["engine"]) + (f" ({r['model']})" if r["model"] else ""),
             q if len(q) <= 60 else q[:57] + "…",
             ", ".join(c["name"] for c in r["tool_calls"]) or "-",
             f"{r['input_tokens']:,}/{r['output_tokens']:,}" if r["model_calls"] else "-",
-            "unknown" if r["cost"] is None and r["model_calls"] else
-            (f"${r['cost']:.4f}" if r["cost"] is not None else "-"),
+            "unknown"
+            if r["cost"] is None and r["model_calls"]
+            else (f"${r['cost']:.4f}" if r["cost"] is not None else "-"),
             (r["error"] or "").split(":")[0],
         )
     Console().print(table)

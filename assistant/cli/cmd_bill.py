@@ -34,10 +34,14 @@ def bill_cmd(
     month: str = typer.Argument(..., help="YYYY-MM, last-month or this-month."),
     fmt: str = typer.Option("md", "--format", "-f", help="md, html or json."),
     compare: str | None = typer.Option(
-        None, "--compare", "-c", help="Month to compare with (default: the previous one)."),
+        None, "--compare", "-c", help="Month to compare with (default: the previous one)."
+    ),
     out: Path | None = typer.Option(
-        None, "--out", "-o",
-        help="Directory for the report and PNG/SVG charts, or a .md/.html/.json file path."),
+        None,
+        "--out",
+        "-o",
+        help="Directory for the report and PNG/SVG charts, or a .md/.html/.json file path.",
+    ),
 ) -> None:
     """Explain a month's bill: totals, reconciliation, drivers of the change, forecast.
 
@@ -49,8 +53,9 @@ def bill_cmd(
     window = _month(month, settings, "MONTH")
     base = _month(compare, settings, "--compare") if compare else None
     with reader(settings) as con:
-        expl = explain_bill(con, window, compare=base, scope=Scope.everything("cli"),
-                            settings=settings)
+        expl = explain_bill(
+            con, window, compare=base, scope=Scope.everything("cli"), settings=settings
+        )
     out_dir = out
     if out is not None and out.suffix in _REPORT_SUFFIXES:
         out_dir = out.parent
@@ -68,8 +73,9 @@ def bill_cmd(
 
 @app.command("anomalies", rich_help_panel="Reports")
 def anomalies_cmd(
-    window: str = typer.Option("30d", "--window", "-w",
-                               help="Days to check: 30d, 2w, 2026-10 or START..END."),
+    window: str = typer.Option(
+        "30d", "--window", "-w", help="Days to check: 30d, 2w, 2026-10 or START..END."
+    ),
     by: str = typer.Option("team", "--by", "-b", help=" | ".join(ANOMALY_BY)),
     as_json: bool = typer.Option(False, "--json", help="Print the anomalies as JSON."),
 ) -> None:
@@ -78,24 +84,30 @@ def anomalies_cmd(
     one_of(by, ANOMALY_BY, "--by")
     win = window_flag(window, settings)
     with reader(settings) as con:
-        found = detect_anomalies(con, window=win, by=by, scope=Scope.everything("cli"),
-                                 settings=settings)
+        found = detect_anomalies(
+            con, window=win, by=by, scope=Scope.everything("cli"), settings=settings
+        )
     if as_json:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in found], indent=2))
         return
     if not found:
-        typer.echo(f"No anomalies by {by} in {win.label()} "
-                   f"(threshold {settings.anomalies.threshold_mads:g} MADs, minimum "
-                   f"{money(settings.anomalies.min_impact_usd)}).")
+        typer.echo(
+            f"No anomalies by {by} in {win.label()} "
+            f"(threshold {settings.anomalies.threshold_mads:g} MADs, minimum "
+            f"{money(settings.anomalies.min_impact_usd)})."
+        )
         return
-    typer.echo(f"{len(found)} anomal{'y' if len(found) == 1 else 'ies'} by {by} in "
-               f"{win.label()}:")
+    typer.echo(f"{len(found)} anomal{'y' if len(found) == 1 else 'ies'} by {by} in {win.label()}:")
     for a in found:
-        causes = ", ".join(f"{c['workload']} {money(c['excess'], sign=True)}"
-                           for c in a.workloads[:3]) or "no single workload"
+        causes = (
+            ", ".join(f"{c['workload']} {money(c['excess'], sign=True)}" for c in a.workloads[:3])
+            or "no single workload"
+        )
         when = a.day if a.days == 1 else f"{a.day}..{a.last_day} ({a.days} days)"
         shift = " [level shift: new baseline]" if a.level_shift else ""
-        typer.echo(f"- {when} {a.group}: {a.direction}{shift} {money(a.actual)} vs expected "
-                   f"{money(a.expected)} ({money(a.excess, sign=True)}, {a.score} scale "
-                   f"units); caused by {causes}")
+        typer.echo(
+            f"- {when} {a.group}: {a.direction}{shift} {money(a.actual)} vs expected "
+            f"{money(a.expected)} ({money(a.excess, sign=True)}, {a.score} scale "
+            f"units); caused by {causes}"
+        )
     typer.echo(f"Method: {found[0].method}.")

@@ -24,23 +24,34 @@ def _filters(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise typer.BadParameter(f"{item!r} is not KEY=VALUE (e.g. team=payments).",
-                                     param_hint="--filter")
+            raise typer.BadParameter(
+                f"{item!r} is not KEY=VALUE (e.g. team=payments).", param_hint="--filter"
+            )
         out[key.strip()] = value.strip()
     return out
 
 
 @app.command("costs", rich_help_panel="Answers")
 def costs_cmd(
-    window: str = typer.Option("last-month", "--window", "-w",
-                               help="2026-10, last-month, 7d or START..END (end exclusive)."),
-    by: str = typer.Option("namespace", "--by", help="namespace|team|app|env|cost_center|"
-                           "controller|pod|container|node|cluster|service|label:KEY"),
+    window: str = typer.Option(
+        "last-month",
+        "--window",
+        "-w",
+        help="2026-10, last-month, 7d or START..END (end exclusive).",
+    ),
+    by: str = typer.Option(
+        "namespace",
+        "--by",
+        help="namespace|team|app|env|cost_center|"
+        "controller|pod|container|node|cluster|service|label:KEY",
+    ),
     filter_: list[str] = typer.Option([], "--filter", help="KEY=VALUE, repeatable."),
-    share_idle: bool | None = typer.Option(None, "--share-idle/--no-share-idle",
-                                           help="Spread idle over workloads (default: config)."),
-    share_namespace: list[str] = typer.Option([], "--share-namespace",
-                                              help="Namespace whose cost is shared; repeatable."),
+    share_idle: bool | None = typer.Option(
+        None, "--share-idle/--no-share-idle", help="Spread idle over workloads (default: config)."
+    ),
+    share_namespace: list[str] = typer.Option(
+        [], "--share-namespace", help="Namespace whose cost is shared; repeatable."
+    ),
     share_split: str | None = typer.Option(None, "--share-split", help="weighted | even"),
     overhead: str | None = typer.Option(None, "--overhead", help="Fixed $/hour to share."),
     basis: str = typer.Option("amortized", "--basis", help="amortized | invoice"),
@@ -55,8 +66,9 @@ def costs_cmd(
     if basis not in ("amortized", "invoice"):
         raise typer.BadParameter(f"{basis!r} is not amortized or invoice.", param_hint="--basis")
     if share_split is not None and share_split not in ("weighted", "even"):
-        raise typer.BadParameter(f"{share_split!r} is not weighted or even.",
-                                 param_hint="--share-split")
+        raise typer.BadParameter(
+            f"{share_split!r} is not weighted or even.", param_hint="--share-split"
+        )
     win = window_flag(window, settings)
     try:
         overhead_value = Decimal(overhead) if overhead is not None else None
@@ -65,11 +77,18 @@ def costs_cmd(
     filters = _filters(filter_)
     with reader(settings) as con:
         table = query_costs(
-            con, window=win, group_by=by, filters=filters, scope=Scope.everything(),
-            share_idle=share_idle, shared_namespaces=share_namespace or None,
-            share_split=share_split, overhead_hourly=overhead_value,
+            con,
+            window=win,
+            group_by=by,
+            filters=filters,
+            scope=Scope.everything(),
+            share_idle=share_idle,
+            shared_namespaces=share_namespace or None,
+            share_split=share_split,
+            overhead_hourly=overhead_value,
             basis=basis,  # type: ignore[arg-type]
-            top_n=top, settings=settings,
+            top_n=top,
+            settings=settings,
         )
     require_rows(table, win, filters)
     if as_json:
@@ -86,8 +105,9 @@ def _money(value: Decimal) -> str:
 
 
 def render(table: CostTable, console: Console) -> None:
-    t = Table(title=f"Cost by {table.group_by}, {table.window.label()} ({table.basis}, "
-                    f"{table.currency})")
+    t = Table(
+        title=f"Cost by {table.group_by}, {table.window.label()} ({table.basis}, {table.currency})"
+    )
     t.add_column(table.group_by, overflow="fold")
     shown = [c for c in COLUMNS if any(r.costs.get(c) for r in table.rows)]
     for col in shown:
@@ -95,21 +115,32 @@ def render(table: CostTable, console: Console) -> None:
     t.add_column("total", justify="right", no_wrap=True)
     t.add_column("efficiency", justify="right")
     for row in table.rows:
-        t.add_row(row.name, *(_money(row.costs.get(c, Decimal(0))) for c in shown),
-                  _money(row.total),
-                  "" if row.efficiency is None else f"{row.efficiency:.0%}")
+        t.add_row(
+            row.name,
+            *(_money(row.costs.get(c, Decimal(0))) for c in shown),
+            _money(row.total),
+            "" if row.efficiency is None else f"{row.efficiency:.0%}",
+        )
     t.add_section()
     tot = table.totals
-    t.add_row("TOTAL", *(_money(tot.costs.get(c, Decimal(0))) for c in shown),
-              _money(tot.total), "", style="bold")
+    t.add_row(
+        "TOTAL",
+        *(_money(tot.costs.get(c, Decimal(0))) for c in shown),
+        _money(tot.total),
+        "",
+        style="bold",
+    )
     console.print(t)
     console.print(f"Sharing: {table.sharing['description']}.")
     if table.unlabeled_share is not None:
-        console.print(f"Without a team label: {_money(table.unlabeled_cost)} "
-                      f"({table.unlabeled_share:.1%} of workload cost).")
+        console.print(
+            f"Without a team label: {_money(table.unlabeled_cost)} "
+            f"({table.unlabeled_share:.1%} of workload cost)."
+        )
     if table.more:
-        console.print(f"{table.more} smaller groups are folded into the "
-                      f"'and {table.more} more' row.")
+        console.print(
+            f"{table.more} smaller groups are folded into the 'and {table.more} more' row."
+        )
     if table.ai:
         console.print("AI APIs (outside the cloud bill, not in the total above):")
         for ai in table.ai:

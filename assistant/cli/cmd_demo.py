@@ -40,13 +40,17 @@ def _exact(v: Decimal) -> str:
 
 @app.command(rich_help_panel="Setup")
 def demo(
-    out: Path | None = typer.Option(None, "--out", help="Where to write the generated files "
-                                    "(default $PENNY_HOME/demo)"),
-    end: str | None = typer.Option(None, "--end", help="Last day, exclusive, YYYY-MM-DD "
-                                   "(default today, UTC)"),
-    no_prometheus: bool = typer.Option(False, "--no-prometheus",
-                                       help="Read the OpenMetrics files directly even when "
-                                       "prometheus/promtool are installed"),
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to write the generated files (default $PENNY_HOME/demo)"
+    ),
+    end: str | None = typer.Option(
+        None, "--end", help="Last day, exclusive, YYYY-MM-DD (default today, UTC)"
+    ),
+    no_prometheus: bool = typer.Option(
+        False,
+        "--no-prometheus",
+        help="Read the OpenMetrics files directly even when prometheus/promtool are installed",
+    ),
     scale: str = typer.Option("default", "--scale", help="small | default"),
 ) -> None:
     """Generate a simulated organisation (FOCUS bills + OpenMetrics), ingest and allocate it."""
@@ -59,22 +63,38 @@ def demo(
     out_dir = out or settings.home / "demo"
     err = Console(stderr=True)
     err.print(f"Generating the demo organisation into {out_dir} (end {end_day}, {scale})…")
-    report = build_demo(settings, end=end_day, out_dir=out_dir,
-                        use_prometheus=False if no_prometheus else None, scale=scale)
+    report = build_demo(
+        settings,
+        end=end_day,
+        out_dir=out_dir,
+        use_prometheus=False if no_prometheus else None,
+        scale=scale,
+    )
     con = Console(soft_wrap=True)
     t = report.truths
-    via = "a real Prometheus (promtool backfill + HTTP API)" if report.used_prometheus \
+    via = (
+        "a real Prometheus (promtool backfill + HTTP API)"
+        if report.used_prometheus
         else "the OpenMetrics reader"
-    con.print(f"[bold]Penny demo[/]: {len(report.files.focus)} FOCUS files, "
-              f"{len(report.files.metrics)} clusters of metrics loaded through {via}; "
-              f"warehouse {settings.db_path}")
+    )
+    con.print(
+        f"[bold]Penny demo[/]: {len(report.files.focus)} FOCUS files, "
+        f"{len(report.files.metrics)} clusters of metrics loaded through {via}; "
+        f"warehouse {settings.db_path}"
+    )
     rec = Table(title="Bill reconciled per month (amortized, EffectiveCost)")
     for col in ("month", "bill", "allocated", "idle", "unallocated", "difference"):
         rec.add_column(col, justify="right")
     for r in report.allocation.reconciliation:
         if r.basis == "amortized":
-            rec.add_row(r.month, _money(r.bill), _money(r.allocated), _money(r.idle),
-                        _money(r.unallocated), _exact(r.difference))
+            rec.add_row(
+                r.month,
+                _money(r.bill),
+                _money(r.allocated),
+                _money(r.idle),
+                _money(r.unallocated),
+                _exact(r.difference),
+            )
     con.print(rec)
     month = t["generator"]["compare"]["month"]
     teams = Table(title=f"Top teams in {month}")
@@ -85,8 +105,9 @@ def demo(
     con.print(teams)
     share = report.unlabeled_share
     unlabeled = f"{share * 100:.2f}%" if share is not None else "n/a"
-    con.print(f"Idle in {month}: {_money(report.idle_last_month)}; "
-              f"cost without a team label: {unlabeled}")
+    con.print(
+        f"Idle in {month}: {_money(report.idle_last_month)}; cost without a team label: {unlabeled}"
+    )
     d = t["drivers"]
     con.print(f"\n[bold]Planted for you to find[/] (truths in {report.files.truths_path}):")
     for line in [

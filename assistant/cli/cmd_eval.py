@@ -18,15 +18,24 @@ __all__ = ["eval_command"]
 @app.command("eval", rich_help_panel="Develop")
 def eval_command(
     engine: str = typer.Option("offline", "--engine", help="offline | llm"),
-    model: str | None = typer.Option(None, "--model", help="provider:model for --engine llm "
-                                     "(default PENNY_MODEL)"),
-    out: Path | None = typer.Option(None, "--out", help="Report path without suffix; writes "
-                                    ".json and .md (default $PENNY_HOME/evals/report-ENGINE)"),
+    model: str | None = typer.Option(
+        None, "--model", help="provider:model for --engine llm (default PENNY_MODEL)"
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Report path without suffix; writes "
+        ".json and .md (default $PENNY_HOME/evals/report-ENGINE)",
+    ),
     only: str | None = typer.Option(None, "--only", help="One case id (or prefix) or category"),
-    min_pass: float = typer.Option(0.0, "--min-pass", min=0.0, max=1.0,
-                                   help="Exit 1 when the pass rate is below this (0..1)"),
-    rebuild: bool = typer.Option(False, "--rebuild", help="Delete the warehouse at PENNY_DB "
-                                 "and build the small demo into it again"),
+    min_pass: float = typer.Option(
+        0.0, "--min-pass", min=0.0, max=1.0, help="Exit 1 when the pass rate is below this (0..1)"
+    ),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Delete the warehouse at PENNY_DB and build the small demo into it again",
+    ),
 ) -> None:
     """Ask every eval question (evals/NN_slug/case.yaml) and grade the answers.
 
@@ -39,22 +48,33 @@ def eval_command(
         raise InputError(f"--engine {engine!r} is not offline or llm.")
     settings = load_settings()
     err = Console(stderr=True)
-    report = run_evals(settings, engine=engine, model=model, only=only, rebuild=rebuild,
-                       log=lambda line: err.print(line, highlight=False, markup=False))
+    report = run_evals(
+        settings,
+        engine=engine,
+        model=model,
+        only=only,
+        rebuild=rebuild,
+        log=lambda line: err.print(line, highlight=False, markup=False),
+    )
     target = out or settings.home / "evals" / f"report-{engine}"
     json_path, md_path = write_report(report, target)
     con = Console()
     t = report.totals()
-    table = Table(title=f"Evals ({engine}{', ' + report.model if report.model else ''}): "
-                  f"{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)")
+    table = Table(
+        title=f"Evals ({engine}{', ' + report.model if report.model else ''}): "
+        f"{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)"
+    )
     for col in ("category", "passed", "cases", "rate"):
         table.add_column(col, justify="left" if col == "category" else "right")
     for cat, (ok, n) in report.by_category().items():
         table.add_row(cat, str(ok), str(n), f"{ok / n * 100:.0f}%")
     con.print(table)
-    con.print(f"tokens {t['input_tokens']:,} in / {t['output_tokens']:,} out · cost "
-              f"${t['cost_usd']} · latency p50 {t['latency_ms_p50']} ms, max "
-              f"{t['latency_ms_max']} ms", highlight=False)
+    con.print(
+        f"tokens {t['input_tokens']:,} in / {t['output_tokens']:,} out · cost "
+        f"${t['cost_usd']} · latency p50 {t['latency_ms_p50']} ms, max "
+        f"{t['latency_ms_max']} ms",
+        highlight=False,
+    )
     con.print(f"Report: {json_path} and {md_path}", highlight=False)
     if not md_path.exists():  # pragma: no cover - write_report always writes both
         con.print(markdown(report))

@@ -20,9 +20,14 @@ ai_app = typer.Typer(
 )
 ingest_app.add_typer(ai_app, name="ai-usage")
 
-_PATH = typer.Argument(..., exists=True, dir_okay=False, readable=True, show_default=False,
-                       help="JSON file saved from the provider's admin API (one page or a "
-                            "JSON list of pages).")
+_PATH = typer.Argument(
+    ...,
+    exists=True,
+    dir_okay=False,
+    readable=True,
+    show_default=False,
+    help="JSON file saved from the provider's admin API (one page or a JSON list of pages).",
+)
 _JSON = typer.Option(False, "--json", help="Print the import summary as JSON on stdout.")
 
 
@@ -56,13 +61,17 @@ def _show(summary: ImportSummary, as_json: bool) -> None:
         typer.echo(json.dumps(dataclasses.asdict(summary), indent=2, default=str))
         return
     console = Console()
-    window = (f"{summary.start:%Y-%m-%d} – {summary.end:%Y-%m-%d} UTC"
-              if summary.start and summary.end else "no buckets")
+    window = (
+        f"{summary.start:%Y-%m-%d} – {summary.end:%Y-%m-%d} UTC"
+        if summary.start and summary.end
+        else "no buckets"
+    )
     console.print(
         f"[bold]Imported {summary.rows:,} {summary.source} rows[/] ({summary.kind}) from "
         f"{summary.file}; {window}; total ${summary.total_cost:,.2f}"
         + (f"; {summary.unpriced_rows} row(s) without a price" if summary.unpriced_rows else "")
         + (f"; replaced {summary.replaced_rows} earlier row(s)" if summary.replaced_rows else ""),
-        highlight=False)
+        highlight=False,
+    )
     for w in summary.warnings:
         console.print(f"[yellow]Warning:[/] {w}", highlight=False)

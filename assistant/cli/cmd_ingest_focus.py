@@ -17,9 +17,11 @@ from assistant.ingest.focus import FocusIngestReport, ingest_focus
 @ingest_app.command("focus")
 def ingest_focus_command(
     paths: list[Path] = typer.Argument(
-        ..., help="FOCUS .csv/.csv.gz/.parquet files, folders, or export manifests "
-                  "(AWS Data Exports *-Manifest.json, Azure manifest.json).",
-        show_default=False, metavar="PATH",
+        ...,
+        help="FOCUS .csv/.csv.gz/.parquet files, folders, or export manifests "
+        "(AWS Data Exports *-Manifest.json, Azure manifest.json).",
+        show_default=False,
+        metavar="PATH",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
 ) -> None:
@@ -49,16 +51,30 @@ def render(report: FocusIngestReport, console: Console) -> None:
         highlight=False,
     )
     periods = Table(title="Billing periods", title_justify="left")
-    for col in ("Provider", "Account", "Period", "Currency", "Rows", "Billed", "Effective",
-                "Replaced rows"):
-        periods.add_column(col, justify="right" if col in {"Rows", "Billed", "Effective",
-                                                           "Replaced rows"} else "left")
+    for col in (
+        "Provider",
+        "Account",
+        "Period",
+        "Currency",
+        "Rows",
+        "Billed",
+        "Effective",
+        "Replaced rows",
+    ):
+        periods.add_column(
+            col,
+            justify="right" if col in {"Rows", "Billed", "Effective", "Replaced rows"} else "left",
+        )
     for p in report.periods:
         periods.add_row(
-            p.provider_name or "-", p.billing_account_id or "-",
+            p.provider_name or "-",
+            p.billing_account_id or "-",
             f"{p.billing_period_start:%Y-%m}" if p.billing_period_start else "-",
-            p.billing_currency or "-", f"{p.rows:,}", _money(p.billed_cost),
-            _money(p.effective_cost), f"{p.replaced_rows:,}" if p.replaced_rows else "",
+            p.billing_currency or "-",
+            f"{p.rows:,}",
+            _money(p.billed_cost),
+            _money(p.effective_cost),
+            f"{p.replaced_rows:,}" if p.replaced_rows else "",
         )
     console.print(periods)
     totals = Table(title="Totals by provider", title_justify="left")
@@ -66,8 +82,14 @@ def render(report: FocusIngestReport, console: Console) -> None:
         totals.add_column(col, justify="left" if col in {"Provider", "Currency"} else "right")
     for provider, by_currency in report.totals_by_provider().items():
         for currency, t in by_currency.items():
-            totals.add_row(provider, currency, f"{t['rows']:,}", _money(t["billed_cost"]),
-                           _money(t["effective_cost"]), _money(t["list_cost"]))
+            totals.add_row(
+                provider,
+                currency,
+                f"{t['rows']:,}",
+                _money(t["billed_cost"]),
+                _money(t["effective_cost"]),
+                _money(t["list_cost"]),
+            )
     console.print(totals)
     kept = sorted({c for f in report.files for c in f.extra_columns})
     if kept:
@@ -75,8 +97,9 @@ def render(report: FocusIngestReport, console: Console) -> None:
     if not report.findings:
         console.print("No findings: every check passed.")
     else:
-        findings = Table(title="Findings (rows kept; questionable, not fatal)",
-                         title_justify="left")
+        findings = Table(
+            title="Findings (rows kept; questionable, not fatal)", title_justify="left"
+        )
         for col in ("Check", "Column", "Count", "Example"):
             findings.add_column(col, justify="right" if col == "Count" else "left")
         for f in report.findings:
@@ -93,6 +116,7 @@ def render(report: FocusIngestReport, console: Console) -> None:
                 if "to" in v:
                     console.print(
                         f"  {f.column}: {v['from']!r} → {v['to']!r} ({v['count']:,} rows)",
-                        highlight=False)
+                        highlight=False,
+                    )
     for path, reason in report.skipped:
         console.print(f"[dim]skipped {path}: {reason}[/]", highlight=False)

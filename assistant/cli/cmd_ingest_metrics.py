@@ -15,8 +15,9 @@ from assistant.config import load_settings
 from assistant.errors import InputError
 from assistant.ingest.metrics_store import MetricsIngestReport
 
-_CLUSTER = typer.Option(..., "--cluster", help="Cluster name the rows are keyed by.",
-                        show_default=False)
+_CLUSTER = typer.Option(
+    ..., "--cluster", help="Cluster name the rows are keyed by.", show_default=False
+)
 _STEP = typer.Option("5m", "--step", help="Sample step; must divide an hour (30s, 1m, 5m…).")
 _JSON = typer.Option(False, "--json", help="Print the ingest report as JSON on stdout.")
 _REL_RE = re.compile(r"^(\d{1,4})([hd])$")
@@ -33,9 +34,11 @@ def parse_instant(text: str, *, now: datetime | None = None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InputError(f"Cannot read time {text!r}.",
-                         hint="Use ISO 8601 UTC like 2026-10-01 or 2026-10-01T10:00Z, "
-                              "'now', or '7d' (7 days ago).") from exc
+        raise InputError(
+            f"Cannot read time {text!r}.",
+            hint="Use ISO 8601 UTC like 2026-10-01 or 2026-10-01T10:00Z, "
+            "'now', or '7d' (7 days ago).",
+        ) from exc
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
@@ -50,16 +53,18 @@ def _show(report: MetricsIngestReport, as_json: bool) -> None:
 
 @ingest_app.command("prometheus", rich_help_panel="Metrics")
 def prometheus_command(
-    url: str = typer.Option(..., "--url", help="Prometheus server root, e.g. "
-                            "http://prometheus:9090", show_default=False),
-    start: str = typer.Option(..., "--start", help="Window start, UTC (widened to the hour).",
-                              show_default=False),
-    end: str = typer.Option(..., "--end", help="Window end, UTC, exclusive.",
-                            show_default=False),
+    url: str = typer.Option(
+        ..., "--url", help="Prometheus server root, e.g. http://prometheus:9090", show_default=False
+    ),
+    start: str = typer.Option(
+        ..., "--start", help="Window start, UTC (widened to the hour).", show_default=False
+    ),
+    end: str = typer.Option(..., "--end", help="Window end, UTC, exclusive.", show_default=False),
     cluster: str = _CLUSTER,
     step: str = _STEP,
     token_env: str | None = typer.Option(
-        None, "--token-env", help="Name of the environment variable holding a bearer token."),
+        None, "--token-env", help="Name of the environment variable holding a bearer token."
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """Range-query kube-state-metrics, cAdvisor and DCGM series and store hourly rows.
@@ -75,22 +80,33 @@ def prometheus_command(
     if token_env:
         token = os.environ.get(token_env)
         if not token:
-            raise InputError(f"Environment variable {token_env} is not set or empty.",
-                             hint=f"export {token_env}=<bearer token>, or drop --token-env.")
+            raise InputError(
+                f"Environment variable {token_env} is not set or empty.",
+                hint=f"export {token_env}=<bearer token>, or drop --token-env.",
+            )
     settings = load_settings()
     now = settings.current_time() if settings.now else None
     report = ingest_prometheus(
-        url, parse_instant(start, now=now), parse_instant(end, now=now), cluster, settings,
-        step=step, bearer_token=token, progress=not as_json,
+        url,
+        parse_instant(start, now=now),
+        parse_instant(end, now=now),
+        cluster,
+        settings,
+        step=step,
+        bearer_token=token,
+        progress=not as_json,
     )
     _show(report, as_json)
 
 
 @ingest_app.command("openmetrics", rich_help_panel="Metrics")
 def openmetrics_command(
-    files: list[Path] = typer.Argument(..., help="OpenMetrics / Prometheus text files with "
-                                       "timestamps (.gz ok), or directories of them.",
-                                       show_default=False),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="OpenMetrics / Prometheus text files with "
+        "timestamps (.gz ok), or directories of them.",
+        show_default=False,
+    ),
     cluster: str = _CLUSTER,
     step: str = _STEP,
     start: str | None = typer.Option(None, "--start", help="Only from this time (UTC)."),
@@ -104,7 +120,11 @@ def openmetrics_command(
     from assistant.ingest.openmetrics import ingest_openmetrics
 
     report = ingest_openmetrics(
-        files, cluster, load_settings(), step=step,
-        start=parse_instant(start) if start else None, end=parse_instant(end) if end else None,
+        files,
+        cluster,
+        load_settings(),
+        step=step,
+        start=parse_instant(start) if start else None,
+        end=parse_instant(end) if end else None,
     )
     _show(report, as_json)

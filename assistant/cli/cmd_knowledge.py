@@ -22,8 +22,10 @@ app.add_typer(knowledge_app, name="knowledge", rich_help_panel="Data")
 def _stats(what: str, stats: IndexStats | None) -> str:
     if stats is None:
         return f"{what}: already current"
-    return (f"{what}: {stats.total} records ({stats.added} added, {stats.unchanged} unchanged, "
-            f"{stats.removed} removed)")
+    return (
+        f"{what}: {stats.total} records ({stats.added} added, {stats.unchanged} unchanged, "
+        f"{stats.removed} removed)"
+    )
 
 
 @knowledge_app.command()
@@ -38,8 +40,9 @@ def reindex() -> None:
 
 
 @knowledge_app.command()
-def add(path: Path = typer.Argument(..., help="A markdown file to add to the knowledge index.")
-        ) -> None:
+def add(
+    path: Path = typer.Argument(..., help="A markdown file to add to the knowledge index."),
+) -> None:
     """Copy a markdown file into $PENNY_HOME/knowledge and index it."""
     settings = load_settings()
     typer.echo(_stats("docs", add_doc(settings, path)))
@@ -63,5 +66,4 @@ def search_cmd(
         typer.echo("No matches.")
     for hit in hits:
         where = hit.source or hit.namespace or ""
-        typer.echo(f"{hit.score:.3f}  [{hit.kind}] {hit.title}" + (f"  ({where})" if where
-                                                                     else ""))
+        typer.echo(f"{hit.score:.3f}  [{hit.kind}] {hit.title}" + (f"  ({where})" if where else ""))

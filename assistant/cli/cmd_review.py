@@ -21,8 +21,10 @@ EXIT_OVER_BUDGET = 3
 
 def _side(value: str, flag: str) -> str:
     if value != "-" and not Path(value).exists():
-        raise typer.BadParameter(f"{value} does not exist (use an empty directory for a "
-                                 "side without workloads).", param_hint=flag)
+        raise typer.BadParameter(
+            f"{value} does not exist (use an empty directory for a side without workloads).",
+            param_hint=flag,
+        )
     return value
 
 
@@ -34,27 +36,46 @@ def _usd(value: str | None) -> Decimal | None:
     except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite() or amount < 0:
-        raise typer.BadParameter(f"{value!r} is not an amount of dollars >= 0 (e.g. 100 or "
-                                 "250.50).", param_hint="--fail-above")
+        raise typer.BadParameter(
+            f"{value!r} is not an amount of dollars >= 0 (e.g. 100 or 250.50).",
+            param_hint="--fail-above",
+        )
     return amount
 
 
 @app.command("review", rich_help_panel=PANEL)
 def review_cmd(
-    base: str = typer.Argument(..., metavar="BASE", help="Rendered manifests before the "
-                               "change: a file, a directory of .yaml/.yml, or - for stdin."),
-    head: str = typer.Argument(..., metavar="HEAD", help="Rendered manifests after the "
-                               "change (same forms)."),
-    cluster: str | None = typer.Option(None, "--cluster", "-c", help="Cluster the change "
-                                       "goes to (default: the one holding its namespaces)."),
-    namespace: str = typer.Option("default", "--namespace", "-n", help="Namespace of "
-                                  "documents without metadata.namespace."),
+    base: str = typer.Argument(
+        ...,
+        metavar="BASE",
+        help="Rendered manifests before the "
+        "change: a file, a directory of .yaml/.yml, or - for stdin.",
+    ),
+    head: str = typer.Argument(
+        ..., metavar="HEAD", help="Rendered manifests after the change (same forms)."
+    ),
+    cluster: str | None = typer.Option(
+        None,
+        "--cluster",
+        "-c",
+        help="Cluster the change goes to (default: the one holding its namespaces).",
+    ),
+    namespace: str = typer.Option(
+        "default", "--namespace", "-n", help="Namespace of documents without metadata.namespace."
+    ),
     fmt: str = typer.Option("md", "--format", "-f", help=f"{' | '.join(FORMATS)}."),
-    fail_above: str | None = typer.Option(None, "--fail-above", metavar="USD", help="Exit 3 "
-                                          "when the monthly increase (at HPA maximums) is "
-                                          "above USD."),
-    window: str = typer.Option(DEFAULT_WINDOW, "--window", "-w", help="Price window; 30d = "
-                               "the 30 days before the latest allocated hour."),
+    fail_above: str | None = typer.Option(
+        None,
+        "--fail-above",
+        metavar="USD",
+        help="Exit 3 when the monthly increase (at HPA maximums) is above USD.",
+    ),
+    window: str = typer.Option(
+        DEFAULT_WINDOW,
+        "--window",
+        "-w",
+        help="Price window; 30d = the 30 days before the latest allocated hour.",
+    ),
 ) -> None:
     """Price a Kubernetes manifest change with the cluster's real unit prices.
 
@@ -75,10 +96,12 @@ def review_cmd(
     except InputError as exc:
         raise typer.BadParameter(str(exc), param_hint="--window") from exc
     settings = load_settings()
-    review = review_change(base, head, settings=settings, cluster=cluster,
-                           namespace=namespace, window=window)
+    review = review_change(
+        base, head, settings=settings, cluster=cluster, namespace=namespace, window=window
+    )
     typer.echo(render(review, fmt), nl=False)
     if limit is not None and review.total_high > limit:
-        typer.echo(f"Monthly increase ${review.total_high} is above --fail-above ${limit}.",
-                   err=True)
+        typer.echo(
+            f"Monthly increase ${review.total_high} is above --fail-above ${limit}.", err=True
+        )
         raise typer.Exit(EXIT_OVER_BUDGET)

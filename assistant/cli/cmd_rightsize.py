@@ -41,8 +41,19 @@ def _q(kind: str, value: Any) -> str:
 
 def _table(recs: list[Recommendation], limit: int) -> Table:
     table = Table(title="Rightsizing (monthly, at the allocation's unit prices)")
-    for col in ("workload", "container", "sev", "repl", "CPU req", "mem req/limit",
-                "$ now", "$ after", "$ saved", "nodes", "notes"):
+    for col in (
+        "workload",
+        "container",
+        "sev",
+        "repl",
+        "CPU req",
+        "mem req/limit",
+        "$ now",
+        "$ after",
+        "$ saved",
+        "nodes",
+        "notes",
+    ):
         table.add_column(col, justify="right" if col.startswith(("$", "repl", "nodes")) else "left")
     many = len({r.cluster for r in recs}) > 1
     for rec in recs[:limit]:
@@ -53,39 +64,51 @@ def _table(recs: list[Recommendation], limit: int) -> Table:
             if c.status != "ok":
                 notes.insert(0, c.status.replace("_", " "))
             table.add_row(
-                (rec.qualified if many else rec.workload) if first else "", c.container,
+                (rec.qualified if many else rec.workload) if first else "",
+                c.container,
                 rec.severity if first else "",
                 f"{rec.replicas:.1f}" if first else "",
                 f"{_q('cpu', cur['cpu_request'])} → {_q('cpu', new['cpu_request'])}",
                 f"{_q('mem', cur['ram_request'])}/{_q('mem', cur['ram_limit'])} → "
                 f"{_q('mem', new['ram_request'])}/{_q('mem', new['ram_limit'])}",
-                f"{to_cents(c.current_monthly)}", f"{to_cents(c.proposed_monthly)}",
-                f"{to_cents(c.monthly_savings)}", str(rec.nodes_freed) if first else "",
-                "; ".join(notes))
+                f"{to_cents(c.current_monthly)}",
+                f"{to_cents(c.proposed_monthly)}",
+                f"{to_cents(c.monthly_savings)}",
+                str(rec.nodes_freed) if first else "",
+                "; ".join(notes),
+            )
     return table
 
 
 @app.command("rightsize", rich_help_panel=PANEL)
 def rightsize_cmd(
     namespace: str | None = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
-    strategy: str | None = typer.Option(None, "--strategy", "-s",
-                                        help=f"{' | '.join(STRATEGIES)} (default: config)."),
+    strategy: str | None = typer.Option(
+        None, "--strategy", "-s", help=f"{' | '.join(STRATEGIES)} (default: config)."
+    ),
     days: int = typer.Option(14, "--days", min=1, max=400, help="Days of usage history."),
     top: int = typer.Option(25, "--top", min=1, help="Workloads to show in the table."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
     as_yaml: bool = typer.Option(False, "--yaml", help="YAML on stdout."),
     spot: bool = typer.Option(False, "--spot", help="Also list spot candidates."),
-    commitments: bool = typer.Option(False, "--commitments", help="Also show commitment "
-                                     "coverage of the steady baseline."),
+    commitments: bool = typer.Option(
+        False, "--commitments", help="Also show commitment coverage of the steady baseline."
+    ),
     orphaned: bool = typer.Option(False, "--orphans", help="Also list orphaned resources."),
-    draft: str | None = typer.Option(None, "--draft", help="Draft the change for WORKLOAD "
-                                     "(NAME, KIND/NAME, NAMESPACE/KIND/NAME or "
-                                     "CLUSTER:NS/KIND/NAME)."),
-    manifests: Path | None = typer.Option(None, "--manifests", help="Folder with the YAML "
-                                          "to diff against (with --draft)."),
+    draft: str | None = typer.Option(
+        None,
+        "--draft",
+        help="Draft the change for WORKLOAD "
+        "(NAME, KIND/NAME, NAMESPACE/KIND/NAME or "
+        "CLUSTER:NS/KIND/NAME).",
+    ),
+    manifests: Path | None = typer.Option(
+        None, "--manifests", help="Folder with the YAML to diff against (with --draft)."
+    ),
     fmt: str = typer.Option("patch", "--format", help="patch | kustomize | diff | pr"),
-    validate: bool = typer.Option(False, "--validate", help="Server-side dry run of the "
-                                  "draft (needs a kubeconfig)."),
+    validate: bool = typer.Option(
+        False, "--validate", help="Server-side dry run of the draft (needs a kubeconfig)."
+    ),
 ) -> None:
     """Recommend requests from usage history, priced in dollars; draft the change to merge.
 
@@ -99,59 +122,91 @@ def rightsize_cmd(
     if strategy is not None:
         one_of(strategy, STRATEGIES, "--strategy")
     if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}.",
-                                 param_hint="--format")
+        raise typer.BadParameter(
+            f"{fmt!r} is not one of {', '.join(FORMATS)}.", param_hint="--format"
+        )
     if draft is None and (manifests is not None or validate or fmt != "patch"):
-        raise typer.BadParameter("--manifests, --format and --validate go with --draft.",
-                                 param_hint="--draft")
+        raise typer.BadParameter(
+            "--manifests, --format and --validate go with --draft.", param_hint="--draft"
+        )
     settings = load_settings()
     now = settings.current_time()
     window = Window(now - timedelta(days=days), now)
     scope = Scope.everything()
     with reader(settings) as con:
-        recs = recommend(con, scope=scope, settings=settings, namespace=namespace,
-                         strategy=strategy, window=window)
+        recs = recommend(
+            con,
+            scope=scope,
+            settings=settings,
+            namespace=namespace,
+            strategy=strategy,
+            window=window,
+        )
         if draft is not None:
             _draft(recs, draft, namespace, fmt, manifests, validate, as_json or as_yaml)
             return
         if not recs:
             raise InputError(
                 f"No container usage{' in namespace ' + namespace if namespace else ''} in "
-                f"{window.label()}.", hint="Run `penny ingest metrics` (or `penny demo`).")
+                f"{window.label()}.",
+                hint="Run `penny ingest metrics` (or `penny demo`).",
+            )
         extra: dict[str, Any] = {"fleet_effect": fleet_effect(con, recs)}
         if spot:
-            extra["spot_candidates"] = [c.to_dict() for c in spot_candidates(
-                con, window=window, scope=scope, settings=settings)]
+            extra["spot_candidates"] = [
+                c.to_dict()
+                for c in spot_candidates(con, window=window, scope=scope, settings=settings)
+            ]
         if commitments:
             extra["commitments"] = commitment_coverage(con, window=window)
         if orphaned:
-            extra["orphans"] = [o.to_dict() for o in orphans(
-                con, window=window, scope=scope, settings=settings)]
+            extra["orphans"] = [
+                o.to_dict() for o in orphans(con, window=window, scope=scope, settings=settings)
+            ]
     if as_json or as_yaml:
-        payload = {"window": window.to_dict(), "recommendations": [r.to_dict() for r in recs],
-                   **extra}
-        text = (json.dumps(payload, indent=2, default=str) if as_json else
-                yaml.safe_dump(json.loads(json.dumps(payload, default=str)), sort_keys=False))
+        payload = {
+            "window": window.to_dict(),
+            "recommendations": [r.to_dict() for r in recs],
+            **extra,
+        }
+        text = (
+            json.dumps(payload, indent=2, default=str)
+            if as_json
+            else yaml.safe_dump(json.loads(json.dumps(payload, default=str)), sort_keys=False)
+        )
         typer.echo(text)
         return
     console = Console(width=200)
     console.print(_table(recs, top))
     ok = [r for r in recs if r.status == "ok"]
     total = sum((r.monthly_savings for r in ok), Decimal(0))
-    console.print(f"{len(ok)} workloads with a recommendation; total ${to_cents(total)}/month. "
-                  f"{len(recs) - len(ok)} without enough history.", highlight=False)
+    console.print(
+        f"{len(ok)} workloads with a recommendation; total ${to_cents(total)}/month. "
+        f"{len(recs) - len(ok)} without enough history.",
+        highlight=False,
+    )
     for cluster, eff in extra["fleet_effect"].items():
-        console.print(f"{cluster}: frees {eff['cpu_freed_cores']} cores and "
-                      f"{eff['ram_freed_gib']} GiB of requests ≈ {eff['nodes_freed']} of "
-                      f"{eff['nodes']} nodes at today's packing.", highlight=False)
+        console.print(
+            f"{cluster}: frees {eff['cpu_freed_cores']} cores and "
+            f"{eff['ram_freed_gib']} GiB of requests ≈ {eff['nodes_freed']} of "
+            f"{eff['nodes']} nodes at today's packing.",
+            highlight=False,
+        )
     for key in ("spot_candidates", "commitments", "orphans"):
         if key in extra:
             console.print(f"\n[bold]{key.replace('_', ' ')}[/]")
             console.print_json(json.dumps(extra[key], default=str))
 
 
-def _draft(recs: list[Recommendation], ident: str, namespace: str | None, fmt: str,
-           manifests: Path | None, validate: bool, structured: bool) -> None:
+def _draft(
+    recs: list[Recommendation],
+    ident: str,
+    namespace: str | None,
+    fmt: str,
+    manifests: Path | None,
+    validate: bool,
+    structured: bool,
+) -> None:
     rec = find_recommendation(recs, ident, namespace)
     result = draft_change(rec, fmt=fmt, manifests_dir=manifests)
     if structured:
@@ -163,8 +218,11 @@ def _draft(recs: list[Recommendation], ident: str, namespace: str | None, fmt: s
         if outcome.ok:
             typer.echo(f"Dry run at {outcome.server}: accepted; nothing was changed.", err=True)
         else:
-            typer.echo(f"Dry run at {outcome.server} rejected the patch (HTTP "
-                       f"{outcome.status}): {outcome.message}", err=True)
+            typer.echo(
+                f"Dry run at {outcome.server} rejected the patch (HTTP "
+                f"{outcome.status}): {outcome.message}",
+                err=True,
+            )
             raise typer.Exit(1)
 
 
@@ -181,11 +239,14 @@ def gpu_cmd(
     win = window_flag(window, settings)
     with reader(settings) as con:
         if idle:
-            rows: list[dict[str, Any]] = [g.to_dict() for g in idle_gpus(
-                con, window=win, scope=Scope.everything(), settings=settings)]
+            rows: list[dict[str, Any]] = [
+                g.to_dict()
+                for g in idle_gpus(con, window=win, scope=Scope.everything(), settings=settings)
+            ]
         else:
-            rows = gpu_utilization(con, window=win, by=by, scope=Scope.everything(),
-                                   settings=settings)
+            rows = gpu_utilization(
+                con, window=win, by=by, scope=Scope.everything(), settings=settings
+            )
     if as_json:
         typer.echo(json.dumps({"window": win.to_dict(), "rows": rows}, indent=2, default=str))
         return
@@ -193,11 +254,25 @@ def gpu_cmd(
     if not rows:
         console.print(f"No GPU {'idle time' if idle else 'metrics'} in {win.label()}.")
         return
-    cols = (["node", "gpu", "mig_profile", "workload", "team", "signal", "idle_hours",
-             "idle_gpu_hours", "idle_cost", "power_confirms"] if idle else
-            [by, "gpu_hours", "avg_activity_pct", "idle_gpu_hours", "cost", "idle_cost"])
-    table = Table(title=f"GPU {'idle' if idle else 'use'} {win.label()} (cost in "
-                  f"{settings.currency})")
+    cols = (
+        [
+            "node",
+            "gpu",
+            "mig_profile",
+            "workload",
+            "team",
+            "signal",
+            "idle_hours",
+            "idle_gpu_hours",
+            "idle_cost",
+            "power_confirms",
+        ]
+        if idle
+        else [by, "gpu_hours", "avg_activity_pct", "idle_gpu_hours", "cost", "idle_cost"]
+    )
+    table = Table(
+        title=f"GPU {'idle' if idle else 'use'} {win.label()} (cost in {settings.currency})"
+    )
     for col in cols:
         table.add_column(col)
     for row in rows:

@@ -11,8 +11,11 @@ from assistant.cli.app import app
 from assistant.config import load_settings
 from assistant.errors import ConfigError
 
-token_app = typer.Typer(help="Bearer tokens for the HTTP API.", no_args_is_help=True,
-                        context_settings={"help_option_names": ["-h", "--help"]})
+token_app = typer.Typer(
+    help="Bearer tokens for the HTTP API.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 app.add_typer(token_app, name="token", rich_help_panel="Servers")
 
 _SCOPE_ITEM = re.compile(r"^(\*|team:[^\s:]+|ns:[^\s:]+|namespace:[^\s:]+)$")
@@ -28,8 +31,9 @@ def _engine(engine: str) -> str:
 @app.command("serve", rich_help_panel="Servers")
 def serve_cmd(
     host: str | None = typer.Option(None, "--host", help="Bind address (default server.host)."),
-    port: int | None = typer.Option(None, "--port", min=1, max=65535,
-                                    help="Port (default server.port)."),
+    port: int | None = typer.Option(
+        None, "--port", min=1, max=65535, help="Port (default server.port)."
+    ),
     engine: str = typer.Option("auto", "--engine", help="auto | offline | llm"),
 ) -> None:
     """Serve the chat page (/), the /v1 API, /metrics and, when configured, /slack/events.
@@ -48,28 +52,35 @@ def serve_cmd(
     bind_host, bind_port = host or settings.server.host, port or settings.server.port
     typer.echo(f"Penny on http://{bind_host}:{bind_port}/ (API docs at /docs)", err=True)
     if not settings.server.tokens:
-        typer.echo("No API tokens configured: every /v1 request will get 401. "
-                   "Create one with `penny token create --user NAME --save`.", err=True)
+        typer.echo(
+            "No API tokens configured: every /v1 request will get 401. "
+            "Create one with `penny token create --user NAME --save`.",
+            err=True,
+        )
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
 
 
 @app.command("slack", rich_help_panel="Servers")
 def slack_cmd(
-    socket: bool = typer.Option(False, "--socket",
-                                help="Socket Mode (needs slack.app_token); no public URL."),
+    socket: bool = typer.Option(
+        False, "--socket", help="Socket Mode (needs slack.app_token); no public URL."
+    ),
     engine: str = typer.Option("auto", "--engine", help="auto | offline | llm"),
 ) -> None:
     """Run the Slack bot. HTTP mode is part of `penny serve` (Slack posts to /slack/events)."""
     settings = load_settings()
     if not socket:
-        raise ConfigError("In HTTP mode the Slack bot runs inside `penny serve`, at "
-                          "/slack/events.",
-                          hint="Run `penny serve`, or `penny slack --socket` for Socket Mode.")
+        raise ConfigError(
+            "In HTTP mode the Slack bot runs inside `penny serve`, at /slack/events.",
+            hint="Run `penny serve`, or `penny slack --socket` for Socket Mode.",
+        )
     from assistant.interfaces.slack_app import SlackBot
 
     if settings.slack.app_token is None:
-        raise ConfigError("Socket Mode needs an app-level token.",
-                          hint="Set slack.app_token (PENNY_SLACK__APP_TOKEN=xapp-…).")
+        raise ConfigError(
+            "Socket Mode needs an app-level token.",
+            hint="Set slack.app_token (PENNY_SLACK__APP_TOKEN=xapp-…).",
+        )
     bot = SlackBot(settings, engine=_engine(engine))
     typer.echo("Penny is connecting to Slack over Socket Mode…", err=True)
     bot.socket_mode().start()
@@ -77,13 +88,19 @@ def slack_cmd(
 
 @token_app.command("create")
 def token_create(
-    user: str = typer.Option(..., "--user", "-u", help="Who the token belongs to (audit, AI "
-                             "spend attribution)."),
-    scope: list[str] = typer.Option(["*"], "--scope", "-s",
-                                    help="'*' (everything), team:NAME or ns:NAME; repeatable."),
+    user: str = typer.Option(
+        ..., "--user", "-u", help="Who the token belongs to (audit, AI spend attribution)."
+    ),
+    scope: list[str] = typer.Option(
+        ["*"], "--scope", "-s", help="'*' (everything), team:NAME or ns:NAME; repeatable."
+    ),
     rate: int = typer.Option(60, "--rate", min=1, help="Requests per minute."),
-    save: bool = typer.Option(False, "--save", help="Also add the entry to the config file "
-                              "(PENNY_CONFIG, else $PENNY_HOME/config.yaml; created if missing)."),
+    save: bool = typer.Option(
+        False,
+        "--save",
+        help="Also add the entry to the config file "
+        "(PENNY_CONFIG, else $PENNY_HOME/config.yaml; created if missing).",
+    ),
 ) -> None:
     """Print a new token once, and the config entry that stores only its sha256.
 
@@ -95,21 +112,33 @@ def token_create(
         raise typer.BadParameter("must not be empty.", param_hint="--user")
     for item in scope:
         if not _SCOPE_ITEM.match(item):
-            raise typer.BadParameter(f"{item!r} is not '*', team:NAME or ns:NAME.",
-                                     param_hint="--scope")
+            raise typer.BadParameter(
+                f"{item!r} is not '*', team:NAME or ns:NAME.", param_hint="--scope"
+            )
     token = new_token()
     if save:
         from assistant.interfaces.token_config import config_file_for_save, save_token_entry
 
         path = config_file_for_save()
-        save_token_entry(path, {"sha256": hash_token(token), "user": user.strip(),
-                                "scope": list(scope), "rate_per_minute": rate})
+        save_token_entry(
+            path,
+            {
+                "sha256": hash_token(token),
+                "user": user.strip(),
+                "scope": list(scope),
+                "rate_per_minute": rate,
+            },
+        )
         typer.echo(f"Token (shown once, keep it secret): {token}")
-        typer.echo(f"Saved its sha256 for user {user.strip()!r} in {path}; restart "
-                   "`penny serve` to use it.")
+        typer.echo(
+            f"Saved its sha256 for user {user.strip()!r} in {path}; restart "
+            "`penny serve` to use it."
+        )
         return
     scopes = ", ".join(f'"{s}"' for s in scope)
     typer.echo(f"Token (shown once, keep it secret): {token}")
     typer.echo("Add to your config (server.tokens), or run again with --save:")
-    typer.echo(f"  - sha256: {hash_token(token)}\n    user: {user}\n"
-               f"    scope: [{scopes}]\n    rate_per_minute: {rate}")
+    typer.echo(
+        f"  - sha256: {hash_token(token)}\n    user: {user}\n"
+        f"    scope: [{scopes}]\n    rate_per_minute: {rate}"
+    )

@@ -27,5 +27,7 @@ def snapshot(
         typer.echo(json.dumps(info.to_dict(), indent=2))
         return
     counts = ", ".join(f"{kind} {n}" for kind, n in info.counts.items())
-    typer.echo(f"Snapshot {info.snapshot_id} of cluster {info.cluster} at "
-               f"{info.taken_at.isoformat()}Z: {counts}")
+    typer.echo(
+        f"Snapshot {info.snapshot_id} of cluster {info.cluster} at "
+        f"{info.taken_at.isoformat()}Z: {counts}"
+    )

@@ -24,6 +24,5 @@ def window_flag(text: str, settings: Settings, flag: str = "--window") -> Window
 def one_of(value: str, allowed: Iterable[str], flag: str) -> str:
     choices = list(allowed)
     if value not in choices:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}.",
-                                 param_hint=flag)
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}.", param_hint=flag)
     return value

@@ -35,8 +35,9 @@ def _service(source: str, provider: str) -> str:
     return "penny-assistant" if source == "penny" else provider
 
 
-def ai_rows(settings: Settings, *, window: Window, group_by: str, filters: dict[str, str],
-            scope: Scope) -> list[AiRow]:
+def ai_rows(
+    settings: Settings, *, window: Window, group_by: str, filters: dict[str, str], scope: Scope
+) -> list[AiRow]:
     """AI spend in ``window`` by team and service (unpriced calls, cost NULL, are left out)."""
     if any(k not in ("team", "service") for k in filters):
         return []  # AI spend has no namespace, pod or node: such a filter excludes it

@@ -13,8 +13,17 @@ from assistant.errors import InputError
 __all__ = ["DIMENSIONS", "dimension_expr", "needs_pod_join", "validate_dimension"]
 
 DIMENSIONS = (
-    "namespace", "team", "app", "env", "cost_center", "controller", "pod", "container",
-    "node", "cluster", "service",
+    "namespace",
+    "team",
+    "app",
+    "env",
+    "cost_center",
+    "controller",
+    "pod",
+    "container",
+    "node",
+    "cluster",
+    "service",
 )
 _LABEL_RE = re.compile(r"^label:([A-Za-z0-9][A-Za-z0-9._/-]{0,252})$")
 
@@ -26,8 +35,8 @@ _EXPR = {
     "cost_center": "coalesce(a.cost_center, '__unlabeled__')",
     # A bare pod is its own workload (Pod/name); '__unmounted__' PV time keeps its name.
     "controller": "coalesce(a.controller_kind || '/' || a.controller_name, "
-                  "CASE WHEN starts_with(a.pod, '__') THEN a.pod ELSE 'Pod/' || a.pod END, "
-                  "'__no_controller__')",
+    "CASE WHEN starts_with(a.pod, '__') THEN a.pod ELSE 'Pod/' || a.pod END, "
+    "'__no_controller__')",
     "pod": "a.namespace || '/' || a.pod",
     "container": "a.namespace || '/' || a.pod || '/' || coalesce(a.container, '__pod__')",
     "node": "coalesce(a.node, '__no_node__')",

@@ -16,9 +16,15 @@ def to_csv(table: CostTable) -> str:
     out = csv.writer(buf)
     out.writerow(["section", "name", *COLUMNS, "total", "efficiency"])
     for row in [*table.rows, table.totals]:
-        out.writerow(["cloud", row.name, *(row.costs.get(c, 0) for c in COLUMNS), row.total,
-                      "" if row.efficiency is None else f"{row.efficiency:.4f}"])
+        out.writerow(
+            [
+                "cloud",
+                row.name,
+                *(row.costs.get(c, 0) for c in COLUMNS),
+                row.total,
+                "" if row.efficiency is None else f"{row.efficiency:.4f}",
+            ]
+        )
     for ai in table.ai:
-        out.writerow(["ai_apis", f"{ai.name} ({ai.service})", *([""] * len(COLUMNS)), ai.cost,
-                      ""])
+        out.writerow(["ai_apis", f"{ai.name} ({ai.service})", *([""] * len(COLUMNS)), ai.cost, ""])
     return buf.getvalue()

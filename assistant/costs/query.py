@@ -33,16 +33,21 @@ COLUMNS = (*RESOURCES, "idle", "shared")
 @dataclass
 class CostRow:
     name: str
-    kind: str                                   # workload | idle | unallocated | others | total
+    kind: str  # workload | idle | unallocated | others | total
     # cpu ram gpu pv lb network other idle shared
     costs: dict[str, Decimal] = field(default_factory=dict)
     total: Decimal = _ZERO
-    efficiency: float | None = None             # used CPU+RAM cost / CPU+RAM cost
-    count: int = 1                              # groups folded into this row ('and N more')
+    efficiency: float | None = None  # used CPU+RAM cost / CPU+RAM cost
+    count: int = 1  # groups folded into this row ('and N more')
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, **{k: self.costs.get(k, _ZERO)
-                for k in COLUMNS}, "total": self.total, "efficiency": self.efficiency}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            **{k: self.costs.get(k, _ZERO) for k in COLUMNS},
+            "total": self.total,
+            "efficiency": self.efficiency,
+        }
 
 
 @dataclass
@@ -53,21 +58,28 @@ class CostTable:
     currency: str
     rows: list[CostRow]
     totals: CostRow
-    more: int                                   # groups folded into the 'and N more' row
+    more: int  # groups folded into the 'and N more' row
     sharing: dict[str, Any]
     unlabeled_cost: Decimal
-    unlabeled_share: float | None               # share of workload cost without a team label
+    unlabeled_share: float | None  # share of workload cost without a team label
     ai: list[AiRow]
     ai_total: Decimal
     provenance: Provenance
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "window": self.window.to_dict(), "group_by": self.group_by, "basis": self.basis,
-            "currency": self.currency, "rows": [r.to_dict() for r in self.rows],
-            "totals": self.totals.to_dict(), "more": self.more, "sharing": self.sharing,
-            "unlabeled_cost": self.unlabeled_cost, "unlabeled_share": self.unlabeled_share,
-            "ai_apis": [a.to_dict() for a in self.ai], "ai_total": self.ai_total,
+            "window": self.window.to_dict(),
+            "group_by": self.group_by,
+            "basis": self.basis,
+            "currency": self.currency,
+            "rows": [r.to_dict() for r in self.rows],
+            "totals": self.totals.to_dict(),
+            "more": self.more,
+            "sharing": self.sharing,
+            "unlabeled_cost": self.unlabeled_cost,
+            "unlabeled_share": self.unlabeled_share,
+            "ai_apis": [a.to_dict() for a in self.ai],
+            "ai_total": self.ai_total,
             "provenance": self.provenance.model_dump(mode="json"),
         }
 
@@ -108,8 +120,11 @@ def query_costs(
     units = [unit_from_row(row, used=float(row[UNIT_COLUMNS] or 0.0)) for row in raw]
     # Workload cost without a team label, over the rows the filters and scope let through:
     # the two extra sums of the same scan (the view is read once per question).
-    seen = [row for row, u in zip(raw, units, strict=True)
-            if u.kind == "workload" and u.passes and u.visible]
+    seen = [
+        row
+        for row, u in zip(raw, units, strict=True)
+        if u.kind == "workload" and u.passes and u.visible
+    ]
     unl_cost = sum((Decimal(r[-2]) for r in seen if r[-2] is not None), _ZERO)
     unl_total = sum((Decimal(r[-1]) for r in seen if r[-1] is not None), _ZERO)
     unl_share = float(unl_cost / unl_total) if unl_total else None
@@ -146,38 +161,63 @@ def query_costs(
         "description": _describe(do_share_idle, shared_ns, split, overhead_rate),
     }
     prov = Provenance(
-        tables=["allocations"] + (["k8s_pods", "k8s_namespaces"]
-                                  if needs_pod_join([group_by, *filters]) else [])
+        tables=["allocations"]
+        + (["k8s_pods", "k8s_namespaces"] if needs_pod_join([group_by, *filters]) else [])
         + (["ledger.ai_usage"] if ai else []),
-        sql=sql, params=[str(p) for p in params], window=window.to_dict(), filters=filters,
-        group_by=group_by, currency=settings.currency,
+        sql=sql,
+        params=[str(p) for p in params],
+        window=window.to_dict(),
+        filters=filters,
+        group_by=group_by,
+        currency=settings.currency,
         cost_basis="amortized (EffectiveCost)" if basis == "amortized" else "invoice (BilledCost)",
-        sharing=sharing, row_count=len(rows), truncated=more > 0,
+        sharing=sharing,
+        row_count=len(rows),
+        truncated=more > 0,
         notes=([f"and {more} more groups folded into one row"] if more else [])
         + (["AI API spend is outside the cloud bill and not in the totals"] if ai else [])
         + ([STALE_NOTE.format(hours=stale)] if stale else []),
     )
     return CostTable(
-        window=window, group_by=group_by, basis=basis, currency=settings.currency, rows=rows,
-        totals=totals, more=more, sharing=sharing, unlabeled_cost=unl_cost,
-        unlabeled_share=unl_share, ai=ai, ai_total=sum((a.cost for a in ai), _ZERO),
+        window=window,
+        group_by=group_by,
+        basis=basis,
+        currency=settings.currency,
+        rows=rows,
+        totals=totals,
+        more=more,
+        sharing=sharing,
+        unlabeled_cost=unl_cost,
+        unlabeled_share=unl_share,
+        ai=ai,
+        ai_total=sum((a.cost for a in ai), _ZERO),
         provenance=prov,
     )
 
 
-def _units_sql(group_by: str, filters: dict[str, str], scope: Scope, shared_ns: list[str],
-               basis: str, window: Window) -> tuple[str, list[Any]]:
+def _units_sql(
+    group_by: str,
+    filters: dict[str, str],
+    scope: Scope,
+    shared_ns: list[str],
+    basis: str,
+    window: Window,
+) -> tuple[str, list[Any]]:
     """The unit columns, then the used-cost sum (efficiency) and the unlabeled/total pair."""
     select, join, params = unit_select(group_by, filters, scope, shared_ns, basis)
     prefix = "billed_" if basis == "invoice" else ""
-    used = (f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
-            f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
-            f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
-            f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
-            f" 0)))")
+    used = (
+        f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
+        f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
+        f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
+        f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
+        f" 0)))"
+    )
     col = f"a.{prefix}total_cost"
-    unlabeled = (f"sum({col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
-                 f"'__unlabeled__') AS unl, sum({col}) AS tot")
+    unlabeled = (
+        f"sum({col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
+        f"'__unlabeled__') AS unl, sum({col}) AS tot"
+    )
     sql = (
         f"SELECT {select}, {used} AS used, {unlabeled} "
         f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
@@ -198,20 +238,31 @@ def _rows(units: list[Unit]) -> list[CostRow]:
         costs["shared"] = sum((u.shared_in for u in us), _ZERO)
         cpu_ram = float(costs["cpu"] + costs["ram"])
         eff = sum(u.used for u in us) / cpu_ram if kind == "workload" and cpu_ram > 0 else None
-        rows.append(CostRow(name=name, kind=kind, costs=costs,
-                            total=sum(costs.values(), _ZERO), efficiency=eff))
+        rows.append(
+            CostRow(
+                name=name, kind=kind, costs=costs, total=sum(costs.values(), _ZERO), efficiency=eff
+            )
+        )
     return rows
 
 
 def _merge(name: str, kind: str, rows: list[CostRow]) -> CostRow:
     costs = {c: sum((r.costs.get(c, _ZERO) for r in rows), _ZERO) for c in COLUMNS}
-    return CostRow(name=name, kind=kind, costs=costs, total=sum((r.total for r in rows), _ZERO),
-                   count=sum(r.count for r in rows))
+    return CostRow(
+        name=name,
+        kind=kind,
+        costs=costs,
+        total=sum((r.total for r in rows), _ZERO),
+        count=sum(r.count for r in rows),
+    )
 
 
 def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: Decimal) -> str:
-    parts = ["idle shared to workloads by resource cost" if share_idle_on
-             else "idle not shared (its own __idle__ row)"]
+    parts = [
+        "idle shared to workloads by resource cost"
+        if share_idle_on
+        else "idle not shared (its own __idle__ row)"
+    ]
     if shared_ns:
         parts.append(f"namespaces {', '.join(shared_ns)} shared {split}")
     if overhead:

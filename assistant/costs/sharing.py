@@ -26,14 +26,14 @@ _ZERO = Decimal(0)
 class Unit:
     name: str
     cluster: str
-    kind: str                     # workload | idle | unallocated
-    passes: bool = True           # matches the filters
-    visible: bool = True          # inside the asker's scope
-    shared: bool = False          # belongs to a shared namespace
+    kind: str  # workload | idle | unallocated
+    passes: bool = True  # matches the filters
+    visible: bool = True  # inside the asker's scope
+    shared: bool = False  # belongs to a shared namespace
     costs: dict[str, Decimal] = field(default_factory=dict)
-    used: float = 0.0             # cost of CPU+RAM actually used (efficiency numerator)
-    idle: Decimal = _ZERO         # idle received
-    shared_in: Decimal = _ZERO    # shared namespaces + overhead received
+    used: float = 0.0  # cost of CPU+RAM actually used (efficiency numerator)
+    idle: Decimal = _ZERO  # idle received
+    shared_in: Decimal = _ZERO  # shared namespaces + overhead received
 
     def cost(self, resource: str) -> Decimal:
         return self.costs.get(resource, _ZERO)

@@ -27,8 +27,17 @@ from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Provenance, Scope
 
-__all__ = ["BUCKETS", "MAX_BUCKETS", "CostTrend", "TrendBucket", "bucket_floor", "buckets",
-           "check_bucket_count", "cost_trend", "trend_facts"]
+__all__ = [
+    "BUCKETS",
+    "MAX_BUCKETS",
+    "CostTrend",
+    "TrendBucket",
+    "bucket_floor",
+    "buckets",
+    "check_bucket_count",
+    "cost_trend",
+    "trend_facts",
+]
 
 Bucket = Literal["day", "week", "month"]
 BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
@@ -44,13 +53,17 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 class TrendBucket:
     start: datetime
     end: datetime
-    partial: bool                                    # the window covers only part of it
+    partial: bool  # the window covers only part of it
     total: Decimal = _ZERO
     groups: dict[str, Decimal] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"start": _day(self.start), "end": _day(self.end),
-                               "partial": self.partial, "total": self.total}
+        out: dict[str, Any] = {
+            "start": _day(self.start),
+            "end": _day(self.end),
+            "partial": self.partial,
+            "total": self.total,
+        }
         if self.groups:
             out["groups"] = dict(self.groups)
         return out
@@ -65,20 +78,29 @@ class CostTrend:
     basis: str
     currency: str
     buckets: list[TrendBucket]
-    series: list[dict[str, Any]]                     # split: name, kind, total (largest first)
-    more: int                                        # groups folded into 'others'
+    series: list[dict[str, Any]]  # split: name, kind, total (largest first)
+    more: int  # groups folded into 'others'
     total: Decimal
     facts: dict[str, Any]
     sharing: dict[str, Any]
-    has_rows: bool                         # any cost row the filters and scope let through
+    has_rows: bool  # any cost row the filters and scope let through
     provenance: Provenance
 
     def to_dict(self) -> dict[str, Any]:
-        return {"window": self.window.label(), "bucket": self.bucket, "split_by": self.split_by,
-                "filters": self.filters, "basis": self.basis, "currency": self.currency,
-                "buckets": [b.to_dict() for b in self.buckets], "series": self.series,
-                "more": self.more, "total": self.total, "facts": self.facts,
-                "sharing": self.sharing}
+        return {
+            "window": self.window.label(),
+            "bucket": self.bucket,
+            "split_by": self.split_by,
+            "filters": self.filters,
+            "basis": self.basis,
+            "currency": self.currency,
+            "buckets": [b.to_dict() for b in self.buckets],
+            "series": self.series,
+            "more": self.more,
+            "total": self.total,
+            "facts": self.facts,
+            "sharing": self.sharing,
+        }
 
 
 def bucket_floor(t: datetime, bucket: str) -> datetime:
@@ -117,13 +139,23 @@ def check_bucket_count(window: Window, bucket: str) -> int:
     count = len(buckets(window, bucket))
     limit = MAX_BUCKETS[bucket]
     if count > limit:
-        coarser = [b for b in BUCKETS[BUCKETS.index(bucket) + 1:]
-                   if len(buckets(window, b)) <= MAX_BUCKETS[b]]
-        hint = (f"Use bucket='{coarser[0]}' ({len(buckets(window, coarser[0]))} buckets) or a "
-                "shorter window." if coarser else "Use a shorter window.")
-        raise InputError(f"A {bucket}ly series over {window.label()} has {count} buckets; the "
-                         f"limit is {limit}.".replace("dayly", "daily"), hint=hint,
-                         window=window.label())
+        coarser = [
+            b
+            for b in BUCKETS[BUCKETS.index(bucket) + 1 :]
+            if len(buckets(window, b)) <= MAX_BUCKETS[b]
+        ]
+        hint = (
+            f"Use bucket='{coarser[0]}' ({len(buckets(window, coarser[0]))} buckets) or a "
+            "shorter window."
+            if coarser
+            else "Use a shorter window."
+        )
+        raise InputError(
+            f"A {bucket}ly series over {window.label()} has {count} buckets; the "
+            f"limit is {limit}.".replace("dayly", "daily"),
+            hint=hint,
+            window=window.label(),
+        )
     return count
 
 
@@ -173,15 +205,15 @@ def cost_trend(
         hours = (min(b.end, window.end) - max(b.start, window.start)) / timedelta(hours=1)
         overhead = overhead_rate * Decimal(str(hours)) if overhead_rate else _ZERO
         if shared_ns or overhead:
-            units, _, _ = sharing_rules.share_pools(units, split=alloc.share_split,
-                                                    overhead=overhead)
+            units, _, _ = sharing_rules.share_pools(
+                units, split=alloc.share_split, overhead=overhead
+            )
         for u in units:
             if u.passes and u.visible:
                 shown = True
                 b.groups[u.name] = b.groups.get(u.name, _ZERO) + u.total
                 # a cluster or service is one group even where it has unallocated cost too
-                kinds[u.name] = "workload" if u.kind == "workload" else kinds.get(u.name,
-                                                                                  u.kind)
+                kinds[u.name] = "workload" if u.kind == "workload" else kinds.get(u.name, u.kind)
         b.total = sum(b.groups.values(), _ZERO)
         for name, value in b.groups.items():
             sums[name] += value
@@ -192,50 +224,96 @@ def cost_trend(
         _fold(out, series)
     total = sum((b.total for b in out), _ZERO)
     stale = stale_hours(con, window)
-    sharing = {"share_idle": do_share_idle, "shared_namespaces": shared_ns,
-               "share_split": alloc.share_split, "overhead_hourly": str(overhead_rate),
-               "note": "sharing applied within each bucket" if (
-                   do_share_idle or shared_ns or overhead_rate) else "nothing shared; idle is "
-                   "its own __idle__ cost"}
+    sharing = {
+        "share_idle": do_share_idle,
+        "shared_namespaces": shared_ns,
+        "share_split": alloc.share_split,
+        "overhead_hourly": str(overhead_rate),
+        "note": "sharing applied within each bucket"
+        if (do_share_idle or shared_ns or overhead_rate)
+        else "nothing shared; idle is its own __idle__ cost",
+    }
     prov = Provenance(
-        tables=["allocations"] + (["k8s_pods", "k8s_namespaces"]
-                                  if needs_pod_join([split or "namespace", *filters]) else []),
-        sql=sql, params=[str(p) for p in params], window=window.to_dict(), filters=filters,
-        group_by=split, currency=settings.currency,
+        tables=["allocations"]
+        + (
+            ["k8s_pods", "k8s_namespaces"]
+            if needs_pod_join([split or "namespace", *filters])
+            else []
+        ),
+        sql=sql,
+        params=[str(p) for p in params],
+        window=window.to_dict(),
+        filters=filters,
+        group_by=split,
+        currency=settings.currency,
         cost_basis="amortized (EffectiveCost)" if basis == "amortized" else "invoice (BilledCost)",
-        sharing=sharing, row_count=len(out), truncated=more > 0,
-        notes=[f"{bucket} buckets in UTC" + (" (ISO weeks, Monday to Monday)"
-                                             if bucket == "week" else "")]
+        sharing=sharing,
+        row_count=len(out),
+        truncated=more > 0,
+        notes=[
+            f"{bucket} buckets in UTC"
+            + (" (ISO weeks, Monday to Monday)" if bucket == "week" else "")
+        ]
         + ([f"{more} smaller groups folded into 'others'"] if more else [])
         + ([STALE_NOTE.format(hours=stale)] if stale else []),
     )
-    return CostTrend(window=window, bucket=bucket, split_by=split, filters=filters, basis=basis,
-                     currency=settings.currency, buckets=out, series=series, more=more,
-                     total=total, facts=trend_facts(out, bucket), sharing=sharing,
-                     has_rows=shown, provenance=prov)
+    return CostTrend(
+        window=window,
+        bucket=bucket,
+        split_by=split,
+        filters=filters,
+        basis=basis,
+        currency=settings.currency,
+        buckets=out,
+        series=series,
+        more=more,
+        total=total,
+        facts=trend_facts(out, bucket),
+        sharing=sharing,
+        has_rows=shown,
+        provenance=prov,
+    )
 
 
-def _sql(group: str, filters: dict[str, str], scope: Scope, shared_ns: list[str], basis: str,
-         window: Window, bucket: str) -> tuple[str, list[Any]]:
+def _sql(
+    group: str,
+    filters: dict[str, str],
+    scope: Scope,
+    shared_ns: list[str],
+    basis: str,
+    window: Window,
+    bucket: str,
+) -> tuple[str, list[Any]]:
     """The unit columns per bucket (the bucket's start first)."""
     select, join, params = unit_select(group, filters, scope, shared_ns, basis)
-    sql = (f"SELECT date_trunc('{bucket}', a.hour) AS bucket, {select} "
-           f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
-           f"GROUP BY ALL ORDER BY ALL")
+    sql = (
+        f"SELECT date_trunc('{bucket}', a.hour) AS bucket, {select} "
+        f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
+        f"GROUP BY ALL ORDER BY ALL"
+    )
     params.extend([window.start, window.end])
     return sql, params
 
 
-def _series(sums: dict[str, Decimal], kinds: dict[str, str],
-            top_n: int) -> tuple[list[dict[str, Any]], int]:
+def _series(
+    sums: dict[str, Decimal], kinds: dict[str, str], top_n: int
+) -> tuple[list[dict[str, Any]], int]:
     """Top groups by window total, then one 'others' series, then idle and unallocated."""
-    ranked = sorted((n for n in sums if n not in _SPECIAL and kinds[n] == "workload"),
-                    key=lambda n: (-sums[n], n))
+    ranked = sorted(
+        (n for n in sums if n not in _SPECIAL and kinds[n] == "workload"),
+        key=lambda n: (-sums[n], n),
+    )
     keep, rest = ranked[:top_n], ranked[top_n:]
     series = [{"name": n, "kind": "workload", "total": sums[n]} for n in keep]
     if rest:
-        series.append({"name": "others", "kind": "others", "groups": len(rest),
-                       "total": sum((sums[n] for n in rest), _ZERO)})
+        series.append(
+            {
+                "name": "others",
+                "kind": "others",
+                "groups": len(rest),
+                "total": sum((sums[n] for n in rest), _ZERO),
+            }
+        )
     for n in sorted(n for n in sums if n not in ranked):
         series.append({"name": n, "kind": kinds[n], "total": sums[n]})
     return series, len(rest)
@@ -245,9 +323,12 @@ def _fold(out: list[TrendBucket], series: list[dict[str, Any]]) -> None:
     """Each bucket keeps one value per series (0 when absent); folded groups sum to others."""
     named = {s["name"] for s in series if s["kind"] != "others"}
     for b in out:
-        b.groups = {s["name"]: sum((v for n, v in b.groups.items() if n not in named), _ZERO)
-                    if s["kind"] == "others" else b.groups.get(s["name"], _ZERO)
-                    for s in series}
+        b.groups = {
+            s["name"]: sum((v for n, v in b.groups.items() if n not in named), _ZERO)
+            if s["kind"] == "others"
+            else b.groups.get(s["name"], _ZERO)
+            for s in series
+        }
 
 
 def _point(b: TrendBucket) -> dict[str, Any]:
@@ -272,12 +353,17 @@ def trend_facts(series: list[TrendBucket], bucket: str) -> dict[str, Any]:
     change = last.total - first.total
     facts: dict[str, Any] = {
         "over": "complete buckets" if basis is complete else "all buckets (some partial)",
-        "buckets": len(series), "partial_buckets": len(series) - len(complete),
-        "first": _point(first), "last": _point(last), "min": _point(low), "max": _point(high),
+        "buckets": len(series),
+        "partial_buckets": len(series) - len(complete),
+        "first": _point(first),
+        "last": _point(last),
+        "min": _point(low),
+        "max": _point(high),
         "average": (sum((b.total for b in basis), _ZERO) / len(basis)).quantize(_PLACES),
         "change": change,
         "change_pct": (change / first.total * 100).quantize(Decimal("0.01"))
-        if first.total else None,
+        if first.total
+        else None,
     }
     if bucket == "day":
         facts["busiest_weekday"] = _busiest_weekday(complete)
@@ -285,12 +371,15 @@ def trend_facts(series: list[TrendBucket], bucket: str) -> dict[str, Any]:
 
 
 def _busiest_weekday(days: list[TrendBucket]) -> dict[str, Any] | None:
-    if len(days) < 14:             # one day per weekday is no average
+    if len(days) < 14:  # one day per weekday is no average
         return None
     by_day: dict[int, list[Decimal]] = defaultdict(list)
     for b in days:
         by_day[b.start.weekday()].append(b.total)
     averages = {d: sum(v, _ZERO) / len(v) for d, v in by_day.items()}
     best = max(sorted(averages), key=lambda d: averages[d])
-    return {"weekday": WEEKDAYS[best], "average": averages[best].quantize(_PLACES),
-            "days": len(by_day[best])}
+    return {
+        "weekday": WEEKDAYS[best],
+        "average": averages[best].quantize(_PLACES),
+        "days": len(by_day[best]),
+    }

@@ -21,13 +21,16 @@ __all__ = ["UNIT_COLUMNS", "unit_from_row", "unit_select"]
 #: how many leading columns of a row ``unit_select`` produces
 UNIT_COLUMNS = 6 + len(RESOURCES)
 _ZERO = Decimal(0)
-_POD_JOIN = ("LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
-             "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
-             "AND ns.namespace = a.namespace")
+_POD_JOIN = (
+    "LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
+    "AND p.pod = a.pod LEFT JOIN k8s_namespaces ns ON ns.cluster = a.cluster "
+    "AND ns.namespace = a.namespace"
+)
 
 
-def unit_select(group_by: str, filters: dict[str, str], scope: Scope, shared_ns: list[str],
-                basis: str) -> tuple[str, str, list[Any]]:
+def unit_select(
+    group_by: str, filters: dict[str, str], scope: Scope, shared_ns: list[str], basis: str
+) -> tuple[str, str, list[Any]]:
     """(select list, join clause, parameters) over ``allocations a``.
 
     The select list is ``name, cluster, kind, passes, visible, shared`` and one cost sum
@@ -36,21 +39,28 @@ def unit_select(group_by: str, filters: dict[str, str], scope: Scope, shared_ns:
     """
     expr = dimension_expr(group_by)
     unalloc_name = expr if group_by in ("service", "cluster") else "'__unallocated__'"
-    name = (f"CASE WHEN a.kind = 'idle' THEN '__idle__' WHEN a.kind = 'unallocated' "
-            f"THEN {unalloc_name} ELSE {expr} END")
+    name = (
+        f"CASE WHEN a.kind = 'idle' THEN '__idle__' WHEN a.kind = 'unallocated' "
+        f"THEN {unalloc_name} ELSE {expr} END"
+    )
     params: list[Any] = []
     passes = " AND ".join(f"{dimension_expr(k)} = ?" for k in filters) or "TRUE"
     params.extend(filters.values())
     scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
     visible = f"(a.kind = 'workload' AND {scope_sql})" if not scope.admin else "TRUE"
     params.extend(scope_params)
-    shared = ("a.kind = 'workload' AND a.namespace IN (" + ", ".join("?" for _ in shared_ns)
-              + ")") if shared_ns else "FALSE"
+    shared = (
+        ("a.kind = 'workload' AND a.namespace IN (" + ", ".join("?" for _ in shared_ns) + ")")
+        if shared_ns
+        else "FALSE"
+    )
     params.extend(shared_ns)
     prefix = "billed_" if basis == "invoice" else ""
     costs = ", ".join(f"sum(a.{prefix}{r}_cost)" for r in RESOURCES)
-    select = (f"{name} AS name, a.cluster, a.kind, {passes} AS passes, {visible} AS visible, "
-              f"{shared} AS shared, {costs}")
+    select = (
+        f"{name} AS name, a.cluster, a.kind, {passes} AS passes, {visible} AS visible, "
+        f"{shared} AS shared, {costs}"
+    )
     join = _POD_JOIN if needs_pod_join([group_by, *filters]) else ""
     return select, join, params
 
@@ -58,7 +68,17 @@ def unit_select(group_by: str, filters: dict[str, str], scope: Scope, shared_ns:
 def unit_from_row(row: tuple[Any, ...], used: float = 0.0) -> Unit:
     """The :class:`Unit` of the first :data:`UNIT_COLUMNS` columns of a row."""
     name, cluster, kind, passes, visible, shared = row[:6]
-    costs = {r: Decimal(v) if v is not None else _ZERO
-             for r, v in zip(RESOURCES, row[6:UNIT_COLUMNS], strict=True)}
-    return Unit(name=name, cluster=cluster, kind=kind, passes=bool(passes),
-                visible=bool(visible), shared=bool(shared), costs=costs, used=used)
+    costs = {
+        r: Decimal(v) if v is not None else _ZERO
+        for r, v in zip(RESOURCES, row[6:UNIT_COLUMNS], strict=True)
+    }
+    return Unit(
+        name=name,
+        cluster=cluster,
+        kind=kind,
+        passes=bool(passes),
+        visible=bool(visible),
+        shared=bool(shared),
+        costs=costs,
+        used=used,
+    )

@@ -30,19 +30,19 @@ __all__ = [
 
 REGION = "us-east-1"
 ACCOUNT_ID = "493817205521"
-HOURS_PER_MONTH = Decimal(730)          # AWS prorates GB-month storage over 730 h
+HOURS_PER_MONTH = Decimal(730)  # AWS prorates GB-month storage over 730 h
 
-SPOT_DISCOUNT = Decimal("0.60")         # spot price = on-demand x (1 - 0.60)
+SPOT_DISCOUNT = Decimal("0.60")  # spot price = on-demand x (1 - 0.60)
 SAVINGS_PLAN_DISCOUNT = Decimal("0.28")  # Compute Savings Plan rate = on-demand x 0.72
 
-EBS_GB_MONTH = Decimal("0.08")          # gp3
+EBS_GB_MONTH = Decimal("0.08")  # gp3
 S3_GB_MONTH = Decimal("0.023")
-LB_HOUR = Decimal("0.0225")             # NLB hour
-LCU_HOUR = Decimal("0.006")             # NLB NLCU-hour
-EKS_HOUR = Decimal("0.10")              # EKS control plane, per cluster
+LB_HOUR = Decimal("0.0225")  # NLB hour
+LCU_HOUR = Decimal("0.006")  # NLB NLCU-hour
+EKS_HOUR = Decimal("0.10")  # EKS control plane, per cluster
 NAT_HOUR = Decimal("0.045")
-NAT_GB = Decimal("0.045")               # NAT gateway data processed
-EGRESS_GB = Decimal("0.09")             # data transfer out to the internet
+NAT_GB = Decimal("0.045")  # NAT gateway data processed
+EGRESS_GB = Decimal("0.09")  # data transfer out to the internet
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class InstanceType:
     mem_gib: int
     gpus: int
     gpu_model: str | None
-    on_demand: Decimal                  # $/hour
+    on_demand: Decimal  # $/hour
 
     @property
     def spot(self) -> Decimal:

@@ -38,7 +38,7 @@ class Cluster:
     name: str
     start: int
     end: int
-    namespaces: dict[str, dict[str, str]]   # namespace -> namespace labels
+    namespaces: dict[str, dict[str, str]]  # namespace -> namespace labels
 
     @property
     def arn(self) -> str:
@@ -53,12 +53,12 @@ class Node:
     name: str
     pool: str
     itype: InstanceType
-    capacity_type: str                 # on-demand | spot
+    capacity_type: str  # on-demand | spot
     zone: str
     instance_id: str
     start: int
     end: int
-    mig_gpus: tuple[int, ...] = ()     # GPU indexes partitioned into 1g.5gb MIG instances
+    mig_gpus: tuple[int, ...] = ()  # GPU indexes partitioned into 1g.5gb MIG instances
     gpu_uuids: list[str] = field(default_factory=list)
 
     @property
@@ -72,17 +72,17 @@ class Node:
 @dataclass
 class ContainerSpec:
     name: str
-    cpu_request: float | None          # cores; None = no request
+    cpu_request: float | None  # cores; None = no request
     cpu_limit: float | None
-    mem_request: float | None          # bytes
+    mem_request: float | None  # bytes
     mem_limit: float | None
-    cpu_use: float                     # mean usage, cores, at full load
-    mem_use: float                     # mean working set, bytes
-    profile: str = "flat"              # flat | traffic | batch | idle
-    gpu: int = 0                       # whole GPUs or MIG instances requested
+    cpu_use: float  # mean usage, cores, at full load
+    mem_use: float  # mean working set, bytes
+    profile: str = "flat"  # flat | traffic | batch | idle
+    gpu: int = 0  # whole GPUs or MIG instances requested
     gpu_resource: str = "nvidia_com_gpu"
-    gpu_profile: str | None = None     # training | inference | notebook
-    oom_every_h: int = 0               # > 0: working set climbs to the limit and is OOMKilled
+    gpu_profile: str | None = None  # training | inference | notebook
+    oom_every_h: int = 0  # > 0: working set climbs to the limit and is OOMKilled
 
 
 @dataclass
@@ -90,7 +90,7 @@ class Hpa:
     name: str
     min_replicas: list[tuple[int, int]]  # (from hour, value): the spec over time
     max_replicas: int
-    target_utilization: int              # percent of CPU request
+    target_utilization: int  # percent of CPU request
 
     def min_at(self, hour: int) -> int:
         value = self.min_replicas[0][1]
@@ -105,15 +105,15 @@ class Workload:
     cluster: str
     namespace: str
     name: str
-    kind: str                          # Deployment | StatefulSet | DaemonSet | CronJob | Job | Pod
+    kind: str  # Deployment | StatefulSet | DaemonSet | CronJob | Job | Pod
     containers: list[ContainerSpec]
     labels: dict[str, str]
-    pools: tuple[str, ...] = ()        # node pools it may run on; () = every pool (DaemonSet)
+    pools: tuple[str, ...] = ()  # node pools it may run on; () = every pool (DaemonSet)
     replicas: Callable[[int], int] | None = None
-    runs: list[tuple[int, int]] = field(default_factory=list)   # Job/CronJob/Pod lifetimes
+    runs: list[tuple[int, int]] = field(default_factory=list)  # Job/CronJob/Pod lifetimes
     parallelism: int = 1
     hpa: Hpa | None = None
-    pvc_size_gib: int = 0              # StatefulSet volumeClaimTemplate size
+    pvc_size_gib: int = 0  # StatefulSet volumeClaimTemplate size
     start: int = 0
     end: int | None = None
 
@@ -127,7 +127,7 @@ class Pod:
     start: int
     end: int
     ip: str
-    owner_kind: str                    # direct owner: ReplicaSet, Job, StatefulSet, … <none>
+    owner_kind: str  # direct owner: ReplicaSet, Job, StatefulSet, … <none>
     owner_name: str
     gpu_devices: list[tuple[int, int | None]] = field(default_factory=list)  # (gpu, MIG id)
     pvc: str | None = None
@@ -159,7 +159,7 @@ class LoadBalancer:
     cluster: str
     namespace: str
     service: str
-    workload: str                      # the Deployment its selector matches
+    workload: str  # the Deployment its selector matches
     hostname: str
     arn: str
     start: int
@@ -171,20 +171,20 @@ class LoadBalancer:
 class Org:
     seed: int
     scale: str
-    start: datetime                    # naive UTC, 1st of a month, 00:00
-    end: datetime                      # naive UTC, exclusive
-    step_s: int                        # metric sample interval
+    start: datetime  # naive UTC, 1st of a month, 00:00
+    end: datetime  # naive UTC, exclusive
+    step_s: int  # metric sample interval
     clusters: list[Cluster]
     nodes: list[Node]
     workloads: list[Workload]
     pods: list[Pod] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
     lbs: list[LoadBalancer] = field(default_factory=list)
-    months: list[tuple[int, int]] = field(default_factory=list)   # [start, end) hour spans
-    events: dict[str, Any] = field(default_factory=dict)          # planted facts, by name
+    months: list[tuple[int, int]] = field(default_factory=list)  # [start, end) hour spans
+    events: dict[str, Any] = field(default_factory=dict)  # planted facts, by name
     savings_plan: dict[str, Any] = field(default_factory=dict)
     daily_network: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)                # e.g. unschedulable pods
+    warnings: list[str] = field(default_factory=list)  # e.g. unschedulable pods
 
     @property
     def hours(self) -> int:

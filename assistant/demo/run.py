@@ -42,7 +42,7 @@ DEFAULT_SEED = 7
 class DemoFiles:
     out_dir: Path
     focus: list[Path]
-    metrics: dict[str, Path]            # cluster -> OpenMetrics file
+    metrics: dict[str, Path]  # cluster -> OpenMetrics file
     truths_path: Path
     truths: dict[str, Any]
     cluster_windows: dict[str, tuple[datetime, datetime]]
@@ -74,8 +74,9 @@ def _step_text(step_s: int) -> str:
     return f"{step_s // 60}m" if step_s < 3600 else f"{step_s // 3600}h"
 
 
-def generate_files(out_dir: Path, *, end: date, scale: str = "default",
-                   seed: int = DEFAULT_SEED) -> DemoFiles:
+def generate_files(
+    out_dir: Path, *, end: date, scale: str = "default", seed: int = DEFAULT_SEED
+) -> DemoFiles:
     """Write ``focus/``, ``metrics/`` and ``truths.json`` under ``out_dir``; touch nothing else."""
     org = build_org(end, scale=scale, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -90,8 +91,9 @@ def generate_files(out_dir: Path, *, end: date, scale: str = "default",
     return DemoFiles(out_dir, focus, metrics, path, truths, windows, org.step_s)
 
 
-def _load_metrics(files: DemoFiles, settings: Settings, use_prometheus: bool
-                  ) -> list[MetricsIngestReport]:
+def _load_metrics(
+    files: DemoFiles, settings: Settings, use_prometheus: bool
+) -> list[MetricsIngestReport]:
     step = _step_text(files.step_s)
     reports = []
     for cluster, path in files.metrics.items():
@@ -102,17 +104,29 @@ def _load_metrics(files: DemoFiles, settings: Settings, use_prometheus: bool
             # few, long blocks: promtool re-reads the whole file once per block range
             backfill(path, tsdb, max_block_hours=24 * 31 * 4)
             with PrometheusServer(tsdb) as server:
-                reports.append(ingest_prometheus(server.url, start, end, cluster, settings,
-                                                 step=step, chunk_hours=24 * 31))
+                reports.append(
+                    ingest_prometheus(
+                        server.url, start, end, cluster, settings, step=step, chunk_hours=24 * 31
+                    )
+                )
         else:
-            reports.append(ingest_openmetrics([path], cluster, settings, step=step,
-                                              chunk_hours=24 * 31, start=start, end=end))
+            reports.append(
+                ingest_openmetrics(
+                    [path], cluster, settings, step=step, chunk_hours=24 * 31, start=start, end=end
+                )
+            )
     return reports
 
 
-def build_demo(settings: Settings, *, end: date, out_dir: Path,
-               use_prometheus: bool | None = None, scale: str = "default",
-               seed: int = DEFAULT_SEED) -> DemoReport:
+def build_demo(
+    settings: Settings,
+    *,
+    end: date,
+    out_dir: Path,
+    use_prometheus: bool | None = None,
+    scale: str = "default",
+    seed: int = DEFAULT_SEED,
+) -> DemoReport:
     """Generate the demo organisation into ``out_dir`` and load it into the warehouse.
 
     ``use_prometheus`` None means "when installed"; True without the binaries is a
@@ -123,9 +137,11 @@ def build_demo(settings: Settings, *, end: date, out_dir: Path,
     if use_prometheus is None:
         use_prometheus = prometheus_available()
     elif use_prometheus and not prometheus_available():
-        raise ConfigError("prometheus/promtool are not installed, so the demo cannot load "
-                          "metrics through a real Prometheus.",
-                          hint="Install Debian's `prometheus` package or pass --no-prometheus.")
+        raise ConfigError(
+            "prometheus/promtool are not installed, so the demo cannot load "
+            "metrics through a real Prometheus.",
+            hint="Install Debian's `prometheus` package or pass --no-prometheus.",
+        )
     files = generate_files(out_dir, end=end, scale=scale, seed=seed)
     timings["generate"] = time.perf_counter() - t0
     t = time.perf_counter()
@@ -147,5 +163,14 @@ def build_demo(settings: Settings, *, end: date, out_dir: Path,
     top = [(r.name, r.total) for r in teams.rows if r.kind == "workload"][:6]
     idle = sum((r.total for r in teams.rows if r.kind == "idle"), Decimal(0))
     timings["total"] = time.perf_counter() - t0
-    return DemoReport(files, use_prometheus, metrics, focus, allocation, top, idle,
-                      teams.unlabeled_share, {k: round(v, 2) for k, v in timings.items()})
+    return DemoReport(
+        files,
+        use_prometheus,
+        metrics,
+        focus,
+        allocation,
+        top,
+        idle,
+        teams.unlabeled_share,
+        {k: round(v, 2) for k, v in timings.items()},
+    )

@@ -30,28 +30,41 @@ class _Placer:
 
     def _free_gpus(self, node: Node) -> tuple[list[int], list[tuple[int, int]]]:
         used = {d for p in self.active[node.name] for d in p.gpu_devices}
-        whole = [g for g in range(node.itype.gpus)
-                 if g not in node.mig_gpus and (g, None) not in used]
+        whole = [
+            g for g in range(node.itype.gpus) if g not in node.mig_gpus and (g, None) not in used
+        ]
         mig = [(g, k) for g in node.mig_gpus for k in range(MIG_SLICES) if (g, k) not in used]
         return whole, mig
 
-    def place(self, w: Workload, hour: int, only: Node | None = None
-              ) -> tuple[Node, list[tuple[int, int | None]]] | None:
+    def place(
+        self, w: Workload, hour: int, only: Node | None = None
+    ) -> tuple[Node, list[tuple[int, int | None]]] | None:
         cpu = sum(c.cpu_request or 0.0 for c in w.containers)
         mem = sum(c.mem_request or 0.0 for c in w.containers)
         gpus = sum(c.gpu for c in w.containers)
         mig = any(c.gpu_resource != "nvidia_com_gpu" for c in w.containers if c.gpu)
-        candidates = [only] if only else [
-            n for n in self.org.nodes
-            if n.cluster == w.cluster and n.alive(hour) and (not w.pools or n.pool in w.pools)]
+        candidates = (
+            [only]
+            if only
+            else [
+                n
+                for n in self.org.nodes
+                if n.cluster == w.cluster and n.alive(hour) and (not w.pools or n.pool in w.pools)
+            ]
+        )
         for n in candidates:
-            used_cpu = sum(sum(c.cpu_request or 0.0 for c in p.workload.containers)
-                           for p in self.active[n.name])
-            used_mem = sum(sum(c.mem_request or 0.0 for c in p.workload.containers)
-                           for p in self.active[n.name])
+            used_cpu = sum(
+                sum(c.cpu_request or 0.0 for c in p.workload.containers)
+                for p in self.active[n.name]
+            )
+            used_mem = sum(
+                sum(c.mem_request or 0.0 for c in p.workload.containers)
+                for p in self.active[n.name]
+            )
             fits = only is not None or (
                 used_cpu + cpu <= n.itype.vcpu * _HEADROOM
-                and used_mem + mem <= n.itype.mem_gib * 1024.0**3 * _HEADROOM)
+                and used_mem + mem <= n.itype.mem_gib * 1024.0**3 * _HEADROOM
+            )
             if not fits:
                 continue
             whole, slices = self._free_gpus(n)
@@ -78,22 +91,39 @@ def schedule(org: Org, ids: Ids) -> None:
     rs_hash = {id(w): ids.suffix(10) for w in org.workloads}
     H = org.hours
 
-    def start_pod(w: Workload, hour: int, end: int, name: str, owner: tuple[str, str],
-                  only: Node | None = None, pvc: str | None = None) -> Pod | None:
+    def start_pod(
+        w: Workload,
+        hour: int,
+        end: int,
+        name: str,
+        owner: tuple[str, str],
+        only: Node | None = None,
+        pvc: str | None = None,
+    ) -> Pod | None:
         spot = placer.place(w, hour, only)
         if spot is None:
             org.warnings.append(f"{w.cluster}/{w.namespace}/{name}: no node fits at hour {hour}")
             return None
         node, devices = spot
-        pod = Pod(w, name, ids.uuid(), node, hour,
-                  _OPEN if end == _OPEN else min(end, node.end), ids.pod_ip(),
-                  owner[0], owner[1], devices, pvc)
+        pod = Pod(
+            w,
+            name,
+            ids.uuid(),
+            node,
+            hour,
+            _OPEN if end == _OPEN else min(end, node.end),
+            ids.pod_ip(),
+            owner[0],
+            owner[1],
+            devices,
+            pvc,
+        )
         org.pods.append(pod)
         placer.active[node.name].append(pod)
         return pod
 
     for h in range(H):
-        for p in org.pods:                      # node went away: its pods end with it
+        for p in org.pods:  # node went away: its pods end with it
             if p.end == _OPEN and p.node.end <= h:
                 p.end = p.node.end
         placer.expire(h)
@@ -117,8 +147,14 @@ def schedule(org: Org, ids: Ids) -> None:
                         name = f"{w.name}-{ordinal}"
                         if name in taken:
                             continue
-                        pod = start_pod(w, h, _OPEN, name, ("StatefulSet", w.name),
-                                        pvc=f"data-{name}" if w.pvc_size_gib else None)
+                        pod = start_pod(
+                            w,
+                            h,
+                            _OPEN,
+                            name,
+                            ("StatefulSet", w.name),
+                            pvc=f"data-{name}" if w.pvc_size_gib else None,
+                        )
                     else:
                         rs = f"{w.name}-{rs_hash[id(w)]}"
                         pod = start_pod(w, h, _OPEN, f"{rs}-{ids.suffix()}", ("ReplicaSet", rs))
@@ -128,10 +164,15 @@ def schedule(org: Org, ids: Ids) -> None:
             elif w.kind == "DaemonSet":
                 covered = {p.node.name for p in pods}
                 for n in org.nodes:
-                    if (n.cluster == w.cluster and n.alive(h) and n.name not in covered
-                            and (not w.pools or n.pool in w.pools)):
-                        pod = start_pod(w, h, _OPEN, f"{w.name}-{ids.suffix()}",
-                                        ("DaemonSet", w.name), only=n)
+                    if (
+                        n.cluster == w.cluster
+                        and n.alive(h)
+                        and n.name not in covered
+                        and (not w.pools or n.pool in w.pools)
+                    ):
+                        pod = start_pod(
+                            w, h, _OPEN, f"{w.name}-{ids.suffix()}", ("DaemonSet", w.name), only=n
+                        )
                         if pod:
                             pods.append(pod)
             else:

@@ -88,18 +88,20 @@ class FocusIngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: money as strings (exact), times as ISO 8601 UTC."""
-        return _jsonable({
-            "ingest_id": self.ingest_id,
-            "rows": self.rows,
-            "replaced_rows": self.replaced_rows,
-            "window_start": self.window_start,
-            "window_end": self.window_end,
-            "files": [asdict(f) for f in self.files],
-            "periods": [asdict(p) for p in self.periods],
-            "totals_by_provider": self.totals_by_provider(),
-            "findings": [f.to_dict() for f in self.findings],
-            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
-        })
+        return _jsonable(
+            {
+                "ingest_id": self.ingest_id,
+                "rows": self.rows,
+                "replaced_rows": self.replaced_rows,
+                "window_start": self.window_start,
+                "window_end": self.window_end,
+                "files": [asdict(f) for f in self.files],
+                "periods": [asdict(p) for p in self.periods],
+                "totals_by_provider": self.totals_by_provider(),
+                "findings": [f.to_dict() for f in self.findings],
+                "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            }
+        )
 
 
 def _jsonable(value: Any) -> Any:
@@ -135,16 +137,30 @@ def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIn
         con.execute(f"INSERT INTO billing_lines BY NAME SELECT * FROM {STAGE}")
         rows = sum(s.rows for s in staged)
         window = con.execute(
-            f"SELECT min(charge_period_start), max(charge_period_end) FROM {STAGE}").fetchone()
+            f"SELECT min(charge_period_start), max(charge_period_end) FROM {STAGE}"
+        ).fetchone()
         start, end = window if window else (None, None)
         report = FocusIngestReport(
-            ingest_id=run.ingest_id, rows=rows,
-            files=[FileSummary(str(s.file.path), s.file.format, s.file.layout, s.rows,
-                               s.focus_version, str(s.file.manifest) if s.file.manifest else None,
-                               s.extra_columns)
-                   for s in staged],
-            periods=periods, findings=findings, skipped=found.skipped,
-            window_start=start, window_end=end, totals=_totals(con),
+            ingest_id=run.ingest_id,
+            rows=rows,
+            files=[
+                FileSummary(
+                    str(s.file.path),
+                    s.file.format,
+                    s.file.layout,
+                    s.rows,
+                    s.focus_version,
+                    str(s.file.manifest) if s.file.manifest else None,
+                    s.extra_columns,
+                )
+                for s in staged
+            ],
+            periods=periods,
+            findings=findings,
+            skipped=found.skipped,
+            window_start=start,
+            window_end=end,
+            totals=_totals(con),
         )
         details = report.to_dict()
         details.pop("ingest_id")
@@ -162,20 +178,29 @@ def _periods(con: Connection) -> list[PeriodSummary]:
         f"SELECT {', '.join(_KEY)}, string_agg(DISTINCT billing_currency, ',' "
         "ORDER BY billing_currency), count(*), COALESCE(sum(billed_cost), 0), "
         "COALESCE(sum(effective_cost), 0), COALESCE(sum(list_cost), 0) "
-        f"FROM {STAGE} GROUP BY ALL ORDER BY ALL").fetchall()
-    return [PeriodSummary(r[0], r[1], r[2], r[3], int(r[4]), Decimal(r[5]), Decimal(r[6]),
-                          Decimal(r[7])) for r in rows]
+        f"FROM {STAGE} GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return [
+        PeriodSummary(
+            r[0], r[1], r[2], r[3], int(r[4]), Decimal(r[5]), Decimal(r[6]), Decimal(r[7])
+        )
+        for r in rows
+    ]
 
 
 def _totals(con: Connection) -> dict[str, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for provider, currency, rows, billed, effective, listed in con.execute(
-            "SELECT COALESCE(provider_name, '(none)'), COALESCE(billing_currency, '(none)'), "
-            "count(*), COALESCE(sum(billed_cost), 0), COALESCE(sum(effective_cost), 0), "
-            f"COALESCE(sum(list_cost), 0) FROM {STAGE} GROUP BY ALL ORDER BY ALL").fetchall():
+        "SELECT COALESCE(provider_name, '(none)'), COALESCE(billing_currency, '(none)'), "
+        "count(*), COALESCE(sum(billed_cost), 0), COALESCE(sum(effective_cost), 0), "
+        f"COALESCE(sum(list_cost), 0) FROM {STAGE} GROUP BY ALL ORDER BY ALL"
+    ).fetchall():
         out.setdefault(provider, {})[currency] = {
-            "rows": int(rows), "billed_cost": Decimal(billed),
-            "effective_cost": Decimal(effective), "list_cost": Decimal(listed)}
+            "rows": int(rows),
+            "billed_cost": Decimal(billed),
+            "effective_cost": Decimal(effective),
+            "list_cost": Decimal(listed),
+        }
     return out
 
 
@@ -186,7 +211,8 @@ def _replace(con: Connection, periods: list[PeriodSummary]) -> None:
     old = con.execute(
         f"SELECT {', '.join('s.' + k for k in _KEY)}, count(*), "
         "COALESCE(sum(b.billed_cost), 0), list(DISTINCT b.ingest_id ORDER BY b.ingest_id) "
-        f"FROM billing_lines b JOIN {keys} ON {match} GROUP BY ALL").fetchall()
+        f"FROM billing_lines b JOIN {keys} ON {match} GROUP BY ALL"
+    ).fetchall()
     by_key = {tuple(r[:3]): r[3:] for r in old}
     for p in periods:
         hit = by_key.get((p.provider_name, p.billing_account_id, p.billing_period_start))

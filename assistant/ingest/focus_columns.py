@@ -34,10 +34,10 @@ VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    name: str            # the FOCUS column id (PascalCase)
+    name: str  # the FOCUS column id (PascalCase)
     kind: Kind
     level: Level
-    introduced: str      # first FOCUS version that defines it (1.0 for everything older)
+    introduced: str  # first FOCUS version that defines it (1.0 for everything older)
 
     @property
     def column(self) -> str:
@@ -80,8 +80,8 @@ def _specs() -> dict[str, ColumnSpec]:
         ("PricingCategory", "string", "conditional", "1.0"),
         ("PricingQuantity", "decimal", "mandatory", "1.0"),
         ("PricingUnit", "string", "mandatory", "1.0"),
-        ("ProviderName", "string", "mandatory", "1.0"),       # deprecated in 1.3, still present
-        ("PublisherName", "string", "mandatory", "1.0"),      # deprecated in 1.3, still present
+        ("ProviderName", "string", "mandatory", "1.0"),  # deprecated in 1.3, still present
+        ("PublisherName", "string", "mandatory", "1.0"),  # deprecated in 1.3, still present
         ("RegionId", "string", "conditional", "1.0"),
         ("RegionName", "string", "conditional", "1.0"),
         ("ResourceId", "string", "conditional", "1.0"),
@@ -129,9 +129,20 @@ COLUMNS: dict[str, ColumnSpec] = _specs()
 #: (the row is kept); ChargePeriodStart/End are the exception: a cost with no time cannot
 #: be placed in any window, so a null there is fatal.
 NON_NULL_COLUMNS = (
-    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingAccountId",
-    "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd", "ChargeCategory",
-    "InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "BillingAccountId",
+    "BillingCurrency",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargeCategory",
+    "InvoiceIssuerName",
+    "ProviderName",
+    "PublisherName",
+    "ServiceCategory",
+    "ServiceName",
 )
 
 #: The FOCUS spelling of each enumerated column's values.
@@ -144,20 +155,38 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "CommitmentDiscountCategory": ("Spend", "Usage"),
     "CapacityReservationStatus": ("Used", "Unused"),
     "ServiceCategory": (
-        "AI and Machine Learning", "Analytics", "Business Applications", "Compute",
-        "Databases", "Developer Tools", "Multicloud", "Identity", "Integration",
-        "Internet of Things", "Management and Governance", "Media", "Migration", "Mobile",
-        "Networking", "Security", "Storage", "Web", "Other",
+        "AI and Machine Learning",
+        "Analytics",
+        "Business Applications",
+        "Compute",
+        "Databases",
+        "Developer Tools",
+        "Multicloud",
+        "Identity",
+        "Integration",
+        "Internet of Things",
+        "Management and Governance",
+        "Media",
+        "Migration",
+        "Mobile",
+        "Networking",
+        "Security",
+        "Storage",
+        "Web",
+        "Other",
     ),
 }
 
 #: Spellings from older FOCUS drafts and exporters that mean a FOCUS value.
 _ALIASES: dict[str, dict[str, str]] = {
-    "PricingCategory": {"ondemand": "Standard", "commitmentbased": "Committed",
-                        "spot": "Dynamic"},
+    "PricingCategory": {"ondemand": "Standard", "commitmentbased": "Committed", "spot": "Dynamic"},
     "ChargeCategory": {"refund": "Credit"},
-    "ServiceCategory": {"aiml": "AI and Machine Learning", "database": "Databases",
-                        "network": "Networking", "iot": "Internet of Things"},
+    "ServiceCategory": {
+        "aiml": "AI and Machine Learning",
+        "database": "Databases",
+        "network": "Networking",
+        "iot": "Internet of Things",
+    },
 }
 
 
@@ -194,6 +223,7 @@ def detect_version(columns: set[str]) -> str:
 def mandatory_columns(version: str) -> list[str]:
     """Columns a file of ``version`` must have (their values may still be null)."""
     return sorted(
-        name for name, spec in COLUMNS.items()
+        name
+        for name, spec in COLUMNS.items()
         if spec.level == "mandatory" and spec.introduced <= version
     )

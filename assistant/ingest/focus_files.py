@@ -69,7 +69,8 @@ def discover(paths: list[Path]) -> Discovery:
         path = Path(raw).expanduser()
         if not path.exists():
             raise ImportFileError(
-                "no such file or directory", file=str(path),
+                "no such file or directory",
+                file=str(path),
                 hint="Check the path; pass FOCUS CSV/Parquet files, folders or export manifests.",
             )
         if path.is_dir():
@@ -80,7 +81,8 @@ def discover(paths: list[Path]) -> Discovery:
             fmt = file_format(path)
             if fmt is None:
                 raise ImportFileError(
-                    "not a FOCUS data file (expected .csv, .csv.gz or .parquet)", file=str(path),
+                    "not a FOCUS data file (expected .csv, .csv.gz or .parquet)",
+                    file=str(path),
                 )
             found.files.append(DataFile(path.resolve(), fmt))
     # The same file reached twice (a folder and a file inside it) is read once.
@@ -94,7 +96,7 @@ def discover(paths: list[Path]) -> Discovery:
 def _walk(folder: Path, found: Discovery) -> None:
     entries = sorted(p for p in folder.rglob("*") if p.is_file())
     manifests = [p for p in entries if _is_manifest(p)]
-    covered: list[Path] = []        # export roots whose files only their manifest may list
+    covered: list[Path] = []  # export roots whose files only their manifest may list
     listed: set[Path] = set()
     keep, older = _newest_azure_runs(manifests, found)
     covered.extend(_export_root(m, d) for m, d in older)
@@ -127,7 +129,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     ):
         raise ImportFileError(
             "not an AWS Data Exports manifest (no 'dataFiles') nor an Azure export manifest "
-            "(no 'blobs')", file=str(path),
+            "(no 'blobs')",
+            file=str(path),
         )
     return data
 
@@ -150,8 +153,11 @@ def _newest_azure_runs(manifests: list[Path], found: Discovery) -> tuple[Manifes
             continue
         run = data.get("runInfo") or {}
         export = data.get("exportConfig") or {}
-        key = (str(export.get("resourceId") or export.get("exportName") or manifest.parent.parent),
-               str(run.get("startDate", "")), str(run.get("endDate", "")))
+        key = (
+            str(export.get("resourceId") or export.get("exportName") or manifest.parent.parent),
+            str(run.get("startDate", "")),
+            str(run.get("endDate", "")),
+        )
         stamp = str(run.get("submittedTime", ""))
         if key in newest and newest[key][0] >= stamp:
             found.skipped.append((str(manifest), "an older run of the same Azure export"))

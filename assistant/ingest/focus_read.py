@@ -47,8 +47,8 @@ class StagedFile:
     rows: int
     focus_version: str
     columns: list[str]
-    extra_columns: list[str]          # kept in extra_columns: x_* and non-standard ones
-    renamed_columns: dict[str, str] = field(default_factory=dict)   # file header -> FOCUS id
+    extra_columns: list[str]  # kept in extra_columns: x_* and non-standard ones
+    renamed_columns: dict[str, str] = field(default_factory=dict)  # file header -> FOCUS id
     #: (column, from, to) -> [count, example rows]
     respelled: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)
     #: (column, value) -> [count, example rows] for values outside the FOCUS list
@@ -87,28 +87,40 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise ImportFileError(f"unreadable or garbled file: {exc}", file=str(path)) from exc
     if not header:
-        raise ImportFileError("the file is empty (no header row)", file=str(path), row=0,
-                              hint="Re-export it; a FOCUS CSV starts with a header row.")
+        raise ImportFileError(
+            "the file is empty (no header row)",
+            file=str(path),
+            row=0,
+            hint="Re-export it; a FOCUS CSV starts with a header row.",
+        )
     names = [h.strip() or f"column{i}" for i, h in enumerate(header)]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ImportFileError(f"the header repeats column(s) {', '.join(dupes)}",
-                              file=str(path), row=0, column=dupes[0])
+        raise ImportFileError(
+            f"the header repeats column(s) {', '.join(dupes)}",
+            file=str(path),
+            row=0,
+            column=dupes[0],
+        )
     return names, "gzip" if gz else "none"
 
 
 def _duckdb_error(path: str, exc: duckdb.Error) -> ImportFileError:
     text = str(exc).strip()
     lines = text.split("Possible fixes")[0].splitlines()
-    keep = [t.strip() for t in lines
-            if t.strip() and not t.startswith("LINE ") and set(t.strip()) != {"^"}]
+    keep = [
+        t.strip()
+        for t in lines
+        if t.strip() and not t.startswith("LINE ") and set(t.strip()) != {"^"}
+    ]
     summary = "; ".join(keep)[:400]
     line = re.search(r"[Ll]ine:? (\d+)", text)
     return ImportFileError(
         "unreadable or garbled file: " + summary,
-        file=path, row=int(line.group(1)) - 1 if line else None,
+        file=path,
+        row=int(line.group(1)) - 1 if line else None,
         hint="Check that it is a complete FOCUS CSV (comma-separated, with a header) "
-             "or Parquet file.",
+        "or Parquet file.",
     )
 
 
@@ -119,20 +131,28 @@ def _load_raw(con: Connection, f: DataFile) -> set[str]:
         if f.format == "parquet":
             source = "read_parquet(?, hive_partitioning = false)"
             types = con.execute(f"DESCRIBE SELECT * FROM {source}", [path]).fetchall()
-            nested = {name for name, kind, *_ in types
-                      if kind.startswith(("MAP", "STRUCT")) or kind.endswith("]")}
+            nested = {
+                name
+                for name, kind, *_ in types
+                if kind.startswith(("MAP", "STRUCT")) or kind.endswith("]")
+            }
             select = ", ".join(
-                f"to_json({q(name)})::VARCHAR AS {q(name)}" if name in nested
-                else f"{q(name)}::VARCHAR AS {q(name)}" for name, *_ in types)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {select} FROM {source}",
-                        [path])
+                f"to_json({q(name)})::VARCHAR AS {q(name)}"
+                if name in nested
+                else f"{q(name)}::VARCHAR AS {q(name)}"
+                for name, *_ in types
+            )
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {select} FROM {source}", [path]
+            )
             return nested
         header, compression = _csv_header(f.path)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
             "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
             "nullstr = ['NULL', ''], compression = ?, columns = ?, hive_partitioning = false)",
-            [path, compression, {name: "VARCHAR" for name in header}])
+            [path, compression, {name: "VARCHAR" for name in header}],
+        )
         return set()
     except duckdb.Error as exc:
         raise _duckdb_error(path, exc) from exc
@@ -190,17 +210,25 @@ def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     if not focus_names:
         raise ImportFileError(
             f"no FOCUS columns in the header (found {', '.join(header[:5])}…)",
-            file=path, row=0, hint="Is this a FOCUS export? Other billing formats are not read.")
+            file=path,
+            row=0,
+            hint="Is this a FOCUS export? Other billing formats are not read.",
+        )
     if missing:
         raise ImportFileError(
             f"missing mandatory FOCUS {version} column(s): {', '.join(missing)}",
-            file=path, row=0, column=missing[0],
+            file=path,
+            row=0,
+            column=missing[0],
             hint="See docs/ingest-focus.md for the columns each FOCUS version requires.",
         )
     rows = int(con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # type: ignore[index]
     if rows == 0:
-        raise ImportFileError("the file has a header but no data rows", file=path,
-                              hint="Export a billing period that has charges.")
+        raise ImportFileError(
+            "the file has a header but no data rows",
+            file=path,
+            hint="Export a billing period that has charges.",
+        )
     # Inside the writer's transaction a temp table's rowids start at a large offset; they
     # are contiguous and in file order, so the data row is rowid - first rowid + 1.
     first = con.execute(f"SELECT min(rowid) FROM {RAW}").fetchone()[0]  # type: ignore[index]
@@ -210,8 +238,7 @@ def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     _check_fatal(con, path, mapped, raw_of, row)
     keep_text = _value_findings(con, path, mapped, raw_of, staged, row)
     value_sql = _normalise(con, path, mapped, raw_of, staged, row)
-    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row, keep_text,
-            nested)
+    _insert(con, f, ingest_id, version, mapped, raw_of, value_sql, extra, row, keep_text, nested)
     return staged
 
 
@@ -221,8 +248,12 @@ def _rounded(raw: str) -> str:
 
 
 def _value_findings(
-    con: Connection, path: str, mapped: dict[str, ColumnSpec], raw_of: dict[str, str],
-    staged: StagedFile, row: str,
+    con: Connection,
+    path: str,
+    mapped: dict[str, ColumnSpec],
+    raw_of: dict[str, str],
+    staged: StagedFile,
+    row: str,
 ) -> dict[str, str]:
     """Count unparsable optional values, non-object JSON and over-precise numbers (one scan).
 
@@ -240,8 +271,11 @@ def _value_findings(
             checks.append((spec.name, _rounded(raw), staged.rounded))
     if not checks:
         return {}
-    counts = con.execute("SELECT " + ", ".join(
-        f"count(*) FILTER (WHERE {cond})" for _, cond, _ in checks) + f" FROM {RAW}").fetchone()
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in checks)
+        + f" FROM {RAW}"
+    ).fetchone()
     example = _examples_collector(con, path, row)
     keep_text: dict[str, str] = {}
     for (name, cond, target), count in zip(checks, counts or (), strict=True):
@@ -255,7 +289,7 @@ def _check_fatal(
     con: Connection, path: str, mapped: dict[str, ColumnSpec], raw_of: dict[str, str], row: str
 ) -> None:
     """One scan: the first row whose mandatory typed value is unparsable, or has no period."""
-    checks: list[tuple[str, str, str]] = []   # (FOCUS column, condition, raw expr)
+    checks: list[tuple[str, str, str]] = []  # (FOCUS column, condition, raw expr)
     for spec in mapped.values():
         raw = raw_of[spec.name]
         if spec.level == "mandatory" and spec.kind in ("decimal", "datetime"):
@@ -274,31 +308,43 @@ def _check_fatal(
     value = con.execute(f"SELECT {raw} FROM {RAW} WHERE {row} = ?", [first_row]).fetchone()
     shown = value[0] if value else None
     kind = COLUMNS[column].kind
-    what = "is empty (a charge must have a period)" if shown is None else \
-        f"value {shown!r} is not a valid {'number' if kind == 'decimal' else 'date-time'}"
+    what = (
+        "is empty (a charge must have a period)"
+        if shown is None
+        else f"value {shown!r} is not a valid {'number' if kind == 'decimal' else 'date-time'}"
+    )
     raise ImportFileError(
-        what, file=path, row=int(first_row), column=column, value=shown,
+        what,
+        file=path,
+        row=int(first_row),
+        column=column,
+        value=shown,
         hint="Fix or re-export the file; nothing was imported.",
     )
 
 
-def _examples_collector(
-    con: Connection, path: str, row: str
-) -> Callable[[str, str], list[Any]]:
+def _examples_collector(con: Connection, path: str, row: str) -> Callable[[str, str], list[Any]]:
     def collect(condition: str, value_expr: str) -> list[Any]:
         found = con.execute(
             f"SELECT count(*) FILTER (WHERE {condition}), "
             f"(list({{'row': {row}, 'value': {value_expr}}} ORDER BY rowid) "
-            f"FILTER (WHERE {condition}))[1:{EXAMPLES}] FROM {RAW}").fetchone() or (0, None)
-        examples = [{"file": path, "row": int(e["row"]), "value": e["value"]}
-                    for e in (found[1] or [])]
+            f"FILTER (WHERE {condition}))[1:{EXAMPLES}] FROM {RAW}"
+        ).fetchone() or (0, None)
+        examples = [
+            {"file": path, "row": int(e["row"]), "value": e["value"]} for e in (found[1] or [])
+        ]
         return [int(found[0]), examples]
+
     return collect
 
 
 def _normalise(
-    con: Connection, path: str, mapped: dict[str, ColumnSpec], raw_of: dict[str, str],
-    staged: StagedFile, row: str,
+    con: Connection,
+    path: str,
+    mapped: dict[str, ColumnSpec],
+    raw_of: dict[str, str],
+    staged: StagedFile,
+    row: str,
 ) -> dict[str, str]:
     """SQL expressions that store enumerated values in their FOCUS spelling."""
     exprs: dict[str, str] = {}
@@ -308,7 +354,8 @@ def _normalise(
         raw = raw_of[spec.name]
         values = con.execute(
             f"SELECT {raw} AS v, count(*), list({row} ORDER BY rowid)[1:{EXAMPLES}] "
-            f"FROM {RAW} WHERE {raw} IS NOT NULL GROUP BY v ORDER BY v").fetchall()
+            f"FROM {RAW} WHERE {raw} IS NOT NULL GROUP BY v ORDER BY v"
+        ).fetchall()
         cases: list[str] = []
         for value, count, rows in values:
             examples = [{"file": path, "row": int(r), "value": value} for r in rows]
@@ -324,13 +371,21 @@ def _normalise(
 
 
 def _insert(
-    con: Connection, f: DataFile, ingest_id: str, version: str,
-    mapped: dict[str, ColumnSpec], raw_of: dict[str, str], value_sql: dict[str, str],
-    extra: list[str], row: str, keep_text: dict[str, str], nested: set[str],
+    con: Connection,
+    f: DataFile,
+    ingest_id: str,
+    version: str,
+    mapped: dict[str, ColumnSpec],
+    raw_of: dict[str, str],
+    value_sql: dict[str, str],
+    extra: list[str],
+    row: str,
+    keep_text: dict[str, str],
+    nested: set[str],
 ) -> None:
     targets = ["ingest_id", "source_file", "source_row", "focus_version"]
     values = [lit(ingest_id), lit(str(f.path)), row, lit(version)]
-    kept_as_text: list[str] = []   # values not stored exactly in their column, kept verbatim
+    kept_as_text: list[str] = []  # values not stored exactly in their column, kept verbatim
     for spec in mapped.values():
         raw = value_sql.get(spec.name, raw_of[spec.name])
         targets.append(spec.column)
@@ -338,18 +393,25 @@ def _insert(
         if spec.name in keep_text:
             kept_as_text.append(
                 f"CASE WHEN {keep_text[spec.name]} "
-                f"THEN json_object({lit(spec.name)}, {raw_of[spec.name]}) END")
+                f"THEN json_object({lit(spec.name)}, {raw_of[spec.name]}) END"
+            )
     # Extra columns keep their text; Parquet nested values (already JSON) stay JSON.
-    extras = [f"{lit(name)}, {q(name)}::JSON" if name in nested
-              else f"{lit(name)}, NULLIF({q(name)}, 'NULL')" for name in extra]
+    extras = [
+        f"{lit(name)}, {q(name)}::JSON"
+        if name in nested
+        else f"{lit(name)}, NULLIF({q(name)}, 'NULL')"
+        for name in extra
+    ]
     # Merging into {} drops null-valued keys (JSON merge patch), so NULL extras vanish.
     base = f"json_object({', '.join(extras)})" if extras else "'{}'::JSON"
     merged = f"json_merge_patch('{{}}'::JSON, {base})"
     for patch in kept_as_text:
         merged = f"json_merge_patch({merged}, COALESCE({patch}, '{{}}'::JSON))"
     targets.append("extra_columns")
-    values.append(f"NULLIF(({merged})::VARCHAR, '{{}}')::JSON" if extras or kept_as_text
-                  else "NULL")
+    values.append(
+        f"NULLIF(({merged})::VARCHAR, '{{}}')::JSON" if extras or kept_as_text else "NULL"
+    )
     con.execute(
         f"INSERT INTO {STAGE} ({', '.join(targets)}) "
-        f"SELECT {', '.join(values)} FROM {RAW} ORDER BY rowid")
+        f"SELECT {', '.join(values)} FROM {RAW} ORDER BY rowid"
+    )

@@ -42,8 +42,15 @@ class IngestRun:
         self.con.execute(
             "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
             [
-                self.ingest_id, self.kind, self.source, self.started_at, _now(), rows_written,
-                window_start, window_end, json.dumps(details or {}, default=str),
+                self.ingest_id,
+                self.kind,
+                self.source,
+                self.started_at,
+                _now(),
+                rows_written,
+                window_start,
+                window_end,
+                json.dumps(details or {}, default=str),
             ],
         )
 

@@ -64,20 +64,24 @@ def pvc_rows(series: Series, grid: Grid) -> list[Row]:
             attrs[k] = s.labels
     info = merge_points(series.get("kube_persistentvolumeclaim_info", []), key, "max")
     req = merge_points(
-        series.get("kube_persistentvolumeclaim_resource_requests_storage_bytes", []), key)
+        series.get("kube_persistentvolumeclaim_resource_requests_storage_bytes", []), key
+    )
     rows = []
     for k in sorted(info):
         present = _hourly(info[k], grid)
         req_by_hour = hour_points(req.get(k, {}), grid)
         for h in sorted(present):
-            rows.append({
-                "namespace": k[0], "pvc": k[1],
-                "pv": attrs[k].get("volumename") or None,
-                "storage_class": attrs[k].get("storageclass") or None,
-                "hour": grid.hour_of(h * grid.per_hour),
-                "running_hours": present[h] / grid.per_hour,
-                "requested_bytes": avg(req_by_hour.get(h, [])),
-            })
+            rows.append(
+                {
+                    "namespace": k[0],
+                    "pvc": k[1],
+                    "pv": attrs[k].get("volumename") or None,
+                    "storage_class": attrs[k].get("storageclass") or None,
+                    "hour": grid.hour_of(h * grid.per_hour),
+                    "running_hours": present[h] / grid.per_hour,
+                    "requested_bytes": avg(req_by_hour.get(h, [])),
+                }
+            )
     return rows
 
 
@@ -88,7 +92,8 @@ def pod_pvc_rows(series: Series, grid: Grid) -> list[Row]:
         return labels["namespace"], labels["pod"], labels["persistentvolumeclaim"]
 
     mounts = merge_points(
-        series.get("kube_pod_spec_volumes_persistentvolumeclaims_info", []), key, "max")
+        series.get("kube_pod_spec_volumes_persistentvolumeclaims_info", []), key, "max"
+    )
     if not mounts:
         return []
     running = running_pods(series)
@@ -97,9 +102,15 @@ def pod_pvc_rows(series: Series, grid: Grid) -> list[Row]:
         run = running.get((ns, pod))
         held = set(pts) if run is None else set(pts) & run
         for h, count in sorted(_hourly(held, grid).items()):
-            rows.append({"namespace": ns, "pod": pod, "pvc": pvc,
-                         "hour": grid.hour_of(h * grid.per_hour),
-                         "running_hours": count / grid.per_hour})
+            rows.append(
+                {
+                    "namespace": ns,
+                    "pod": pod,
+                    "pvc": pvc,
+                    "hour": grid.hour_of(h * grid.per_hour),
+                    "running_hours": count / grid.per_hour,
+                }
+            )
     return rows
 
 
@@ -111,8 +122,14 @@ def _svc_key(labels: dict[str, str]) -> Any:
 
 def _lb_services(series: Series) -> dict[Any, dict[int, float]]:
     return merge_points(
-        (s for s in series.get("kube_service_spec_type", [])
-         if s.labels.get("type") == "LoadBalancer"), _svc_key, "max")
+        (
+            s
+            for s in series.get("kube_service_spec_type", [])
+            if s.labels.get("type") == "LoadBalancer"
+        ),
+        _svc_key,
+        "max",
+    )
 
 
 def service_rows(series: Series, grid: Grid) -> list[Row]:
@@ -130,10 +147,16 @@ def service_rows(series: Series, grid: Grid) -> list[Row]:
     for k in sorted(lb):
         present = _hourly(info.get(k) or lb[k], grid)
         for h, count in sorted(present.items()):
-            rows.append({"namespace": k[0], "service": k[1], "service_type": "LoadBalancer",
-                         "lb_ingress": ingress[k][1] if k in ingress else None,
-                         "hour": grid.hour_of(h * grid.per_hour),
-                         "running_hours": count / grid.per_hour})
+            rows.append(
+                {
+                    "namespace": k[0],
+                    "service": k[1],
+                    "service_type": "LoadBalancer",
+                    "lb_ingress": ingress[k][1] if k in ingress else None,
+                    "hour": grid.hour_of(h * grid.per_hour),
+                    "running_hours": count / grid.per_hour,
+                }
+            )
     return rows
 
 
@@ -162,7 +185,13 @@ def service_pod_rows(series: Series, grid: Grid) -> list[Row]:
     rows = []
     for (ns, svc, pod), pts in sorted(held.items()):
         for h, count in sorted(_hourly(pts, grid).items()):
-            rows.append({"namespace": ns, "service": svc, "pod": pod,
-                         "hour": grid.hour_of(h * grid.per_hour),
-                         "running_hours": count / grid.per_hour})
+            rows.append(
+                {
+                    "namespace": ns,
+                    "service": svc,
+                    "pod": pod,
+                    "hour": grid.hour_of(h * grid.per_hour),
+                    "running_hours": count / grid.per_hour,
+                }
+            )
     return rows

@@ -54,21 +54,28 @@ class SeriesTable:
 class ChunkSeries(Mapping[str, list[GridSeries]]):
     """A chunk's points ``(sid, k, value)``, sorted by (sid, k), grouped by metric."""
 
-    def __init__(self, table: SeriesTable, sid: npt.NDArray[np.integer], k: I64,
-                 values: npt.NDArray[np.float64]) -> None:
+    def __init__(
+        self,
+        table: SeriesTable,
+        sid: npt.NDArray[np.integer],
+        k: I64,
+        values: npt.NDArray[np.float64],
+    ) -> None:
         self.table = table
         metric = table.metric_of[sid]
         if len(metric) and (metric[1:] < metric[:-1]).any():
-            order = np.argsort(metric, kind="stable")   # keeps (sid, k) order per metric
+            order = np.argsort(metric, kind="stable")  # keeps (sid, k) order per metric
             sid, k, values, metric = sid[order], k[order], values[order], metric[order]
-        self.sid, self.k, self.v = sid, k, values   # not "values": Mapping has .values()
+        self.sid, self.k, self.v = sid, k, values  # not "values": Mapping has .values()
         edges = np.searchsorted(metric, np.arange(len(table.metrics) + 1))
-        self._slices = {name: (int(edges[i]), int(edges[i + 1]))
-                        for i, name in enumerate(table.metrics) if edges[i + 1] > edges[i]}
+        self._slices = {
+            name: (int(edges[i]), int(edges[i + 1]))
+            for i, name in enumerate(table.metrics)
+            if edges[i + 1] > edges[i]
+        }
         self._lists: dict[str, list[GridSeries]] = {}
 
-    def points(self, metric: str) -> tuple[npt.NDArray[np.integer], I64,
-                                           npt.NDArray[np.float64]]:
+    def points(self, metric: str) -> tuple[npt.NDArray[np.integer], I64, npt.NDArray[np.float64]]:
         """(series id, k, value) of ``metric``, sorted by series id then k."""
         a, b = self._slices.get(metric, (0, 0))
         return self.sid[a:b], self.k[a:b], self.v[a:b]
@@ -91,8 +98,10 @@ class ChunkSeries(Mapping[str, list[GridSeries]]):
             cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
             starts, ends = [0, *cut.tolist()], [*cut.tolist(), len(sid)]
             labels = self.table.labels
-            got = [ArrayGridSeries(metric, labels[i], ks[a:b], vs[a:b])
-                   for i, a, b in zip(sid[starts].tolist(), starts, ends, strict=True)]
+            got = [
+                ArrayGridSeries(metric, labels[i], ks[a:b], vs[a:b])
+                for i, a, b in zip(sid[starts].tolist(), starts, ends, strict=True)
+            ]
             self._lists[metric] = got
         return got
 

@@ -35,17 +35,33 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 Columns = dict[str, npt.NDArray[Any]]
 
-COLUMN_NAMES = ("namespace", "pod", "container", "node", "hour", "running_hours",
-                "cpu_request_cores", "cpu_limit_cores", "cpu_usage_cores",
-                "cpu_usage_max_cores", "ram_request_bytes", "ram_limit_bytes",
-                "ram_usage_bytes", "ram_usage_max_bytes", "gpu_request", "restarts",
-                "oom_kills")
+COLUMN_NAMES = (
+    "namespace",
+    "pod",
+    "container",
+    "node",
+    "hour",
+    "running_hours",
+    "cpu_request_cores",
+    "cpu_limit_cores",
+    "cpu_usage_cores",
+    "cpu_usage_max_cores",
+    "ram_request_bytes",
+    "ram_limit_bytes",
+    "ram_usage_bytes",
+    "ram_usage_max_bytes",
+    "gpu_request",
+    "restarts",
+    "oom_kills",
+)
+
+
 def _merge(who: I64, ks: I64, vs: F64, width: int, how: str) -> tuple[I64, F64]:
     """One value per (container, k), as code = rank·width + k: last, max or sum."""
     if not len(ks):
         return np.zeros(0, dtype=np.int64), vs
     code = who * width + ks
-    order = np.argsort(code, kind="stable")           # stable: series order within a point
+    order = np.argsort(code, kind="stable")  # stable: series order within a point
     code, vs = code[order], vs[order]
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     if how == "last":
@@ -66,8 +82,11 @@ class _Cells:
         keep = k < self.n
         cell = who[keep] * self.hours + k[keep] // self.per_hour
         vs = vs[keep]
-        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) \
+        starts = (
+            np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+            if len(cell)
             else np.zeros(0, dtype=np.int64)
+        )
         return cell, starts, vs
 
     def reduce(self, code: I64, vs: F64) -> tuple[I64, F64, F64, F64, F64]:
@@ -84,7 +103,7 @@ class _Cells:
 def _union(*arrays: I64) -> I64:
     """Sorted union of sorted unique arrays (a merge: ``np.union1d`` hashes, slower here)."""
     out = np.concatenate(arrays)
-    out.sort(kind="stable")           # timsort merges the sorted runs
+    out.sort(kind="stable")  # timsort merges the sorted runs
     return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
 
 
@@ -96,8 +115,9 @@ def _lookup(cells: I64, at: I64, values: F64, missing: float = np.nan) -> F64:
     return np.where(cells[i] == at, values[i], missing)
 
 
-def container_columns(series: Series, grid: Grid,
-                      pod_nodes: Mapping[tuple[str, str], str]) -> Columns:
+def container_columns(
+    series: Series, grid: Grid, pod_nodes: Mapping[tuple[str, str], str]
+) -> Columns:
     """``container_hours`` columns (m003 names, without cluster and ingest_id)."""
     got = collect_chunk(series) if isinstance(series, ChunkSeries) else collect_series(series)
     ids, pts, nodes = got.ids, got.pts, got.nodes
@@ -107,8 +127,7 @@ def container_columns(series: Series, grid: Grid,
         rank[ids[key]] = r
     width, cells = grid.n + 2, _Cells(grid)
 
-    def merged(name: str, how: str, increases: bool = False, divide: int = 1) \
-            -> tuple[I64, F64]:
+    def merged(name: str, how: str, increases: bool = False, divide: int = 1) -> tuple[I64, F64]:
         who, ks, vs = pts[name].arrays(rank, increases=increases)
         return _merge(who, ks, vs / divide if divide != 1 else vs, width, how)
 
@@ -134,15 +153,15 @@ def container_columns(series: Series, grid: Grid,
     k_code = ends - 1
     k_code = k_code[(k_code % width) < grid.n]
     rose = _lookup(oom_code, k_code, oom_v, 0.0) < 1
-    ooms = cells.reduce(k_code, np.maximum(_lookup(restart_code, k_code, restart_v, 0.0),
-                                           rose.astype(np.float64)))
+    ooms = cells.reduce(
+        k_code, np.maximum(_lookup(restart_code, k_code, restart_v, 0.0), rose.astype(np.float64))
+    )
 
     who, h = np.divmod(at, cells.hours)
     ns = np.array([k[0] for k in keys], dtype=object)
     pod = np.array([k[1] for k in keys], dtype=object)
     cont = np.array([k[2] for k in keys], dtype=object)
-    node = np.array([nodes.get(ids[k]) or pod_nodes.get((k[0], k[1])) for k in keys],
-                    dtype=object)
+    node = np.array([nodes.get(ids[k]) or pod_nodes.get((k[0], k[1])) for k in keys], dtype=object)
     with_restarts = np.zeros(len(keys), dtype=bool)
     with_restarts[[rank[c] for c in pts["restarts"].holders()]] = True
     with_oom = with_restarts.copy()
@@ -157,7 +176,10 @@ def container_columns(series: Series, grid: Grid,
     oom_n = np.round(_lookup(ooms[0], at, ooms[3], 0.0))
     hour = np.datetime64(grid.start, "us") + (h * 3600 * 1_000_000).astype("timedelta64[us]")
     return {
-        "namespace": ns[who], "pod": pod[who], "container": cont[who], "node": node[who],
+        "namespace": ns[who],
+        "pod": pod[who],
+        "container": cont[who],
+        "node": node[who],
         "hour": hour,
         "running_hours": _lookup(run[0], at, run[4], 0.0) / grid.per_hour,
         "cpu_request_cores": mean_of("req_cpu"),

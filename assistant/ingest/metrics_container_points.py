@@ -21,8 +21,15 @@ import numpy.typing as npt
 from assistant.ingest.metrics_chunk import ChunkSeries
 from assistant.ingest.metrics_series import GridSeries
 
-__all__ = ["TARGETS", "Collected", "Points", "collect_chunk", "collect_series", "gpu_units",
-           "series_arrays"]
+__all__ = [
+    "TARGETS",
+    "Collected",
+    "Points",
+    "collect_chunk",
+    "collect_series",
+    "gpu_units",
+    "series_arrays",
+]
 
 Key = tuple[str, str, str]
 F64 = npt.NDArray[np.float64]
@@ -60,8 +67,11 @@ def gpu_units(resource: str) -> float | None:
 
 def ckey(labels: dict[str, str]) -> Key | None:
     """(namespace, pod, container); None for cAdvisor's pod-level series."""
-    if not labels.get("namespace") or not labels.get("pod") or \
-            labels.get("container", "") in ("", "POD"):
+    if (
+        not labels.get("namespace")
+        or not labels.get("pod")
+        or labels.get("container", "") in ("", "POD")
+    ):
         return None
     return labels["namespace"], labels["pod"], labels["container"]
 
@@ -99,10 +109,11 @@ class Points:
 
     def add(self, cid: int, ks: I64, vs: F64) -> None:
         """One series' points (series numbered in the order they are added)."""
-        self._series -= 1            # negative ids: never equal to a chunk's series id
+        self._series -= 1  # negative ids: never equal to a chunk's series id
         n = len(ks)
-        self.parts.append((np.full(n, cid, dtype=np.int64),
-                           np.full(n, self._series, dtype=np.int64), ks, vs))
+        self.parts.append(
+            (np.full(n, cid, dtype=np.int64), np.full(n, self._series, dtype=np.int64), ks, vs)
+        )
         self.holding.add(cid)
 
     def add_many(self, cids: I64, sids: I64, ks: I64, vs: F64) -> None:
@@ -134,7 +145,8 @@ class Collected:
 
     ids: dict[Key, int] = field(default_factory=dict)
     pts: dict[str, Points] = field(
-        default_factory=lambda: {target: Points() for _, target, _ in TARGETS})
+        default_factory=lambda: {target: Points() for _, target, _ in TARGETS}
+    )
     nodes: dict[int, str] = field(default_factory=dict)
 
 
@@ -162,7 +174,7 @@ def collect_series(series: Mapping[str, list[GridSeries]]) -> Collected:
             cid = ids.setdefault(key, len(ids))
             ks, vs = series_arrays(s)
             out.pts[target].add(cid, ks, vs if f == 1.0 else vs * f)
-    for metric in (_CPU, _REQUESTS):     # the node: the last such series naming one
+    for metric in (_CPU, _REQUESTS):  # the node: the last such series naming one
         for s in series.get(metric, []):
             key, where = ckey(s.labels), _where(s.labels)
             if key is not None and where:
@@ -190,6 +202,7 @@ def _factors(rule: Rule) -> Any:
     def build(labels: list[dict[str, str]]) -> F64:
         got = (factor(rule, lab) for lab in labels)
         return np.array([np.nan if f is None else f for f in got], dtype=np.float64)
+
     return build
 
 
@@ -214,12 +227,11 @@ def collect_chunk(chunk: ChunkSeries) -> Collected:
     g, w = gid[seg], wid[seg]
     named = (g >= 0) & (w >= 0)
     g, w = g[named][::-1], w[named][::-1]
-    order = np.argsort(g, kind="stable")        # reversed: first of each id = last named
+    order = np.argsort(g, kind="stable")  # reversed: first of each id = last named
     g_sorted = g[order]
     head = np.r_[True, g_sorted[1:] != g_sorted[:-1]] if len(g) else np.zeros(0, bool)
     last_g, first = g_sorted[head], order[head]
-    out.nodes = dict(zip(last_g.tolist(), (wheres[i] for i in w[first].tolist()),
-                         strict=True))
+    out.nodes = dict(zip(last_g.tolist(), (wheres[i] for i in w[first].tolist()), strict=True))
     present.append(g)
     every = _distinct(np.concatenate(present)) if present else np.zeros(0, dtype=np.int64)
     out.ids = {gkeys[i]: i for i in every.tolist()}

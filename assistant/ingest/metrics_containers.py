@@ -35,12 +35,16 @@ Series = Mapping[str, list[GridSeries]]
 
 def is_container(labels: dict[str, str]) -> bool:
     """cAdvisor's pod-level cgroup series (no/empty container, or "POD") are not containers."""
-    return bool(labels.get("namespace")) and bool(labels.get("pod")) and \
-        labels.get("container", "") not in ("", "POD")
+    return (
+        bool(labels.get("namespace"))
+        and bool(labels.get("pod"))
+        and labels.get("container", "") not in ("", "POD")
+    )
 
 
-def container_rows(series: Series, grid: Grid, pod_nodes: Mapping[tuple[str, str], str]) \
-        -> list[Row]:
+def container_rows(
+    series: Series, grid: Grid, pod_nodes: Mapping[tuple[str, str], str]
+) -> list[Row]:
     """``container_hours`` rows; ``pod_nodes`` maps (namespace, pod) → node as a fallback.
 
     The rules run set-based in :func:`container_columns`; this is its row form.
@@ -65,11 +69,14 @@ def node_hour_rows(series: Series, grid: Grid) -> list[Row]:
         present = hour_points(info[node], grid)
         by_res = {res: hour_points(pts.get(node, {}), grid) for res, pts in cap.items()}
         for h in sorted(present):
-            rows.append({
-                "node": node, "hour": grid.hour_of(h * per_hour),
-                "running_hours": len(present[h]) / per_hour,
-                "cpu_cores": avg(by_res["cpu"].get(h, [])),
-                "ram_bytes": avg(by_res["memory"].get(h, [])),
-                "gpu_count": avg(by_res["nvidia_com_gpu"].get(h, [])),
-            })
+            rows.append(
+                {
+                    "node": node,
+                    "hour": grid.hour_of(h * per_hour),
+                    "running_hours": len(present[h]) / per_hour,
+                    "cpu_cores": avg(by_res["cpu"].get(h, [])),
+                    "ram_bytes": avg(by_res["memory"].get(h, [])),
+                    "gpu_count": avg(by_res["nvidia_com_gpu"].get(h, [])),
+                }
+            )
     return rows

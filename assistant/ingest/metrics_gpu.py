@@ -55,8 +55,13 @@ def _key(labels: dict[str, str]) -> tuple[str, str, str, str, str] | None:
     instance = labels.get("GPU_I_ID")
     if instance not in (None, ""):
         device = f"{device}/{instance}"
-    return (node, device, labels.get("namespace", ""), labels.get("pod", ""),
-            labels.get("container", ""))
+    return (
+        node,
+        device,
+        labels.get("namespace", ""),
+        labels.get("pod", ""),
+        labels.get("container", ""),
+    )
 
 
 def _pick(fields: Mapping[str, dict[int, float]], name: str, ks: list[int]) -> list[float]:
@@ -98,19 +103,27 @@ def gpu_rows(series: Series, grid: Grid) -> list[Row]:
             by_hour[k // per_hour].append(k)
         fields = values[key]
         for h, ks in sorted(by_hour.items()):
-            shares = [whole / max(1, len(pods_at[(node, device, k)])) if pod else whole
-                      for k in ks]
+            shares = [whole / max(1, len(pods_at[(node, device, k)])) if pod else whole for k in ks]
 
             util = _pick(fields, "util", ks)
             fb = avg(_pick(fields, "fb", ks))
-            rows.append({
-                "node": node, "gpu": device, "model": model, "mig_profile": profile,
-                "gpu_share": shares[0] if len(set(shares)) == 1 else fsum(shares) / len(shares),
-                "namespace": ns or None, "pod": pod or None, "container": container or None,
-                "hour": grid.hour_of(h * per_hour), "samples": len(ks),
-                "util_pct": avg(util), "util_max_pct": max(util) if util else None,
-                "engine_active": avg(_pick(fields, "engine", ks)),
-                "fb_used_bytes": fb * MIB if fb is not None else None,
-                "power_watts": avg(_pick(fields, "power", ks)),
-            })
+            rows.append(
+                {
+                    "node": node,
+                    "gpu": device,
+                    "model": model,
+                    "mig_profile": profile,
+                    "gpu_share": shares[0] if len(set(shares)) == 1 else fsum(shares) / len(shares),
+                    "namespace": ns or None,
+                    "pod": pod or None,
+                    "container": container or None,
+                    "hour": grid.hour_of(h * per_hour),
+                    "samples": len(ks),
+                    "util_pct": avg(util),
+                    "util_max_pct": max(util) if util else None,
+                    "engine_active": avg(_pick(fields, "engine", ks)),
+                    "fb_used_bytes": fb * MIB if fb is not None else None,
+                    "power_watts": avg(_pick(fields, "power", ks)),
+                }
+            )
     return rows

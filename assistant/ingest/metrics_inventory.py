@@ -52,8 +52,10 @@ def _spans(series: Series, metric: str) -> list[Span]:
         cut = np.flatnonzero(sid[1:] != sid[:-1]) + 1
         firsts, lasts = ks[np.r_[0, cut]].tolist(), ks[np.r_[cut - 1, len(ks) - 1]].tolist()
         labels = series.table.labels
-        return [(labels[i], a, b)
-                for i, a, b in zip(sid[np.r_[0, cut]].tolist(), firsts, lasts, strict=True)]
+        return [
+            (labels[i], a, b)
+            for i, a, b in zip(sid[np.r_[0, cut]].tolist(), firsts, lasts, strict=True)
+        ]
     out = []
     for s in series.get(metric, []):
         span = s.span()
@@ -62,8 +64,9 @@ def _spans(series: Series, metric: str) -> list[Span]:
     return out
 
 
-def _latest(spans: list[Span], key: Callable[[dict[str, str]], Any]) \
-        -> dict[Any, tuple[dict[str, str], int, int]]:
+def _latest(
+    spans: list[Span], key: Callable[[dict[str, str]], Any]
+) -> dict[Any, tuple[dict[str, str], int, int]]:
     """Per object: (labels of its newest series, first point, last point)."""
     out: dict[Any, tuple[dict[str, str], int, int]] = {}
     for labels, first, last in spans:
@@ -86,12 +89,12 @@ def _seen(grid: Grid, k: int) -> datetime:
 
 def capacity_type(labels: dict[str, str]) -> str | None:
     """'spot' or 'on-demand' from Karpenter, EKS, GKE or AKS node labels."""
-    raw = (labels.get("karpenter.sh/capacity-type")
-           or labels.get("eks.amazonaws.com/capacity-type"))
+    raw = labels.get("karpenter.sh/capacity-type") or labels.get("eks.amazonaws.com/capacity-type")
     if raw:
         return "spot" if raw.lower() == "spot" else "on-demand"
-    if labels.get("cloud.google.com/gke-spot") == "true" or \
-            labels.get("cloud.google.com/gke-provisioning") in ("spot", "preemptible"):
+    if labels.get("cloud.google.com/gke-spot") == "true" or labels.get(
+        "cloud.google.com/gke-provisioning"
+    ) in ("spot", "preemptible"):
         return "spot"
     if labels.get("kubernetes.azure.com/scalesetpriority") == "spot":
         return "spot"
@@ -109,21 +112,24 @@ def node_rows(series: Series, grid: Grid) -> list[Row]:
         labels, first, last = info[node]
         obj = object_labels(node_labels[node][0]) if node in node_labels else {}
         parsed = parse_provider_id(labels.get("provider_id"))
-        rows.append({
-            "node": node,
-            "provider_id": labels.get("provider_id") or None,
-            "instance_id": parsed.instance_id if parsed else None,
-            "instance_type": obj.get("node.kubernetes.io/instance-type")
-            or obj.get("beta.kubernetes.io/instance-type"),
-            "region": obj.get("topology.kubernetes.io/region")
-            or obj.get("failure-domain.beta.kubernetes.io/region"),
-            "zone": obj.get("topology.kubernetes.io/zone")
-            or obj.get("failure-domain.beta.kubernetes.io/zone")
-            or (parsed.zone if parsed else None),
-            "capacity_type": capacity_type(obj),
-            "labels": labels_json(obj),
-            "first_seen": _seen(grid, first), "last_seen": _seen(grid, last),
-        })
+        rows.append(
+            {
+                "node": node,
+                "provider_id": labels.get("provider_id") or None,
+                "instance_id": parsed.instance_id if parsed else None,
+                "instance_type": obj.get("node.kubernetes.io/instance-type")
+                or obj.get("beta.kubernetes.io/instance-type"),
+                "region": obj.get("topology.kubernetes.io/region")
+                or obj.get("failure-domain.beta.kubernetes.io/region"),
+                "zone": obj.get("topology.kubernetes.io/zone")
+                or obj.get("failure-domain.beta.kubernetes.io/zone")
+                or (parsed.zone if parsed else None),
+                "capacity_type": capacity_type(obj),
+                "labels": labels_json(obj),
+                "first_seen": _seen(grid, first),
+                "last_seen": _seen(grid, last),
+            }
+        )
     return rows
 
 
@@ -138,12 +144,14 @@ def namespace_rows(series: Series, grid: Grid) -> list[Row]:
     rows = []
     for ns in sorted(set(ns_labels) | set(pods)):
         spans = [v for v in (ns_labels.get(ns), pods.get(ns)) if v is not None]
-        rows.append({
-            "namespace": ns,
-            "labels": object_labels_json(ns_labels[ns][0]) if ns in ns_labels else None,
-            "first_seen": _seen(grid, min(s[1] for s in spans)),
-            "last_seen": _seen(grid, max(s[2] for s in spans)),
-        })
+        rows.append(
+            {
+                "namespace": ns,
+                "labels": object_labels_json(ns_labels[ns][0]) if ns in ns_labels else None,
+                "first_seen": _seen(grid, min(s[1] for s in spans)),
+                "last_seen": _seen(grid, max(s[2] for s in spans)),
+            }
+        )
     return rows
 
 
@@ -168,13 +176,24 @@ def owner_rows(series: Series) -> list[Row]:
             return labels.get("namespace", ""), labels[name_label]
 
         for (ns, name), (labels, _, _) in sorted(_latest(group, key).items()):
-            rows.append({"namespace": ns, "kind": kind, "name": name,
-                         "owner_kind": labels["owner_kind"], "owner_name": labels["owner_name"]})
+            rows.append(
+                {
+                    "namespace": ns,
+                    "kind": kind,
+                    "name": name,
+                    "owner_kind": labels["owner_kind"],
+                    "owner_name": labels["owner_name"],
+                }
+            )
     return rows
 
 
-def _rollup(kind: str | None, name: str | None, namespace: str,
-            parents: Mapping[tuple[str, str, str], tuple[str, str]]) -> tuple[Any, Any]:
+def _rollup(
+    kind: str | None,
+    name: str | None,
+    namespace: str,
+    parents: Mapping[tuple[str, str, str], tuple[str, str]],
+) -> tuple[Any, Any]:
     if kind is None or name is None:
         return None, None
     if kind in ("ReplicaSet", "Job"):
@@ -192,25 +211,39 @@ def pod_rows(series: Series, grid: Grid, owners: list[Row]) -> list[Row]:
 
     info = _latest(_spans(series, "kube_pod_info"), key)
     pod_labels = _latest(_spans(series, "kube_pod_labels"), key)
-    parents = {(o["namespace"], o["kind"], o["name"]): (o["owner_kind"], o["owner_name"])
-               for o in owners if o["kind"] != "Pod"}
-    direct = {(o["namespace"], o["name"]): (o["owner_kind"], o["owner_name"])
-              for o in owners if o["kind"] == "Pod"}
+    parents = {
+        (o["namespace"], o["kind"], o["name"]): (o["owner_kind"], o["owner_name"])
+        for o in owners
+        if o["kind"] != "Pod"
+    }
+    direct = {
+        (o["namespace"], o["name"]): (o["owner_kind"], o["owner_name"])
+        for o in owners
+        if o["kind"] == "Pod"
+    }
     rows = []
     for (ns, pod), (labels, first, last) in sorted(info.items()):
         owner: tuple[Any, Any] = direct.get((ns, pod), (None, None))
         if owner[0] is None and labels.get("created_by_kind", "") not in _NONE:
             owner = (labels["created_by_kind"], labels.get("created_by_name") or None)
         controller = _rollup(owner[0], owner[1], ns, parents)
-        rows.append({
-            "namespace": ns, "pod": pod, "uid": labels.get("uid") or None,
-            "node": labels.get("node") or None,
-            "owner_kind": owner[0], "owner_name": owner[1],
-            "controller_kind": controller[0], "controller_name": controller[1],
-            "labels": object_labels_json(pod_labels[(ns, pod)][0])
-            if (ns, pod) in pod_labels else None,
-            "first_seen": _seen(grid, first), "last_seen": _seen(grid, last),
-        })
+        rows.append(
+            {
+                "namespace": ns,
+                "pod": pod,
+                "uid": labels.get("uid") or None,
+                "node": labels.get("node") or None,
+                "owner_kind": owner[0],
+                "owner_name": owner[1],
+                "controller_kind": controller[0],
+                "controller_name": controller[1],
+                "labels": object_labels_json(pod_labels[(ns, pod)][0])
+                if (ns, pod) in pod_labels
+                else None,
+                "first_seen": _seen(grid, first),
+                "last_seen": _seen(grid, last),
+            }
+        )
     return rows
 
 
@@ -227,14 +260,19 @@ def pv_rows(series: Series) -> list[Row]:
     rows = []
     for pv in sorted(set(info) | set(capacity)):
         labels = info[pv][0] if pv in info else {}
-        rows.append({
-            "pv": pv,
-            "volume_id": volume_id(labels.get("csi_volume_handle"), labels.get("ebs_volume_id"),
-                                   labels.get("gce_persistent_disk_name"),
-                                   labels.get("azure_disk_name")),
-            "storage_class": labels.get("storageclass") or None,
-            "capacity_bytes": capacity.get(pv),
-        })
+        rows.append(
+            {
+                "pv": pv,
+                "volume_id": volume_id(
+                    labels.get("csi_volume_handle"),
+                    labels.get("ebs_volume_id"),
+                    labels.get("gce_persistent_disk_name"),
+                    labels.get("azure_disk_name"),
+                ),
+                "storage_class": labels.get("storageclass") or None,
+                "capacity_bytes": capacity.get(pv),
+            }
+        )
     return rows
 
 
@@ -260,8 +298,10 @@ def hpa_rows(series: Series, grid: Grid) -> list[Row]:
     # One target per HPA: CPU first, then memory, then whatever else it scales on.
     rank = {"cpu": 2, "memory": 1}
     targets: dict[Any, tuple[dict[str, str], float]] = {}
-    for s in sorted(series.get("kube_horizontalpodautoscaler_spec_target_metric", []),
-                    key=lambda s: rank.get(s.labels.get("metric_name", ""), 0)):
+    for s in sorted(
+        series.get("kube_horizontalpodautoscaler_spec_target_metric", []),
+        key=lambda s: rank.get(s.labels.get("metric_name", ""), 0),
+    ):
         k = key(s.labels)
         if k is not None and s.points:
             targets[k] = (s.labels, s.points[max(s.points)])
@@ -270,14 +310,17 @@ def hpa_rows(series: Series, grid: Grid) -> list[Row]:
         labels, _, last = info[k]
         metric, target_value = targets.get(k, ({}, None))
         utilization = metric.get("metric_target_type") == "utilization"
-        rows.append({
-            "namespace": k[0], "hpa": k[1],
-            "target_kind": labels.get("scaletargetref_kind") or None,
-            "target_name": labels.get("scaletargetref_name") or None,
-            "min_replicas": round(mins[k]) if k in mins else None,
-            "max_replicas": round(maxs[k]) if k in maxs else None,
-            "metric_name": metric.get("metric_name") or None,
-            "target_utilization": target_value if utilization else None,
-            "last_seen": _seen(grid, last),
-        })
+        rows.append(
+            {
+                "namespace": k[0],
+                "hpa": k[1],
+                "target_kind": labels.get("scaletargetref_kind") or None,
+                "target_name": labels.get("scaletargetref_name") or None,
+                "min_replicas": round(mins[k]) if k in mins else None,
+                "max_replicas": round(maxs[k]) if k in maxs else None,
+                "metric_name": metric.get("metric_name") or None,
+                "target_utilization": target_value if utilization else None,
+                "last_seen": _seen(grid, last),
+            }
+        )
     return rows

@@ -72,7 +72,7 @@ def unsanitize(sanitized: str) -> str:
 def object_labels(series_labels: dict[str, str]) -> dict[str, str]:
     """The object's own labels from a ``kube_*_labels`` series (``label_`` keys only)."""
     return {
-        unsanitize(key[len("label_"):]): value
+        unsanitize(key[len("label_") :]): value
         for key, value in series_labels.items()
         if key.startswith("label_") and value != ""
     }

@@ -47,7 +47,10 @@ def _last_in_lookback(ts: F64, t0: float, step: int, lookback: int) -> I64:
 
 
 def resample_many(
-    series: npt.NDArray[np.integer], ts: F64, values: F64, grid: Grid,
+    series: npt.NDArray[np.integer],
+    ts: F64,
+    values: F64,
+    grid: Grid,
     lookback_s: int = LOOKBACK_S,
 ) -> tuple[npt.NDArray[np.integer], I64, F64]:
     """Grid points of many series: ``(series id, k, value)``, sorted by series then k.

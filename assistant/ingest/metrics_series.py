@@ -88,10 +88,12 @@ OPTIONAL = (
 METRICS = REQUIRED + OPTIONAL
 
 #: Monotonic counters: turned into per-interval increases with resets handled.
-COUNTERS = frozenset({
-    "container_cpu_usage_seconds_total",
-    "kube_pod_container_status_restarts_total",
-})
+COUNTERS = frozenset(
+    {
+        "container_cpu_usage_seconds_total",
+        "kube_pod_container_status_restarts_total",
+    }
+)
 
 #: Server-side narrowing for the Prometheus path. The mapping applies the same filters
 #: itself, so a file (which has no selectors) gives the same rows.
@@ -124,7 +126,7 @@ class Grid:
     """Evaluation points ``start + k·step`` for ``k = 0 … n`` of a chunk ``[start, end)``."""
 
     start: datetime  # naive UTC, hour-aligned
-    end: datetime    # naive UTC, hour-aligned, > start
+    end: datetime  # naive UTC, hour-aligned, > start
     step_s: int
 
     # cached: the hourly rules ask for these once per object and point
@@ -190,8 +192,7 @@ class ArrayGridSeries(GridSeries):
     @property  # type: ignore[override]
     def points(self) -> dict[int, float]:
         if self._points is None:
-            self._points = dict(zip(self.arrays[0].tolist(), self.arrays[1].tolist(),
-                                    strict=True))
+            self._points = dict(zip(self.arrays[0].tolist(), self.arrays[1].tolist(), strict=True))
         return self._points
 
     @points.setter
@@ -204,7 +205,9 @@ def _epoch(dt: datetime) -> float:
 
 
 def resample(
-    timestamps: Sequence[float], values: Sequence[float], grid: Grid,
+    timestamps: Sequence[float],
+    values: Sequence[float],
+    grid: Grid,
     lookback_s: int = LOOKBACK_S,
 ) -> dict[int, float]:
     """Emulate a Prometheus range query over raw samples (sorted by time, seconds).

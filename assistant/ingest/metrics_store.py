@@ -51,15 +51,15 @@ _KEYS = {
 class MetricsIngestReport:
     """What one metrics ingest did; ``summary()`` is what the CLI prints."""
 
-    kind: str                         # prometheus | openmetrics
-    source: str                       # URL or file paths
+    kind: str  # prometheus | openmetrics
+    source: str  # URL or file paths
     cluster: str
     window_start: datetime
     window_end: datetime
     step_s: int
     ingest_id: str = ""
     rows: dict[str, int] = field(default_factory=dict)
-    series: dict[str, int] = field(default_factory=dict)   # series seen per metric
+    series: dict[str, int] = field(default_factory=dict)  # series seen per metric
     missing_optional: list[str] = field(default_factory=list)
     queries: int = 0
     notes: list[str] = field(default_factory=list)
@@ -83,22 +83,28 @@ class MetricsIngestReport:
         ]
         lines += [f"  {t}: {n}" for t, n in self.rows.items() if n]
         if self.missing_optional:
-            lines.append("Optional metrics absent (no rows of that kind): "
-                         + ", ".join(self.missing_optional))
+            lines.append(
+                "Optional metrics absent (no rows of that kind): "
+                + ", ".join(self.missing_optional)
+            )
         lines += self.notes
         return "\n".join(lines)
 
 
 def _delete_window(con: Connection, cluster: str, start: datetime, end: datetime) -> None:
     for table in HOURLY_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE cluster = ? AND hour >= ? AND hour < ?",
-                    [cluster, start, end])
+        con.execute(
+            f"DELETE FROM {table} WHERE cluster = ? AND hour >= ? AND hour < ?",
+            [cluster, start, end],
+        )
 
 
 def _column_types(con: Connection, table: str) -> dict[str, str]:
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+        "WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
     return {name: ("VARCHAR" if dtype == "JSON" else dtype) for name, dtype in rows}
 
 
@@ -110,9 +116,14 @@ def _column(values: list[Any], dtype: str) -> np.ndarray[Any, Any]:
     return np.array(values, dtype=object)
 
 
-def write_rows(con: Connection, cluster: str, ingest_id: str, rows: MetricsRows,
-               tmp_dir: Path | None = None,
-               types: dict[str, dict[str, str]] | None = None) -> None:
+def write_rows(
+    con: Connection,
+    cluster: str,
+    ingest_id: str,
+    rows: MetricsRows,
+    tmp_dir: Path | None = None,
+    types: dict[str, dict[str, str]] | None = None,
+) -> None:
     """Bulk-load each table from numpy columns (exact doubles, no text round trip).
 
     ``types`` caches each table's column types across chunks; ``tmp_dir`` is unused
@@ -132,11 +143,13 @@ def write_rows(con: Connection, cluster: str, ingest_id: str, rows: MetricsRows,
             if not len(batch[COLUMNS[table][0]]):
                 continue
         else:
-            batch = {c: _column([row[c] for row in table_rows], ctypes[c])
-                     for c in COLUMNS[table]}
+            batch = {c: _column([row[c] for row in table_rows], ctypes[c]) for c in COLUMNS[table]}
         con.register("metrics_batch", batch)
-        select = ("SELECT ?, " + ", ".join(f"CAST({c} AS {ctypes[c]})" for c in COLUMNS[table])
-                  + ", ? FROM metrics_batch")
+        select = (
+            "SELECT ?, "
+            + ", ".join(f"CAST({c} AS {ctypes[c]})" for c in COLUMNS[table])
+            + ", ? FROM metrics_batch"
+        )
         col_list = ", ".join(cols)
         try:
             if table in _KEYS:
@@ -146,18 +159,24 @@ def write_rows(con: Connection, cluster: str, ingest_id: str, rows: MetricsRows,
                         continue
                     if c == "first_seen":
                         updates.append(
-                            f"first_seen = least({table}.first_seen, EXCLUDED.first_seen)")
+                            f"first_seen = least({table}.first_seen, EXCLUDED.first_seen)"
+                        )
                     elif c == "last_seen":
                         updates.append(
-                            f"last_seen = greatest({table}.last_seen, EXCLUDED.last_seen)")
+                            f"last_seen = greatest({table}.last_seen, EXCLUDED.last_seen)"
+                        )
                     elif "last_seen" in cols:  # re-ingesting an older window keeps newer facts
-                        updates.append(f"{c} = CASE WHEN EXCLUDED.last_seen >= {table}.last_seen "
-                                       f"THEN EXCLUDED.{c} ELSE {table}.{c} END")
+                        updates.append(
+                            f"{c} = CASE WHEN EXCLUDED.last_seen >= {table}.last_seen "
+                            f"THEN EXCLUDED.{c} ELSE {table}.{c} END"
+                        )
                     else:
                         updates.append(f"{c} = EXCLUDED.{c}")
-                con.execute(f"INSERT INTO {table} ({col_list}) {select} "
-                            f"ON CONFLICT DO UPDATE SET {', '.join(updates)}",
-                            [cluster, ingest_id])
+                con.execute(
+                    f"INSERT INTO {table} ({col_list}) {select} "
+                    f"ON CONFLICT DO UPDATE SET {', '.join(updates)}",
+                    [cluster, ingest_id],
+                )
             else:
                 con.execute(f"INSERT INTO {table} ({col_list}) {select}", [cluster, ingest_id])
         finally:
@@ -165,8 +184,16 @@ def write_rows(con: Connection, cluster: str, ingest_id: str, rows: MetricsRows,
 
 
 def write_metrics(
-    settings: Settings, *, kind: str, source: str, cluster: str, start: datetime,
-    end: datetime, step_s: int, chunks: Iterable[Chunk], details: dict[str, Any] | None = None,
+    settings: Settings,
+    *,
+    kind: str,
+    source: str,
+    cluster: str,
+    start: datetime,
+    end: datetime,
+    step_s: int,
+    chunks: Iterable[Chunk],
+    details: dict[str, Any] | None = None,
     report: MetricsIngestReport | None = None,
 ) -> MetricsIngestReport:
     """Map and store every chunk in one transaction; DataGap if a required metric is absent."""
@@ -189,19 +216,25 @@ def write_metrics(
             pending: Future[None] | None = None
             try:
                 for grid, series in chunks:
-                    counts = series.counts() if isinstance(series, ChunkSeries) else \
-                        {metric: sum(1 for s in group if s.span() is not None)
-                         for metric, group in series.items()}
+                    counts = (
+                        series.counts()
+                        if isinstance(series, ChunkSeries)
+                        else {
+                            metric: sum(1 for s in group if s.span() is not None)
+                            for metric, group in series.items()
+                        }
+                    )
                     for metric, n in counts.items():
                         seen[metric] = seen.get(metric, 0) + n
                     rows = map_chunk(series, grid)
-                    for table in _KEYS:        # inventory: folded here, upserted once below
+                    for table in _KEYS:  # inventory: folded here, upserted once below
                         inventory.add(table, rows.tables[table])
                         rows.tables[table] = []
                     if pending is not None:
-                        pending.result()          # re-raises the writer's error here
-                    pending = pool.submit(write_rows, con, cluster, run.ingest_id, rows,
-                                          types=types)
+                        pending.result()  # re-raises the writer's error here
+                    pending = pool.submit(
+                        write_rows, con, cluster, run.ingest_id, rows, types=types
+                    )
                 if pending is not None:
                     pending.result()
                 pending = None
@@ -211,29 +244,44 @@ def write_metrics(
                 write_rows(con, cluster, run.ingest_id, folded, types=types)
             finally:
                 if pending is not None:
-                    wait([pending])               # never leave the writer mid-insert
+                    wait([pending])  # never leave the writer mid-insert
         missing = [m for m in REQUIRED if not seen.get(m)]
         if missing:
             raise DataGap(
                 f"Required metrics absent from {source} for "
                 f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}): {', '.join(missing)}.",
                 hint="Check that kube-state-metrics and cAdvisor (kubelet) are scraped, "
-                     "and that the window holds data.",
-                source=source, missing=missing,
+                "and that the window holds data.",
+                source=source,
+                missing=missing,
             )
         report.series = seen
         report.missing_optional = [m for m in OPTIONAL if not seen.get(m)]
         if any(m.startswith("DCGM_") for m in report.missing_optional):
-            report.notes.append("No DCGM series: no GPU utilisation rows (GPU requests are "
-                                "still costed from kube-state-metrics).")
+            report.notes.append(
+                "No DCGM series: no GPU utilisation rows (GPU requests are "
+                "still costed from kube-state-metrics)."
+            )
         # Count what the run left in place: an object upserted by several chunks is one row.
-        totals = {t: int(con.execute(f"SELECT count(*) FROM {t} WHERE ingest_id = ?",
-                                     [run.ingest_id]).fetchone()[0])  # type: ignore[index]
-                  for t in COLUMNS}
+        totals = {
+            t: int(
+                con.execute(
+                    f"SELECT count(*) FROM {t} WHERE ingest_id = ?", [run.ingest_id]
+                ).fetchone()[0]  # type: ignore[index]
+            )  # type: ignore[index]
+            for t in COLUMNS
+        }
         report.rows = totals
         run.finish(
-            sum(totals.values()), window_start=start, window_end=end,
-            details={"cluster": cluster, "step_s": step_s, "rows": totals,
-                     "missing_optional": report.missing_optional, **(details or {})},
+            sum(totals.values()),
+            window_start=start,
+            window_end=end,
+            details={
+                "cluster": cluster,
+                "step_s": step_s,
+                "rows": totals,
+                "missing_optional": report.missing_optional,
+                **(details or {}),
+            },
         )
     return report

@@ -74,16 +74,19 @@ def _unescape(text: str) -> str:
 
 def _parse_labels(text: str, file: str, row: int) -> LabelKey:
     text = text.strip()
-    if _LABELS_RE.fullmatch(text):    # one C-level pass; the loop below names the error
-        return tuple(sorted((name, _unescape(value))
-                            for name, value in _LABEL_RE.findall(text)))
+    if _LABELS_RE.fullmatch(text):  # one C-level pass; the loop below names the error
+        return tuple(sorted((name, _unescape(value)) for name, value in _LABEL_RE.findall(text)))
     labels: list[tuple[str, str]] = []
     pos = 0
     while pos < len(text):
         m = _LABEL_RE.match(text, pos)
         if not m:
-            raise ImportFileError(f"cannot parse labels {{{text}}}", file=file, row=row,
-                                  hint="Labels must look like name=\"value\", separated by commas.")
+            raise ImportFileError(
+                f"cannot parse labels {{{text}}}",
+                file=file,
+                row=row,
+                hint='Labels must look like name="value", separated by commas.',
+            )
         labels.append((m[1], _unescape(m[2])))
         pos = m.end()
     return tuple(sorted(labels))
@@ -98,7 +101,7 @@ def _open(path: Path) -> IO[str]:
 def _split(line: str) -> tuple[str, str | None, list[str]]:
     """(name, label text or None, [value, timestamp?]) without regexes: the hot path."""
     if " # " in line:  # OpenMetrics exemplar
-        line = line[:line.index(" # ")]
+        line = line[: line.index(" # ")]
     brace = line.find("{")
     if brace < 0:
         parts = line.split()
@@ -106,7 +109,7 @@ def _split(line: str) -> tuple[str, str | None, list[str]]:
     close = line.rfind("}")
     if close < brace:
         raise ValueError("unbalanced braces")
-    return line[:brace].strip(), line[brace + 1:close], line[close + 1:].split()
+    return line[:brace].strip(), line[brace + 1 : close], line[close + 1 :].split()
 
 
 def read_file(path: Path, into: RawSeries) -> int:
@@ -133,26 +136,36 @@ def read_file(path: Path, into: RawSeries) -> int:
                 try:
                     name, label_text, rest = _split(line)
                 except (ValueError, IndexError):
-                    raise ImportFileError("not a metric sample line", file=file, row=row,
-                                          hint='Expected: name{label="v"} value timestamp') \
-                        from None
+                    raise ImportFileError(
+                        "not a metric sample line",
+                        file=file,
+                        row=row,
+                        hint='Expected: name{label="v"} value timestamp',
+                    ) from None
                 if name not in _WANTED:
                     if name not in names_ok and not _LINE_RE.match(line):
-                        raise ImportFileError("not a metric sample line", file=file, row=row,
-                                              hint='Expected: name{label="v"} value timestamp')
+                        raise ImportFileError(
+                            "not a metric sample line",
+                            file=file,
+                            row=row,
+                            hint='Expected: name{label="v"} value timestamp',
+                        )
                     names_ok.add(name)
                     continue
                 if len(rest) < 2:
                     raise ImportFileError(
-                        f"sample of {name} has no timestamp" if len(rest) == 1 else
-                        f"sample of {name} has no value", file=file, row=row,
+                        f"sample of {name} has no timestamp"
+                        if len(rest) == 1
+                        else f"sample of {name} has no value",
+                        file=file,
+                        row=row,
                         hint="Export with timestamps (as promtool create-blocks-from "
-                             "openmetrics requires).")
+                        "openmetrics requires).",
+                    )
                 try:
                     value, ts = float(rest[0]), float(rest[1])
                 except ValueError as exc:
-                    raise ImportFileError(f"unparsable number: {exc}", file=file, row=row) \
-                        from exc
+                    raise ImportFileError(f"unparsable number: {exc}", file=file, row=row) from exc
                 key = (name, label_text)
                 target = staged.get(key)
                 if target is None:
@@ -169,8 +182,9 @@ def read_file(path: Path, into: RawSeries) -> int:
         raise ImportFileError(f"cannot read: {exc}", file=file) from exc
     scale = 1.0 if openmetrics else 0.001
     for (name, label_text), (stamps, values) in staged.items():
-        labels = _parse_labels(label_text, file, first_row[(name, label_text)]) \
-            if label_text else ()
+        labels = (
+            _parse_labels(label_text, file, first_row[(name, label_text)]) if label_text else ()
+        )
         merged = into.setdefault((name, labels), (array("d"), array("d")))
         merged[0].extend(stamps if scale == 1.0 else array("d", (t * scale for t in stamps)))
         merged[1].extend(values)
@@ -185,8 +199,10 @@ def _expand(paths: list[Path]) -> list[Path]:
         elif path.is_file():
             out.append(path)
         else:
-            raise InputError(f"No such file or directory: {path}",
-                             hint="Pass OpenMetrics files or a directory holding them.")
+            raise InputError(
+                f"No such file or directory: {path}",
+                hint="Pass OpenMetrics files or a directory holding them.",
+            )
     return out
 
 
@@ -198,8 +214,10 @@ def parse_files(paths: list[Path]) -> RawSeries:
     for key, (stamps, values) in raw.items():
         if any(b < a for a, b in itertools.pairwise(stamps)):
             order = sorted(range(len(stamps)), key=stamps.__getitem__)
-            raw[key] = (array("d", (stamps[i] for i in order)),
-                        array("d", (values[i] for i in order)))
+            raw[key] = (
+                array("d", (stamps[i] for i in order)),
+                array("d", (values[i] for i in order)),
+            )
     return raw
 
 
@@ -232,10 +250,16 @@ def exact_samples(paths: list[Path]) -> SampleStore:
     try:
         keys = list(raw)
         lengths = [len(raw[k][0]) for k in keys]
-        ts = np.concatenate([np.frombuffer(raw[k][0], dtype=np.float64) for k in keys]) \
-            if keys else np.zeros(0)
-        values = np.concatenate([np.frombuffer(raw[k][1], dtype=np.float64) for k in keys]) \
-            if keys else np.zeros(0)
+        ts = (
+            np.concatenate([np.frombuffer(raw[k][0], dtype=np.float64) for k in keys])
+            if keys
+            else np.zeros(0)
+        )
+        values = (
+            np.concatenate([np.frombuffer(raw[k][1], dtype=np.float64) for k in keys])
+            if keys
+            else np.zeros(0)
+        )
         store.add_sorted(keys, lengths, ts, values)
         store.finish()
     except BaseException:
@@ -244,8 +268,9 @@ def exact_samples(paths: list[Path]) -> SampleStore:
     return store
 
 
-def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S) \
-        -> Iterator[tuple[Grid, ChunkSeries]]:
+def _chunks(
+    store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S
+) -> Iterator[tuple[Grid, ChunkSeries]]:
     """Each grid's series, from just the samples its points can see, as arrays.
 
     The next chunk is cut and resampled in a thread while the caller maps this one
@@ -263,13 +288,19 @@ def _chunks(store: SampleStore, grids: list[Grid], lookback_s: int = LOOKBACK_S)
         ahead = [pool.submit(make, grid) for grid in grids[:1]]
         for i in range(len(grids)):
             current = ahead.pop().result()
-            ahead.extend(pool.submit(make, grid) for grid in grids[i + 1:i + 2])
+            ahead.extend(pool.submit(make, grid) for grid in grids[i + 1 : i + 2])
             yield current
 
 
 def ingest_openmetrics(
-    paths: list[Path], cluster: str, settings: Settings, *, step: str = "5m",
-    chunk_hours: int = 24, start: datetime | None = None, end: datetime | None = None,
+    paths: list[Path],
+    cluster: str,
+    settings: Settings,
+    *,
+    step: str = "5m",
+    chunk_hours: int = 24,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> MetricsIngestReport:
     """Load metrics files for ``cluster``.
 
@@ -282,33 +313,47 @@ def ingest_openmetrics(
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
     try:
         with load_samples(paths) as store:
-            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours,
-                                 start, end)
+            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
     except Unsure:  # met mid-way (a timestamp with two values); nothing was written
         with exact_samples(paths) as store:
-            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours,
-                                 start, end)
+            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
 
 
-def _ingest_store(store: SampleStore, paths: list[Path], cluster: str, settings: Settings,
-                  step_s: int, chunk_hours: int, start: datetime | None,
-                  end: datetime | None) -> MetricsIngestReport:
+def _ingest_store(
+    store: SampleStore,
+    paths: list[Path],
+    cluster: str,
+    settings: Settings,
+    step_s: int,
+    chunk_hours: int,
+    start: datetime | None,
+    end: datetime | None,
+) -> MetricsIngestReport:
     source = ", ".join(str(p) for p in paths)
     if store.first_ts is None or store.last_ts is None:
-        raise DataGap(f"No samples of Penny's metrics in {source}.",
-                      hint="See docs/ingest-prometheus.md for the series Penny reads.",
-                      source=source)
+        raise DataGap(
+            f"No samples of Penny's metrics in {source}.",
+            hint="See docs/ingest-prometheus.md for the series Penny reads.",
+            source=source,
+        )
     epoch = datetime(1970, 1, 1)
-    start = floor_hour(naive_utc(start) if start
-                       else epoch + timedelta(seconds=store.first_ts))
-    end = ceil_hour(naive_utc(end)) if end else \
-        floor_hour(epoch + timedelta(seconds=store.last_ts)) + timedelta(hours=1)
+    start = floor_hour(naive_utc(start) if start else epoch + timedelta(seconds=store.first_ts))
+    end = (
+        ceil_hour(naive_utc(end))
+        if end
+        else floor_hour(epoch + timedelta(seconds=store.last_ts)) + timedelta(hours=1)
+    )
     if end <= start:
-        raise InputError(
-            f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
+        raise InputError(f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
     grids = time_chunks(start, end, step_s, chunk_hours)
     return write_metrics(
-        settings, kind="openmetrics", source=source, cluster=cluster, start=start,
-        end=end, step_s=step_s, chunks=_chunks(store, grids),
+        settings,
+        kind="openmetrics",
+        source=source,
+        cluster=cluster,
+        start=start,
+        end=end,
+        step_s=step_s,
+        chunks=_chunks(store, grids),
         details={"files": [str(p) for p in paths], "series": len(store.keys)},
     )

@@ -60,7 +60,7 @@ def _split_prefix(prefix: str) -> tuple[str, str | None]:
     else:
         if not prefix.endswith("}"):
             raise Unsure(prefix)
-        name, labels = prefix[:brace], prefix[brace + 1:-1]
+        name, labels = prefix[:brace], prefix[brace + 1 : -1]
     if not _NAME_RE.fullmatch(name):
         raise Unsure(prefix)
     return name, labels
@@ -76,7 +76,7 @@ class SampleStore:
     """
 
     con: duckdb.DuckDBPyConnection
-    keys: list[tuple[str, LabelKey]]     # series id → (metric, sorted labels)
+    keys: list[tuple[str, LabelKey]]  # series id → (metric, sorted labels)
     first_ts: float | None
     last_ts: float | None
 
@@ -95,7 +95,7 @@ class SampleStore:
         """
         tmp = tempfile.TemporaryDirectory(prefix="penny-samples-")
         con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tmp.name})
-        con.execute("SET enable_progress_bar = false")   # Penny draws its own
+        con.execute("SET enable_progress_bar = false")  # Penny draws its own
         return cls(con, [], None, None, tmp)
 
     def close(self) -> None:
@@ -118,8 +118,9 @@ class SampleStore:
             self.keys.append(key)
         return sid
 
-    def add_sorted(self, keys: list[tuple[str, LabelKey]], lengths: list[int],
-                   ts: F64, values: F64) -> None:
+    def add_sorted(
+        self, keys: list[tuple[str, LabelKey]], lengths: list[int], ts: F64, values: F64
+    ) -> None:
         """Append series read line by line (``lengths[i]`` samples of ``keys[i]``, each
         series stably sorted by time). Of samples sharing a timestamp only the last is
         kept: it is the one a grid point picks (``bisect_right``)."""
@@ -140,8 +141,9 @@ class SampleStore:
             self.first_ts = lo if self.first_ts is None else min(self.first_ts, lo)
             self.last_ts = hi if self.last_ts is None else max(self.last_ts, hi)
 
-    def read_file(self, path: Path, wanted: frozenset[str],
-                  parse_labels: Callable[[str, str, int], LabelKey]) -> int:
+    def read_file(
+        self, path: Path, wanted: frozenset[str], parse_labels: Callable[[str, str, int], LabelKey]
+    ) -> int:
         """Load ``path``'s samples of ``wanted`` metrics set-based; Unsure if not exact."""
         compression = "gzip" if path.suffix == ".gz" else "none"
         con = self.con
@@ -150,7 +152,8 @@ class SampleStore:
             con.execute(GROUPS, [str(path), compression])
             groups = con.execute(
                 "SELECT rowid, h, key, h2_min, h2_max, bad, eof, len(ts) FROM file_series "
-                "ORDER BY rowid").fetchall()
+                "ORDER BY rowid"
+            ).fetchall()
         except duckdb.Error as exc:
             raise Unsure(str(exc)) from exc
         bad = sum(g[5] for g in groups)
@@ -162,7 +165,7 @@ class SampleStore:
         scale = 1.0 if eof else 0.001
         sids = np.full(len(groups), -1, dtype=np.int32)
         for i, (_, h, key, _, _, _, _, _) in enumerate(groups):
-            if h is None:        # the comment lines' group
+            if h is None:  # the comment lines' group
                 continue
             name, label_text = _split_prefix(key)
             if name not in wanted:
@@ -175,8 +178,8 @@ class SampleStore:
         lengths = np.array([g[7] for g in groups], dtype=np.int64)
         wanted_rows = sids >= 0
         total = int(lengths[wanted_rows].sum())
-        ts_all, vs_all = np.empty(total), np.empty(total)   # filled slice by slice
-        kept = np.zeros(len(groups), dtype=np.int64)         # finite samples per series
+        ts_all, vs_all = np.empty(total), np.empty(total)  # filled slice by slice
+        kept = np.zeros(len(groups), dtype=np.int64)  # finite samples per series
         filled = 0
         rowids = [g[0] for g in groups]
         for a in range(0, len(groups), _FETCH_SERIES):
@@ -188,11 +191,11 @@ class SampleStore:
                 got = con.execute(
                     "SELECT unnest(ts) AS t, unnest(vs) AS v FROM file_series "
                     "WHERE rowid >= ? AND rowid <= ? AND h IS NOT NULL",
-                    [rowids[a], rowids[b - 1]]).fetchnumpy()
+                    [rowids[a], rowids[b - 1]],
+                ).fetchnumpy()
             except duckdb.Error as exc:
                 raise Unsure(str(exc)) from exc
-            ts, vs = np.asarray(got["t"], dtype=np.float64), np.asarray(got["v"],
-                                                                        dtype=np.float64)
+            ts, vs = np.asarray(got["t"], dtype=np.float64), np.asarray(got["v"], dtype=np.float64)
             in_slice = np.array([g[1] is not None for g in groups[a:b]])
             keep = np.repeat(wanted_rows[a:b][in_slice], lengths[a:b][in_slice])
             if len(keep) != len(ts):
@@ -207,8 +210,8 @@ class SampleStore:
             if not keep.all():
                 ts, vs = ts[keep], vs[keep]
             n = len(ts)
-            ts_all[filled:filled + n] = ts
-            vs_all[filled:filled + n] = vs
+            ts_all[filled : filled + n] = ts
+            vs_all[filled : filled + n] = vs
             filled += n
             del got, ts, vs, keep, finite
         con.execute("DROP TABLE file_series")
@@ -252,7 +255,7 @@ class SampleStore:
         twin = inner & (ts[1:] == ts[:-1]) & (vs[1:] != vs[:-1])
         if twin.any():
             raise Unsure(f"{int(twin.sum())} timestamps with two values")
-        self.con.close()          # reading is over: hand DuckDB's memory back
+        self.con.close()  # reading is over: hand DuckDB's memory back
         self.starts, self.ts, self.values = starts, _compact(ts), vs
 
     @staticmethod
@@ -266,8 +269,9 @@ class SampleStore:
             return
         series = np.unique(np.searchsorted(starts, back + 1, side="right") - 1)
         lo, hi = starts[series], starts[series + 1]
-        at = np.repeat(lo - np.cumsum(np.r_[0, (hi - lo)[:-1]]), hi - lo) \
-            + np.arange(int((hi - lo).sum()))
+        at = np.repeat(lo - np.cumsum(np.r_[0, (hi - lo)[:-1]]), hi - lo) + np.arange(
+            int((hi - lo).sum())
+        )
         which = np.repeat(np.arange(len(series)), hi - lo)
         order = at[np.lexsort((ts[at], which))]
         ts[at], vs[at] = ts[order], vs[order]
@@ -287,8 +291,11 @@ class SampleStore:
         assert self.ts is not None and self.values is not None and self.starts is not None
         sids = np.repeat(np.arange(len(self.keys), dtype=np.int32), np.diff(self.starts))
         stored = self.ts
-        ts: F64 = (stored.offsets + stored.base).astype(np.float64) \
-            if isinstance(stored, _Seconds) else stored
+        ts: F64 = (
+            (stored.offsets + stored.base).astype(np.float64)
+            if isinstance(stored, _Seconds)
+            else stored
+        )
         return sids, ts, self.values
 
     def window(self, lo: float, hi: float) -> tuple[I32, F64, F64]:
@@ -335,12 +342,12 @@ def _compact(ts: F64, block: int = 1 << 22) -> F64 | _Seconds:
     if not float(ts.max()) - base < 2**31 - 1:
         return ts
     offsets = np.empty(len(ts), dtype=np.int32)
-    for a in range(0, len(ts), block):      # bounded temporaries
-        off = ts[a:a + block] - base
+    for a in range(0, len(ts), block):  # bounded temporaries
+        off = ts[a : a + block] - base
         whole = off.astype(np.int32)
-        if not np.array_equal(whole + base, ts[a:a + block]):
+        if not np.array_equal(whole + base, ts[a : a + block]):
             return ts
-        offsets[a:a + block] = whole
+        offsets[a : a + block] = whole
     return _Seconds(base, offsets)
 
 

@@ -36,10 +36,15 @@ from assistant.ingest.prometheus_api import PrometheusClient, QueryTooLarge
 __all__ = ["ingest_prometheus"]
 
 #: Metrics without a namespace label: they cannot be split by namespace.
-_CLUSTER_SCOPED = frozenset({
-    "kube_node_info", "kube_node_labels", "kube_node_status_capacity",
-    "kube_persistentvolume_info", "kube_persistentvolume_capacity_bytes",
-})
+_CLUSTER_SCOPED = frozenset(
+    {
+        "kube_node_info",
+        "kube_node_labels",
+        "kube_node_status_capacity",
+        "kube_persistentvolume_info",
+        "kube_persistentvolume_capacity_bytes",
+    }
+)
 
 
 def _selector(metric: str, extra: str | None = None) -> str:
@@ -55,14 +60,23 @@ class _Fetcher:
         self.max_series = max_series
         self.split: set[str] = set()
 
-    def _range(self, query: str, grid: Grid, k0: int, k1: int,
-               into: dict[tuple[tuple[str, str], ...], GridSeries], name: str,
-               *, halve: bool = True) -> None:
+    def _range(
+        self,
+        query: str,
+        grid: Grid,
+        k0: int,
+        k1: int,
+        into: dict[tuple[tuple[str, str], ...], GridSeries],
+        name: str,
+        *,
+        halve: bool = True,
+    ) -> None:
         """Query grid points k0..k1 (inclusive); halve the range while Prometheus refuses."""
         t0 = grid.start_ts
         try:
             result = self.client.query_range(
-                query, t0 + k0 * grid.step_s, t0 + k1 * grid.step_s, grid.step_s)
+                query, t0 + k0 * grid.step_s, t0 + k1 * grid.step_s, grid.step_s
+            )
         except QueryTooLarge:
             if not halve or k1 - k0 < 2:
                 raise
@@ -78,14 +92,14 @@ class _Fetcher:
                 if k is not None:
                     target.points[k] = value
 
-    def _by_namespace(self, metric: str, grid: Grid,
-                      into: dict[tuple[tuple[str, str], ...], GridSeries]) -> None:
+    def _by_namespace(
+        self, metric: str, grid: Grid, into: dict[tuple[tuple[str, str], ...], GridSeries]
+    ) -> None:
         end = grid.start_ts + grid.n * grid.step_s
         namespaces = self.client.label_values("namespace", _selector(metric), grid.start_ts, end)
         for ns in [*namespaces, ""]:
             escaped = ns.replace("\\", "\\\\").replace('"', '\\"')
-            self._range(_selector(metric, f'namespace="{escaped}"'), grid, 0, grid.n, into,
-                        metric)
+            self._range(_selector(metric, f'namespace="{escaped}"'), grid, 0, grid.n, into, metric)
 
     def fetch(self, metric: str, grid: Grid) -> list[GridSeries]:
         try:
@@ -104,8 +118,15 @@ class _Fetcher:
             self._by_namespace(metric, grid, into)
         else:
             try:  # a namespaced metric is split by namespace before time is halved
-                self._range(_selector(metric), grid, 0, grid.n, into, metric,
-                            halve=metric in _CLUSTER_SCOPED)
+                self._range(
+                    _selector(metric),
+                    grid,
+                    0,
+                    grid.n,
+                    into,
+                    metric,
+                    halve=metric in _CLUSTER_SCOPED,
+                )
             except QueryTooLarge:
                 if metric in _CLUSTER_SCOPED:
                     raise
@@ -117,15 +138,21 @@ class _Fetcher:
         return [s for s in into.values() if s.points]
 
 
-def _chunks(fetcher: _Fetcher, grids: list[Grid], progress: bool) \
-        -> Iterator[tuple[Grid, dict[str, list[GridSeries]]]]:
+def _chunks(
+    fetcher: _Fetcher, grids: list[Grid], progress: bool
+) -> Iterator[tuple[Grid, dict[str, list[GridSeries]]]]:
     bar: Any = None
     if progress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       console=Console(stderr=True), transient=True)
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         bar.start()
         task = bar.add_task("Prometheus", total=len(grids) * len(METRICS))
     try:
@@ -144,9 +171,18 @@ def _chunks(fetcher: _Fetcher, grids: list[Grid], progress: bool) \
 
 
 def ingest_prometheus(
-    url: str, start: datetime, end: datetime, cluster: str, settings: Settings, *,
-    step: str = "5m", bearer_token: str | None = None, progress: bool = False,
-    chunk_hours: int = 24, max_series: int = 20_000, timeout_s: float = 120.0,
+    url: str,
+    start: datetime,
+    end: datetime,
+    cluster: str,
+    settings: Settings,
+    *,
+    step: str = "5m",
+    bearer_token: str | None = None,
+    progress: bool = False,
+    chunk_hours: int = 24,
+    max_series: int = 20_000,
+    timeout_s: float = 120.0,
     transport: httpx.BaseTransport | None = None,
 ) -> MetricsIngestReport:
     """Ingest ``[start, end)`` (widened to whole UTC hours) for ``cluster`` from ``url``."""
@@ -158,16 +194,18 @@ def ingest_prometheus(
     start = floor_hour(naive_utc(start))
     end = ceil_hour(naive_utc(end))
     if end <= start:
-        raise InputError(f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.",
-                         hint="Use --start earlier than --end (UTC).")
+        raise InputError(
+            f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.",
+            hint="Use --start earlier than --end (UTC).",
+        )
     if not 1 <= chunk_hours <= 24 * 31:
         raise InputError(f"chunk_hours={chunk_hours} must be between 1 and 744.")
     grids = time_chunks(start, end, step_s, chunk_hours)
-    with PrometheusClient(url, bearer_token=bearer_token, timeout_s=timeout_s,
-                          transport=transport) as client:
+    with PrometheusClient(
+        url, bearer_token=bearer_token, timeout_s=timeout_s, transport=transport
+    ) as client:
         epoch = datetime(1970, 1, 1)
-        names = client.metric_names((start - epoch).total_seconds(),
-                                    (end - epoch).total_seconds())
+        names = client.metric_names((start - epoch).total_seconds(), (end - epoch).total_seconds())
         if names is not None:
             missing = [m for m in REQUIRED if m not in names]
             if missing:
@@ -175,17 +213,27 @@ def ingest_prometheus(
                     f"Prometheus at {url} has no data for required metrics in "
                     f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}): {', '.join(missing)}.",
                     hint="Check that kube-state-metrics and cAdvisor are scraped, and the "
-                         "window (UTC).", url=url, missing=missing,
+                    "window (UTC).",
+                    url=url,
+                    missing=missing,
                 )
         fetcher = _Fetcher(client, max_series)
         report = MetricsIngestReport("prometheus", url, cluster, start, end, step_s)
         write_metrics(
-            settings, kind="prometheus", source=url, cluster=cluster, start=start, end=end,
-            step_s=step_s, chunks=_chunks(fetcher, grids, progress), report=report,
+            settings,
+            kind="prometheus",
+            source=url,
+            cluster=cluster,
+            start=start,
+            end=end,
+            step_s=step_s,
+            chunks=_chunks(fetcher, grids, progress),
+            report=report,
             details={"url": url, "step": step, "chunk_hours": chunk_hours},
         )
         report.queries = client.queries
         if fetcher.split:
-            report.notes.append("Fetched per namespace (too many series): "
-                                + ", ".join(sorted(fetcher.split)))
+            report.notes.append(
+                "Fetched per namespace (too many series): " + ", ".join(sorted(fetcher.split))
+            )
     return report

@@ -25,13 +25,20 @@ _TOO_LARGE_HINTS = ("too many samples", "query timed out", "exceeded", "resource
 
 
 class PrometheusClient:
-    def __init__(self, url: str, *, bearer_token: str | None = None, timeout_s: float = 120.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        bearer_token: str | None = None,
+        timeout_s: float = 120.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
         headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
         self.queries = 0
-        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s,
-                                  transport=transport)
+        self._http = httpx.Client(
+            base_url=self.url, headers=headers, timeout=timeout_s, transport=transport
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -56,7 +63,8 @@ class PrometheusClient:
             raise SourceAuthError(
                 f"Prometheus at {self.url} refused the request (HTTP {resp.status_code}).",
                 hint="Pass a valid bearer token with --token-env VAR (the variable's name).",
-                url=self.url, status=resp.status_code,
+                url=self.url,
+                status=resp.status_code,
             )
         try:
             body = resp.json()
@@ -67,16 +75,19 @@ class PrometheusClient:
                 f"{self.url}{path} did not answer like the Prometheus HTTP API "
                 f"(HTTP {resp.status_code}).",
                 hint="Point --url at the Prometheus server root, e.g. http://prometheus:9090.",
-                url=self.url, status=resp.status_code,
+                url=self.url,
+                status=resp.status_code,
             )
         if body["status"] != "success":
             message = str(body.get("error", ""))
             if body.get("errorType") in ("execution", "timeout", "internal") and any(
-                    h in message.lower() for h in _TOO_LARGE_HINTS):
+                h in message.lower() for h in _TOO_LARGE_HINTS
+            ):
                 raise QueryTooLarge(message)
             raise SourceUnavailable(
                 f"Prometheus at {self.url} rejected {path}: {body.get('errorType')}: {message}",
-                url=self.url, status=resp.status_code,
+                url=self.url,
+                status=resp.status_code,
             )
         return body.get("data")
 
@@ -91,18 +102,22 @@ class PrometheusClient:
         return set(data or [])
 
     def label_values(self, label: str, match: str, start: float, end: float) -> list[str]:
-        data = self._get(f"/api/v1/label/{label}/values",
-                         [("match[]", match), ("start", start), ("end", end)])
+        data = self._get(
+            f"/api/v1/label/{label}/values", [("match[]", match), ("start", start), ("end", end)]
+        )
         return sorted(data or [])
 
-    def query_range(self, query: str, start: float, end: float, step_s: int) \
-            -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+    def query_range(
+        self, query: str, start: float, end: float, step_s: int
+    ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
         """Matrix result as (labels without __name__, [(ts, value)]), non-finite dropped."""
-        data = self._get("/api/v1/query_range",
-                         {"query": query, "start": start, "end": end, "step": step_s})
+        data = self._get(
+            "/api/v1/query_range", {"query": query, "start": start, "end": end, "step": step_s}
+        )
         if not isinstance(data, dict) or data.get("resultType") != "matrix":
             raise SourceUnavailable(
-                f"Prometheus at {self.url} answered {query!r} without a matrix.", url=self.url)
+                f"Prometheus at {self.url} answered {query!r} without a matrix.", url=self.url
+            )
         out = []
         for item in data.get("result", []):
             labels = {k: v for k, v in item.get("metric", {}).items() if k != "__name__"}

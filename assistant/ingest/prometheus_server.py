@@ -28,8 +28,10 @@ def prometheus_available() -> bool:
 def _binary(name: str) -> str:
     path = shutil.which(name)
     if not path:
-        raise ConfigError(f"{name} is not installed.",
-                          hint="Install Debian's `prometheus` package (it includes promtool).")
+        raise ConfigError(
+            f"{name} is not installed.",
+            hint="Install Debian's `prometheus` package (it includes promtool).",
+        )
     return path
 
 
@@ -39,8 +41,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def backfill(openmetrics_file: Path, tsdb_dir: Path, *, max_block_hours: int | None = None) \
-        -> None:
+def backfill(openmetrics_file: Path, tsdb_dir: Path, *, max_block_hours: int | None = None) -> None:
     """``promtool tsdb create-blocks-from openmetrics FILE DIR``; errors name the file."""
     tsdb_dir.mkdir(parents=True, exist_ok=True)
     cmd = [_binary("promtool"), "tsdb", "create-blocks-from", "openmetrics"]
@@ -60,8 +61,9 @@ def backfill(openmetrics_file: Path, tsdb_dir: Path, *, max_block_hours: int | N
 class PrometheusServer:
     """A Prometheus process serving ``tsdb_dir`` on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, tsdb_dir: Path, *, port: int | None = None,
-                 ready_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, tsdb_dir: Path, *, port: int | None = None, ready_timeout_s: float = 60.0
+    ) -> None:
         self.tsdb_dir = tsdb_dir
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -74,10 +76,15 @@ class PrometheusServer:
         config.write_text("global: {}\nscrape_configs: []\n", encoding="utf-8")
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [_binary("prometheus"), f"--config.file={config}",
-             f"--storage.tsdb.path={self.tsdb_dir}", "--storage.tsdb.retention.time=10y",
-             f"--web.listen-address=127.0.0.1:{self.port}"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                _binary("prometheus"),
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.tsdb_dir}",
+                "--storage.tsdb.retention.time=10y",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         self._wait_ready()
@@ -96,8 +103,9 @@ class PrometheusServer:
             time.sleep(0.2)
         tail = self.log_path.read_text(errors="replace")[-800:] if self.log_path.exists() else ""
         self.stop()
-        raise SourceUnavailable(f"Prometheus did not become ready at {self.url}: {tail}",
-                                url=self.url)
+        raise SourceUnavailable(
+            f"Prometheus did not become ready at {self.url}: {tail}", url=self.url
+        )
 
     def stop(self) -> None:
         proc, self.process = self.process, None

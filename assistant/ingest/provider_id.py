@@ -62,11 +62,11 @@ _GCP_PREFIXES = ("//compute.googleapis.com/", "https://www.googleapis.com/comput
 
 @dataclass(frozen=True)
 class ProviderId:
-    provider: str                 # aws | gcp | azure | unknown
-    instance_id: str              # the key stored in k8s_nodes.instance_id
+    provider: str  # aws | gcp | azure | unknown
+    instance_id: str  # the key stored in k8s_nodes.instance_id
     zone: str | None = None
     billing_parent: str | None = None  # Azure VMSS: the scale set the bill names
-    project: str | None = None         # GCP project
+    project: str | None = None  # GCP project
 
 
 def parse_provider_id(provider_id: str | None) -> ProviderId | None:
@@ -86,7 +86,7 @@ def parse_provider_id(provider_id: str | None) -> ProviderId | None:
     if m := _GCE_RE.match(text):
         return ProviderId("gcp", m["name"], zone=m["zone"], project=m["project"])
     if text.lower().startswith("azure://"):
-        arm = "/" + text[len("azure://"):].lstrip("/").lower().rstrip("/")
+        arm = "/" + text[len("azure://") :].lstrip("/").lower().rstrip("/")
         if m := _AZURE_VMSS_RE.match(arm):
             return ProviderId("azure", arm, billing_parent=m[1])
         if _AZURE_VM_RE.match(arm):
@@ -139,8 +139,10 @@ def sql_bill_keys(resource_id: str) -> str:
     GCP path's name). A node's ``instance_id`` (lowercased) equals one of them when the line
     bills that node, as :func:`bill_resource_key` normalises; every bill-to-node join
     (allocation, the bill variance) uses these two keys."""
-    return (f"lower({resource_id}) AS rid, "
-            f"lower(regexp_extract({resource_id}, '([^/:]+)$', 1)) AS rid_last")
+    return (
+        f"lower({resource_id}) AS rid, "
+        f"lower(regexp_extract({resource_id}, '([^/:]+)$', 1)) AS rid_last"
+    )
 
 
 def sql_scale_set(instance_id: str) -> str:

@@ -54,14 +54,27 @@ class _Edge:
         status = 500
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            body = json.dumps(error_body(413, {
-                "code": "payload_too_large",
-                "message": f"The request body is {length.decode(errors='replace')} bytes; "
-                           f"the limit is {self.limit}.",
-                "hint": "Shorten the message (server.max_message_chars)."})).encode()
-            await send({"type": "http.response.start", "status": 413,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(body)).encode())]})
+            body = json.dumps(
+                error_body(
+                    413,
+                    {
+                        "code": "payload_too_large",
+                        "message": f"The request body is {length.decode(errors='replace')} bytes; "
+                        f"the limit is {self.limit}.",
+                        "hint": "Shorten the message (server.max_message_chars).",
+                    },
+                )
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             self._observe(scope, 413, started)
             return
@@ -76,7 +89,8 @@ class _Edge:
                 received += len(message.get("body", b""))
                 if received > self.limit:
                     raise StarletteHTTPException(
-                        413, f"The request body is over {self.limit} bytes, the limit.")
+                        413, f"The request body is over {self.limit} bytes, the limit."
+                    )
             return message
 
         async def timed_send(message: Message) -> None:
@@ -92,18 +106,21 @@ class _Edge:
     def _observe(self, scope: Scope, status: int, started: float) -> None:
         route = scope.get("route")
         path = getattr(route, "path", None) or "unmatched"
-        self.metrics.observe_request(scope.get("method", "?"), path, status,
-                                     time.perf_counter() - started)
+        self.metrics.observe_request(
+            scope.get("method", "?"), path, status, time.perf_counter() - started
+        )
 
 
-def create_app(settings: Settings, *, engine: str = "auto",
-               limiter: RateLimiter | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, engine: str = "auto", limiter: RateLimiter | None = None
+) -> FastAPI:
     """The whole HTTP surface: chat page, /v1 API, /healthz, /metrics, Slack events."""
     app = FastAPI(
-        title="Penny", version=_version(),
+        title="Penny",
+        version=_version(),
         description="Ask what your Kubernetes cluster costs. Every /v1 route needs "
-                    "`Authorization: Bearer <token>` (see `penny token create`). Errors are "
-                    "always `{ok: false, status, error: {code, message, hint}, errors: [...]}`.",
+        "`Authorization: Bearer <token>` (see `penny token create`). Errors are "
+        "always `{ok: false, status, error: {code, message, hint}, errors: [...]}`.",
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -120,15 +137,24 @@ def create_app(settings: Settings, *, engine: str = "auto",
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and warehouse presence")
     def healthz() -> dict[str, Any]:
-        return {"ok": True, "status": "ok", "version": app.version,
-                "warehouse": settings.db_path.exists(),
-                "slack": bool(getattr(app.state, "slack", None))}
+        return {
+            "ok": True,
+            "status": "ok",
+            "version": app.version,
+            "warehouse": settings.db_path.exists(),
+            "slack": bool(getattr(app.state, "slack", None)),
+        }
 
-    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse,
-             summary="Prometheus exposition of Penny's own requests, latency, tokens, AI cost")
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=PlainTextResponse,
+        summary="Prometheus exposition of Penny's own requests, latency, tokens, AI cost",
+    )
     def metrics() -> Response:
-        return PlainTextResponse(app.state.metrics.render(),
-                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+        return PlainTextResponse(
+            app.state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
 
     _mount_slack(app, settings)
     app.add_middleware(_Edge, metrics=app.state.metrics, limit=max_body_bytes(settings))
@@ -151,8 +177,11 @@ def _mount_slack(app: FastAPI, settings: Settings) -> None:
     async def slack_events(request: Request) -> Response:
         body = await request.body()
         status, headers, content = await run_in_threadpool(
-            bot.dispatch_http, body.decode("utf-8", errors="replace"),
-            dict(request.query_params), dict(request.headers))
+            bot.dispatch_http,
+            body.decode("utf-8", errors="replace"),
+            dict(request.query_params),
+            dict(request.headers),
+        )
         return Response(content=content, status_code=status, headers=headers)
 
 

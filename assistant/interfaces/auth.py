@@ -16,8 +16,15 @@ from assistant.config import Settings
 from assistant.errors import PennyError
 from tools.result import Scope
 
-__all__ = ["TOKEN_PREFIX", "Principal", "Unauthorized", "authenticate", "hash_token",
-           "new_token", "team_of"]
+__all__ = [
+    "TOKEN_PREFIX",
+    "Principal",
+    "Unauthorized",
+    "authenticate",
+    "hash_token",
+    "new_token",
+    "team_of",
+]
 
 TOKEN_PREFIX = "pny_"
 
@@ -34,7 +41,7 @@ class Principal:
     user: str
     scope: Scope
     rate_per_minute: int
-    token_id: str                 # first 12 hex of the sha256: names the token in logs
+    token_id: str  # first 12 hex of the sha256: names the token in logs
 
 
 def hash_token(token: str) -> str:
@@ -54,23 +61,34 @@ def team_of(scope: Scope) -> str | None:
 def authenticate(settings: Settings, authorization: str | None) -> Principal:
     """``Authorization: Bearer <token>`` → Principal, or Unauthorized."""
     if not settings.server.tokens:
-        raise Unauthorized("This server has no API tokens configured, so nobody can call it.",
-                           hint="Create one with `penny token create --user NAME --save` and "
-                                "restart `penny serve`.")
+        raise Unauthorized(
+            "This server has no API tokens configured, so nobody can call it.",
+            hint="Create one with `penny token create --user NAME --save` and "
+            "restart `penny serve`.",
+        )
     if not authorization:
-        raise Unauthorized("Missing bearer token.",
-                           hint="Send the header `Authorization: Bearer <token>`.")
+        raise Unauthorized(
+            "Missing bearer token.", hint="Send the header `Authorization: Bearer <token>`."
+        )
     kind, _, token = authorization.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
-        raise Unauthorized("The Authorization header is not `Bearer <token>`.",
-                           hint="Send the header `Authorization: Bearer <token>`.")
+        raise Unauthorized(
+            "The Authorization header is not `Bearer <token>`.",
+            hint="Send the header `Authorization: Bearer <token>`.",
+        )
     digest = hash_token(token.strip())
     found = None
     for entry in settings.server.tokens:
         if hmac.compare_digest(entry.sha256.lower(), digest):
             found = entry
     if found is None:
-        raise Unauthorized("Unknown or revoked token.",
-                           hint="Check the token, or create one with `penny token create`.")
-    return Principal(user=found.user, scope=Scope.from_list(found.scope, user=found.user),
-                     rate_per_minute=found.rate_per_minute, token_id=digest[:12])
+        raise Unauthorized(
+            "Unknown or revoked token.",
+            hint="Check the token, or create one with `penny token create`.",
+        )
+    return Principal(
+        user=found.user,
+        scope=Scope.from_list(found.scope, user=found.user),
+        rate_per_minute=found.rate_per_minute,
+        token_id=digest[:12],
+    )

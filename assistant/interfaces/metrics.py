@@ -23,8 +23,7 @@ Labels = tuple[tuple[str, str], ...]
 def _labels(labels: Labels) -> str:
     if not labels:
         return ""
-    esc = [(k, v.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"'))
-           for k, v in labels]
+    esc = [(k, v.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')) for k, v in labels]
     return "{" + ",".join(f'{k}="{v}"' for k, v in esc) + "}"
 
 
@@ -73,33 +72,53 @@ class Metrics:
     def render(self) -> str:
         out: list[str] = []
         with self._lock:
-            out += ["# HELP penny_http_requests_total HTTP requests answered, by route and "
-                    "status.", "# TYPE penny_http_requests_total counter"]
-            out += [f"penny_http_requests_total{_labels(k)} {v}"
-                    for k, v in sorted(self.requests.items())]
-            out += ["# HELP penny_http_request_duration_seconds Time to answer a request "
-                    "(streams: until the last event).",
-                    "# TYPE penny_http_request_duration_seconds histogram"]
+            out += [
+                "# HELP penny_http_requests_total HTTP requests answered, by route and status.",
+                "# TYPE penny_http_requests_total counter",
+            ]
+            out += [
+                f"penny_http_requests_total{_labels(k)} {v}"
+                for k, v in sorted(self.requests.items())
+            ]
+            out += [
+                "# HELP penny_http_request_duration_seconds Time to answer a request "
+                "(streams: until the last event).",
+                "# TYPE penny_http_request_duration_seconds histogram",
+            ]
             for key in sorted(self.latency_buckets):
                 for bound, n in zip(BUCKETS, self.latency_buckets[key], strict=True):
                     lab = _labels((*key, ("le", _num(bound))))
                     out.append(f"penny_http_request_duration_seconds_bucket{lab} {n}")
                 lab = _labels((*key, ("le", "+Inf")))
-                out.append(f"penny_http_request_duration_seconds_bucket{lab} "
-                           f"{self.latency_count[key]}")
-                out.append(f"penny_http_request_duration_seconds_sum{_labels(key)} "
-                           f"{_num(self.latency_sum[key])}")
-                out.append(f"penny_http_request_duration_seconds_count{_labels(key)} "
-                           f"{self.latency_count[key]}")
-            out += ["# HELP penny_answers_total Questions answered, by channel, engine and "
-                    "user.", "# TYPE penny_answers_total counter"]
+                out.append(
+                    f"penny_http_request_duration_seconds_bucket{lab} {self.latency_count[key]}"
+                )
+                out.append(
+                    f"penny_http_request_duration_seconds_sum{_labels(key)} "
+                    f"{_num(self.latency_sum[key])}"
+                )
+                out.append(
+                    f"penny_http_request_duration_seconds_count{_labels(key)} "
+                    f"{self.latency_count[key]}"
+                )
+            out += [
+                "# HELP penny_answers_total Questions answered, by channel, engine and user.",
+                "# TYPE penny_answers_total counter",
+            ]
             out += [f"penny_answers_total{_labels(k)} {v}" for k, v in sorted(self.answers.items())]
-            out += ["# HELP penny_ai_tokens_total Model tokens Penny used, by kind and user.",
-                    "# TYPE penny_ai_tokens_total counter"]
-            out += [f"penny_ai_tokens_total{_labels(k)} {v}"
-                    for k, v in sorted(self.tokens.items())]
-            out += ["# HELP penny_ai_cost_usd_total Penny's own priced AI spend in USD, by user.",
-                    "# TYPE penny_ai_cost_usd_total counter"]
-            out += [f"penny_ai_cost_usd_total{_labels(k)} {_num(v)}"
-                    for k, v in sorted(self.ai_cost.items())]
+            out += [
+                "# HELP penny_ai_tokens_total Model tokens Penny used, by kind and user.",
+                "# TYPE penny_ai_tokens_total counter",
+            ]
+            out += [
+                f"penny_ai_tokens_total{_labels(k)} {v}" for k, v in sorted(self.tokens.items())
+            ]
+            out += [
+                "# HELP penny_ai_cost_usd_total Penny's own priced AI spend in USD, by user.",
+                "# TYPE penny_ai_cost_usd_total counter",
+            ]
+            out += [
+                f"penny_ai_cost_usd_total{_labels(k)} {_num(v)}"
+                for k, v in sorted(self.ai_cost.items())
+            ]
         return "\n".join(out) + "\n"

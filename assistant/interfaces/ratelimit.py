@@ -25,7 +25,7 @@ class RateLimited(PennyError):
 class RateLimiter:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}   # key -> (tokens, last time)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last time)
         self._lock = threading.Lock()
 
     def check(self, key: str, rate_per_minute: int) -> None:
@@ -41,5 +41,6 @@ class RateLimiter:
                 raise RateLimited(
                     f"Rate limit of {rate_per_minute} requests per minute reached.",
                     hint=f"Retry in {wait} s, or raise rate_per_minute for this token.",
-                    retry_after_s=wait)
+                    retry_after_s=wait,
+                )
             self._buckets[key] = (tokens - 1.0, now)

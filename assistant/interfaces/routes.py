@@ -33,8 +33,7 @@ router = APIRouter(prefix="/v1")
 _THREAD_RE = r"^[A-Za-z0-9_.:-]{1,128}$"
 
 
-def principal(request: Request,
-              authorization: Annotated[str | None, Header()] = None) -> Principal:
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
     """Authenticate the bearer token, then take one request from its rate-limit bucket."""
     settings: Settings = request.app.state.settings
     who = authenticate(settings, authorization)
@@ -48,12 +47,17 @@ Caller = Annotated[Principal, Depends(principal)]
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    message: str = Field(min_length=1, max_length=100_000,
-                         description="The question, e.g. 'top 5 namespaces last month'. "
-                                     "At most server.max_message_chars characters.")
+    message: str = Field(
+        min_length=1,
+        max_length=100_000,
+        description="The question, e.g. 'top 5 namespaces last month'. "
+        "At most server.max_message_chars characters.",
+    )
     thread_id: str | None = Field(
-        None, pattern=_THREAD_RE,
-        description="Continue a conversation: the thread_id a previous answer returned.")
+        None,
+        pattern=_THREAD_RE,
+        description="Continue a conversation: the thread_id a previous answer returned.",
+    )
 
     @field_validator("message")
     @classmethod
@@ -68,40 +72,66 @@ class ChatResponse(BaseModel):
     answer: Answer
 
 
-_SSE_DOC = ("With `Accept: text/event-stream`: one SSE message per event, `event:` being "
-            "`tool_call`, `tool_result`, `token` (data `{text}`), then `done` (data `{answer}`) "
-            "or `error` (data `{code, message, hint}`).")
+_SSE_DOC = (
+    "With `Accept: text/event-stream`: one SSE message per event, `event:` being "
+    "`tool_call`, `tool_result`, `token` (data `{text}`), then `done` (data `{answer}`) "
+    "or `error` (data `{code, message, hint}`)."
+)
 
 
-@router.post("/chat", response_model=ChatResponse, tags=["chat"],
-             summary="Ask Penny a question (JSON, or an SSE stream of typed events)",
-             description=_SSE_DOC,
-             responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-                        401: {"description": "Missing or unknown token"},
-                        413: {"description": "Body too large"},
-                        422: {"description": "Invalid body"},
-                        429: {"description": "Rate limit reached (Retry-After)"}})
-def chat(body: ChatRequest, request: Request, who: Caller,
-         accept: Annotated[str | None, Header()] = None,
-         x_penny_client: Annotated[str | None, Header()] = None) -> Any:
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    tags=["chat"],
+    summary="Ask Penny a question (JSON, or an SSE stream of typed events)",
+    description=_SSE_DOC,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        401: {"description": "Missing or unknown token"},
+        413: {"description": "Body too large"},
+        422: {"description": "Invalid body"},
+        429: {"description": "Rate limit reached (Retry-After)"},
+    },
+)
+def chat(
+    body: ChatRequest,
+    request: Request,
+    who: Caller,
+    accept: Annotated[str | None, Header()] = None,
+    x_penny_client: Annotated[str | None, Header()] = None,
+) -> Any:
     settings: Settings = request.app.state.settings
     if len(body.message) > settings.server.max_message_chars:
-        raise InputError(f"message is {len(body.message)} characters; the limit is "
-                         f"{settings.server.max_message_chars}.",
-                         hint="Shorten it (server.max_message_chars).")
+        raise InputError(
+            f"message is {len(body.message)} characters; the limit is "
+            f"{settings.server.max_message_chars}.",
+            hint="Shorten it (server.max_message_chars).",
+        )
     client_thread = body.thread_id or uuid.uuid4().hex
     channel: Literal["web", "api"] = "web" if x_penny_client == "web" else "api"
     # A thread is private to its user: the same thread_id from another token is another thread.
-    ctx = AskContext(user=who.user, channel=channel, thread_id=f"{who.user}/{client_thread}",
-                     team=team_of(who.scope), scope=who.scope)
+    ctx = AskContext(
+        user=who.user,
+        channel=channel,
+        thread_id=f"{who.user}/{client_thread}",
+        team=team_of(who.scope),
+        scope=who.scope,
+    )
     engine = request.app.state.engine
     metrics = request.app.state.metrics
     if "text/event-stream" in (accept or ""):
-        events = _public_events(ask_stream(body.message, ctx, settings, engine=engine),
-                                client_thread, who, channel, metrics)
-        return StreamingResponse(guarded(events), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache",
-                                          "X-Accel-Buffering": "no"})
+        events = _public_events(
+            ask_stream(body.message, ctx, settings, engine=engine),
+            client_thread,
+            who,
+            channel,
+            metrics,
+        )
+        return StreamingResponse(
+            guarded(events),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
     answer = ask(body.message, ctx, settings, engine=engine)
     answer.thread_id = client_thread
     _audit(who, channel, answer.model_dump(mode="json"))
@@ -109,8 +139,9 @@ def chat(body: ChatRequest, request: Request, who: Caller,
     return ChatResponse(answer=answer)
 
 
-def _public_events(events: Iterator[Event], client_thread: str, who: Principal, channel: str,
-                   metrics: Any) -> Iterator[Event]:
+def _public_events(
+    events: Iterator[Event], client_thread: str, who: Principal, channel: str, metrics: Any
+) -> Iterator[Event]:
     for event in events:
         if event.type == "done":
             answer = dict(event.data.get("answer") or {})
@@ -123,32 +154,54 @@ def _public_events(events: Iterator[Event], client_thread: str, who: Principal, 
 
 def _audit(who: Principal, channel: str, answer: dict[str, Any]) -> None:
     """One log line per answer; the question text itself is in the ledger (if configured)."""
-    log.info("user=%s token=%s channel=%s question_id=%s engine=%s tools=%s cost=%s",
-             who.user, who.token_id, channel, answer.get("question_id"), answer.get("engine"),
-             ",".join(t.get("name", "?") for t in answer.get("tool_calls") or []) or "-",
-             answer.get("cost"))
+    log.info(
+        "user=%s token=%s channel=%s question_id=%s engine=%s tools=%s cost=%s",
+        who.user,
+        who.token_id,
+        channel,
+        answer.get("question_id"),
+        answer.get("engine"),
+        ",".join(t.get("name", "?") for t in answer.get("tool_calls") or []) or "-",
+        answer.get("cost"),
+    )
 
 
 @router.get("/me", tags=["auth"], summary="Who this token is and what it may see")
 def me(who: Caller) -> dict[str, Any]:
-    return {"ok": True, "user": who.user, "token_id": who.token_id,
-            "scope": who.scope.model_dump(), "rate_per_minute": who.rate_per_minute}
+    return {
+        "ok": True,
+        "user": who.user,
+        "token_id": who.token_id,
+        "scope": who.scope.model_dump(),
+        "rate_per_minute": who.rate_per_minute,
+    }
 
 
-@router.get("/costs", tags=["costs"],
-            summary="Allocated cost grouped by a dimension (the `penny costs` query)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
-def costs(request: Request, who: Caller,
-          window: Annotated[str, Query(description="2026-10, last-month, 7d or START..END")]
-          = "last-month",
-          by: Annotated[str, Query(description="namespace|team|app|env|cost_center|controller|"
-                                              "pod|container|node|cluster|service|label:KEY")]
-          = "namespace",
-          filter: Annotated[list[str], Query(description="KEY=VALUE, repeatable")] = [],  # noqa: B006
-          top: Annotated[int | None, Query(ge=1, le=1000)] = None,
-          basis: Literal["amortized", "invoice"] = "amortized",
-          share_idle: bool | None = None,
-          format: Literal["json", "csv"] = "json") -> Response:
+@router.get(
+    "/costs",
+    tags=["costs"],
+    summary="Allocated cost grouped by a dimension (the `penny costs` query)",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+def costs(
+    request: Request,
+    who: Caller,
+    window: Annotated[
+        str, Query(description="2026-10, last-month, 7d or START..END")
+    ] = "last-month",
+    by: Annotated[
+        str,
+        Query(
+            description="namespace|team|app|env|cost_center|controller|"
+            "pod|container|node|cluster|service|label:KEY"
+        ),
+    ] = "namespace",
+    filter: Annotated[list[str], Query(description="KEY=VALUE, repeatable")] = [],  # noqa: B006
+    top: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    basis: Literal["amortized", "invoice"] = "amortized",
+    share_idle: bool | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
     from assistant.costs.export import to_csv
     from assistant.costs.query import query_costs, require_rows
     from assistant.warehouse.db import reader
@@ -163,13 +216,23 @@ def costs(request: Request, who: Caller,
         filters[key.strip()] = value.strip()
     win = parse_window(window, now=settings.current_time())
     with reader(settings) as con:
-        table = query_costs(con, window=win, group_by=by, filters=filters, scope=who.scope,
-                            share_idle=share_idle, basis=basis, top_n=top, settings=settings)
+        table = query_costs(
+            con,
+            window=win,
+            group_by=by,
+            filters=filters,
+            scope=who.scope,
+            share_idle=share_idle,
+            basis=basis,
+            top_n=top,
+            settings=settings,
+        )
     require_rows(table, win, filters)
     if format == "csv":
         return Response(to_csv(table), media_type="text/csv; charset=utf-8")
-    return Response(json.dumps({"ok": True, **table.to_dict()}, default=_plain),
-                    media_type="application/json")
+    return Response(
+        json.dumps({"ok": True, **table.to_dict()}, default=_plain), media_type="application/json"
+    )
 
 
 def _plain(value: Any) -> str:
@@ -189,32 +252,46 @@ def _explanation(request: Request, who: Principal, month: str, compare: str | No
         return explain_bill(con, window, compare=base, scope=who.scope, settings=settings)
 
 
-@router.get("/bill/{month}", tags=["bill"],
-            summary="A month's bill explained: totals, reconciliation, drivers, forecast",
-            responses={200: {"content": {"text/markdown": {}, "text/html": {},
-                                         "application/json": {}}}})
-def bill(month: str, request: Request, who: Caller,
-         format: Literal["md", "html", "json"] = "md",
-         compare: str | None = None) -> Response:
+@router.get(
+    "/bill/{month}",
+    tags=["bill"],
+    summary="A month's bill explained: totals, reconciliation, drivers, forecast",
+    responses={200: {"content": {"text/markdown": {}, "text/html": {}, "application/json": {}}}},
+)
+def bill(
+    month: str,
+    request: Request,
+    who: Caller,
+    format: Literal["md", "html", "json"] = "md",
+    compare: str | None = None,
+) -> Response:
     from assistant.billing.render import render_bill
 
     expl = _explanation(request, who, month, compare)
-    media = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
-             "json": "application/json"}[format]
+    media = {
+        "md": "text/markdown; charset=utf-8",
+        "html": "text/html; charset=utf-8",
+        "json": "application/json",
+    }[format]
     return Response(render_bill(expl, format), media_type=media)
 
 
-@router.get("/bill/{month}/charts/{name}", tags=["bill"],
-            summary="One bill chart as SVG or PNG: daily_by_team or waterfall",
-            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}})
-def bill_chart(month: str, name: str, request: Request, who: Caller,
-               compare: str | None = None) -> Response:
+@router.get(
+    "/bill/{month}/charts/{name}",
+    tags=["bill"],
+    summary="One bill chart as SVG or PNG: daily_by_team or waterfall",
+    responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}},
+)
+def bill_chart(
+    month: str, name: str, request: Request, who: Caller, compare: str | None = None
+) -> Response:
     from assistant.billing.render import chart_images
 
     match = re.fullmatch(r"(daily_by_team|waterfall)\.(svg|png)", name)
     if match is None:
-        raise InputError(f"No chart {name!r}.",
-                         hint="Use daily_by_team.svg, waterfall.svg (or .png).")
+        raise InputError(
+            f"No chart {name!r}.", hint="Use daily_by_team.svg, waterfall.svg (or .png)."
+        )
     chart, ext = match.groups()
     images = chart_images(_explanation(request, who, month, compare), ext)  # type: ignore[arg-type]
     if chart not in images:
@@ -223,4 +300,3 @@ def bill_chart(month: str, name: str, request: Request, who: Caller,
         raise NotFound(f"The {month} bill has no {chart} chart (no data for it).")
     media = "image/svg+xml" if ext == "svg" else "image/png"
     return Response(images[chart], media_type=media)
-

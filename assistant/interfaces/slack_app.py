@@ -66,12 +66,15 @@ class _Seen:
 
 
 class SlackBot:
-    def __init__(self, settings: Settings, *, metrics: Metrics | None = None,
-                 engine: str = "auto") -> None:
+    def __init__(
+        self, settings: Settings, *, metrics: Metrics | None = None, engine: str = "auto"
+    ) -> None:
         slack = settings.slack
         if slack.bot_token is None:
-            raise ConfigError("Slack needs a bot token.",
-                              hint="Set slack.bot_token (PENNY_SLACK__BOT_TOKEN=xoxb-…).")
+            raise ConfigError(
+                "Slack needs a bot token.",
+                hint="Set slack.bot_token (PENNY_SLACK__BOT_TOKEN=xoxb-…).",
+            )
         self.settings = settings
         self.metrics = metrics
         self.engine = engine
@@ -82,15 +85,21 @@ class SlackBot:
         self.client = WebClient(token=token, base_url=base)
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
         try:  # Bolt checks the bot token with auth.test right here
-            self.app = App(client=self.client, signing_secret=secret,
-                           request_verification_enabled=secret is not None,
-                           process_before_response=False)
+            self.app = App(
+                client=self.client,
+                signing_secret=secret,
+                request_verification_enabled=secret is not None,
+                process_before_response=False,
+            )
         except BoltError as exc:
-            raise SourceAuthError(f"Slack refused the bot token: {exc}",
-                                  hint="Check slack.bot_token (xoxb-…).") from exc
-        except OSError as exc:           # URLError included: the API cannot be reached
-            raise SourceUnavailable(f"Cannot reach the Slack API at {base}: {exc}",
-                                    hint="Check the network or slack.api_url.") from exc
+            raise SourceAuthError(
+                f"Slack refused the bot token: {exc}", hint="Check slack.bot_token (xoxb-…)."
+            ) from exc
+        except OSError as exc:  # URLError included: the API cannot be reached
+            raise SourceUnavailable(
+                f"Cannot reach the Slack API at {base}: {exc}",
+                hint="Check the network or slack.api_url.",
+            ) from exc
         self.app.middleware(self._drop_repeats)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
@@ -99,8 +108,9 @@ class SlackBot:
 
     # -- entry points -------------------------------------------------------------------
 
-    def dispatch_http(self, body: str, query: dict[str, str],
-                      headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+    def dispatch_http(
+        self, body: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], str]:
         """One HTTP request from Slack → (status, headers, body); Bolt verifies the signature."""
         hdrs: dict[str, str | Sequence[str]] = dict(headers)
         resp: BoltResponse = self.app.dispatch(BoltRequest(body=body, query=query, headers=hdrs))
@@ -111,8 +121,10 @@ class SlackBot:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         if self.settings.slack.app_token is None:
-            raise ConfigError("Socket Mode needs an app-level token.",
-                              hint="Set slack.app_token (PENNY_SLACK__APP_TOKEN=xapp-…).")
+            raise ConfigError(
+                "Socket Mode needs an app-level token.",
+                hint="Set slack.app_token (PENNY_SLACK__APP_TOKEN=xapp-…).",
+            )
         return SocketModeHandler(self.app, self.settings.slack.app_token.get_secret_value())
 
     # -- middleware and listeners -------------------------------------------------------
@@ -136,10 +148,12 @@ class SlackBot:
     def _on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
         question = (command.get("text") or "").strip()
         if not question:
-            ack(text='Ask me something, e.g. `/penny top 5 namespaces last month` or '
-                     '`/penny bill October`.')
+            ack(
+                text="Ask me something, e.g. `/penny top 5 namespaces last month` or "
+                "`/penny bill October`."
+            )
             return
-        ack(text=PLACEHOLDER)          # within Slack's 3 s; the answer follows via response_url
+        ack(text=PLACEHOLDER)  # within Slack's 3 s; the answer follows via response_url
         user = command.get("user_id", "?")
         # one running conversation per user and channel for slash commands
         ctx = self._context(user, f"slack:{command.get('channel_id')}:cmd:{user}")
@@ -154,28 +168,36 @@ class SlackBot:
 
         workload = body["actions"][0]["value"]
         scope = self._scope_for(body["user"]["id"])
-        result, _ = call("draft_rightsizing_change", {"workload": workload},
-                         ToolContext.create(self.settings, scope))
+        result, _ = call(
+            "draft_rightsizing_change",
+            {"workload": workload},
+            ToolContext.create(self.settings, scope),
+        )
         text, blocks = patch_blocks(result.to_json())
         container = body.get("container") or {}
         if container.get("is_ephemeral") or not container.get("channel_id"):
             respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
             return
-        thread = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts") \
+        thread = (
+            (body.get("message") or {}).get("thread_ts")
+            or container.get("thread_ts")
             or container.get("message_ts")
-        self.client.chat_postMessage(channel=container["channel_id"], thread_ts=thread,
-                                     text=text, blocks=blocks)
+        )
+        self.client.chat_postMessage(
+            channel=container["channel_id"], thread_ts=thread, text=text, blocks=blocks
+        )
 
     # -- the work -----------------------------------------------------------------------
 
     def _answer_in_thread(self, event: dict[str, Any]) -> None:
         channel, ts = event["channel"], event["ts"]
-        if not self._seen.first_time(f"msg:{channel}:{ts}"):   # mention + DM of one message
+        if not self._seen.first_time(f"msg:{channel}:{ts}"):  # mention + DM of one message
             return
         thread_ts = event.get("thread_ts") or ts
         question = _MENTION.sub("", event.get("text") or "").strip()
-        placeholder = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                                   text=PLACEHOLDER)
+        placeholder = self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=PLACEHOLDER
+        )
         ctx = self._context(event.get("user", "?"), f"slack:{channel}:{thread_ts}")
         answer, (text, blocks) = self._ask(question, ctx)
         self.client.chat_update(channel=channel, ts=placeholder["ts"], text=text, blocks=blocks)
@@ -184,14 +206,22 @@ class SlackBot:
 
     def _context(self, user: str, thread_id: str) -> AskContext:
         scope = self._scope_for(user)
-        return AskContext(user=f"slack:{user}", channel="slack", thread_id=thread_id,
-                          team=team_of(scope), scope=scope)
+        return AskContext(
+            user=f"slack:{user}",
+            channel="slack",
+            thread_id=thread_id,
+            team=team_of(scope),
+            scope=scope,
+        )
 
-    def _ask(self, question: str, ctx: AskContext) -> tuple[Answer | None,
-                                                            tuple[str, list[dict[str, Any]]]]:
+    def _ask(
+        self, question: str, ctx: AskContext
+    ) -> tuple[Answer | None, tuple[str, list[dict[str, Any]]]]:
         if not question:
-            return None, error_blocks("You mentioned me without a question.",
-                                      'Try "top 5 namespaces last month" or "bill October".')
+            return None, error_blocks(
+                "You mentioned me without a question.",
+                'Try "top 5 namespaces last month" or "bill October".',
+            )
         try:
             answer = ask(question, ctx, self.settings, engine=self.engine)  # type: ignore[arg-type]
         except PennyError as exc:
@@ -214,30 +244,38 @@ class SlackBot:
                 log.warning("users.info for %s failed: %s", user, exc)
                 email = None
             items = users.get(email) if email else None
-        scope = Scope.from_list(items if items is not None else self.settings.slack.default_scope,
-                                user=f"slack:{user}")
+        scope = Scope.from_list(
+            items if items is not None else self.settings.slack.default_scope, user=f"slack:{user}"
+        )
         self._scopes[user] = scope
         return scope
 
-    def _upload_bill_charts(self, answer: Answer, scope: Scope, channel: str,
-                            thread_ts: str | None) -> None:
+    def _upload_bill_charts(
+        self, answer: Answer, scope: Scope, channel: str, thread_ts: str | None
+    ) -> None:
         """When the answer explained a bill, upload its charts (PNG) into the thread."""
         month = bill_month(answer)
         if month is None:
             return
-        paths = [Path(a.path) for a in answer.attachments
-                 if a.kind == "chart" and a.path and a.path.endswith(".png")
-                 and Path(a.path).exists()]
+        paths = [
+            Path(a.path)
+            for a in answer.attachments
+            if a.kind == "chart" and a.path and a.path.endswith(".png") and Path(a.path).exists()
+        ]
         with tempfile.TemporaryDirectory(prefix="penny-slack-") as tmp:
             if not paths:
                 paths = self._render_charts(month, scope, Path(tmp))
             if not paths:
                 return
-            uploads = [{"file": str(p), "filename": p.name, "title": _chart_title(p, month)}
-                       for p in paths]
-            self.client.files_upload_v2(file_uploads=uploads, channel=channel,
-                                        thread_ts=thread_ts,
-                                        initial_comment=f"Charts for the {month} bill")
+            uploads = [
+                {"file": str(p), "filename": p.name, "title": _chart_title(p, month)} for p in paths
+            ]
+            self.client.files_upload_v2(
+                file_uploads=uploads,
+                channel=channel,
+                thread_ts=thread_ts,
+                initial_comment=f"Charts for the {month} bill",
+            )
 
     def _render_charts(self, month: str, scope: Scope, out: Path) -> list[Path]:
         from assistant.billing.explain import explain_bill, parse_month

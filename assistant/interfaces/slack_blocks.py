@@ -15,12 +15,21 @@ from typing import Any
 from assistant.agent.answer import Answer
 from tools.result import Provenance
 
-__all__ = ["DRAFT_ACTION", "PLACEHOLDER", "answer_blocks", "bill_month", "context_line",
-           "draftable_workloads", "error_blocks", "patch_blocks", "to_mrkdwn"]
+__all__ = [
+    "DRAFT_ACTION",
+    "PLACEHOLDER",
+    "answer_blocks",
+    "bill_month",
+    "context_line",
+    "draftable_workloads",
+    "error_blocks",
+    "patch_blocks",
+    "to_mrkdwn",
+]
 
 PLACEHOLDER = "Looking at the bill…"
 DRAFT_ACTION = "penny_draft_patch"
-_SECTION_LIMIT = 2900          # Slack's section text limit is 3000 characters
+_SECTION_LIMIT = 2900  # Slack's section text limit is 3000 characters
 _HEADER_LIMIT = 150
 
 
@@ -35,19 +44,23 @@ def _table(lines: list[str]) -> str:
     for line in lines:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
-            continue                                  # the |---|---:| separator row
+            continue  # the |---|---:| separator row
         rows.append([c.replace("**", "") for c in cells])
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     sizes = [max(len(r[i]) for r in rows) for i in range(width)]
 
     # a column whose body cells are all numbers is right-aligned (header too): money lines up
-    numeric = [all(re.fullmatch(r"[-+$0-9.,%]+", r[i]) for r in rows[1:] if r[i])
-               and any(r[i] for r in rows[1:]) for i in range(width)]
+    numeric = [
+        all(re.fullmatch(r"[-+$0-9.,%]+", r[i]) for r in rows[1:] if r[i])
+        and any(r[i] for r in rows[1:])
+        for i in range(width)
+    ]
 
     def fmt(row: list[str]) -> str:
-        return "  ".join(c.rjust(sizes[i]) if numeric[i] else c.ljust(sizes[i])
-                         for i, c in enumerate(row)).rstrip()
+        return "  ".join(
+            c.rjust(sizes[i]) if numeric[i] else c.ljust(sizes[i]) for i, c in enumerate(row)
+        ).rstrip()
 
     return "\n".join(fmt(r) for r in rows)
 
@@ -126,8 +139,10 @@ def context_line(answer: Answer) -> str:
     tokens = answer.usage.input_tokens + answer.usage.output_tokens
     cost = Decimal(0) if answer.engine == "offline" and answer.cost is None else answer.cost
     used = f" · {tokens:,} tokens" if tokens else ""
-    return (f"Sources: {sources} | {engine}{used} · AI cost {_money(cost)} · "
-            f"{answer.duration_ms:,.0f} ms")[:2900]
+    return (
+        f"Sources: {sources} | {engine}{used} · AI cost {_money(cost)} · "
+        f"{answer.duration_ms:,.0f} ms"
+    )[:2900]
 
 
 def draftable_workloads(answer: Answer, limit: int = 3) -> list[str]:
@@ -142,8 +157,11 @@ def draftable_workloads(answer: Answer, limit: int = 3) -> list[str]:
 def bill_month(answer: Answer) -> str | None:
     """The month (YYYY-MM) an ok ``explain_bill`` call explained, if the answer has one."""
     for call in answer.tool_calls:
-        if call.name == "explain_bill" and call.result.get("ok") \
-                and call.result.get("status") == "success":
+        if (
+            call.name == "explain_bill"
+            and call.result.get("ok")
+            and call.result.get("status") == "success"
+        ):
             month = (call.result.get("data") or {}).get("month") or {}
             label = month.get("label") if isinstance(month, dict) else None
             if label:
@@ -164,28 +182,46 @@ def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
     else:
         title = " ".join(answer.question.split())
         title = title[:1].upper() + title[1:]
-    title = (title[:_HEADER_LIMIT - 1] + "…" if len(title) > _HEADER_LIMIT else title) or "Penny"
+    title = (title[: _HEADER_LIMIT - 1] + "…" if len(title) > _HEADER_LIMIT else title) or "Penny"
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
+        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
+    ]
     for kind, content in to_mrkdwn(body):
         if kind == "table":
             for part in _chunks(content, _SECTION_LIMIT - 6):
-                blocks.append({"type": "section",
-                               "text": {"type": "mrkdwn", "text": f"```{part}```"}})
+                blocks.append(
+                    {"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}}
+                )
         else:
             for part in _chunks(content, _SECTION_LIMIT):
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
     for note in answer.notes[:3]:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn",
-                                                        "text": f"_{note}_"[:2900]}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{note}_"[:2900]}]}
+        )
     workloads = draftable_workloads(answer)
     if workloads:
-        blocks.append({"type": "actions", "block_id": "penny_drafts", "elements": [
-            {"type": "button", "action_id": f"{DRAFT_ACTION}_{i}", "value": w[:2000],
-             "text": {"type": "plain_text", "text": f"Draft patch: {w.split('/')[-1]}"[:75]}}
-            for i, w in enumerate(workloads)]})
-    blocks.append({"type": "context",
-                   "elements": [{"type": "mrkdwn", "text": context_line(answer)}]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "penny_drafts",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{DRAFT_ACTION}_{i}",
+                        "value": w[:2000],
+                        "text": {
+                            "type": "plain_text",
+                            "text": f"Draft patch: {w.split('/')[-1]}"[:75],
+                        },
+                    }
+                    for i, w in enumerate(workloads)
+                ],
+            }
+        )
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": context_line(answer)}]}
+    )
     return answer.text[:3000], blocks[:50]
 
 
@@ -199,13 +235,20 @@ def patch_blocks(result: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     if not result.get("ok") or result.get("status") != "success":
         return error_blocks(str(result.get("error") or "No draft."), None)
     data = result["data"]
-    head = (f"*Draft for {data['workload']}* (saves ${data.get('monthly_savings', '?')}/month; "
-            "not applied — review and apply it yourself)")
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn",
-                                                                 "text": head}}]
+    head = (
+        f"*Draft for {data['workload']}* (saves ${data.get('monthly_savings', '?')}/month; "
+        "not applied — review and apply it yourself)"
+    )
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
     for part in _chunks(str(data.get("text") or ""), _SECTION_LIMIT - 6):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}})
     if data.get("kubectl_command"):
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                       f"`{str(data['kubectl_command'])[:2800]}`"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"`{str(data['kubectl_command'])[:2800]}`"}
+                ],
+            }
+        )
     return f"Draft for {data['workload']}:\n{data.get('text', '')}"[:3000], blocks[:50]

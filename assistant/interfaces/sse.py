@@ -29,5 +29,9 @@ def guarded(events: Iterator[Event]) -> Iterator[str]:
         yield encode(Event(type="error", data=exc.to_dict()))
     except Exception as exc:  # the stream has started: the status line is already sent
         log.exception("chat stream failed")
-        yield encode(Event(type="error", data={"code": "internal_error",
-                                               "message": f"{type(exc).__name__}: {exc}"}))
+        yield encode(
+            Event(
+                type="error",
+                data={"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"},
+            )
+        )

@@ -59,7 +59,7 @@ def save_token_entry(path: Path, entry: dict[str, Any]) -> None:
     if not isinstance(tokens, list):
         raise ConfigError(f"{path}: 'server.tokens' must be a list.", path=str(path))
     tokens.append(entry)
-    ServerSettings.model_validate(server)   # raises before anything is written
+    ServerSettings.model_validate(server)  # raises before anything is written
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
     try:

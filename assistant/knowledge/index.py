@@ -56,9 +56,9 @@ _CLIENT_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Chunk:
-    source: str      # file name, e.g. allocation.md
-    title: str       # the document's first heading
-    heading: str     # "Title › Section › Subsection"
+    source: str  # file name, e.g. allocation.md
+    title: str  # the document's first heading
+    heading: str  # "Title › Section › Subsection"
     text: str
 
     @property
@@ -69,16 +69,20 @@ class Chunk:
 
 @dataclass
 class Hit:
-    kind: str                  # doc | namespace | workload | team | app
-    title: str                 # doc heading path, or the entity's name
+    kind: str  # doc | namespace | workload | team | app
+    title: str  # doc heading path, or the entity's name
     text: str
-    score: float               # cosine similarity, 1 = identical
+    score: float  # cosine similarity, 1 = identical
     source: str | None = None  # doc file
     namespace: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "title": self.title,
-                               "score": round(self.score, 4), "text": self.text}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "title": self.title,
+            "score": round(self.score, 4),
+            "text": self.text,
+        }
         if self.source:
             out["source"] = self.source
         if self.namespace:
@@ -158,8 +162,13 @@ def docs_sources(settings: Settings) -> list[Path]:
     files: list[Path] = []
     for folder in (repo_dir, user_docs_dir(settings)):
         if folder.is_dir():
-            files.extend(sorted(p for p in folder.iterdir()
-                                if p.suffix.lower() in {".md", ".markdown"} and p.is_file()))
+            files.extend(
+                sorted(
+                    p
+                    for p in folder.iterdir()
+                    if p.suffix.lower() in {".md", ".markdown"} and p.is_file()
+                )
+            )
     return files
 
 
@@ -185,21 +194,34 @@ def _collection(settings: Settings, what: str) -> Any:
     )
 
 
-def _sync(collection: Any, records: dict[str, tuple[str, dict[str, Any]]],
-          scope_where: dict[str, Any] | None = None) -> IndexStats:
+def _sync(
+    collection: Any,
+    records: dict[str, tuple[str, dict[str, Any]]],
+    scope_where: dict[str, Any] | None = None,
+) -> IndexStats:
     """Make ``collection`` (or its part matching ``scope_where``) hold exactly ``records``."""
-    existing = set(collection.get(where=scope_where, include=[])["ids"]) if scope_where \
+    existing = (
+        set(collection.get(where=scope_where, include=[])["ids"])
+        if scope_where
         else set(collection.get(include=[])["ids"])
+    )
     new_ids = [i for i in records if i not in existing]
     stale = sorted(existing - set(records))
     if stale:
         collection.delete(ids=stale)
     for start in range(0, len(new_ids), 64):
-        batch = new_ids[start:start + 64]
-        collection.add(ids=batch, documents=[records[i][0] for i in batch],
-                       metadatas=[records[i][1] for i in batch])
-    return IndexStats(added=len(new_ids), unchanged=len(records) - len(new_ids),
-                      removed=len(stale), total=len(records))
+        batch = new_ids[start : start + 64]
+        collection.add(
+            ids=batch,
+            documents=[records[i][0] for i in batch],
+            metadatas=[records[i][1] for i in batch],
+        )
+    return IndexStats(
+        added=len(new_ids),
+        unchanged=len(records) - len(new_ids),
+        removed=len(stale),
+        total=len(records),
+    )
 
 
 def reindex_docs(settings: Settings) -> IndexStats:
@@ -212,8 +234,12 @@ def reindex_docs(settings: Settings) -> IndexStats:
         for chunk in chunk_markdown(text, path.name):
             records[chunk.chunk_id] = (
                 f"{chunk.heading}\n\n{chunk.text}",
-                {"source": chunk.source, "title": chunk.title, "heading": chunk.heading,
-                 "origin": origin},
+                {
+                    "source": chunk.source,
+                    "title": chunk.title,
+                    "heading": chunk.heading,
+                    "origin": origin,
+                },
             )
     return _sync(_collection(settings, "docs"), records)
 
@@ -222,8 +248,11 @@ def _read_markdown(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read {path} as UTF-8 markdown: {exc}",
-                         hint="Pass a readable .md file.", path=str(path)) from exc
+        raise InputError(
+            f"Cannot read {path} as UTF-8 markdown: {exc}",
+            hint="Pass a readable .md file.",
+            path=str(path),
+        ) from exc
 
 
 def add_doc(settings: Settings, path: Path) -> IndexStats:
@@ -232,8 +261,11 @@ def add_doc(settings: Settings, path: Path) -> IndexStats:
     if not path.is_file():
         raise InputError(f"{path} is not a file.", hint="Pass the path of a markdown file.")
     if path.suffix.lower() not in {".md", ".markdown"}:
-        raise InputError(f"{path.name} is not markdown (.md or .markdown).",
-                         hint="Convert it to markdown first.", path=str(path))
+        raise InputError(
+            f"{path.name} is not markdown (.md or .markdown).",
+            hint="Convert it to markdown first.",
+            path=str(path),
+        )
     text = _read_markdown(path)
     if not chunk_markdown(text, path.name):
         raise InputError(f"{path} has no text to index.", path=str(path))
@@ -257,21 +289,29 @@ def refresh_names(settings: Settings, *, force: bool = False) -> IndexStats | No
     with reader(settings) as con:
         version = f"{warehouse_version(con)}|{embedder.model_id}"
         state_file = _state_path(settings)
-        if (not force and state_file.is_file()
-                and json.loads(state_file.read_text()).get("version") == version):
+        if (
+            not force
+            and state_file.is_file()
+            and json.loads(state_file.read_text()).get("version") == version
+        ):
             return None
         entities = load_entities(con, Scope.everything())
     records = {
-        e.key: (describe(e), {"kind": e.kind, "name": e.name, "namespace": e.namespace or "",
-                              "key": e.key})
+        e.key: (
+            describe(e),
+            {"kind": e.kind, "name": e.name, "namespace": e.namespace or "", "key": e.key},
+        )
         for e in entities
     }
     collection = _collection(settings, "names")
     # Descriptions change with labels: rewrite every record whose text changed.
     current = collection.get(ids=list(records), include=["documents"]) if records else None
     if current:
-        changed = [i for i, doc in zip(current["ids"], current["documents"], strict=True)
-                   if records[i][0] != doc]
+        changed = [
+            i
+            for i, doc in zip(current["ids"], current["documents"], strict=True)
+            if records[i][0] != doc
+        ]
         if changed:
             collection.delete(ids=changed)
     stats = _sync(collection, records)
@@ -284,9 +324,15 @@ def visible_keys(settings: Settings, scope: Scope, kinds: tuple[str, ...]) -> li
         return [e.key for e in load_entities(con, scope, kinds)]
 
 
-def search(settings: Settings, query: str, *, k: int = 5, kind: str = "all",
-           scope: Scope | None = None, entity_kinds: tuple[str, ...] = ENTITY_KINDS
-           ) -> list[Hit]:
+def search(
+    settings: Settings,
+    query: str,
+    *,
+    k: int = 5,
+    kind: str = "all",
+    scope: Scope | None = None,
+    entity_kinds: tuple[str, ...] = ENTITY_KINDS,
+) -> list[Hit]:
     """Nearest docs chunks and/or names to ``query``, best first (names limited to scope)."""
     scope = scope or Scope.everything()
     hits: list[Hit] = []
@@ -296,11 +342,19 @@ def search(settings: Settings, query: str, *, k: int = 5, kind: str = "all",
             reindex_docs(settings)
         if docs.count():
             res = docs.query(query_texts=[query], n_results=min(k, docs.count()))
-            for doc, meta, dist in zip(res["documents"][0], res["metadatas"][0],
-                                       res["distances"][0], strict=True):
+            for doc, meta, dist in zip(
+                res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            ):
                 body = doc.split("\n\n", 1)[-1]
-                hits.append(Hit(kind="doc", title=str(meta["heading"]), text=body,
-                                score=1.0 - float(dist), source=str(meta["source"])))
+                hits.append(
+                    Hit(
+                        kind="doc",
+                        title=str(meta["heading"]),
+                        text=body,
+                        score=1.0 - float(dist),
+                        source=str(meta["source"]),
+                    )
+                )
     if kind in {"names", "all"} and settings.db_path.exists():
         refresh_names(settings)
         names = _collection(settings, "names")
@@ -309,14 +363,24 @@ def search(settings: Settings, query: str, *, k: int = 5, kind: str = "all",
         if keys is not None:
             where = {"key": {"$in": keys}} if keys else None
         else:
-            where = ({"kind": {"$in": list(entity_kinds)}}
-                     if set(entity_kinds) != set(ENTITY_KINDS) else None)
+            where = (
+                {"kind": {"$in": list(entity_kinds)}}
+                if set(entity_kinds) != set(ENTITY_KINDS)
+                else None
+            )
         if names.count() and (keys is None or keys):
             res = names.query(query_texts=[query], n_results=min(k, names.count()), where=where)
-            for doc, meta, dist in zip(res["documents"][0], res["metadatas"][0],
-                                       res["distances"][0], strict=True):
-                hits.append(Hit(kind=str(meta["kind"]), title=str(meta["name"]), text=doc,
-                                score=1.0 - float(dist),
-                                namespace=str(meta["namespace"]) or None))
+            for doc, meta, dist in zip(
+                res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
+            ):
+                hits.append(
+                    Hit(
+                        kind=str(meta["kind"]),
+                        title=str(meta["name"]),
+                        text=doc,
+                        score=1.0 - float(dist),
+                        namespace=str(meta["namespace"]) or None,
+                    )
+                )
     hits.sort(key=lambda h: h.score, reverse=True)
     return hits[:k] if kind == "all" else hits

@@ -18,23 +18,50 @@ from typing import Any
 from assistant.warehouse.db import Connection
 from tools.result import Scope
 
-__all__ = ["ENTITY_KINDS", "Entity", "describe", "load_entities", "visible_namespaces",
-           "warehouse_version"]
+__all__ = [
+    "ENTITY_KINDS",
+    "Entity",
+    "describe",
+    "load_entities",
+    "visible_namespaces",
+    "warehouse_version",
+]
 
 ENTITY_KINDS = ("namespace", "workload", "team", "app")
 
 #: abbreviations seen in workload names, spelled out for the embedding model
 _ABBREVIATIONS = {
-    "recsys": "recommender system recommendations", "rec": "recommendations",
-    "reco": "recommender", "api": "API service", "svc": "service", "db": "database",
-    "pg": "postgres database", "ml": "machine learning", "etl": "data pipeline",
-    "auth": "authentication login", "pay": "payments", "inf": "inference",
-    "infer": "inference", "fe": "frontend", "be": "backend", "ui": "user interface web",
-    "mq": "message queue", "k8s": "kubernetes", "obs": "observability monitoring",
-    "mon": "monitoring", "ns": "namespace", "notif": "notifications", "img": "images",
-    "llm": "large language model", "gpu": "GPU accelerator", "nb": "notebook",
-    "jupyter": "notebook", "jupyterhub": "notebook server", "singleuser": "notebook",
-    "cron": "scheduled job", "batch": "batch jobs",
+    "recsys": "recommender system recommendations",
+    "rec": "recommendations",
+    "reco": "recommender",
+    "api": "API service",
+    "svc": "service",
+    "db": "database",
+    "pg": "postgres database",
+    "ml": "machine learning",
+    "etl": "data pipeline",
+    "auth": "authentication login",
+    "pay": "payments",
+    "inf": "inference",
+    "infer": "inference",
+    "fe": "frontend",
+    "be": "backend",
+    "ui": "user interface web",
+    "mq": "message queue",
+    "k8s": "kubernetes",
+    "obs": "observability monitoring",
+    "mon": "monitoring",
+    "ns": "namespace",
+    "notif": "notifications",
+    "img": "images",
+    "llm": "large language model",
+    "gpu": "GPU accelerator",
+    "nb": "notebook",
+    "jupyter": "notebook",
+    "jupyterhub": "notebook server",
+    "singleuser": "notebook",
+    "cron": "scheduled job",
+    "batch": "batch jobs",
 }
 _INTERNAL = ("__idle__", "__unallocated__", "__unlabeled__", "__unmounted__")
 
@@ -43,9 +70,9 @@ _INTERNAL = ("__idle__", "__unallocated__", "__unlabeled__", "__unmounted__")
 class Entity:
     """One name a question may refer to."""
 
-    kind: str                       # namespace | workload | team | app
+    kind: str  # namespace | workload | team | app
     name: str
-    namespace: str | None = None    # the workload's namespace; a namespace's own name
+    namespace: str | None = None  # the workload's namespace; a namespace's own name
     controller_kind: str | None = None
     teams: set[str] = field(default_factory=set)
     apps: set[str] = field(default_factory=set)
@@ -83,11 +110,15 @@ def describe(entity: Entity) -> str:
         bits.append("app " + ", ".join(sorted(entity.apps)))
     if entity.namespaces and entity.kind in {"team", "app"}:
         bits.append("runs in namespaces " + ", ".join(sorted(entity.namespaces)[:8]))
-    interesting = {k: v for k, v in entity.labels.items()
-                   if not k.endswith(("pod-template-hash", "controller-revision-hash"))}
+    interesting = {
+        k: v
+        for k, v in entity.labels.items()
+        if not k.endswith(("pod-template-hash", "controller-revision-hash"))
+    }
     if interesting:
-        labels = "; ".join(f"{k.rsplit('/', 1)[-1]} {_words(v)}"
-                           for k, v in sorted(interesting.items())[:12])
+        labels = "; ".join(
+            f"{k.rsplit('/', 1)[-1]} {_words(v)}" for k, v in sorted(interesting.items())[:12]
+        )
         bits.append(f"labels: {labels}")
     return ". ".join(bits)
 
@@ -117,12 +148,14 @@ def visible_namespaces(con: Connection, scope: Scope) -> set[str] | None:
         marks = ", ".join("?" for _ in scope.teams)
         rows = con.execute(
             f"SELECT DISTINCT namespace FROM allocations WHERE kind = 'workload' "
-            f"AND team IN ({marks})", scope.teams,
+            f"AND team IN ({marks})",
+            scope.teams,
         ).fetchall()
         found.update(r[0] for r in rows if r[0])
         rows = con.execute(
             f"SELECT namespace FROM k8s_namespaces WHERE json_extract_string(labels, '$.team') "
-            f"IN ({marks})", scope.teams,
+            f"IN ({marks})",
+            scope.teams,
         ).fetchall()
         found.update(r[0] for r in rows if r[0])
     return found
@@ -136,8 +169,9 @@ def _ns_clause(visible: set[str] | None, column: str = "namespace") -> tuple[str
     return f"{column} IN ({', '.join('?' for _ in visible)})", sorted(visible)
 
 
-def load_entities(con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_KINDS
-                  ) -> list[Entity]:
+def load_entities(
+    con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_KINDS
+) -> list[Entity]:
     """Every entity of ``kinds`` visible to ``scope``, merged from inventory and allocations."""
     wanted = set(kinds)
     visible = visible_namespaces(con, scope)
@@ -153,7 +187,8 @@ def load_entities(con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_K
     alloc = con.execute(
         f"SELECT DISTINCT namespace, coalesce(controller_kind, 'Pod'), "
         f"coalesce(controller_name, pod), team, app "
-        f"FROM allocations WHERE kind = 'workload' AND ({scope_sql})", scope_params,
+        f"FROM allocations WHERE kind = 'workload' AND ({scope_sql})",
+        scope_params,
     ).fetchall()
     for namespace, ckind, cname, team, app in alloc:
         if not namespace or namespace in _INTERNAL:
@@ -187,7 +222,8 @@ def load_entities(con: Connection, scope: Scope, kinds: Iterable[str] = ENTITY_K
     for namespace, ckind, cname, labels in con.execute(
         f"SELECT namespace, any_value(coalesce(controller_kind, 'Pod')), "
         f"coalesce(controller_name, pod) AS workload, any_value(labels) "
-        f"FROM k8s_pods WHERE {ns_sql} GROUP BY namespace, workload", ns_params,
+        f"FROM k8s_pods WHERE {ns_sql} GROUP BY namespace, workload",
+        ns_params,
     ).fetchall():
         ent = get("workload", cname, namespace)
         ent.namespaces.add(namespace)

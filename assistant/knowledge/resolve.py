@@ -21,9 +21,27 @@ from tools.result import Scope
 
 __all__ = ["Match", "closest_names", "normalise", "resolve_entity"]
 
-_FILLER = {"the", "our", "my", "a", "an", "team", "teams", "namespace", "namespaces", "ns",
-           "service", "services", "workload", "workloads", "app", "application", "deployment",
-           "'s", "s"}
+_FILLER = {
+    "the",
+    "our",
+    "my",
+    "a",
+    "an",
+    "team",
+    "teams",
+    "namespace",
+    "namespaces",
+    "ns",
+    "service",
+    "services",
+    "workload",
+    "workloads",
+    "app",
+    "application",
+    "deployment",
+    "'s",
+    "s",
+}
 _FUZZY_CUTOFF = 0.75
 _KIND_ORDER = {k: i for i, k in enumerate(ENTITY_KINDS)}
 
@@ -31,11 +49,11 @@ _KIND_ORDER = {k: i for i, k in enumerate(ENTITY_KINDS)}
 @dataclass(frozen=True)
 class Match:
     name: str
-    kind: str                                   # namespace | workload | team | app
-    score: float                                # 1.0 exact; ratio; cosine similarity
+    kind: str  # namespace | workload | team | app
+    score: float  # 1.0 exact; ratio; cosine similarity
     how: Literal["exact", "fuzzy", "semantic"]
-    namespace: str | None = None                # for workloads
-    controller_kind: str | None = None          # workloads: Deployment, CronJob, … or Pod
+    namespace: str | None = None  # for workloads
+    controller_kind: str | None = None  # workloads: Deployment, CronJob, … or Pod
 
     @property
     def cost_filter(self) -> dict[str, str]:
@@ -90,17 +108,20 @@ def _order(matches: list[Match]) -> list[Match]:
 def match_entities(text: str, entities: Sequence[Entity], *, limit: int = 5) -> list[Match]:
     """The exact and fuzzy passes over an already loaded (scope-filtered) entity list."""
     needle = _compact(text)
-    exact = [Match(e.name, e.kind, 1.0, "exact", e.namespace, e.controller_kind)
-             for e in entities
-             if e.name.lower() == text.strip().lower() or _compact(e.name) == needle]
+    exact = [
+        Match(e.name, e.kind, 1.0, "exact", e.namespace, e.controller_kind)
+        for e in entities
+        if e.name.lower() == text.strip().lower() or _compact(e.name) == needle
+    ]
     if exact:
         return _order(exact)[:limit]
     fuzzy = []
     for e in entities:
         score = _fuzzy_score(text, e.name)
         if score >= _FUZZY_CUTOFF:
-            fuzzy.append(Match(e.name, e.kind, round(score, 4), "fuzzy", e.namespace,
-                               e.controller_kind))
+            fuzzy.append(
+                Match(e.name, e.kind, round(score, 4), "fuzzy", e.namespace, e.controller_kind)
+            )
     return _order(fuzzy)[:limit]
 
 
@@ -119,8 +140,9 @@ def resolve_entity(
     if bad:
         from assistant.errors import InputError
 
-        raise InputError(f"Unknown entity kind(s) {bad}.",
-                         hint=f"Use some of: {', '.join(ENTITY_KINDS)}.")
+        raise InputError(
+            f"Unknown entity kind(s) {bad}.", hint=f"Use some of: {', '.join(ENTITY_KINDS)}."
+        )
     with reader(settings) as con:
         entities = load_entities(con, scope, kinds)
     found = match_entities(text, entities, limit=limit)
@@ -130,9 +152,26 @@ def resolve_entity(
 
     floor = settings.knowledge.min_semantic_score
     # Filler words ("the", "team", "service") only dilute the query's meaning.
-    hits = search(settings, normalise(text) or text, k=limit, kind="names", scope=scope,
-                  entity_kinds=tuple(kinds))
+    hits = search(
+        settings,
+        normalise(text) or text,
+        k=limit,
+        kind="names",
+        scope=scope,
+        entity_kinds=tuple(kinds),
+    )
     kinds_of = {(e.kind, e.name, e.namespace): e.controller_kind for e in entities}
-    return _order([Match(h.title, h.kind, round(h.score, 4), "semantic", h.namespace,
-                         kinds_of.get((h.kind, h.title, h.namespace)))
-                   for h in hits if h.score >= floor])[:limit]
+    return _order(
+        [
+            Match(
+                h.title,
+                h.kind,
+                round(h.score, 4),
+                "semantic",
+                h.namespace,
+                kinds_of.get((h.kind, h.title, h.namespace)),
+            )
+            for h in hits
+            if h.score >= floor
+        ]
+    )[:limit]

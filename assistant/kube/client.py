@@ -28,14 +28,24 @@ from assistant.errors import SourceAuthError, SourceUnavailable
 __all__ = ["KINDS", "KubeSession", "connect", "list_objects"]
 
 #: kinds Penny reads, in the order a snapshot takes them
-KINDS = ("Namespace", "Node", "Pod", "ReplicaSet", "Job", "Deployment", "StatefulSet",
-         "DaemonSet", "CronJob", "HorizontalPodAutoscaler")
+KINDS = (
+    "Namespace",
+    "Node",
+    "Pod",
+    "ReplicaSet",
+    "Job",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "CronJob",
+    "HorizontalPodAutoscaler",
+)
 
 
 @dataclass
 class KubeSession:
     api: k8s.ApiClient
-    cluster: str           # the kubeconfig context (or settings.kubernetes.cluster)
+    cluster: str  # the kubeconfig context (or settings.kubernetes.cluster)
     server: str
     timeout_s: float
 
@@ -62,8 +72,12 @@ def connect(settings: Settings, context: str | None = None) -> KubeSession:
                     f"Kubeconfig {path} does not exist.",
                     hint="Set KUBECONFIG or kubernetes.kubeconfig to a valid file.",
                 )
-            k8s_config.load_kube_config(config_file=str(path), context=context,
-                                        client_configuration=cfg, persist_config=False)
+            k8s_config.load_kube_config(
+                config_file=str(path),
+                context=context,
+                client_configuration=cfg,
+                persist_config=False,
+            )
             _, active = k8s_config.list_kube_config_contexts(config_file=str(path))
             name = context or (active or {}).get("name") or "default"
         elif os.environ.get("KUBERNETES_SERVICE_HOST"):
@@ -80,9 +94,12 @@ def connect(settings: Settings, context: str | None = None) -> KubeSession:
             hint="Check the kubeconfig and the context name (kubectl config get-contexts).",
         ) from exc
     cfg.retries = 0
-    return KubeSession(api=k8s.ApiClient(cfg),
-                       cluster=settings.kubernetes.cluster or name, server=cfg.host,
-                       timeout_s=settings.kubernetes.request_timeout_s)
+    return KubeSession(
+        api=k8s.ApiClient(cfg),
+        cluster=settings.kubernetes.cluster or name,
+        server=cfg.host,
+        timeout_s=settings.kubernetes.request_timeout_s,
+    )
 
 
 def _lister(session: KubeSession, kind: str, namespace: str | None) -> Callable[..., Any]:
@@ -96,8 +113,10 @@ def _lister(session: KubeSession, kind: str, namespace: str | None) -> Callable[
         "Pod": (core.list_pod_for_all_namespaces, core.list_namespaced_pod),
         "ReplicaSet": (apps.list_replica_set_for_all_namespaces, apps.list_namespaced_replica_set),
         "Deployment": (apps.list_deployment_for_all_namespaces, apps.list_namespaced_deployment),
-        "StatefulSet": (apps.list_stateful_set_for_all_namespaces,
-                        apps.list_namespaced_stateful_set),
+        "StatefulSet": (
+            apps.list_stateful_set_for_all_namespaces,
+            apps.list_namespaced_stateful_set,
+        ),
         "DaemonSet": (apps.list_daemon_set_for_all_namespaces, apps.list_namespaced_daemon_set),
         "Job": (batch.list_job_for_all_namespaces, batch.list_namespaced_job),
         "CronJob": (batch.list_cron_job_for_all_namespaces, batch.list_namespaced_cron_job),
@@ -112,8 +131,9 @@ def _lister(session: KubeSession, kind: str, namespace: str | None) -> Callable[
     return lambda **kw: namespaced(namespace, **kw)
 
 
-def list_objects(session: KubeSession, kind: str, namespaces: list[str] | None = None
-                 ) -> list[dict[str, Any]]:
+def list_objects(
+    session: KubeSession, kind: str, namespaces: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Every object of ``kind`` (cluster-wide, or only in ``namespaces``) as API JSON.
 
     Cluster-scoped kinds (Node, Namespace) ignore ``namespaces``; the caller filters
@@ -139,7 +159,8 @@ def list_objects(session: KubeSession, kind: str, namespaces: list[str] | None =
                 ) from exc
             raise SourceUnavailable(
                 f"The Kubernetes API at {session.server} failed listing {kind}: "
-                f"HTTP {exc.status} {exc.reason}.", source=session.server,
+                f"HTTP {exc.status} {exc.reason}.",
+                source=session.server,
             ) from exc
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise SourceUnavailable(

@@ -55,8 +55,9 @@ def _qty(cores: float | None, bytes_: float | None) -> dict[str, str]:
     return out
 
 
-def inventory_objects(con: Connection, cluster: str, hour: datetime, kinds: list[str],
-                      namespaces: set[str] | None) -> dict[str, list[Obj]]:
+def inventory_objects(
+    con: Connection, cluster: str, hour: datetime, kinds: list[str], namespaces: set[str] | None
+) -> dict[str, list[Obj]]:
     """API-shaped objects of ``kinds`` for ``cluster`` at ``hour`` (namespaces filtered in SQL)."""
     out: dict[str, list[Obj]] = {k: [] for k in kinds}
     ns_sql, ns_params = _ns_sql(namespaces, "c.namespace")
@@ -68,20 +69,31 @@ def inventory_objects(con: Connection, cluster: str, hour: datetime, kinds: list
             [cluster, hour],
         ).fetchall():
             cap = {**_qty(cpu, ram), **({"nvidia.com/gpu": str(int(gpu))} if gpu else {})}
-            out["Node"].append({"kind": "Node", "metadata": {"name": node,
-                                                             "labels": _labels(labels)},
-                                "spec": {"providerID": provider_id},
-                                "status": {"capacity": cap, "allocatable": cap}})
+            out["Node"].append(
+                {
+                    "kind": "Node",
+                    "metadata": {"name": node, "labels": _labels(labels)},
+                    "spec": {"providerID": provider_id},
+                    "status": {"capacity": cap, "allocatable": cap},
+                }
+            )
     if "Namespace" in kinds:
         sql, params = _ns_sql(namespaces, "namespace")
         for name, labels in con.execute(
             f"SELECT namespace, labels FROM k8s_namespaces WHERE cluster = ? AND {sql} "
-            f"ORDER BY namespace", [cluster, *params],
+            f"ORDER BY namespace",
+            [cluster, *params],
         ).fetchall():
-            out["Namespace"].append({"kind": "Namespace", "metadata": {
-                "name": name, "labels": _labels(labels)}, "status": {"phase": "Active"}})
-    wants_pods = any(k in kinds for k in ("Pod", "Deployment", "StatefulSet", "DaemonSet",
-                                          "CronJob", "Job"))
+            out["Namespace"].append(
+                {
+                    "kind": "Namespace",
+                    "metadata": {"name": name, "labels": _labels(labels)},
+                    "status": {"phase": "Active"},
+                }
+            )
+    wants_pods = any(
+        k in kinds for k in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+    )
     pods: dict[tuple[str, str], Obj] = {}
     if wants_pods:
         rows = con.execute(
@@ -91,25 +103,41 @@ def inventory_objects(con: Connection, cluster: str, hour: datetime, kinds: list
             "FROM container_hours c LEFT JOIN k8s_pods p ON p.cluster = c.cluster "
             "AND p.namespace = c.namespace AND p.pod = c.pod "
             f"WHERE c.cluster = ? AND c.hour = ? AND c.running_hours > 0 AND {ns_sql} "
-            "ORDER BY c.namespace, c.pod, c.container", [cluster, hour, *ns_params],
+            "ORDER BY c.namespace, c.pod, c.container",
+            [cluster, hour, *ns_params],
         ).fetchall()
-        for (ns, pod, container, node, cpu_req, cpu_lim, ram_req, ram_lim, gpu, ckind, cname,
-             labels) in rows:
+        for (
+            ns,
+            pod,
+            container,
+            node,
+            cpu_req,
+            cpu_lim,
+            ram_req,
+            ram_lim,
+            gpu,
+            ckind,
+            cname,
+            labels,
+        ) in rows:
             obj = pods.get((ns, pod))
             if obj is None:
                 meta: Obj = {"name": pod, "namespace": ns, "labels": _labels(labels)}
                 if cname:
-                    meta["ownerReferences"] = [{"kind": ckind, "name": cname,
-                                                "controller": True}]
-                obj = {"kind": "Pod", "metadata": meta,
-                       "spec": {"nodeName": node, "containers": []},
-                       "status": {"phase": "Running"}}
+                    meta["ownerReferences"] = [{"kind": ckind, "name": cname, "controller": True}]
+                obj = {
+                    "kind": "Pod",
+                    "metadata": meta,
+                    "spec": {"nodeName": node, "containers": []},
+                    "status": {"phase": "Running"},
+                }
                 pods[(ns, pod)] = obj
             requests, limits = _qty(cpu_req, ram_req), _qty(cpu_lim, ram_lim)
-            if gpu:   # extended resources: the request equals the limit
+            if gpu:  # extended resources: the request equals the limit
                 requests["nvidia.com/gpu"] = limits["nvidia.com/gpu"] = f"{gpu:g}"
-            obj["spec"]["containers"].append({"name": container, "resources": {
-                "requests": requests, "limits": limits}})
+            obj["spec"]["containers"].append(
+                {"name": container, "resources": {"requests": requests, "limits": limits}}
+            )
     if "Pod" in kinds:
         out["Pod"] = list(pods.values())
     controllers: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
@@ -120,24 +148,53 @@ def inventory_objects(con: Connection, cluster: str, hour: datetime, kinds: list
         if kind not in kinds:
             continue
         template = {"spec": {"containers": members[0]["spec"]["containers"]}}
-        spec: Obj = ({"jobTemplate": {"spec": {"template": template}}} if kind == "CronJob"
-                     else {"template": template})
-        out[kind].append({"kind": kind, "metadata": {"name": name, "namespace": ns},
-                          "spec": spec, "status": {}})
+        spec: Obj = (
+            {"jobTemplate": {"spec": {"template": template}}}
+            if kind == "CronJob"
+            else {"template": template}
+        )
+        out[kind].append(
+            {"kind": kind, "metadata": {"name": name, "namespace": ns}, "spec": spec, "status": {}}
+        )
     if "HorizontalPodAutoscaler" in kinds:
         sql, params = _ns_sql(namespaces, "namespace")
         for ns, hpa, tkind, tname, lo, hi, metric, target in con.execute(
             "SELECT namespace, hpa, target_kind, target_name, min_replicas, max_replicas, "
             f"metric_name, target_utilization FROM k8s_hpas WHERE cluster = ? AND {sql} "
-            "ORDER BY namespace, hpa", [cluster, *params],
+            "ORDER BY namespace, hpa",
+            [cluster, *params],
         ).fetchall():
-            metrics = ([{"type": "Resource", "resource": {"name": metric, "target": {
-                "type": "Utilization", "averageUtilization":
-                    int(target) if target is not None and float(target).is_integer()
-                    else target}}}]
-                if metric in {"cpu", "memory"} else [{"type": "External"}] if metric else [])
-            out["HorizontalPodAutoscaler"].append({
-                "kind": "HorizontalPodAutoscaler", "metadata": {"name": hpa, "namespace": ns},
-                "spec": {"scaleTargetRef": {"kind": tkind, "name": tname}, "minReplicas": lo,
-                         "maxReplicas": hi, "metrics": metrics}, "status": {}})
+            metrics = (
+                [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": metric,
+                            "target": {
+                                "type": "Utilization",
+                                "averageUtilization": int(target)
+                                if target is not None and float(target).is_integer()
+                                else target,
+                            },
+                        },
+                    }
+                ]
+                if metric in {"cpu", "memory"}
+                else [{"type": "External"}]
+                if metric
+                else []
+            )
+            out["HorizontalPodAutoscaler"].append(
+                {
+                    "kind": "HorizontalPodAutoscaler",
+                    "metadata": {"name": hpa, "namespace": ns},
+                    "spec": {
+                        "scaleTargetRef": {"kind": tkind, "name": tname},
+                        "minReplicas": lo,
+                        "maxReplicas": hi,
+                        "metrics": metrics,
+                    },
+                    "status": {},
+                }
+            )
     return out

@@ -14,8 +14,19 @@ from typing import Any
 
 from kubernetes.utils.quantity import parse_quantity
 
-__all__ = ["capacity_type", "controller_of", "hpa_rows", "namespace_rows", "node_rows",
-           "owner_index", "pod_rows", "resources", "summary", "trim", "workload_rows"]
+__all__ = [
+    "capacity_type",
+    "controller_of",
+    "hpa_rows",
+    "namespace_rows",
+    "node_rows",
+    "owner_index",
+    "pod_rows",
+    "resources",
+    "summary",
+    "trim",
+    "workload_rows",
+]
 
 Obj = dict[str, Any]
 GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
@@ -27,8 +38,10 @@ def _meta(obj: Obj) -> Obj:
     out: Obj = {"name": meta.get("name"), "labels": meta.get("labels") or {}}
     if meta.get("namespace"):
         out["namespace"] = meta["namespace"]
-    owners = [{"kind": o.get("kind"), "name": o.get("name"), "controller": o.get("controller")}
-              for o in meta.get("ownerReferences") or []]
+    owners = [
+        {"kind": o.get("kind"), "name": o.get("name"), "controller": o.get("controller")}
+        for o in meta.get("ownerReferences") or []
+    ]
     if owners:
         out["ownerReferences"] = owners
     if meta.get("creationTimestamp"):
@@ -37,8 +50,10 @@ def _meta(obj: Obj) -> Obj:
 
 
 def _containers(spec: Obj | None) -> list[Obj]:
-    return [{"name": c.get("name"), "resources": c.get("resources") or {}}
-            for c in (spec or {}).get("containers") or []]
+    return [
+        {"name": c.get("name"), "resources": c.get("resources") or {}}
+        for c in (spec or {}).get("containers") or []
+    ]
 
 
 def trim(obj: Obj) -> Obj:
@@ -47,36 +62,55 @@ def trim(obj: Obj) -> Obj:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     out: Obj = {"kind": kind, "metadata": _meta(obj)}
     if kind == "Node":
-        out["spec"] = {"providerID": spec.get("providerID"), "unschedulable":
-                       bool(spec.get("unschedulable"))}
-        out["status"] = {"capacity": status.get("capacity") or {},
-                         "allocatable": status.get("allocatable") or {},
-                         "ready": _ready(status)}
+        out["spec"] = {
+            "providerID": spec.get("providerID"),
+            "unschedulable": bool(spec.get("unschedulable")),
+        }
+        out["status"] = {
+            "capacity": status.get("capacity") or {},
+            "allocatable": status.get("allocatable") or {},
+            "ready": _ready(status),
+        }
     elif kind == "Pod":
         out["spec"] = {"nodeName": spec.get("nodeName"), "containers": _containers(spec)}
         out["status"] = {"phase": status.get("phase")}
     elif kind in {"Deployment", "StatefulSet", "DaemonSet"}:
         template = (spec.get("template") or {}).get("spec")
-        out["spec"] = {"replicas": spec.get("replicas"),
-                       "template": {"spec": {"containers": _containers(template)}}}
-        out["status"] = {k: status.get(k) for k in (
-            "replicas", "readyReplicas", "desiredNumberScheduled", "numberReady")
-            if status.get(k) is not None}
+        out["spec"] = {
+            "replicas": spec.get("replicas"),
+            "template": {"spec": {"containers": _containers(template)}},
+        }
+        out["status"] = {
+            k: status.get(k)
+            for k in ("replicas", "readyReplicas", "desiredNumberScheduled", "numberReady")
+            if status.get(k) is not None
+        }
     elif kind == "CronJob":
         template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
-        out["spec"] = {"schedule": spec.get("schedule"), "suspend": bool(spec.get("suspend")),
-                       "jobTemplate": {"spec": {"template": {"spec": {
-                           "containers": _containers(template.get("spec"))}}}}}
+        out["spec"] = {
+            "schedule": spec.get("schedule"),
+            "suspend": bool(spec.get("suspend")),
+            "jobTemplate": {
+                "spec": {"template": {"spec": {"containers": _containers(template.get("spec"))}}}
+            },
+        }
     elif kind == "Job":
         template = (spec.get("template") or {}).get("spec")
         out["spec"] = {"template": {"spec": {"containers": _containers(template)}}}
-        out["status"] = {k: status.get(k) for k in ("active", "succeeded", "failed")
-                         if status.get(k) is not None}
+        out["status"] = {
+            k: status.get(k) for k in ("active", "succeeded", "failed") if status.get(k) is not None
+        }
     elif kind == "HorizontalPodAutoscaler":
-        out["spec"] = {k: spec.get(k) for k in (
-            "scaleTargetRef", "minReplicas", "maxReplicas", "metrics") if k in spec}
-        out["status"] = {k: status.get(k) for k in ("currentReplicas", "desiredReplicas")
-                         if status.get(k) is not None}
+        out["spec"] = {
+            k: spec.get(k)
+            for k in ("scaleTargetRef", "minReplicas", "maxReplicas", "metrics")
+            if k in spec
+        }
+        out["status"] = {
+            k: status.get(k)
+            for k in ("currentReplicas", "desiredReplicas")
+            if status.get(k) is not None
+        }
     elif kind == "Namespace":
         out["status"] = {"phase": status.get("phase")}
     return out
@@ -107,12 +141,18 @@ def resources(containers: Iterable[Obj]) -> Obj:
 
 def capacity_type(labels: dict[str, str]) -> str:
     """on-demand | spot, from the labels Karpenter, EKS, GKE and AKS put on nodes."""
-    value = (labels.get("karpenter.sh/capacity-type")
-             or labels.get("eks.amazonaws.com/capacityType")
-             or labels.get("node.kubernetes.io/capacity-type") or "").lower()
-    if (value in {"spot", "preemptible"} or labels.get("cloud.google.com/gke-spot") == "true"
-            or labels.get("cloud.google.com/gke-preemptible") == "true"
-            or labels.get("kubernetes.azure.com/scalesetpriority") == "spot"):
+    value = (
+        labels.get("karpenter.sh/capacity-type")
+        or labels.get("eks.amazonaws.com/capacityType")
+        or labels.get("node.kubernetes.io/capacity-type")
+        or ""
+    ).lower()
+    if (
+        value in {"spot", "preemptible"}
+        or labels.get("cloud.google.com/gke-spot") == "true"
+        or labels.get("cloud.google.com/gke-preemptible") == "true"
+        or labels.get("kubernetes.azure.com/scalesetpriority") == "spot"
+    ):
         return "spot"
     return "on-demand"
 
@@ -130,8 +170,9 @@ def owner_index(objects: Iterable[Obj]) -> dict[tuple[str, str, str], tuple[str,
     return index
 
 
-def controller_of(pod: Obj, index: dict[tuple[str, str, str], tuple[str, str]]
-                  ) -> tuple[str, str] | None:
+def controller_of(
+    pod: Obj, index: dict[tuple[str, str, str], tuple[str, str]]
+) -> tuple[str, str] | None:
     """The pod's workload: ReplicaSet → Deployment and Job → CronJob rolled up; None if bare."""
     meta = pod.get("metadata") or {}
     refs = [r for r in meta.get("ownerReferences") or [] if r.get("controller", True)]
@@ -165,28 +206,39 @@ def node_rows(nodes: list[Obj], pods: list[Obj]) -> list[Obj]:
         req = resources(c for p in placed for c in (p.get("spec") or {}).get("containers") or [])
         cpu_alloc = float(_q(alloc.get("cpu")))
         mem_alloc = int(_q(alloc.get("memory")))
-        rows.append({
-            "name": meta.get("name"),
-            "instance_type": labels.get("node.kubernetes.io/instance-type")
-            or labels.get("beta.kubernetes.io/instance-type"),
-            "zone": labels.get("topology.kubernetes.io/zone"),
-            "capacity_type": capacity_type(labels),
-            "provider_id": (node.get("spec") or {}).get("providerID"),
-            "ready": _ready(status),
-            "capacity": {"cpu_cores": float(_q(cap.get("cpu"))),
-                         "memory_gib": _gib(int(_q(cap.get("memory")))),
-                         "gpus": float(sum((_q(cap.get(k)) for k in GPU_KEYS), Decimal(0)))},
-            "allocatable": {"cpu_cores": cpu_alloc, "memory_gib": _gib(mem_alloc),
-                            "gpus": float(sum((_q(alloc.get(k)) for k in GPU_KEYS), Decimal(0)))},
-            "pods": len(placed),
-            "requested": {"cpu_cores": round(req["cpu_request_cores"], 4),
-                          "memory_gib": _gib(req["memory_request_bytes"]),
-                          "gpus": req["gpu_request"]},
-            "cpu_requested_pct": round(100 * req["cpu_request_cores"] / cpu_alloc, 1)
-            if cpu_alloc else None,
-            "memory_requested_pct": round(100 * req["memory_request_bytes"] / mem_alloc, 1)
-            if mem_alloc else None,
-        })
+        rows.append(
+            {
+                "name": meta.get("name"),
+                "instance_type": labels.get("node.kubernetes.io/instance-type")
+                or labels.get("beta.kubernetes.io/instance-type"),
+                "zone": labels.get("topology.kubernetes.io/zone"),
+                "capacity_type": capacity_type(labels),
+                "provider_id": (node.get("spec") or {}).get("providerID"),
+                "ready": _ready(status),
+                "capacity": {
+                    "cpu_cores": float(_q(cap.get("cpu"))),
+                    "memory_gib": _gib(int(_q(cap.get("memory")))),
+                    "gpus": float(sum((_q(cap.get(k)) for k in GPU_KEYS), Decimal(0))),
+                },
+                "allocatable": {
+                    "cpu_cores": cpu_alloc,
+                    "memory_gib": _gib(mem_alloc),
+                    "gpus": float(sum((_q(alloc.get(k)) for k in GPU_KEYS), Decimal(0))),
+                },
+                "pods": len(placed),
+                "requested": {
+                    "cpu_cores": round(req["cpu_request_cores"], 4),
+                    "memory_gib": _gib(req["memory_request_bytes"]),
+                    "gpus": req["gpu_request"],
+                },
+                "cpu_requested_pct": round(100 * req["cpu_request_cores"] / cpu_alloc, 1)
+                if cpu_alloc
+                else None,
+                "memory_requested_pct": round(100 * req["memory_request_bytes"] / mem_alloc, 1)
+                if mem_alloc
+                else None,
+            }
+        )
     return sorted(rows, key=lambda r: r["name"] or "")
 
 
@@ -203,33 +255,40 @@ def pod_rows(pods: list[Obj], index: dict[tuple[str, str, str], tuple[str, str]]
         meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
         owner = controller_of(pod, index)
         containers = spec.get("containers") or []
-        rows.append({
-            "namespace": meta.get("namespace"), "name": meta.get("name"),
-            "node": spec.get("nodeName"), "phase": (pod.get("status") or {}).get("phase"),
-            "controller": {"kind": owner[0], "name": owner[1]} if owner else None,
-            "containers": [{"name": c.get("name"), **resources([c])} for c in containers],
-            **resources(containers),
-        })
+        rows.append(
+            {
+                "namespace": meta.get("namespace"),
+                "name": meta.get("name"),
+                "node": spec.get("nodeName"),
+                "phase": (pod.get("status") or {}).get("phase"),
+                "controller": {"kind": owner[0], "name": owner[1]} if owner else None,
+                "containers": [{"name": c.get("name"), **resources([c])} for c in containers],
+                **resources(containers),
+            }
+        )
     return sorted(rows, key=lambda r: (r["namespace"] or "", r["name"] or ""))
 
 
 def _template_containers(obj: Obj) -> list[Obj]:
     spec = obj.get("spec") or {}
     if obj.get("kind") == "CronJob":
-        spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
     return list(((spec.get("template") or {}).get("spec") or {}).get("containers") or [])
 
 
-def workload_rows(controllers: list[Obj], pods: list[Obj], hpas: list[Obj],
-                  index: dict[tuple[str, str, str], tuple[str, str]]) -> list[Obj]:
+def workload_rows(
+    controllers: list[Obj],
+    pods: list[Obj],
+    hpas: list[Obj],
+    index: dict[tuple[str, str, str], tuple[str, str]],
+) -> list[Obj]:
     """Deployments, StatefulSets, DaemonSets, CronJobs and standalone Jobs with their pods."""
     pods_of: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
     for pod in pods:
         owner = controller_of(pod, index)
         if owner and (pod.get("status") or {}).get("phase") in {"Running", "Pending"}:
             pods_of[((pod.get("metadata") or {}).get("namespace", ""), *owner)].append(pod)
-    hpa_of = {(h["namespace"], h["target"]["kind"], h["target"]["name"]): h
-              for h in hpa_rows(hpas)}
+    hpa_of = {(h["namespace"], h["target"]["kind"], h["target"]["name"]): h for h in hpa_rows(hpas)}
     rows = []
     for obj in controllers:
         kind = obj.get("kind", "")
@@ -240,18 +299,24 @@ def workload_rows(controllers: list[Obj], pods: list[Obj], hpas: list[Obj],
         spec, status = obj.get("spec") or {}, obj.get("status") or {}
         current = pods_of.get((ns, kind, name), [])
         hpa = hpa_of.get((ns, kind, name))
-        rows.append({
-            "namespace": ns, "kind": kind, "name": name,
-            "desired_replicas": spec.get("replicas", status.get("desiredNumberScheduled")),
-            "ready_replicas": status.get("readyReplicas", status.get("numberReady")),
-            "pods_running": len(current),
-            "per_pod_requests": resources(_template_containers(obj)),
-            "total_requests": resources(c for p in current
-                                        for c in (p.get("spec") or {}).get("containers") or []),
-            "hpa": {k: hpa[k] for k in ("name", "min_replicas", "max_replicas", "metrics")}
-            if hpa else None,
-            **({"schedule": spec.get("schedule")} if kind == "CronJob" else {}),
-        })
+        rows.append(
+            {
+                "namespace": ns,
+                "kind": kind,
+                "name": name,
+                "desired_replicas": spec.get("replicas", status.get("desiredNumberScheduled")),
+                "ready_replicas": status.get("readyReplicas", status.get("numberReady")),
+                "pods_running": len(current),
+                "per_pod_requests": resources(_template_containers(obj)),
+                "total_requests": resources(
+                    c for p in current for c in (p.get("spec") or {}).get("containers") or []
+                ),
+                "hpa": {k: hpa[k] for k in ("name", "min_replicas", "max_replicas", "metrics")}
+                if hpa
+                else None,
+                **({"schedule": spec.get("schedule")} if kind == "CronJob" else {}),
+            }
+        )
     return sorted(rows, key=lambda r: (r["namespace"], r["kind"], r["name"]))
 
 
@@ -265,18 +330,27 @@ def hpa_rows(hpas: list[Obj]) -> list[Obj]:
             if m.get("type") == "Resource":
                 res = m.get("resource") or {}
                 tgt = res.get("target") or {}
-                metrics.append({"resource": res.get("name"),
-                                "target_utilization_pct": tgt.get("averageUtilization"),
-                                "target_value": tgt.get("averageValue") or tgt.get("value")})
+                metrics.append(
+                    {
+                        "resource": res.get("name"),
+                        "target_utilization_pct": tgt.get("averageUtilization"),
+                        "target_value": tgt.get("averageValue") or tgt.get("value"),
+                    }
+                )
             else:
                 metrics.append({"type": m.get("type")})
-        rows.append({
-            "namespace": meta.get("namespace"), "name": meta.get("name"),
-            "target": {"kind": target.get("kind"), "name": target.get("name")},
-            "min_replicas": spec.get("minReplicas", 1), "max_replicas": spec.get("maxReplicas"),
-            "current_replicas": status.get("currentReplicas"),
-            "desired_replicas": status.get("desiredReplicas"), "metrics": metrics,
-        })
+        rows.append(
+            {
+                "namespace": meta.get("namespace"),
+                "name": meta.get("name"),
+                "target": {"kind": target.get("kind"), "name": target.get("name")},
+                "min_replicas": spec.get("minReplicas", 1),
+                "max_replicas": spec.get("maxReplicas"),
+                "current_replicas": status.get("currentReplicas"),
+                "desired_replicas": status.get("desiredReplicas"),
+                "metrics": metrics,
+            }
+        )
     return sorted(rows, key=lambda r: (r["namespace"] or "", r["name"] or ""))
 
 
@@ -288,22 +362,39 @@ def namespace_rows(namespaces: list[Obj], pods: list[Obj]) -> list[Obj]:
         name = meta.get("name")
         mine = [p for p in live if (p.get("metadata") or {}).get("namespace") == name]
         req = resources(c for p in mine for c in (p.get("spec") or {}).get("containers") or [])
-        rows.append({"name": name, "labels": meta.get("labels") or {},
-                     "team": (meta.get("labels") or {}).get("team"),
-                     "pods_running": len(mine), **req})
+        rows.append(
+            {
+                "name": name,
+                "labels": meta.get("labels") or {},
+                "team": (meta.get("labels") or {}).get("team"),
+                "pods_running": len(mine),
+                **req,
+            }
+        )
     return sorted(rows, key=lambda r: r["name"] or "")
 
 
-def summary(nodes: list[Obj], pods: list[Obj], workloads: list[Obj], hpas: list[Obj],
-            namespaces: list[Obj], *, include_nodes: bool) -> Obj:
+def summary(
+    nodes: list[Obj],
+    pods: list[Obj],
+    workloads: list[Obj],
+    hpas: list[Obj],
+    namespaces: list[Obj],
+    *,
+    include_nodes: bool,
+) -> Obj:
     live = [p for p in pods if (p.get("status") or {}).get("phase") in {"Running", "Pending"}]
     req = resources(c for p in live for c in (p.get("spec") or {}).get("containers") or [])
     out: Obj = {
-        "namespaces": len(namespaces), "pods_running": len(live), "workloads": len(workloads),
+        "namespaces": len(namespaces),
+        "pods_running": len(live),
+        "workloads": len(workloads),
         "hpas": len(hpas),
-        "requested": {"cpu_cores": round(req["cpu_request_cores"], 4),
-                      "memory_gib": _gib(req["memory_request_bytes"]),
-                      "gpus": req["gpu_request"]},
+        "requested": {
+            "cpu_cores": round(req["cpu_request_cores"], 4),
+            "memory_gib": _gib(req["memory_request_bytes"]),
+            "gpus": req["gpu_request"],
+        },
     }
     if include_nodes:
         rows = node_rows(nodes, pods)
@@ -312,12 +403,19 @@ def summary(nodes: list[Obj], pods: list[Obj], workloads: list[Obj], hpas: list[
         by_type: dict[str, int] = defaultdict(int)
         for r in rows:
             by_type[r["capacity_type"]] += 1
-        out["nodes"] = {"count": len(rows), "by_capacity_type": dict(sorted(by_type.items())),
-                        "allocatable": {"cpu_cores": round(alloc_cpu, 4),
-                                        "memory_gib": round(alloc_mem, 3),
-                                        "gpus": sum(r["allocatable"]["gpus"] for r in rows)}}
-        out["cpu_requested_pct"] = (round(100 * req["cpu_request_cores"] / alloc_cpu, 1)
-                                    if alloc_cpu else None)
-        out["memory_requested_pct"] = (round(100 * _gib(req["memory_request_bytes"]) / alloc_mem,
-                                             1) if alloc_mem else None)
+        out["nodes"] = {
+            "count": len(rows),
+            "by_capacity_type": dict(sorted(by_type.items())),
+            "allocatable": {
+                "cpu_cores": round(alloc_cpu, 4),
+                "memory_gib": round(alloc_mem, 3),
+                "gpus": sum(r["allocatable"]["gpus"] for r in rows),
+            },
+        }
+        out["cpu_requested_pct"] = (
+            round(100 * req["cpu_request_cores"] / alloc_cpu, 1) if alloc_cpu else None
+        )
+        out["memory_requested_pct"] = (
+            round(100 * _gib(req["memory_request_bytes"]) / alloc_mem, 1) if alloc_mem else None
+        )
     return out

@@ -27,12 +27,16 @@ __all__ = ["SnapshotInfo", "latest_snapshot", "snapshot_objects", "take_snapshot
 class SnapshotInfo:
     snapshot_id: str
     cluster: str
-    taken_at: datetime          # naive UTC
+    taken_at: datetime  # naive UTC
     counts: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"snapshot_id": self.snapshot_id, "cluster": self.cluster,
-                "taken_at": self.taken_at.isoformat() + "Z", "counts": self.counts}
+        return {
+            "snapshot_id": self.snapshot_id,
+            "cluster": self.cluster,
+            "taken_at": self.taken_at.isoformat() + "Z",
+            "counts": self.counts,
+        }
 
 
 def take_snapshot(settings: Settings, context: str | None = None) -> SnapshotInfo:
@@ -45,16 +49,27 @@ def take_snapshot(settings: Settings, context: str | None = None) -> SnapshotInf
     with writer(settings) as con:
         run = start_run(con, "snapshot", f"kubernetes-api {session.server} ({session.cluster})")
         rows = [
-            (snapshot_id, session.cluster, taken_at, kind,
-             (o["metadata"].get("namespace") if kind != "Namespace" else None),
-             o["metadata"]["name"], json.dumps(o), run.ingest_id)
-            for kind, items in objects.items() for o in items
+            (
+                snapshot_id,
+                session.cluster,
+                taken_at,
+                kind,
+                (o["metadata"].get("namespace") if kind != "Namespace" else None),
+                o["metadata"]["name"],
+                json.dumps(o),
+                run.ingest_id,
+            )
+            for kind, items in objects.items()
+            for o in items
         ]
         if rows:
             con.executemany("INSERT INTO cluster_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        run.finish(len(rows), window_start=taken_at, window_end=taken_at,
-                   details={"snapshot_id": snapshot_id, "cluster": session.cluster,
-                            "counts": counts})
+        run.finish(
+            len(rows),
+            window_start=taken_at,
+            window_end=taken_at,
+            details={"snapshot_id": snapshot_id, "cluster": session.cluster, "counts": counts},
+        )
     return SnapshotInfo(snapshot_id, session.cluster, taken_at, counts)
 
 
@@ -63,19 +78,23 @@ def latest_snapshot(con: Connection, cluster: str | None = None) -> SnapshotInfo
     where, params = ("WHERE cluster = ?", [cluster]) if cluster else ("", [])
     row = con.execute(
         f"SELECT snapshot_id, cluster, max(taken_at) AS taken_at FROM cluster_snapshots {where} "
-        f"GROUP BY snapshot_id, cluster ORDER BY taken_at DESC LIMIT 1", params,
+        f"GROUP BY snapshot_id, cluster ORDER BY taken_at DESC LIMIT 1",
+        params,
     ).fetchone()
     if row is None:
         return None
-    counts = dict(con.execute(
-        "SELECT kind, count(*) FROM cluster_snapshots WHERE snapshot_id = ? GROUP BY kind",
-        [row[0]],
-    ).fetchall())
+    counts = dict(
+        con.execute(
+            "SELECT kind, count(*) FROM cluster_snapshots WHERE snapshot_id = ? GROUP BY kind",
+            [row[0]],
+        ).fetchall()
+    )
     return SnapshotInfo(row[0], row[1], row[2], counts)
 
 
-def snapshot_objects(con: Connection, snapshot_id: str, kinds: list[str],
-                     namespaces: set[str] | None) -> dict[str, list[dict[str, Any]]]:
+def snapshot_objects(
+    con: Connection, snapshot_id: str, kinds: list[str], namespaces: set[str] | None
+) -> dict[str, list[dict[str, Any]]]:
     """Objects of ``kinds`` from one snapshot; ``namespaces`` (None = all) filters in SQL.
 
     Nodes are cluster-wide and only returned when ``namespaces`` is None; a Namespace
@@ -85,14 +104,15 @@ def snapshot_objects(con: Connection, snapshot_id: str, kinds: list[str],
     if not kinds:
         return out
     marks = ", ".join("?" for _ in kinds)
-    sql = (f"SELECT kind, object FROM cluster_snapshots WHERE snapshot_id = ? "
-           f"AND kind IN ({marks})")
+    sql = f"SELECT kind, object FROM cluster_snapshots WHERE snapshot_id = ? AND kind IN ({marks})"
     params: list[Any] = [snapshot_id, *kinds]
     if namespaces is not None:
         names = sorted(namespaces) or ["\0"]
         ns_marks = ", ".join("?" for _ in names)
-        sql += (f" AND ((kind = 'Namespace' AND name IN ({ns_marks})) "
-                f"OR (kind NOT IN ('Namespace', 'Node') AND namespace IN ({ns_marks})))")
+        sql += (
+            f" AND ((kind = 'Namespace' AND name IN ({ns_marks})) "
+            f"OR (kind NOT IN ('Namespace', 'Node') AND namespace IN ({ns_marks})))"
+        )
         params += names + names
     sql += " ORDER BY kind, namespace, name"
     for kind, obj in con.execute(sql, params).fetchall():

@@ -20,7 +20,7 @@ __all__ = ["BudgetStatus", "budget_status"]
 
 @dataclass(frozen=True)
 class BudgetStatus:
-    month: str                 # YYYY-MM (UTC)
+    month: str  # YYYY-MM (UTC)
     spent: Decimal
     limit: Decimal
     unpriced_calls: int
@@ -49,7 +49,7 @@ def budget_status(settings: Settings, now: datetime | None = None) -> BudgetStat
         " WHERE source = 'penny' AND ts >= ? AND ts < ?",
         [window.start, window.end],
     )
-    spent, unpriced = (rows[0] if rows else (Decimal(0), 0))
+    spent, unpriced = rows[0] if rows else (Decimal(0), 0)
     return BudgetStatus(
         month=f"{now.year:04d}-{now.month:02d}",
         spent=Decimal(str(spent)),

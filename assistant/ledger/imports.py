@@ -61,7 +61,7 @@ class _Row:
 class ImportSummary:
     source: str
     file: str
-    kind: str                       # costs | cost_report | usage_report
+    kind: str  # costs | cost_report | usage_report
     rows: int
     total_cost: Decimal
     unpriced_rows: int
@@ -84,27 +84,33 @@ class _Reader:
         try:
             data = json.loads(text, parse_float=Decimal)
         except json.JSONDecodeError as exc:
-            raise ImportFileError(f"not valid JSON ({exc.msg} at line {exc.lineno}, column "
-                                  f"{exc.colno})", file=self.file) from exc
+            raise ImportFileError(
+                f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                file=self.file,
+            ) from exc
         self.pages = data if isinstance(data, list) else [data]
 
     def fail(self, where: str, message: str) -> ImportFileError:
-        return ImportFileError(message, file=self.file, column=where,
-                               hint="Export the provider's admin API response unchanged.")
+        return ImportFileError(
+            message,
+            file=self.file,
+            column=where,
+            hint="Export the provider's admin API response unchanged.",
+        )
 
     def buckets(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for p, page in enumerate(self.pages):
             where = f"[{p}]" if len(self.pages) > 1 else ""
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise self.fail(f"{where}data", "expected an object with a 'data' list of "
-                                "time buckets")
+                raise self.fail(
+                    f"{where}data", "expected an object with a 'data' list of time buckets"
+                )
             for b, bucket in enumerate(page["data"]):
                 if not isinstance(bucket, dict):
                     raise self.fail(f"{where}data[{b}]", "a bucket must be an object")
                 yield f"{where}data[{b}]", bucket
 
-    def results(self, where: str, bucket: dict[str, Any]) -> Iterator[tuple[str, dict[str,
-                                                                                       Any]]]:
+    def results(self, where: str, bucket: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         results = bucket.get("results")
         if not isinstance(results, list):
             raise self.fail(f"{where}.results", "missing or not a list")
@@ -157,12 +163,16 @@ def _team(settings: Settings, *keys: Any) -> str:
 
 def _check_currency(rd: _Reader, where: str, currency: Any, settings: Settings) -> None:
     if not isinstance(currency, str) or currency.upper() != settings.currency.upper():
-        raise rd.fail(where, f"currency {currency!r} is not Penny's currency "
-                      f"{settings.currency}; Penny does not convert currencies")
+        raise rd.fail(
+            where,
+            f"currency {currency!r} is not Penny's currency "
+            f"{settings.currency}; Penny does not convert currencies",
+        )
 
 
-def _openai_rows(rd: _Reader, settings: Settings) -> tuple[list[_Row], datetime | None,
-                                                            datetime | None]:
+def _openai_rows(
+    rd: _Reader, settings: Settings
+) -> tuple[list[_Row], datetime | None, datetime | None]:
     rows: list[_Row] = []
     start = end = None
     for where, bucket in rd.buckets():
@@ -172,9 +182,12 @@ def _openai_rows(rd: _Reader, settings: Settings) -> tuple[list[_Row], datetime 
         end = max(end, b_end) if end else b_end
         for rwhere, res in rd.results(where, bucket):
             if res.get("object") != "organization.costs.result":
-                raise rd.fail(f"{rwhere}.object", f"expected 'organization.costs.result', got "
-                              f"{res.get('object')!r} (is this a usage export rather than "
-                              "/v1/organization/costs?)")
+                raise rd.fail(
+                    f"{rwhere}.object",
+                    f"expected 'organization.costs.result', got "
+                    f"{res.get('object')!r} (is this a usage export rather than "
+                    "/v1/organization/costs?)",
+                )
             amount = res.get("amount")
             if not isinstance(amount, dict):
                 raise rd.fail(f"{rwhere}.amount", "missing amount {value, currency}")
@@ -182,17 +195,25 @@ def _openai_rows(rd: _Reader, settings: Settings) -> tuple[list[_Row], datetime 
             _check_currency(rd, f"{rwhere}.amount.currency", amount.get("currency"), settings)
             line_item, project = res.get("line_item"), res.get("project_id")
             model = str(line_item).split(",")[0].strip() if line_item else "openai (all items)"
-            rows.append(_Row(
-                request_id=f"openai-import:{int(b_start.replace(tzinfo=UTC).timestamp())}:"
-                           f"{len(rows):06d}:{project or '-'}:{line_item or '-'}",
-                ts=b_start, provider="openai", model=model,
-                team=_team(settings, project, res.get("api_key_id")), cost=value,
-                project=project, line_item=line_item))
+            rows.append(
+                _Row(
+                    request_id=f"openai-import:{int(b_start.replace(tzinfo=UTC).timestamp())}:"
+                    f"{len(rows):06d}:{project or '-'}:{line_item or '-'}",
+                    ts=b_start,
+                    provider="openai",
+                    model=model,
+                    team=_team(settings, project, res.get("api_key_id")),
+                    cost=value,
+                    project=project,
+                    line_item=line_item,
+                )
+            )
     return rows, start, end
 
 
-def _anthropic_rows(rd: _Reader, settings: Settings) -> tuple[str, list[_Row],
-                                                               datetime | None, datetime | None]:
+def _anthropic_rows(
+    rd: _Reader, settings: Settings
+) -> tuple[str, list[_Row], datetime | None, datetime | None]:
     rows: list[_Row] = []
     kind = ""
     start = end = None
@@ -203,14 +224,21 @@ def _anthropic_rows(rd: _Reader, settings: Settings) -> tuple[str, list[_Row],
         start = min(start, b_start) if start else b_start
         end = max(end, b_end) if end else b_end
         for rwhere, res in rd.results(where, bucket):
-            this = ("cost_report" if "amount" in res else
-                    "usage_report" if "uncached_input_tokens" in res else "")
+            this = (
+                "cost_report"
+                if "amount" in res
+                else "usage_report"
+                if "uncached_input_tokens" in res
+                else ""
+            )
             if not this:
-                raise rd.fail(rwhere, "neither a cost report result (amount) nor a usage "
-                              "report result (uncached_input_tokens)")
+                raise rd.fail(
+                    rwhere,
+                    "neither a cost report result (amount) nor a usage "
+                    "report result (uncached_input_tokens)",
+                )
             if kind and this != kind:
-                raise rd.fail(rwhere, f"mixes {kind} and {this} results; import them "
-                              "separately")
+                raise rd.fail(rwhere, f"mixes {kind} and {this} results; import them separately")
             kind = this
             workspace, key_id = res.get("workspace_id"), res.get("api_key_id")
             team = _team(settings, workspace, key_id)
@@ -220,52 +248,98 @@ def _anthropic_rows(rd: _Reader, settings: Settings) -> tuple[str, list[_Row],
                 _check_currency(rd, f"{rwhere}.currency", res.get("currency", "USD"), settings)
                 desc = res.get("description") or res.get("cost_type")
                 model = res.get("model") or (str(desc) if desc else "anthropic (all items)")
-                rows.append(_Row(rid, b_start, "anthropic", str(model), team, cents / _CENTS,
-                                 workspace, str(desc) if desc else res.get("token_type")))
+                rows.append(
+                    _Row(
+                        rid,
+                        b_start,
+                        "anthropic",
+                        str(model),
+                        team,
+                        cents / _CENTS,
+                        workspace,
+                        str(desc) if desc else res.get("token_type"),
+                    )
+                )
                 continue
             model = res.get("model")
             creation = res.get("cache_creation") or {}
             if not isinstance(creation, dict):
                 raise rd.fail(f"{rwhere}.cache_creation", "expected an object")
-            w5 = rd.count(f"{rwhere}.cache_creation.ephemeral_5m_input_tokens",
-                          creation.get("ephemeral_5m_input_tokens"))
-            w1h = rd.count(f"{rwhere}.cache_creation.ephemeral_1h_input_tokens",
-                           creation.get("ephemeral_1h_input_tokens"))
-            uncached = rd.count(f"{rwhere}.uncached_input_tokens",
-                                res.get("uncached_input_tokens"))
-            read = rd.count(f"{rwhere}.cache_read_input_tokens",
-                            res.get("cache_read_input_tokens"))
+            w5 = rd.count(
+                f"{rwhere}.cache_creation.ephemeral_5m_input_tokens",
+                creation.get("ephemeral_5m_input_tokens"),
+            )
+            w1h = rd.count(
+                f"{rwhere}.cache_creation.ephemeral_1h_input_tokens",
+                creation.get("ephemeral_1h_input_tokens"),
+            )
+            uncached = rd.count(f"{rwhere}.uncached_input_tokens", res.get("uncached_input_tokens"))
+            read = rd.count(f"{rwhere}.cache_read_input_tokens", res.get("cache_read_input_tokens"))
             out = rd.count(f"{rwhere}.output_tokens", res.get("output_tokens"))
-            tokens = TokenCounts(input=uncached + read + w5 + w1h, cached_input=read,
-                                 cache_write=w5 + w1h, output=out)
+            tokens = TokenCounts(
+                input=uncached + read + w5 + w1h,
+                cached_input=read,
+                cache_write=w5 + w1h,
+                output=out,
+            )
             warning = None
             if model:
                 priced = price_call("anthropic", str(model), tokens, b_start, table)
                 cost, warning = priced.cost, priced.warning
                 if cost is not None and w1h:
-                    warning = (f"{w1h} one-hour cache-write tokens priced at the five-minute "
-                               "rate (the price table has no 1h rate); import the cost report "
-                               "for exact dollars")
+                    warning = (
+                        f"{w1h} one-hour cache-write tokens priced at the five-minute "
+                        "rate (the price table has no 1h rate); import the cost report "
+                        "for exact dollars"
+                    )
             else:
                 cost = None
-                warning = ("usage report not grouped by model: tokens recorded, cost unknown; "
-                           "export with group_by[]=model")
-            rows.append(_Row(rid, b_start, "anthropic", str(model or "anthropic (all models)"),
-                             team, cost, workspace, None, tokens, warning, table.version))
+                warning = (
+                    "usage report not grouped by model: tokens recorded, cost unknown; "
+                    "export with group_by[]=model"
+                )
+            rows.append(
+                _Row(
+                    rid,
+                    b_start,
+                    "anthropic",
+                    str(model or "anthropic (all models)"),
+                    team,
+                    cost,
+                    workspace,
+                    None,
+                    tokens,
+                    warning,
+                    table.version,
+                )
+            )
     return kind or "cost_report", rows, start, end
 
 
-def _write(settings: Settings, source: str, kind: str, rd: _Reader, rows: list[_Row],
-           start: datetime | None, end: datetime | None) -> ImportSummary:
+def _write(
+    settings: Settings,
+    source: str,
+    kind: str,
+    rd: _Reader,
+    rows: list[_Row],
+    start: datetime | None,
+    end: datetime | None,
+) -> ImportSummary:
     ingest_id = uuid.uuid4().hex
     replaced = 0
     with ledger(settings) as con:
         if start is not None and end is not None:
-            replaced = int(str(con.execute(
-                "SELECT COUNT(*) FROM ai_usage WHERE source = ? AND ts >= ? AND ts < ?",
-                [source, start, end]).fetchone()[0]))  # type: ignore[index]
-            con.execute("DELETE FROM ai_usage WHERE source = ? AND ts >= ? AND ts < ?",
-                        [source, start, end])
+            replaced = int(
+                str(
+                    con.execute(
+                        "SELECT COUNT(*) FROM ai_usage WHERE source = ? AND ts >= ? AND ts < ?",
+                        [source, start, end],
+                    ).fetchone()[0]  # type: ignore[index]
+                )
+            )  # type: ignore[index]
+            con.execute(
+                "DELETE FROM ai_usage WHERE source = ? AND ts >= ? AND ts < ?", [source, start, end]
+            )
         for r in rows:
             t = r.tokens
             con.execute(
@@ -273,17 +347,40 @@ def _write(settings: Settings, source: str, kind: str, rd: _Reader, rows: list[_
                 " input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,"
                 " reasoning_tokens, cost, price_version, warning, ingest_id, project, line_item)"
                 " VALUES (?, ?, ?, ?, ?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [r.request_id, r.ts, source, r.provider, r.model, r.team,
-                 t.input if t else None, t.cached_input if t else None,
-                 t.cache_write if t else None, t.output if t else None,
-                 t.reasoning if t else None, r.cost, r.price_version, r.warning, ingest_id,
-                 r.project, r.line_item])
+                [
+                    r.request_id,
+                    r.ts,
+                    source,
+                    r.provider,
+                    r.model,
+                    r.team,
+                    t.input if t else None,
+                    t.cached_input if t else None,
+                    t.cache_write if t else None,
+                    t.output if t else None,
+                    t.reasoning if t else None,
+                    r.cost,
+                    r.price_version,
+                    r.warning,
+                    ingest_id,
+                    r.project,
+                    r.line_item,
+                ],
+            )
     warnings = sorted({r.warning for r in rows if r.warning})
     return ImportSummary(
-        source=source, file=rd.file, kind=kind, rows=len(rows),
+        source=source,
+        file=rd.file,
+        kind=kind,
+        rows=len(rows),
         total_cost=sum((r.cost for r in rows if r.cost is not None), Decimal(0)),
-        unpriced_rows=sum(1 for r in rows if r.cost is None), start=start, end=end,
-        replaced_rows=replaced, ingest_id=ingest_id, warnings=warnings)
+        unpriced_rows=sum(1 for r in rows if r.cost is None),
+        start=start,
+        end=end,
+        replaced_rows=replaced,
+        ingest_id=ingest_id,
+        warnings=warnings,
+    )
 
 
 def import_openai(settings: Settings, path: Path) -> ImportSummary:

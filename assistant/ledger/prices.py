@@ -42,11 +42,11 @@ _SNAPSHOT = re.compile(r"^-(\d{4}-\d{2}-\d{2}|\d{8}|latest|v\d+(:\d+)?)$")
 class TokenCounts:
     """One call's tokens, in LangChain's normalised form (see module docstring)."""
 
-    input: int = 0            # total prompt tokens, cached and cache-written included
-    cached_input: int = 0     # of which read from cache
-    cache_write: int = 0      # of which written to cache
-    output: int = 0           # total completion tokens, reasoning included
-    reasoning: int = 0        # of which reasoning
+    input: int = 0  # total prompt tokens, cached and cache-written included
+    cached_input: int = 0  # of which read from cache
+    cache_write: int = 0  # of which written to cache
+    output: int = 0  # total completion tokens, reasoning included
+    reasoning: int = 0  # of which reasoning
 
     def __post_init__(self) -> None:
         for name in ("input", "cached_input", "cache_write", "output", "reasoning"):
@@ -87,7 +87,7 @@ class ModelPrice:
 
 @dataclass(frozen=True)
 class Priced:
-    cost: Decimal | None          # None = the model has no price (never a silent $0)
+    cost: Decimal | None  # None = the model has no price (never a silent $0)
     price_version: str
     price: ModelPrice | None
     warning: str | None = None
@@ -130,8 +130,11 @@ class PriceTable:
         # Longest base name whose remainder is a snapshot suffix
         best: str | None = None
         for r in candidates:
-            if name.startswith(r.model) and _SNAPSHOT.match(name[len(r.model):]) and (
-                    best is None or len(r.model) > len(best)):
+            if (
+                name.startswith(r.model)
+                and _SNAPSHOT.match(name[len(r.model) :])
+                and (best is None or len(r.model) > len(best))
+            ):
                 best = r.model
         if best is None:
             return None
@@ -144,7 +147,10 @@ class PriceTable:
 
 
 def price_call(
-    provider: str, model: str, tokens: TokenCounts, at: datetime | date,
+    provider: str,
+    model: str,
+    tokens: TokenCounts,
+    at: datetime | date,
     table: PriceTable | None = None,
 ) -> Priced:
     """Price one call; an unknown model gives cost None and a warning to record."""

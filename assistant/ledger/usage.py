@@ -59,7 +59,7 @@ class ModelCall:
     provider: str
     model: str
     tokens: TokenCounts
-    ts: datetime                          # naive UTC
+    ts: datetime  # naive UTC
     latency_ms: float
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     tools: list[str] = field(default_factory=list)
@@ -98,23 +98,58 @@ def record_turn(
                 " cache_write_tokens, output_tokens, reasoning_tokens, cost, price_version,"
                 " latency_ms, tools, warning, ingest_id)"
                 " VALUES (?, ?, 'penny', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                [call.request_id, call.ts, call.provider, call.model, ctx.user, ctx.channel,
-                 ctx.thread_id, question_id, team, t.input, t.cached_input, t.cache_write,
-                 t.output, t.reasoning, priced.cost, priced.price_version, call.latency_ms,
-                 json.dumps(call.tools), priced.warning],
+                [
+                    call.request_id,
+                    call.ts,
+                    call.provider,
+                    call.model,
+                    ctx.user,
+                    ctx.channel,
+                    ctx.thread_id,
+                    question_id,
+                    team,
+                    t.input,
+                    t.cached_input,
+                    t.cache_write,
+                    t.output,
+                    t.reasoning,
+                    priced.cost,
+                    priced.price_version,
+                    call.latency_ms,
+                    json.dumps(call.tools),
+                    priced.warning,
+                ],
             )
         con.execute(
             "INSERT INTO conversations (question_id, ts, thread_id, user_id, channel, engine,"
             " model, question, answer, tool_calls, duration_ms, cost, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [question_id, ts, ctx.thread_id, ctx.user, ctx.channel, engine, model,
-             question if settings.server.audit_questions else None,
-             answer.text if answer else None,
-             json.dumps([{"name": c.name, "args": c.args, "ok": c.result.get("ok"),
-                          "duration_ms": round(c.duration_ms, 1)}
-                         for c in (answer.tool_calls if answer else [])], default=str),
-             answer.duration_ms if answer else None,
-             answer.cost if answer else None, error],
+            [
+                question_id,
+                ts,
+                ctx.thread_id,
+                ctx.user,
+                ctx.channel,
+                engine,
+                model,
+                question if settings.server.audit_questions else None,
+                answer.text if answer else None,
+                json.dumps(
+                    [
+                        {
+                            "name": c.name,
+                            "args": c.args,
+                            "ok": c.result.get("ok"),
+                            "duration_ms": round(c.duration_ms, 1),
+                        }
+                        for c in (answer.tool_calls if answer else [])
+                    ],
+                    default=str,
+                ),
+                answer.duration_ms if answer else None,
+                answer.cost if answer else None,
+                error,
+            ],
         )
 
 
@@ -131,9 +166,25 @@ def recent_conversations(settings: Settings, limit: int = 20) -> list[dict[str, 
         " GROUP BY ALL ORDER BY c.ts DESC, c.question_id LIMIT ?",
         [limit],
     )
-    keys = ["question_id", "ts", "thread_id", "user", "channel", "engine", "model",
-            "question", "answer", "tool_calls", "duration_ms", "cost", "error",
-            "input_tokens", "cached_input_tokens", "output_tokens", "model_calls"]
+    keys = [
+        "question_id",
+        "ts",
+        "thread_id",
+        "user",
+        "channel",
+        "engine",
+        "model",
+        "question",
+        "answer",
+        "tool_calls",
+        "duration_ms",
+        "cost",
+        "error",
+        "input_tokens",
+        "cached_input_tokens",
+        "output_tokens",
+        "model_calls",
+    ]
     out = []
     for row in rows:
         item = dict(zip(keys, row, strict=True))

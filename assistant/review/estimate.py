@@ -36,8 +36,13 @@ JOB_KINDS = ("Job", "CronJob")
 
 def pod_monthly(pod: Resources, pods: float, prices: UnitPrices) -> Decimal:
     """$ per month for ``pods`` copies of a pod requesting ``pod`` (unrounded)."""
-    cpu_ram = monthly_cost(float(pod.cpu), float(pod.memory), cpu_price=prices.cpu_core_hour,
-                           ram_price=prices.ram_gib_hour, replicas=pods)
+    cpu_ram = monthly_cost(
+        float(pod.cpu),
+        float(pod.memory),
+        cpu_price=prices.cpu_core_hour,
+        ram_price=prices.ram_gib_hour,
+        replicas=pods,
+    )
     gpu = pod.gpu * prices.gpu_hour * Decimal(repr(float(pods))) * HOURS_PER_MONTH
     return cpu_ram + gpu
 
@@ -45,35 +50,44 @@ def pod_monthly(pod: Resources, pods: float, prices: UnitPrices) -> Decimal:
 @dataclass(frozen=True)
 class SideCost:
     spec: WorkloadSpec
-    pod: Resources                  # effective pod request
+    pod: Resources  # effective pod request
     pods_low: float
     pods_high: float
-    basis: str                      # how many pods, and why
-    monthly_low: Decimal | None     # cents; None when only a run-hour price is known
+    basis: str  # how many pods, and why
+    monthly_low: Decimal | None  # cents; None when only a run-hour price is known
     monthly_high: Decimal | None
     run_hour: Decimal | None = None  # $ per run-hour (all parallel pods), 4 decimals
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "pod_request": {"cpu_cores": str(self.pod.cpu), "memory_bytes": str(self.pod.memory),
-                            "gpus": str(self.pod.gpu)},
-            "pods_low": round(self.pods_low, 4), "pods_high": round(self.pods_high, 4),
+            "pod_request": {
+                "cpu_cores": str(self.pod.cpu),
+                "memory_bytes": str(self.pod.memory),
+                "gpus": str(self.pod.gpu),
+            },
+            "pods_low": round(self.pods_low, 4),
+            "pods_high": round(self.pods_high, 4),
             "basis": self.basis,
-            "monthly_low": _s(self.monthly_low), "monthly_high": _s(self.monthly_high),
+            "monthly_low": _s(self.monthly_low),
+            "monthly_high": _s(self.monthly_high),
             "run_hour": _s(self.run_hour),
         }
 
 
 @dataclass(frozen=True)
 class FieldChange:
-    container: str | None           # None for workload-level fields
-    field: str          # replicas, hpa, parallelism, nodeSelector, cpu, memory, gpu, container
+    container: str | None  # None for workload-level fields
+    field: str  # replicas, hpa, parallelism, nodeSelector, cpu, memory, gpu, container
     before: str
     after: str
 
     def to_dict(self) -> dict[str, object]:
-        return {"container": self.container, "field": self.field, "before": self.before,
-                "after": self.after}
+        return {
+            "container": self.container,
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+        }
 
 
 @dataclass
@@ -81,11 +95,11 @@ class WorkloadChange:
     kind: str
     namespace: str
     name: str
-    status: str                     # changed | new | removed
+    status: str  # changed | new | removed
     before: SideCost | None
     after: SideCost | None
     changes: list[FieldChange] = field(default_factory=list)
-    allocated: Decimal | None = None          # cents, over the window
+    allocated: Decimal | None = None  # cents, over the window
     allocated_monthly: Decimal | None = None  # cents, × 730 / window hours
     notes: list[str] = field(default_factory=list)
 
@@ -111,16 +125,17 @@ class WorkloadChange:
     def run_hour_delta(self) -> Decimal | None:
         if self.delta_low is not None:
             return None
-        rates = [(s.run_hour or ZERO) if s is not None else ZERO for s in (self.before,
-                                                                           self.after)]
+        rates = [(s.run_hour or ZERO) if s is not None else ZERO for s in (self.before, self.after)]
         return rates[1] - rates[0]
 
     def gpus(self, side: SideCost | None) -> tuple[Decimal, Decimal]:
         """GPUs a side holds in total (per pod × pods), at the low and high pod counts."""
         if side is None:
             return ZERO, ZERO
-        return (side.pod.gpu * Decimal(repr(float(side.pods_low))),
-                side.pod.gpu * Decimal(repr(float(side.pods_high))))
+        return (
+            side.pod.gpu * Decimal(repr(float(side.pods_low))),
+            side.pod.gpu * Decimal(repr(float(side.pods_high))),
+        )
 
     @property
     def gpu(self) -> bool:
@@ -132,16 +147,24 @@ class WorkloadChange:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "workload": self.label, "kind": self.kind, "namespace": self.namespace,
-            "name": self.name, "status": self.status, "gpu": self.gpu,
-            "gpus_total": {"before": [str(v) for v in self.gpus(self.before)],
-                           "after": [str(v) for v in self.gpus(self.after)]},
+            "workload": self.label,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "status": self.status,
+            "gpu": self.gpu,
+            "gpus_total": {
+                "before": [str(v) for v in self.gpus(self.before)],
+                "after": [str(v) for v in self.gpus(self.after)],
+            },
             "changes": [c.to_dict() for c in self.changes],
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,
-            "monthly_delta_low": _s(self.delta_low), "monthly_delta_high": _s(self.delta_high),
+            "monthly_delta_low": _s(self.delta_low),
+            "monthly_delta_high": _s(self.delta_high),
             "run_hour_delta": _s(self.run_hour_delta),
-            "allocated": _s(self.allocated), "allocated_monthly": _s(self.allocated_monthly),
+            "allocated": _s(self.allocated),
+            "allocated_monthly": _s(self.allocated_monthly),
             "notes": self.notes,
         }
 
@@ -169,11 +192,15 @@ class Review:
     def to_dict(self) -> dict[str, object]:
         return {
             "cluster": self.prices.cluster,
-            "monthly_delta_low": str(self.total_low), "monthly_delta_high": str(self.total_high),
-            "hours_per_month": str(HOURS_PER_MONTH), "unit_prices": self.prices.to_dict(),
-            "changed": [c.to_dict() for c in self.changes], "unchanged": self.unchanged,
+            "monthly_delta_low": str(self.total_low),
+            "monthly_delta_high": str(self.total_high),
+            "hours_per_month": str(HOURS_PER_MONTH),
+            "unit_prices": self.prices.to_dict(),
+            "changed": [c.to_dict() for c in self.changes],
+            "unchanged": self.unchanged,
             "gpu_changes": [c.label for c in self.changes if c.gpu],
-            "assumptions": self.assumptions, "notes": self.notes,
+            "assumptions": self.assumptions,
+            "notes": self.notes,
         }
 
 
@@ -194,8 +221,15 @@ def _pods(spec: WorkloadSpec, facts: ClusterFacts) -> tuple[float, float, str, b
         if seen is not None and seen.pod_hours > 0 and facts.hours > 0:
             avg = seen.pod_hours / facts.hours
             monthly_hours = Decimal(repr(avg)) * HOURS_PER_MONTH
-            return avg, avg, (f"observed {seen.pod_hours:.1f} pod-hours in {facts.hours} h "
-                              f"≈ {monthly_hours:.1f} pod-hours a month"), True
+            return (
+                avg,
+                avg,
+                (
+                    f"observed {seen.pod_hours:.1f} pod-hours in {facts.hours} h "
+                    f"≈ {monthly_hours:.1f} pod-hours a month"
+                ),
+                True,
+            )
         n = spec.parallelism or 1
         return n, n, f"not seen in the window: priced per run-hour at {n} parallel pod(s)", False
     n = spec.replicas if spec.replicas is not None else 1
@@ -208,8 +242,15 @@ def _side(spec: WorkloadSpec, facts: ClusterFacts, prices: UnitPrices) -> SideCo
     if not monthly:
         rate = (pod_monthly(pod, low, prices) / HOURS_PER_MONTH).quantize(RATE)
         return SideCost(spec, pod, low, high, basis, None, None, rate)
-    return SideCost(spec, pod, low, high, basis, to_cents(pod_monthly(pod, low, prices)),
-                    to_cents(pod_monthly(pod, high, prices)))
+    return SideCost(
+        spec,
+        pod,
+        low,
+        high,
+        basis,
+        to_cents(pod_monthly(pod, low, prices)),
+        to_cents(pod_monthly(pod, high, prices)),
+    )
 
 
 def _qty(field_name: str, value: Decimal) -> str:
@@ -228,17 +269,22 @@ def _field_changes(before: WorkloadSpec, after: WorkloadSpec) -> list[FieldChang
     out: list[FieldChange] = []
     if before.hpa or after.hpa:
         if (before.hpa or (0, 0, 0))[1:] != (after.hpa or (0, 0, 0))[1:]:
+
             def span(s: WorkloadSpec) -> str:
                 return f"{s.hpa[1]}..{s.hpa[2]}" if s.hpa else f"{s.replicas} (no HPA)"
+
             out.append(FieldChange(None, "hpa", span(before), span(after)))
     elif before.replicas != after.replicas:
         out.append(FieldChange(None, "replicas", str(before.replicas), str(after.replicas)))
     if before.parallelism != after.parallelism:
-        out.append(FieldChange(None, "parallelism", str(before.parallelism),
-                               str(after.parallelism)))
+        out.append(
+            FieldChange(None, "parallelism", str(before.parallelism), str(after.parallelism))
+        )
     if before.node_selector != after.node_selector:
+
         def sel(s: WorkloadSpec) -> str:
             return ", ".join(f"{k}={v}" for k, v in s.node_selector) or "none"
+
         out.append(FieldChange(None, "nodeSelector", sel(before), sel(after)))
     old = {c.name: c for c in before.containers}
     new = {c.name: c for c in after.containers}
@@ -247,9 +293,14 @@ def _field_changes(before: WorkloadSpec, after: WorkloadSpec) -> list[FieldChang
         if a is None or b is None:
             present = b if a is None else a
             assert present is not None
-            out.append(FieldChange(_container_label(present), "container",
-                                   "absent" if a is None else "present",
-                                   "absent" if b is None else "present"))
+            out.append(
+                FieldChange(
+                    _container_label(present),
+                    "container",
+                    "absent" if a is None else "present",
+                    "absent" if b is None else "present",
+                )
+            )
         for fname in ("cpu", "memory", "gpu"):
             va = getattr(a.requests, fname) if a else ZERO
             vb = getattr(b.requests, fname) if b else ZERO
@@ -261,54 +312,78 @@ def _field_changes(before: WorkloadSpec, after: WorkloadSpec) -> list[FieldChang
 
 def _notes(change: WorkloadChange) -> None:
     before, after = change.before, change.after
-    if before and after and before.spec.parallelism != after.spec.parallelism \
-            and before.monthly_low is not None:
-        change.notes.append("Parallelism changed: priced at the observed pod-hours on both "
-                            "sides (more parallel pods usually finish sooner).")
+    if (
+        before
+        and after
+        and before.spec.parallelism != after.spec.parallelism
+        and before.monthly_low is not None
+    ):
+        change.notes.append(
+            "Parallelism changed: priced at the observed pod-hours on both "
+            "sides (more parallel pods usually finish sooner)."
+        )
     for side in (before, after):
-        if side and side.spec.hpa and side.spec.replicas not in (None, 1) \
-                and side.spec.kind != "DaemonSet":
-            change.notes.append(f"spec.replicas {side.spec.replicas} is ignored: HPA "
-                                f"{side.spec.hpa[0]} sets the replicas.")
+        if (
+            side
+            and side.spec.hpa
+            and side.spec.replicas not in (None, 1)
+            and side.spec.kind != "DaemonSet"
+        ):
+            change.notes.append(
+                f"spec.replicas {side.spec.replicas} is ignored: HPA "
+                f"{side.spec.hpa[0]} sets the replicas."
+            )
             break
 
 
-def estimate(base: ManifestSet, head: ManifestSet, prices: UnitPrices,
-             facts: ClusterFacts) -> Review:
+def estimate(
+    base: ManifestSet, head: ManifestSet, prices: UnitPrices, facts: ClusterFacts
+) -> Review:
     """Price every workload on both sides and keep those whose cost shape changed."""
     changes: list[WorkloadChange] = []
     unchanged = 0
-    for key in sorted(base.workloads.keys() | head.workloads.keys(),
-                      key=lambda k: (k[1], k[0], k[2])):
+    for key in sorted(
+        base.workloads.keys() | head.workloads.keys(), key=lambda k: (k[1], k[0], k[2])
+    ):
         old, new = base.workloads.get(key), head.workloads.get(key)
         if old and new and old.cost_shape() == new.cost_shape():
             unchanged += 1
             continue
         status = "changed" if old and new else ("new" if new else "removed")
-        change = WorkloadChange(key[0], key[1], key[2], status,
-                                _side(old, facts, prices) if old else None,
-                                _side(new, facts, prices) if new else None)
+        change = WorkloadChange(
+            key[0],
+            key[1],
+            key[2],
+            status,
+            _side(old, facts, prices) if old else None,
+            _side(new, facts, prices) if new else None,
+        )
         if old and new:
             change.changes = _field_changes(old, new)
         seen = facts.observed.get(key)
         if seen is not None and seen.allocated and facts.hours > 0:
             change.allocated = to_cents(seen.allocated)
-            change.allocated_monthly = to_cents(seen.allocated * HOURS_PER_MONTH
-                                                / Decimal(facts.hours))
+            change.allocated_monthly = to_cents(
+                seen.allocated * HOURS_PER_MONTH / Decimal(facts.hours)
+            )
         if status == "new" and seen is not None:
-            change.notes.append("Only in HEAD, but the warehouse already sees it running in "
-                                "this cluster: its cost today is not new spend.")
+            change.notes.append(
+                "Only in HEAD, but the warehouse already sees it running in "
+                "this cluster: its cost today is not new spend."
+            )
         _notes(change)
         changes.append(change)
-    return Review(prices, changes, unchanged, assumptions(prices, changes),
-                  [*base.notes, *head.notes])
+    return Review(
+        prices, changes, unchanged, assumptions(prices, changes), [*base.notes, *head.notes]
+    )
 
 
 def assumptions(prices: UnitPrices, changes: list[WorkloadChange]) -> list[str]:
     """The price basis and every assumption the figures rest on, in words."""
+
     def unit(value: Decimal, resource: str, per: str) -> str:
         shown = value.normalize()
-        if shown.as_tuple().exponent > -2:   # type: ignore[operator]
+        if shown.as_tuple().exponent > -2:  # type: ignore[operator]
             shown = shown.quantize(Decimal("0.01"))
         return f"${shown:f}/{per} ({prices.sources.get(resource, 'allocation')})"
 
@@ -329,14 +404,20 @@ def assumptions(prices: UnitPrices, changes: list[WorkloadChange]) -> list[str]:
     if any(s and s.spec.hpa for c in changes for s in (c.before, c.after)):
         out.append("HPA targets are priced at minReplicas (low) and maxReplicas (high).")
     if any(s and s.spec.kind == "DaemonSet" for c in changes for s in (c.before, c.after)):
-        out.append("DaemonSets run one pod per matching node at the window's latest hour "
-                   "(tolerations and affinity are not evaluated).")
+        out.append(
+            "DaemonSets run one pod per matching node at the window's latest hour "
+            "(tolerations and affinity are not evaluated)."
+        )
     if any(s and s.spec.kind in JOB_KINDS for c in changes for s in (c.before, c.after)):
-        out.append("Jobs and CronJobs cost their observed pod-hours (this workload's running "
-                   "pods in the window, scaled to 730 h); one the warehouse has not seen needs "
-                   "a run-time assumption, so it is priced per run-hour and left out of the "
-                   "monthly total.")
+        out.append(
+            "Jobs and CronJobs cost their observed pod-hours (this workload's running "
+            "pods in the window, scaled to 730 h); one the warehouse has not seen needs "
+            "a run-time assumption, so it is priced per run-hour and left out of the "
+            "monthly total."
+        )
     if "price_list" in prices.sources.values():
-        out.append("A resource without capacity in the window is priced from the configured "
-                   "price list (allocation.prices), an estimate not on the bill.")
+        out.append(
+            "A resource without capacity in the window is priced from the configured "
+            "price list (allocation.prices), an estimate not on the bill."
+        )
     return out

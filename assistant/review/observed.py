@@ -19,19 +19,19 @@ from tools.result import Scope
 
 __all__ = ["ClusterFacts", "Observed", "cluster_facts"]
 
-Key = tuple[str, str, str]   # (kind, namespace, name); bare pods are kind 'Pod'
+Key = tuple[str, str, str]  # (kind, namespace, name); bare pods are kind 'Pod'
 
 
 @dataclass(frozen=True)
 class Observed:
-    allocated: Decimal          # Σ allocations.total_cost in the window (amortized)
-    pod_hours: float            # Σ running hours of its pods in the window
+    allocated: Decimal  # Σ allocations.total_cost in the window (amortized)
+    pod_hours: float  # Σ running hours of its pods in the window
 
 
 @dataclass
 class ClusterFacts:
     cluster: str
-    hours: int                                  # hours with node prices in the window
+    hours: int  # hours with node prices in the window
     node_labels: dict[str, dict[str, str] | None] = field(default_factory=dict)
     observed: dict[Key, Observed] = field(default_factory=dict)
 
@@ -41,14 +41,21 @@ class ClusterFacts:
         if not selector:
             return total, f"{total} nodes running in the window's latest hour"
         if any(labels is None for labels in self.node_labels.values()):
-            return total, (f"all {total} nodes running in the window's latest hour (node "
-                           "labels unknown, nodeSelector not applied)")
+            return total, (
+                f"all {total} nodes running in the window's latest hour (node "
+                "labels unknown, nodeSelector not applied)"
+            )
         wanted = dict(selector)
-        count = sum(1 for labels in self.node_labels.values()
-                    if labels is not None and all(labels.get(k) == v for k, v in wanted.items()))
+        count = sum(
+            1
+            for labels in self.node_labels.values()
+            if labels is not None and all(labels.get(k) == v for k, v in wanted.items())
+        )
         shown = ", ".join(f"{k}={v}" for k, v in selector)
-        return count, (f"{count} of {total} nodes running in the window's latest hour match "
-                       f"nodeSelector {shown}")
+        return count, (
+            f"{count} of {total} nodes running in the window's latest hour match "
+            f"nodeSelector {shown}"
+        )
 
 
 _NODES = """
@@ -92,27 +99,33 @@ WHERE kind = 'workload' AND cluster = ? AND hour >= ? AND hour < ? AND {scope}
 """
 
 
-def cluster_facts(con: Connection, cluster: str, window: Window, *, hours: int,
-                  scope: Scope | None = None) -> ClusterFacts:
+def cluster_facts(
+    con: Connection, cluster: str, window: Window, *, hours: int, scope: Scope | None = None
+) -> ClusterFacts:
     """Nodes of the latest hour and, per workload seen in the window, cost and pod-hours.
 
     With a non-admin ``scope`` (the agent's tool), workloads in namespaces the asker cannot
     see are left out, so a review never reveals another team's spend; they are then priced
     as the warehouse had not seen them."""
     facts = ClusterFacts(cluster, hours)
-    for node, labels in con.execute(_NODES, [cluster, cluster, window.start,
-                                             window.end]).fetchall():
+    for node, labels in con.execute(
+        _NODES, [cluster, cluster, window.start, window.end]
+    ).fetchall():
         facts.node_labels[node] = _labels(labels)
     args = [cluster, window.start, window.end]
-    allocated = {(r[1], r[0], r[2]): Decimal(r[3] or 0)
-                 for r in con.execute(_ALLOCATED, args).fetchall()}
-    pod_hours = {(r[1], r[0], r[2]): float(r[3] or 0)
-                 for r in con.execute(_POD_HOURS, [*args, cluster]).fetchall()}
+    allocated = {
+        (r[1], r[0], r[2]): Decimal(r[3] or 0) for r in con.execute(_ALLOCATED, args).fetchall()
+    }
+    pod_hours = {
+        (r[1], r[0], r[2]): float(r[3] or 0)
+        for r in con.execute(_POD_HOURS, [*args, cluster]).fetchall()
+    }
     keys = allocated.keys() | pod_hours.keys()
     if scope is not None and not scope.admin:
         where, params = scope.sql_filter("team", "namespace")
-        visible = {r[0] for r in con.execute(_VISIBLE.format(scope=where),
-                                             [*args, *params]).fetchall()}
+        visible = {
+            r[0] for r in con.execute(_VISIBLE.format(scope=where), [*args, *params]).fetchall()
+        }
         keys = {k for k in keys if k[1] in visible}
     for key in keys:
         facts.observed[key] = Observed(allocated.get(key, Decimal(0)), pod_hours.get(key, 0.0))

@@ -20,7 +20,7 @@ def _money(value: Decimal | None) -> str:
     if value is None:
         return "—"
     sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,f}"   # cents stay cents, run-hour rates keep 4 places
+    return f"{sign}${abs(value):,f}"  # cents stay cents, run-hour rates keep 4 places
 
 
 def _delta(value: Decimal | None) -> str:
@@ -29,8 +29,9 @@ def _delta(value: Decimal | None) -> str:
     return ("+" if value > 0 else "") + _money(value) if value else "$0.00"
 
 
-def _range(low: Decimal | None, high: Decimal | None,
-           fmt: Callable[[Decimal | None], str] = _money) -> str:
+def _range(
+    low: Decimal | None, high: Decimal | None, fmt: Callable[[Decimal | None], str] = _money
+) -> str:
     if low == high:
         return str(fmt(low))
     return f"{fmt(low)} .. {fmt(high)}"
@@ -47,37 +48,54 @@ def _side_money(side: SideCost | None) -> str:
 def _summary_row(c: WorkloadChange) -> str:
     what = {"new": "new", "removed": "removed"}.get(c.status) or "; ".join(
         f"{x.container + ' ' if x.container else ''}{x.field} {x.before} → {x.after}"
-        for x in c.changes)
-    delta = (_range(c.delta_low, c.delta_high, _delta) if c.delta_low is not None
-             else f"{_delta(c.run_hour_delta)}/run-hour")
+        for x in c.changes
+    )
+    delta = (
+        _range(c.delta_low, c.delta_high, _delta)
+        if c.delta_low is not None
+        else f"{_delta(c.run_hour_delta)}/run-hour"
+    )
     gpu = " 🟧 GPU" if c.gpu else ""
-    return (f"| `{c.label}`{gpu} | {what} | {_side_money(c.before)} | {_side_money(c.after)} "
-            f"| **{delta}** |")
+    return (
+        f"| `{c.label}`{gpu} | {what} | {_side_money(c.before)} | {_side_money(c.after)} "
+        f"| **{delta}** |"
+    )
 
 
 def _workload_section(c: WorkloadChange, window: str) -> list[str]:
     lines = [f"#### `{c.label}` ({c.status}{', GPU' if c.gpu else ''})", ""]
     if c.allocated is not None:
-        lines.append(f"Today it costs {_money(c.allocated)} allocated over the "
-                     f"{window} window (≈ {_money(c.allocated_monthly)}/month; the allocation "
-                     "bills max(request, usage)).")
+        lines.append(
+            f"Today it costs {_money(c.allocated)} allocated over the "
+            f"{window} window (≈ {_money(c.allocated_monthly)}/month; the allocation "
+            "bills max(request, usage))."
+        )
     else:
         lines.append("Not seen in the warehouse over the window (no allocated cost).")
-    per, delta = (" per month", _range(c.delta_low, c.delta_high, _delta)) \
-        if c.delta_low is not None else ("", f"{_delta(c.run_hour_delta)}/run-hour")
-    lines.append(f"Requests-based estimate: before {_side_money(c.before)} → after "
-                 f"{_side_money(c.after)}{per} (Δ {delta}).")
+    per, delta = (
+        (" per month", _range(c.delta_low, c.delta_high, _delta))
+        if c.delta_low is not None
+        else ("", f"{_delta(c.run_hour_delta)}/run-hour")
+    )
+    lines.append(
+        f"Requests-based estimate: before {_side_money(c.before)} → after "
+        f"{_side_money(c.after)}{per} (Δ {delta})."
+    )
     lines += ["", "| | before | after |", "|---|---|---|"]
-    lines.append(f"| pods | {c.before.basis if c.before else '—'} | "
-                 f"{c.after.basis if c.after else '—'} |")
-    lines.append(f"| pod request | {_pod(c.before) if c.before else '—'} | "
-                 f"{_pod(c.after) if c.after else '—'} |")
+    lines.append(
+        f"| pods | {c.before.basis if c.before else '—'} | {c.after.basis if c.after else '—'} |"
+    )
+    lines.append(
+        f"| pod request | {_pod(c.before) if c.before else '—'} | "
+        f"{_pod(c.after) if c.after else '—'} |"
+    )
     if c.changes:
         lines += ["", "| container | field | before | after |", "|---|---|---|---|"]
         for x in c.changes:
             mark = " 🟧" if x.field == "gpu" else ""
-            lines.append(f"| {x.container or '(workload)'} | {x.field}{mark} | {x.before} | "
-                         f"{x.after} |")
+            lines.append(
+                f"| {x.container or '(workload)'} | {x.field}{mark} | {x.before} | {x.after} |"
+            )
     for note in c.notes:
         lines += ["", f"_{note}_"]
     lines.append("")
@@ -87,6 +105,7 @@ def _workload_section(c: WorkloadChange, window: str) -> list[str]:
 def _gpu_count(pair: tuple[Decimal, Decimal]) -> str:
     def one(value: Decimal) -> str:
         return f"{value.quantize(Decimal('0.01')).normalize():f}"
+
     return one(pair[0]) if pair[0] == pair[1] else f"{one(pair[0])}..{one(pair[1])}"
 
 
@@ -107,24 +126,34 @@ def render_markdown(review: Review) -> str:
         lines.append(f"Up to **{_delta(high)}/month** if every HPA runs at its maximum.")
     runs = review.per_run_hour
     if runs:
-        lines.append(f"Not in the total: {len(runs)} Job/CronJob change(s) priced per "
-                     "run-hour (no observed run time).")
-    lines.append(f"Cluster `{review.prices.cluster}`; {len(review.changes)} workload(s) "
-                 f"changed, {review.unchanged} unchanged (not listed).")
+        lines.append(
+            f"Not in the total: {len(runs)} Job/CronJob change(s) priced per "
+            "run-hour (no observed run time)."
+        )
+    lines.append(
+        f"Cluster `{review.prices.cluster}`; {len(review.changes)} workload(s) "
+        f"changed, {review.unchanged} unchanged (not listed)."
+    )
     gpus = [c for c in review.changes if c.gpu]
     if gpus:
         lines.append("")
         for c in gpus:
-            per_pod = (f"{c.before.pod.gpu if c.before else 0} → "
-                       f"{c.after.pod.gpu if c.after else 0}")
-            total = (f"{_gpu_count(c.gpus(c.before))} → {_gpu_count(c.gpus(c.after))}")
-            delta = (_range(c.delta_low, c.delta_high, _delta) + "/month"
-                     if c.delta_low is not None else f"{_delta(c.run_hour_delta)}/run-hour")
-            lines.append(f"> **GPU:** `{c.label}` GPUs per pod {per_pod}, in total {total} "
-                         f"({delta})")
+            per_pod = f"{c.before.pod.gpu if c.before else 0} → {c.after.pod.gpu if c.after else 0}"
+            total = f"{_gpu_count(c.gpus(c.before))} → {_gpu_count(c.gpus(c.after))}"
+            delta = (
+                _range(c.delta_low, c.delta_high, _delta) + "/month"
+                if c.delta_low is not None
+                else f"{_delta(c.run_hour_delta)}/run-hour"
+            )
+            lines.append(
+                f"> **GPU:** `{c.label}` GPUs per pod {per_pod}, in total {total} ({delta})"
+            )
     if review.changes:
-        lines += ["", "| workload | change | before $/month | after $/month | Δ $/month |",
-                  "|---|---|---:|---:|---:|"]
+        lines += [
+            "",
+            "| workload | change | before $/month | after $/month | Δ $/month |",
+            "|---|---|---:|---:|---:|",
+        ]
         lines += [_summary_row(c) for c in review.changes]
         lines.append("")
         size = sum(len(line) + 1 for line in lines)
@@ -132,8 +161,11 @@ def render_markdown(review: Review) -> str:
             section = _workload_section(c, review.prices.window.label())
             size += sum(len(line) + 1 for line in section)
             if size > COMMENT_BUDGET:
-                lines += [f"_{len(review.changes) - i} more workload(s) left out to fit a "
-                          "PR comment; `--format json` lists every one._", ""]
+                lines += [
+                    f"_{len(review.changes) - i} more workload(s) left out to fit a "
+                    "PR comment; `--format json` lists every one._",
+                    "",
+                ]
                 break
             lines += section
     else:

@@ -19,9 +19,15 @@ __all__ = ["DEFAULT_WINDOW", "review_change", "review_sets"]
 DEFAULT_WINDOW = "30d"
 
 
-def review_sets(base: ManifestSet, head: ManifestSet, *, settings: Settings,
-                cluster: str | None = None, window: str = DEFAULT_WINDOW,
-                scope: Scope | None = None) -> Review:
+def review_sets(
+    base: ManifestSet,
+    head: ManifestSet,
+    *,
+    settings: Settings,
+    cluster: str | None = None,
+    window: str = DEFAULT_WINDOW,
+    scope: Scope | None = None,
+) -> Review:
     """Price two parsed manifest sets against the warehouse (read-only). ``scope`` hides
     the observed cost of workloads the asker may not see (the CLI sees everything)."""
     namespaces = {k[1] for k in base.workloads.keys() | head.workloads.keys()}
@@ -33,10 +39,21 @@ def review_sets(base: ManifestSet, head: ManifestSet, *, settings: Settings,
     return estimate(base, head, prices, facts)
 
 
-def review_change(base: str, head: str, *, settings: Settings, cluster: str | None = None,
-                  namespace: str = "default", window: str = DEFAULT_WINDOW) -> Review:
+def review_change(
+    base: str,
+    head: str,
+    *,
+    settings: Settings,
+    cluster: str | None = None,
+    namespace: str = "default",
+    window: str = DEFAULT_WINDOW,
+) -> Review:
     """The cost of going from the manifests at ``base`` to those at ``head`` (paths: a
     file, a directory of .yaml/.yml, or ``-`` for stdin on one side)."""
-    return review_sets(load_side(base, namespace=namespace),
-                       load_side(head, namespace=namespace), settings=settings,
-                       cluster=cluster, window=window)
+    return review_sets(
+        load_side(base, namespace=namespace),
+        load_side(head, namespace=namespace),
+        settings=settings,
+        cluster=cluster,
+        window=window,
+    )

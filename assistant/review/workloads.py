@@ -34,17 +34,19 @@ __all__ = [
     "parse_manifests",
 ]
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job", "CronJob",
-                  "Pod")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job", "CronJob", "Pod")
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
-TEMPLATE_HINT = ("Render it first: `helm template RELEASE CHART -f values.yaml > out.yaml` or "
-                 "`kustomize build DIR > out.yaml`, and review the rendered files.")
+TEMPLATE_HINT = (
+    "Render it first: `helm template RELEASE CHART -f values.yaml > out.yaml` or "
+    "`kustomize build DIR > out.yaml`, and review the rendered files."
+)
 _PARSERS: dict[str, Callable[[object], Decimal]] = {
-    "cpu": parse_cpu, "memory": parse_memory,
+    "cpu": parse_cpu,
+    "memory": parse_memory,
     **{key: parse_gpu for key in GPU_RESOURCES},
 }
 ZERO = Decimal(0)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when the wheel has it
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,15 @@ class Resources:
         return Resources(self.cpu + other.cpu, self.memory + other.memory, self.gpu + other.gpu)
 
     def max(self, other: Resources) -> Resources:
-        return Resources(max(self.cpu, other.cpu), max(self.memory, other.memory),
-                         max(self.gpu, other.gpu))
+        return Resources(
+            max(self.cpu, other.cpu), max(self.memory, other.memory), max(self.gpu, other.gpu)
+        )
 
 
 @dataclass(frozen=True)
 class ContainerSpec:
     name: str
-    role: str                      # app | init | sidecar (an init container that keeps running)
+    role: str  # app | init | sidecar (an init container that keeps running)
     requests: Resources
 
 
@@ -76,10 +79,10 @@ class WorkloadSpec:
     namespace: str
     name: str
     containers: tuple[ContainerSpec, ...]
-    replicas: int | None           # Deployment/StatefulSet/ReplicaSet/Pod; None otherwise
+    replicas: int | None  # Deployment/StatefulSet/ReplicaSet/Pod; None otherwise
     parallelism: int | None = None  # Job/CronJob pods running at once
     node_selector: tuple[tuple[str, str], ...] = ()
-    hpa: tuple[str, int, int] | None = None   # (name, min, max) from an HPA document
+    hpa: tuple[str, int, int] | None = None  # (name, min, max) from an HPA document
     source: str = ""
 
     @property
@@ -109,8 +112,13 @@ class WorkloadSpec:
 
     def cost_shape(self) -> tuple[Any, ...]:
         """Everything that changes the price; equal shapes cost the same."""
-        return (self.containers, self.replicas, self.parallelism, self.node_selector,
-                self.hpa[1:] if self.hpa else None)
+        return (
+            self.containers,
+            self.replicas,
+            self.parallelism,
+            self.node_selector,
+            self.hpa[1:] if self.hpa else None,
+        )
 
 
 @dataclass
@@ -133,8 +141,12 @@ def _int_field(value: Any, default: int, *, where: str, label: str, path: str) -
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{where}: {label}: {path} = {value!r} must be a whole number >= 0.",
-                         hint=_fix_hint(value), field=path, value=str(value))
+        raise InputError(
+            f"{where}: {label}: {path} = {value!r} must be a whole number >= 0.",
+            hint=_fix_hint(value),
+            field=path,
+            value=str(value),
+        )
     return value
 
 
@@ -150,8 +162,9 @@ def _requests(container: dict[str, Any], *, where: str, label: str, path: str) -
         raise InputError(f"{where}: {label}: {path}.resources.requests/limits must be mappings.")
     amounts: dict[str, Decimal] = {"cpu": ZERO, "memory": ZERO, "gpu": ZERO}
     for key, parse in _PARSERS.items():
-        section, raw = ("requests", requests.get(key)) if key in requests else (
-            "limits", limits.get(key))
+        section, raw = (
+            ("requests", requests.get(key)) if key in requests else ("limits", limits.get(key))
+        )
         if key not in requests and key not in limits:
             continue
         try:
@@ -160,10 +173,15 @@ def _requests(container: dict[str, Any], *, where: str, label: str, path: str) -
             raise InputError(
                 f"{where}: {label}, container {container.get('name')!r}: "
                 f"resources.{section}.{key} = {raw!r} is rejected by Kubernetes ({exc}).",
-                hint=_fix_hint(raw, "Use a quantity like 500m or 2 for cpu, 512Mi or 2Gi "
-                                    "for memory, a whole number for GPUs."),
-                field=f"resources.{section}.{key}", value=str(raw),
-                container=str(container.get("name"))) from exc
+                hint=_fix_hint(
+                    raw,
+                    "Use a quantity like 500m or 2 for cpu, 512Mi or 2Gi "
+                    "for memory, a whole number for GPUs.",
+                ),
+                field=f"resources.{section}.{key}",
+                value=str(raw),
+                container=str(container.get("name")),
+            ) from exc
         slot = "gpu" if key in GPU_RESOURCES else key
         amounts[slot] += value
     return Resources(amounts["cpu"], amounts["memory"], amounts["gpu"])
@@ -177,7 +195,12 @@ def _pod_spec(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if kind == "CronJob":
         job = (spec.get("jobTemplate") or {}).get("spec") or {}
         return (job.get("template") or {}).get("spec") or {}, [
-            "spec", "jobTemplate", "spec", "template", "spec"]
+            "spec",
+            "jobTemplate",
+            "spec",
+            "template",
+            "spec",
+        ]
     return (spec.get("template") or {}).get("spec") or {}, ["spec", "template", "spec"]
 
 
@@ -186,8 +209,10 @@ def _workload(doc: dict[str, Any], *, namespace: str, where: str) -> WorkloadSpe
     meta = doc.get("metadata") or {}
     name = meta.get("name")
     if not isinstance(name, str) or not name:
-        raise InputError(f"{where}: {kind} without metadata.name.",
-                         hint="Every workload needs a name to be matched between sides.")
+        raise InputError(
+            f"{where}: {kind} without metadata.name.",
+            hint="Every workload needs a name to be matched between sides.",
+        )
     ns = meta.get("namespace") or namespace
     label = f"{kind} {ns}/{name}"
     pod, path = _pod_spec(doc)
@@ -195,46 +220,70 @@ def _workload(doc: dict[str, Any], *, namespace: str, where: str) -> WorkloadSpe
     for section in ("initContainers", "containers"):
         for i, c in enumerate(pod.get(section) or []):
             if not isinstance(c, dict):
-                raise InputError(f"{where}: {label}: {'.'.join(path)}.{section}[{i}] "
-                                 "is not a mapping.")
-            role = "app" if section == "containers" else (
-                "sidecar" if c.get("restartPolicy") == "Always" else "init")
+                raise InputError(
+                    f"{where}: {label}: {'.'.join(path)}.{section}[{i}] is not a mapping."
+                )
+            role = (
+                "app"
+                if section == "containers"
+                else ("sidecar" if c.get("restartPolicy") == "Always" else "init")
+            )
             cpath = f"{'.'.join(path)}.{section}[{i}]"
-            containers.append(ContainerSpec(str(c.get("name") or f"#{i}"), role,
-                                            _requests(c, where=where, label=label, path=cpath)))
+            containers.append(
+                ContainerSpec(
+                    str(c.get("name") or f"#{i}"),
+                    role,
+                    _requests(c, where=where, label=label, path=cpath),
+                )
+            )
     if not any(c.role == "app" for c in containers):
         raise InputError(f"{where}: {label} has no containers in {'.'.join(path)}.containers.")
     spec = doc.get("spec") or {}
     replicas: int | None = None
     parallelism: int | None = None
     if kind in {"Deployment", "StatefulSet", "ReplicaSet"}:
-        replicas = _int_field(spec.get("replicas"), 1, where=where, label=label,
-                              path="spec.replicas")
+        replicas = _int_field(
+            spec.get("replicas"), 1, where=where, label=label, path="spec.replicas"
+        )
     elif kind == "Pod":
         replicas = 1
     elif kind == "Job":
-        parallelism = _int_field(spec.get("parallelism"), 1, where=where, label=label,
-                                 path="spec.parallelism")
+        parallelism = _int_field(
+            spec.get("parallelism"), 1, where=where, label=label, path="spec.parallelism"
+        )
     elif kind == "CronJob":
         job = (spec.get("jobTemplate") or {}).get("spec") or {}
-        parallelism = _int_field(job.get("parallelism"), 1, where=where, label=label,
-                                 path="spec.jobTemplate.spec.parallelism")
+        parallelism = _int_field(
+            job.get("parallelism"),
+            1,
+            where=where,
+            label=label,
+            path="spec.jobTemplate.spec.parallelism",
+        )
     selector = pod.get("nodeSelector") or {}
-    return WorkloadSpec(kind, ns, name, tuple(containers), replicas, parallelism,
-                        tuple(sorted((str(k), str(v)) for k, v in selector.items())),
-                        source=where)
+    return WorkloadSpec(
+        kind,
+        ns,
+        name,
+        tuple(containers),
+        replicas,
+        parallelism,
+        tuple(sorted((str(k), str(v)) for k, v in selector.items())),
+        source=where,
+    )
 
 
-def _hpa(doc: dict[str, Any], *, namespace: str, where: str) -> tuple[tuple[str, str, str],
-                                                                       tuple[str, int, int]]:
+def _hpa(
+    doc: dict[str, Any], *, namespace: str, where: str
+) -> tuple[tuple[str, str, str], tuple[str, int, int]]:
     meta = doc.get("metadata") or {}
     spec = doc.get("spec") or {}
     ref = spec.get("scaleTargetRef") or {}
     label = f"HorizontalPodAutoscaler {meta.get('name')}"
-    low = _int_field(spec.get("minReplicas"), 1, where=where, label=label,
-                     path="spec.minReplicas")
-    high = _int_field(spec.get("maxReplicas"), low, where=where, label=label,
-                      path="spec.maxReplicas")
+    low = _int_field(spec.get("minReplicas"), 1, where=where, label=label, path="spec.minReplicas")
+    high = _int_field(
+        spec.get("maxReplicas"), low, where=where, label=label, path="spec.maxReplicas"
+    )
     if high < low:
         raise InputError(f"{where}: {label}: spec.maxReplicas {high} < spec.minReplicas {low}.")
     ns = meta.get("namespace") or namespace
@@ -255,7 +304,9 @@ def _documents(text: str, source: str) -> list[tuple[int, Any]]:
         raise InputError(
             f"{_where(source, index + 1)}{line} is not valid YAML: {problem}.",
             hint=TEMPLATE_HINT if templated else "Fix the YAML and run again.",
-            file=source, document=index + 1) from exc
+            file=source,
+            document=index + 1,
+        ) from exc
     return docs
 
 
@@ -278,29 +329,39 @@ def parse_manifests(texts: list[tuple[str, str]], *, namespace: str = "default")
         for index, raw in _documents(text, source):
             for doc in _flatten(raw):
                 if not isinstance(doc, dict) or doc.get("kind") not in (
-                        *WORKLOAD_KINDS, "HorizontalPodAutoscaler"):
+                    *WORKLOAD_KINDS,
+                    "HorizontalPodAutoscaler",
+                ):
                     continue
                 where = _where(source, index)
                 meta = doc.get("metadata") or {}
                 if any("{{" in str(meta.get(k) or "") for k in ("name", "namespace")):
-                    raise InputError(f"{where}: {doc['kind']} {meta.get('name')!r} still holds "
-                                     "Go template actions ({{ … }}).", hint=TEMPLATE_HINT,
-                                     file=source, document=index)
+                    raise InputError(
+                        f"{where}: {doc['kind']} {meta.get('name')!r} still holds "
+                        "Go template actions ({{ … }}).",
+                        hint=TEMPLATE_HINT,
+                        file=source,
+                        document=index,
+                    )
                 if doc["kind"] == "HorizontalPodAutoscaler":
                     target, bounds = _hpa(doc, namespace=namespace, where=where)
                     hpas[target] = bounds
                     continue
                 spec = _workload(doc, namespace=namespace, where=where)
                 if spec.key in out.workloads:
-                    raise InputError(f"{where}: {spec.label} is defined twice (also in "
-                                     f"{out.workloads[spec.key].source}).",
-                                     hint="Keep one definition per side.")
+                    raise InputError(
+                        f"{where}: {spec.label} is defined twice (also in "
+                        f"{out.workloads[spec.key].source}).",
+                        hint="Keep one definition per side.",
+                    )
                 out.workloads[spec.key] = spec
     for target, bounds in sorted(hpas.items()):
         scaled = out.workloads.get(target)
         if scaled is None:
-            out.notes.append(f"HPA {bounds[0]} targets {target[1]}/{target[0]}/{target[2]}, "
-                             "which is not in these manifests; ignored.")
+            out.notes.append(
+                f"HPA {bounds[0]} targets {target[1]}/{target[0]}/{target[2]}, "
+                "which is not in these manifests; ignored."
+            )
             continue
         out.workloads[target] = dataclasses.replace(scaled, hpa=bounds)
     return out
@@ -315,9 +376,11 @@ def _read(path: str) -> list[tuple[str, str]]:
         return [(str(f), f.read_text(encoding="utf-8")) for f in files if f.is_file()]
     if p.is_file():
         return [(str(p), p.read_text(encoding="utf-8"))]
-    raise InputError(f"{path} does not exist.",
-                     hint="Pass a rendered manifest file or directory for each side; use an "
-                          "empty directory for a side with no workloads.")
+    raise InputError(
+        f"{path} does not exist.",
+        hint="Pass a rendered manifest file or directory for each side; use an "
+        "empty directory for a side with no workloads.",
+    )
 
 
 def load_side(path: str, *, namespace: str = "default") -> ManifestSet:

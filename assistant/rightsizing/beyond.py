@@ -27,8 +27,14 @@ from assistant.warehouse.db import Connection
 from assistant.windows import Window
 from tools.result import Scope
 
-__all__ = ["Orphan", "SpotCandidate", "commitment_coverage", "orphans", "spot_candidates",
-           "spot_discount"]
+__all__ = [
+    "Orphan",
+    "SpotCandidate",
+    "commitment_coverage",
+    "orphans",
+    "spot_candidates",
+    "spot_discount",
+]
 
 ASSUMED_SPOT_DISCOUNT = (Decimal("0.6"), Decimal("0.9"))
 GB = Decimal(10**9)
@@ -46,7 +52,7 @@ class SpotCandidate:
     team: str | None
     replicas: float
     monthly_cost: Decimal
-    discount: Decimal | None           # from the bill; None = not in the bill
+    discount: Decimal | None  # from the bill; None = not in the bill
     monthly_savings_low: Decimal
     monthly_savings_high: Decimal
     notes: list[str] = field(default_factory=list)
@@ -61,12 +67,12 @@ class SpotCandidate:
 
 @dataclass
 class Orphan:
-    kind: str                          # volume | claim | load_balancer | namespace
+    kind: str  # volume | claim | load_balancer | namespace
     cluster: str
     namespace: str | None
     name: str
     hours: float
-    cost: Decimal | None               # in the window; None = no price known
+    cost: Decimal | None  # in the window; None = no price known
     monthly_cost: Decimal | None
     price_source: str
     evidence: str
@@ -89,8 +95,9 @@ def spot_discount(con: Connection) -> Decimal | None:
     return Decimal(1) - Decimal(row[0]) / Decimal(row[1])
 
 
-def spot_candidates(con: Connection, *, window: Window, scope: Scope,
-                    settings: Settings) -> list[SpotCandidate]:
+def spot_candidates(
+    con: Connection, *, window: Window, scope: Scope, settings: Settings
+) -> list[SpotCandidate]:
     scope_sql, params = scope.sql_filter("a.team", "a.namespace")
     rows = con.execute(
         f"""
@@ -127,10 +134,24 @@ def spot_candidates(con: Connection, *, window: Window, scope: Scope,
         else:
             low = high = monthly * discount
         if reps < 2:
-            notes.append(f"~{reps:.1f} replica(s): run at least 2 and a PodDisruptionBudget "
-                         "before moving to spot")
-        out.append(SpotCandidate(cluster, ns, f"{ns}/Deployment/{name}", team, round(reps, 3),
-                                 monthly, discount, low, high, notes))
+            notes.append(
+                f"~{reps:.1f} replica(s): run at least 2 and a PodDisruptionBudget "
+                "before moving to spot"
+            )
+        out.append(
+            SpotCandidate(
+                cluster,
+                ns,
+                f"{ns}/Deployment/{name}",
+                team,
+                round(reps, 3),
+                monthly,
+                discount,
+                low,
+                high,
+                notes,
+            )
+        )
     out.sort(key=lambda c: (-c.monthly_savings_high, c.workload))
     return out
 
@@ -145,16 +166,22 @@ def _replicas(con: Connection, window: Window) -> dict[tuple[str, str, str], flo
         JOIN k8s_pods p USING (cluster, namespace, pod)
         WHERE p.controller_kind = 'Deployment'
         GROUP BY 1, 2, 3
-        """, [window.start, window.end]).fetchall()
+        """,
+        [window.start, window.end],
+    ).fetchall()
     return {(r[0], r[1], r[2]): float(r[3]) for r in rows}
 
 
 def commitment_coverage(con: Connection, *, window: Window) -> dict[str, Any]:
     """Steady on-demand baseline ($/h) vs what commitments cover, from the bill."""
-    hourly = [Decimal(r[0]) for r in con.execute(
-        "SELECT sum(node_cost) FROM node_cost_hours WHERE hour >= ? AND hour < ? "
-        "AND coalesce(capacity_type, 'on-demand') <> 'spot' GROUP BY hour ORDER BY hour",
-        [window.start, window.end]).fetchall()]
+    hourly = [
+        Decimal(r[0])
+        for r in con.execute(
+            "SELECT sum(node_cost) FROM node_cost_hours WHERE hour >= ? AND hour < ? "
+            "AND coalesce(capacity_type, 'on-demand') <> 'spot' GROUP BY hour ORDER BY hour",
+            [window.start, window.end],
+        ).fetchall()
+    ]
     if not hourly:
         return {"status": "no_data", "reason": "no node costs in the window; run `penny allocate`"}
     baseline = Decimal(repr(percentile([float(h) for h in hourly], 10)))
@@ -162,10 +189,14 @@ def commitment_coverage(con: Connection, *, window: Window) -> dict[str, Any]:
         "SELECT sum(effective_cost), sum(list_cost) FROM billing_lines "
         "WHERE commitment_discount_id IS NOT NULL AND charge_category = 'Usage' "
         "AND charge_period_start >= ? AND charge_period_start < ?",
-        [window.start, window.end]).fetchone()
+        [window.start, window.end],
+    ).fetchone()
     covered = Decimal(row[0] or 0) / Decimal(repr(window.hours)) if row else Decimal(0)
-    rate = (Decimal(1) - Decimal(row[0]) / Decimal(row[1])
-            if row and row[1] and row[0] is not None else None)
+    rate = (
+        Decimal(1) - Decimal(row[0]) / Decimal(row[1])
+        if row and row[1] and row[0] is not None
+        else None
+    )
     uncovered = max(baseline - covered, Decimal(0))
     return {
         "status": "ok",
@@ -176,13 +207,13 @@ def commitment_coverage(con: Connection, *, window: Window) -> dict[str, Any]:
         "coverage": float(round(min(covered / baseline, Decimal(1)), 4)) if baseline else None,
         "uncovered_baseline_monthly": str(to_cents(uncovered * HOURS_PER_MONTH)),
         "commitment_discount_in_bill": None if rate is None else str(round(rate, 4)),
-        "monthly_savings_if_covered": (None if rate is None else
-                                       str(to_cents(uncovered * HOURS_PER_MONTH * rate))),
+        "monthly_savings_if_covered": (
+            None if rate is None else str(to_cents(uncovered * HOURS_PER_MONTH * rate))
+        ),
     }
 
 
-def orphans(con: Connection, *, window: Window, scope: Scope,
-            settings: Settings) -> list[Orphan]:
+def orphans(con: Connection, *, window: Window, scope: Scope, settings: Settings) -> list[Orphan]:
     """Resources that cost money and serve no running pod, costliest first."""
     storage = settings.allocation.prices.storage_gb_hour
     w = [window.start, window.end]
@@ -197,11 +228,23 @@ def orphans(con: Connection, *, window: Window, scope: Scope,
             FROM k8s_pvs v
             WHERE NOT EXISTS (SELECT 1 FROM pvc_hours c WHERE c.cluster = v.cluster
                               AND c.pv = v.pv AND c.hour >= ? AND c.hour < ?)
-            """, w + w).fetchall():
+            """,
+            w + w,
+        ).fetchall():
             cost, source = _volume_cost(bill, cap, storage, window.hours)
-            out.append(Orphan("volume", cluster, None, pv, window.hours, cost,
-                              _monthly(cost, window), source,
-                              f"PV {pv} ({vol or 'no volume id'}) bound to no claim"))
+            out.append(
+                Orphan(
+                    "volume",
+                    cluster,
+                    None,
+                    pv,
+                    window.hours,
+                    cost,
+                    _monthly(cost, window),
+                    source,
+                    f"PV {pv} ({vol or 'no volume id'}) bound to no claim",
+                )
+            )
     ns_sql, ns_params = scope.sql_filter("NULL", "c.namespace") if not scope.admin else ("TRUE", [])
     for cluster, ns, pvc, hours, gb_hours, vol, bill in con.execute(
         f"""
@@ -217,16 +260,27 @@ def orphans(con: Connection, *, window: Window, scope: Scope,
                           AND m.namespace = c.namespace AND m.pvc = c.pvc
                           AND m.hour >= ? AND m.hour < ? AND m.running_hours > 0)
         GROUP BY 1, 2, 3
-        """, w + w + ns_params + w).fetchall():
+        """,
+        w + w + ns_params + w,
+    ).fetchall():
         if bill is not None:
             cost, source = Decimal(bill), "bill"
         else:
             cost, source = Decimal(repr(float(gb_hours))) * storage, "price_list"
-        out.append(Orphan("claim", cluster, ns, pvc, float(hours), cost, _monthly(cost, window),
-                          source, f"PVC {ns}/{pvc} ({vol or 'no volume id'}) mounted by no pod "
-                          "in the window"))
-    ns_sql, ns_params = (scope.sql_filter("NULL", "s.namespace") if not scope.admin
-                         else ("TRUE", []))
+        out.append(
+            Orphan(
+                "claim",
+                cluster,
+                ns,
+                pvc,
+                float(hours),
+                cost,
+                _monthly(cost, window),
+                source,
+                f"PVC {ns}/{pvc} ({vol or 'no volume id'}) mounted by no pod in the window",
+            )
+        )
+    ns_sql, ns_params = scope.sql_filter("NULL", "s.namespace") if not scope.admin else ("TRUE", [])
     for cluster, ns, svc, ingress, hours, bill in con.execute(
         f"""
         SELECT s.cluster, s.namespace, s.service, max(s.lb_ingress), sum(s.running_hours),
@@ -239,13 +293,23 @@ def orphans(con: Connection, *, window: Window, scope: Scope,
                           AND p.namespace = s.namespace AND p.service = s.service
                           AND p.hour >= ? AND p.hour < ? AND p.running_hours > 0)
         GROUP BY 1, 2, 3
-        """, w + w + ns_params + w).fetchall():
+        """,
+        w + w + ns_params + w,
+    ).fetchall():
         lb_cost = Decimal(bill) if bill is not None else None
-        out.append(Orphan("load_balancer", cluster, ns, svc, float(hours), lb_cost,
-                          None if lb_cost is None else _monthly(lb_cost, window),
-                          "bill" if lb_cost is not None else "unknown",
-                          f"LoadBalancer {ns}/{svc} ({ingress or 'no ingress'}) "
-                          "has no backing pods"))
+        out.append(
+            Orphan(
+                "load_balancer",
+                cluster,
+                ns,
+                svc,
+                float(hours),
+                lb_cost,
+                None if lb_cost is None else _monthly(lb_cost, window),
+                "bill" if lb_cost is not None else "unknown",
+                f"LoadBalancer {ns}/{svc} ({ingress or 'no ingress'}) has no backing pods",
+            )
+        )
     scope_sql, params = scope.sql_filter("a.team", "a.namespace")
     for cluster, ns, cost in con.execute(
         f"""
@@ -255,16 +319,29 @@ def orphans(con: Connection, *, window: Window, scope: Scope,
                           AND c.namespace = a.namespace AND c.hour >= ? AND c.hour < ?
                           AND c.running_hours > 0)
         GROUP BY 1, 2 HAVING sum(a.total_cost) > 0
-        """, w + params + w).fetchall():
-        out.append(Orphan("namespace", cluster, ns, ns, window.hours, Decimal(cost),
-                          _monthly(Decimal(cost), window), "allocation",
-                          f"namespace {ns} costs money with no running pod"))
+        """,
+        w + params + w,
+    ).fetchall():
+        out.append(
+            Orphan(
+                "namespace",
+                cluster,
+                ns,
+                ns,
+                window.hours,
+                Decimal(cost),
+                _monthly(Decimal(cost), window),
+                "allocation",
+                f"namespace {ns} costs money with no running pod",
+            )
+        )
     out.sort(key=lambda o: (-(o.monthly_cost or Decimal(0)), o.kind, o.name))
     return out
 
 
-def _volume_cost(bill: Any, capacity: float | None, storage: Decimal,
-                 hours: float) -> tuple[Decimal, str]:
+def _volume_cost(
+    bill: Any, capacity: float | None, storage: Decimal, hours: float
+) -> tuple[Decimal, str]:
     if bill is not None:
         return Decimal(bill), "bill"
     gb = Decimal(repr(float(capacity or 0))) / GB

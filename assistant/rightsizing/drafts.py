@@ -37,8 +37,13 @@ Format = Literal["patch", "kustomize", "diff", "pr"]
 
 #: kinds the API server accepts strategic merge patches for, with their apiVersion
 BUILTIN_KINDS = {
-    "Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
-    "ReplicaSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1", "Pod": "v1",
+    "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+    "Pod": "v1",
 }
 RESIZE_PODS_SHOWN = 5
 
@@ -47,8 +52,8 @@ RESIZE_PODS_SHOWN = 5
 class Draft:
     workload: str
     fmt: str
-    text: str                          # what the chosen format prints
-    patch_type: str                    # strategic | merge
+    text: str  # what the chosen format prints
+    patch_type: str  # strategic | merge
     patch: dict[str, Any]
     patch_yaml: str
     kubectl_command: str
@@ -105,8 +110,10 @@ def _nest(path: list[str], leaf: Any) -> dict[str, Any]:
 
 
 def _patch(rec: Recommendation, changes: dict[str, dict[str, str | None]]) -> dict[str, Any]:
-    containers = [{"name": name, "resources": _resources(fields, keep_nulls=True)}
-                  for name, fields in changes.items()]
+    containers = [
+        {"name": name, "resources": _resources(fields, keep_nulls=True)}
+        for name, fields in changes.items()
+    ]
     return _nest(containers_path(rec.kind), containers)
 
 
@@ -115,87 +122,139 @@ def _dump(data: Any) -> str:
 
 
 def _kubectl(rec: Recommendation, patch: dict[str, Any], patch_type: str) -> str:
-    return (f"kubectl patch {rec.kind.lower()} {shlex.quote(rec.name)} -n "
-            f"{shlex.quote(rec.namespace)} --type {patch_type} -p "
-            f"{shlex.quote(json.dumps(patch, separators=(',', ':')))}")
+    return (
+        f"kubectl patch {rec.kind.lower()} {shlex.quote(rec.name)} -n "
+        f"{shlex.quote(rec.namespace)} --type {patch_type} -p "
+        f"{shlex.quote(json.dumps(patch, separators=(',', ':')))}"
+    )
 
 
 def _resize(rec: Recommendation, changes: dict[str, dict[str, str | None]]) -> list[str]:
-    body = {"spec": {"containers": [
-        {"name": n, "resources": _resources(f, keep_nulls=False)} for n, f in changes.items()]}}
+    body = {
+        "spec": {
+            "containers": [
+                {"name": n, "resources": _resources(f, keep_nulls=False)}
+                for n, f in changes.items()
+            ]
+        }
+    }
     text = shlex.quote(json.dumps(body, separators=(",", ":")))
-    return [f"kubectl patch pod {shlex.quote(pod)} -n {shlex.quote(rec.namespace)} "
-            f"--subresource resize --patch {text}" for pod in rec.pods[:RESIZE_PODS_SHOWN]]
+    return [
+        f"kubectl patch pod {shlex.quote(pod)} -n {shlex.quote(rec.namespace)} "
+        f"--subresource resize --patch {text}"
+        for pod in rec.pods[:RESIZE_PODS_SHOWN]
+    ]
 
 
 def _hpa_command(rec: Recommendation) -> str | None:
     if rec.hpa is None:
         return None
-    metric = {"type": "Resource", "resource": {"name": rec.hpa.metric, "target": {
-        "type": "Utilization", "averageUtilization": round(rec.hpa.new_target)}}}
+    metric = {
+        "type": "Resource",
+        "resource": {
+            "name": rec.hpa.metric,
+            "target": {"type": "Utilization", "averageUtilization": round(rec.hpa.new_target)},
+        },
+    }
     body = json.dumps({"spec": {"metrics": [metric]}}, separators=(",", ":"))
-    return (f"kubectl patch hpa {shlex.quote(rec.hpa.hpa)} -n {shlex.quote(rec.namespace)} "
-            f"--type merge -p {shlex.quote(body)}")
+    return (
+        f"kubectl patch hpa {shlex.quote(rec.hpa.hpa)} -n {shlex.quote(rec.namespace)} "
+        f"--type merge -p {shlex.quote(body)}"
+    )
 
 
-def _helm_hint(rec: Recommendation, root: Path,
-               changes: dict[str, dict[str, str | None]]) -> str | None:
+def _helm_hint(
+    rec: Recommendation, root: Path, changes: dict[str, dict[str, str | None]]
+) -> str | None:
     chart = find_chart(root, name=rec.name)
     if chart is None:
         return None
     key = chart.resources_keys[0] if chart.resources_keys else "resources"
-    lines = [f"# {rec.workload} comes from the Helm chart {chart.chart_name!r} "
-             f"({chart.chart_dir}). Set in {chart.values_path or 'values.yaml'} at `{key}`:"]
+    lines = [
+        f"# {rec.workload} comes from the Helm chart {chart.chart_name!r} "
+        f"({chart.chart_dir}). Set in {chart.values_path or 'values.yaml'} at `{key}`:"
+    ]
     for name, fields in changes.items():
         if len(changes) > 1:
             lines.append(f"# container {name}")
         nested = _nest(key.split("."), _resources(fields, keep_nulls=False))
         lines.append(_dump(nested).rstrip())
     sets = [f"--set {key}.{k}={v}" for f in changes.values() for k, v in f.items() if v]
-    lines.append(f"# or: helm upgrade RELEASE {chart.chart_dir} -n {rec.namespace} "
-                 f"--reuse-values {' '.join(sets)}")
+    lines.append(
+        f"# or: helm upgrade RELEASE {chart.chart_dir} -n {rec.namespace} "
+        f"--reuse-values {' '.join(sets)}"
+    )
     return "\n".join(lines) + "\n"
 
 
-def draft_change(rec: Recommendation, *, fmt: str = "patch",
-                 manifests_dir: Path | str | None = None) -> Draft:
+def draft_change(
+    rec: Recommendation, *, fmt: str = "patch", manifests_dir: Path | str | None = None
+) -> Draft:
     """Every reviewable form of ``rec``'s change; ``fmt`` picks which one ``text`` holds."""
     if fmt not in FORMATS:
-        raise InputError(f"Unknown draft format {fmt!r}.",
-                         hint=f"Use one of: {', '.join(FORMATS)}.")
+        raise InputError(
+            f"Unknown draft format {fmt!r}.", hint=f"Use one of: {', '.join(FORMATS)}."
+        )
     changes = resource_changes(rec)
     if not changes:
         raise InputError(
             f"{rec.workload} has no recommendation to draft ({rec.status}).",
-            hint="Wait for more usage history (settings.rightsizing.min_history_hours).")
+            hint="Wait for more usage history (settings.rightsizing.min_history_hours).",
+        )
     builtin = rec.kind in BUILTIN_KINDS
     patch_type = "strategic" if builtin else "merge"
     patch = _patch(rec, changes)
     notes: list[str] = []
     if not builtin:
-        notes.append(f"{rec.kind} is a custom resource: a JSON merge patch replaces the whole "
-                     "containers list, so merge the fields into the manifest (use the diff).")
+        notes.append(
+            f"{rec.kind} is a custom resource: a JSON merge patch replaces the whole "
+            "containers list, so merge the fields into the manifest (use the diff)."
+        )
     if rec.kind in {"Job", "Pod"}:
-        notes.append(f"A {rec.kind}'s pod template is immutable: change the manifest that "
-                     "creates it; for running pods use the in-place resize commands.")
+        notes.append(
+            f"A {rec.kind}'s pod template is immutable: change the manifest that "
+            "creates it; for running pods use the in-place resize commands."
+        )
     if any(v is None for f in changes.values() for v in f.values()):
         notes.append("The CPU limit is removed (strategy: no CPU limit, to avoid throttling).")
     api_version = BUILTIN_KINDS.get(rec.kind, "# apiVersion of the custom resource")
     file_name = f"penny-rightsize-{rec.namespace}-{rec.name}.yaml"
-    kpatch = {"apiVersion": api_version, "kind": rec.kind,
-              "metadata": {"name": rec.name, "namespace": rec.namespace}, **patch}
-    kustomization = _dump({"patches": [{"path": file_name, "target": {
-        "kind": rec.kind, "name": rec.name, "namespace": rec.namespace}}]})
+    kpatch = {
+        "apiVersion": api_version,
+        "kind": rec.kind,
+        "metadata": {"name": rec.name, "namespace": rec.namespace},
+        **patch,
+    }
+    kustomization = _dump(
+        {
+            "patches": [
+                {
+                    "path": file_name,
+                    "target": {"kind": rec.kind, "name": rec.name, "namespace": rec.namespace},
+                }
+            ]
+        }
+    )
     draft = Draft(
-        workload=rec.workload, fmt=fmt, text="", patch_type=patch_type, patch=patch,
-        patch_yaml=_dump(patch), kubectl_command=_kubectl(rec, patch, patch_type),
-        kustomize_patch=f"# {file_name}\n" + _dump(kpatch), kustomization=kustomization,
-        resize_commands=_resize(rec, changes), hpa_command=_hpa_command(rec), notes=notes,
+        workload=rec.workload,
+        fmt=fmt,
+        text="",
+        patch_type=patch_type,
+        patch=patch,
+        patch_yaml=_dump(patch),
+        kubectl_command=_kubectl(rec, patch, patch_type),
+        kustomize_patch=f"# {file_name}\n" + _dump(kpatch),
+        kustomization=kustomization,
+        resize_commands=_resize(rec, changes),
+        hpa_command=_hpa_command(rec),
+        notes=notes,
     )
     if rec.pods:
-        notes.append("In-place resize (Kubernetes ≥ 1.33) changes running pods only; the next "
-                     "rollout uses the template, so merge the patch too. On 1.33 a memory limit "
-                     "decrease is refused unless the container's resizePolicy restarts it.")
+        notes.append(
+            "In-place resize (Kubernetes ≥ 1.33) changes running pods only; the next "
+            "rollout uses the template, so merge the patch too. On 1.33 a memory limit "
+            "decrease is refused unless the container's resizePolicy restarts it."
+        )
     if manifests_dir is not None:
         root = Path(manifests_dir)
         match = find_manifest(root, kind=rec.kind, name=rec.name, namespace=rec.namespace)
@@ -203,22 +262,30 @@ def draft_change(rec: Recommendation, *, fmt: str = "patch",
             new_text = edit_resources(match, rec.kind, changes)
             rel = match.path.relative_to(root).as_posix()
             draft.manifest_path = str(match.path)
-            draft.diff = "".join(difflib.unified_diff(
-                match.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-                fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+            draft.diff = "".join(
+                difflib.unified_diff(
+                    match.text.splitlines(keepends=True),
+                    new_text.splitlines(keepends=True),
+                    fromfile=f"a/{rel}",
+                    tofile=f"b/{rel}",
+                )
+            )
         else:
             draft.helm_hint = _helm_hint(rec, root, changes)
     if fmt == "diff" and draft.diff is None:
         if draft.helm_hint:
             draft.text = draft.helm_hint
         elif manifests_dir is None:
-            raise InputError("--format diff needs --manifests DIR.",
-                             hint="Point --manifests at the folder holding your YAML.")
+            raise InputError(
+                "--format diff needs --manifests DIR.",
+                hint="Point --manifests at the folder holding your YAML.",
+            )
         else:
             raise NotFound(
                 f"No {rec.kind} named {rec.name!r} (namespace {rec.namespace} or unset) under "
                 f"{manifests_dir}, and no Helm chart named like it.",
-                hint="Check the folder, or use --format patch / kustomize instead.")
+                hint="Check the folder, or use --format patch / kustomize instead.",
+            )
     draft.pr_description = pr_description(rec, draft)
     if not draft.text:
         draft.text = {
@@ -231,13 +298,21 @@ def draft_change(rec: Recommendation, *, fmt: str = "patch",
 
 
 def _patch_text(draft: Draft) -> str:
-    lines = [f"# {draft.patch_type} merge patch for {draft.workload}", draft.patch_yaml.rstrip(),
-             "", "# apply after review:", draft.kubectl_command]
+    lines = [
+        f"# {draft.patch_type} merge patch for {draft.workload}",
+        draft.patch_yaml.rstrip(),
+        "",
+        "# apply after review:",
+        draft.kubectl_command,
+    ]
     if draft.hpa_command:
         lines += ["", "# and the HPA target that keeps the scale point:", draft.hpa_command]
     if draft.resize_commands:
-        lines += ["", "# in-place resize of running pods (Kubernetes >= 1.33):",
-                  *draft.resize_commands]
+        lines += [
+            "",
+            "# in-place resize of running pods (Kubernetes >= 1.33):",
+            *draft.resize_commands,
+        ]
     if draft.helm_hint:
         lines += ["", draft.helm_hint.rstrip()]
     lines += [f"# note: {n}" for n in draft.notes]

@@ -28,7 +28,7 @@ __all__ = ["GROUP_BY", "GpuHour", "IdleGpu", "gpu_utilization", "idle_gpus", "lo
 
 GROUP_BY = ("pod", "workload", "namespace", "team", "model", "node")
 GroupBy = Literal["pod", "workload", "namespace", "team", "model", "node"]
-POWER_RATIO = 0.5   # idle draw at most half of busy draw confirms idleness
+POWER_RATIO = 0.5  # idle draw at most half of busy draw confirms idleness
 
 
 @dataclass
@@ -44,12 +44,12 @@ class GpuHour:
     workload: str | None
     team: str | None
     hour: datetime
-    activity: float | None      # percent, 0..100
-    signal: str                 # engine_active | util | none
+    activity: float | None  # percent, 0..100
+    signal: str  # engine_active | util | none
     power: float | None
-    price: Decimal              # $ per physical GPU-hour
-    idle: bool = False          # below threshold this hour
-    sustained: bool = False     # part of a run ≥ gpu_idle_min_hours
+    price: Decimal  # $ per physical GPU-hour
+    idle: bool = False  # below threshold this hour
+    sustained: bool = False  # part of a run ≥ gpu_idle_min_hours
 
     @property
     def cost(self) -> Decimal:
@@ -76,7 +76,7 @@ class IdleGpu:
     idle_cost: Decimal
     avg_idle_activity_pct: float
     idle_power_watts: float | None
-    busy_power_watts: float | None   # busy GPUs of the same model, for comparison
+    busy_power_watts: float | None  # busy GPUs of the same model, for comparison
     power_confirms: bool | None
     first_idle: datetime
     last_idle: datetime
@@ -106,12 +106,14 @@ ORDER BY g.cluster, g.node, g.gpu, g.hour
 """
 
 
-def load_gpu_hours(con: Connection, *, window: Window, scope: Scope,
-                   settings: Settings) -> list[GpuHour]:
+def load_gpu_hours(
+    con: Connection, *, window: Window, scope: Scope, settings: Settings
+) -> list[GpuHour]:
     """GPU device-hours in ``window`` visible to ``scope``, idle hours marked."""
     scope_sql, params = scope.sql_filter("t.team", "g.namespace")
-    rows = con.execute(_SQL.format(teams=team_subquery(), scope=scope_sql),
-                       [window.start, window.end, *params]).fetchall()
+    rows = con.execute(
+        _SQL.format(teams=team_subquery(), scope=scope_sql), [window.start, window.end, *params]
+    ).fetchall()
     fallback = settings.allocation.prices.gpu_hour
     threshold = settings.rightsizing.gpu_idle_threshold_pct
     out: list[GpuHour] = []
@@ -123,9 +125,26 @@ def load_gpu_hours(con: Connection, *, window: Window, scope: Scope,
         else:
             activity, signal = None, "none"
         price = Decimal(repr(float(r[14]))) if r[14] is not None else fallback
-        out.append(GpuHour(r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6], r[7], r[8], r[9],
-                           r[10], activity, signal, r[13], price,
-                           idle=activity is not None and activity < threshold))
+        out.append(
+            GpuHour(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                float(r[5]),
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                activity,
+                signal,
+                r[13],
+                price,
+                idle=activity is not None and activity < threshold,
+            )
+        )
     _mark_sustained(out, settings.rightsizing.gpu_idle_min_hours)
     return out
 
@@ -173,8 +192,9 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def idle_gpus(con: Connection, *, window: Window, scope: Scope,
-              settings: Settings) -> list[IdleGpu]:
+def idle_gpus(
+    con: Connection, *, window: Window, scope: Scope, settings: Settings
+) -> list[IdleGpu]:
     """Devices (or MIG slices) idle for sustained runs: those held by a pod first, then
     unrequested ones; costliest idle time first within each."""
     hours = load_gpu_hours(con, window=window, scope=scope, settings=settings)
@@ -190,20 +210,33 @@ def idle_gpus(con: Connection, *, window: Window, scope: Scope,
         first = idle[0]
         idle_power = _mean([h.power for h in idle if h.power is not None])
         busy = _mean(busy_power.get(first.model, []))
-        confirms = (idle_power <= POWER_RATIO * busy
-                    if idle_power is not None and busy else None)
-        out.append(IdleGpu(
-            first.cluster, first.node, first.gpu, first.model, first.mig_profile, first.share,
-            first.namespace, first.pod, first.workload, first.team,
-            signal=first.signal, hours_observed=len(series), idle_hours=len(idle),
-            longest_idle_run_hours=max(len(r) for r in _runs(series)),
-            idle_gpu_hours=round(sum(h.share for h in idle), 6),
-            idle_cost=sum((h.cost for h in idle), Decimal("0")),
-            avg_idle_activity_pct=round(sum(h.activity or 0.0 for h in idle) / len(idle), 3),
-            idle_power_watts=None if idle_power is None else round(idle_power, 1),
-            busy_power_watts=None if busy is None else round(busy, 1),
-            power_confirms=confirms, first_idle=idle[0].hour, last_idle=idle[-1].hour,
-        ))
+        confirms = idle_power <= POWER_RATIO * busy if idle_power is not None and busy else None
+        out.append(
+            IdleGpu(
+                first.cluster,
+                first.node,
+                first.gpu,
+                first.model,
+                first.mig_profile,
+                first.share,
+                first.namespace,
+                first.pod,
+                first.workload,
+                first.team,
+                signal=first.signal,
+                hours_observed=len(series),
+                idle_hours=len(idle),
+                longest_idle_run_hours=max(len(r) for r in _runs(series)),
+                idle_gpu_hours=round(sum(h.share for h in idle), 6),
+                idle_cost=sum((h.cost for h in idle), Decimal("0")),
+                avg_idle_activity_pct=round(sum(h.activity or 0.0 for h in idle) / len(idle), 3),
+                idle_power_watts=None if idle_power is None else round(idle_power, 1),
+                busy_power_watts=None if busy is None else round(busy, 1),
+                power_confirms=confirms,
+                first_idle=idle[0].hour,
+                last_idle=idle[-1].hour,
+            )
+        )
     # GPUs a pod holds come first: that idle time has an owner who can release it; a GPU
     # no pod requested is node capacity, already in the allocation's __idle__ rows
     out.sort(key=lambda g: (g.pod is None, -g.idle_cost, g.cluster, g.node, g.gpu))
@@ -211,28 +244,44 @@ def idle_gpus(con: Connection, *, window: Window, scope: Scope,
 
 
 def _group(h: GpuHour, by: str) -> str:
-    value = {"pod": f"{h.namespace}/{h.pod}" if h.pod else None, "workload": h.workload,
-             "namespace": h.namespace, "team": h.team, "model": h.model,
-             "node": f"{h.cluster}/{h.node}"}[by]
+    value = {
+        "pod": f"{h.namespace}/{h.pod}" if h.pod else None,
+        "workload": h.workload,
+        "namespace": h.namespace,
+        "team": h.team,
+        "model": h.model,
+        "node": f"{h.cluster}/{h.node}",
+    }[by]
     return value or "__unassigned__"
 
 
-def gpu_utilization(con: Connection, *, window: Window, by: str, scope: Scope,
-                    settings: Settings) -> list[dict[str, Any]]:
+def gpu_utilization(
+    con: Connection, *, window: Window, by: str, scope: Scope, settings: Settings
+) -> list[dict[str, Any]]:
     """GPU-hours, average activity, sustained-idle GPU-hours and their cost per group.
 
     GPU-hours and cost count each device-hour by its share of the physical GPU, so seven
     1g MIG slices add up to one GPU. Sorted by idle cost, then cost.
     """
     if by not in GROUP_BY:
-        raise InputError(f"Cannot group GPUs by {by!r}.",
-                         hint=f"Use one of: {', '.join(GROUP_BY)}.")
+        raise InputError(
+            f"Cannot group GPUs by {by!r}.", hint=f"Use one of: {', '.join(GROUP_BY)}."
+        )
     groups: dict[str, dict[str, Any]] = {}
     for h in load_gpu_hours(con, window=window, scope=scope, settings=settings):
-        g = groups.setdefault(_group(h, by), {
-            "gpu_hours": 0.0, "idle_gpu_hours": 0.0, "cost": Decimal("0"),
-            "idle_cost": Decimal("0"), "_act": 0.0, "_actw": 0.0, "signals": set(),
-            "devices": set()})
+        g = groups.setdefault(
+            _group(h, by),
+            {
+                "gpu_hours": 0.0,
+                "idle_gpu_hours": 0.0,
+                "cost": Decimal("0"),
+                "idle_cost": Decimal("0"),
+                "_act": 0.0,
+                "_actw": 0.0,
+                "signals": set(),
+                "devices": set(),
+            },
+        )
         g["gpu_hours"] += h.share
         g["cost"] += h.cost
         g["devices"].add((h.cluster, h.node, h.gpu))
@@ -245,13 +294,20 @@ def gpu_utilization(con: Connection, *, window: Window, by: str, scope: Scope,
             g["idle_cost"] += h.cost
     rows = []
     for key, g in groups.items():
-        rows.append({
-            by: key, "gpu_hours": round(g["gpu_hours"], 6),
-            "avg_activity_pct": round(g["_act"] / g["_actw"], 3) if g["_actw"] else None,
-            "idle_gpu_hours": round(g["idle_gpu_hours"], 6),
-            "idle_share": round(g["idle_gpu_hours"] / g["gpu_hours"], 4) if g["gpu_hours"] else 0,
-            "cost": to_cents(g["cost"]), "idle_cost": to_cents(g["idle_cost"]),
-            "devices": len(g["devices"]), "signals": sorted(g["signals"]),
-        })
+        rows.append(
+            {
+                by: key,
+                "gpu_hours": round(g["gpu_hours"], 6),
+                "avg_activity_pct": round(g["_act"] / g["_actw"], 3) if g["_actw"] else None,
+                "idle_gpu_hours": round(g["idle_gpu_hours"], 6),
+                "idle_share": round(g["idle_gpu_hours"] / g["gpu_hours"], 4)
+                if g["gpu_hours"]
+                else 0,
+                "cost": to_cents(g["cost"]),
+                "idle_cost": to_cents(g["idle_cost"]),
+                "devices": len(g["devices"]),
+                "signals": sorted(g["signals"]),
+            }
+        )
     rows.sort(key=lambda r: (-r["idle_cost"], -r["cost"], str(r[by])))
     return rows

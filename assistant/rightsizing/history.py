@@ -43,17 +43,17 @@ class ContainerHistory:
 
     cluster: str
     namespace: str
-    kind: str                      # Deployment, StatefulSet, DaemonSet, CronJob, Job, Pod, …
+    kind: str  # Deployment, StatefulSet, DaemonSet, CronJob, Job, Pod, …
     name: str
     container: str
     team: str | None
     points: list[HourPoint] = field(default_factory=list)
-    cpu_request: float | None = None     # latest observed, cores
+    cpu_request: float | None = None  # latest observed, cores
     cpu_limit: float | None = None
-    ram_request: float | None = None     # bytes
+    ram_request: float | None = None  # bytes
     ram_limit: float | None = None
-    cpu_price: Decimal = Decimal("0")    # $ per core-hour, running-hours weighted
-    ram_price: Decimal = Decimal("0")    # $ per GiB-hour
+    cpu_price: Decimal = Decimal("0")  # $ per core-hour, running-hours weighted
+    ram_price: Decimal = Decimal("0")  # $ per GiB-hour
     price_source: str = "default"
     capacity_types: set[str] = field(default_factory=set)
     pods: list[str] = field(default_factory=list)  # pods seen in the latest hour

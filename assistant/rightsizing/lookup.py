@@ -11,8 +11,9 @@ from assistant.rightsizing.recommend import Recommendation
 __all__ = ["find_recommendation"]
 
 
-def find_recommendation(recs: list[Recommendation], ident: str,
-                        namespace: str | None = None) -> Recommendation:
+def find_recommendation(
+    recs: list[Recommendation], ident: str, namespace: str | None = None
+) -> Recommendation:
     """Match [CLUSTER:]NAMESPACE/KIND/NAME, KIND/NAME, NAMESPACE/NAME or NAME
     (case-insensitive kind); the cluster prefix tells apart same-named workloads."""
     cluster, sep, rest = ident.strip().partition(":")
@@ -20,8 +21,10 @@ def find_recommendation(recs: list[Recommendation], ident: str,
         cluster, rest = "", cluster
     parts = [p for p in rest.split("/") if p]
     if not parts or len(parts) > 3:
-        raise InputError(f"Cannot read workload {ident!r}.",
-                         hint="Use NAME, KIND/NAME or NAMESPACE/KIND/NAME (shop/Deployment/api).")
+        raise InputError(
+            f"Cannot read workload {ident!r}.",
+            hint="Use NAME, KIND/NAME or NAMESPACE/KIND/NAME (shop/Deployment/api).",
+        )
 
     def matches(r: Recommendation) -> bool:
         if (namespace and r.namespace != namespace) or (cluster and r.cluster != cluster):
@@ -39,14 +42,20 @@ def find_recommendation(recs: list[Recommendation], ident: str,
         raise InputError(
             f"{ident!r} matches {len(found)} workloads: "
             f"{', '.join(r.qualified for r in found[:10])}.",
-            hint="Name it as CLUSTER:NAMESPACE/KIND/NAME.")
+            hint="Name it as CLUSTER:NAMESPACE/KIND/NAME.",
+        )
     names = [r.workload for r in recs]
     near = difflib.get_close_matches(ident, names, n=3, cutoff=0.6)
     if not near:
         close = difflib.get_close_matches(parts[-1], [r.name for r in recs], n=3, cutoff=0.5)
         near = [r.workload for r in recs if r.name in close][:3]
     raise NotFound(
-        f"No workload {ident!r}" + (f" in namespace {namespace}" if namespace else "")
+        f"No workload {ident!r}"
+        + (f" in namespace {namespace}" if namespace else "")
         + " with usage history you may see.",
-        hint=(f"Did you mean: {', '.join(near)}?" if near else
-              "List them with `penny rightsize` (or the rightsizing tool)."))
+        hint=(
+            f"Did you mean: {', '.join(near)}?"
+            if near
+            else "List them with `penny rightsize` (or the rightsizing tool)."
+        ),
+    )

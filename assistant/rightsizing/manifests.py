@@ -65,8 +65,8 @@ def containers_path(kind: str) -> list[str]:
 @dataclass
 class ManifestMatch:
     path: Path
-    text: str                 # the whole file
-    start: int                # character span of the matching document
+    text: str  # the whole file
+    start: int  # character span of the matching document
     end: int
 
 
@@ -96,8 +96,10 @@ def find_manifest(root: Path, *, kind: str, name: str, namespace: str) -> Manife
     """The first document (by sorted path) with this kind and name, whose namespace is
     the workload's or unset (kustomize/helm set it later). Templated files are skipped."""
     if not root.is_dir():
-        raise InputError(f"--manifests {root} is not a directory.",
-                         hint="Point it at the folder that holds your Kubernetes YAML.")
+        raise InputError(
+            f"--manifests {root} is not a directory.",
+            hint="Point it at the folder that holds your Kubernetes YAML.",
+        )
     yaml = YAML(typ="safe")
     for path in sorted([*root.rglob("*.yaml"), *root.rglob("*.yml")]):
         text = path.read_text(encoding="utf-8")
@@ -133,8 +135,7 @@ def find_chart(root: Path, *, name: str) -> ChartMatch | None:
                     keys = _resource_keys(yaml.load(values.read_text(encoding="utf-8")))
                 except YAMLError:
                     keys = []
-            return ChartMatch(chart_file.parent, chart, values if values.is_file() else None,
-                              keys)
+            return ChartMatch(chart_file.parent, chart, values if values.is_file() else None, keys)
     return None
 
 
@@ -192,14 +193,15 @@ def _set(mapping: CommentedMap, key: str, value: str | None) -> None:
     mapping[key] = _keep_style(mapping.get(key), value)
 
 
-def edit_resources(match: ManifestMatch, kind: str,
-                   changes: dict[str, dict[str, str | None]]) -> str:
+def edit_resources(
+    match: ManifestMatch, kind: str, changes: dict[str, dict[str, str | None]]
+) -> str:
     """The file's new text with each named container's resources set.
 
     ``changes`` maps container name → {"requests.cpu": "229m", "limits.cpu": None, …};
     None removes the key. Only the matching document is re-serialised.
     """
-    segment = match.text[match.start:match.end]
+    segment = match.text[match.start : match.end]
     mapping, sequence, offset = guess_indent(segment)
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -232,12 +234,14 @@ def edit_resources(match: ManifestMatch, kind: str,
                 del resources[section]
     missing = set(changes) - seen
     if missing:
-        raise InputError(f"{match.path}: container(s) {', '.join(sorted(missing))} not in the "
-                         f"manifest.", hint="Is the manifest out of date with the cluster?")
+        raise InputError(
+            f"{match.path}: container(s) {', '.join(sorted(missing))} not in the manifest.",
+            hint="Is the manifest out of date with the cluster?",
+        )
     out = io.StringIO()
     yaml.dump(doc, out)
     new_segment = out.getvalue()
     lead = segment[: len(segment) - len(segment.lstrip("\n"))]
     if not segment.endswith("\n"):
         new_segment = new_segment.rstrip("\n")
-    return match.text[:match.start] + lead + new_segment + match.text[match.end:]
+    return match.text[: match.start] + lead + new_segment + match.text[match.end :]

@@ -49,7 +49,8 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
         "",
         f"Penny's `{rec.strategy}` strategy proposes new resources for `{rec.name}` "
         f"({rec.kind}, namespace `{rec.namespace}`"
-        + (f", team `{rec.team}`" if rec.team else "") + ") "
+        + (f", team `{rec.team}`" if rec.team else "")
+        + ") "
         f"from {rec.history_hours} h of usage between {w.start:%Y-%m-%d %H:%M} and "
         f"{w.end:%Y-%m-%d %H:%M} UTC, at ~{rec.replicas:.2f} replicas. Drafted by Penny; "
         "nothing was applied.",
@@ -63,8 +64,12 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
     for c in rec.containers:
         if c.status != "ok":
             continue
-        for key, label in (("cpu_request", "CPU request"), ("cpu_limit", "CPU limit"),
-                           ("ram_request", "memory request"), ("ram_limit", "memory limit")):
+        for key, label in (
+            ("cpu_request", "CPU request"),
+            ("cpu_limit", "CPU limit"),
+            ("ram_request", "memory request"),
+            ("ram_limit", "memory limit"),
+        ):
             cur, new = c.current.get(key), c.proposed.get(key)
             if cur is None and new is None:
                 continue
@@ -75,33 +80,53 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
         "|---|---|---|---|",
     ]
     for c in rec.containers:
-        lines.append(f"| {c.container} | {_money(c.current_monthly)} | "
-                     f"{_money(c.proposed_monthly)} | {_money(-c.monthly_savings)} |")
-    lines.append(f"| **Total** | **{_money(rec.current_monthly)}** | "
-                 f"**{_money(rec.proposed_monthly)}** | **{_money(-saving)}** |")
+        lines.append(
+            f"| {c.container} | {_money(c.current_monthly)} | "
+            f"{_money(c.proposed_monthly)} | {_money(-c.monthly_savings)} |"
+        )
+    lines.append(
+        f"| **Total** | **{_money(rec.current_monthly)}** | "
+        f"**{_money(rec.proposed_monthly)}** | **{_money(-saving)}** |"
+    )
     lines += ["", "### Evidence", ""]
     for c in rec.containers:
         oom = c.evidence.get("oom_kills", 0)
-        lines.append(f"- `{c.container}` ({c.status}): {_evidence(c.evidence)}; "
-                     f"OOM kills in the window: {oom}")
+        lines.append(
+            f"- `{c.container}` ({c.status}): {_evidence(c.evidence)}; "
+            f"OOM kills in the window: {oom}"
+        )
         lines += [f"  - {n}" for n in c.notes]
     if rec.nodes_freed:
         lines.append(f"- At today's bin-packing this frees about {rec.nodes_freed} node(s).")
     if rec.hpa:
-        lines += ["", "### HPA", "",
-                  f"`{rec.hpa.hpa}` scales on {rec.hpa.metric}: target "
-                  f"{rec.hpa.current_target:g}% → {rec.hpa.new_target:g}%. {rec.hpa.note}.",
-                  "", "```sh", draft.hpa_command or "", "```"]
+        lines += [
+            "",
+            "### HPA",
+            "",
+            f"`{rec.hpa.hpa}` scales on {rec.hpa.metric}: target "
+            f"{rec.hpa.current_target:g}% → {rec.hpa.new_target:g}%. {rec.hpa.note}.",
+            "",
+            "```sh",
+            draft.hpa_command or "",
+            "```",
+        ]
     lines += ["", "### Change", ""]
     if draft.diff:
         lines += ["```diff", draft.diff.rstrip(), "```"]
     else:
-        lines += [f"{draft.patch_type} merge patch:", "", "```yaml", draft.patch_yaml.rstrip(),
-                  "```"]
+        lines += [
+            f"{draft.patch_type} merge patch:",
+            "",
+            "```yaml",
+            draft.patch_yaml.rstrip(),
+            "```",
+        ]
     if draft.notes:
         lines += ["", "### Notes", "", *[f"- {n}" for n in draft.notes]]
     lines += [
-        "", "### Review checklist", "",
+        "",
+        "### Review checklist",
+        "",
         "- [ ] Peak traffic in the window is representative (no launch or sale missed).",
         "- [ ] Watch throttling and OOM kills for a day after the rollout; revert = this PR.",
     ]

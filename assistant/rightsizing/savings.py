@@ -41,16 +41,28 @@ def _d(value: float | int | None) -> Decimal:
     return Decimal(repr(float(value))) if value is not None else Decimal("0")
 
 
-def monthly_cost(cpu_cores: float | None, ram_bytes: float | None, *, cpu_price: Decimal,
-                 ram_price: Decimal, replicas: float) -> Decimal:
+def monthly_cost(
+    cpu_cores: float | None,
+    ram_bytes: float | None,
+    *,
+    cpu_price: Decimal,
+    ram_price: Decimal,
+    replicas: float,
+) -> Decimal:
     """$ per month for requests held by ``replicas`` copies (unset request = 0)."""
     per_hour = _d(cpu_cores) * cpu_price + _d(ram_bytes) / GIB * ram_price
     return per_hour * _d(replicas) * HOURS_PER_MONTH
 
 
-def monthly_billed_cost(cpu_request: float | None, ram_request: float | None,
-                        usage: list[tuple[float, float | None, float | None]], *,
-                        cpu_price: Decimal, ram_price: Decimal, span_hours: int) -> Decimal:
+def monthly_billed_cost(
+    cpu_request: float | None,
+    ram_request: float | None,
+    usage: list[tuple[float, float | None, float | None]],
+    *,
+    cpu_price: Decimal,
+    ram_price: Decimal,
+    span_hours: int,
+) -> Decimal:
     """$ per month as the allocation would bill these requests against the observed usage.
 
     The allocation charges max(request, average usage) × running hours per hour, so a
@@ -81,8 +93,9 @@ def severity(monthly_savings: Decimal, *, raises_memory: bool = False, oom_kills
     return level
 
 
-def nodes_freed(*, nodes: float, cpu_requested: float, ram_requested: float,
-                cpu_freed: float, ram_freed: float) -> int:
+def nodes_freed(
+    *, nodes: float, cpu_requested: float, ram_requested: float, cpu_freed: float, ram_freed: float
+) -> int:
     """Nodes the cluster could drop at today's packing density, roughly.
 
     ``nodes`` and the request totals are averages over the history window. Holding

@@ -71,7 +71,7 @@ def round_memory(nbytes: float, minimum: int) -> int:
 class ContainerAdvice:
     """A strategy's verdict for one container; None values = leave unset."""
 
-    status: str                      # ok | not_enough_data | no_usage
+    status: str  # ok | not_enough_data | no_usage
     cpu_request: float | None = None
     cpu_limit: float | None = None
     ram_request: int | None = None
@@ -105,15 +105,20 @@ class Strategy(ABC):
         if hours < rs.min_history_hours:
             return ContainerAdvice(
                 "not_enough_data",
-                notes=[f"{hours} h of history; need {rs.min_history_hours} h "
-                       "(settings.rightsizing.min_history_hours)"],
+                notes=[
+                    f"{hours} h of history; need {rs.min_history_hours} h "
+                    "(settings.rightsizing.min_history_hours)"
+                ],
                 evidence={"history_hours": hours},
             )
         cpu_pts = [p for p in hist.points if _cpu(p, "max") is not None]
         ram_pts = [p for p in hist.points if _ram(p, "max") is not None]
         if not cpu_pts or not ram_pts:
-            return ContainerAdvice("no_usage", notes=["no CPU or memory usage recorded"],
-                                   evidence={"history_hours": hours})
+            return ContainerAdvice(
+                "no_usage",
+                notes=["no CPU or memory usage recorded"],
+                evidence={"history_hours": hours},
+            )
         advice = self.compute(hist, cpu_pts, ram_pts)
         advice.evidence["history_hours"] = hours
         self._apply_oom(hist, advice)
@@ -152,19 +157,26 @@ class Strategy(ABC):
 
 
 def _cpu(p: HourPoint, which: str) -> float | None:
-    return (p.cpu_max if p.cpu_max is not None else p.cpu_avg) if which == "max" else (
-        p.cpu_avg if p.cpu_avg is not None else p.cpu_max)
+    return (
+        (p.cpu_max if p.cpu_max is not None else p.cpu_avg)
+        if which == "max"
+        else (p.cpu_avg if p.cpu_avg is not None else p.cpu_max)
+    )
 
 
 def _ram(p: HourPoint, which: str) -> float | None:
-    return (p.ram_max if p.ram_max is not None else p.ram_avg) if which == "max" else (
-        p.ram_avg if p.ram_avg is not None else p.ram_max)
+    return (
+        (p.ram_max if p.ram_max is not None else p.ram_avg)
+        if which == "max"
+        else (p.ram_avg if p.ram_avg is not None else p.ram_max)
+    )
 
 
 class SimpleSettings(BaseStrategySettings):
     cpu_percentile: float = Field(95.0, gt=0, le=100, description="Percentile of CPU")
-    cpu_series: str = Field("max", pattern="^(max|avg)$",
-                            description="Hourly series the percentile runs over")
+    cpu_series: str = Field(
+        "max", pattern="^(max|avg)$", description="Hourly series the percentile runs over"
+    )
 
 
 class SimpleStrategy(Strategy):
@@ -174,9 +186,12 @@ class SimpleStrategy(Strategy):
 
     @classmethod
     def default_options(cls, settings: Settings) -> BaseStrategySettings:
-        return SimpleSettings(memory_buffer=settings.rightsizing.memory_buffer, oom_bump=1.2,
-                              cpu_percentile=settings.rightsizing.cpu_percentile,
-                              cpu_series="max")
+        return SimpleSettings(
+            memory_buffer=settings.rightsizing.memory_buffer,
+            oom_bump=1.2,
+            cpu_percentile=settings.rightsizing.cpu_percentile,
+            cpu_series="max",
+        )
 
     def compute(
         self, hist: ContainerHistory, cpu_pts: list[HourPoint], ram_pts: list[HourPoint]
@@ -188,7 +203,10 @@ class SimpleStrategy(Strategy):
         cpu = percentile(cpu_values, opts.cpu_percentile)
         ram = ram_peak * opts.memory_buffer
         return ContainerAdvice(
-            "ok", cpu_request=cpu, cpu_limit=None, ram_request=math.ceil(ram),
+            "ok",
+            cpu_request=cpu,
+            cpu_limit=None,
+            ram_request=math.ceil(ram),
             ram_limit=math.ceil(ram),
             evidence={
                 f"cpu_p{opts.cpu_percentile:g}_cores": cpu,
@@ -209,13 +227,17 @@ class DecayingHistogram:
     percentile is the end of the bucket where the cumulative weight reaches it (VPA's rule).
     """
 
-    def __init__(self, first_bucket: float, ratio: float = 1.05, max_value: float = 1e14,
-                 half_life_hours: float = 24.0) -> None:
+    def __init__(
+        self,
+        first_bucket: float,
+        ratio: float = 1.05,
+        max_value: float = 1e14,
+        half_life_hours: float = 24.0,
+    ) -> None:
         self.first = first_bucket
         self.ratio = ratio
         self.half_life = half_life_hours
-        self.n_buckets = math.ceil(
-            math.log(max_value * (ratio - 1) / first_bucket + 1, ratio)) + 1
+        self.n_buckets = math.ceil(math.log(max_value * (ratio - 1) / first_bucket + 1, ratio)) + 1
         self.weights: dict[int, float] = {}
         self.t0: datetime | None = None
 
@@ -286,8 +308,11 @@ class VpaStrategy(Strategy):
         upper = 1.0 + 1.0 / days
         ram = ram_p * opts.memory_buffer
         return ContainerAdvice(
-            "ok", cpu_request=cpu_p * opts.memory_buffer, cpu_limit=None,
-            ram_request=math.ceil(ram), ram_limit=math.ceil(ram),
+            "ok",
+            cpu_request=cpu_p * opts.memory_buffer,
+            cpu_limit=None,
+            ram_request=math.ceil(ram),
+            ram_limit=math.ceil(ram),
             evidence={
                 f"cpu_p{opts.target_percentile:g}_cores": cpu_p,
                 f"ram_p{opts.target_percentile:g}_bytes": ram_p,

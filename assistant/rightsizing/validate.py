@@ -68,44 +68,63 @@ def validate_draft(rec: Recommendation, draft: Draft, *, settings: Settings) -> 
     from urllib3.exceptions import HTTPError
 
     if rec.kind not in BUILTIN_KINDS:
-        raise InputError(f"Cannot dry-run a patch of the custom resource kind {rec.kind}.",
-                         hint="Validate it with `kubectl apply --dry-run=server` on the manifest.")
+        raise InputError(
+            f"Cannot dry-run a patch of the custom resource kind {rec.kind}.",
+            hint="Validate it with `kubectl apply --dry-run=server` on the manifest.",
+        )
     path = find_kubeconfig(settings)
     try:
         api_client = config.new_client_from_config(
-            config_file=str(path), context=settings.kubernetes.context, persist_config=False)
+            config_file=str(path), context=settings.kubernetes.context, persist_config=False
+        )
     except (config.ConfigException, OSError, ValueError) as exc:
-        raise ConfigError(f"Cannot load kubeconfig {path}: {exc}",
-                          hint="Check the file and its current context.") from exc
+        raise ConfigError(
+            f"Cannot load kubeconfig {path}: {exc}", hint="Check the file and its current context."
+        ) from exc
     server = str(api_client.configuration.host)
     api_name, method = _METHODS[rec.kind]
     api = getattr(client, api_name)(api_client)
     try:
         obj = getattr(api, method)(
-            rec.name, rec.namespace, draft.patch, dry_run="All",
-            _content_type=STRATEGIC, _request_timeout=settings.kubernetes.request_timeout_s)
+            rec.name,
+            rec.namespace,
+            draft.patch,
+            dry_run="All",
+            _content_type=STRATEGIC,
+            _request_timeout=settings.kubernetes.request_timeout_s,
+        )
     except ApiException as exc:
         status = int(exc.status or 0)
         message = _status_message(exc.body) or str(exc.reason)
         if status in (401, 403):
-            raise SourceAuthError(f"The API server at {server} refused the dry run: {message}",
-                                  hint="Use a kubeconfig user allowed to patch this workload.",
-                                  status=status) from exc
+            raise SourceAuthError(
+                f"The API server at {server} refused the dry run: {message}",
+                hint="Use a kubeconfig user allowed to patch this workload.",
+                status=status,
+            ) from exc
         if status == 404:
-            raise NotFound(f"{rec.kind} {rec.namespace}/{rec.name} not found at {server}.",
-                           hint="Is the kubeconfig's context the cluster this data came from?"
-                           ) from exc
+            raise NotFound(
+                f"{rec.kind} {rec.namespace}/{rec.name} not found at {server}.",
+                hint="Is the kubeconfig's context the cluster this data came from?",
+            ) from exc
         return DryRunResult(False, rec.workload, server, status, message)
     except (HTTPError, OSError) as exc:
-        raise SourceUnavailable(f"Cannot reach the API server at {server}: {exc}",
-                                hint="Check the network or the kubeconfig's server URL.",
-                                source=server) from exc
+        raise SourceUnavailable(
+            f"Cannot reach the API server at {server}: {exc}",
+            hint="Check the network or the kubeconfig's server URL.",
+            source=server,
+        ) from exc
     finally:
         api_client.close()
     data = api_client.sanitize_for_serialization(obj)
-    return DryRunResult(True, rec.workload, server, 200,
-                        "server-side dry run accepted the patch (nothing was changed)",
-                        _resources_after(rec.kind, data))
+    return DryRunResult(
+        True,
+        rec.workload,
+        server,
+        200,
+        "server-side dry run accepted the patch (nothing was changed)",
+        _resources_after(rec.kind, data),
+    )
 
 
 def _status_message(body: Any) -> str | None:

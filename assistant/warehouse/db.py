@@ -94,7 +94,7 @@ def reader(settings: Settings | None = None) -> Iterator[Connection]:
     settings = settings or load_settings()
     lent = _LENT.get()
     if lent is not None and lent[0] == str(settings.db_path):
-        yield lent[1]           # inside one_reader(): its owner closes it
+        yield lent[1]  # inside one_reader(): its owner closes it
         return
     con = connect(settings.db_path, read_only=True)
     try:
@@ -137,7 +137,7 @@ def warehouse_stamp(path: Path | str) -> tuple[int, ...]:
     for p in (Path(path), Path(f"{path}.wal")):
         try:
             st = p.stat()
-        except OSError:                 # absent (or a path that cannot be a file)
+        except OSError:  # absent (or a path that cannot be a file)
             out.extend((0, 0, 0))
             continue
         out.extend((st.st_ino, st.st_mtime_ns, st.st_size))

@@ -124,8 +124,9 @@ def _open_with_retry(path: Path) -> Connection:
     )
 
 
-def read_ledger(settings: Settings, sql: str, params: list[object] | None = None) -> list[
-        tuple[object, ...]]:
+def read_ledger(
+    settings: Settings, sql: str, params: list[object] | None = None
+) -> list[tuple[object, ...]]:
     """Run one read query on the ledger; an absent ledger reads as no rows.
 
     Goes through the same process lock as writes (DuckDB refuses a read-only and a

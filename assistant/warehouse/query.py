@@ -24,9 +24,23 @@ from assistant.warehouse.db import Connection
 __all__ = ["QueryResult", "run_query", "validate_select"]
 
 _FORBIDDEN_FUNCTIONS = {
-    "read_csv", "read_csv_auto", "read_parquet", "read_json", "read_json_auto",
-    "read_text", "read_blob", "parquet_scan", "glob", "sniff_csv", "query", "query_table",
-    "read_json_objects", "read_ndjson", "read_ndjson_auto", "read_xlsx", "getenv",
+    "read_csv",
+    "read_csv_auto",
+    "read_parquet",
+    "read_json",
+    "read_json_auto",
+    "read_text",
+    "read_blob",
+    "parquet_scan",
+    "glob",
+    "sniff_csv",
+    "query",
+    "query_table",
+    "read_json_objects",
+    "read_ndjson",
+    "read_ndjson_auto",
+    "read_xlsx",
+    "getenv",
 }
 
 
@@ -56,18 +70,36 @@ def validate_select(sql: str) -> str:
     if len(statements) != 1:
         raise QueryRejected(
             f"Only one statement is allowed; got {len(statements)}.",
-            hint="Send a single SELECT or WITH query.", sql=sql,
+            hint="Send a single SELECT or WITH query.",
+            sql=sql,
         )
     tree = statements[0]
     if not isinstance(tree, exp.Query):
         raise QueryRejected(
             f"Only SELECT/WITH queries are allowed; this is {tree.key.upper()}.",
-            hint="Penny's SQL is read-only.", sql=sql,
+            hint="Penny's SQL is read-only.",
+            sql=sql,
         )
     for node in tree.walk():
-        if isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop,
-                             exp.Alter, exp.Command, exp.Merge, exp.Copy, exp.Attach,
-                             exp.Detach, exp.Pragma, exp.Set, exp.Use)):
+        if isinstance(
+            node,
+            (
+                exp.Insert,
+                exp.Update,
+                exp.Delete,
+                exp.Create,
+                exp.Drop,
+                exp.Alter,
+                exp.Command,
+                exp.Merge,
+                exp.Copy,
+                exp.Attach,
+                exp.Detach,
+                exp.Pragma,
+                exp.Set,
+                exp.Use,
+            ),
+        ):
             raise QueryRejected(
                 f"{node.key.upper()} is not allowed inside a read-only query.", sql=sql
             )
@@ -79,8 +111,11 @@ def validate_select(sql: str) -> str:
                 )
         if isinstance(node, exp.Table) and (
             isinstance(node.this, exp.Literal)
-            or (isinstance(node.this, exp.Identifier) and node.this.quoted
-                and any(ch in node.this.name for ch in "/\\.:"))
+            or (
+                isinstance(node.this, exp.Identifier)
+                and node.this.quoted
+                and any(ch in node.this.name for ch in "/\\.:")
+            )
         ):
             raise QueryRejected("Reading files by path is not allowed.", sql=sql)
     return text
@@ -107,7 +142,9 @@ def run_query(
     except duckdb.InterruptException as exc:
         raise QueryTimeout(
             f"Query stopped after the {time_limit_ms} ms limit.",
-            hint="Narrow the window or aggregate more.", sql=text, time_limit_ms=time_limit_ms,
+            hint="Narrow the window or aggregate more.",
+            sql=text,
+            time_limit_ms=time_limit_ms,
         ) from exc
     except duckdb.Error as exc:
         raise QueryRejected(f"DuckDB error: {exc}", sql=text) from exc

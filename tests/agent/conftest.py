@@ -36,25 +36,44 @@ class NamespaceMonthArgs(BaseModel):
 
 def namespace_month_cost(args: NamespaceMonthArgs, ctx: ToolContext) -> ToolResult:
     """Total cost of one namespace in one calendar month (USD)."""
-    sql = ("SELECT SUM(cost) AS total, COUNT(*) AS n FROM test_costs "
-           "WHERE namespace = ? AND month = ?")
+    sql = (
+        "SELECT SUM(cost) AS total, COUNT(*) AS n FROM test_costs WHERE namespace = ? AND month = ?"
+    )
     with reader(ctx.settings) as con:
-        res = run_query(con, sql, [args.namespace, args.month], max_rows=10,
-                        time_limit_ms=ctx.settings.query_time_limit_ms)
+        res = run_query(
+            con,
+            sql,
+            [args.namespace, args.month],
+            max_rows=10,
+            time_limit_ms=ctx.settings.query_time_limit_ms,
+        )
     total, n = res.rows[0]
-    prov = Provenance(tables=["test_costs"], sql=sql, params=[args.namespace, args.month],
-                      filters={"namespace": args.namespace}, row_count=int(n))
+    prov = Provenance(
+        tables=["test_costs"],
+        sql=sql,
+        params=[args.namespace, args.month],
+        filters={"namespace": args.namespace},
+        row_count=int(n),
+    )
     if not n:
         return ToolResult.no_data(f"No rows for {args.namespace} in {args.month}.", prov)
-    return ToolResult.success({"namespace": args.namespace, "month": args.month,
-                               "total": total}, prov)
+    return ToolResult.success(
+        {"namespace": args.namespace, "month": args.month, "total": total}, prov
+    )
 
 
 @pytest.fixture
 def cost_tool(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setitem(REGISTRY, "namespace_month_cost", ToolSpec(
-        "namespace_month_cost", NamespaceMonthArgs, namespace_month_cost,
-        (namespace_month_cost.__doc__ or "").strip()))
+    monkeypatch.setitem(
+        REGISTRY,
+        "namespace_month_cost",
+        ToolSpec(
+            "namespace_month_cost",
+            NamespaceMonthArgs,
+            namespace_month_cost,
+            (namespace_month_cost.__doc__ or "").strip(),
+        ),
+    )
     yield "namespace_month_cost"
 
 
@@ -62,8 +81,9 @@ def cost_tool(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def warehouse() -> Settings:
     settings = load_settings()
     with writer(settings) as con:
-        con.execute("CREATE TABLE test_costs (namespace VARCHAR, month VARCHAR, "
-                    "cost DECIMAL(38,12))")
+        con.execute(
+            "CREATE TABLE test_costs (namespace VARCHAR, month VARCHAR, cost DECIMAL(38,12))"
+        )
         con.executemany("INSERT INTO test_costs VALUES (?, ?, ?)", ROWS)
     return settings
 

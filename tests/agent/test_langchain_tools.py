@@ -20,7 +20,8 @@ def test_every_registered_tool_has_a_provider_schema_and_description() -> None:
         assert schema["parameters"]["type"] == "object"
         # The JSON schema is the tool's own Args model's
         assert set(schema["parameters"].get("properties", {})) == set(
-            specs[t.name].args_model.model_json_schema().get("properties", {}))
+            specs[t.name].args_model.model_json_schema().get("properties", {})
+        )
 
 
 def test_wrapped_tool_records_the_call_and_returns_the_envelope() -> None:

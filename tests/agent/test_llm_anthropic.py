@@ -25,10 +25,15 @@ FINAL = "search cost $99.99 in 2026-10 (namespace_month_cost over test_costs)."
 
 def _script() -> list[Reply]:
     return [
-        Reply(tool_calls=[ToolUse("namespace_month_cost",
-                                  {"namespace": "search", "month": "2026-10"})],
-              input_tokens=2_000, cached_tokens=50_000, cache_write_tokens=10_000,
-              output_tokens=1_000),
+        Reply(
+            tool_calls=[
+                ToolUse("namespace_month_cost", {"namespace": "search", "month": "2026-10"})
+            ],
+            input_tokens=2_000,
+            cached_tokens=50_000,
+            cache_write_tokens=10_000,
+            output_tokens=1_000,
+        ),
         Reply(text=FINAL, input_tokens=3_000, cached_tokens=60_000, output_tokens=2_000),
     ]
 
@@ -52,8 +57,9 @@ def anthropic_env(monkeypatch: pytest.MonkeyPatch, warehouse: Settings, cost_too
 
 
 @pytest.mark.parametrize("streaming", [False, True], ids=["json", "sse"])
-def test_tool_use_then_answer_priced_to_the_cent(anthropic_env: AnthropicServer,
-                                                 streaming: bool) -> None:
+def test_tool_use_then_answer_priced_to_the_cent(
+    anthropic_env: AnthropicServer, streaming: bool
+) -> None:
     settings = load_settings()
     ctx = AskContext(user="cy", channel="slack", thread_id=f"a-{streaming}", team="search")
     if streaming:
@@ -76,20 +82,28 @@ def test_tool_use_then_answer_priced_to_the_cent(anthropic_env: AnthropicServer,
     assert [c["name"] for c in calls] == ["namespace_month_cost"]
     assert calls[0]["args"] == {"namespace": "search", "month": "2026-10"}
     # The tool_result block sent back to the model carries the fixture number 99.99
-    results = [blk for m in bodies[1]["messages"] if isinstance(m["content"], list)
-               for blk in m["content"] if blk.get("type") == "tool_result"]
+    results = [
+        blk
+        for m in bodies[1]["messages"]
+        if isinstance(m["content"], list)
+        for blk in m["content"]
+        if blk.get("type") == "tool_result"
+    ]
     assert len(results) == 1 and "99.99" in str(results[0]["content"])
     assert "$99.99" in answer_text
     assert cost == CALL1 + CALL2 == Decimal("0.0435")
 
-    rows = read_ledger(settings, "SELECT provider, model, user_id, channel, team, input_tokens,"
-                       " cached_input_tokens, cache_write_tokens, output_tokens, cost"
-                       " FROM ai_usage ORDER BY ts, request_id")
-    assert [r[:5] for r in rows] == [("anthropic", "claude-haiku-4-5-20251001", "cy",
-                                      "slack", "search")] * 2
+    rows = read_ledger(
+        settings,
+        "SELECT provider, model, user_id, channel, team, input_tokens,"
+        " cached_input_tokens, cache_write_tokens, output_tokens, cost"
+        " FROM ai_usage ORDER BY ts, request_id",
+    )
+    assert [r[:5] for r in rows] == [
+        ("anthropic", "claude-haiku-4-5-20251001", "cy", "slack", "search")
+    ] * 2
     # stored input = total prompt: 2,000 + 50,000 + 10,000 = 62,000; 3,000 + 60,000 = 63,000
-    assert [r[5:9] for r in rows] == [(62_000, 50_000, 10_000, 1_000),
-                                      (63_000, 60_000, 0, 2_000)]
+    assert [r[5:9] for r in rows] == [(62_000, 50_000, 10_000, 1_000), (63_000, 60_000, 0, 2_000)]
     assert [r[9] for r in rows] == [CALL1, CALL2]
 
 
@@ -105,5 +119,5 @@ def test_transient_overload_is_retried(anthropic_env: AnthropicServer) -> None:
     """A 529 'overloaded' answer is retried by ModelRetryMiddleware, then succeeds."""
     anthropic_env.replies.insert(0, Reply(status=529, error_message="Overloaded"))
     answer = ask(QUESTION, AskContext(), load_settings(), engine="llm")
-    assert len(anthropic_env.requests) == 3       # 529, tool call, final answer
-    assert answer.cost == Decimal("0.0435")       # the failed attempt cost nothing
+    assert len(anthropic_env.requests) == 3  # 529, tool call, final answer
+    assert answer.cost == Decimal("0.0435")  # the failed attempt cost nothing

@@ -26,13 +26,24 @@ FINAL = "payments cost $1,334.56 in 2026-10 (source: namespace_month_cost, test_
 def _script() -> list[Reply]:
     return [
         # call 1: prompt 120,000 of which 100,000 cached; 4,000 out
-        Reply(tool_calls=[ToolUse("namespace_month_cost",
-                                  {"namespace": "payments", "month": "2026-10"})],
-              input_tokens=120_000, cached_tokens=100_000, output_tokens=4_000,
-              model="gpt-4o-2024-08-06"),
+        Reply(
+            tool_calls=[
+                ToolUse("namespace_month_cost", {"namespace": "payments", "month": "2026-10"})
+            ],
+            input_tokens=120_000,
+            cached_tokens=100_000,
+            output_tokens=4_000,
+            model="gpt-4o-2024-08-06",
+        ),
         # call 2: prompt 150,000 of which 120,000 cached; 30,000 out, 10,000 of them reasoning
-        Reply(text=FINAL, input_tokens=150_000, cached_tokens=120_000, output_tokens=30_000,
-              reasoning_tokens=10_000, model="gpt-4o-2024-08-06"),
+        Reply(
+            text=FINAL,
+            input_tokens=150_000,
+            cached_tokens=120_000,
+            output_tokens=30_000,
+            reasoning_tokens=10_000,
+            model="gpt-4o-2024-08-06",
+        ),
     ]
 
 
@@ -56,10 +67,13 @@ def openai_env(monkeypatch: pytest.MonkeyPatch, warehouse: Settings, cost_tool: 
 
 
 def _usage_rows(settings: Settings) -> list[tuple]:
-    return read_ledger(settings, "SELECT request_id, source, provider, model, user_id, channel,"
-                       " thread_id, team, input_tokens, cached_input_tokens, output_tokens,"
-                       " reasoning_tokens, cost, tools, warning, latency_ms"
-                       " FROM ai_usage ORDER BY ts, request_id")
+    return read_ledger(
+        settings,
+        "SELECT request_id, source, provider, model, user_id, channel,"
+        " thread_id, team, input_tokens, cached_input_tokens, output_tokens,"
+        " reasoning_tokens, cost, tools, warning, latency_ms"
+        " FROM ai_usage ORDER BY ts, request_id",
+    )
 
 
 def test_tool_call_then_answer_priced_to_the_cent(openai_env: OpenAIServer) -> None:
@@ -71,8 +85,10 @@ def test_tool_call_then_answer_priced_to_the_cent(openai_env: OpenAIServer) -> N
     first = openai_env.bodies()[0]
     assert "namespace_month_cost" in [t["function"]["name"] for t in first["tools"]]
     assert first["messages"][0]["role"] == "system"
-    assert "Every number in your answer must come from a tool result" in \
-        first["messages"][0]["content"]
+    assert (
+        "Every number in your answer must come from a tool result"
+        in first["messages"][0]["content"]
+    )
     assert [tc.name for tc in answer.tool_calls] == ["namespace_month_cost"]
     assert answer.tool_calls[0].args == {"namespace": "payments", "month": "2026-10"}
     # 1234.56 + 100.00 from the fixture rows
@@ -96,7 +112,8 @@ def test_tool_call_then_answer_priced_to_the_cent(openai_env: OpenAIServer) -> N
     # Not api.openai.com, so the provider is recorded as openai-compatible; a model of an
     # OpenAI name is still priced with OpenAI's rows.
     assert [(r[1], r[2], r[3]) for r in rows] == [
-        ("penny", "openai-compatible", "gpt-4o-2024-08-06")] * 2
+        ("penny", "openai-compatible", "gpt-4o-2024-08-06")
+    ] * 2
     assert [r[0] for r in rows] == ["chatcmpl-fake1", "chatcmpl-fake2"]
     assert rows[0][4:8] == ("ana", "cli", "t-1", "payments")
     assert rows[0][8:12] == (120_000, 100_000, 4_000, 0)
@@ -105,15 +122,17 @@ def test_tool_call_then_answer_priced_to_the_cent(openai_env: OpenAIServer) -> N
     assert json.loads(rows[0][13]) == ["namespace_month_cost"] and json.loads(rows[1][13]) == []
     assert rows[0][14] is None and rows[0][15] > 0
 
-    conv = read_ledger(settings, "SELECT question_id, engine, question, answer, cost, error"
-                       " FROM conversations")
+    conv = read_ledger(
+        settings, "SELECT question_id, engine, question, answer, cost, error FROM conversations"
+    )
     assert conv == [(answer.question_id, "llm", QUESTION, answer.text, Decimal("0.74"), None)]
 
 
 def test_streaming_events_and_usage(openai_env: OpenAIServer) -> None:
     settings = load_settings()
-    events = list(ask_stream(QUESTION, AskContext(user="bo", thread_id="t-2"), settings,
-                             engine="llm"))
+    events = list(
+        ask_stream(QUESTION, AskContext(user="bo", thread_id="t-2"), settings, engine="llm")
+    )
     kinds = [e.type for e in events]
     assert kinds[0] == "tool_call" and kinds[-1] == "done"
     assert events[0].data["name"] == "namespace_month_cost"
@@ -135,8 +154,14 @@ def test_streaming_events_and_usage(openai_env: OpenAIServer) -> None:
 
 def test_follow_up_in_same_thread_sees_the_first_exchange(openai_env: OpenAIServer) -> None:
     settings = load_settings()
-    openai_env.replies.append(Reply(text="In September payments cost $900.10.",
-                                    input_tokens=10, output_tokens=5, model="gpt-4o"))
+    openai_env.replies.append(
+        Reply(
+            text="In September payments cost $900.10.",
+            input_tokens=10,
+            output_tokens=5,
+            model="gpt-4o",
+        )
+    )
     ctx = AskContext(thread_id="thread-follow")
     ask(QUESTION, ctx, settings, engine="llm")
     ask("and in September?", ctx, settings, engine="llm")
@@ -153,10 +178,12 @@ def test_follow_up_in_same_thread_sees_the_first_exchange(openai_env: OpenAIServ
 
 
 def test_unknown_model_is_recorded_with_null_cost_and_a_warning(
-        openai_env: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    openai_env: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PENNY_MODEL", "openai:mystery-1")
-    openai_env.replies[:] = [Reply(text="No numbers needed.", input_tokens=500,
-                                   output_tokens=20, model="mystery-1")]
+    openai_env.replies[:] = [
+        Reply(text="No numbers needed.", input_tokens=500, output_tokens=20, model="mystery-1")
+    ]
     settings = load_settings()
     answer = ask("hi", AskContext(thread_id="t-u"), settings, engine="llm")
     assert answer.cost is None
@@ -174,17 +201,18 @@ def test_401_is_an_auth_error_and_is_logged(openai_env: OpenAIServer) -> None:
     with pytest.raises(SourceAuthError) as info:
         ask(QUESTION, AskContext(thread_id="t-401"), settings, engine="llm")
     assert openai_env.base_url in str(info.value)
-    assert len(openai_env.requests) == 1          # auth errors are not retried
+    assert len(openai_env.requests) == 1  # auth errors are not retried
     conv = read_ledger(settings, "SELECT engine, answer, error FROM conversations")
     assert conv[0][0] == "llm" and conv[0][1] is None and "SourceAuthError" in conv[0][2]
 
 
-def test_unreachable_provider_names_the_url(monkeypatch: pytest.MonkeyPatch,
-                                            warehouse: Settings) -> None:
+def test_unreachable_provider_names_the_url(
+    monkeypatch: pytest.MonkeyPatch, warehouse: Settings
+) -> None:
     server = OpenAIServer()
     server.start()
     url = server.base_url
-    server.stop()                                   # nothing listens there now
+    server.stop()  # nothing listens there now
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("PENNY_MODEL", "openai:gpt-4o")
     monkeypatch.setenv("PENNY_AGENT__BASE_URL", url)
@@ -194,8 +222,10 @@ def test_unreachable_provider_names_the_url(monkeypatch: pytest.MonkeyPatch,
     assert info.value.context["url"] == url
 
 
-SQL = ("SELECT namespace, SUM(cost) AS total FROM test_costs WHERE month = '2026-10' "
-       "GROUP BY namespace ORDER BY total DESC")
+SQL = (
+    "SELECT namespace, SUM(cost) AS total FROM test_costs WHERE month = '2026-10' "
+    "GROUP BY namespace ORDER BY total DESC"
+)
 
 
 def test_real_run_sql_tool_through_the_agent(openai_env: OpenAIServer) -> None:
@@ -204,8 +234,7 @@ def test_real_run_sql_tool_through_the_agent(openai_env: OpenAIServer) -> None:
         Reply(tool_calls=[ToolUse("run_sql", {"sql": SQL})], input_tokens=100, output_tokens=10),
         Reply(text="payments $1,334.56, search $99.99.", input_tokens=200, output_tokens=20),
     ]
-    answer = ask("Cost by namespace in October?", AskContext(), load_settings(),
-                 engine="llm")
+    answer = ask("Cost by namespace in October?", AskContext(), load_settings(), engine="llm")
     [call] = answer.tool_calls
     assert call.name == "run_sql" and call.args["sql"] == SQL
     assert call.result["ok"] is True
@@ -235,10 +264,12 @@ def test_scope_reaches_the_tools(openai_env: OpenAIServer) -> None:
 
 
 def test_openai_compatible_server_by_agent_base_url(
-        monkeypatch: pytest.MonkeyPatch, warehouse: Settings) -> None:
+    monkeypatch: pytest.MonkeyPatch, warehouse: Settings
+) -> None:
     """ollama:llama3.1 against a local OpenAI-compatible server: no key needed, no price."""
-    with OpenAIServer([Reply(text="Hi.", input_tokens=30, output_tokens=3,
-                             model="llama3.1:8b")]) as server:
+    with OpenAIServer(
+        [Reply(text="Hi.", input_tokens=30, output_tokens=3, model="llama3.1:8b")]
+    ) as server:
         monkeypatch.setenv("PENNY_MODEL", "ollama:llama3.1:8b")
         monkeypatch.setenv("PENNY_AGENT__BASE_URL", server.base_url)
         settings = load_settings()
@@ -255,11 +286,9 @@ def test_thread_memory_survives_a_new_process(openai_env: OpenAIServer) -> None:
     from assistant.agent.llm import reset_memory
 
     settings = load_settings()
-    openai_env.replies.append(Reply(text="September: $900.10.", input_tokens=10,
-                                    output_tokens=5))
+    openai_env.replies.append(Reply(text="September: $900.10.", input_tokens=10, output_tokens=5))
     ask(QUESTION, AskContext(thread_id="persist"), settings, engine="llm")
-    reset_memory()                                   # as if `penny ask` ran again
+    reset_memory()  # as if `penny ask` ran again
     ask("and in September?", AskContext(thread_id="persist"), settings, engine="llm")
     third = [(m["role"], m.get("content")) for m in openai_env.bodies()[2]["messages"]]
-    assert third[1:] == [("user", QUESTION), ("assistant", FINAL),
-                         ("user", "and in September?")]
+    assert third[1:] == [("user", QUESTION), ("assistant", FINAL), ("user", "and in September?")]

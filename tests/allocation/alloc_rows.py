@@ -20,28 +20,56 @@ def h(i: int) -> datetime:
     return T0 + i * HOUR
 
 
-def bill(con: Connection, resource_id: str | None, start: datetime, end: datetime,
-         effective: str, billed: str | None = None, *, service: str = "AmazonEC2",
-         category: str = "Usage", tags: dict[str, str] | None = None,
-         resource_name: str | None = None) -> None:
+def bill(
+    con: Connection,
+    resource_id: str | None,
+    start: datetime,
+    end: datetime,
+    effective: str,
+    billed: str | None = None,
+    *,
+    service: str = "AmazonEC2",
+    category: str = "Usage",
+    tags: dict[str, str] | None = None,
+    resource_name: str | None = None,
+) -> None:
     _row["n"] += 1
     con.execute(
         """INSERT INTO billing_lines (ingest_id, source_file, source_row, billed_cost,
                effective_cost, charge_period_start, charge_period_end, resource_id,
                resource_name, service_name, charge_category, tags)
            VALUES ('test', 'test.csv', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [_row["n"], Decimal(billed if billed is not None else effective), Decimal(effective),
-         start, end, resource_id, resource_name, service, category,
-         json.dumps(tags) if tags else None],
+        [
+            _row["n"],
+            Decimal(billed if billed is not None else effective),
+            Decimal(effective),
+            start,
+            end,
+            resource_id,
+            resource_name,
+            service,
+            category,
+            json.dumps(tags) if tags else None,
+        ],
     )
 
 
-def node(con: Connection, name: str, instance_id: str | None, *, cpu: float, ram_gib: float,
-         gpu: float = 0, hours: range = range(1), running: float = 1.0,
-         cluster: str = "c1") -> None:
+def node(
+    con: Connection,
+    name: str,
+    instance_id: str | None,
+    *,
+    cpu: float,
+    ram_gib: float,
+    gpu: float = 0,
+    hours: range = range(1),
+    running: float = 1.0,
+    cluster: str = "c1",
+) -> None:
     con.execute(
         "INSERT OR REPLACE INTO k8s_nodes (cluster, node, instance_id, ingest_id) "
-        "VALUES (?, ?, ?, 'test')", [cluster, name, instance_id],
+        "VALUES (?, ?, ?, 'test')",
+        [cluster, name, instance_id],
     )
     for i in hours:
         con.execute(
@@ -50,17 +78,26 @@ def node(con: Connection, name: str, instance_id: str | None, *, cpu: float, ram
         )
 
 
-def namespace(con: Connection, ns: str, labels: dict[str, str] | None = None,
-              cluster: str = "c1") -> None:
+def namespace(
+    con: Connection, ns: str, labels: dict[str, str] | None = None, cluster: str = "c1"
+) -> None:
     con.execute(
         "INSERT INTO k8s_namespaces (cluster, namespace, labels, ingest_id) "
-        "VALUES (?, ?, ?, 'test')", [cluster, ns, json.dumps(labels or {})],
+        "VALUES (?, ?, ?, 'test')",
+        [cluster, ns, json.dumps(labels or {})],
     )
 
 
-def pod(con: Connection, ns: str, name: str, labels: dict[str, str] | None = None, *,
-        controller: tuple[str, str] | None = None, owner: tuple[str, str] | None = None,
-        cluster: str = "c1") -> None:
+def pod(
+    con: Connection,
+    ns: str,
+    name: str,
+    labels: dict[str, str] | None = None,
+    *,
+    controller: tuple[str, str] | None = None,
+    owner: tuple[str, str] | None = None,
+    cluster: str = "c1",
+) -> None:
     ck, cn = controller or (None, None)
     ok, on = owner or (None, None)
     con.execute(
@@ -71,47 +108,101 @@ def pod(con: Connection, ns: str, name: str, labels: dict[str, str] | None = Non
     )
 
 
-def container(con: Connection, ns: str, pod_name: str, name: str, node_name: str | None,
-              hour: int, *, running: float = 1.0, cpu_req: float | None = None,
-              cpu_use: float | None = None, ram_req_gib: float | None = None,
-              ram_use_gib: float | None = None, gpu: float | None = None,
-              cluster: str = "c1") -> None:
+def container(
+    con: Connection,
+    ns: str,
+    pod_name: str,
+    name: str,
+    node_name: str | None,
+    hour: int,
+    *,
+    running: float = 1.0,
+    cpu_req: float | None = None,
+    cpu_use: float | None = None,
+    ram_req_gib: float | None = None,
+    ram_use_gib: float | None = None,
+    gpu: float | None = None,
+    cluster: str = "c1",
+) -> None:
     con.execute(
         """INSERT INTO container_hours (cluster, namespace, pod, container, node, hour,
                running_hours, cpu_request_cores, cpu_usage_cores, ram_request_bytes,
                ram_usage_bytes, gpu_request, ingest_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'test')""",
-        [cluster, ns, pod_name, name, node_name, h(hour), running, cpu_req, cpu_use,
-         None if ram_req_gib is None else ram_req_gib * GIB,
-         None if ram_use_gib is None else ram_use_gib * GIB, gpu],
+        [
+            cluster,
+            ns,
+            pod_name,
+            name,
+            node_name,
+            h(hour),
+            running,
+            cpu_req,
+            cpu_use,
+            None if ram_req_gib is None else ram_req_gib * GIB,
+            None if ram_use_gib is None else ram_use_gib * GIB,
+            gpu,
+        ],
     )
 
 
-def pv(con: Connection, name: str, volume_id: str | None, gib: float,
-       cluster: str = "c1") -> None:
-    con.execute("INSERT INTO k8s_pvs VALUES (?, ?, ?, 'gp3', ?, 'test')",
-                [cluster, name, volume_id, gib * GIB])
+def pv(con: Connection, name: str, volume_id: str | None, gib: float, cluster: str = "c1") -> None:
+    con.execute(
+        "INSERT INTO k8s_pvs VALUES (?, ?, ?, 'gp3', ?, 'test')",
+        [cluster, name, volume_id, gib * GIB],
+    )
 
 
-def pvc_hour(con: Connection, ns: str, pvc: str, pv_name: str, hour: int, gib: float,
-             running: float = 1.0, cluster: str = "c1") -> None:
-    con.execute("INSERT INTO pvc_hours VALUES (?, ?, ?, ?, 'gp3', ?, ?, ?, 'test')",
-                [cluster, ns, pvc, pv_name, h(hour), running, gib * GIB])
+def pvc_hour(
+    con: Connection,
+    ns: str,
+    pvc: str,
+    pv_name: str,
+    hour: int,
+    gib: float,
+    running: float = 1.0,
+    cluster: str = "c1",
+) -> None:
+    con.execute(
+        "INSERT INTO pvc_hours VALUES (?, ?, ?, ?, 'gp3', ?, ?, ?, 'test')",
+        [cluster, ns, pvc, pv_name, h(hour), running, gib * GIB],
+    )
 
 
-def mount(con: Connection, ns: str, pod_name: str, pvc: str, hour: int,
-          running: float = 1.0, cluster: str = "c1") -> None:
-    con.execute("INSERT INTO pod_pvc_hours VALUES (?, ?, ?, ?, ?, ?, 'test')",
-                [cluster, ns, pod_name, pvc, h(hour), running])
+def mount(
+    con: Connection,
+    ns: str,
+    pod_name: str,
+    pvc: str,
+    hour: int,
+    running: float = 1.0,
+    cluster: str = "c1",
+) -> None:
+    con.execute(
+        "INSERT INTO pod_pvc_hours VALUES (?, ?, ?, ?, ?, ?, 'test')",
+        [cluster, ns, pod_name, pvc, h(hour), running],
+    )
 
 
-def service_hour(con: Connection, ns: str, svc: str, ingress: str, hour: int,
-                 cluster: str = "c1") -> None:
-    con.execute("INSERT INTO service_hours VALUES (?, ?, ?, 'LoadBalancer', ?, ?, 1.0, 'test')",
-                [cluster, ns, svc, ingress, h(hour)])
+def service_hour(
+    con: Connection, ns: str, svc: str, ingress: str, hour: int, cluster: str = "c1"
+) -> None:
+    con.execute(
+        "INSERT INTO service_hours VALUES (?, ?, ?, 'LoadBalancer', ?, ?, 1.0, 'test')",
+        [cluster, ns, svc, ingress, h(hour)],
+    )
 
 
-def service_pod(con: Connection, ns: str, svc: str, pod_name: str, hour: int,
-                running: float = 1.0, cluster: str = "c1") -> None:
-    con.execute("INSERT INTO service_pod_hours VALUES (?, ?, ?, ?, ?, ?, 'test')",
-                [cluster, ns, svc, pod_name, h(hour), running])
+def service_pod(
+    con: Connection,
+    ns: str,
+    svc: str,
+    pod_name: str,
+    hour: int,
+    running: float = 1.0,
+    cluster: str = "c1",
+) -> None:
+    con.execute(
+        "INSERT INTO service_pod_hours VALUES (?, ?, ?, ?, ?, ?, 'test')",
+        [cluster, ns, svc, pod_name, h(hour), running],
+    )

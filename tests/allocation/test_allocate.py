@@ -33,8 +33,9 @@ D = Decimal
 EASY = {"default_prices": {"cpu_core_hour": "3", "ram_gib_hour": "1", "gpu_hour": "30"}}
 
 
-def run(build: Callable[[Connection], None], window: Window | None = None,
-        **allocation: Any) -> tuple[Settings, AllocationReport]:
+def run(
+    build: Callable[[Connection], None], window: Window | None = None, **allocation: Any
+) -> tuple[Settings, AllocationReport]:
     settings = load_settings(allocation={**EASY, **allocation})
     with writer(settings) as con:
         build(con)
@@ -53,20 +54,33 @@ def one_node(con: Connection, hours: range = range(1)) -> None:
 
 
 def container_costs(settings: Settings) -> dict[str, tuple[Decimal, Decimal]]:
-    return {c: (cpu, ram) for c, cpu, ram in rows(
-        settings, "SELECT container, cpu_cost, ram_cost FROM allocations "
-                  "WHERE kind = 'workload' AND container IS NOT NULL")}
+    return {
+        c: (cpu, ram)
+        for c, cpu, ram in rows(
+            settings,
+            "SELECT container, cpu_cost, ram_cost FROM allocations "
+            "WHERE kind = 'workload' AND container IS NOT NULL",
+        )
+    }
 
 
 def idle(settings: Settings) -> dict[str, Decimal]:
-    return dict(rows(settings, "SELECT resource, sum(total_cost) FROM allocations "
-                               "WHERE kind = 'idle' GROUP BY 1"))
+    return dict(
+        rows(
+            settings,
+            "SELECT resource, sum(total_cost) FROM allocations WHERE kind = 'idle' GROUP BY 1",
+        )
+    )
 
 
 def test_container_without_request_costs_its_usage() -> None:
     # usage 0.5 core · 0.30 = 0.15; 1 GiB · 0.10 = 0.10; idle CPU 0.60-0.15 = 0.45, RAM 0.30.
-    settings, report = run(lambda con: (one_node(con), container(
-        con, "ns", "p", "c", "n1", 0, cpu_use=0.5, ram_use_gib=1.0)))
+    settings, report = run(
+        lambda con: (
+            one_node(con),
+            container(con, "ns", "p", "c", "n1", 0, cpu_use=0.5, ram_use_gib=1.0),
+        )
+    )
     assert container_costs(settings) == {"c": (D("0.15"), D("0.10"))}
     assert idle(settings) == {"cpu": D("0.45"), "ram": D("0.30")}
     assert report.reconciled and report.price_sources == {"bill": 1}
@@ -74,15 +88,34 @@ def test_container_without_request_costs_its_usage() -> None:
 
 def test_usage_above_request_costs_usage() -> None:
     # CPU max(0.5, 1.5) = 1.5 · 0.30 = 0.45; RAM max(1, 0.5) = 1 GiB · 0.10 = 0.10.
-    settings, _ = run(lambda con: (one_node(con), container(
-        con, "ns", "p", "c", "n1", 0, cpu_req=0.5, cpu_use=1.5, ram_req_gib=1, ram_use_gib=0.5)))
+    settings, _ = run(
+        lambda con: (
+            one_node(con),
+            container(
+                con,
+                "ns",
+                "p",
+                "c",
+                "n1",
+                0,
+                cpu_req=0.5,
+                cpu_use=1.5,
+                ram_req_gib=1,
+                ram_use_gib=0.5,
+            ),
+        )
+    )
     assert container_costs(settings) == {"c": (D("0.45"), D("0.10"))}
 
 
 def test_container_running_half_an_hour() -> None:
     # 1 core · 0.5 h · 0.30 = 0.15; 2 GiB · 0.5 h · 0.10 = 0.10.
-    settings, _ = run(lambda con: (one_node(con), container(
-        con, "ns", "p", "c", "n1", 0, running=0.5, cpu_req=1, ram_req_gib=2)))
+    settings, _ = run(
+        lambda con: (
+            one_node(con),
+            container(con, "ns", "p", "c", "n1", 0, running=0.5, cpu_req=1, ram_req_gib=2),
+        )
+    )
     assert container_costs(settings) == {"c": (D("0.15"), D("0.10"))}
 
 
@@ -93,11 +126,16 @@ def test_overcommitted_node_keeps_negative_idle() -> None:
         one_node(con)
         container(con, "ns", "p", "a", "n1", 0, cpu_req=2)
         container(con, "ns", "p", "b", "n1", 0, cpu_req=2)
+
     settings, report = run(build)
     assert idle(settings) == {"cpu": D("-0.60"), "ram": D("0.40")}
     month = report.reconciliation[0]
     assert (month.bill, month.allocated, month.idle, month.difference) == (
-        D("1.00"), D("1.20"), D("-0.20"), 0)
+        D("1.00"),
+        D("1.20"),
+        D("-0.20"),
+        0,
+    )
 
 
 def test_daily_bill_line_prorated_over_24_hours_both_bases() -> None:
@@ -106,12 +144,15 @@ def test_daily_bill_line_prorated_over_24_hours_both_bases() -> None:
     def build(con: Connection) -> None:
         node(con, "n1", "i-1", cpu=2, ram_gib=4, hours=range(24))
         bill(con, "i-1", h(0), h(24), "24.00", "30.00")
+
     settings, report = run(build)
     per_hour = rows(settings, "SELECT DISTINCT node_cost, node_billed_cost FROM node_cost_hours")
     assert per_hour == [(D("1.00"), D("1.25"))]
-    assert rows(settings, "SELECT resource, sum(total_cost), sum(billed_total_cost), count(*) "
-                          "FROM allocations GROUP BY 1 ORDER BY 1") == [
-        ("cpu", D("14.40"), D("18.00"), 24), ("ram", D("9.60"), D("12.00"), 24)]
+    assert rows(
+        settings,
+        "SELECT resource, sum(total_cost), sum(billed_total_cost), count(*) "
+        "FROM allocations GROUP BY 1 ORDER BY 1",
+    ) == [("cpu", D("14.40"), D("18.00"), 24), ("ram", D("9.60"), D("12.00"), 24)]
     by_basis = {r.basis: (r.bill, r.idle, r.difference) for r in report.reconciliation}
     assert by_basis == {"amortized": (D(24), D("24.00"), 0), "invoice": (D(30), D("30.00"), 0)}
 
@@ -123,6 +164,7 @@ def test_node_without_bill_line_uses_price_list() -> None:
     def build(con: Connection) -> None:
         node(con, "n2", None, cpu=2, ram_gib=4)
         container(con, "ns", "p", "c", "n2", 0, cpu_req=1, ram_req_gib=1)
+
     settings, report = run(build, prices={"cpu_core_hour": "0.05", "ram_gib_hour": "0.01"})
     assert container_costs(settings) == {"c": (D("0.042"), D("0.014"))}
     assert report.price_sources == {"price_list": 1}
@@ -140,11 +182,17 @@ def test_pv_mounted_by_two_pods_then_none() -> None:
         mount(con, "ns", "a", "data", 0)
         mount(con, "ns", "b", "data", 0)
         bill(con, "arn:aws:ec2:us-east-1:1:volume/vol-1", h(0), h(2), "0.48", service="EBS")
+
     settings, report = run(build)
-    assert rows(settings, "SELECT hour, pod, pv_cost, service_name FROM allocations "
-                          "WHERE resource = 'pv' ORDER BY 1, 2") == [
-        (h(0), "a", D("0.12"), "EBS"), (h(0), "b", D("0.12"), "EBS"),
-        (h(1), "__unmounted__", D("0.24"), "EBS")]
+    assert rows(
+        settings,
+        "SELECT hour, pod, pv_cost, service_name FROM allocations "
+        "WHERE resource = 'pv' ORDER BY 1, 2",
+    ) == [
+        (h(0), "a", D("0.12"), "EBS"),
+        (h(0), "b", D("0.12"), "EBS"),
+        (h(1), "__unmounted__", D("0.24"), "EBS"),
+    ]
     assert report.reconciled
 
 
@@ -155,11 +203,19 @@ def test_load_balancer_split_by_overlap_hours() -> None:
         service_hour(con, "web", "front", "a1b2c3d4e5-123456.us-east-1.elb.amazonaws.com", 0)
         service_pod(con, "web", "front", "p1", 0, 1.0)
         service_pod(con, "web", "front", "p2", 0, 0.5)
-        bill(con, "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/a1b2c3d4e5", h(0), h(1),
-             "0.03", service="AWSELB")
+        bill(
+            con,
+            "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/a1b2c3d4e5",
+            h(0),
+            h(1),
+            "0.03",
+            service="AWSELB",
+        )
+
     settings, _ = run(build)
-    assert rows(settings, "SELECT pod, lb_cost FROM allocations WHERE resource = 'lb' "
-                          "ORDER BY 1") == [("p1", D("0.02")), ("p2", D("0.01"))]
+    assert rows(
+        settings, "SELECT pod, lb_cost FROM allocations WHERE resource = 'lb' ORDER BY 1"
+    ) == [("p1", D("0.02")), ("p2", D("0.01"))]
 
 
 def test_unmatched_lines_are_unallocated_by_service() -> None:
@@ -168,11 +224,17 @@ def test_unmatched_lines_are_unallocated_by_service() -> None:
         bill(con, "arn:aws:eks:us-east-1:1:cluster/prod", h(0), h(1), "0.10", service="AmazonEKS")
         bill(con, None, h(0), h(1), "-5", service="AWS Credits", category="Credit")
         bill(con, None, h(0), h(1), "2", service="Tax", category="Tax")
+
     settings, report = run(build)
-    assert rows(settings, "SELECT service_name, resource, total_cost FROM allocations "
-                          "WHERE kind = 'unallocated' ORDER BY 1") == [
-        ("AWS Credits", "Credit", D("-5")), ("AmazonEKS", "Usage", D("0.10")),
-        ("Tax", "Tax", D("2"))]
+    assert rows(
+        settings,
+        "SELECT service_name, resource, total_cost FROM allocations "
+        "WHERE kind = 'unallocated' ORDER BY 1",
+    ) == [
+        ("AWS Credits", "Credit", D("-5")),
+        ("AmazonEKS", "Usage", D("0.10")),
+        ("Tax", "Tax", D("2")),
+    ]
     assert report.reconciliation[0].unallocated == D("-2.90")
 
 
@@ -188,21 +250,31 @@ def test_label_fallback_chain() -> None:
         pod(con, "shop", "inherits", {})
         pod(con, "pay-eu", "ruled", {})
         pod(con, "misc", "nobody", {})
-        for ns, p in (("shop", "own"), ("shop", "inherits"), ("pay-eu", "ruled"),
-                      ("misc", "nobody")):
+        for ns, p in (
+            ("shop", "own"),
+            ("shop", "inherits"),
+            ("pay-eu", "ruled"),
+            ("misc", "nobody"),
+        ):
             container(con, ns, p, "c", "n1", 0, cpu_req=0.1)
+
     settings, _ = run(build, labels={"namespace_rules": {"pay-*": "payments"}})
     assert dict(rows(settings, "SELECT pod, team FROM allocations WHERE kind = 'workload'")) == {
-        "own": "checkout", "inherits": "storefront", "ruled": "payments",
-        "nobody": "__unlabeled__"}
+        "own": "checkout",
+        "inherits": "storefront",
+        "ruled": "payments",
+        "nobody": "__unlabeled__",
+    }
 
 
 def test_rerun_replaces_rows_for_the_window() -> None:
-    settings, first = run(lambda con: (one_node(con), container(
-        con, "ns", "p", "c", "n1", 0, cpu_req=1)))
+    settings, first = run(
+        lambda con: (one_node(con), container(con, "ns", "p", "c", "n1", 0, cpu_req=1))
+    )
     second = allocate(settings)
     assert rows(settings, "SELECT count(DISTINCT run_id), count(*) FROM allocations") == [
-        (1, second.rows)]
+        (1, second.rows)
+    ]
     assert first.rows == second.rows == 3  # container + CPU idle + RAM idle
 
 
@@ -214,17 +286,29 @@ def test_controller_rollup_and_label_grouping() -> None:
         one_node(con)
         pod(con, "shop", "web-5d8-x", {"app": "web"}, owner=("ReplicaSet", "web-5d8"))
         pod(con, "shop", "db-0", {"app": "db"}, owner=("StatefulSet", "db"))
-        con.execute("INSERT INTO k8s_owners VALUES ('c1', 'shop', 'ReplicaSet', 'web-5d8', "
-                    "'Deployment', 'web', 'test')")
+        con.execute(
+            "INSERT INTO k8s_owners VALUES ('c1', 'shop', 'ReplicaSet', 'web-5d8', "
+            "'Deployment', 'web', 'test')"
+        )
         container(con, "shop", "web-5d8-x", "c", "n1", 0, cpu_req=1)
         container(con, "shop", "db-0", "c", "n1", 0, cpu_req=1)
+
     settings, _ = run(build)
     from assistant.costs import query_costs
+
     with reader(settings) as con:
-        by_controller = query_costs(con, window=Window(h(0), h(1)), group_by="controller",
-                                    settings=settings)
-        by_app = query_costs(con, window=Window(h(0), h(1)), group_by="label:app",
-                             settings=settings, filters={"namespace": "shop"})
+        by_controller = query_costs(
+            con, window=Window(h(0), h(1)), group_by="controller", settings=settings
+        )
+        by_app = query_costs(
+            con,
+            window=Window(h(0), h(1)),
+            group_by="label:app",
+            settings=settings,
+            filters={"namespace": "shop"},
+        )
     assert {r.name: r.total for r in by_controller.rows if r.kind == "workload"} == {
-        "Deployment/web": D("0.30"), "StatefulSet/db": D("0.30")}
+        "Deployment/web": D("0.30"),
+        "StatefulSet/db": D("0.30"),
+    }
     assert {r.name: r.total for r in by_app.rows} == {"web": D("0.30"), "db": D("0.30")}

@@ -37,11 +37,15 @@ from tests.ingest_focus.focus_rows import line, write_csv
 D = Decimal
 EASY = {"default_prices": {"cpu_core_hour": "3", "ram_gib_hour": "1", "gpu_hour": "30"}}
 # As the cluster (kubelet providerID) spells it ...
-SET = ("/subscriptions/1111-2222/resourceGroups/MC_rg_aks_eastus/providers/Microsoft.Compute/"
-       "virtualMachineScaleSets/aks-nodepool1-vmss")
+SET = (
+    "/subscriptions/1111-2222/resourceGroups/MC_rg_aks_eastus/providers/Microsoft.Compute/"
+    "virtualMachineScaleSets/aks-nodepool1-vmss"
+)
 # ... and as a cost export may spell the same scale set.
-SET_BILL = ("/subscriptions/1111-2222/resourcegroups/MC_RG_AKS_EASTUS/providers/"
-            "microsoft.compute/virtualMachineScaleSets/AKS-NODEPOOL1-VMSS")
+SET_BILL = (
+    "/subscriptions/1111-2222/resourcegroups/MC_RG_AKS_EASTUS/providers/"
+    "microsoft.compute/virtualMachineScaleSets/AKS-NODEPOOL1-VMSS"
+)
 
 
 def instance_id(i: int) -> str:
@@ -65,10 +69,13 @@ def rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
 
 def node_costs(settings: Settings) -> dict[tuple[str, int], tuple[str, Decimal, Decimal]]:
     """(node, hour index) → (price source, amortized, invoice) from node_cost_hours."""
-    return {(n, int((hour - h(0)).total_seconds()) // 3600): (src, eff, bil)
-            for n, hour, src, eff, bil in rows(
-                settings, "SELECT node, hour, price_source, node_cost, node_billed_cost "
-                          "FROM node_cost_hours")}
+    return {
+        (n, int((hour - h(0)).total_seconds()) // 3600): (src, eff, bil)
+        for n, hour, src, eff, bil in rows(
+            settings,
+            "SELECT node, hour, price_source, node_cost, node_billed_cost FROM node_cost_hours",
+        )
+    }
 
 
 def two_instances_one_day(con: Connection) -> None:
@@ -100,15 +107,23 @@ def test_daily_scale_set_line_split_by_node_hours() -> None:
     # vm1: 0.133333333333 + 7·0.20 = 1.533333333333
     assert totals == {"vm0": D("7.666666666667"), "vm1": D("1.533333333333")}
     # Hour 23 nobody of the set was observed: its 0.40 / 0.50 is unallocated, by service.
-    assert rows(settings, "SELECT hour, cluster, service_name, total_cost, billed_total_cost "
-                          "FROM allocations WHERE kind = 'unallocated'") == [
-        (h(23), "c1", "Virtual Machines", D("0.40"), D("0.50"))]
+    assert rows(
+        settings,
+        "SELECT hour, cluster, service_name, total_cost, billed_total_cost "
+        "FROM allocations WHERE kind = 'unallocated'",
+    ) == [(h(23), "c1", "Virtual Machines", D("0.40"), D("0.50"))]
     # 7.666666666667 + 1.533333333333 (all idle: no containers) + 0.40 = 9.60 exactly.
     month = {r.basis: r for r in report.reconciliation}
-    assert (month["amortized"].bill, month["amortized"].idle,
-            month["amortized"].unallocated) == (D("9.60"), D("9.20"), D("0.40"))
-    assert (month["invoice"].bill, month["invoice"].idle,
-            month["invoice"].unallocated) == (D("12.00"), D("11.50"), D("0.50"))
+    assert (month["amortized"].bill, month["amortized"].idle, month["amortized"].unallocated) == (
+        D("9.60"),
+        D("9.20"),
+        D("0.40"),
+    )
+    assert (month["invoice"].bill, month["invoice"].idle, month["invoice"].unallocated) == (
+        D("12.00"),
+        D("11.50"),
+        D("0.50"),
+    )
     assert report.reconciled and report.price_sources == {"bill": 31}
 
 
@@ -120,12 +135,18 @@ def test_exact_instance_line_keeps_its_node() -> None:
         node(con, "vm0", instance_id(0), cpu=4, ram_gib=8, hours=range(2))
         node(con, "vm1", instance_id(1), cpu=4, ram_gib=8, hours=range(2))
         bill(con, SET_BILL, h(0), h(2), "2.00", service="Virtual Machines")
-        bill(con, f"{SET}/virtualMachines/1".upper(), h(0), h(1), "0.30",
-             service="Virtual Machines")
+        bill(
+            con, f"{SET}/virtualMachines/1".upper(), h(0), h(1), "0.30", service="Virtual Machines"
+        )
+
     settings, report = run(build)
     got = {k: v[1] for k, v in node_costs(settings).items()}
-    assert got == {("vm0", 0): D("0.50"), ("vm1", 0): D("0.80"),
-                   ("vm0", 1): D("0.50"), ("vm1", 1): D("0.50")}
+    assert got == {
+        ("vm0", 0): D("0.50"),
+        ("vm1", 0): D("0.80"),
+        ("vm0", 1): D("0.50"),
+        ("vm1", 1): D("0.50"),
+    }
     assert rows(settings, "SELECT count(*) FROM allocations WHERE kind = 'unallocated'") == [(0,)]
     assert report.reconciled
 
@@ -138,10 +159,14 @@ def test_remainder_goes_to_one_node_so_parts_sum_exactly() -> None:
         for i in range(3):
             node(con, f"vm{i}", instance_id(i), cpu=4, ram_gib=8)
         bill(con, SET_BILL, h(0), h(1), "1.00", service="Virtual Machines")
+
     settings, report = run(build)
     got = {n: v[1] for (n, _), v in node_costs(settings).items()}
-    assert got == {"vm0": D("0.333333333334"), "vm1": D("0.333333333333"),
-                   "vm2": D("0.333333333333")}
+    assert got == {
+        "vm0": D("0.333333333334"),
+        "vm1": D("0.333333333333"),
+        "vm2": D("0.333333333333"),
+    }
     assert got == split_exact(D("1.00"), {f"vm{i}": D(1) for i in range(3)})
     assert report.reconciled
 
@@ -153,29 +178,34 @@ def test_containers_on_a_scale_set_node_are_priced_from_the_bill() -> None:
         node(con, "vm0", instance_id(0), cpu=4, ram_gib=8)
         bill(con, SET_BILL, h(0), h(1), "1.00", service="Virtual Machines")
         container(con, "shop", "web-0", "app", "vm0", 0, cpu_req=1, ram_req_gib=2)
+
     settings, report = run(build)
-    assert rows(settings, "SELECT container, cpu_cost, ram_cost FROM allocations "
-                          "WHERE kind = 'workload'") == [("app", D("0.15"), D("0.10"))]
+    assert rows(
+        settings, "SELECT container, cpu_cost, ram_cost FROM allocations WHERE kind = 'workload'"
+    ) == [("app", D("0.15"), D("0.10"))]
     assert report.reconciled and report.reconciliation[0].allocated == D("0.25")
 
 
 def test_other_scale_sets_and_single_vms_are_not_confused() -> None:
     # A line of another scale set in the same resource group matches no node (unallocated);
     # a single VM (no scale set) still joins on its own ARM id.
-    vm = ("/subscriptions/1111-2222/resourceGroups/rg/providers/Microsoft.Compute/"
-          "virtualMachines/vm9")
+    vm = (
+        "/subscriptions/1111-2222/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm9"
+    )
 
     def build(con: Connection) -> None:
         node(con, "vm0", instance_id(0), cpu=4, ram_gib=8)
         node(con, "vm9", vm.lower(), cpu=4, ram_gib=8)
         bill(con, SET_BILL + "2", h(0), h(1), "0.70", service="Virtual Machines")
         bill(con, vm.upper(), h(0), h(1), "0.90", service="Virtual Machines")
+
     settings, report = run(build)
     got = {n: v for (n, _), v in node_costs(settings).items()}
     assert got["vm9"][:2] == ("bill", D("0.90"))
     assert got["vm0"][0] == "default"  # no line of its own: an estimate
     assert rows(settings, "SELECT total_cost FROM allocations WHERE kind = 'unallocated'") == [
-        (D("0.70"),)]
+        (D("0.70"),)
+    ]
     assert report.reconciled
 
 
@@ -183,35 +213,61 @@ def test_other_scale_sets_and_single_vms_are_not_confused() -> None:
 
 _TMP = Path(tempfile.mkdtemp(prefix="penny-vmss-"))
 amounts = st.decimals(min_value=-50, max_value=500, places=6, allow_nan=False)
-presence = st.dictionaries(st.integers(0, 5), st.sampled_from([0.25, 0.5, 0.75, 1.0]),
-                           max_size=6)
+presence = st.dictionaries(st.integers(0, 5), st.sampled_from([0.25, 0.5, 0.75, 1.0]), max_size=6)
 
 
-@hyp_settings(max_examples=20, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(nodes=st.lists(presence, min_size=1, max_size=3),
-       lines=st.lists(st.tuples(st.integers(0, 5), st.integers(1, 8), amounts, amounts,
-                                st.sampled_from([SET, SET_BILL, SET.upper()])),
-                      min_size=1, max_size=5))
-def test_split_follows_split_exact_and_reconciles(nodes: list[dict[int, float]],
-                                                   lines: list[tuple[Any, ...]]) -> None:
+@hyp_settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    nodes=st.lists(presence, min_size=1, max_size=3),
+    lines=st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.integers(1, 8),
+            amounts,
+            amounts,
+            st.sampled_from([SET, SET_BILL, SET.upper()]),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_split_follows_split_exact_and_reconciles(
+    nodes: list[dict[int, float]], lines: list[tuple[Any, ...]]
+) -> None:
     settings = load_settings(db=_TMP / f"{uuid.uuid4().hex}.duckdb", allocation=EASY)
     want: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [D(0), D(0)])
     unallocated = [D(0), D(0)]
     with writer(settings) as con:
         for i, hours in enumerate(nodes):
-            con.execute("INSERT INTO k8s_nodes (cluster, node, instance_id, ingest_id) "
-                        "VALUES ('c1', ?, ?, 'test')", [f"vm{i}", instance_id(i)])
+            con.execute(
+                "INSERT INTO k8s_nodes (cluster, node, instance_id, ingest_id) "
+                "VALUES ('c1', ?, ?, 'test')",
+                [f"vm{i}", instance_id(i)],
+            )
             for hour, running in hours.items():
-                node(con, f"vm{i}", instance_id(i), cpu=2, ram_gib=4, hours=range(hour, hour + 1),
-                     running=running)
+                node(
+                    con,
+                    f"vm{i}",
+                    instance_id(i),
+                    cpu=2,
+                    ram_gib=4,
+                    hours=range(hour, hour + 1),
+                    running=running,
+                )
         for start, length, eff, bil, rid in lines:
             bill(con, rid, h(start), h(start + length), str(eff), str(bil))
             # specification: prorate over the hours, then split_exact by running hours
             for basis, amount in enumerate((eff, bil)):
                 for k, part in enumerate(prorate(amount, length)):
-                    present = {f"vm{i}": D(str(hs[start + k])) for i, hs in enumerate(nodes)
-                               if start + k in hs}
+                    present = {
+                        f"vm{i}": D(str(hs[start + k]))
+                        for i, hs in enumerate(nodes)
+                        if start + k in hs
+                    }
                     if not present:
                         unallocated[basis] += part
                     for n, share in split_exact(part, present).items():
@@ -225,9 +281,12 @@ def test_split_follows_split_exact_and_reconciles(nodes: list[dict[int, float]],
     tolerance = D("1e-12") * len(lines)
     for key, (eff, bil) in got.items():
         assert abs(eff - want[key][0]) <= tolerance and abs(bil - want[key][1]) <= tolerance, key
-    stored = rows(settings, "SELECT coalesce(sum(total_cost), 0), "
-                            "coalesce(sum(billed_total_cost), 0) "
-                            "FROM allocations WHERE kind = 'unallocated'")[0]
+    stored = rows(
+        settings,
+        "SELECT coalesce(sum(total_cost), 0), "
+        "coalesce(sum(billed_total_cost), 0) "
+        "FROM allocations WHERE kind = 'unallocated'",
+    )[0]
     assert abs(stored[0] - unallocated[0]) <= tolerance
     assert abs(stored[1] - unallocated[1]) <= tolerance
     # and exactly: every line-hour lands in a node-hour or in __unallocated__, whole
@@ -248,24 +307,46 @@ def _aks_openmetrics(path: Path) -> Path:
     web = {"namespace": "shop", "pod": "web-0", "uid": "u-web"}
     use = {"namespace": "shop", "pod": "web-0", "container": "app", "node": _N0}
     series: list[tuple[str, dict[str, str], int, float]] = [
-        ("kube_node_info", {"node": _N0, "provider_id": f"azure://{SET}/virtualMachines/0"}, 0,
-         1.0),
-        ("kube_node_info", {"node": _N1, "provider_id": f"azure://{SET}/virtualMachines/1"},
-         60, 1.0),
+        (
+            "kube_node_info",
+            {"node": _N0, "provider_id": f"azure://{SET}/virtualMachines/0"},
+            0,
+            1.0,
+        ),
+        (
+            "kube_node_info",
+            {"node": _N1, "provider_id": f"azure://{SET}/virtualMachines/1"},
+            60,
+            1.0,
+        ),
         ("kube_node_status_capacity", {"node": _N0, "resource": "cpu", "unit": "core"}, 0, 4.0),
-        ("kube_node_status_capacity", {"node": _N0, "resource": "memory", "unit": "byte"}, 0,
-         8.0 * _GIB),
-        ("kube_node_status_capacity", {"node": _N1, "resource": "cpu", "unit": "core"}, 60,
-         4.0),
-        ("kube_node_status_capacity", {"node": _N1, "resource": "memory", "unit": "byte"}, 60,
-         8.0 * _GIB),
+        (
+            "kube_node_status_capacity",
+            {"node": _N0, "resource": "memory", "unit": "byte"},
+            0,
+            8.0 * _GIB,
+        ),
+        ("kube_node_status_capacity", {"node": _N1, "resource": "cpu", "unit": "core"}, 60, 4.0),
+        (
+            "kube_node_status_capacity",
+            {"node": _N1, "resource": "memory", "unit": "byte"},
+            60,
+            8.0 * _GIB,
+        ),
         ("kube_pod_info", {**web, "node": _N0}, 0, 1.0),
         ("kube_pod_container_status_running", {**web, "container": "app"}, 0, 1.0),
-        ("kube_pod_container_resource_requests",
-         {**web, "container": "app", "node": _N0, "resource": "cpu", "unit": "core"}, 0, 1.0),
-        ("kube_pod_container_resource_requests",
-         {**web, "container": "app", "node": _N0, "resource": "memory", "unit": "byte"}, 0,
-         2.0 * _GIB),
+        (
+            "kube_pod_container_resource_requests",
+            {**web, "container": "app", "node": _N0, "resource": "cpu", "unit": "core"},
+            0,
+            1.0,
+        ),
+        (
+            "kube_pod_container_resource_requests",
+            {**web, "container": "app", "node": _N0, "resource": "memory", "unit": "byte"},
+            0,
+            2.0 * _GIB,
+        ),
         ("container_cpu_usage_seconds_total", use, 0, 0.0),
         ("container_memory_working_set_bytes", use, 0, 1.0 * _GIB),
     ]
@@ -281,37 +362,78 @@ def _aks_openmetrics(path: Path) -> Path:
     return path
 
 
-def test_focus_and_metrics_ingest_then_allocate(tmp_path: Path, penny_env: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_focus_and_metrics_ingest_then_allocate(
+    tmp_path: Path, penny_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (penny_env / "config.yaml").write_text(
-        "allocation:\n  default_prices: {cpu_core_hour: '3', ram_gib_hour: '1', gpu_hour: '30'}\n")
-    focus = write_csv(tmp_path / "focuscost.csv", [line(
-        ProviderName="Microsoft", PublisherName="Microsoft", InvoiceIssuerName="Microsoft",
-        ResourceId=SET_BILL, ResourceName="aks-nodepool1-vmss", ResourceType="Virtual machine "
-        "scale set", ServiceName="Virtual Machines", ChargePeriodStart="2026-10-01 00:00:00",
-        ChargePeriodEnd="2026-10-02 00:00:00", BilledCost="24.00", EffectiveCost="24.00",
-        ListCost="24.00", ContractedCost="24.00", ConsumedQuantity="48", PricingQuantity="48",
-        Tags=None)])
+        "allocation:\n  default_prices: {cpu_core_hour: '3', ram_gib_hour: '1', gpu_hour: '30'}\n"
+    )
+    focus = write_csv(
+        tmp_path / "focuscost.csv",
+        [
+            line(
+                ProviderName="Microsoft",
+                PublisherName="Microsoft",
+                InvoiceIssuerName="Microsoft",
+                ResourceId=SET_BILL,
+                ResourceName="aks-nodepool1-vmss",
+                ResourceType="Virtual machine scale set",
+                ServiceName="Virtual Machines",
+                ChargePeriodStart="2026-10-01 00:00:00",
+                ChargePeriodEnd="2026-10-02 00:00:00",
+                BilledCost="24.00",
+                EffectiveCost="24.00",
+                ListCost="24.00",
+                ContractedCost="24.00",
+                ConsumedQuantity="48",
+                PricingQuantity="48",
+                Tags=None,
+            )
+        ],
+    )
     metrics = _aks_openmetrics(tmp_path / "aks.om")
     assert main(["ingest", "focus", str(focus)]) == 0
-    assert main(["ingest", "openmetrics", str(metrics), "--cluster", "aks",
-                 "--start", "2026-10-01T00:00:00Z", "--end", "2026-10-01T03:00:00Z"]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "openmetrics",
+                str(metrics),
+                "--cluster",
+                "aks",
+                "--start",
+                "2026-10-01T00:00:00Z",
+                "--end",
+                "2026-10-01T03:00:00Z",
+            ]
+        )
+        == 0
+    )
     assert main(["allocate"]) == 0
     capsys.readouterr()
     settings = load_settings()
     # $24.00/day = 1.00/h. Hour 0: vmss000000 alone, 1.00; hours 1–2: 0.50 each.
-    assert rows(settings, "SELECT node, hour, price_source, node_cost FROM node_cost_hours "
-                          "ORDER BY 1, 2") == [
-        (_N0, h(0), "bill", D("1.00")), (_N0, h(1), "bill", D("0.50")),
-        (_N0, h(2), "bill", D("0.50")), (_N1, h(1), "bill", D("0.50")),
-        (_N1, h(2), "bill", D("0.50"))]
+    assert rows(
+        settings, "SELECT node, hour, price_source, node_cost FROM node_cost_hours ORDER BY 1, 2"
+    ) == [
+        (_N0, h(0), "bill", D("1.00")),
+        (_N0, h(1), "bill", D("0.50")),
+        (_N0, h(2), "bill", D("0.50")),
+        (_N1, h(1), "bill", D("0.50")),
+        (_N1, h(2), "bill", D("0.50")),
+    ]
     # 4 CPU + 8 GiB: M = 20. Hour 0: p_cpu 0.15, p_ram 0.05 → web-0 = 0.15 + 2·0.05 = 0.25;
     # hours 1–2 at half the price: 0.125 each. Σ 0.50.
-    assert rows(settings, "SELECT hour, cpu_cost + ram_cost FROM allocations "
-                          "WHERE kind = 'workload' ORDER BY 1") == [
-        (h(0), D("0.25")), (h(1), D("0.125")), (h(2), D("0.125"))]
+    assert rows(
+        settings,
+        "SELECT hour, cpu_cost + ram_cost FROM allocations WHERE kind = 'workload' ORDER BY 1",
+    ) == [(h(0), D("0.25")), (h(1), D("0.125")), (h(2), D("0.125"))]
     # Hours 3–23 (21 h) saw no node of the set: 21.00 unallocated, in cluster 'aks'.
-    assert rows(settings, "SELECT cluster, count(*), sum(total_cost) FROM allocations "
-                          "WHERE kind = 'unallocated' GROUP BY 1") == [("aks", 21, D("21.00"))]
+    assert rows(
+        settings,
+        "SELECT cluster, count(*), sum(total_cost) FROM allocations "
+        "WHERE kind = 'unallocated' GROUP BY 1",
+    ) == [("aks", 21, D("21.00"))]
     assert rows(settings, "SELECT sum(total_cost) FROM allocations WHERE kind = 'idle'") == [
-        (D("2.50"),)]  # node cost 3.00 − workload 0.50
+        (D("2.50"),)
+    ]  # node cost 3.00 − workload 0.50

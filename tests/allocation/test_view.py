@@ -45,12 +45,14 @@ def test_container_rows_are_read_from_the_view_not_stored() -> None:
     # RAM 0.40 − 0.10 = 0.30. Two hours: workload 0.80, idle 1.20, sum 2.00 = the bill.
     settings = _allocated()
     with writer(settings) as con:  # stored: no row per container; idle one row per node-hour
-        stored = con.execute("SELECT (SELECT count(*) FROM allocations), "
-                             "(SELECT count(*) FROM allocation_idle)").fetchall()
+        stored = con.execute(
+            "SELECT (SELECT count(*) FROM allocations), (SELECT count(*) FROM allocation_idle)"
+        ).fetchall()
     assert stored == [(0, 2)]
     with reader(settings) as con:
-        seen = con.execute("SELECT kind, count(*), sum(total_cost) FROM allocations "
-                           "GROUP BY 1 ORDER BY 1").fetchall()
+        seen = con.execute(
+            "SELECT kind, count(*), sum(total_cost) FROM allocations GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     assert seen == [("idle", 4, D("1.20")), ("workload", 2, D("0.80"))]
 
 
@@ -62,8 +64,9 @@ def test_hours_not_allocated_show_no_container_rows() -> None:
         _two_hours(con)
     allocate(settings, Window(h(0), h(1)))
     with reader(settings) as con:
-        seen = con.execute("SELECT kind, count(*), sum(total_cost) FROM allocations "
-                           "GROUP BY 1 ORDER BY 1").fetchall()
+        seen = con.execute(
+            "SELECT kind, count(*), sum(total_cost) FROM allocations GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     assert seen == [("idle", 2, D("0.60")), ("workload", 1, D("0.40"))]
 
 
@@ -80,8 +83,10 @@ def test_reingested_metrics_are_flagged_until_allocate_runs_again() -> None:
         after = query_costs(con, window=DAY, settings=settings)
         assert stale_hours(con, DAY) == 1
         assert stale_hours(con, Window(h(0), h(1))) == 0
-    assert ("metrics changed since the last `penny allocate` for 1 hour(s) of this window: "
-            "costs may not add up to the bill; run `penny allocate`") in after.provenance.notes
+    assert (
+        "metrics changed since the last `penny allocate` for 1 hour(s) of this window: "
+        "costs may not add up to the bill; run `penny allocate`"
+    ) in after.provenance.notes
     # Same keys, new ingest id (a re-ingest of hour 0) is a change too.
     with writer(settings) as con:
         con.execute("UPDATE container_hours SET ingest_id = 'again' WHERE hour = ?", [h(0)])

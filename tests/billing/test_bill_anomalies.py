@@ -20,7 +20,7 @@ from assistant.windows import Window
 from tests.billing.bill_rows import anomaly_days
 from tools.result import Scope
 
-START = datetime(2026, 8, 3)          # a Monday
+START = datetime(2026, 8, 3)  # a Monday
 NOISE = [0, 1, -1, 2, -2]
 
 
@@ -38,9 +38,13 @@ def series(overrides: dict[int, int] | None = None, n: int = 56) -> dict[datetim
 
 
 def run(groups, *, min_impact: str = "25", threshold: float = 4.0):
-    return detect(groups, [day(i) for i in range(28, 56)],
-                  data_days=[day(i) for i in range(56)], threshold=threshold,
-                  min_impact=D(min_impact))
+    return detect(
+        groups,
+        [day(i) for i in range(28, 56)],
+        data_days=[day(i) for i in range(56)],
+        threshold=threshold,
+        min_impact=D(min_impact),
+    )
 
 
 def test_injected_spike_and_drop_are_found_and_the_quiet_series_is_not() -> None:
@@ -88,8 +92,10 @@ def test_a_new_steady_level_is_one_level_shift_not_a_month_of_alerts() -> None:
 def test_too_little_history_is_not_judged() -> None:
     # only 5 days of data before the judged day: no baseline, no alert
     groups = {"g": {day(i): D(10 if i < 5 else 1000) for i in range(6)}}
-    assert detect(groups, [day(5)], data_days=[day(i) for i in range(6)], threshold=4,
-                  min_impact=D(0)) == []
+    assert (
+        detect(groups, [day(5)], data_days=[day(i) for i in range(6)], threshold=4, min_impact=D(0))
+        == []
+    )
 
 
 @pytest.fixture
@@ -103,8 +109,9 @@ def warehouse(penny_env):
 def test_detect_anomalies_over_the_warehouse_names_the_workload(warehouse) -> None:
     window = Window(day(28), day(42))
     with reader(warehouse) as con:
-        found = detect_anomalies(con, window=window, by="team", scope=Scope.everything(),
-                                 settings=warehouse)
+        found = detect_anomalies(
+            con, window=window, by="team", scope=Scope.everything(), settings=warehouse
+        )
     assert len(found) == 1
     a = found[0]
     # ml on 2026-09-10: 24 + 150 = 174 actual against a 24 expected -> excess 150
@@ -114,11 +121,14 @@ def test_detect_anomalies_over_the_warehouse_names_the_workload(warehouse) -> No
     assert "MAD" in a.method
     shop_only = Scope(teams=["shop"])
     with reader(warehouse) as con:
-        assert detect_anomalies(con, window=window, by="namespace", scope=shop_only,
-                                settings=warehouse) == []
+        assert (
+            detect_anomalies(
+                con, window=window, by="namespace", scope=shop_only, settings=warehouse
+            )
+            == []
+        )
         with pytest.raises(InputError, match="Use one of"):
-            detect_anomalies(con, window=window, by="pod", scope=shop_only,
-                             settings=warehouse)
+            detect_anomalies(con, window=window, by="pod", scope=shop_only, settings=warehouse)
 
 
 def test_spikes_just_before_the_window_do_not_make_a_normal_day_a_drop(penny_env) -> None:
@@ -132,20 +142,40 @@ def test_spikes_just_before_the_window_do_not_make_a_normal_day_a_drop(penny_env
     s = load_settings(now=datetime(2026, 9, 14))
     with writer(s) as con:
         for i in range(42):
-            alloc(con, ANOMALY_START + timedelta(days=i), range(24), node="n1",
-                  namespace="ml", controller=("Deployment", "infer"), team="ml", cpu=1,
-                  cpu_price="1")
-        for i in (24, 31):   # Thursdays: 10 GPUs × 5 h × 3.00 = 150 $
-            alloc(con, ANOMALY_START + timedelta(days=i), range(5), node="n1",
-                  namespace="ml", controller=("Job", f"train-{i}"), team="ml", gpu=10,
-                  gpu_price="3")
+            alloc(
+                con,
+                ANOMALY_START + timedelta(days=i),
+                range(24),
+                node="n1",
+                namespace="ml",
+                controller=("Deployment", "infer"),
+                team="ml",
+                cpu=1,
+                cpu_price="1",
+            )
+        for i in (24, 31):  # Thursdays: 10 GPUs × 5 h × 3.00 = 150 $
+            alloc(
+                con,
+                ANOMALY_START + timedelta(days=i),
+                range(5),
+                node="n1",
+                namespace="ml",
+                controller=("Job", f"train-{i}"),
+                team="ml",
+                gpu=10,
+                gpu_price="3",
+            )
     assert [day(i).weekday() for i in (24, 31, 38)] == [3, 3, 3]
     with reader(s) as con:
-        inside = detect_anomalies(con, window=Window(day(35), day(42)), by="team",
-                                  scope=Scope.everything(), settings=s)
-        both = detect_anomalies(con, window=Window(day(21), day(42)), by="team",
-                                scope=Scope.everything(), settings=s)
+        inside = detect_anomalies(
+            con, window=Window(day(35), day(42)), by="team", scope=Scope.everything(), settings=s
+        )
+        both = detect_anomalies(
+            con, window=Window(day(21), day(42)), by="team", scope=Scope.everything(), settings=s
+        )
     assert inside == []
     # the same spikes inside a longer window are found, with their 150 $ excess each
     assert [(a.day, a.direction, a.excess) for a in sorted(both, key=lambda a: a.day)] == [
-        ("2026-08-27", "spike", D(150)), ("2026-09-03", "spike", D(150))]
+        ("2026-08-27", "spike", D(150)),
+        ("2026-09-03", "spike", D(150)),
+    ]

@@ -36,20 +36,22 @@ def test_bill_json_and_files(warehouse, capsys, tmp_path) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["variance"]["change"] == "1486.640000000000"
     out = tmp_path / "reports"
-    assert main(["bill", "2026-11", "-c", "2026-09", "--format", "html", "--out",
-                 str(out)]) == 0
+    assert main(["bill", "2026-11", "-c", "2026-09", "--format", "html", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["bill-2026-11-daily_by_team.png", "bill-2026-11-daily_by_team.svg",
-                     "bill-2026-11-waterfall.png", "bill-2026-11-waterfall.svg",
-                     "bill-2026-11.html"]
+    assert names == [
+        "bill-2026-11-daily_by_team.png",
+        "bill-2026-11-daily_by_team.svg",
+        "bill-2026-11-waterfall.png",
+        "bill-2026-11-waterfall.svg",
+        "bill-2026-11.html",
+    ]
     assert (out / "bill-2026-11-waterfall.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (out / "bill-2026-11-daily_by_team.svg").read_text()
     html = (out / "bill-2026-11.html").read_text()
     assert html.count('src="data:image/png;base64,') == 2 and "http" not in html
     single = tmp_path / "nov.md"
     assert main(["bill", "2026-11", "-c", "2026-09", "--out", str(single)]) == 0
-    assert "![bill-2026-11-daily_by_team.png](bill-2026-11-daily_by_team.png)" in \
-        single.read_text()
+    assert "![bill-2026-11-daily_by_team.png](bill-2026-11-daily_by_team.png)" in single.read_text()
 
 
 def test_bad_input_fails_cleanly(warehouse, capsys) -> None:
@@ -72,8 +74,10 @@ def test_anomalies_command(monkeypatch, capsys) -> None:
     out = capsys.readouterr().out
     assert "1 anomaly by team in 2026-08-31..2026-09-14" in out
     # flat history: MAD 0, so the scale is the 1% floor, 0.24; score = 150 / 0.24 = 625
-    assert ("- 2026-09-10 ml: spike $174.00 vs expected $24.00 (+$150.00, 625.00 scale "
-            "units); caused by ml/Job/train-x +$150.00") in out
+    assert (
+        "- 2026-09-10 ml: spike $174.00 vs expected $24.00 (+$150.00, 625.00 scale "
+        "units); caused by ml/Job/train-x +$150.00"
+    ) in out
     assert main(["anomalies", "--window", "14d", "--by", "namespace", "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert [(a["group"], a["day"]) for a in found] == [("ml", "2026-09-10")]

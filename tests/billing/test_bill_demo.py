@@ -26,11 +26,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict]:
     except ImportError:
         pytest.skip("assistant.demo is not available")
     home = tmp_path_factory.mktemp("demo-home")
-    settings = load_settings(home=home, db=home / "penny.duckdb",
-                             now=datetime(2026, 11, 20))
+    settings = load_settings(home=home, db=home / "penny.duckdb", now=datetime(2026, 11, 20))
     out = home / "demo"
-    build_demo(settings, end=date(2026, 11, 20), out_dir=out, scale="small",
-               use_prometheus=False)
+    build_demo(settings, end=date(2026, 11, 20), out_dir=out, scale="small", use_prometheus=False)
     truths = json.loads((out / "truths.json").read_text(encoding="utf-8"))
     return settings, truths
 
@@ -46,8 +44,7 @@ def test_bill_names_the_planted_drivers_with_their_dollars(demo) -> None:
     oct_, sep = month_window(2026, 10), month_window(2026, 9)
     with reader(settings) as con:
         expl = explain_bill(con, oct_, scope=Scope.everything(), settings=settings)
-        v = compare_periods(con, sep, oct_, scope=Scope.everything(), settings=settings,
-                            top=200)
+        v = compare_periods(con, sep, oct_, scope=Scope.everything(), settings=settings, top=200)
     bill = t["bill"][month]
     assert cents(expl.totals.amortized) == cents(bill["effective_cost"])
     assert cents(expl.totals.invoice) == cents(bill["billed_cost"])
@@ -62,13 +59,20 @@ def test_bill_names_the_planted_drivers_with_their_dollars(demo) -> None:
     assert cents(effects["tax"]) == cents(D(d["tax"][month]) - D(d["tax"][prev]))
     # spot -> on-demand fallback of the batch pool: on-demand cost - spot cost, same hours
     fb = d["spot_fallback"]
-    mix = next(x for x in v.drivers if x.effect == "mix"
-               and x.subject.startswith(f"{fb['instance_type']} nodes"))
+    mix = next(
+        x
+        for x in v.drivers
+        if x.effect == "mix" and x.subject.startswith(f"{fb['instance_type']} nodes")
+    )
     assert cents(mix.amount) == cents(fb["extra_cost"])
     # the new GPU job: its GPU-hours and node-hours; its share of the node's bill
     job = d["new_gpu_job"]
-    new = next(x for x in v.drivers if x.effect == "new_workload"
-               and f"{job['namespace']}/{job['kind']}/{job['workload']}" in x.subject)
+    new = next(
+        x
+        for x in v.drivers
+        if x.effect == "new_workload"
+        and f"{job['namespace']}/{job['kind']}/{job['workload']}" in x.subject
+    )
     assert new.team == job["team"] and new is v.drivers[0]
     assert new.evidence["quantity_b"]["gpu_hours"] == job["gpu_hours"]
     assert new.evidence["node_hours_b"] == job["node_hours"]
@@ -76,13 +80,14 @@ def test_bill_names_the_planted_drivers_with_their_dollars(demo) -> None:
     assert 0 < new.amount <= D(job["bill_effective_cost"])
     # the replica scale-up: its requested core-hours before and after
     up = d["replica_scale_up"]
-    usage = next(x for x in v.drivers if x.effect == "usage"
-                 and f"{up['namespace']}/{up['kind']}/{up['workload']}" in x.subject)
+    usage = next(
+        x
+        for x in v.drivers
+        if x.effect == "usage" and f"{up['namespace']}/{up['kind']}/{up['workload']}" in x.subject
+    )
     assert usage.amount > 0
-    assert usage.evidence["quantity_a"]["core_hours"] == D(
-        str(up["cpu_request_core_hours"][prev]))
-    assert usage.evidence["quantity_b"]["core_hours"] == D(
-        str(up["cpu_request_core_hours"][month]))
+    assert usage.evidence["quantity_a"]["core_hours"] == D(str(up["cpu_request_core_hours"][prev]))
+    assert usage.evidence["quantity_b"]["core_hours"] == D(str(up["cpu_request_core_hours"][month]))
     # 31 days against 30 is said, not counted as growth
     assert any("covers 31 days and 2026-09 30" in n for n in v.notes)
     assert "llm-finetune" in expl.narrative
@@ -91,17 +96,25 @@ def test_bill_names_the_planted_drivers_with_their_dollars(demo) -> None:
 def test_anomalies_are_the_planted_spikes_and_nothing_else(demo) -> None:
     settings, t = demo
     window = Window(datetime(2026, 10, 1), datetime(2026, 11, 20))
-    planted_causes = {"ml-training/Job/llm-finetune", "research/Pod/jupyter-dana",
-                      "analytics/Job/data-backfill", "bill: AWS Data Transfer",
-                      "bill: Amazon Virtual Private Cloud"}
+    planted_causes = {
+        "ml-training/Job/llm-finetune",
+        "research/Pod/jupyter-dana",
+        "analytics/Job/data-backfill",
+        "bill: AWS Data Transfer",
+        "bill: Amazon Virtual Private Cloud",
+    }
     found = {}
     with reader(settings) as con:
         for by in ("team", "namespace", "service"):
-            found[by] = detect_anomalies(con, window=window, by=by,
-                                         scope=Scope.everything(), settings=settings)
+            found[by] = detect_anomalies(
+                con, window=window, by=by, scope=Scope.everything(), settings=settings
+            )
     for spike in t["anomalies"]:
-        hits = [a for a in found[spike["group_by"]]
-                if a.group == spike["group"] and a.day <= spike["date"] <= (a.last_day or a.day)]
+        hits = [
+            a
+            for a in found[spike["group_by"]]
+            if a.group == spike["group"] and a.day <= spike["date"] <= (a.last_day or a.day)
+        ]
         assert len(hits) == 1 and hits[0].direction == "spike", spike
     backfill = next(a for a in found["team"] if a.group == "data")
     assert backfill.workloads[0]["workload"] == "analytics/Job/data-backfill"
@@ -147,18 +160,21 @@ def test_rendered_bill_lists_every_planted_driver_with_its_dollars(demo) -> None
     assert is_material(scale.amount, v.change) and scale.amount > 0
     assert f"+{_usd(scale.amount)}" in row_of(up["workload"], "Usage growth")
     # spot fallback, savings plan, credit: the truths' own dollars, in the rendered rows
-    assert f"+{_usd(D(fb['extra_cost']))}" in row_of(f"{fb['instance_type']} nodes",
-                                                     "Spot / on-demand / instance mix")
-    assert f"-{_usd(D(d['savings_plan']['savings']))}" in row_of("m6i.2xlarge",
-                                                                "Commitment coverage")
+    assert f"+{_usd(D(fb['extra_cost']))}" in row_of(
+        f"{fb['instance_type']} nodes", "Spot / on-demand / instance mix"
+    )
+    assert f"-{_usd(D(d['savings_plan']['savings']))}" in row_of(
+        "m6i.2xlarge", "Commitment coverage"
+    )
     assert f"-{_usd(-D(d['credit']['amount']))}" in row_of("Credit", "Credits")
     tax = D(d["tax"]["2026-10"]) - D(d["tax"]["2026-09"])
     assert f"+{_usd(tax)}" in row_of("Tax", "Tax")
     # every material driver is listed; what is folded away is each under 0.5% of the change
     listed = [r for r in rows if r != "Subject" and not r.startswith("---")]
     hidden = v.drivers_total - len(listed)
-    assert hidden >= 0 and all(not is_material(x.amount, v.change)
-                               for x in v.drivers[len(listed):])
+    assert hidden >= 0 and all(
+        not is_material(x.amount, v.change) for x in v.drivers[len(listed) :]
+    )
     if hidden:
         assert f"…and {hidden} more drivers, each under 0.5% of the change" in md
 
@@ -179,12 +195,16 @@ def test_default_window_anomalies_are_the_planted_spikes_and_nothing_else(demo) 
     egress = next(a for a in t["anomalies"] if a["group_by"] == "service")
     backfill = next(a for a in t["anomalies"] if a["group_by"] == "team")
     assert (egress["date"], backfill["date"]) == ("2026-11-14", "2026-10-22")
-    planted = {"bill: AWS Data Transfer", "bill: Amazon Virtual Private Cloud",
-               "analytics/Job/data-backfill"}
+    planted = {
+        "bill: AWS Data Transfer",
+        "bill: Amazon Virtual Private Cloud",
+        "analytics/Job/data-backfill",
+    }
     with reader(settings) as con:
         for by in ANOMALY_BY:
-            found = detect_anomalies(con, window=window, by=by, scope=Scope.everything(),
-                                     settings=settings)
+            found = detect_anomalies(
+                con, window=window, by=by, scope=Scope.everything(), settings=settings
+            )
             assert all(a.direction == "spike" for a in found), (by, found)
             assert {a.day for a in found} <= {egress["date"], backfill["date"]}, (by, found)
             assert egress["date"] in {a.day for a in found}, by

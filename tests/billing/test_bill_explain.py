@@ -31,13 +31,19 @@ def amounts(v) -> dict[str, D]:
 
 def test_november_against_september_names_the_planted_drivers(settings) -> None:
     with reader(settings) as con:
-        v = compare_periods(con, month_window(2026, 9), month_window(2026, 11),
-                            scope=Scope.everything(), settings=settings, top=30)
+        v = compare_periods(
+            con,
+            month_window(2026, 9),
+            month_window(2026, 11),
+            scope=Scope.everything(),
+            settings=settings,
+            top=30,
+        )
     assert (v.total_a, v.total_b, v.change) == (D("381.52"), D("1868.16"), D("1486.64"))
     e = amounts(v)
-    assert e["new_workload"] == D("1600.00")            # train-llm: 800 GPU-h × 2.00
-    assert e["removed_workload"] == D("-4.00")          # old-batch: 100 core-h × 0.04
-    assert e["usage"] == D("28.80")                     # api: +720 core-h × 0.04
+    assert e["new_workload"] == D("1600.00")  # train-llm: 800 GPU-h × 2.00
+    assert e["removed_workload"] == D("-4.00")  # old-batch: 100 core-h × 0.04
+    assert e["usage"] == D("28.80")  # api: +720 core-h × 0.04
     # savings plan from Nov 16: 1/3 of each covered hour's amortized cost (0.08 / 0.24):
     # web 43.20/3 = 14.40, api 32.40/3 = 10.80, idle 10.80/3 = 3.60 -> -28.80 = -Σ saving
     assert e["commitment"] == D("-28.80")
@@ -50,20 +56,21 @@ def test_november_against_september_names_the_planted_drivers(settings) -> None:
     assert e["mix"].quantize(CENT) == D("40.89")
     # idle's own effects: -103.28 in all, -3.60 of it the plan
     assert e["idle"] + (e["mix"] - D("40.32")) == D("-99.68")
-    assert e["unallocated_service"] == D("45.00")       # NAT gateway 720 h × 0.0625
+    assert e["unallocated_service"] == D("45.00")  # NAT gateway 720 h × 0.0625
     assert e["credit"] == D("-100.00") and e["tax"] == D("5.00")
     # list prices did not change (what is left is 12th-decimal quantization dust)
     assert "calendar" not in e and abs(e.get("unit_price", D(0))) < D("1e-9")
-    assert sum(e.values()) == v.change                  # exactly, no residual
+    assert sum(e.values()) == v.change  # exactly, no residual
     web_mix = next(d for d in v.drivers if d.effect == "mix")
     assert web_mix.subject == "m5.xlarge nodes (prod)"
-    assert {w["workload"]: w["amount"].quantize(CENT) for w in web_mix.evidence["workloads"]
-            } == {"shop/Deployment/web": D("40.32"), "__idle__": D("0.57")}
+    assert {w["workload"]: w["amount"].quantize(CENT) for w in web_mix.evidence["workloads"]} == {
+        "shop/Deployment/web": D("40.32"),
+        "__idle__": D("0.57"),
+    }
     gpu = v.drivers[0]
     assert (gpu.effect, gpu.team, gpu.amount) == ("new_workload", "ml", D("1600.00"))
     assert gpu.evidence["quantity_b"]["gpu_hours"] == D(800)
-    assert gpu.evidence["node_hours_b"] == 100 and gpu.evidence["skus"] == [
-        "on-demand p3.16xlarge"]
+    assert gpu.evidence["node_hours_b"] == 100 and gpu.evidence["skus"] == ["on-demand p3.16xlarge"]
     teams = {g.group: g for g in v.groups["team"]}
     # shop: (60.48 + 75.60) - (34.56 + 57.60) = 43.92 = 28.80 + 40.32 - 14.40 - 10.80
     assert teams["shop"].change == D("43.92")
@@ -75,17 +82,22 @@ def test_november_against_september_names_the_planted_drivers(settings) -> None:
 
 def test_bill_totals_bridge_and_reconciliation_to_the_cent(settings) -> None:
     with reader(settings) as con:
-        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
-                         scope=Scope.everything(), settings=settings)
+        x = explain_bill(
+            con,
+            month_window(2026, 11),
+            compare=month_window(2026, 9),
+            scope=Scope.everything(),
+            settings=settings,
+        )
     t = x.totals
     # invoice: node lines 115.20 + 0 (covered) + 34.56 + 1600 + purchase 86.40 + 72 + 45
     #          - 110 + 25 = 1868.16; amortized: 1868.16 with covered hours at 0.24 instead
     assert t.amortized == D("1868.16") and t.invoice == D("1868.16")
     bridge = {b.reason: b.amount for b in t.bridge}
-    assert bridge["commitment purchases"] == D("86.40")            # billed, not amortized
-    assert bridge["usage covered by commitments"] == D("-86.40")   # amortized, billed 0
+    assert bridge["commitment purchases"] == D("86.40")  # billed, not amortized
+    assert bridge["usage covered by commitments"] == D("-86.40")  # amortized, billed 0
     assert sum(bridge.values()) == t.difference == 0
-    assert t.commitment_savings == D("28.80")                     # 360 h × (0.32 - 0.24)
+    assert t.commitment_savings == D("28.80")  # 360 h × (0.32 - 0.24)
     # coverage: 86.40 / (1836.16 node usage + 72 + 45) = 4.42%
     assert t.commitment_coverage_pct == D("4.42")
     assert t.credits == D("-110.00") and t.tax == D("25.00")
@@ -100,9 +112,8 @@ def test_bill_totals_bridge_and_reconciliation_to_the_cent(settings) -> None:
 
 def test_default_comparison_is_the_previous_month_and_its_absence_is_said(settings) -> None:
     with reader(settings) as con:
-        x = explain_bill(con, month_window(2026, 11), scope=Scope.everything(),
-                         settings=settings)
-    assert x.variance is None                      # October has no data: not zeros
+        x = explain_bill(con, month_window(2026, 11), scope=Scope.everything(), settings=settings)
+    assert x.variance is None  # October has no data: not zeros
     assert any("No allocated cost in 2026-10" in n for n in x.notes)
     assert OCT.month == 10
 
@@ -119,8 +130,13 @@ def test_partial_month_has_a_forecast_with_its_method(penny_env) -> None:
     with writer(s) as con:
         two_months(con, november_hours=240)
     with reader(s) as con:
-        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
-                         scope=Scope.everything(), settings=s)
+        x = explain_bill(
+            con,
+            month_window(2026, 11),
+            compare=month_window(2026, 9),
+            scope=Scope.everything(),
+            settings=s,
+        )
     assert x.partial and x.covered["end"] == "2026-11-11T00:00:00Z"
     f = x.forecast
     # MTD (240 h): 11.52 + 28.80 + 1600 + 48.00 + 11.52 + 24 + 15 - 110 + 25 = 1653.84
@@ -141,10 +157,15 @@ def test_partial_month_has_a_forecast_with_its_method(penny_env) -> None:
 def test_scope_is_enforced_in_sql(settings) -> None:
     shop = Scope(teams=["shop"], user="ana")
     with reader(settings) as con:
-        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
-                         scope=shop, settings=settings)
+        x = explain_bill(
+            con,
+            month_window(2026, 11),
+            compare=month_window(2026, 9),
+            scope=shop,
+            settings=settings,
+        )
     assert x.totals is None and x.reconciliation is None
-    assert x.allocated_total == D("136.08")        # web 60.48 + api 75.60
+    assert x.allocated_total == D("136.08")  # web 60.48 + api 75.60
     assert x.variance.change == D("43.92")
     assert {g.group for g in x.variance.groups["team"]} == {"shop"}
     nobody = Scope(teams=["nobody"])
@@ -162,20 +183,54 @@ def test_a_cluster_appearing_mid_month_and_a_refund(penny_env) -> None:
         # cluster `dev` starts on Nov 16 (hour 360): one on-demand node, 4 cores at 0.05,
         # a 2-core Deployment on it (2 × 0.05 × 360 = 36.00) and 2 idle cores (36.00)
         node(con, "dev-1", "i-dev1", "on-demand", "m5.large", cluster="dev")
-        node_hours(con, NOV, range(360, 720), "dev-1", "i-dev1", capacity="on-demand",
-                   itype="m5.large", cpu=4, cpu_price="0.05", list_hourly="0.20",
-                   cluster="dev")
-        alloc(con, NOV, range(360, 720), node="dev-1", namespace="sandbox",
-              controller=("Deployment", "try"), team="dx", cpu=2, cpu_price="0.05",
-              cluster="dev")
-        alloc(con, NOV, range(360, 720), kind="idle", node="dev-1", namespace="__idle__",
-              team="__idle__", resource="cpu", cpu=2, cpu_price="0.05", cluster="dev")
+        node_hours(
+            con,
+            NOV,
+            range(360, 720),
+            "dev-1",
+            "i-dev1",
+            capacity="on-demand",
+            itype="m5.large",
+            cpu=4,
+            cpu_price="0.05",
+            list_hourly="0.20",
+            cluster="dev",
+        )
+        alloc(
+            con,
+            NOV,
+            range(360, 720),
+            node="dev-1",
+            namespace="sandbox",
+            controller=("Deployment", "try"),
+            team="dx",
+            cpu=2,
+            cpu_price="0.05",
+            cluster="dev",
+        )
+        alloc(
+            con,
+            NOV,
+            range(360, 720),
+            kind="idle",
+            node="dev-1",
+            namespace="__idle__",
+            team="__idle__",
+            resource="cpu",
+            cpu=2,
+            cpu_price="0.05",
+            cluster="dev",
+        )
         # a refund booked as an Adjustment: -12.34
-        unallocated_once(con, NOV, service="AWS refunds", amount="-12.34",
-                         category="Adjustment")
+        unallocated_once(con, NOV, service="AWS refunds", amount="-12.34", category="Adjustment")
     with reader(s) as con:
-        x = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
-                         scope=Scope.everything(), settings=s)
+        x = explain_bill(
+            con,
+            month_window(2026, 11),
+            compare=month_window(2026, 9),
+            scope=Scope.everything(),
+            settings=s,
+        )
     dev = next(r for r in x.reconciliation.rows if r.cluster == "dev")
     assert (dev.allocated, dev.idle, dev.total) == (D("36.00"), D("36.00"), D("72.00"))
     assert dev.note == "first data 2026-11-16 00:00 (appeared mid-period)"

@@ -16,8 +16,14 @@ from tests.billing.bill_rows import two_months
 from tests.conftest import require_binary
 from tools.result import Scope
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 SHOT_DIR = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
@@ -30,8 +36,13 @@ def test_html_report_renders_with_its_charts(penny_env, tmp_path) -> None:
     with writer(settings) as con:
         two_months(con)
     with reader(settings) as con:
-        expl = explain_bill(con, month_window(2026, 11), compare=month_window(2026, 9),
-                            scope=Scope.everything(), settings=settings)
+        expl = explain_bill(
+            con,
+            month_window(2026, 11),
+            compare=month_window(2026, 9),
+            scope=Scope.everything(),
+            settings=settings,
+        )
     page_file = tmp_path / "bill.html"
     page_file.write_text(render_bill(expl, "html"), encoding="utf-8")
     requests: list[str] = []
@@ -43,7 +54,8 @@ def test_html_report_renders_with_its_charts(penny_env, tmp_path) -> None:
             page.goto(page_file.as_uri())
             page.wait_for_load_state("load")
             widths = page.eval_on_selector_all(
-                "img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+                "img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)"
+            )
             amortized = page.inner_text("#total-amortized")
             change = page.inner_text("#total-change")
             SHOT_DIR.mkdir(parents=True, exist_ok=True)

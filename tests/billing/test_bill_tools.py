@@ -24,8 +24,7 @@ def ctx(penny_env) -> ToolContext:
 
 
 def test_explain_bill_tool_returns_the_reconciled_month(ctx) -> None:
-    result, _ = call("explain_bill", {"month": "2026-11", "compare": "2026-09", "top_n": 2},
-                     ctx)
+    result, _ = call("explain_bill", {"month": "2026-11", "compare": "2026-09", "top_n": 2}, ctx)
     assert result.ok and result.status == "success"
     data = result.to_json()["data"]
     assert data["totals"]["amortized"] == "1868.160000000000"
@@ -62,8 +61,7 @@ def test_months_without_data_are_no_data_not_zero(ctx) -> None:
 
 
 def test_compare_periods_tool_groups_and_scope(ctx) -> None:
-    result, _ = call("compare_periods", {"a": "2026-09", "b": "2026-11", "by": "namespace"},
-                     ctx)
+    result, _ = call("compare_periods", {"a": "2026-09", "b": "2026-11", "by": "namespace"}, ctx)
     data = result.to_json()["data"]
     assert [g["group"] for g in data["groups"]][:2] == ["ml", "__idle__"]
     assert sum(float(e["amount"]) for e in data["effects"]) == pytest.approx(1486.64)
@@ -76,14 +74,12 @@ def test_compare_periods_tool_groups_and_scope(ctx) -> None:
     assert scoped.provenance.filters["teams"] == ["shop"]
 
 
-def test_detect_anomalies_tool_finds_the_spike_and_says_nothing_on_quiet_days(
-        penny_env) -> None:
+def test_detect_anomalies_tool_finds_the_spike_and_says_nothing_on_quiet_days(penny_env) -> None:
     settings = load_settings(now=datetime(2026, 9, 14))
     with writer(settings) as con:
         anomaly_days(con)
     ctx = ToolContext.create(settings, Scope.everything())
-    result, _ = call("detect_anomalies", {"window": "2026-08-31..2026-09-14", "by": "team"},
-                     ctx)
+    result, _ = call("detect_anomalies", {"window": "2026-08-31..2026-09-14", "by": "team"}, ctx)
     assert result.ok and result.status == "success"
     (a,) = result.to_json()["data"]["anomalies"]
     # ml on Thu 2026-09-10: 24 (steady) + 150 (10 GPUs × 5 h × 3.00) against 24 expected

@@ -26,13 +26,15 @@ def idle(resource: str = "cpu") -> ItemKey:
 
 
 def unalloc(service: str, charge: str) -> ItemKey:
-    return ItemKey("unallocated", "prod", "__unallocated__", "", "__unallocated__", service,
-                   charge, "other")
+    return ItemKey(
+        "unallocated", "prod", "__unallocated__", "", "__unallocated__", service, charge, "other"
+    )
 
 
 def period(label: str, days: int, items: dict, classes: dict) -> PeriodData:
-    return PeriodData(label={"label": label, "start": "", "end": ""}, days=D(days),
-                      items=items, classes=classes)
+    return PeriodData(
+        label={"label": label, "start": "", "end": ""}, days=D(days), items=items, classes=classes
+    )
 
 
 def months() -> tuple[PeriodData, PeriodData]:
@@ -42,11 +44,15 @@ def months() -> tuple[PeriodData, PeriodData]:
     price 0.032 (saving S/E = 100/400 = 0.25 of amortized, i.e. 20% off the 0.04 list);
     spot 0.012 both months; GPU 2.00 $/GPU-h.
     """
-    a_classes = {("prod", OD): ClassStat(D("300"), D("0"), 720, {"cpu": D("0.04")}),
-                 ("prod", SPOT): ClassStat(D("100"), D("0"), 720, {"cpu": D("0.012")})}
-    b_classes = {("prod", OD): ClassStat(D("400"), D("100"), 720, {"cpu": D("0.032")}),
-                 ("prod", SPOT): ClassStat(D("100"), D("0"), 720, {"cpu": D("0.012")}),
-                 ("prod", GPU): ClassStat(D("1600"), D("0"), 100, {"gpu": D("2.00")})}
+    a_classes = {
+        ("prod", OD): ClassStat(D("300"), D("0"), 720, {"cpu": D("0.04")}),
+        ("prod", SPOT): ClassStat(D("100"), D("0"), 720, {"cpu": D("0.012")}),
+    }
+    b_classes = {
+        ("prod", OD): ClassStat(D("400"), D("100"), 720, {"cpu": D("0.032")}),
+        ("prod", SPOT): ClassStat(D("100"), D("0"), 720, {"cpu": D("0.012")}),
+        ("prod", GPU): ClassStat(D("1600"), D("0"), 100, {"gpu": D("2.00")}),
+    }
     a = {
         # web: 4 cores × 720 h on spot = 2880 core-h × 0.012 = 34.56
         wl("shop", "Deployment/web", "shop"): {SPOT: Slice(D(2880), D("34.56"), 720)},
@@ -63,8 +69,10 @@ def months() -> tuple[PeriodData, PeriodData]:
     b = {
         # spot-to-on-demand fallback: half of web's 2880 core-h now on-demand:
         # 1440 × 0.012 = 17.28 spot + 1440 × 0.032 = 46.08 on-demand = 63.36
-        wl("shop", "Deployment/web", "shop"): {SPOT: Slice(D(1440), D("17.28"), 360),
-                                               OD: Slice(D(1440), D("46.08"), 360)},
+        wl("shop", "Deployment/web", "shop"): {
+            SPOT: Slice(D(1440), D("17.28"), 360),
+            OD: Slice(D(1440), D("46.08"), 360),
+        },
         # replica scale-up 2 -> 3: 2160 core-h × 0.032 = 69.12
         wl("shop", "Deployment/api", "shop"): {OD: Slice(D(2160), D("69.12"), 720)},
         # new GPU training job: 800 GPU-h × 2.00 = 1600.00
@@ -84,8 +92,9 @@ def effects(v) -> dict[str, D]:
 
 
 def driver(v, effect: str, subject_part: str) -> D:
-    return sum((d.amount for d in v.drivers if d.effect == effect and subject_part in d.subject),
-               D(0))
+    return sum(
+        (d.amount for d in v.drivers if d.effect == effect and subject_part in d.subject), D(0)
+    )
 
 
 def test_known_drivers_have_their_dollar_amounts_and_sum_to_the_change() -> None:
@@ -108,11 +117,11 @@ def test_known_drivers_have_their_dollar_amounts_and_sum_to_the_change() -> None
     assert e["commitment"] == D("-32.80")
     # idle capacity: (500 - 1000) core-h × 0.04 = -20.00
     assert e["idle"] == D("-20.00")
-    assert e.get("unit_price", D(0)) == 0          # list prices did not change
+    assert e.get("unit_price", D(0)) == 0  # list prices did not change
     assert e["unallocated_service"] == D("45.00")  # NAT gateway appeared
     assert e["credit"] == D("-100.00") and e["tax"] == D("5.00")
-    assert "calendar" not in e                     # 30 vs 30 days
-    assert sum(e.values()) == v.change             # residual-free
+    assert "calendar" not in e  # 30 vs 30 days
+    assert sum(e.values()) == v.change  # residual-free
     assert sum(d.amount for d in v.drivers) == v.change and v.other_drivers_amount == 0
     assert driver(v, "new_workload", "ml/Job/train-llm") == D("1600.00")
     assert driver(v, "mix", "m5.xlarge nodes") == D("40.32")
@@ -160,18 +169,29 @@ qty = st.decimals(min_value=D("0.001"), max_value=D("10000"), places=3)
 def random_period(draw: st.DrawFn, days: int) -> PeriodData:
     items = {}
     for i in range(draw(st.integers(0, 6))):
-        key = wl(f"ns{i % 3}", f"Deployment/w{i}", f"t{i % 2}", draw(st.sampled_from(
-            ["cpu", "ram", "gpu"])))
-        classes = draw(st.lists(st.sampled_from([OD, SPOT, GPU]), min_size=1, max_size=3,
-                                unique=True))
+        key = wl(
+            f"ns{i % 3}",
+            f"Deployment/w{i}",
+            f"t{i % 2}",
+            draw(st.sampled_from(["cpu", "ram", "gpu"])),
+        )
+        classes = draw(
+            st.lists(st.sampled_from([OD, SPOT, GPU]), min_size=1, max_size=3, unique=True)
+        )
         items[key] = {c: Slice(draw(qty), draw(money)) for c in classes}
     for charge in draw(st.lists(st.sampled_from(["Usage", "Credit", "Tax"]), unique=True)):
         items[unalloc("svc", charge)] = {"": Slice(None, draw(money))}
     if draw(st.booleans()):
         items[idle()] = {OD: Slice(draw(qty), draw(money))}
-    stats = {("prod", c): ClassStat(draw(money).copy_abs() + 1, draw(money).copy_abs(), 1,
-                                    {"cpu": D("0.04"), "ram": D("0.005"), "gpu": D("2")})
-             for c in draw(st.lists(st.sampled_from([OD, SPOT, GPU]), unique=True))}
+    stats = {
+        ("prod", c): ClassStat(
+            draw(money).copy_abs() + 1,
+            draw(money).copy_abs(),
+            1,
+            {"cpu": D("0.04"), "ram": D("0.005"), "gpu": D("2")},
+        )
+        for c in draw(st.lists(st.sampled_from([OD, SPOT, GPU]), unique=True))
+    }
     return period("p", days, items, stats)
 
 

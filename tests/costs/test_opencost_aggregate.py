@@ -36,8 +36,12 @@ MOCK = [
     ("cluster2", "namespace3", "pod-vwx", "container8", "node3", 1),
     ("cluster2", "namespace3", "pod-vwx", "container9", "node3", 1),
 ]
-IDLE = [("cluster1", "c1nodes", "cpu", 5), ("cluster1", "c1nodes", "ram", 15),
-        ("cluster2", "node1", "cpu", 5), ("cluster2", "node1", "ram", 5)]
+IDLE = [
+    ("cluster1", "c1nodes", "cpu", 5),
+    ("cluster1", "c1nodes", "ram", 15),
+    ("cluster2", "node1", "cpu", 5),
+    ("cluster2", "node1", "ram", 5),
+]
 
 
 @pytest.fixture
@@ -79,13 +83,19 @@ def _totals(**kwargs: object) -> dict[str, Decimal]:
 def test_1b_by_namespace_with_idle(mock_set: None) -> None:
     # 1b: namespace1 16+6+6 = 28; namespace2 6·6 = 36; namespace3 3·6 = 18; idle 5+15+5+5 = 30.
     assert _totals(group_by="namespace") == {
-        "namespace1": Decimal(28), "namespace2": Decimal(36), "namespace3": Decimal(18),
-        "__idle__": Decimal(30)}
+        "namespace1": Decimal(28),
+        "namespace2": Decimal(36),
+        "namespace3": Decimal(18),
+        "__idle__": Decimal(30),
+    }
 
 
 def test_1a_1c_by_cluster_and_pod(mock_set: None) -> None:
     assert _totals(group_by="cluster") == {
-        "cluster1": Decimal(46), "cluster2": Decimal(36), "__idle__": Decimal(30)}
+        "cluster1": Decimal(46),
+        "cluster2": Decimal(36),
+        "__idle__": Decimal(30),
+    }
     pods = _totals(group_by="pod")
     assert pods["namespace1/pod1"] == Decimal(16) and pods["namespace3/pod-vwx"] == Decimal(12)
 
@@ -95,23 +105,26 @@ def test_3a_share_idle_weighted(mock_set: None) -> None:
     #     namespace2 = 36 + 5·(3/6) + 15·(3/16) + 5·(3/6) + 5·(3/6) = 46.3125
     #     namespace3 = 18 + 5·(3/6) + 5·(3/6) = 23.00
     assert _totals(group_by="namespace", share_idle=True) == {
-        "namespace1": Decimal("42.6875"), "namespace2": Decimal("46.3125"),
-        "namespace3": Decimal("23.00")}
+        "namespace1": Decimal("42.6875"),
+        "namespace2": Decimal("46.3125"),
+        "namespace3": Decimal("23.00"),
+    }
 
 
 def test_4a_share_namespace3_even(mock_set: None) -> None:
     # 4a: namespace3's 18 split evenly: 28 + 9 = 37, 36 + 9 = 45; idle stays 30.
-    assert _totals(group_by="namespace", shared_namespaces=["namespace3"],
-                   share_split="even") == {
-        "namespace1": Decimal(37), "namespace2": Decimal(45), "__idle__": Decimal(30)}
+    assert _totals(group_by="namespace", shared_namespaces=["namespace3"], share_split="even") == {
+        "namespace1": Decimal(37),
+        "namespace2": Decimal(45),
+        "__idle__": Decimal(30),
+    }
 
 
 def test_4b_share_namespace3_weighted(mock_set: None) -> None:
     # 4b: 28 + 18·28/64 = 35.875; 36 + 18·36/64 = 46.125.
-    assert _totals(group_by="namespace", shared_namespaces=["namespace3"],
-                   share_split="weighted") == {
-        "namespace1": Decimal("35.875"), "namespace2": Decimal("46.125"),
-        "__idle__": Decimal(30)}
+    assert _totals(
+        group_by="namespace", shared_namespaces=["namespace3"], share_split="weighted"
+    ) == {"namespace1": Decimal("35.875"), "namespace2": Decimal("46.125"), "__idle__": Decimal(30)}
 
 
 def test_4d_overhead_weighted(mock_set: None) -> None:
@@ -119,8 +132,11 @@ def test_4d_overhead_weighted(mock_set: None) -> None:
     # 28 + 168·28/82 = 85.366; 36 + 168·36/82 = 109.756; 18 + 168·18/82 = 54.878.
     got = _totals(group_by="namespace", overhead_hourly=Decimal(7), share_split="weighted")
     assert {k: round(v, 3) for k, v in got.items()} == {
-        "namespace1": Decimal("85.366"), "namespace2": Decimal("109.756"),
-        "namespace3": Decimal("54.878"), "__idle__": Decimal(30)}
+        "namespace1": Decimal("85.366"),
+        "namespace2": Decimal("109.756"),
+        "namespace3": Decimal("54.878"),
+        "__idle__": Decimal(30),
+    }
     assert sum(got.values()) == Decimal(82 + 30 + 168)
 
 
@@ -129,18 +145,26 @@ def test_6g_share_idle_then_namespace1_weighted(mock_set: None) -> None:
     # namespace2 = 46.3125 + 42.6875·36/54 = 74.7708; namespace3 = 23 + 42.6875·18/54 = 37.2292.
     got = _totals(group_by="namespace", share_idle=True, shared_namespaces=["namespace1"])
     assert {k: round(v, 4) for k, v in got.items()} == {
-        "namespace2": Decimal("74.7708"), "namespace3": Decimal("37.2292")}
+        "namespace2": Decimal("74.7708"),
+        "namespace3": Decimal("37.2292"),
+    }
 
 
 def test_6b_share_idle_then_filter_namespace2(mock_set: None) -> None:
     # 6b: the filter applies after sharing, so namespace2 keeps its 46.3125.
-    assert _totals(group_by="namespace", share_idle=True,
-                   filters={"namespace": "namespace2"}) == {"namespace2": Decimal("46.3125")}
+    assert _totals(group_by="namespace", share_idle=True, filters={"namespace": "namespace2"}) == {
+        "namespace2": Decimal("46.3125")
+    }
 
 
 def test_scope_hides_other_teams_idle_and_unallocated(mock_set: None) -> None:
     settings = load_settings()
     with reader(settings) as con:
-        table = query_costs(con, window=DAY, group_by="namespace", settings=settings,
-                            scope=Scope(namespaces=["namespace3"], user="u"))
+        table = query_costs(
+            con,
+            window=DAY,
+            group_by="namespace",
+            settings=settings,
+            scope=Scope(namespaces=["namespace3"], user="u"),
+        )
     assert [(r.name, r.total) for r in table.rows] == [("namespace3", Decimal(18))]

@@ -33,9 +33,19 @@ D = Decimal
 
 
 def _w(team: str, ns: str, hour: datetime, cost: str) -> dict[str, Any]:
-    return dict(kind="workload", node="node-a", namespace=ns, pod=f"{ns}-0", container="c",
-                controller_kind="Deployment", controller_name=ns, team=team, hour=hour,
-                cpu_cost=D(cost), total_cost=D(cost))
+    return dict(
+        kind="workload",
+        node="node-a",
+        namespace=ns,
+        pod=f"{ns}-0",
+        container="c",
+        controller_kind="Deployment",
+        controller_name=ns,
+        team=team,
+        hour=hour,
+        cpu_cost=D(cost),
+        total_cost=D(cost),
+    )
 
 
 ROWS = [
@@ -45,11 +55,24 @@ ROWS = [
     _w("a", "alpha", datetime(2026, 10, 12, 0), "3.00"),
     _w("b", "beta", datetime(2026, 10, 6, 12), "5.00"),
     _w("b", "beta", datetime(2026, 10, 13, 12), "0.75"),
-    dict(kind="idle", node="node-a", namespace="__idle__", resource="cpu",
-         hour=datetime(2026, 10, 6, 0), cpu_cost=D("1.00"), total_cost=D("1.00")),
-    dict(kind="unallocated", namespace="__unallocated__", service_name="Amazon EKS",
-         resource="Usage", hour=datetime(2026, 10, 1, 0), other_cost=D("0.10"),
-         total_cost=D("0.10")),
+    dict(
+        kind="idle",
+        node="node-a",
+        namespace="__idle__",
+        resource="cpu",
+        hour=datetime(2026, 10, 6, 0),
+        cpu_cost=D("1.00"),
+        total_cost=D("1.00"),
+    ),
+    dict(
+        kind="unallocated",
+        namespace="__unallocated__",
+        service_name="Amazon EKS",
+        resource="Usage",
+        hour=datetime(2026, 10, 1, 0),
+        other_cost=D("0.10"),
+        total_cost=D("0.10"),
+    ),
 ]
 
 TEN_DAYS = Window(datetime(2026, 10, 5), datetime(2026, 10, 15))
@@ -75,27 +98,30 @@ def totals(trend: Any) -> list[tuple[str, Decimal, bool]]:
 def test_daily_buckets_zero_filled_and_summed(con: Connection, st_settings: Settings) -> None:
     t = cost_trend(con, window=TEN_DAYS, bucket="day", settings=st_settings)
     assert totals(t) == [
-        ("10-05", D("5.50"), False),        # 4.00 + 1.50
-        ("10-06", D("6.00"), False),        # b 5.00 + idle 1.00
+        ("10-05", D("5.50"), False),  # 4.00 + 1.50
+        ("10-06", D("6.00"), False),  # b 5.00 + idle 1.00
         ("10-07", D("2.25"), False),
-        ("10-08", D(0), False), ("10-09", D(0), False), ("10-10", D(0), False),
-        ("10-11", D(0), False),             # no cost: present as 0
+        ("10-08", D(0), False),
+        ("10-09", D(0), False),
+        ("10-10", D(0), False),
+        ("10-11", D(0), False),  # no cost: present as 0
         ("10-12", D("3.00"), False),
         ("10-13", D("0.75"), False),
         ("10-14", D(0), False),
     ]
-    assert t.total == D("17.50")            # 5.50 + 6.00 + 2.25 + 3.00 + 0.75
+    assert t.total == D("17.50")  # 5.50 + 6.00 + 2.25 + 3.00 + 0.75
 
 
-def test_iso_weeks_start_monday_and_cut_buckets_are_partial(con: Connection,
-                                                           st_settings: Settings) -> None:
+def test_iso_weeks_start_monday_and_cut_buckets_are_partial(
+    con: Connection, st_settings: Settings
+) -> None:
     # 2026-10-01 is a Thursday: its ISO week starts Monday 2026-09-28
     window = Window(datetime(2026, 10, 1), datetime(2026, 10, 15))
     t = cost_trend(con, window=window, bucket="week", settings=st_settings)
     assert totals(t) == [
-        ("09-28", D("0.10"), True),         # only the unallocated 0.10 (Oct 1-4 in window)
-        ("10-05", D("13.75"), False),       # a 4.00+1.50+2.25, b 5.00, idle 1.00
-        ("10-12", D("3.75"), True),         # a 3.00 + b 0.75; window ends Thursday 10-15
+        ("09-28", D("0.10"), True),  # only the unallocated 0.10 (Oct 1-4 in window)
+        ("10-05", D("13.75"), False),  # a 4.00+1.50+2.25, b 5.00, idle 1.00
+        ("10-12", D("3.75"), True),  # a 3.00 + b 0.75; window ends Thursday 10-15
     ]
     assert [b.end for b in t.buckets][-1] == datetime(2026, 10, 19)
     assert t.total == D("17.60")
@@ -107,23 +133,28 @@ def test_monthly_and_hour_aligned_partial_days(con: Connection, st_settings: Set
     # noon to noon: 10-05 keeps only the 23:00 row, 10-07 the 03:00 row
     noon = Window(datetime(2026, 10, 5, 12), datetime(2026, 10, 7, 12))
     t = cost_trend(con, window=noon, bucket="day", settings=st_settings)
-    assert totals(t) == [("10-05", D("1.50"), True), ("10-06", D("6.00"), False),
-                         ("10-07", D("2.25"), True)]
+    assert totals(t) == [
+        ("10-05", D("1.50"), True),
+        ("10-06", D("6.00"), False),
+        ("10-07", D("2.25"), True),
+    ]
 
 
-def test_split_keeps_top_groups_then_others_then_idle(con: Connection,
-                                                      st_settings: Settings) -> None:
-    t = cost_trend(con, window=TEN_DAYS, bucket="week", split_by="team", top_n=1,
-                   settings=st_settings)
+def test_split_keeps_top_groups_then_others_then_idle(
+    con: Connection, st_settings: Settings
+) -> None:
+    t = cost_trend(
+        con, window=TEN_DAYS, bucket="week", split_by="team", top_n=1, settings=st_settings
+    )
     assert [(s["name"], s["total"]) for s in t.series] == [
-        ("a", D("10.75")),                  # 4.00 + 1.50 + 2.25 + 3.00
-        ("others", D("5.75")),              # b: 5.00 + 0.75
+        ("a", D("10.75")),  # 4.00 + 1.50 + 2.25 + 3.00
+        ("others", D("5.75")),  # b: 5.00 + 0.75
         ("__idle__", D("1.00")),
     ]
     assert t.more == 1
     assert [b.groups for b in t.buckets] == [
         {"a": D("7.75"), "others": D("5.00"), "__idle__": D("1.00")},
-        {"a": D("3.00"), "others": D("0.75"), "__idle__": D(0)},     # zero-filled series
+        {"a": D("3.00"), "others": D("0.75"), "__idle__": D(0)},  # zero-filled series
     ]
 
 
@@ -135,30 +166,31 @@ def test_filters_and_scope_match_query_costs(con: Connection, st_settings: Setti
     t = cost_trend(con, window=TEN_DAYS, scope=scoped, settings=st_settings)
     # a team-scoped asker sees b's workloads only: no idle, no unallocated
     assert [b.total for b in t.buckets if b.total] == [D("5.00"), D("0.75")]
-    assert t.total == query_costs(con, window=TEN_DAYS, scope=scoped,
-                                  settings=st_settings).totals.total
+    assert (
+        t.total
+        == query_costs(con, window=TEN_DAYS, scope=scoped, settings=st_settings).totals.total
+    )
 
 
-def test_idle_sharing_happens_within_each_bucket(con: Connection,
-                                                 st_settings: Settings) -> None:
-    t = cost_trend(con, window=TEN_DAYS, bucket="day", split_by="team", share_idle=True,
-                   settings=st_settings)
+def test_idle_sharing_happens_within_each_bucket(con: Connection, st_settings: Settings) -> None:
+    t = cost_trend(
+        con, window=TEN_DAYS, bucket="day", split_by="team", share_idle=True, settings=st_settings
+    )
     # On 10-06 only b had CPU cost, so b takes that day's 1.00 idle: 5.00 + 1.00
     assert t.buckets[1].groups == {"a": D(0), "b": D("6.00")}
     # sharing moves cost between groups: the whole stays 17.50
     assert t.total == D("17.50")
 
 
-def test_facts_first_last_min_max_change_weekday(con: Connection,
-                                                st_settings: Settings) -> None:
+def test_facts_first_last_min_max_change_weekday(con: Connection, st_settings: Settings) -> None:
     f = cost_trend(con, window=TEN_DAYS, bucket="day", settings=st_settings).facts
     assert (f["first"]["start"], f["first"]["total"]) == ("2026-10-05", D("5.50"))
     assert (f["last"]["start"], f["last"]["total"]) == ("2026-10-14", D(0))
     assert (f["min"]["start"], f["max"]["start"]) == ("2026-10-08", "2026-10-06")  # earliest 0
-    assert f["change"] == D("-5.50")        # 0 - 5.50
+    assert f["change"] == D("-5.50")  # 0 - 5.50
     assert f["change_pct"] == D("-100.00")  # -5.50 / 5.50
-    assert f["average"] == D("1.75")        # 17.50 / 10 days
-    assert f["busiest_weekday"] is None     # under two weeks: one day per weekday is no average
+    assert f["average"] == D("1.75")  # 17.50 / 10 days
+    assert f["busiest_weekday"] is None  # under two weeks: one day per weekday is no average
     two_weeks = Window(datetime(2026, 10, 1), datetime(2026, 10, 15))
     f = cost_trend(con, window=two_weeks, bucket="day", settings=st_settings).facts
     # Mondays (5.50 + 3.00) / 2 = 4.25 beat Tuesdays (6.00 + 0.75) / 2 = 3.375 and
@@ -166,57 +198,86 @@ def test_facts_first_last_min_max_change_weekday(con: Connection,
     assert f["busiest_weekday"] == {"weekday": "Monday", "average": D("4.25"), "days": 2}
 
 
-def test_facts_skip_partial_buckets_when_two_are_complete(con: Connection,
-                                                         st_settings: Settings) -> None:
+def test_facts_skip_partial_buckets_when_two_are_complete(
+    con: Connection, st_settings: Settings
+) -> None:
     window = Window(datetime(2026, 10, 1), datetime(2026, 10, 15))
     f = cost_trend(con, window=window, bucket="week", settings=st_settings).facts
     # one complete week only: facts read every bucket, and say so
     assert (f["over"], f["first"]["total"], f["last"]["total"]) == (
-        "all buckets (some partial)", D("0.10"), D("3.75"))
+        "all buckets (some partial)",
+        D("0.10"),
+        D("3.75"),
+    )
     assert "busiest_weekday" not in f
 
 
 def test_bucket_arithmetic_is_pure() -> None:
     assert bucket_floor(datetime(2026, 10, 4, 23), "week") == datetime(2026, 9, 28)  # Sun
-    assert bucket_floor(datetime(2026, 10, 5, 0), "week") == datetime(2026, 10, 5)   # Mon
+    assert bucket_floor(datetime(2026, 10, 5, 0), "week") == datetime(2026, 10, 5)  # Mon
     assert bucket_floor(datetime(2026, 12, 31, 5), "month") == datetime(2026, 12, 1)
     months = buckets(Window(datetime(2026, 11, 15), datetime(2027, 1, 2)), "month")
     assert [(b.start, b.end, b.partial) for b in months] == [
         (datetime(2026, 11, 1), datetime(2026, 12, 1), True),
         (datetime(2026, 12, 1), datetime(2027, 1, 1), False),
-        (datetime(2027, 1, 1), datetime(2027, 2, 1), True)]
+        (datetime(2027, 1, 1), datetime(2027, 2, 1), True),
+    ]
 
 
 def test_too_many_buckets_names_the_limit_and_a_bucket_that_fits() -> None:
-    year = Window(datetime(2026, 1, 1), datetime(2026, 11, 1))     # 304 days
+    year = Window(datetime(2026, 1, 1), datetime(2026, 11, 1))  # 304 days
     with pytest.raises(InputError) as exc:
         check_bucket_count(year, "day")
     assert "304 buckets; the limit is 92" in str(exc.value)
-    assert "bucket='week' (44 buckets)" in str(exc.value)          # Dec 29 2025 .. Oct 26
+    assert "bucket='week' (44 buckets)" in str(exc.value)  # Dec 29 2025 .. Oct 26
     assert check_bucket_count(Window(datetime(2026, 7, 1), datetime(2026, 10, 1)), "day") == 92
 
 
 def test_bad_arguments_are_input_errors(con: Connection, st_settings: Settings) -> None:
-    for kwargs in ({"bucket": "hour"}, {"split_by": "colour"}, {"filters": {"owner": "x"}},
-                   {"top_n": 0}, {"basis": "list"}):
+    for kwargs in (
+        {"bucket": "hour"},
+        {"split_by": "colour"},
+        {"filters": {"owner": "x"}},
+        {"top_n": 0},
+        {"basis": "list"},
+    ):
         with pytest.raises(InputError):
             cost_trend(con, window=TEN_DAYS, settings=st_settings, **kwargs)
 
 
-@given(start=st.integers(0, 30 * 24), length=st.integers(1, 40 * 24),
-       bucket=st.sampled_from(["day", "week", "month"]),
-       split=st.sampled_from([None, "team", "namespace"]),
-       team=st.sampled_from([None, "a", "b"]))
-@hsettings(max_examples=40, deadline=None,
-           suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_sum_of_buckets_equals_query_costs_total(con: Connection, st_settings: Settings,
-                                                 start: int, length: int, bucket: str,
-                                                 split: str | None, team: str | None) -> None:
-    window = Window(datetime(2026, 9, 20) + timedelta(hours=start),
-                    datetime(2026, 9, 20) + timedelta(hours=start + length))
+@given(
+    start=st.integers(0, 30 * 24),
+    length=st.integers(1, 40 * 24),
+    bucket=st.sampled_from(["day", "week", "month"]),
+    split=st.sampled_from([None, "team", "namespace"]),
+    team=st.sampled_from([None, "a", "b"]),
+)
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_sum_of_buckets_equals_query_costs_total(
+    con: Connection,
+    st_settings: Settings,
+    start: int,
+    length: int,
+    bucket: str,
+    split: str | None,
+    team: str | None,
+) -> None:
+    window = Window(
+        datetime(2026, 9, 20) + timedelta(hours=start),
+        datetime(2026, 9, 20) + timedelta(hours=start + length),
+    )
     filters = {"team": team} if team else {}
-    t = cost_trend(con, window=window, bucket=bucket, filters=filters, split_by=split,
-                   top_n=1, settings=st_settings)
+    t = cost_trend(
+        con,
+        window=window,
+        bucket=bucket,
+        filters=filters,
+        split_by=split,
+        top_n=1,
+        settings=st_settings,
+    )
     q = query_costs(con, window=window, filters=filters, settings=st_settings)
     assert sum((b.total for b in t.buckets), D(0)) == t.total == q.totals.total
     if split:

@@ -20,7 +20,7 @@ import pytest
 from assistant.demo.run import DemoFiles, generate_files
 
 END = date(2026, 11, 27)
-_LINE = re.compile(r'^([A-Za-z_:][\w:]*)\{(.*)\} (\S+) (\d+)$')
+_LINE = re.compile(r"^([A-Za-z_:][\w:]*)\{(.*)\} (\S+) (\d+)$")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
@@ -52,8 +52,9 @@ def series(path: Path, *names: str) -> dict[str, list[tuple[dict[str, str], floa
 
 
 def _sum(rows: list[dict[str, str]], col: str = "EffectiveCost", **match: str) -> Decimal:
-    return sum((Decimal(r[col]) for r in rows if all(r[k] == v for k, v in match.items())),
-               Decimal(0))
+    return sum(
+        (Decimal(r[col]) for r in rows if all(r[k] == v for k, v in match.items())), Decimal(0)
+    )
 
 
 def _month(rows: list[dict[str, str]], month: str) -> list[dict[str, str]]:
@@ -78,21 +79,22 @@ def test_calendar_two_full_months_and_month_to_date(files: DemoFiles) -> None:
     gen = files.truths["generator"]
     assert (gen["start"], gen["end"]) == ("2026-09-01T00:00:00Z", "2026-11-27T00:00:00Z")
     assert gen["months"] == ["2026-09", "2026-10", "2026-11"]
-    assert gen["warnings"] == []            # every pod found a node
+    assert gen["warnings"] == []  # every pod found a node
     # the staging cluster appears mid-month: 26 days into November -> day 14 (13 x 24 h in)
     staging = next(c for c in files.truths["clusters"] if c["name"] == "staging-use1")
     assert staging["start"] == "2026-11-14T00:00:00Z"
 
 
-def test_node_metrics_match_ec2_bill_lines_hour_for_hour(files: DemoFiles,
-                                                         bill: list[dict[str, str]]) -> None:
+def test_node_metrics_match_ec2_bill_lines_hour_for_hour(
+    files: DemoFiles, bill: list[dict[str, str]]
+) -> None:
     s = series(files.metrics["prod-use1"], "kube_node_info")
     s2 = series(files.metrics["staging-use1"], "kube_node_info")
     hours_in_metrics: Counter[str] = Counter()
     for labels, _v, _ts in s["kube_node_info"] + s2["kube_node_info"]:
         m = re.fullmatch(r"aws:///(us-east-1[a-c])/(i-[0-9a-f]{17})", labels["provider_id"])
         assert m, labels["provider_id"]
-        hours_in_metrics[m[2]] += 1       # one sample per hour at the small scale
+        hours_in_metrics[m[2]] += 1  # one sample per hour at the small scale
     vm_lines = Counter(r["ResourceId"] for r in bill if r["ResourceType"] == "Virtual Machine")
     assert hours_in_metrics == vm_lines
     # 2 system + 6 general + 9 batch + 1 A100 + 2 L4 + 1 burst + 3 backfill + 2 staging
@@ -100,31 +102,38 @@ def test_node_metrics_match_ec2_bill_lines_hour_for_hour(files: DemoFiles,
 
 
 def test_volume_handles_match_ebs_lines(files: DemoFiles, bill: list[dict[str, str]]) -> None:
-    s = series(files.metrics["prod-use1"], "kube_persistentvolume_info",
-               "kube_persistentvolumeclaim_info",
-               "kube_pod_spec_volumes_persistentvolumeclaims_info")
+    s = series(
+        files.metrics["prod-use1"],
+        "kube_persistentvolume_info",
+        "kube_persistentvolumeclaim_info",
+        "kube_pod_spec_volumes_persistentvolumeclaims_info",
+    )
     handles = {lab["csi_volume_handle"] for lab, _, _ in s["kube_persistentvolume_info"]}
     billed = {r["ResourceId"] for r in bill if r["ResourceType"] == "Volume"}
     assert handles == billed and len(handles) == 3
-    mounted = {lab["persistentvolumeclaim"]
-               for lab, _, _ in s["kube_pod_spec_volumes_persistentvolumeclaims_info"]}
+    mounted = {
+        lab["persistentvolumeclaim"]
+        for lab, _, _ in s["kube_pod_spec_volumes_persistentvolumeclaims_info"]
+    }
     claims = {lab["persistentvolumeclaim"] for lab, _, _ in s["kube_persistentvolumeclaim_info"]}
-    assert claims - mounted == {"old-warehouse-data"}       # the unattached volume
+    assert claims - mounted == {"old-warehouse-data"}  # the unattached volume
     # 500 GiB x $0.08/GB-month / 730 h x 24 h = $1.315068493 a day; 30 days of September
     sept = _sum(_month(bill, "2026-09"), ResourceId=files.truths["unattached_volume"]["volume_id"])
     assert sept == pytest.approx(Decimal("39.4520547945"), abs=Decimal("0.0000001"))
 
 
-def test_month_totals_in_truths_are_the_csv_sums(files: DemoFiles,
-                                                  bill: list[dict[str, str]]) -> None:
+def test_month_totals_in_truths_are_the_csv_sums(
+    files: DemoFiles, bill: list[dict[str, str]]
+) -> None:
     for month, t in files.truths["bill"].items():
         rows = _month(bill, month)
         assert Decimal(t["effective_cost"]) == _sum(rows)
         assert Decimal(t["billed_cost"]) == _sum(rows, "BilledCost")
 
 
-def test_new_gpu_job_is_a_new_p4d_for_120_hours(files: DemoFiles,
-                                                bill: list[dict[str, str]]) -> None:
+def test_new_gpu_job_is_a_new_p4d_for_120_hours(
+    files: DemoFiles, bill: list[dict[str, str]]
+) -> None:
     job = files.truths["drivers"]["new_gpu_job"]
     oct_rows, sep_rows = _month(bill, "2026-10"), _month(bill, "2026-09")
     # 120 h x $32.7726 (p4d.24xlarge on-demand) = $3,932.712
@@ -132,24 +141,32 @@ def test_new_gpu_job_is_a_new_p4d_for_120_hours(files: DemoFiles,
     assert _sum(sep_rows, ResourceId=job["node_instance_id"]) == 0
     assert Decimal(job["bill_effective_cost"]) == Decimal("3932.712")
     s = series(files.metrics["prod-use1"], "kube_pod_container_resource_requests")
-    gpus = {(lab["pod"], v) for lab, v, _ in s["kube_pod_container_resource_requests"]
-            if lab["resource"] == "nvidia_com_gpu" and lab["pod"].startswith("llm-finetune-")}
+    gpus = {
+        (lab["pod"], v)
+        for lab, v, _ in s["kube_pod_container_resource_requests"]
+        if lab["resource"] == "nvidia_com_gpu" and lab["pod"].startswith("llm-finetune-")
+    }
     assert len(gpus) == 1 and next(iter(gpus))[1] == 8.0
-    assert job["gpu_hours"] == 960          # 8 GPUs x 120 h
+    assert job["gpu_hours"] == 960  # 8 GPUs x 120 h
 
 
-def test_spot_fallback_costs_the_on_demand_premium(files: DemoFiles,
-                                                  bill: list[dict[str, str]]) -> None:
+def test_spot_fallback_costs_the_on_demand_premium(
+    files: DemoFiles, bill: list[dict[str, str]]
+) -> None:
     fb = files.truths["drivers"]["spot_fallback"]
     od = sum((_sum(bill, ResourceId=i) for i in fb["on_demand_instance_ids"]), Decimal(0))
     # 3 nodes x 120 h x $0.768 = $276.48 on demand; spot would be x $0.3072 = $110.592
     assert od == Decimal("276.48")
     assert Decimal(fb["extra_cost"]) == Decimal("165.888")
-    assert {r["PricingCategory"] for r in bill if r["ResourceId"] in fb["on_demand_instance_ids"]} \
-        == {"Standard"}
+    assert {
+        r["PricingCategory"] for r in bill if r["ResourceId"] in fb["on_demand_instance_ids"]
+    } == {"Standard"}
     s = series(files.metrics["prod-use1"], "kube_node_labels")
-    cap = {lab["node"]: lab["label_karpenter_sh_capacity_type"] for lab, _, _ in
-           s["kube_node_labels"] if lab["label_karpenter_sh_nodepool"] == "batch"}
+    cap = {
+        lab["node"]: lab["label_karpenter_sh_capacity_type"]
+        for lab, _, _ in s["kube_node_labels"]
+        if lab["label_karpenter_sh_nodepool"] == "batch"
+    }
     assert sorted(Counter(cap.values()).items()) == [("on-demand", 3), ("spot", 6)]
 
 
@@ -169,25 +186,37 @@ def test_savings_plan_from_the_15th(files: DemoFiles, bill: list[dict[str, str]]
 
 def test_credit_and_tax(files: DemoFiles, bill: list[dict[str, str]]) -> None:
     credits = [r for r in bill if r["ChargeCategory"] == "Credit"]
-    assert [(r["ChargePeriodStart"][:10], Decimal(r["BilledCost"])) for r in credits] == \
-        [("2026-10-20", Decimal("-500"))]
+    assert [(r["ChargePeriodStart"][:10], Decimal(r["BilledCost"])) for r in credits] == [
+        ("2026-10-20", Decimal("-500"))
+    ]
     sept = _month(bill, "2026-09")
-    taxable = sum((Decimal(r["BilledCost"]) for r in sept
-                   if r["ChargeCategory"] in ("Usage", "Purchase")), Decimal(0))
+    taxable = sum(
+        (Decimal(r["BilledCost"]) for r in sept if r["ChargeCategory"] in ("Usage", "Purchase")),
+        Decimal(0),
+    )
     tax = [Decimal(r["BilledCost"]) for r in sept if r["ChargeCategory"] == "Tax"]
     assert tax == [(taxable * Decimal("0.06")).quantize(Decimal("0.01"))]
     assert not [r for r in _month(bill, "2026-11") if r["ChargeCategory"] == "Tax"]
 
 
 def test_replica_scale_up_shows_in_hpa_spec_and_pod_hours(files: DemoFiles) -> None:
-    s = series(files.metrics["prod-use1"], "kube_horizontalpodautoscaler_spec_min_replicas",
-               "kube_pod_info")
+    s = series(
+        files.metrics["prod-use1"],
+        "kube_horizontalpodautoscaler_spec_min_replicas",
+        "kube_pod_info",
+    )
     oct1 = int(datetime(2026, 10, 1).timestamp() - datetime(1970, 1, 1).timestamp())
-    mins = {(ts >= oct1, v) for lab, v, ts in s["kube_horizontalpodautoscaler_spec_min_replicas"]
-            if lab["horizontalpodautoscaler"] == "checkout-api"}
+    mins = {
+        (ts >= oct1, v)
+        for lab, v, ts in s["kube_horizontalpodautoscaler_spec_min_replicas"]
+        if lab["horizontalpodautoscaler"] == "checkout-api"
+    }
     assert mins == {(False, 3.0), (True, 6.0)}
-    sep = sum(1 for lab, _, ts in s["kube_pod_info"]
-              if lab["pod"].startswith("checkout-api-") and ts < oct1)
+    sep = sum(
+        1
+        for lab, _, ts in s["kube_pod_info"]
+        if lab["pod"].startswith("checkout-api-") and ts < oct1
+    )
     up = files.truths["drivers"]["replica_scale_up"]
     assert up["pod_hours"]["2026-09"] == sep
     # at least 6 replicas for all 744 October hours
@@ -195,15 +224,21 @@ def test_replica_scale_up_shows_in_hpa_spec_and_pod_hours(files: DemoFiles) -> N
 
 
 def test_idle_notebook_and_oomkills_in_the_series(files: DemoFiles) -> None:
-    s = series(files.metrics["prod-use1"], "DCGM_FI_DEV_GPU_UTIL",
-               "kube_pod_container_status_restarts_total",
-               "kube_pod_container_status_last_terminated_reason")
+    s = series(
+        files.metrics["prod-use1"],
+        "DCGM_FI_DEV_GPU_UTIL",
+        "kube_pod_container_status_restarts_total",
+        "kube_pod_container_status_last_terminated_reason",
+    )
     nb = files.truths["idle_gpu"]
     util = [v for lab, v, _ in s["DCGM_FI_DEV_GPU_UTIL"] if lab.get("pod") == "jupyter-dana"]
     busy, idle = util[:8], util[8:]
     assert len(idle) == nb["idle_hours"] and max(idle) < 1.0 and min(busy) > 30.0
-    restarts = [v for lab, v, _ in s["kube_pod_container_status_restarts_total"]
-                if lab["pod"].startswith("report-builder-")]
+    restarts = [
+        v
+        for lab, v, _ in s["kube_pod_container_status_restarts_total"]
+        if lab["pod"].startswith("report-builder-")
+    ]
     # one pod living all 2,088 h, killed every 30 h from hour 30: floor(2087/30) = 69 kills
     assert max(restarts) == 69 == files.truths["rightsizing"][3]["oom_kills"]
     reasons = {lab["reason"] for lab, _, _ in s["kube_pod_container_status_last_terminated_reason"]}
@@ -233,8 +268,12 @@ def test_truths_json_is_the_manifest_on_disk(files: DemoFiles) -> None:
     on_disk = json.loads(files.truths_path.read_text())
     assert on_disk["drivers"]["credit"]["amount"].startswith("-500")
     assert {a["date"] for a in on_disk["anomalies"]} == {"2026-10-22", "2026-11-21"}
-    assert [r["workload"] for r in on_disk["rightsizing"]] == \
-        ["search-api", "ledger-worker", "catalog-api", "report-builder"]
+    assert [r["workload"] for r in on_disk["rightsizing"]] == [
+        "search-api",
+        "ledger-worker",
+        "catalog-api",
+        "report-builder",
+    ]
     for r in on_disk["rightsizing"][:3]:
         assert 3.0 <= r["request_to_usage_ratio"] <= 5.0, r
 

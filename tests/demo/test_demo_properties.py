@@ -17,12 +17,13 @@ from assistant.demo.org import build_org
 
 # each example builds a whole organisation (~2 s): few examples, and no shrinking (a
 # failure prints its end date and seed, which reproduce it exactly)
-@settings(max_examples=6, deadline=None,
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])
-@example(end=date(2026, 11, 1), seed=7)     # the 1st: no current-month data at all
-@example(end=date(2026, 11, 2), seed=7)     # one day of the current month
-@given(end=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
-       seed=st.integers(min_value=0, max_value=2**31))
+@settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@example(end=date(2026, 11, 1), seed=7)  # the 1st: no current-month data at all
+@example(end=date(2026, 11, 2), seed=7)  # one day of the current month
+@given(
+    end=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
+    seed=st.integers(min_value=0, max_value=2**31),
+)
 def test_every_node_hour_is_billed_once_and_every_pod_fits(end: date, seed: int) -> None:
     org = build_org(end, scale="small", seed=seed)
     rows = bill_lines(org)
@@ -46,10 +47,14 @@ def test_every_node_hour_is_billed_once_and_every_pod_fits(end: date, seed: int)
     # one -$500 credit, in M2
     m2 = org.at(m2_start)
     credits = [r for r in rows if r["ChargeCategory"] == "Credit"]
-    assert [(c["ChargePeriodStart"].month, c["BilledCost"]) for c in credits] == \
-        [(m2.month, Decimal("-500"))]
+    assert [(c["ChargePeriodStart"].month, c["BilledCost"]) for c in credits] == [
+        (m2.month, Decimal("-500"))
+    ]
     # tax only on closed months
     taxed = {r["ChargePeriodStart"].month for r in rows if r["ChargeCategory"] == "Tax"}
-    closed = {org.at(a).month for a, b in org.months
-              if b - a == calendar.monthrange(org.at(a).year, org.at(a).month)[1] * 24}
+    closed = {
+        org.at(a).month
+        for a, b in org.months
+        if b - a == calendar.monthrange(org.at(a).year, org.at(a).month)[1] * 24
+    }
     assert taxed == closed

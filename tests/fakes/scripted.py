@@ -30,10 +30,10 @@ class Reply:
     text: str = ""
     tool_calls: list[ToolUse] = field(default_factory=list)
     input_tokens: int = 0
-    cached_tokens: int = 0          # OpenAI cached_tokens / Anthropic cache_read_input_tokens
-    cache_write_tokens: int = 0     # Anthropic cache_creation_input_tokens
+    cached_tokens: int = 0  # OpenAI cached_tokens / Anthropic cache_read_input_tokens
+    cache_write_tokens: int = 0  # Anthropic cache_creation_input_tokens
     output_tokens: int = 0
-    reasoning_tokens: int = 0       # OpenAI completion_tokens_details.reasoning_tokens
+    reasoning_tokens: int = 0  # OpenAI completion_tokens_details.reasoning_tokens
     model: str | None = None
     status: int = 200
     error_message: str = "scripted error"
@@ -84,9 +84,11 @@ class ScriptedServer:
                 except json.JSONDecodeError:
                     body = {"_raw": raw.decode("utf-8", "replace")}
                 with server._lock:
-                    server.requests.append(RecordedRequest(
-                        "POST", self.path, {k.lower(): v for k, v in self.headers.items()},
-                        body))
+                    server.requests.append(
+                        RecordedRequest(
+                            "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                        )
+                    )
                     reply = server.replies.pop(0) if server.replies else None
                 server.respond(self, body, reply)
 
@@ -111,13 +113,18 @@ class ScriptedServer:
         return f"http://127.0.0.1:{self.port}"
 
     # -- helpers for subclasses ----------------------------------------------------------
-    def respond(self, handler: BaseHTTPRequestHandler, body: dict[str, Any],
-                reply: Reply | None) -> None:
+    def respond(
+        self, handler: BaseHTTPRequestHandler, body: dict[str, Any], reply: Reply | None
+    ) -> None:
         raise NotImplementedError
 
     @staticmethod
-    def send_json(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
-                  headers: dict[str, str] | None = None) -> None:
+    def send_json(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        payload: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = json.dumps(payload).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")

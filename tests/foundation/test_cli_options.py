@@ -7,12 +7,15 @@ import pytest
 from assistant.cli import main
 
 
-@pytest.mark.parametrize("argv", [
-    ["allocate", "--window", "fortnight"],
-    ["costs", "--window", "fortnight"],
-    ["anomalies", "--window", "fortnight"],
-    ["gpu", "--window", "fortnight"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["allocate", "--window", "fortnight"],
+        ["costs", "--window", "fortnight"],
+        ["anomalies", "--window", "fortnight"],
+        ["gpu", "--window", "fortnight"],
+    ],
+)
 def test_bad_window_flag(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -22,8 +22,9 @@ def test_defaults_are_opencost_prices_and_db_under_home(penny_env: Path) -> None
     assert s.llm_model is None
 
 
-def test_penny_db_overrides_the_warehouse_path(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_penny_db_overrides_the_warehouse_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PENNY_DB", str(tmp_path / "x.duckdb"))
     assert load_settings().db_path == tmp_path / "x.duckdb"
 
@@ -50,8 +51,9 @@ def test_toml_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert load_settings().allocation.share_split == "even"
 
 
-def test_every_invalid_setting_is_named_with_its_value(monkeypatch: pytest.MonkeyPatch,
-                                                       tmp_path: Path) -> None:
+def test_every_invalid_setting_is_named_with_its_value(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     cfg = tmp_path / "penny.yaml"
     cfg.write_text("allocation:\n  share_split: sideways\n  labels:\n    team: ['label:team']\n")
     monkeypatch.setenv("PENNY_CONFIG", str(cfg))

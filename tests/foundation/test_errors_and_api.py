@@ -22,6 +22,8 @@ def test_import_file_error_names_file_row_and_column() -> None:
 def test_error_dict_carries_code_hint_and_context() -> None:
     exc = QueryRejected("DROP is not allowed.", hint="Send a SELECT.", sql="DROP TABLE x")
     assert exc.to_dict() == {
-        "code": "query_rejected", "message": "DROP is not allowed.", "hint": "Send a SELECT.",
+        "code": "query_rejected",
+        "message": "DROP is not allowed.",
+        "hint": "Send a SELECT.",
         "context": {"sql": "DROP TABLE x"},
     }

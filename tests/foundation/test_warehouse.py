@@ -21,16 +21,26 @@ def test_migrations_apply_once_in_name_order() -> None:
     assert applied(con) == names
     rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     tables = {r[0] for r in rows}
-    assert {"billing_lines", "allocations", "container_hours", "ingest_log",
-            "node_cost_hours", "gpu_hours", "cluster_snapshots"} <= tables
+    assert {
+        "billing_lines",
+        "allocations",
+        "container_hours",
+        "ingest_log",
+        "node_cost_hours",
+        "gpu_hours",
+        "cluster_snapshots",
+    } <= tables
 
 
 def test_money_columns_are_decimal() -> None:
     con = duckdb.connect()
     migrate(con)
-    types = dict(con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = 'billing_lines'").fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'billing_lines'"
+        ).fetchall()
+    )
     for col in ("billed_cost", "effective_cost", "list_cost", "contracted_cost"):
         assert types[col] == "DECIMAL(38,12)", col
 
@@ -38,11 +48,15 @@ def test_money_columns_are_decimal() -> None:
 def test_writer_rolls_back_everything_on_error() -> None:
     settings = load_settings()
     with writer(settings) as con:
-        con.execute("INSERT INTO ingest_log (ingest_id, kind, source, started_at, status) "
-                    "VALUES ('a', 'focus', 'x', now(), 'ok')")
+        con.execute(
+            "INSERT INTO ingest_log (ingest_id, kind, source, started_at, status) "
+            "VALUES ('a', 'focus', 'x', now(), 'ok')"
+        )
     with pytest.raises(RuntimeError), writer(settings) as con:
-        con.execute("INSERT INTO ingest_log (ingest_id, kind, source, started_at, status) "
-                    "VALUES ('b', 'focus', 'y', now(), 'ok')")
+        con.execute(
+            "INSERT INTO ingest_log (ingest_id, kind, source, started_at, status) "
+            "VALUES ('b', 'focus', 'y', now(), 'ok')"
+        )
         raise RuntimeError("boom mid-import")
     with reader(settings) as con:
         assert con.execute("SELECT list(ingest_id) FROM ingest_log").fetchone() == (["a"],)
@@ -89,16 +103,16 @@ def test_run_query_caps_rows_and_reports_truncation() -> None:
     assert result.rows == [(0,), (1,), (2,), (3,)]
     assert result.truncated is True
     assert result.columns == ["n"]
-    small = run_query(con, "WITH t AS (SELECT 42 AS x) SELECT x FROM t", max_rows=4,
-                      time_limit_ms=5000)
+    small = run_query(
+        con, "WITH t AS (SELECT 42 AS x) SELECT x FROM t", max_rows=4, time_limit_ms=5000
+    )
     assert small.as_dicts() == [{"x": 42}] and small.truncated is False
 
 
 def test_run_query_stops_at_the_time_limit() -> None:
     con = duckdb.connect()
     with pytest.raises(QueryTimeout, match="50 ms limit"):
-        run_query(con, "SELECT count(*) FROM range(100000000000) a", max_rows=1,
-                  time_limit_ms=50)
+        run_query(con, "SELECT count(*) FROM range(100000000000) a", max_rows=1, time_limit_ms=50)
 
 
 def test_opening_for_write_while_this_process_reads_is_a_clear_error() -> None:
@@ -107,6 +121,9 @@ def test_opening_for_write_while_this_process_reads_is_a_clear_error() -> None:
     settings = load_settings()
     with writer(settings):
         pass
-    with reader(settings), pytest.raises(SourceUnavailable, match="Cannot open the warehouse"), \
-            writer(settings):
+    with (
+        reader(settings),
+        pytest.raises(SourceUnavailable, match="Cannot open the warehouse"),
+        writer(settings),
+    ):
         pass

@@ -25,8 +25,11 @@ NOW = datetime(2026, 11, 27, 21)
         ("today", datetime(2026, 11, 27), datetime(2026, 11, 28)),
         ("yesterday", datetime(2026, 11, 26), datetime(2026, 11, 27)),
         ("2026-10-01..2026-10-15", datetime(2026, 10, 1), datetime(2026, 10, 15)),
-        ("2026-10-01T06:00Z..2026-10-01T12:00+02:00", datetime(2026, 10, 1, 6),
-         datetime(2026, 10, 1, 10)),
+        (
+            "2026-10-01T06:00Z..2026-10-01T12:00+02:00",
+            datetime(2026, 10, 1, 6),
+            datetime(2026, 10, 1, 10),
+        ),
     ],
 )
 def test_parse_window(text: str, start: datetime, end: datetime) -> None:

@@ -100,7 +100,8 @@ def write_parquet(path: Path, rows: list[dict[str, Any]]) -> Path:
         f"CAST(ChargePeriodStart AS TIMESTAMP) AS ChargePeriodStart, "
         f"CAST(ChargePeriodEnd AS TIMESTAMP) AS ChargePeriodEnd) "
         f"FROM read_csv('{staging}', all_varchar=true, nullstr='NULL')) "
-        f"TO '{path}' (FORMAT parquet)")
+        f"TO '{path}' (FORMAT parquet)"
+    )
     staging.unlink()
     return path
 

@@ -18,16 +18,25 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    f = write_csv(tmp_path / "oct.csv", [line(), line(BilledCost="0.008", ChargeCategory="tax",
-                                                      ListCost="0.008", ListUnitPrice=None)])
+    f = write_csv(
+        tmp_path / "oct.csv",
+        [
+            line(),
+            line(BilledCost="0.008", ChargeCategory="tax", ListCost="0.008", ListUnitPrice=None),
+        ],
+    )
     assert main(["ingest", "focus", str(f), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["rows"] == 2
     # 0.192 + 0.008 = 0.2, as an exact decimal string.
-    assert report["totals_by_provider"] == {"AWS": {"USD": {
-        "rows": 2, "billed_cost": "0.2", "effective_cost": "0.384", "list_cost": "0.2"}}}
+    assert report["totals_by_provider"] == {
+        "AWS": {
+            "USD": {"rows": 2, "billed_cost": "0.2", "effective_cost": "0.384", "list_cost": "0.2"}
+        }
+    }
     assert [(x["code"], x["column"], x["count"]) for x in report["findings"]] == [
-        ("value_spelling", "ChargeCategory", 1)]
+        ("value_spelling", "ChargeCategory", 1)
+    ]
     assert report["files"][0]["focus_version"] == "1.0"
     assert report["periods"][0]["billing_period_start"] == "2026-10-01T00:00:00Z"
 
@@ -43,8 +52,9 @@ def test_human_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert "Totals by provider" in out and "0.19" in out
 
 
-def test_bad_path_exits_1_with_a_clear_message(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_path_exits_1_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "nope.csv"
     assert main(["ingest", "focus", str(missing)]) == 1
     err = capsys.readouterr().err
@@ -53,5 +63,7 @@ def test_bad_path_exits_1_with_a_clear_message(tmp_path: Path,
     assert main(["ingest", "focus", str(bad), "--json"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert f"{bad.resolve()}, row 1, column 'EffectiveCost': value '1.2.3' is not a valid " \
+    assert (
+        f"{bad.resolve()}, row 1, column 'EffectiveCost': value '1.2.3' is not a valid "
         "number" in captured.err
+    )

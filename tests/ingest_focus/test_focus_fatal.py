@@ -20,9 +20,11 @@ def snapshot() -> tuple[Any, ...]:
     """Everything an import could change: line count and sums, and the whole ingest log."""
     con = duckdb.connect(str(load_settings().db_path), read_only=True)
     try:
-        lines = con.execute("SELECT count(*), sum(billed_cost), sum(effective_cost), "
-                            "list(DISTINCT ingest_id ORDER BY ingest_id) "
-                            "FROM billing_lines").fetchone()
+        lines = con.execute(
+            "SELECT count(*), sum(billed_cost), sum(effective_cost), "
+            "list(DISTINCT ingest_id ORDER BY ingest_id) "
+            "FROM billing_lines"
+        ).fetchone()
         log = con.execute("SELECT * FROM ingest_log ORDER BY started_at").fetchall()
         return (lines, log)
     finally:
@@ -32,8 +34,9 @@ def snapshot() -> tuple[Any, ...]:
 @pytest.fixture
 def existing(tmp_path: Path) -> tuple[Any, ...]:
     """A warehouse holding one good October import (2 lines, 0.192 + 0.384 = 0.576)."""
-    good = write_csv(tmp_path / "good.csv",
-                     [line(), line(BilledCost="0.384", EffectiveCost="0.384")])
+    good = write_csv(
+        tmp_path / "good.csv", [line(), line(BilledCost="0.384", EffectiveCost="0.384")]
+    )
     ingest_focus([good], load_settings())
     before = snapshot()
     assert before[0][:2] == (2, Decimal("0.576"))  # 0.192 + 0.384
@@ -55,8 +58,9 @@ def test_missing_mandatory_column(tmp_path: Path, existing: tuple[Any, ...]) -> 
     assert snapshot() == existing
 
 
-def test_unparsable_mandatory_value_names_the_first_bad_row(tmp_path: Path,
-                                                            existing: tuple[Any, ...]) -> None:
+def test_unparsable_mandatory_value_names_the_first_bad_row(
+    tmp_path: Path, existing: tuple[Any, ...]
+) -> None:
     rows = [line(), line(), line(BilledCost="12,50"), line(ListCost="n/a")]
     bad = write_csv(tmp_path / "october.csv", rows)
     err = fails([bad])
@@ -66,8 +70,9 @@ def test_unparsable_mandatory_value_names_the_first_bad_row(tmp_path: Path,
     assert snapshot() == existing
 
 
-def test_unparsable_date_and_missing_charge_period(tmp_path: Path,
-                                                   existing: tuple[Any, ...]) -> None:
+def test_unparsable_date_and_missing_charge_period(
+    tmp_path: Path, existing: tuple[Any, ...]
+) -> None:
     bad = write_csv(tmp_path / "a.csv", [line(), line(ChargePeriodEnd="05/10/2026 1am")])
     err = fails([bad])
     assert (err.row, err.column) == (2, "ChargePeriodEnd")
@@ -78,10 +83,17 @@ def test_unparsable_date_and_missing_charge_period(tmp_path: Path,
     assert snapshot() == existing
 
 
-def test_second_file_failing_rolls_back_the_first(tmp_path: Path,
-                                                  existing: tuple[Any, ...]) -> None:
-    november = [line(BillingPeriodStart="2026-11-01", BillingPeriodEnd="2026-12-01",
-                     ChargePeriodStart="2026-11-02", ChargePeriodEnd="2026-11-02 01:00")]
+def test_second_file_failing_rolls_back_the_first(
+    tmp_path: Path, existing: tuple[Any, ...]
+) -> None:
+    november = [
+        line(
+            BillingPeriodStart="2026-11-01",
+            BillingPeriodEnd="2026-12-01",
+            ChargePeriodStart="2026-11-02",
+            ChargePeriodEnd="2026-11-02 01:00",
+        )
+    ]
     ok = write_csv(tmp_path / "a" / "november.csv", november)
     bad = write_csv(tmp_path / "b" / "broken.csv", [line(EffectiveCost="abc")])
     err = fails([ok, bad])

@@ -20,22 +20,32 @@ def cost(v: str) -> dict[str, str]:
 
 
 def test_gzip_csv_and_parquet_read_the_same_values(tmp_path: Path) -> None:
-    rows = [line(**cost("0.123456789012")), line(**cost("12345678901234.5"),
-                                                 ChargePeriodStart="2026-10-05T01:00:00Z",
-                                                 ChargePeriodEnd="2026-10-05T02:00:00Z")]
+    rows = [
+        line(**cost("0.123456789012")),
+        line(
+            **cost("12345678901234.5"),
+            ChargePeriodStart="2026-10-05T01:00:00Z",
+            ChargePeriodEnd="2026-10-05T02:00:00Z",
+        ),
+    ]
     gz = write_csv(tmp_path / "a" / "bill.csv.gz", rows)
     pq = write_parquet(tmp_path / "b" / "bill.parquet", rows)
     report = ingest_focus([gz, pq], load_settings())
     assert [(f.format, f.rows) for f in report.files] == [("csv", 2), ("parquet", 2)]
-    got = stored("SELECT source_file, source_row, billed_cost, charge_period_start "
-                 "FROM billing_lines ORDER BY source_file, source_row")
-    values = [(Decimal("0.123456789012"), "2026-10-05 00:00:00"),
-              (Decimal("12345678901234.500000000000"), "2026-10-05 01:00:00")]
+    got = stored(
+        "SELECT source_file, source_row, billed_cost, charge_period_start "
+        "FROM billing_lines ORDER BY source_file, source_row"
+    )
+    values = [
+        (Decimal("0.123456789012"), "2026-10-05 00:00:00"),
+        (Decimal("12345678901234.500000000000"), "2026-10-05 01:00:00"),
+    ]
     assert [(r[2], str(r[3])) for r in got] == values * 2
     assert [r[1] for r in got] == [1, 2, 1, 2]
     # Exact: 2 × (0.123456789012 + 12345678901234.5) with no float drift.
     assert stored("SELECT sum(billed_cost) FROM billing_lines") == [
-        (Decimal("24691357802469.246913578024"),)]
+        (Decimal("24691357802469.246913578024"),)
+    ]
 
 
 def test_folders_are_read_recursively_and_other_files_skipped(tmp_path: Path) -> None:
@@ -45,31 +55,41 @@ def test_folders_are_read_recursively_and_other_files_skipped(tmp_path: Path) ->
     report = ingest_focus([tmp_path / "2026"], load_settings())
     assert report.rows == 2
     assert [Path(f.path).name for f in report.files] == ["aws.csv", "aws.csv.gz"]
-    assert report.skipped == [(str(tmp_path / "2026" / "notes.txt"),
-                               "not a .csv, .csv.gz or .parquet file")]
+    assert report.skipped == [
+        (str(tmp_path / "2026" / "notes.txt"), "not a .csv, .csv.gz or .parquet file")
+    ]
 
 
 def aws_export(root: Path) -> Path:
     """An AWS Data Exports FOCUS export copied from S3, with a stale file from an old run."""
     export = root / "my-prefix" / "focus-export"
     part = "BILLING_PERIOD=2026-10"
-    write_csv(export / "data" / part / "focus-export-00001.csv.gz",
-              [line(**cost("1.25"), x_ServiceCode="AmazonEC2")])
-    write_csv(export / "data" / part / "focus-export-00002.csv.gz",
-              [line(**cost("0.75"), x_ServiceCode="AmazonEKS")])
-    write_csv(export / "data" / part / "old-run" / "focus-export-00001.csv.gz",
-              [line(**cost("999"))])
+    write_csv(
+        export / "data" / part / "focus-export-00001.csv.gz",
+        [line(**cost("1.25"), x_ServiceCode="AmazonEC2")],
+    )
+    write_csv(
+        export / "data" / part / "focus-export-00002.csv.gz",
+        [line(**cost("0.75"), x_ServiceCode="AmazonEKS")],
+    )
+    write_csv(
+        export / "data" / part / "old-run" / "focus-export-00001.csv.gz", [line(**cost("999"))]
+    )
     manifest = export / "metadata" / part / "focus-export-Manifest.json"
     manifest.parent.mkdir(parents=True)
-    manifest.write_text(json.dumps({
-        "executionId": "e-1",
-        "exportArn": "arn:aws:bcm-data-exports:us-east-1:111122223333:export/focus-export",
-        "columns": [{"name": "BilledCost", "type": "decimal"}],
-        "dataFiles": [
-            f"s3://my-bucket/my-prefix/focus-export/data/{part}/focus-export-00001.csv.gz",
-            f"s3://my-bucket/my-prefix/focus-export/data/{part}/focus-export-00002.csv.gz",
-        ],
-    }))
+    manifest.write_text(
+        json.dumps(
+            {
+                "executionId": "e-1",
+                "exportArn": "arn:aws:bcm-data-exports:us-east-1:111122223333:export/focus-export",
+                "columns": [{"name": "BilledCost", "type": "decimal"}],
+                "dataFiles": [
+                    f"s3://my-bucket/my-prefix/focus-export/data/{part}/focus-export-00001.csv.gz",
+                    f"s3://my-bucket/my-prefix/focus-export/data/{part}/focus-export-00002.csv.gz",
+                ],
+            }
+        )
+    )
     return export
 
 
@@ -78,13 +98,15 @@ def test_aws_data_exports_layout_reads_only_the_manifest_files(tmp_path: Path) -
     report = ingest_focus([tmp_path], load_settings())
     assert [(Path(f.path).name, f.layout) for f in report.files] == [
         ("focus-export-00001.csv.gz", "aws-data-exports"),
-        ("focus-export-00002.csv.gz", "aws-data-exports")]
+        ("focus-export-00002.csv.gz", "aws-data-exports"),
+    ]
     stale = export / "data" / "BILLING_PERIOD=2026-10" / "old-run" / "focus-export-00001.csv.gz"
     assert (str(stale), "under an export whose manifest does not list it") in report.skipped
     # 1.25 + 0.75 = 2.00; the stale 999 is not read.
     assert stored("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("2.00"),)]
-    assert stored("SELECT extra_columns->>'x_ServiceCode' FROM billing_lines ORDER BY billed_cost"
-             ) == [("AmazonEKS",), ("AmazonEC2",)]
+    assert stored(
+        "SELECT extra_columns->>'x_ServiceCode' FROM billing_lines ORDER BY billed_cost"
+    ) == [("AmazonEKS",), ("AmazonEC2",)]
     # x_ columns are FOCUS's own convention for provider columns: kept, not a finding.
     assert report.findings == []
     assert [f.extra_columns for f in report.files] == [["x_ServiceCode"], ["x_ServiceCode"]]
@@ -106,22 +128,51 @@ def azure_run(root: Path, run: str, submitted: str, billed: str) -> None:
     rows = [line(**cost(billed), ProviderName="Microsoft", x_ResourceGroupName="rg-aks")]
     write_csv(folder / "part_0_0001.csv.gz", rows)
     write_csv(folder / "part_1_0001.csv.gz", rows)
-    (folder / "manifest.json").write_text(json.dumps({
-        "manifestVersion": "2024-04-01",
-        "byteCount": 1000, "blobCount": 2, "dataRowCount": 2,
-        "exportConfig": {"exportName": "focus-cost", "type": "FocusCost",
-                         "dataVersion": "1.0r2", "resourceId": "/subscriptions/x/exports/fc"},
-        "deliveryConfig": {"partitionData": True, "fileFormat": "Csv",
-                           "compressionMode": "gzip", "rootFolderPath": "exports"},
-        "runInfo": {"executionType": "Scheduled", "submittedTime": submitted, "runId": run,
-                    "startDate": "2026-10-01T00:00:00", "endDate": "2026-10-31T00:00:00"},
-        "blobs": [
-            {"blobName": f"exports/focus-cost/20261001-20261031/{run}/part_0_0001.csv.gz",
-             "byteCount": 500, "dataRowCount": 1},
-            {"blobName": f"exports/focus-cost/20261001-20261031/{run}/part_1_0001.csv.gz",
-             "byteCount": 500, "dataRowCount": 1},
-        ],
-    }))
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "manifestVersion": "2024-04-01",
+                "byteCount": 1000,
+                "blobCount": 2,
+                "dataRowCount": 2,
+                "exportConfig": {
+                    "exportName": "focus-cost",
+                    "type": "FocusCost",
+                    "dataVersion": "1.0r2",
+                    "resourceId": "/subscriptions/x/exports/fc",
+                },
+                "deliveryConfig": {
+                    "partitionData": True,
+                    "fileFormat": "Csv",
+                    "compressionMode": "gzip",
+                    "rootFolderPath": "exports",
+                },
+                "runInfo": {
+                    "executionType": "Scheduled",
+                    "submittedTime": submitted,
+                    "runId": run,
+                    "startDate": "2026-10-01T00:00:00",
+                    "endDate": "2026-10-31T00:00:00",
+                },
+                "blobs": [
+                    {
+                        "blobName": (
+                            f"exports/focus-cost/20261001-20261031/{run}/part_0_0001.csv.gz"
+                        ),
+                        "byteCount": 500,
+                        "dataRowCount": 1,
+                    },
+                    {
+                        "blobName": (
+                            f"exports/focus-cost/20261001-20261031/{run}/part_1_0001.csv.gz"
+                        ),
+                        "byteCount": 500,
+                        "dataRowCount": 1,
+                    },
+                ],
+            }
+        )
+    )
 
 
 def test_azure_export_layout_keeps_the_newest_run(tmp_path: Path) -> None:
@@ -129,7 +180,8 @@ def test_azure_export_layout_keeps_the_newest_run(tmp_path: Path) -> None:
     azure_run(tmp_path, "run-b", "2026-11-03T06:00:00Z", "10.50")
     report = ingest_focus([tmp_path], load_settings())
     assert {(Path(f.path).parent.name, f.layout) for f in report.files} == {
-        ("run-b", "azure-export")}
+        ("run-b", "azure-export")
+    }
     assert report.rows == 2
     # Only run-b: 2 × 10.50 = 21.00.
     assert stored("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("21.00"),)]
@@ -154,9 +206,13 @@ def test_windows_export_with_bom_crlf_and_quoted_newlines(tmp_path: Path) -> Non
     report = ingest_focus([f], load_settings())
     assert (report.rows, report.findings) == (2, [])
     # The BOM does not hide the first column; the quoted newline stays inside its value.
-    assert stored("SELECT source_row, availability_zone, charge_description FROM billing_lines "
-             "ORDER BY source_row") == [(1, "us-east-1a", "m5.xlarge on-demand hour"),
-                                        (2, "us-east-1a", 'two\r\nlines, "quoted"')]
+    assert stored(
+        "SELECT source_row, availability_zone, charge_description FROM billing_lines "
+        "ORDER BY source_row"
+    ) == [
+        (1, "us-east-1a", "m5.xlarge on-demand hour"),
+        (2, "us-east-1a", 'two\r\nlines, "quoted"'),
+    ]
 
 
 def test_parquet_map_tags_become_json_objects(tmp_path: Path) -> None:
@@ -168,10 +224,12 @@ def test_parquet_map_tags_become_json_objects(tmp_path: Path) -> None:
         f"COPY (SELECT * REPLACE (CASE WHEN BilledCost > 0 THEN "
         f"MAP {{'team': 'payments', 'env': 'prod'}} END AS Tags), "
         f"MAP {{'cc': 'platform'}} AS x_CostCategories FROM '{plain}') "
-        f"TO '{f}' (FORMAT parquet)")
+        f"TO '{f}' (FORMAT parquet)"
+    )
     con.close()
     report = ingest_focus([f], load_settings())
     assert report.finding("invalid_json") is None
     got = stored("SELECT tags, extra_columns FROM billing_lines ORDER BY source_row")
     assert [(json.loads(t), json.loads(e)) for t, e in got] == [
-        ({"team": "payments", "env": "prod"}, {"x_CostCategories": {"cc": "platform"}})] * 2
+        ({"team": "payments", "env": "prod"}, {"x_CostCategories": {"cc": "platform"}})
+    ] * 2

@@ -30,8 +30,10 @@ def test_spellings_from_several_providers_are_normalised_and_reported(tmp_path: 
         line(ChargeCategory="Usage", ServiceCategory="Quantum Things"),
     ]
     report = ingest_focus([write_csv(tmp_path / "mixed.csv", rows)], load_settings())
-    assert stored("SELECT charge_category, charge_frequency, pricing_category, service_category "
-             "FROM billing_lines ORDER BY source_row") == [
+    assert stored(
+        "SELECT charge_category, charge_frequency, pricing_category, service_category "
+        "FROM billing_lines ORDER BY source_row"
+    ) == [
         ("Usage", "Usage-Based", "Standard", "Compute"),
         ("Usage", "Usage-Based", "Standard", "Compute"),
         ("Usage", "Usage-Based", "Standard", "Compute"),
@@ -39,9 +41,15 @@ def test_spellings_from_several_providers_are_normalised_and_reported(tmp_path: 
     ]
     spelled = {f.column: f for f in report.findings if f.code == "value_spelling"}
     assert {c: f.count for c, f in spelled.items()} == {
-        "ChargeCategory": 2, "ChargeFrequency": 1, "PricingCategory": 1, "ServiceCategory": 1}
+        "ChargeCategory": 2,
+        "ChargeFrequency": 1,
+        "PricingCategory": 1,
+        "ServiceCategory": 1,
+    }
     assert spelled["ChargeCategory"].details["values"] == [
-        {"from": "USAGE", "to": "Usage", "count": 1}, {"from": "usage", "to": "Usage", "count": 1}]
+        {"from": "USAGE", "to": "Usage", "count": 1},
+        {"from": "usage", "to": "Usage", "count": 1},
+    ]
     assert sorted(e["row"] for e in spelled["ChargeCategory"].examples) == [1, 2]
     unknown = report.finding("value_not_in_spec", "ServiceCategory")
     assert unknown is not None and unknown.count == 1
@@ -49,8 +57,12 @@ def test_spellings_from_several_providers_are_normalised_and_reported(tmp_path: 
 
 
 def test_malformed_tags_are_a_finding_and_kept_as_text(tmp_path: Path) -> None:
-    rows = [line(Tags='{"team": "a"}'), line(Tags="team=a;env=b"), line(Tags='["a"]'),
-            line(Tags=None)]
+    rows = [
+        line(Tags='{"team": "a"}'),
+        line(Tags="team=a;env=b"),
+        line(Tags='["a"]'),
+        line(Tags=None),
+    ]
     report = ingest_focus([write_csv(tmp_path / "tags.csv", rows)], load_settings())
     bad = report.finding("invalid_json", "Tags")
     assert bad is not None and bad.count == 2
@@ -78,20 +90,32 @@ def test_null_costs_are_kept_and_reported(tmp_path: Path) -> None:
     rows = [line(BilledCost=None), line(EffectiveCost=None), line()]
     report = ingest_focus([write_csv(tmp_path / "n.csv", rows)], load_settings())
     assert report.rows == 3
-    assert {(f.column, f.count) for f in report.findings if f.code == "null_mandatory_value"} \
-        == {("BilledCost", 1), ("EffectiveCost", 1)}
+    assert {(f.column, f.count) for f in report.findings if f.code == "null_mandatory_value"} == {
+        ("BilledCost", 1),
+        ("EffectiveCost", 1),
+    }
     # SUM skips the null: billed 0.192 + 0.192 = 0.384, effective likewise.
     assert stored("SELECT sum(billed_cost), sum(effective_cost) FROM billing_lines") == [
-        (Decimal("0.384"), Decimal("0.384"))]
+        (Decimal("0.384"), Decimal("0.384"))
+    ]
 
 
 def test_mixed_currency_and_usage_rule_checks(tmp_path: Path) -> None:
-    rows = [line(), line(), line(BillingCurrency="EUR"),
-            line(ChargePeriodEnd="2026-10-05 00:00:00"),                   # end == start
-            line(BilledCost="-1", EffectiveCost="-1"),                      # negative usage
-            line(ChargeCategory="Credit", BilledCost="-5", EffectiveCost="-5",
-                 ListCost="-5", ListUnitPrice=None),                        # a credit: fine
-            line(ListCost="0.384")]                                         # 0.192 × 1 ≠ 0.384
+    rows = [
+        line(),
+        line(),
+        line(BillingCurrency="EUR"),
+        line(ChargePeriodEnd="2026-10-05 00:00:00"),  # end == start
+        line(BilledCost="-1", EffectiveCost="-1"),  # negative usage
+        line(
+            ChargeCategory="Credit",
+            BilledCost="-5",
+            EffectiveCost="-5",
+            ListCost="-5",
+            ListUnitPrice=None,
+        ),  # a credit: fine
+        line(ListCost="0.384"),
+    ]  # 0.192 × 1 ≠ 0.384
     report = ingest_focus([write_csv(tmp_path / "r.csv", rows)], load_settings())
     got = {(f.code, f.column): f.count for f in report.findings}
     assert got == {
@@ -106,32 +130,55 @@ def test_mixed_currency_and_usage_rule_checks(tmp_path: Path) -> None:
 
 
 def test_times_with_zones_are_stored_in_utc(tmp_path: Path) -> None:
-    rows = [line(ChargePeriodStart="2026-10-05T02:00:00+02:00",
-                 ChargePeriodEnd="2026-10-05T01:00:00Z",
-                 BillingPeriodStart="2026-10-01T00:00:00Z",
-                 BillingPeriodEnd="2026-11-01T00:00:00.000Z")]
+    rows = [
+        line(
+            ChargePeriodStart="2026-10-05T02:00:00+02:00",
+            ChargePeriodEnd="2026-10-05T01:00:00Z",
+            BillingPeriodStart="2026-10-01T00:00:00Z",
+            BillingPeriodEnd="2026-11-01T00:00:00.000Z",
+        )
+    ]
     ingest_focus([write_csv(tmp_path / "tz.csv", rows)], load_settings())
-    assert stored("SELECT strftime(charge_period_start, '%Y-%m-%d %H:%M'), "
-             "strftime(charge_period_end, '%Y-%m-%d %H:%M'), "
-             "strftime(billing_period_end, '%Y-%m-%d %H:%M') FROM billing_lines") == [
-        ("2026-10-05 00:00", "2026-10-05 01:00", "2026-11-01 00:00")]
+    assert stored(
+        "SELECT strftime(charge_period_start, '%Y-%m-%d %H:%M'), "
+        "strftime(charge_period_end, '%Y-%m-%d %H:%M'), "
+        "strftime(billing_period_end, '%Y-%m-%d %H:%M') FROM billing_lines"
+    ) == [("2026-10-05 00:00", "2026-10-05 01:00", "2026-11-01 00:00")]
 
 
 def test_versions_are_detected_from_columns_and_checked(tmp_path: Path) -> None:
-    v11 = line(ServiceSubcategory="Virtual Machines", SkuMeter="Compute Usage",
-               SkuPriceDetails='{"CoreCount": 4}', CommitmentDiscountQuantity="1")
-    v12 = dict(v11, BillingAccountType="Billing Profile", InvoiceId="INV-1",
-               PricingCurrency="USD", PricingCurrencyEffectiveCost="0.192")
-    v13 = dict(v12, ServiceProviderName="AWS", HostProviderName="AWS",
-               AllocatedMethodId="even", AllocatedTags='{"team": "x"}',
-               ContractApplied='{"Elements": []}')
-    files = [write_csv(tmp_path / f"{n}.csv", [r]) for n, r in
-             (("v10", line()), ("v11", v11), ("v12", v12), ("v13", v13))]
+    v11 = line(
+        ServiceSubcategory="Virtual Machines",
+        SkuMeter="Compute Usage",
+        SkuPriceDetails='{"CoreCount": 4}',
+        CommitmentDiscountQuantity="1",
+    )
+    v12 = dict(
+        v11,
+        BillingAccountType="Billing Profile",
+        InvoiceId="INV-1",
+        PricingCurrency="USD",
+        PricingCurrencyEffectiveCost="0.192",
+    )
+    v13 = dict(
+        v12,
+        ServiceProviderName="AWS",
+        HostProviderName="AWS",
+        AllocatedMethodId="even",
+        AllocatedTags='{"team": "x"}',
+        ContractApplied='{"Elements": []}',
+    )
+    files = [
+        write_csv(tmp_path / f"{n}.csv", [r])
+        for n, r in (("v10", line()), ("v11", v11), ("v12", v12), ("v13", v13))
+    ]
     report = ingest_focus(files, load_settings())
     assert [f.focus_version for f in report.files] == ["1.0", "1.1", "1.2", "1.3"]
-    assert stored("SELECT focus_version, service_provider_name, host_provider_name, "
-             "pricing_currency_effective_cost, sku_price_details->>'CoreCount', "
-             "allocated_tags->>'team' FROM billing_lines ORDER BY focus_version") == [
+    assert stored(
+        "SELECT focus_version, service_provider_name, host_provider_name, "
+        "pricing_currency_effective_cost, sku_price_details->>'CoreCount', "
+        "allocated_tags->>'team' FROM billing_lines ORDER BY focus_version"
+    ) == [
         ("1.0", None, None, None, None, None),
         ("1.1", None, None, None, "4", None),
         ("1.2", None, None, Decimal("0.192"), "4", None),
@@ -142,15 +189,35 @@ def test_versions_are_detected_from_columns_and_checked(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as info:
         ingest_focus([write_csv(tmp_path / "p.csv", [partial])], load_settings())
     assert (info.value.column, "missing mandatory FOCUS 1.3 column(s): HostProviderName") == (
-        "HostProviderName", str(info.value).split(": ", 1)[1].split(" See ")[0])
+        "HostProviderName",
+        str(info.value).split(": ", 1)[1].split(" See ")[0],
+    )
 
 
 def test_mandatory_column_sets() -> None:
-    one_oh = {"BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency",
-              "BillingPeriodEnd", "BillingPeriodStart", "ChargeCategory", "ChargeClass",
-              "ChargeDescription", "ChargePeriodEnd", "ChargePeriodStart", "ContractedCost",
-              "EffectiveCost", "InvoiceIssuerName", "ListCost", "PricingQuantity",
-              "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName"}
+    one_oh = {
+        "BilledCost",
+        "BillingAccountId",
+        "BillingAccountName",
+        "BillingCurrency",
+        "BillingPeriodEnd",
+        "BillingPeriodStart",
+        "ChargeCategory",
+        "ChargeClass",
+        "ChargeDescription",
+        "ChargePeriodEnd",
+        "ChargePeriodStart",
+        "ContractedCost",
+        "EffectiveCost",
+        "InvoiceIssuerName",
+        "ListCost",
+        "PricingQuantity",
+        "PricingUnit",
+        "ProviderName",
+        "PublisherName",
+        "ServiceCategory",
+        "ServiceName",
+    }
     assert set(mandatory_columns("1.0")) == one_oh <= set(COLUMNS_1_0)
     assert set(mandatory_columns("1.1")) == set(mandatory_columns("1.2")) == one_oh
     assert set(mandatory_columns("1.3")) == one_oh | {"ServiceProviderName", "HostProviderName"}
@@ -162,9 +229,13 @@ def test_mandatory_column_sets() -> None:
 def test_normalising_ignores_case_and_separators(column: str, data: st.DataObject) -> None:
     spelling = data.draw(st.sampled_from(ALLOWED_VALUES[column]))
     mangled = "".join(
-        data.draw(st.sampled_from([ch.lower(), ch.upper()])) if ch.isalpha()
-        else data.draw(st.sampled_from([ch, "_", " ", "-"])) if ch in " -" else ch
-        for ch in spelling)
+        data.draw(st.sampled_from([ch.lower(), ch.upper()]))
+        if ch.isalpha()
+        else data.draw(st.sampled_from([ch, "_", " ", "-"]))
+        if ch in " -"
+        else ch
+        for ch in spelling
+    )
     assert normalise_value(column, mangled) == spelling
     assert normalise_value(column, spelling) == spelling
 
@@ -179,17 +250,23 @@ def test_headers_spelled_differently_are_mapped_and_reported(tmp_path: Path) -> 
     found = report.finding("column_name_spelling")
     assert found is not None and found.count == 3
     assert sorted((m["from"], m["to"]) for m in found.details["mapping"]) == [
-        ("billed_cost", "BilledCost"), ("chargeperiodstart", "ChargePeriodStart"),
-        ("resource_id", "ResourceId")]
+        ("billed_cost", "BilledCost"),
+        ("chargeperiodstart", "ChargePeriodStart"),
+        ("resource_id", "ResourceId"),
+    ]
     # x_ columns are never mapped to FOCUS names, even when they look like one.
     assert stored("SELECT billed_cost, resource_id, extra_columns FROM billing_lines") == [
-        (Decimal("0.192"), "i-0abc1234def567890", '{"x_Team":"a"}')]
+        (Decimal("0.192"), "i-0abc1234def567890", '{"x_Team":"a"}')
+    ]
 
 
 def test_values_with_quotes_are_data_not_sql(tmp_path: Path) -> None:
-    rows = [line(BillingCurrency="US'D"), line(BillingCurrency="US'D"),
-            line(BillingCurrency="US'D"),
-            line(ChargeCategory="Usage'; DROP TABLE billing_lines; --")]
+    rows = [
+        line(BillingCurrency="US'D"),
+        line(BillingCurrency="US'D"),
+        line(BillingCurrency="US'D"),
+        line(ChargeCategory="Usage'; DROP TABLE billing_lines; --"),
+    ]
     report = ingest_focus([write_csv(tmp_path / "quotes.csv", rows)], load_settings())
     mixed = report.finding("mixed_currency")
     # The most common currency is "US'D" (3 rows); the one USD row is the odd one out.

@@ -26,9 +26,9 @@ _M_RE = re.compile(r'([a-zA-Z_]\w*)\s*(!=|=)\s*"((?:[^"\\]|\\.)*)"')
 @dataclass
 class FakeConfig:
     token: str | None = None
-    forbid: bool = False                               # answer 403 to everything
+    forbid: bool = False  # answer 403 to everything
     hidden: set[str] = field(default_factory=set)
-    too_large: set[str] = field(default_factory=set)   # refuse unless namespace= matcher
+    too_large: set[str] = field(default_factory=set)  # refuse unless namespace= matcher
     requests: list[str] = field(default_factory=list)
 
 
@@ -59,8 +59,9 @@ def _select(selector: str, cfg: FakeConfig, data: list) -> tuple[str, list] | No
     return name, [(labels, s) for n, labels, s in data if n == name and _matches(labels, matchers)]
 
 
-def _evaluate(samples: list[tuple[float, float]], start: float, end: float, step: float) \
-        -> list[list[object]]:
+def _evaluate(
+    samples: list[tuple[float, float]], start: float, end: float, step: float
+) -> list[list[object]]:
     values, t = [], start
     while t <= end + 1e-9:
         seen = [v for ts, v in samples if t - 300 <= ts <= t]
@@ -108,31 +109,38 @@ def fake_prometheus(cfg: FakeConfig) -> Iterator[str]:
                 found = set()
                 for sel in matches:
                     picked = _select(sel, cfg, data)
-                    for labels, _ in (picked[1] if picked else []):
+                    for labels, _ in picked[1] if picked else []:
                         if labels.get(label):
                             found.add(labels[label])
                 self._send(200, {"status": "success", "data": sorted(found)})
             elif url.path == "/api/v1/query_range":
                 picked = _select(q["query"], cfg, data)
                 if picked is None:
-                    self._send(400, {"status": "error", "errorType": "bad_data",
-                                     "error": "parse error"})
+                    self._send(
+                        400, {"status": "error", "errorType": "bad_data", "error": "parse error"}
+                    )
                     return
                 name, found = picked
                 if name in cfg.too_large and 'namespace="' not in q["query"]:
-                    self._send(422, {"status": "error", "errorType": "execution",
-                                     "error": "query processing would load too many samples "
-                                              "into memory in query execution"})
+                    self._send(
+                        422,
+                        {
+                            "status": "error",
+                            "errorType": "execution",
+                            "error": "query processing would load too many samples "
+                            "into memory in query execution",
+                        },
+                    )
                     return
                 start, end, step = float(q["start"]), float(q["end"]), float(q["step"])
                 result = []
                 for labels, samples in found:
                     values = _evaluate(samples, start, end, step)
                     if values:
-                        result.append({"metric": {"__name__": name, **labels},
-                                       "values": values})
-                self._send(200, {"status": "success",
-                                 "data": {"resultType": "matrix", "result": result}})
+                        result.append({"metric": {"__name__": name, **labels}, "values": values})
+                self._send(
+                    200, {"status": "success", "data": {"resultType": "matrix", "result": result}}
+                )
             else:
                 self._send(404, {"status": "error", "errorType": "not_found", "error": "no"})
 

@@ -44,8 +44,9 @@ def _gpu_points(series: list[GridSeries]) -> dict[Any, dict[int, float]]:
     return out
 
 
-def reference_container_rows(series: Series, grid: Grid, pod_nodes: Mapping[tuple[str, str], str]) \
-        -> list[Row]:
+def reference_container_rows(
+    series: Series, grid: Grid, pod_nodes: Mapping[tuple[str, str], str]
+) -> list[Row]:
     """``container_hours`` rows; ``pod_nodes`` maps (namespace, pod) → node as a fallback."""
     requests = series.get("kube_pod_container_resource_requests", [])
     limits = series.get("kube_pod_container_resource_limits", [])
@@ -72,8 +73,13 @@ def reference_container_rows(series: Series, grid: Grid, pod_nodes: Mapping[tupl
             for k, inc in counter_increases(s.points).items():
                 target[k] = target.get(k, 0.0) + inc
     oom = merge_points(
-        (s for s in series.get("kube_pod_container_status_last_terminated_reason", [])
-         if s.labels.get("reason") == "OOMKilled"), _ckey, "max",
+        (
+            s
+            for s in series.get("kube_pod_container_status_last_terminated_reason", [])
+            if s.labels.get("reason") == "OOMKilled"
+        ),
+        _ckey,
+        "max",
     )
     nodes: dict[Any, str] = {}
     for group in (series.get("container_cpu_usage_seconds_total", []), requests):
@@ -95,9 +101,16 @@ def reference_container_rows(series: Series, grid: Grid, pod_nodes: Mapping[tupl
         rate_by_hour = hour_points(cpu_rate.get(key, {}), grid)
         mem_by_hour = hour_points(mem.get(key, {}), grid)
         hours = set(run_by_hour) | set(rate_by_hour) | set(mem_by_hour)
-        req = {name: hour_points(pts.get(key, {}), grid) for name, pts in (
-            ("cpu", req_cpu), ("mem", req_mem), ("gpu", req_gpu), ("lcpu", lim_cpu),
-            ("lmem", lim_mem))}
+        req = {
+            name: hour_points(pts.get(key, {}), grid)
+            for name, pts in (
+                ("cpu", req_cpu),
+                ("mem", req_mem),
+                ("gpu", req_gpu),
+                ("lcpu", lim_cpu),
+                ("lmem", lim_mem),
+            )
+        }
         restart_inc = restarts.get(key, {})
         oom_pts = oom.get(key, {})
         for h in sorted(hours):
@@ -111,21 +124,25 @@ def reference_container_rows(series: Series, grid: Grid, pod_nodes: Mapping[tupl
             rates = rate_by_hour.get(h, [])
             mems = mem_by_hour.get(h, [])
             namespace, pod, container = key
-            rows.append({
-                "namespace": namespace, "pod": pod, "container": container,
-                "node": nodes.get(key) or pod_nodes.get((namespace, pod)),
-                "hour": grid.hour_of(h * per_hour),
-                "running_hours": len(run_by_hour.get(h, [])) / per_hour,
-                "cpu_request_cores": avg(req["cpu"].get(h, [])),
-                "cpu_limit_cores": avg(req["lcpu"].get(h, [])),
-                "cpu_usage_cores": avg(rates),
-                "cpu_usage_max_cores": max(rates) if rates else None,
-                "ram_request_bytes": avg(req["mem"].get(h, [])),
-                "ram_limit_bytes": avg(req["lmem"].get(h, [])),
-                "ram_usage_bytes": avg(mems),
-                "ram_usage_max_bytes": max(mems) if mems else None,
-                "gpu_request": avg(req["gpu"].get(h, [])),
-                "restarts": round(n_restarts) if key in restarts else None,
-                "oom_kills": round(n_oom) if key in restarts or oom_pts else None,
-            })
+            rows.append(
+                {
+                    "namespace": namespace,
+                    "pod": pod,
+                    "container": container,
+                    "node": nodes.get(key) or pod_nodes.get((namespace, pod)),
+                    "hour": grid.hour_of(h * per_hour),
+                    "running_hours": len(run_by_hour.get(h, [])) / per_hour,
+                    "cpu_request_cores": avg(req["cpu"].get(h, [])),
+                    "cpu_limit_cores": avg(req["lcpu"].get(h, [])),
+                    "cpu_usage_cores": avg(rates),
+                    "cpu_usage_max_cores": max(rates) if rates else None,
+                    "ram_request_bytes": avg(req["mem"].get(h, [])),
+                    "ram_limit_bytes": avg(req["lmem"].get(h, [])),
+                    "ram_usage_bytes": avg(mems),
+                    "ram_usage_max_bytes": max(mems) if mems else None,
+                    "gpu_request": avg(req["gpu"].get(h, [])),
+                    "restarts": round(n_restarts) if key in restarts else None,
+                    "oom_kills": round(n_oom) if key in restarts or oom_pts else None,
+                }
+            )
     return rows

@@ -29,12 +29,19 @@ def _h(n: int) -> datetime:
 
 
 def _pod(pod: str, node: str | None, first: int | None, last: int | None) -> dict[str, Any]:
-    return {"namespace": "web", "pod": pod, "uid": f"uid-{pod}", "node": node,
-            "owner_kind": "ReplicaSet", "owner_name": "web-7d9f",
-            "controller_kind": "Deployment", "controller_name": "web",
-            "labels": '{"app": "web"}',
-            "first_seen": None if first is None else _h(first),
-            "last_seen": None if last is None else _h(last)}
+    return {
+        "namespace": "web",
+        "pod": pod,
+        "uid": f"uid-{pod}",
+        "node": node,
+        "owner_kind": "ReplicaSet",
+        "owner_name": "web-7d9f",
+        "controller_kind": "Deployment",
+        "controller_name": "web",
+        "labels": '{"app": "web"}',
+        "first_seen": None if first is None else _h(first),
+        "last_seen": None if last is None else _h(last),
+    }
 
 
 def test_pod_moved_to_another_node_keeps_newest_node_and_widest_span() -> None:
@@ -48,8 +55,11 @@ def test_older_window_widens_span_but_keeps_newer_attributes() -> None:
     # a re-ingest of an older window (hours 1..3 on node-old) after hours 10..20 on node-new:
     # 3 < 20, so attributes stay node-new; span becomes [min(10, 1), max(20, 3)] = [1, 20]
     merged = fold_row(_pod("p", "node-new", 10, 20), _pod("p", "node-old", 1, 3))
-    assert (merged["node"], merged["first_seen"], merged["last_seen"]) == \
-        ("node-new", _h(1), _h(20))
+    assert (merged["node"], merged["first_seen"], merged["last_seen"]) == (
+        "node-new",
+        _h(1),
+        _h(20),
+    )
 
 
 def test_tie_goes_to_later_row_and_null_first_seen_is_skipped() -> None:
@@ -88,26 +98,50 @@ def _cons() -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]:
 
 
 def _dump(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
-    return {t: con.execute(f"SELECT cluster, {', '.join(COLUMNS[t])}, ingest_id FROM {t} "
-                           "ORDER BY ALL").fetchall() for t in _KEYS}
+    return {
+        t: con.execute(
+            f"SELECT cluster, {', '.join(COLUMNS[t])}, ingest_id FROM {t} ORDER BY ALL"
+        ).fetchall()
+        for t in _KEYS
+    }
 
 
 _hour = st.integers(0, 30)
 _pods = st.builds(
-    lambda pod, node, first, last: _pod(pod, node, None if first is None else min(first, last),
-                                        last),
-    st.sampled_from(["p0", "p1", "p2"]), st.sampled_from([None, "n0", "n1"]),
-    st.one_of(st.none(), _hour), _hour)
+    lambda pod, node, first, last: _pod(
+        pod, node, None if first is None else min(first, last), last
+    ),
+    st.sampled_from(["p0", "p1", "p2"]),
+    st.sampled_from([None, "n0", "n1"]),
+    st.one_of(st.none(), _hour),
+    _hour,
+)
 _hpas = st.builds(
-    lambda hpa, mx, last: {"namespace": "web", "hpa": hpa, "target_kind": "Deployment",
-                           "target_name": "web", "min_replicas": 1, "max_replicas": mx,
-                           "metric_name": "cpu", "target_utilization": 70.0,
-                           "last_seen": _h(last)},
-    st.sampled_from(["h0", "h1"]), st.integers(2, 9), _hour)
+    lambda hpa, mx, last: {
+        "namespace": "web",
+        "hpa": hpa,
+        "target_kind": "Deployment",
+        "target_name": "web",
+        "min_replicas": 1,
+        "max_replicas": mx,
+        "metric_name": "cpu",
+        "target_utilization": 70.0,
+        "last_seen": _h(last),
+    },
+    st.sampled_from(["h0", "h1"]),
+    st.integers(2, 9),
+    _hour,
+)
 _pvs = st.builds(
-    lambda pv, cap: {"pv": pv, "volume_id": f"vol-{pv}", "storage_class": "gp3",
-                     "capacity_bytes": cap},
-    st.sampled_from(["v0", "v1"]), st.one_of(st.none(), st.sampled_from([1.0, 2.5])))
+    lambda pv, cap: {
+        "pv": pv,
+        "volume_id": f"vol-{pv}",
+        "storage_class": "gp3",
+        "capacity_bytes": cap,
+    },
+    st.sampled_from(["v0", "v1"]),
+    st.one_of(st.none(), st.sampled_from([1.0, 2.5])),
+)
 
 
 def _unique(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -115,11 +149,13 @@ def _unique(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, 
     return list({tuple(r[c] for c in key): r for r in rows}.values())
 
 
-_chunk = st.fixed_dictionaries({
-    "k8s_pods": st.lists(_pods, max_size=4).map(lambda r: _unique(r, _KEYS["k8s_pods"])),
-    "k8s_hpas": st.lists(_hpas, max_size=3).map(lambda r: _unique(r, _KEYS["k8s_hpas"])),
-    "k8s_pvs": st.lists(_pvs, max_size=3).map(lambda r: _unique(r, _KEYS["k8s_pvs"])),
-})
+_chunk = st.fixed_dictionaries(
+    {
+        "k8s_pods": st.lists(_pods, max_size=4).map(lambda r: _unique(r, _KEYS["k8s_pods"])),
+        "k8s_hpas": st.lists(_hpas, max_size=3).map(lambda r: _unique(r, _KEYS["k8s_hpas"])),
+        "k8s_pvs": st.lists(_pvs, max_size=3).map(lambda r: _unique(r, _KEYS["k8s_pvs"])),
+    }
+)
 
 
 def _rows(chunk: dict[str, list[dict[str, Any]]]) -> MetricsRows:
@@ -132,8 +168,8 @@ def _rows(chunk: dict[str, list[dict[str, Any]]]) -> MetricsRows:
 @settings(max_examples=60, deadline=None)
 @given(before=st.lists(_chunk, max_size=2), chunks=st.lists(_chunk, min_size=1, max_size=5))
 def test_fold_then_one_upsert_equals_upsert_per_chunk(
-        before: list[dict[str, list[dict[str, Any]]]],
-        chunks: list[dict[str, list[dict[str, Any]]]]) -> None:
+    before: list[dict[str, list[dict[str, Any]]]], chunks: list[dict[str, list[dict[str, Any]]]]
+) -> None:
     """Whatever an earlier ingest left (``before``), folding this ingest's chunks and
     upserting once gives the same tables as upserting chunk after chunk."""
     per_chunk, folded = _cons()

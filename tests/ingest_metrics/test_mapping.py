@@ -43,10 +43,10 @@ def one_container(**series: list[GridSeries]) -> dict[str, object]:
 
 # --- counters ---------------------------------------------------------------------------
 
+
 def test_counter_increase_handles_reset() -> None:
     # values 100, 160, 10, 70: +60, reset → new value 10 counts whole, +60
-    assert counter_increases({0: 100.0, 1: 160.0, 2: 10.0, 3: 70.0}) == \
-        {0: 60.0, 1: 10.0, 2: 60.0}
+    assert counter_increases({0: 100.0, 1: 160.0, 2: 10.0, 3: 70.0}) == {0: 60.0, 1: 10.0, 2: 60.0}
 
 
 def test_counter_increase_needs_both_ends() -> None:
@@ -85,24 +85,32 @@ def test_cpu_rate_summed_over_cadvisor_series_of_one_container() -> None:
     # intervals 6..11 → 0.2. Mean = (5·0.1 + 6·0.2) / 11.
     old = gs("cpu", C | {"id": "a"}, {k: 30.0 * k for k in range(6)})
     new = gs("cpu", C | {"id": "b"}, {k: 60.0 * (k - 6) for k in range(6, 13)})
-    row = one_container(kube_pod_container_status_running=[gs("r", C, every(1))],
-                        container_cpu_usage_seconds_total=[old, new])
+    row = one_container(
+        kube_pod_container_status_running=[gs("r", C, every(1))],
+        container_cpu_usage_seconds_total=[old, new],
+    )
     assert row["cpu_usage_cores"] == pytest.approx((5 * 0.1 + 6 * 0.2) / 11, rel=1e-12)
 
 
 def test_pod_level_cadvisor_series_are_not_containers() -> None:
     running = [gs("r", C, every(1))]
-    cpu = [gs("cpu", C, {k: 30.0 * k for k in range(13)}),
-           gs("cpu", C | {"container": ""}, {k: 9e9 * k for k in range(13)}),
-           gs("cpu", C | {"container": "POD"}, {k: 9e9 * k for k in range(13)}),
-           gs("cpu", {"namespace": "ns", "pod": "p"}, {k: 9e9 * k for k in range(13)})]
-    rows = container_rows({"kube_pod_container_status_running": running,
-                           "container_cpu_usage_seconds_total": cpu}, GRID, {})
+    cpu = [
+        gs("cpu", C, {k: 30.0 * k for k in range(13)}),
+        gs("cpu", C | {"container": ""}, {k: 9e9 * k for k in range(13)}),
+        gs("cpu", C | {"container": "POD"}, {k: 9e9 * k for k in range(13)}),
+        gs("cpu", {"namespace": "ns", "pod": "p"}, {k: 9e9 * k for k in range(13)}),
+    ]
+    rows = container_rows(
+        {"kube_pod_container_status_running": running, "container_cpu_usage_seconds_total": cpu},
+        GRID,
+        {},
+    )
     # 30 s per 5 min = 0.1 cores; the pod-level series (9e9 s!) are ignored.
     assert [(r["container"], r["cpu_usage_cores"]) for r in rows] == [("c", pytest.approx(0.1))]
 
 
 # --- running fraction, requests, memory, restarts --------------------------------------
+
 
 def test_container_running_30_of_60_minutes() -> None:
     # status_running = 1 at k = 0..5 (10:00–10:25), 0 afterwards: 6 of 12 points.
@@ -119,27 +127,40 @@ def test_request_changing_mid_hour_is_time_weighted() -> None:
         kube_pod_container_status_running=[gs("r", C, every(1))],
         kube_pod_container_resource_requests=[
             gs("q", C | {"resource": "cpu", "unit": "core"}, req),
-            gs("q", C | {"resource": "memory", "unit": "byte"}, mem)],
+            gs("q", C | {"resource": "memory", "unit": "byte"}, mem),
+        ],
         kube_pod_container_resource_limits=[
-            gs("l", C | {"resource": "memory", "unit": "byte"}, every(4 * 1024**3))],
+            gs("l", C | {"resource": "memory", "unit": "byte"}, every(4 * 1024**3))
+        ],
     )
-    assert (row["cpu_request_cores"], row["ram_request_bytes"], row["ram_limit_bytes"],
-            row["cpu_limit_cores"]) == (0.75, 2 * 1024**3, 4 * 1024**3, None)
+    assert (
+        row["cpu_request_cores"],
+        row["ram_request_bytes"],
+        row["ram_limit_bytes"],
+        row["cpu_limit_cores"],
+    ) == (0.75, 2 * 1024**3, 4 * 1024**3, None)
 
 
 def test_missing_request_stays_null_not_zero() -> None:
     row = one_container(kube_pod_container_status_running=[gs("r", C, every(1))])
-    assert (row["cpu_request_cores"], row["ram_request_bytes"], row["gpu_request"]) == \
-        (None, None, None)
+    assert (row["cpu_request_cores"], row["ram_request_bytes"], row["gpu_request"]) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_memory_mean_and_max_and_max_across_series() -> None:
     # points 0..5 at 100, 6..11 at 300 → mean 200, max 300; a second (stale) series of
     # the same container at 50 never wins the per-point max.
-    mem = [gs("m", C, {k: (100.0 if k < 6 else 300.0) for k in range(12)}),
-           gs("m", C | {"id": "old"}, every(50.0, range(12)))]
-    row = one_container(kube_pod_container_status_running=[gs("r", C, every(1))],
-                        container_memory_working_set_bytes=mem)
+    mem = [
+        gs("m", C, {k: (100.0 if k < 6 else 300.0) for k in range(12)}),
+        gs("m", C | {"id": "old"}, every(50.0, range(12))),
+    ]
+    row = one_container(
+        kube_pod_container_status_running=[gs("r", C, every(1))],
+        container_memory_working_set_bytes=mem,
+    )
     assert (row["ram_usage_bytes"], row["ram_usage_max_bytes"]) == (200.0, 300.0)
 
 
@@ -151,8 +172,9 @@ def test_restarts_and_oom_kills() -> None:
     row = one_container(
         kube_pod_container_status_running=[gs("r", C, every(1))],
         kube_pod_container_status_restarts_total=[gs("x", C, restarts)],
-        kube_pod_container_status_last_terminated_reason=[gs("o", C | {"reason": "OOMKilled"},
-                                                             oom)],
+        kube_pod_container_status_last_terminated_reason=[
+            gs("o", C | {"reason": "OOMKilled"}, oom)
+        ],
     )
     assert (row["restarts"], row["oom_kills"]) == (3, 3)
 
@@ -162,47 +184,117 @@ def test_gpu_request_mig_slices_are_fractions() -> None:
     row = one_container(
         kube_pod_container_status_running=[gs("r", C, every(1))],
         kube_pod_container_resource_requests=[
-            gs("q", C | {"resource": "nvidia_com_mig_3g_20gb"}, every(2.0))])
+            gs("q", C | {"resource": "nvidia_com_mig_3g_20gb"}, every(2.0))
+        ],
+    )
     assert row["gpu_request"] == pytest.approx(6 / 7, rel=1e-12)
     assert (gpu_units("nvidia_com_gpu"), gpu_units("cpu")) == (1.0, None)
 
 
 def test_node_hours_presence_and_capacity() -> None:
     node = {"node": "n1"}
-    rows = node_hour_rows({
-        "kube_node_info": [gs("i", node | {"provider_id": "aws:///z/i-1"}, every(1, range(9)))],
-        "kube_node_status_capacity": [gs("c", node | {"resource": "cpu"}, every(8)),
-                                      gs("c", node | {"resource": "memory"}, every(32.0))],
-    }, GRID)
+    rows = node_hour_rows(
+        {
+            "kube_node_info": [gs("i", node | {"provider_id": "aws:///z/i-1"}, every(1, range(9)))],
+            "kube_node_status_capacity": [
+                gs("c", node | {"resource": "cpu"}, every(8)),
+                gs("c", node | {"resource": "memory"}, every(32.0)),
+            ],
+        },
+        GRID,
+    )
     # present at k = 0..8 → 9/12 = 0.75 of the hour
-    assert rows == [{"node": "n1", "hour": H10, "running_hours": 0.75, "cpu_cores": 8.0,
-                     "ram_bytes": 32.0, "gpu_count": None}]
+    assert rows == [
+        {
+            "node": "n1",
+            "hour": H10,
+            "running_hours": 0.75,
+            "cpu_cores": 8.0,
+            "ram_bytes": 32.0,
+            "gpu_count": None,
+        }
+    ]
 
 
 # --- inventory ----------------------------------------------------------------------------
+
 
 def test_controller_rollup_replicaset_to_deployment_and_job_to_cronjob() -> None:
     one = every(1)
     series = {
         "kube_pod_info": [
-            gs("i", {"namespace": "a", "pod": "web-1", "created_by_kind": "ReplicaSet",
-                     "created_by_name": "web-7f"}, one),
-            gs("i", {"namespace": "a", "pod": "job-1", "created_by_kind": "Job",
-                     "created_by_name": "nightly-1"}, one),
+            gs(
+                "i",
+                {
+                    "namespace": "a",
+                    "pod": "web-1",
+                    "created_by_kind": "ReplicaSet",
+                    "created_by_name": "web-7f",
+                },
+                one,
+            ),
+            gs(
+                "i",
+                {
+                    "namespace": "a",
+                    "pod": "job-1",
+                    "created_by_kind": "Job",
+                    "created_by_name": "nightly-1",
+                },
+                one,
+            ),
             gs("i", {"namespace": "a", "pod": "bare", "created_by_kind": "<none>"}, one),
-            gs("i", {"namespace": "a", "pod": "orphan-rs-1", "created_by_kind": "ReplicaSet",
-                     "created_by_name": "lonely"}, one)],
+            gs(
+                "i",
+                {
+                    "namespace": "a",
+                    "pod": "orphan-rs-1",
+                    "created_by_kind": "ReplicaSet",
+                    "created_by_name": "lonely",
+                },
+                one,
+            ),
+        ],
         "kube_replicaset_owner": [
-            gs("o", {"namespace": "a", "replicaset": "web-7f", "owner_kind": "Deployment",
-                     "owner_name": "web"}, one),
-            gs("o", {"namespace": "a", "replicaset": "lonely", "owner_kind": "<none>",
-                     "owner_name": "<none>"}, one)],
-        "kube_job_owner": [gs("o", {"namespace": "a", "job_name": "nightly-1",
-                                    "owner_kind": "CronJob", "owner_name": "nightly"}, one)],
+            gs(
+                "o",
+                {
+                    "namespace": "a",
+                    "replicaset": "web-7f",
+                    "owner_kind": "Deployment",
+                    "owner_name": "web",
+                },
+                one,
+            ),
+            gs(
+                "o",
+                {
+                    "namespace": "a",
+                    "replicaset": "lonely",
+                    "owner_kind": "<none>",
+                    "owner_name": "<none>",
+                },
+                one,
+            ),
+        ],
+        "kube_job_owner": [
+            gs(
+                "o",
+                {
+                    "namespace": "a",
+                    "job_name": "nightly-1",
+                    "owner_kind": "CronJob",
+                    "owner_name": "nightly",
+                },
+                one,
+            )
+        ],
     }
     pods = pod_rows(series, GRID, owner_rows(series))
-    assert {p["pod"]: (p["owner_kind"], p["owner_name"], p["controller_kind"],
-                       p["controller_name"]) for p in pods} == {
+    assert {
+        p["pod"]: (p["owner_kind"], p["owner_name"], p["controller_kind"], p["controller_name"])
+        for p in pods
+    } == {
         "web-1": ("ReplicaSet", "web-7f", "Deployment", "web"),
         "job-1": ("Job", "nightly-1", "CronJob", "nightly"),
         "bare": (None, None, None, None),
@@ -211,37 +303,55 @@ def test_controller_rollup_replicaset_to_deployment_and_job_to_cronjob() -> None
 
 
 def test_label_unsanitising() -> None:
-    labels = object_labels({"namespace": "x", "label_app_kubernetes_io_name": "web",
-                            "label_team": "pay", "label_my_custom_key": "v",
-                            "label_cost_center": "cc1", "label_empty": ""})
-    assert labels == {"app.kubernetes.io/name": "web", "team": "pay", "my_custom_key": "v",
-                      "cost-center": "cc1"}
+    labels = object_labels(
+        {
+            "namespace": "x",
+            "label_app_kubernetes_io_name": "web",
+            "label_team": "pay",
+            "label_my_custom_key": "v",
+            "label_cost_center": "cc1",
+            "label_empty": "",
+        }
+    )
+    assert labels == {
+        "app.kubernetes.io/name": "web",
+        "team": "pay",
+        "my_custom_key": "v",
+        "cost-center": "cc1",
+    }
     assert unsanitize("topology_kubernetes_io_zone") == "topology.kubernetes.io/zone"
     assert json.loads(json.dumps(labels)) == labels
 
 
-@pytest.mark.parametrize(("labels", "expected"), [
-    ({"karpenter.sh/capacity-type": "spot"}, "spot"),
-    ({"karpenter.sh/capacity-type": "on-demand"}, "on-demand"),
-    ({"eks.amazonaws.com/capacity-type": "SPOT"}, "spot"),
-    ({"eks.amazonaws.com/capacity-type": "ON_DEMAND"}, "on-demand"),
-    ({"cloud.google.com/gke-spot": "true"}, "spot"),
-    ({"kubernetes.azure.com/scalesetpriority": "spot"}, "spot"),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ({"karpenter.sh/capacity-type": "spot"}, "spot"),
+        ({"karpenter.sh/capacity-type": "on-demand"}, "on-demand"),
+        ({"eks.amazonaws.com/capacity-type": "SPOT"}, "spot"),
+        ({"eks.amazonaws.com/capacity-type": "ON_DEMAND"}, "on-demand"),
+        ({"cloud.google.com/gke-spot": "true"}, "spot"),
+        ({"kubernetes.azure.com/scalesetpriority": "spot"}, "spot"),
+        ({}, None),
+    ],
+)
 def test_capacity_type(labels: dict[str, str], expected: str | None) -> None:
     assert capacity_type(labels) == expected
 
 
 # --- GPUs ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("profile", "model", "share"), [
-    ("1g.5gb", "NVIDIA A100-SXM4-40GB", 1 / 7),
-    ("3g.40gb", "NVIDIA H100 80GB HBM3", 3 / 7),
-    ("7g.80gb", "NVIDIA H100 80GB HBM3", 1.0),
-    ("2g.12gb", "NVIDIA A30", 2 / 4),
-    (None, "NVIDIA A100", 1.0),
-])
+
+@pytest.mark.parametrize(
+    ("profile", "model", "share"),
+    [
+        ("1g.5gb", "NVIDIA A100-SXM4-40GB", 1 / 7),
+        ("3g.40gb", "NVIDIA H100 80GB HBM3", 3 / 7),
+        ("7g.80gb", "NVIDIA H100 80GB HBM3", 1.0),
+        ("2g.12gb", "NVIDIA A30", 2 / 4),
+        (None, "NVIDIA A100", 1.0),
+    ],
+)
 def test_mig_fraction(profile: str | None, model: str, share: float) -> None:
     assert mig_fraction(profile, model) == share
 
@@ -249,24 +359,38 @@ def test_mig_fraction(profile: str | None, model: str, share: float) -> None:
 def test_time_sliced_gpu_shared_by_pods_present() -> None:
     # GPU-9 serves pod a all hour and pod b only for k = 0..5: at those 6 points each has
     # 1/2, at the other 6 pod a has it alone → a: (6·0.5 + 6·1)/12 = 0.75, b: 0.5.
-    base = {"gpu": "0", "UUID": "GPU-9", "Hostname": "n1", "modelName": "T4",
-            "namespace": "ml"}
-    rows = gpu_rows({"DCGM_FI_DEV_GPU_UTIL": [
-        gs("u", base | {"pod": "a", "container": "c"}, every(40.0, range(12))),
-        gs("u", base | {"pod": "b", "container": "c"}, every(20.0, range(6)))]}, GRID)
-    assert [(r["pod"], r["gpu_share"], r["samples"], r["util_pct"]) for r in rows] == \
-        [("a", 0.75, 12, 40.0), ("b", 0.5, 6, 20.0)]
+    base = {"gpu": "0", "UUID": "GPU-9", "Hostname": "n1", "modelName": "T4", "namespace": "ml"}
+    rows = gpu_rows(
+        {
+            "DCGM_FI_DEV_GPU_UTIL": [
+                gs("u", base | {"pod": "a", "container": "c"}, every(40.0, range(12))),
+                gs("u", base | {"pod": "b", "container": "c"}, every(20.0, range(6))),
+            ]
+        },
+        GRID,
+    )
+    assert [(r["pod"], r["gpu_share"], r["samples"], r["util_pct"]) for r in rows] == [
+        ("a", 0.75, 12, 40.0),
+        ("b", 0.5, 6, 20.0),
+    ]
 
 
 def test_idle_gpu_without_pod_and_fb_in_bytes() -> None:
     base = {"gpu": "1", "UUID": "GPU-7", "Hostname": "n1", "modelName": "A10G"}
-    rows = gpu_rows({"DCGM_FI_DEV_FB_USED": [gs("f", base, every(512.0, range(12)))],
-                     "DCGM_FI_DEV_POWER_USAGE": [gs("p", base, every(30.0, range(12)))]}, GRID)
-    assert [(r["pod"], r["gpu_share"], r["fb_used_bytes"], r["power_watts"]) for r in rows] \
-        == [(None, 1.0, 512 * 1024 * 1024, 30.0)]
+    rows = gpu_rows(
+        {
+            "DCGM_FI_DEV_FB_USED": [gs("f", base, every(512.0, range(12)))],
+            "DCGM_FI_DEV_POWER_USAGE": [gs("p", base, every(30.0, range(12)))],
+        },
+        GRID,
+    )
+    assert [(r["pod"], r["gpu_share"], r["fb_used_bytes"], r["power_watts"]) for r in rows] == [
+        (None, 1.0, 512 * 1024 * 1024, 30.0)
+    ]
 
 
 # --- grid -----------------------------------------------------------------------------------
+
 
 def test_resample_takes_newest_sample_within_lookback() -> None:
     t0 = GRID.start_ts
@@ -280,8 +404,9 @@ def test_resample_takes_newest_sample_within_lookback() -> None:
     assert points == {1: 4.0, 2: 9.0, 8: 99.0, 9: 99.0}
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("5m", 300), ("30s", 30), ("1h", 3600),
-                                               ("15m", 900)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("5m", 300), ("30s", 30), ("1h", 3600), ("15m", 900)]
+)
 def test_parse_step(text: str, seconds: int) -> None:
     assert parse_step(text) == seconds
 

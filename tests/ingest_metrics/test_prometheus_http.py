@@ -22,8 +22,9 @@ END = T0 + timedelta(hours=2)
 
 
 def _rows_of(cluster: str) -> dict[str, list[tuple[object, ...]]]:
-    return {t: [r[1:] for r in rows if r[0] == cluster] for t, rows in
-            dump(load_settings()).items()}
+    return {
+        t: [r[1:] for r in rows if r[0] == cluster] for t, rows in dump(load_settings()).items()
+    }
 
 
 def test_fake_prometheus_gives_the_file_rows(tmp_path: Path) -> None:
@@ -57,8 +58,14 @@ def test_time_chunks_give_the_same_rows(tmp_path: Path) -> None:
     assert (report.rows["k8s_nodes"], report.rows["node_hours"]) == (1, 2)
     http = _rows_of("http")
     for table, rows in _rows_of("file").items():
-        if table in ("k8s_nodes", "k8s_pods", "k8s_namespaces", "k8s_owners", "k8s_pvs",
-                     "k8s_hpas"):
+        if table in (
+            "k8s_nodes",
+            "k8s_pods",
+            "k8s_namespaces",
+            "k8s_owners",
+            "k8s_pvs",
+            "k8s_hpas",
+        ):
             continue  # first/last seen widen across chunks; compared below
         assert http[table] == rows, table
     assert [r[-2:] for r in http["k8s_nodes"]] == [r[-2:] for r in _rows_of("file")["k8s_nodes"]]
@@ -75,8 +82,10 @@ def test_bearer_token_required_401_is_auth_error() -> None:
 
 
 def test_forbidden_is_auth_error() -> None:
-    with fake_prometheus(FakeConfig(forbid=True)) as url, \
-            pytest.raises(SourceAuthError, match="HTTP 403"):
+    with (
+        fake_prometheus(FakeConfig(forbid=True)) as url,
+        pytest.raises(SourceAuthError, match="HTTP 403"),
+    ):
         ingest_prometheus(url, T0, END, "c", load_settings())
 
 
@@ -103,59 +112,136 @@ def test_unreachable_prometheus_names_the_url() -> None:
 
 
 def test_missing_required_metric_is_a_data_gap_naming_it() -> None:
-    cfg = FakeConfig(hidden={"kube_pod_container_resource_requests",
-                             "container_memory_working_set_bytes"})
+    cfg = FakeConfig(
+        hidden={"kube_pod_container_resource_requests", "container_memory_working_set_bytes"}
+    )
     with fake_prometheus(cfg) as url, pytest.raises(DataGap) as info:
         ingest_prometheus(url, T0, END, "c", load_settings())
-    assert info.value.context["missing"] == ["kube_pod_container_resource_requests",
-                                             "container_memory_working_set_bytes"]
+    assert info.value.context["missing"] == [
+        "kube_pod_container_resource_requests",
+        "container_memory_working_set_bytes",
+    ]
     assert not any("query_range" in r for r in cfg.requests)  # failed before fetching
 
 
 def test_missing_dcgm_is_optional() -> None:
-    cfg = FakeConfig(hidden={"DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
-                             "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_POWER_USAGE"})
+    cfg = FakeConfig(
+        hidden={
+            "DCGM_FI_DEV_GPU_UTIL",
+            "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+            "DCGM_FI_DEV_FB_USED",
+            "DCGM_FI_DEV_POWER_USAGE",
+        }
+    )
     with fake_prometheus(cfg) as url:
         report = ingest_prometheus(url, T0, END, "c", load_settings())
     assert report.rows["gpu_hours"] == 0 and report.rows["container_hours"] == 3
-    assert report.missing_optional[-4:] == ["DCGM_FI_DEV_GPU_UTIL",
-                                            "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
-                                            "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_POWER_USAGE"]
+    assert report.missing_optional[-4:] == [
+        "DCGM_FI_DEV_GPU_UTIL",
+        "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+        "DCGM_FI_DEV_FB_USED",
+        "DCGM_FI_DEV_POWER_USAGE",
+    ]
 
 
-def test_cli_prometheus_with_token_env(monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prometheus_with_token_env(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PROM_TOKEN", "tok")
     with fake_prometheus(FakeConfig(token="tok")) as url:
-        code = main(["ingest", "prometheus", "--url", url, "--start", "2026-10-01T10:00Z",
-                     "--end", "2026-10-01T12:00Z", "--cluster", "prod", "--token-env",
-                     "PROM_TOKEN", "--json"])
+        code = main(
+            [
+                "ingest",
+                "prometheus",
+                "--url",
+                url,
+                "--start",
+                "2026-10-01T10:00Z",
+                "--end",
+                "2026-10-01T12:00Z",
+                "--cluster",
+                "prod",
+                "--token-env",
+                "PROM_TOKEN",
+                "--json",
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0
     assert '"container_hours": 3' in out
     with reader(load_settings()) as con:
-        assert con.execute("SELECT count(*) FROM container_hours WHERE cluster='prod'"
-                           ).fetchone() == (3,)
+        assert con.execute(
+            "SELECT count(*) FROM container_hours WHERE cluster='prod'"
+        ).fetchone() == (3,)
 
 
 def test_cli_errors_are_clean(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    code = main(["ingest", "prometheus", "--url", url, "--start", "2026-10-01",
-                 "--end", "2026-10-02", "--cluster", "prod"])
+    code = main(
+        [
+            "ingest",
+            "prometheus",
+            "--url",
+            url,
+            "--start",
+            "2026-10-01",
+            "--end",
+            "2026-10-02",
+            "--cluster",
+            "prod",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "Cannot reach Prometheus" in err and "Traceback" not in err
-    code = main(["ingest", "prometheus", "--url", url, "--start", "yesterday-ish",
-                 "--end", "2026-10-02", "--cluster", "prod"])
+    code = main(
+        [
+            "ingest",
+            "prometheus",
+            "--url",
+            url,
+            "--start",
+            "yesterday-ish",
+            "--end",
+            "2026-10-02",
+            "--cluster",
+            "prod",
+        ]
+    )
     assert code == 1 and "Cannot read time 'yesterday-ish'" in capsys.readouterr().err
-    code = main(["ingest", "prometheus", "--url", url, "--start", "2026-10-01",
-                 "--end", "2026-10-02", "--cluster", "prod", "--step", "7m"])
+    code = main(
+        [
+            "ingest",
+            "prometheus",
+            "--url",
+            url,
+            "--start",
+            "2026-10-01",
+            "--end",
+            "2026-10-02",
+            "--cluster",
+            "prod",
+            "--step",
+            "7m",
+        ]
+    )
     assert code == 1 and "does not divide an hour" in capsys.readouterr().err
 
 
 def test_cli_openmetrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "c.om")
-    code = main(["ingest", "openmetrics", str(path), "--cluster", "lab", "--start",
-                 "2026-10-01T10:00Z", "--end", "2026-10-01T12:00Z"])
+    code = main(
+        [
+            "ingest",
+            "openmetrics",
+            str(path),
+            "--cluster",
+            "lab",
+            "--start",
+            "2026-10-01T10:00Z",
+            "--end",
+            "2026-10-01T12:00Z",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "container_hours: 3" in out and "cluster 'lab'" in out

@@ -53,8 +53,11 @@ def test_real_prometheus_round_trip(prometheus: str, om_file: Path) -> None:
         assert real, table
         assert real == [r[1:] for r in table_rows if r[0] == "file"], table
     assert report.missing_optional == []
-    web11 = next(r for r in rows["container_hours"]
-                 if r[0] == "real" and r[2] == "web-abc-1" and r[5] == T0 + timedelta(hours=1))
+    web11 = next(
+        r
+        for r in rows["container_hours"]
+        if r[0] == "real" and r[2] == "web-abc-1" and r[5] == T0 + timedelta(hours=1)
+    )
     # restart at 11:30: (11 intervals × 0.25 cores + 5 s / 300 s) / 12; memory 300/500 MiB
     # for 6 points each → mean 400 MiB; one restart, OOMKilled.
     assert web11[9] == pytest.approx((11 * 0.25 + 5 / 300) / 12, rel=1e-12)

@@ -35,18 +35,25 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def tokens(admin_rate: int = 600, payments_rate: int = 600) -> list[dict[str, Any]]:
     return [
-        {"sha256": hash_token(ADMIN_TOKEN), "user": "ada", "scope": ["*"],
-         "rate_per_minute": admin_rate},
-        {"sha256": hash_token(PAYMENTS_TOKEN), "user": "pat", "scope": ["team:payments"],
-         "rate_per_minute": payments_rate},
+        {
+            "sha256": hash_token(ADMIN_TOKEN),
+            "user": "ada",
+            "scope": ["*"],
+            "rate_per_minute": admin_rate,
+        },
+        {
+            "sha256": hash_token(PAYMENTS_TOKEN),
+            "user": "pat",
+            "scope": ["team:payments"],
+            "rate_per_minute": payments_rate,
+        },
     ]
 
 
 @pytest.fixture
 def demo_settings(demo_home: Path, penny_env: Path) -> Settings:
     """Settings over the shared demo warehouse (and its ledger: filter rows by question_id)."""
-    return load_settings(home=demo_home, now=NOW,
-                         server={"tokens": tokens()})
+    return load_settings(home=demo_home, now=NOW, server={"tokens": tokens()})
 
 
 def auth(token: str) -> dict[str, str]:
@@ -58,5 +65,7 @@ def team_month(settings: Settings, team: str, month: str) -> str:
     with reader(settings) as con:
         (total,) = con.execute(
             "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND team = ? "
-            "AND strftime(hour, '%Y-%m') = ?", [team, month]).fetchone()
+            "AND strftime(hour, '%Y-%m') = ?",
+            [team, month],
+        ).fetchone()
     return f"${Decimal(total).quantize(Decimal('0.01')):,}"

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 @dataclass
 class Call:
-    method: str            # 'chat.postMessage', 'upload', 'response', …
+    method: str  # 'chat.postMessage', 'upload', 'response', …
     body: dict[str, Any]
     raw_size: int
 
@@ -65,8 +65,10 @@ class SlackStub:
             if len(found) >= count:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"{method} called {len(self.named(method))} times, wanted {count}; "
-                             f"calls: {[c.method for c in self.calls]}")
+        raise AssertionError(
+            f"{method} called {len(self.named(method))} times, wanted {count}; "
+            f"calls: {[c.method for c in self.calls]}"
+        )
 
     def _next_ts(self) -> str:
         with self._lock:
@@ -77,7 +79,7 @@ class SlackStub:
         ctype = h.headers.get("Content-Type", "")
         path = h.path.split("?")[0]
         if path.startswith("/upload/"):
-            body: dict[str, Any] = {}                  # the file's bytes: only their size
+            body: dict[str, Any] = {}  # the file's bytes: only their size
         elif ctype.startswith("application/json"):
             body = json.loads(raw or b"{}")
         elif ctype.startswith("application/x-www-form-urlencoded"):
@@ -101,8 +103,10 @@ class SlackStub:
             fid = f"F{len(self.calls)}"
             reply.update(upload_url=f"{self.root}/upload/{fid}", file_id=fid)
         elif method == "files.completeUploadExternal":
-            reply["files"] = [{"id": f["id"], "title": f.get("title")}
-                              for f in json.loads(body.get("files", "[]"))]
+            reply["files"] = [
+                {"id": f["id"], "title": f.get("title")}
+                for f in json.loads(body.get("files", "[]"))
+            ]
         elif method in ("upload", "response"):
             data = b"OK" if method == "upload" else b"ok"
             h.send_response(200)

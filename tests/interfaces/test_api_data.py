@@ -26,46 +26,60 @@ def client(demo_settings: Settings) -> TestClient:
 def by_team(settings: Settings, month: str) -> dict[str, Decimal]:
     """Σ total_cost per team of workload rows in ``month`` (the independent answer)."""
     with reader(settings) as con:
-        rows = con.execute("SELECT team, sum(total_cost) FROM allocations WHERE kind = "
-                           "'workload' AND strftime(hour, '%Y-%m') = ? GROUP BY 1",
-                           [month]).fetchall()
+        rows = con.execute(
+            "SELECT team, sum(total_cost) FROM allocations WHERE kind = "
+            "'workload' AND strftime(hour, '%Y-%m') = ? GROUP BY 1",
+            [month],
+        ).fetchall()
     return {team: Decimal(total) for team, total in rows}
 
 
 def test_costs_json_matches_the_warehouse_and_totals_the_bill(
-        client: TestClient, demo_settings: Settings) -> None:
-    r = client.get("/v1/costs", params={"window": "2026-10", "by": "team"},
-                   headers=auth(ADMIN_TOKEN))
+    client: TestClient, demo_settings: Settings
+) -> None:
+    r = client.get(
+        "/v1/costs", params={"window": "2026-10", "by": "team"}, headers=auth(ADMIN_TOKEN)
+    )
     assert r.status_code == 200
     body = r.json()
-    workload = {row["name"]: Decimal(row["total"]) for row in body["rows"]
-                if row["kind"] == "workload"}
+    workload = {
+        row["name"]: Decimal(row["total"]) for row in body["rows"] if row["kind"] == "workload"
+    }
     assert workload == by_team(demo_settings, "2026-10")
-    assert "E-" not in r.text                           # plain decimals, never 0E-12
+    assert "E-" not in r.text  # plain decimals, never 0E-12
     with reader(demo_settings) as con:
-        (bill,) = con.execute("SELECT sum(total_cost) FROM allocations WHERE "
-                              "strftime(hour, '%Y-%m') = '2026-10'").fetchone()
+        (bill,) = con.execute(
+            "SELECT sum(total_cost) FROM allocations WHERE strftime(hour, '%Y-%m') = '2026-10'"
+        ).fetchone()
     # workload + __idle__ + __unallocated__ rows = every allocation row = the bill
     assert Decimal(body["totals"]["total"]) == Decimal(bill)
 
 
 def test_costs_csv_for_a_team_token_holds_only_its_team(
-        client: TestClient, demo_settings: Settings) -> None:
-    r = client.get("/v1/costs", params={"window": "2026-10", "by": "team", "format": "csv"},
-                   headers=auth(PAYMENTS_TOKEN))
+    client: TestClient, demo_settings: Settings
+) -> None:
+    r = client.get(
+        "/v1/costs",
+        params={"window": "2026-10", "by": "team", "format": "csv"},
+        headers=auth(PAYMENTS_TOKEN),
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [row["name"] for row in rows] == ["payments", "TOTAL"]
     assert Decimal(rows[0]["total"]) == by_team(demo_settings, "2026-10")["payments"]
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"window": "zzz"}, "Cannot read window 'zzz'."),
-    ({"by": "colour"}, "Unknown group_by 'colour'."),
-    ({"filter": "team"}, "filter 'team' is not KEY=VALUE."),
-])
-def test_costs_bad_parameters_are_400(client: TestClient, params: dict[str, str],
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"window": "zzz"}, "Cannot read window 'zzz'."),
+        ({"by": "colour"}, "Unknown group_by 'colour'."),
+        ({"filter": "team"}, "filter 'team' is not KEY=VALUE."),
+    ],
+)
+def test_costs_bad_parameters_are_400(
+    client: TestClient, params: dict[str, str], message: str
+) -> None:
     r = client.get("/v1/costs", params=params, headers=auth(ADMIN_TOKEN))
     assert r.status_code == 400
     assert r.json()["ok"] is False
@@ -86,8 +100,10 @@ def test_bill_in_three_formats(client: TestClient, demo_settings: Settings) -> N
     data = js.json()
     assert data["month"]["label"] == "2026-10"
     with reader(demo_settings) as con:
-        (amount,) = con.execute("SELECT sum(effective_cost) FROM billing_lines WHERE "
-                                "strftime(charge_period_start, '%Y-%m') = '2026-10'").fetchone()
+        (amount,) = con.execute(
+            "SELECT sum(effective_cost) FROM billing_lines WHERE "
+            "strftime(charge_period_start, '%Y-%m') = '2026-10'"
+        ).fetchone()
     assert Decimal(data["totals"]["amortized"]) == amount
     assert f"${amount.quantize(Decimal('0.01')):,}" in md.text
     html = client.get("/v1/bill/2026-10", params={"format": "html"}, headers=auth(ADMIN_TOKEN))
@@ -95,12 +111,14 @@ def test_bill_in_three_formats(client: TestClient, demo_settings: Settings) -> N
     assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64,", html.text)) == 2
 
 
-def test_team_token_gets_its_own_slice_of_the_bill(client: TestClient,
-                                                    demo_settings: Settings) -> None:
-    data = client.get("/v1/bill/2026-10", params={"format": "json"},
-                      headers=auth(PAYMENTS_TOKEN)).json()
+def test_team_token_gets_its_own_slice_of_the_bill(
+    client: TestClient, demo_settings: Settings
+) -> None:
+    data = client.get(
+        "/v1/bill/2026-10", params={"format": "json"}, headers=auth(PAYMENTS_TOKEN)
+    ).json()
     assert data["scope"] == "team payments"
-    assert data["totals"] is None                       # no org-wide totals for a team
+    assert data["totals"] is None  # no org-wide totals for a team
     assert Decimal(data["allocated_total"]) == by_team(demo_settings, "2026-10")["payments"]
 
 
@@ -118,11 +136,18 @@ def test_bill_charts_as_svg_and_png(client: TestClient) -> None:
 
 
 def test_healthz_and_metrics_count_requests_and_answers(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"ok": True, "status": "ok",
-                                             "version": client.app.version,  # type: ignore[attr-defined]
-                                             "warehouse": True, "slack": False}
-    client.post("/v1/chat", json={"message": "how much did team payments cost in October"},
-                headers=auth(PAYMENTS_TOKEN))
+    assert client.get("/healthz").json() == {
+        "ok": True,
+        "status": "ok",
+        "version": client.app.version,  # type: ignore[attr-defined]
+        "warehouse": True,
+        "slack": False,
+    }
+    client.post(
+        "/v1/chat",
+        json={"message": "how much did team payments cost in October"},
+        headers=auth(PAYMENTS_TOKEN),
+    )
     client.post("/v1/chat", json={"message": ""}, headers=auth(PAYMENTS_TOKEN))
     client.get("/v1/costs", headers={})
     text = client.get("/metrics").text
@@ -132,7 +157,7 @@ def test_healthz_and_metrics_count_requests_and_answers(client: TestClient) -> N
     assert 'penny_http_requests_total{method="GET",route="/v1/costs",status="401"} 1' in lines
     assert 'penny_answers_total{channel="api",engine="offline",user="pat"} 1' in lines
     assert 'penny_http_request_duration_seconds_count{route="/v1/chat"} 2' in lines
-    assert '# TYPE penny_http_request_duration_seconds histogram' in lines
+    assert "# TYPE penny_http_request_duration_seconds histogram" in lines
     assert 'penny_http_request_duration_seconds_bucket{route="/v1/chat",le="+Inf"} 2' in lines
 
 

@@ -29,25 +29,29 @@ COST = Decimal("0.0045")
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> Iterator[Settings]:
     reset_memory()
-    server = OpenAIServer([Reply(text=TEXT, input_tokens=1000, output_tokens=200,
-                                 model="gpt-4o-2024-08-06")])
+    server = OpenAIServer(
+        [Reply(text=TEXT, input_tokens=1000, output_tokens=200, model="gpt-4o-2024-08-06")]
+    )
     server.start()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    yield load_settings(home=demo_settings.home, now=NOW, model="openai:gpt-4o",
-                        server={"tokens": tokens()})
+    yield load_settings(
+        home=demo_settings.home, now=NOW, model="openai:gpt-4o", server={"tokens": tokens()}
+    )
     server.stop()
     reset_memory()
 
 
-def test_tokens_stream_over_the_wire_and_spend_is_attributed_to_the_user(
-        llm: Settings) -> None:
+def test_tokens_stream_over_the_wire_and_spend_is_attributed_to_the_user(llm: Settings) -> None:
     with LiveServer(create_app(llm)) as server:
         events = []
-        with httpx.stream("POST", f"{server.url}/v1/chat",
-                          json={"message": "what can you see?", "thread_id": "llm-1"},
-                          headers={**auth(PAYMENTS_TOKEN), "Accept": "text/event-stream"},
-                          timeout=60) as r:
+        with httpx.stream(
+            "POST",
+            f"{server.url}/v1/chat",
+            json={"message": "what can you see?", "thread_id": "llm-1"},
+            headers={**auth(PAYMENTS_TOKEN), "Accept": "text/event-stream"},
+            timeout=60,
+        ) as r:
             assert r.status_code == 200
             kind = None
             for line in r.iter_lines():
@@ -57,14 +61,17 @@ def test_tokens_stream_over_the_wire_and_spend_is_attributed_to_the_user(
                     events.append((kind, json.loads(line[6:])))
         metrics = httpx.get(f"{server.url}/metrics").text
     tokens_seen = [d["text"] for k, d in events if k == "token"]
-    assert len(tokens_seen) >= 2 and "".join(tokens_seen) == TEXT     # streamed in pieces
+    assert len(tokens_seen) >= 2 and "".join(tokens_seen) == TEXT  # streamed in pieces
     kind, done = events[-1]
     answer = done["answer"]
     assert (kind, answer["engine"], answer["thread_id"]) == ("done", "llm", "llm-1")
     assert Decimal(answer["cost"]) == COST
     assert (answer["usage"]["input_tokens"], answer["usage"]["output_tokens"]) == (1000, 200)
-    rows = read_ledger(llm, "SELECT user_id, team, channel, thread_id, cost FROM ai_usage "
-                            "WHERE question_id = ?", [answer["question_id"]])
+    rows = read_ledger(
+        llm,
+        "SELECT user_id, team, channel, thread_id, cost FROM ai_usage WHERE question_id = ?",
+        [answer["question_id"]],
+    )
     assert rows == [("pat", "payments", "api", "pat/llm-1", COST)]
     lines = set(metrics.splitlines())
     assert 'penny_ai_cost_usd_total{user="pat"} 0.0045' in lines

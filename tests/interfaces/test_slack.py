@@ -38,24 +38,52 @@ class Slack:
         self.url, self.stub, self.settings = url, stub, settings
         self.n = 0
 
-    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
-             signed: bool = True) -> httpx.Response:
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+    ) -> httpx.Response:
         h = {"Content-Type": content_type, **(sign(body) if signed else {}), **(headers or {})}
-        return httpx.post(f"{self.url}/slack/events", content=body.encode(), headers=h,
-                          timeout=30)
+        return httpx.post(f"{self.url}/slack/events", content=body.encode(), headers=h, timeout=30)
 
-    def event(self, event: dict[str, Any], event_id: str | None = None,
-              headers: dict[str, str] | None = None) -> httpx.Response:
+    def event(
+        self,
+        event: dict[str, Any],
+        event_id: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         self.n += 1
-        body = json.dumps({"token": "legacy", "team_id": "T1", "api_app_id": "A1",
-                           "type": "event_callback", "event_id": event_id or f"Ev{self.n}",
-                           "event_time": 1790000000, "event": event})
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": event_id or f"Ev{self.n}",
+                "event_time": 1790000000,
+                "event": event,
+            }
+        )
         return self.post(body, "application/json", headers)
 
-    def mention(self, text: str, user: str = "UADMIN", ts: str = "1790000100.000100",
-                thread_ts: str | None = None, **kw: Any) -> httpx.Response:
-        ev = {"type": "app_mention", "user": user, "text": f"<@UPENNY> {text}", "ts": ts,
-              "channel": "C1", "event_ts": ts}
+    def mention(
+        self,
+        text: str,
+        user: str = "UADMIN",
+        ts: str = "1790000100.000100",
+        thread_ts: str | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
+        ev = {
+            "type": "app_mention",
+            "user": user,
+            "text": f"<@UPENNY> {text}",
+            "ts": ts,
+            "channel": "C1",
+            "event_ts": ts,
+        }
         if thread_ts:
             ev["thread_ts"] = thread_ts
         return self.event(ev, **kw)
@@ -65,10 +93,17 @@ class Slack:
 def slack(demo_settings: Settings) -> Iterator[Slack]:
     stub = SlackStub(emails={"UANA": "ana@example.com"})
     settings = load_settings(
-        home=demo_settings.home, now=NOW, server={"tokens": tokens()},
-        slack={"bot_token": "xoxb-test", "signing_secret": SIGNING_SECRET,
-               "api_url": stub.api_url, "default_scope": ["*"],
-               "users": {"UPAY": ["team:payments"], "ana@example.com": ["team:search"]}})
+        home=demo_settings.home,
+        now=NOW,
+        server={"tokens": tokens()},
+        slack={
+            "bot_token": "xoxb-test",
+            "signing_secret": SIGNING_SECRET,
+            "api_url": stub.api_url,
+            "default_scope": ["*"],
+            "users": {"UPAY": ["team:payments"], "ana@example.com": ["team:search"]},
+        },
+    )
     with LiveServer(create_app(settings, engine="offline")) as server:
         yield Slack(server.url, stub, settings)
     stub.close()
@@ -80,16 +115,19 @@ def test_mention_gets_a_placeholder_then_the_answer_in_its_thread(slack: Slack) 
     (update,) = slack.stub.wait_for("chat.update")
     (placeholder,) = slack.stub.named("chat.postMessage")
     assert placeholder.body["text"] == PLACEHOLDER
-    assert (placeholder.body["channel"], placeholder.body["thread_ts"]) == \
-        ("C1", "1790000100.000100")
-    assert update.body["ts"] == "1790000000.000001"            # the placeholder's ts
+    assert (placeholder.body["channel"], placeholder.body["thread_ts"]) == (
+        "C1",
+        "1790000100.000100",
+    )
+    assert update.body["ts"] == "1790000000.000001"  # the placeholder's ts
     blocks = update.body["blocks"]
     assert blocks[0]["type"] == "header"
     text = json.dumps(blocks)
     assert team_month(slack.settings, "payments", "2026-10") in text
-    table = next(b for b in blocks if b["type"] == "section" and
-                 b["text"]["text"].startswith("```"))
-    assert "Deployment/checkout-api" in table["text"]["text"]      # table as preformatted text
+    table = next(
+        b for b in blocks if b["type"] == "section" and b["text"]["text"].startswith("```")
+    )
+    assert "Deployment/checkout-api" in table["text"]["text"]  # table as preformatted text
     context = blocks[-1]
     assert context["type"] == "context"
     line = context["elements"][0]["text"]
@@ -108,10 +146,27 @@ def test_follow_up_in_the_thread_keeps_context(slack: Slack) -> None:
 
 
 def test_direct_messages_are_answered_and_bot_messages_ignored(slack: Slack) -> None:
-    slack.event({"type": "message", "channel_type": "im", "channel": "D1", "user": "UBOT",
-                 "bot_id": "B9", "text": "top 5 namespaces last month", "ts": "1790000400.1"})
-    slack.event({"type": "message", "channel_type": "im", "channel": "D1", "user": "UPAY",
-                 "text": "top 5 namespaces last month", "ts": "1790000401.1"})
+    slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D1",
+            "user": "UBOT",
+            "bot_id": "B9",
+            "text": "top 5 namespaces last month",
+            "ts": "1790000400.1",
+        }
+    )
+    slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D1",
+            "user": "UPAY",
+            "text": "top 5 namespaces last month",
+            "ts": "1790000401.1",
+        }
+    )
     (update,) = slack.stub.wait_for("chat.update")
     assert update.body["channel"] == "D1"
     (post,) = slack.stub.named("chat.postMessage")
@@ -132,13 +187,25 @@ def test_user_scope_by_email_through_users_info(slack: Slack) -> None:
 
 @pytest.mark.parametrize("case", ["forged", "stale", "unsigned"])
 def test_forged_stale_or_unsigned_requests_are_rejected_and_nothing_is_posted(
-        slack: Slack, case: str) -> None:
-    body = json.dumps({"type": "event_callback", "event_id": "EvX", "team_id": "T1",
-                       "event": {"type": "app_mention", "user": "UADMIN", "channel": "C1",
-                                 "text": "<@UPENNY> top 5 namespaces", "ts": "1790000500.1"}})
+    slack: Slack, case: str
+) -> None:
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "EvX",
+            "team_id": "T1",
+            "event": {
+                "type": "app_mention",
+                "user": "UADMIN",
+                "channel": "C1",
+                "text": "<@UPENNY> top 5 namespaces",
+                "ts": "1790000500.1",
+            },
+        }
+    )
     if case == "forged":
         headers = sign(body, secret="not-the-secret")
-    elif case == "stale":                                   # signed right, 10 minutes old
+    elif case == "stale":  # signed right, 10 minutes old
         headers = sign(body, ts=int(time.time()) - 600)
     else:
         headers = {}
@@ -147,31 +214,43 @@ def test_forged_stale_or_unsigned_requests_are_rejected_and_nothing_is_posted(
     # a real request afterwards is answered, and only it: nothing came from the rejected one
     slack.mention("top 5 namespaces last month", ts="1790000501.1")
     slack.stub.wait_for("chat.update")
-    assert [p.body["thread_ts"] for p in slack.stub.named("chat.postMessage")] == \
-        ["1790000501.1"]
+    assert [p.body["thread_ts"] for p in slack.stub.named("chat.postMessage")] == ["1790000501.1"]
 
 
 def test_slack_retries_are_not_answered_twice(slack: Slack) -> None:
     first = slack.mention("top 5 namespaces last month", ts="1790000600.1", event_id="EvR")
-    retry = slack.mention("top 5 namespaces last month", ts="1790000600.1", event_id="EvR",
-                          headers={"X-Slack-Retry-Num": "1",
-                                   "X-Slack-Retry-Reason": "http_timeout"})
+    retry = slack.mention(
+        "top 5 namespaces last month",
+        ts="1790000600.1",
+        event_id="EvR",
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
     assert (first.status_code, retry.status_code) == (200, 200)
     slack.stub.wait_for("chat.update")
     # a later, different question: once it is answered, the retry would have shown up too
     slack.mention("how much did team payments cost in October", ts="1790000601.1")
     slack.stub.wait_for("chat.update", 2)
-    assert [p.body["thread_ts"] for p in slack.stub.named("chat.postMessage")] == \
-        ["1790000600.1", "1790000601.1"]
+    assert [p.body["thread_ts"] for p in slack.stub.named("chat.postMessage")] == [
+        "1790000600.1",
+        "1790000601.1",
+    ]
 
 
 def test_slash_command_acks_at_once_and_answers_through_response_url(slack: Slack) -> None:
-    body = urlencode({"command": "/penny", "text": "how much did team payments cost in October",
-                      "user_id": "UPAY", "channel_id": "C1", "team_id": "T1",
-                      "trigger_id": "tr1", "response_url": f"{slack.stub.root}/response/1"})
+    body = urlencode(
+        {
+            "command": "/penny",
+            "text": "how much did team payments cost in October",
+            "user_id": "UPAY",
+            "channel_id": "C1",
+            "team_id": "T1",
+            "trigger_id": "tr1",
+            "response_url": f"{slack.stub.root}/response/1",
+        }
+    )
     r = slack.post(body, "application/x-www-form-urlencoded")
     assert r.status_code == 200
-    assert r.text == PLACEHOLDER                              # the ack carries the placeholder
+    assert r.text == PLACEHOLDER  # the ack carries the placeholder
     (reply,) = slack.stub.wait_for("response")
     assert reply.body["response_type"] == "ephemeral"
     assert team_month(slack.settings, "payments", "2026-10") in reply.body["text"]
@@ -183,15 +262,14 @@ def test_bill_request_uploads_the_charts_into_the_thread(slack: Slack) -> None:
     slack.mention("bill October", ts="1790000700.1")
     (update,) = slack.stub.wait_for("chat.update")
     header, summary = update.body["blocks"][:2]
-    assert header["text"]["text"] == "Bill October"                  # the question asked
+    assert header["text"]["text"] == "Bill October"  # the question asked
     assert summary["text"]["text"].startswith("The 2026-10 bill: *$")
     (done,) = slack.stub.wait_for("files.completeUploadExternal")
     assert (done.body["channel_id"], done.body["thread_ts"]) == ("C1", "1790000700.1")
     titles = [f["title"] for f in json.loads(done.body["files"])]
-    assert titles == ["2026-10 bill: daily cost by team",
-                      "2026-10 bill: what changed (waterfall)"]
+    assert titles == ["2026-10 bill: daily cost by team", "2026-10 bill: what changed (waterfall)"]
     uploads = slack.stub.named("upload")
-    assert len(uploads) == 2 and all(u.raw_size > 1000 for u in uploads)   # real PNG bytes
+    assert len(uploads) == 2 and all(u.raw_size > 1000 for u in uploads)  # real PNG bytes
 
 
 def test_rightsizing_answer_has_a_button_that_posts_the_patch(slack: Slack) -> None:
@@ -200,16 +278,26 @@ def test_rightsizing_answer_has_a_button_that_posts_the_patch(slack: Slack) -> N
     actions = next(b for b in update.body["blocks"] if b["type"] == "actions")
     button = actions["elements"][0]
     assert button["text"]["text"].startswith("Draft patch: ")
-    payload = {"type": "block_actions", "user": {"id": "UADMIN"}, "api_app_id": "A1",
-               "token": "legacy", "team": {"id": "T1"}, "trigger_id": "tr2",
-               "container": {"type": "message", "message_ts": update.body["ts"],
-                             "channel_id": "C1", "is_ephemeral": False,
-                             "thread_ts": "1790000800.1"},
-               "channel": {"id": "C1"}, "response_url": f"{slack.stub.root}/response/2",
-               "message": {"ts": update.body["ts"], "thread_ts": "1790000800.1"},
-               "actions": [{**button, "block_id": "penny_drafts", "action_ts": "1"}]}
-    r = slack.post(urlencode({"payload": json.dumps(payload)}),
-                   "application/x-www-form-urlencoded")
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "UADMIN"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "team": {"id": "T1"},
+        "trigger_id": "tr2",
+        "container": {
+            "type": "message",
+            "message_ts": update.body["ts"],
+            "channel_id": "C1",
+            "is_ephemeral": False,
+            "thread_ts": "1790000800.1",
+        },
+        "channel": {"id": "C1"},
+        "response_url": f"{slack.stub.root}/response/2",
+        "message": {"ts": update.body["ts"], "thread_ts": "1790000800.1"},
+        "actions": [{**button, "block_id": "penny_drafts", "action_ts": "1"}],
+    }
+    r = slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
     assert r.status_code == 200
     posts = slack.stub.wait_for("chat.postMessage", 2)
     patch = posts[1].body

@@ -17,19 +17,27 @@ from tests.interfaces.conftest import ADMIN_TOKEN, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def test_chat_page_streams_answers_with_tables_tools_and_bill_charts(
-        demo_settings: Settings, tmp_path: Path) -> None:
+    demo_settings: Settings, tmp_path: Path
+) -> None:
     chromium = require_binary("chromium")
     from playwright.sync_api import expect, sync_playwright
 
     with reader(demo_settings) as con:
         (payments,) = con.execute(
             "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND "
-            "team = 'payments' AND strftime(hour, '%Y-%m') = '2026-10'").fetchone()
+            "team = 'payments' AND strftime(hour, '%Y-%m') = '2026-10'"
+        ).fetchone()
         (checkout,) = con.execute(
             "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND "
             "team = 'payments' AND controller_kind = 'Deployment' AND "
@@ -38,8 +46,7 @@ def test_chat_page_streams_answers_with_tables_tools_and_bill_charts(
     money = f"${Decimal(payments).quantize(Decimal('0.01')):,}"
     checkout_money = f"${Decimal(checkout).quantize(Decimal('0.01')):,}"
 
-    with LiveServer(create_app(demo_settings, engine="offline")) as server, \
-            sync_playwright() as p:
+    with LiveServer(create_app(demo_settings, engine="offline")) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1400})
         page.goto(server.url + "/")
@@ -63,7 +70,8 @@ def test_chat_page_streams_answers_with_tables_tools_and_bill_charts(
         expect(bill.locator(".tool.ok")).to_have_text(["explain_bill"], timeout=60_000)
         expect(bill.locator(".charts img")).to_have_count(2, timeout=60_000)
         widths = bill.locator(".charts img").evaluate_all(
-            "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth)))")
+            "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth)))"
+        )
         assert all(w > 300 for w in widths)
         assert bill.locator(".answer table").count() >= 1
 

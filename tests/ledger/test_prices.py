@@ -21,7 +21,7 @@ from assistant.ledger.prices import (
 from assistant.ledger.usage import tokens_from_usage_metadata
 
 # A table where every rate differs, so each bucket is visibly charged at its own rate.
-TABLE = parse_prices('''
+TABLE = parse_prices("""
 version = "test-1"
 [[model]]
 provider = "openai"
@@ -42,12 +42,13 @@ cached_input = "0.5"
 cache_write = "1.5"
 output = "4"
 reasoning = "8"
-''')
+""")
 
 
 def test_each_bucket_at_its_own_rate() -> None:
-    t = TokenCounts(input=10_000, cached_input=3_000, cache_write=2_000, output=5_000,
-                    reasoning=1_000)
+    t = TokenCounts(
+        input=10_000, cached_input=3_000, cache_write=2_000, output=5_000, reasoning=1_000
+    )
     price = TABLE.lookup("openai", "m", date(2025, 3, 1))
     assert price is not None
     # (5,000×2 + 3,000×1 + 2,000×3 + 4,000×8 + 1,000×16) / 1e6
@@ -69,8 +70,8 @@ def test_snapshot_suffixes_match_but_other_models_do_not() -> None:
     assert table.lookup("openai", "gpt-4o-mini-2024-07-18", on).model == "gpt-4o-mini"
     assert table.lookup("openai", "gpt-4o-2024-08-06", on).model == "gpt-4o"
     assert table.lookup("anthropic", "claude-haiku-4-5-20251001", on).model == "claude-haiku-4-5"
-    assert table.lookup("openai", "gpt-4o-audio-preview", on) is None   # not a snapshot
-    assert table.lookup("anthropic", "gpt-4o", on) is None              # wrong provider
+    assert table.lookup("openai", "gpt-4o-audio-preview", on) is None  # not a snapshot
+    assert table.lookup("anthropic", "gpt-4o", on) is None  # wrong provider
     assert table.lookup("openai-compatible", "gpt-4o", on).model == "gpt-4o"
     assert table.lookup("openai-compatible", "llama3.1:8b", on) is None
 
@@ -98,13 +99,23 @@ def test_unknown_model_costs_none_with_warning_never_zero() -> None:
 
 def test_anthropic_usage_metadata_is_normalised_by_langchain() -> None:
     # LangChain adds Anthropic's cache tokens back: 62,000 = 2,000 + 50,000 + 10,000
-    meta = {"input_tokens": 62_000, "output_tokens": 1_000,
-            "input_token_details": {"cache_read": 50_000, "cache_creation": 0,
-                                    "ephemeral_5m_input_tokens": 10_000,
-                                    "ephemeral_1h_input_tokens": 0}}
+    meta = {
+        "input_tokens": 62_000,
+        "output_tokens": 1_000,
+        "input_token_details": {
+            "cache_read": 50_000,
+            "cache_creation": 0,
+            "ephemeral_5m_input_tokens": 10_000,
+            "ephemeral_1h_input_tokens": 0,
+        },
+    }
     t = tokens_from_usage_metadata(meta)
     assert (t.input, t.cached_input, t.cache_write, t.uncached_input) == (
-        62_000, 50_000, 10_000, 2_000)
+        62_000,
+        50_000,
+        10_000,
+        2_000,
+    )
 
 
 def test_inconsistent_counts_are_refused() -> None:
@@ -116,33 +127,57 @@ def test_inconsistent_counts_are_refused() -> None:
 
 def test_bad_table_names_the_row_and_field() -> None:
     with pytest.raises(ConfigError, match="model #1 lacks field 'reasoning'"):
-        parse_prices('version = "x"\n[[model]]\nprovider="openai"\nmodel="a"\n'
-                     'effective_from="2025-01-01"\ninput="1"\ncached_input="1"\n'
-                     'cache_write="1"\noutput="1"\n')
+        parse_prices(
+            'version = "x"\n[[model]]\nprovider="openai"\nmodel="a"\n'
+            'effective_from="2025-01-01"\ninput="1"\ncached_input="1"\n'
+            'cache_write="1"\noutput="1"\n'
+        )
     with pytest.raises(ConfigError, match="'version'"):
         parse_prices("[[model]]\n")
 
 
-PRICE = ModelPrice("openai", "p", date(2025, 1, 1), Decimal("2.5"), Decimal("1.25"),
-                   Decimal("3.75"), Decimal("10"), Decimal("10"))
+PRICE = ModelPrice(
+    "openai",
+    "p",
+    date(2025, 1, 1),
+    Decimal("2.5"),
+    Decimal("1.25"),
+    Decimal("3.75"),
+    Decimal("10"),
+    Decimal("10"),
+)
 
 
-@given(st.integers(0, 10**7), st.integers(0, 10**7), st.integers(0, 10**7),
-       st.integers(0, 10**7), st.integers(0, 10**7))
+@given(
+    st.integers(0, 10**7),
+    st.integers(0, 10**7),
+    st.integers(0, 10**7),
+    st.integers(0, 10**7),
+    st.integers(0, 10**7),
+)
 def test_caching_never_costs_more_than_uncached_and_is_additive(
-        uncached: int, cached: int, written: int, visible: int, reasoning: int) -> None:
+    uncached: int, cached: int, written: int, visible: int, reasoning: int
+) -> None:
     """Invariants: cost ≥ 0; moving prompt tokens into the cache never raises the cost
     when cached_input ≤ input; the cost of a call is the sum of its buckets' costs."""
-    t = TokenCounts(input=uncached + cached + written, cached_input=cached,
-                    cache_write=written, output=visible + reasoning, reasoning=reasoning)
+    t = TokenCounts(
+        input=uncached + cached + written,
+        cached_input=cached,
+        cache_write=written,
+        output=visible + reasoning,
+        reasoning=reasoning,
+    )
     c = cost_of(PRICE, t)
     assert c >= 0
-    no_read_cache = TokenCounts(input=t.input, cache_write=written, output=t.output,
-                                reasoning=reasoning)
+    no_read_cache = TokenCounts(
+        input=t.input, cache_write=written, output=t.output, reasoning=reasoning
+    )
     assert c <= cost_of(PRICE, no_read_cache)
-    parts = (cost_of(PRICE, TokenCounts(input=uncached))
-             + cost_of(PRICE, TokenCounts(input=cached, cached_input=cached))
-             + cost_of(PRICE, TokenCounts(input=written, cache_write=written))
-             + cost_of(PRICE, TokenCounts(output=visible))
-             + cost_of(PRICE, TokenCounts(output=reasoning, reasoning=reasoning)))
+    parts = (
+        cost_of(PRICE, TokenCounts(input=uncached))
+        + cost_of(PRICE, TokenCounts(input=cached, cached_input=cached))
+        + cost_of(PRICE, TokenCounts(input=written, cache_write=written))
+        + cost_of(PRICE, TokenCounts(output=visible))
+        + cost_of(PRICE, TokenCounts(output=reasoning, reasoning=reasoning))
+    )
     assert c == parts

@@ -20,8 +20,9 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from evals.runner import prepare_warehouse
 
     home = tmp_path_factory.mktemp("offline-demo")
-    now = prepare_warehouse(load_settings(home=home, db=home / "penny.duckdb"),
-                            log=lambda _line: None)
+    now = prepare_warehouse(
+        load_settings(home=home, db=home / "penny.duckdb"), log=lambda _line: None
+    )
     assert now == datetime(2026, 11, 27)
     return home
 
@@ -31,5 +32,4 @@ def demo_settings(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings on the shared demo, 'now' pinned to its end; thread memory cleared."""
     monkeypatch.setenv("PENNY_HOME", str(demo_home))
     forget_threads()
-    return load_settings(home=demo_home, db=demo_home / "penny.duckdb",
-                         now=datetime(2026, 11, 27))
+    return load_settings(home=demo_home, db=demo_home / "penny.duckdb", now=datetime(2026, 11, 27))

@@ -16,8 +16,9 @@ from assistant.agent.offline import answer
 from assistant.config import Settings
 
 
-def test_one_warehouse_connection_per_answer(demo_settings: Settings,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_warehouse_connection_per_answer(
+    demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     opened: list[tuple[str, bool]] = []
     real_connect = db.connect
 

@@ -27,28 +27,41 @@ def test_team_cost_is_the_allocations_sum_to_the_cent(demo_settings: Settings) -
     ctx = AskContext(user="t", channel="eval")
     a = answer("What did the payments team spend last month?", ctx, demo_settings)
     # Σ total_cost of payments workload rows, 2026-10-01 <= hour < 2026-11-01
-    expected = sql_one(demo_settings, "SELECT sum(total_cost) FROM allocations WHERE kind = "
-                       "'workload' AND team = 'payments' AND hour >= '2026-10-01' AND hour < "
-                       "'2026-11-01'")
+    expected = sql_one(
+        demo_settings,
+        "SELECT sum(total_cost) FROM allocations WHERE kind = "
+        "'workload' AND team = 'payments' AND hour >= '2026-10-01' AND hour < "
+        "'2026-11-01'",
+    )
     assert f"**{cents(expected)}** in 2026-10" in a.text
     assert [c.name for c in a.tool_calls] == ["query_costs"]
     assert a.tool_calls[0].args["filters"] == {"team": "payments"}
-    assert a.provenance[0].window == {"start": "2026-10-01T00:00:00Z",
-                                      "end": "2026-11-01T00:00:00Z", "label": "2026-10"}
+    assert a.provenance[0].window == {
+        "start": "2026-10-01T00:00:00Z",
+        "end": "2026-11-01T00:00:00Z",
+        "label": "2026-10",
+    }
     assert "Source: `query_costs` over `allocations`" in a.text
 
 
 def test_followup_survives_a_new_process_through_the_ledger(demo_settings: Settings) -> None:
     ctx = AskContext(user="t", channel="cli", thread_id="thread-followup")
     ask("What did the payments team spend last month?", ctx, demo_settings, engine="offline")
-    forget_threads()                      # as if `penny ask --thread` ran in a new process
+    forget_threads()  # as if `penny ask --thread` ran in a new process
     a = ask("and in September?", ctx, demo_settings, engine="offline")
-    expected = sql_one(demo_settings, "SELECT sum(total_cost) FROM allocations WHERE kind = "
-                       "'workload' AND team = 'payments' AND hour >= '2026-09-01' AND hour < "
-                       "'2026-10-01'")
+    expected = sql_one(
+        demo_settings,
+        "SELECT sum(total_cost) FROM allocations WHERE kind = "
+        "'workload' AND team = 'payments' AND hour >= '2026-09-01' AND hour < "
+        "'2026-10-01'",
+    )
     assert a.understood and f"**{cents(expected)}** in 2026-09" in a.text
-    assert a.tool_calls[0].args == {"window": "2026-09", "group_by": "controller",
-                                    "filters": {"team": "payments"}, "top_n": 5}
+    assert a.tool_calls[0].args == {
+        "window": "2026-09",
+        "group_by": "controller",
+        "filters": {"team": "payments"},
+        "top_n": 5,
+    }
 
 
 def test_unknown_question_is_refused_without_numbers(demo_settings: Settings) -> None:
@@ -76,7 +89,7 @@ def test_scope_is_applied_by_the_tools(demo_settings: Settings) -> None:
 
 
 def test_no_warehouse_says_what_to_run(tmp_path: object) -> None:
-    settings = load_settings()            # a fresh PENNY_HOME with no warehouse
+    settings = load_settings()  # a fresh PENNY_HOME with no warehouse
     a = answer("top 5 namespaces last month", AskContext(), settings)
     assert "run `penny demo`" in a.text and "$" not in a.text
 
@@ -102,20 +115,23 @@ def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
     assert result["ok"] is False
     assert result["error"] == (
         "Tool broken_for_test failed with an internal error (RuntimeError: disk on fire). "
-        "This is a bug in Penny, not in your arguments; answer without this tool and say so.")
+        "This is a bug in Penny, not in your arguments; answer without this tool and say so."
+    )
     assert [c.name for c in run.calls] == ["broken_for_test"] and run.sources == []
 
 
 def test_unknown_team_gets_the_tools_own_refusal(demo_settings: Settings) -> None:
     a = answer("what did team xyz spend last month?", AskContext(), demo_settings)
     assert a.tool_calls[0].result["ok"] is False
-    assert a.text.startswith("I couldn't get team xyz in 2026-10: No team named 'xyz' in the "
-                             "cost data you may see.")
+    assert a.text.startswith(
+        "I couldn't get team xyz in 2026-10: No team named 'xyz' in the cost data you may see."
+    )
     assert "$" not in a.text
 
 
 def test_rightsizing_answer_says_why_a_small_saving_outranks_bigger_ones(
-        demo_settings: Settings) -> None:
+    demo_settings: Settings,
+) -> None:
     """Ranked by severity, then savings: the demo's report-builder (OOM-killed, memory
     raised, a cents-sized saving) sits above bigger savings, and the answer says why."""
     from assistant.rightsizing.savings import SEVERITY_ORDER
@@ -125,11 +141,16 @@ def test_rightsizing_answer_says_why_a_small_saving_outranks_bigger_ones(
     res, _ = call("rightsizing", {"top_n": 5}, ToolContext.create(demo_settings))
     recs = res.data["recommendations"]
     severities = [r["severity"] for r in recs]
-    assert severities == sorted(severities, key=SEVERITY_ORDER.index)   # most severe first
+    assert severities == sorted(severities, key=SEVERITY_ORDER.index)  # most severe first
     for r in recs:
         assert f"| {r['workload']} | {r['team']} | {r['severity']} |" in a.text
-    oom = [(r["workload"], c["container"], n) for r in recs for c in r["containers"]
-           for n in c["notes"] if "OOM kill" in n]
+    oom = [
+        (r["workload"], c["container"], n)
+        for r in recs
+        for c in r["containers"]
+        for n in c["notes"]
+        if "OOM kill" in n
+    ]
     assert oom, "the demo plants an OOM-killed workload among the top five"
     workload, container, note = oom[0]
     assert f"- {workload} ({container}): {note}" in a.text

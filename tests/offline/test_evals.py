@@ -40,12 +40,22 @@ def test_offline_evals_pass_rate(demo_settings: Settings, tmp_path: Path) -> Non
     assert (payload["totals"]["input_tokens"], payload["totals"]["cost_usd"]) == (0, "0")
 
 
-def test_penny_eval_cli_runs_one_case(demo_settings: Settings, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_penny_eval_cli_runs_one_case(
+    demo_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     os.environ["PENNY_DB"] = str(demo_settings.db_path)
     try:
-        code = cli_main(["eval", "--only", "01_payments_team_last_month", "--out",
-                         str(tmp_path / "r"), "--min-pass", "1"])
+        code = cli_main(
+            [
+                "eval",
+                "--only",
+                "01_payments_team_last_month",
+                "--out",
+                str(tmp_path / "r"),
+                "--min-pass",
+                "1",
+            ]
+        )
     finally:
         del os.environ["PENNY_DB"]
     out = capsys.readouterr().out
@@ -72,7 +82,8 @@ def test_llm_evals(demo_settings: Settings, tmp_path: Path) -> None:
 
 
 def test_llm_engine_path_grades_tokens_cost_and_invented_numbers(
-        demo_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`penny eval --engine llm` against a local OpenAI-protocol server: the real SDK calls
     it, the model's answer is graded like any other, tokens and cost are summed."""
     from decimal import Decimal
@@ -83,28 +94,49 @@ def test_llm_engine_path_grades_tokens_cost_and_invented_numbers(
     with reader(demo_settings) as con:
         (spent,) = con.execute(
             "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND team = "
-            "'payments' AND hour >= '2026-10-01' AND hour < '2026-11-01'").fetchone()
+            "'payments' AND hour >= '2026-10-01' AND hour < '2026-11-01'"
+        ).fetchone()
     shown = f"${Decimal(spent).quantize(Decimal('0.01')):,.2f}"
-    call = ToolUse("query_costs", {"window": "last-month", "group_by": "team",
-                                   "filters": {"team": "payments"}})
-    server = OpenAIServer([
-        # case 1: the model calls the tool and reports its figure
-        Reply(tool_calls=[call], input_tokens=1000, output_tokens=20),
-        Reply(text=f"The payments team spent {shown} last month.", input_tokens=1500,
-              cached_tokens=1000, output_tokens=30),
-        # case 2 (same question): the model adds a figure no tool returned
-        Reply(tool_calls=[call], input_tokens=1000, output_tokens=20),
-        Reply(text=f"The payments team spent {shown}; next month about $999.99.",
-              input_tokens=1000, output_tokens=20),
-    ])
+    call = ToolUse(
+        "query_costs", {"window": "last-month", "group_by": "team", "filters": {"team": "payments"}}
+    )
+    server = OpenAIServer(
+        [
+            # case 1: the model calls the tool and reports its figure
+            Reply(tool_calls=[call], input_tokens=1000, output_tokens=20),
+            Reply(
+                text=f"The payments team spent {shown} last month.",
+                input_tokens=1500,
+                cached_tokens=1000,
+                output_tokens=30,
+            ),
+            # case 2 (same question): the model adds a figure no tool returned
+            Reply(tool_calls=[call], input_tokens=1000, output_tokens=20),
+            Reply(
+                text=f"The payments team spent {shown}; next month about $999.99.",
+                input_tokens=1000,
+                output_tokens=20,
+            ),
+        ]
+    )
     server.start()
     try:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        first = run_evals(demo_settings, engine="llm", model="openai:gpt-4o-mini",
-                          only="01_payments_team_last_month", log=lambda _line: None)
-        second = run_evals(demo_settings, engine="llm", model="openai:gpt-4o-mini",
-                           only="01_payments_team_last_month", log=lambda _line: None)
+        first = run_evals(
+            demo_settings,
+            engine="llm",
+            model="openai:gpt-4o-mini",
+            only="01_payments_team_last_month",
+            log=lambda _line: None,
+        )
+        second = run_evals(
+            demo_settings,
+            engine="llm",
+            model="openai:gpt-4o-mini",
+            only="01_payments_team_last_month",
+            log=lambda _line: None,
+        )
     finally:
         server.stop()
     (ok,) = first.results

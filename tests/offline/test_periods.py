@@ -28,7 +28,7 @@ CASES = [
     ("in September 2026", "2026-09-01", "2026-10-01"),
     ("costs in Sept", "2026-09-01", "2026-10-01"),
     ("in oct", "2026-10-01", "2026-11-01"),
-    ("December", "2025-12-01", "2026-01-01"),           # not started yet this year -> last year
+    ("December", "2025-12-01", "2026-01-01"),  # not started yet this year -> last year
     ("2026-10", "2026-10-01", "2026-11-01"),
     ("past 7 days", "2026-11-20", "2026-11-27"),
     ("last seven days", "2026-11-20", "2026-11-27"),
@@ -43,18 +43,18 @@ CASES = [
     ("last quarter", "2026-07-01", "2026-10-01"),
     ("this quarter", "2026-10-01", "2026-11-27"),
     ("yesterday", "2026-11-26", "2026-11-27"),
-    ("today", "2026-11-27", "2026-11-27T01:00"),         # at least one hour
-    ("this week", "2026-11-23", "2026-11-27"),           # Monday to now
-    ("last week", "2026-11-16", "2026-11-23"),           # the previous Monday..Monday
+    ("today", "2026-11-27", "2026-11-27T01:00"),  # at least one hour
+    ("this week", "2026-11-23", "2026-11-27"),  # Monday to now
+    ("last week", "2026-11-16", "2026-11-23"),  # the previous Monday..Monday
     ("this month", "2026-11-01", "2026-11-27"),
     ("month to date", "2026-11-01", "2026-11-27"),
     ("MTD", "2026-11-01", "2026-11-27"),
     ("since September", "2026-09-01", "2026-11-27"),
-    ("between Oct 1 and Oct 15", "2026-10-01", "2026-10-16"),   # named end day included
+    ("between Oct 1 and Oct 15", "2026-10-01", "2026-10-16"),  # named end day included
     ("from October 3rd to 5th", "2026-10-03", "2026-10-06"),
     ("between Dec 20 and Jan 5", "2025-12-20", "2026-01-06"),
     ("from 2026-10-01 to 2026-10-15", "2026-10-01", "2026-10-16"),
-    ("2026-10-01..2026-10-15", "2026-10-01", "2026-10-15"),     # the tools' notation: exclusive
+    ("2026-10-01..2026-10-15", "2026-10-01", "2026-10-15"),  # the tools' notation: exclusive
     ("on Oct 3", "2026-10-03", "2026-10-04"),
 ]
 
@@ -71,8 +71,16 @@ def test_two_periods_in_reading_order() -> None:
     assert [p.phrase for p in found] == ["October", "September"]
 
 
-@pytest.mark.parametrize("text", ["may I ask something", "top namespaces", "march on",
-                                  "what did the data team spend", "nothing here"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "may I ask something",
+        "top namespaces",
+        "march on",
+        "what did the data team spend",
+        "nothing here",
+    ],
+)
 def test_words_that_are_not_periods(text: str) -> None:
     assert find_periods(text, NOW) == []
 
@@ -80,11 +88,13 @@ def test_words_that_are_not_periods(text: str) -> None:
 def test_phrase_span_points_at_the_words() -> None:
     text = "what did payments cost last month?"
     (p,) = find_periods(text, NOW)
-    assert text[p.start:p.end] == "last month" and p.kind == "month"
+    assert text[p.start : p.end] == "last month" and p.kind == "month"
 
 
-@given(st.integers(min_value=1, max_value=400),
-       st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)))
+@given(
+    st.integers(min_value=1, max_value=400),
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)),
+)
 def test_relative_days_end_at_now_and_span_n_days(n: int, now: datetime) -> None:
     # invariant: "past N days" is [now - N days, now) for the hour-truncated now
     now = now.replace(minute=0, second=0, microsecond=0)
@@ -94,8 +104,20 @@ def test_relative_days_end_at_now_and_span_n_days(n: int, now: datetime) -> None
 
 @given(st.integers(min_value=1, max_value=12), st.integers(min_value=2000, max_value=2100))
 def test_named_month_with_year_is_that_calendar_month(month: int, year: int) -> None:
-    names = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
+    names = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
     (p,) = find_periods(f"in {names[month - 1]} {year}", NOW)
     assert (p.window.start.year, p.window.start.month, p.window.start.day) == (year, month, 1)
     assert p.window.label() == f"{year}-{month:02d}"

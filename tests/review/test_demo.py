@@ -58,8 +58,12 @@ def _steady(rec: Recommendation) -> bool:
         return False
     c = rec.containers[0]
     cpu, ram = float(c.current["cpu_request"] or 0), float(c.current["ram_request"] or 0)
-    return (abs(rec.replicas - round(rec.replicas)) < 1e-9 and cpu > 0 and ram > 0
-            and all((u_cpu or 0) <= cpu and (u_ram or 0) <= ram for _, u_cpu, u_ram in c.usage))
+    return (
+        abs(rec.replicas - round(rec.replicas)) < 1e-9
+        and cpu > 0
+        and ram > 0
+        and all((u_cpu or 0) <= cpu and (u_ram or 0) <= ram for _, u_cpu, u_ram in c.usage)
+    )
 
 
 def _pick(settings: Settings) -> Recommendation:
@@ -72,10 +76,16 @@ def _pick(settings: Settings) -> Recommendation:
 
 def _manifest(rec: Recommendation, requests: dict[str, float | None]) -> str:
     c = rec.containers[0]
-    return deployment(rec.name, rec.namespace, replicas=round(rec.replicas),
-                      containers=container(c.container,
-                                           cpu=format_cpu(float(requests["cpu_request"] or 0)),
-                                           memory=str(int(requests["ram_request"] or 0))))
+    return deployment(
+        rec.name,
+        rec.namespace,
+        replicas=round(rec.replicas),
+        containers=container(
+            c.container,
+            cpu=format_cpu(float(requests["cpu_request"] or 0)),
+            memory=str(int(requests["ram_request"] or 0)),
+        ),
+    )
 
 
 def test_same_unit_prices_same_dollars_as_rightsizing(settings: Settings) -> None:
@@ -89,37 +99,59 @@ def test_same_unit_prices_same_dollars_as_rightsizing(settings: Settings) -> Non
     # today's requests: rightsizing bills max(request, usage) = the request (usage below it)
     assert change.before.monthly_low == to_cents(rec.current_monthly)
     # the proposal at the same prices through rightsizing's own helper
-    proposed = monthly_cost(c.proposed["cpu_request"], c.proposed["ram_request"],
-                            cpu_price=rec.cpu_price, ram_price=rec.ram_price,
-                            replicas=round(rec.replicas))
+    proposed = monthly_cost(
+        c.proposed["cpu_request"],
+        c.proposed["ram_request"],
+        cpu_price=rec.cpu_price,
+        ram_price=rec.ram_price,
+        replicas=round(rec.replicas),
+    )
     assert change.after.monthly_low == to_cents(proposed)
 
 
 def test_cli_on_the_demo_matches_an_independent_computation(
-        settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rec = _pick(settings)
     c = rec.containers[0]
     (tmp_path / "base.yaml").write_text(_manifest(rec, c.current))
     (tmp_path / "head.yaml").write_text(_manifest(rec, c.proposed))
-    assert main(["review", str(tmp_path / "base.yaml"), str(tmp_path / "head.yaml"),
-                 "--cluster", rec.cluster, "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "review",
+                str(tmp_path / "base.yaml"),
+                str(tmp_path / "head.yaml"),
+                "--cluster",
+                rec.cluster,
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     with reader(settings) as con:
-        (latest,) = con.execute("SELECT max(hour) + INTERVAL 1 HOUR FROM node_cost_hours "
-                                "WHERE cluster = ?", [rec.cluster]).fetchone()
+        (latest,) = con.execute(
+            "SELECT max(hour) + INTERVAL 1 HOUR FROM node_cost_hours WHERE cluster = ?",
+            [rec.cluster],
+        ).fetchone()
         window = parse_window("30d", now=latest)
         cpu_w, cpu, ram_w, ram = con.execute(
             "SELECT sum(cpu_cores * cpu_price), sum(cpu_cores), sum(ram_gib * ram_price), "
             "sum(ram_gib) FROM node_cost_hours WHERE cluster = ? AND hour >= ? AND hour < ?",
-            [rec.cluster, window.start, window.end]).fetchone()
+            [rec.cluster, window.start, window.end],
+        ).fetchone()
         (allocated,) = con.execute(
             "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' AND cluster = ? "
             "AND namespace = ? AND controller_kind = 'Deployment' AND controller_name = ? "
             "AND hour >= ? AND hour < ?",
-            [rec.cluster, rec.namespace, rec.name, window.start, window.end]).fetchone()
+            [rec.cluster, rec.namespace, rec.name, window.start, window.end],
+        ).fetchone()
     p_cpu = Decimal(data["unit_prices"]["cpu_core_hour"])
     p_ram = Decimal(data["unit_prices"]["ram_gib_hour"])
     assert abs(float(p_cpu) - cpu_w / cpu) < 1e-12 and abs(float(p_ram) - ram_w / ram) < 1e-12
+
     # (cores × $/core-h + GiB × $/GiB-h) × replicas × 730, per side, to the cent
     def by_hand(requests: dict[str, float | None]) -> Decimal:
         cores = Decimal(round(float(requests["cpu_request"] or 0) * 1000)) / 1000  # as written

@@ -24,19 +24,29 @@ from assistant.windows import Window
 from tests.review.manifests import base_set, container, deployment, docs, head_set
 
 D = Decimal
-PRICES = UnitPrices("prod", Window(datetime(2026, 10, 1), datetime(2026, 10, 31)), 720,
-                    D("0.03"), D("0.0045"), D("2.5"),
-                    {"cpu": "allocation", "ram": "allocation", "gpu": "allocation"})
+PRICES = UnitPrices(
+    "prod",
+    Window(datetime(2026, 10, 1), datetime(2026, 10, 31)),
+    720,
+    D("0.03"),
+    D("0.0045"),
+    D("2.5"),
+    {"cpu": "allocation", "ram": "allocation", "gpu": "allocation"},
+)
 
 
 def facts() -> ClusterFacts:
     """Three nodes (two 'general', one 'gpu'); nightly ran 72 pod-hours in 720 h; web is
     allocated $43.20 over the window."""
     return ClusterFacts(
-        "prod", 720,
+        "prod",
+        720,
         {"n1": {"pool": "general"}, "n2": {"pool": "general"}, "g1": {"pool": "gpu"}},
-        {("CronJob", "data", "nightly"): Observed(D("3.60"), 72.0),
-         ("Deployment", "shop", "web"): Observed(D("43.20"), 2160.0)})
+        {
+            ("CronJob", "data", "nightly"): Observed(D("3.60"), 72.0),
+            ("Deployment", "shop", "web"): Observed(D("43.20"), 2160.0),
+        },
+    )
 
 
 @pytest.fixture
@@ -58,7 +68,9 @@ def test_deployment_replicas_and_cpu(review: Review) -> None:
     assert web.after.monthly_low == D("136.33")
     assert web.delta_low == web.delta_high == D("101.02")
     assert [(c.container, c.field, c.before, c.after) for c in web.changes] == [
-        (None, "replicas", "3", "6"), ("app", "cpu", "500m", "1")]
+        (None, "replicas", "3", "6"),
+        ("app", "cpu", "500m", "1"),
+    ]
     # allocated today: $43.20 over 720 h → × 730 / 720 = $43.80 a month
     assert (web.allocated, web.allocated_monthly) == (D("43.20"), D("43.80"))
 
@@ -110,18 +122,25 @@ def test_gpu_request_zero_to_one_is_flagged(review: Review) -> None:
 
 def test_more_replicas_of_a_gpu_workload_is_a_gpu_change() -> None:
     def infer(replicas: int) -> str:
-        return deployment("infer", "ml", replicas=replicas,
-                          containers=container("server", cpu="2", memory="8Gi", gpu_limit=1))
-    out = estimate(parse_manifests([("a", infer(1))]), parse_manifests([("b", infer(3))]),
-                   PRICES, facts())
+        return deployment(
+            "infer",
+            "ml",
+            replicas=replicas,
+            containers=container("server", cpu="2", memory="8Gi", gpu_limit=1),
+        )
+
+    out = estimate(
+        parse_manifests([("a", infer(1))]), parse_manifests([("b", infer(3))]), PRICES, facts()
+    )
     (change,) = out.changes
     # same GPU per pod, but 1 → 3 GPUs in total: 2 more × 2.50 × 730 = 3650
     # plus 2 × (2 × 0.03 + 8 × 0.0045) × 730 = 2 × 70.08 = 140.16 → Δ 3790.16
     assert change.gpu and change.gpus(change.after) == (D(3), D(3))
     assert change.delta_low == D("3790.16")
     comment = render(out, "md")
-    assert ("> **GPU:** `ml/Deployment/infer` GPUs per pod 1 → 1, in total 1 → 3 "
-            "(+$3,790.16/month)") in comment.splitlines()
+    assert (
+        "> **GPU:** `ml/Deployment/infer` GPUs per pod 1 → 1, in total 1 → 3 (+$3,790.16/month)"
+    ) in comment.splitlines()
 
 
 def test_init_container_effective_request(review: Review) -> None:
@@ -163,24 +182,31 @@ def test_image_only_change_is_unchanged() -> None:
 
 
 def test_new_workload_already_running_says_so() -> None:
-    web = deployment("web", "shop", replicas=3, containers=container("app", cpu="500m",
-                                                                     memory="256Mi"))
-    out = estimate(parse_manifests([("a", docs())]), parse_manifests([("b", web)]), PRICES,
-                   facts())
+    web = deployment(
+        "web", "shop", replicas=3, containers=container("app", cpu="500m", memory="256Mi")
+    )
+    out = estimate(parse_manifests([("a", docs())]), parse_manifests([("b", web)]), PRICES, facts())
     (change,) = out.changes
     # 3 × 0.016125 × 730 = 35.31375 → 35.31, all of it new in the diff
     assert change.status == "new" and change.delta_low == D("35.31")
     assert any("already sees it running" in n for n in change.notes)
 
 
-@given(cpu_milli=st.integers(0, 64_000), mem_mi=st.integers(0, 262_144),
-       replicas=st.integers(0, 500))
-def test_same_dollars_as_rightsizing_for_cpu_and_memory(cpu_milli: int, mem_mi: int,
-                                                        replicas: int) -> None:
+@given(
+    cpu_milli=st.integers(0, 64_000), mem_mi=st.integers(0, 262_144), replicas=st.integers(0, 500)
+)
+def test_same_dollars_as_rightsizing_for_cpu_and_memory(
+    cpu_milli: int, mem_mi: int, replicas: int
+) -> None:
     """Without GPUs, the review's price is rightsizing's monthly_cost, exactly."""
     pod = Resources(D(cpu_milli) / 1000, D(mem_mi * 1024**2), D(0))
-    expected = monthly_cost(cpu_milli / 1000, mem_mi * 1024**2, cpu_price=PRICES.cpu_core_hour,
-                            ram_price=PRICES.ram_gib_hour, replicas=replicas)
+    expected = monthly_cost(
+        cpu_milli / 1000,
+        mem_mi * 1024**2,
+        cpu_price=PRICES.cpu_core_hour,
+        ram_price=PRICES.ram_gib_hour,
+        replicas=replicas,
+    )
     assert pod_monthly(pod, replicas, PRICES) == expected
 
 

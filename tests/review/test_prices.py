@@ -35,7 +35,10 @@ def test_capacity_weighted_unit_prices(settings: Settings) -> None:
     assert window == OCT and prices.hours == 720
     # CPU 0.72 / 24 = 0.03; RAM 0.576 / 128 = 0.0045; GPU 5.00 / 2 = 2.50
     assert (prices.cpu_core_hour, prices.ram_gib_hour, prices.gpu_hour) == (
-        D("0.03"), D("0.0045"), D("2.5"))
+        D("0.03"),
+        D("0.0045"),
+        D("2.5"),
+    )
     assert prices.sources == {"cpu": "allocation", "ram": "allocation", "gpu": "allocation"}
 
 
@@ -47,23 +50,28 @@ def test_no_gpu_capacity_falls_back_to_the_price_list(settings: Settings) -> Non
         prices = unit_prices(con, "prod", OCT, settings)
     # CPU (0.32 + 0.08) / 16 = 0.025; RAM (0.16 + 0.096) / 64 = 0.004; GPU: configured 0.95
     assert (prices.cpu_core_hour, prices.ram_gib_hour, prices.gpu_hour) == (
-        D("0.025"), D("0.004"), D("0.95"))
+        D("0.025"),
+        D("0.004"),
+        D("0.95"),
+    )
     assert prices.sources["gpu"] == "price_list"
 
 
 def test_window_forms_and_empty_window(settings: Settings) -> None:
     with reader(settings) as con:
-        assert resolve_window(con, "prod", "7d") == Window(datetime(2026, 10, 24),
-                                                           datetime(2026, 10, 31))
-        assert resolve_window(con, "prod", "2026-10") == Window(datetime(2026, 10, 1),
-                                                                datetime(2026, 11, 1))
+        assert resolve_window(con, "prod", "7d") == Window(
+            datetime(2026, 10, 24), datetime(2026, 10, 31)
+        )
+        assert resolve_window(con, "prod", "2026-10") == Window(
+            datetime(2026, 10, 1), datetime(2026, 11, 1)
+        )
         with pytest.raises(DataGap, match="No node prices for cluster 'prod' in 2026-09"):
             unit_prices(con, "prod", resolve_window(con, "prod", "2026-09"), settings)
 
 
 def test_cluster_choice(settings: Settings) -> None:
     with reader(settings) as con:
-        assert resolve_cluster(con, {"shop"}, None) == "prod"   # the only cluster
+        assert resolve_cluster(con, {"shop"}, None) == "prod"  # the only cluster
         with pytest.raises(NotFound, match=r"Cluster 'dev' .*clusters: prod"):
             resolve_cluster(con, {"shop"}, "dev")
 

@@ -12,14 +12,23 @@ from tests.review.test_estimate import PRICES, facts
 
 
 def _many(replicas: int) -> str:
-    return docs(*(deployment(f"svc-{i:03d}", "shop", replicas=replicas,
-                             containers=container("app", cpu="100m", memory="64Mi"))
-                  for i in range(300)))
+    return docs(
+        *(
+            deployment(
+                f"svc-{i:03d}",
+                "shop",
+                replicas=replicas,
+                containers=container("app", cpu="100m", memory="64Mi"),
+            )
+            for i in range(300)
+        )
+    )
 
 
 def test_long_change_sets_fit_a_comment() -> None:
-    review = estimate(parse_manifests([("b", _many(1))]), parse_manifests([("h", _many(2))]),
-                      PRICES, facts())
+    review = estimate(
+        parse_manifests([("b", _many(1))]), parse_manifests([("h", _many(2))]), PRICES, facts()
+    )
     comment = render(review, "md")
     assert len(comment) < 65_536
     # every workload is in the summary table; detail sections stop at the budget

@@ -11,25 +11,30 @@ from tools.registry import REGISTRY, ToolContext, call, load_all
 from tools.result import Scope
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "review.md").read_text(encoding="utf-8")
-WEB_3 = deployment("web", "shop", replicas=3, containers=container("app", cpu="500m",
-                                                                    memory="256Mi"))
-WEB_6 = deployment("web", "shop", replicas=6, containers=container("app", cpu="1",
-                                                                    memory="256Mi"))
+WEB_3 = deployment(
+    "web", "shop", replicas=3, containers=container("app", cpu="500m", memory="256Mi")
+)
+WEB_6 = deployment("web", "shop", replicas=6, containers=container("app", cpu="1", memory="256Mi"))
 
 
 def test_tool_prices_manifest_text() -> None:
     settings = load_settings()
     cluster_rows.build(settings)
-    result, _ = call("review_change", {"base": base_set(), "head": head_set()},
-                     ToolContext.create(settings))
+    result, _ = call(
+        "review_change", {"base": base_set(), "head": head_set()}, ToolContext.create(settings)
+    )
     assert result.ok and result.status == "success"
     # the same totals as test_estimate.py / the CLI: 1898.50 low, 1934.10 high
     assert (result.data["monthly_delta_low"], result.data["monthly_delta_high"]) == (
-        "1898.50", "1934.10")
+        "1898.50",
+        "1934.10",
+    )
     assert result.provenance.filters == {"cluster": "prod"}
-    assert result.provenance.window == {"start": "2026-10-01T00:00:00Z",
-                                        "end": "2026-10-31T00:00:00Z",
-                                        "label": "2026-10-01..2026-10-31"}
+    assert result.provenance.window == {
+        "start": "2026-10-01T00:00:00Z",
+        "end": "2026-10-31T00:00:00Z",
+        "label": "2026-10-01..2026-10-31",
+    }
 
 
 def test_scope_hides_other_teams_allocated_cost() -> None:
@@ -37,10 +42,12 @@ def test_scope_hides_other_teams_allocated_cost() -> None:
     cluster_rows.build(settings)
     args = {"base": WEB_3, "head": WEB_6}
     admin, _ = call("review_change", args, ToolContext.create(settings))
-    other, _ = call("review_change", args,
-                    ToolContext.create(settings, Scope(namespaces=["data"], user="u")))
-    mine, _ = call("review_change", args,
-                   ToolContext.create(settings, Scope(namespaces=["shop"], user="u")))
+    other, _ = call(
+        "review_change", args, ToolContext.create(settings, Scope(namespaces=["data"], user="u"))
+    )
+    mine, _ = call(
+        "review_change", args, ToolContext.create(settings, Scope(namespaces=["shop"], user="u"))
+    )
     # $43.20 allocated to shop/web (3 pods × 720 h × $0.02); hidden from a 'data' user
     assert admin.data["changed"][0]["allocated"] == "43.20"
     assert mine.data["changed"][0]["allocated"] == "43.20"
@@ -58,7 +65,8 @@ def test_errors_are_results() -> None:
     cluster_rows.build(settings)
     bad, _ = call("review_change", {"head": WEB_6.replace("cpu: 1", "cpu: 1x")}, ctx)
     assert not bad.ok and "head, document 1: Deployment shop/web, container 'app'" in (
-        bad.error or "")
+        bad.error or ""
+    )
     no_head, _ = call("review_change", {"base": WEB_3}, ctx)
     assert not no_head.ok and "head" in (no_head.error or "")
 

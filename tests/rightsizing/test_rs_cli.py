@@ -24,8 +24,9 @@ def planted(monkeypatch: pytest.MonkeyPatch) -> None:
         wh.node("n1", hours=24, cpu_price=0.04, ram_price=0.005)
         for pod in ("api-1", "api-2"):
             wh.pod("shop", pod, "Deployment", "api")
-            wh.container_series("shop", pod, "api", cpu_max=[0.2] * 24,
-                                ram_max=[300 * MIB] * 23 + [400 * MIB])
+            wh.container_series(
+                "shop", pod, "api", cpu_max=[0.2] * 24, ram_max=[300 * MIB] * 23 + [400 * MIB]
+            )
         plant_gpus(wh)
 
 
@@ -49,16 +50,16 @@ def test_rightsize_table_and_yaml(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rightsize_draft_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tree = tmp_path / "k8s"
     shutil.copytree(FIXTURES, tree)
-    assert main(["rightsize", "--draft", "api", "--manifests", str(tree), "--format",
-                 "diff"]) == 0
+    assert main(["rightsize", "--draft", "api", "--manifests", str(tree), "--format", "diff"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("--- a/shop/api.yaml\n+++ b/shop/api.yaml\n")
     assert "+              memory: 460Mi" in out
 
 
-def test_rightsize_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))            # no ~/.kube/config
+def test_rightsize_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
     assert main(["rightsize", "--draft", "nope"]) == 1
     assert "No workload 'nope'" in capsys.readouterr().err
     assert main(["rightsize", "--strategy", "krr"]) == 2
@@ -71,8 +72,10 @@ def test_rightsize_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
 def test_gpu_idle(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["gpu", "--idle", "--json", "--window", "24h"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
-    assert [(r["pod"], r["idle_cost"]) for r in rows] == [("notebook-0", "20.00"),
-                                                          ("infer-0", "3.00")]
+    assert [(r["pod"], r["idle_cost"]) for r in rows] == [
+        ("notebook-0", "20.00"),
+        ("infer-0", "3.00"),
+    ]
     assert main(["gpu", "--by", "team", "--window", "24h"]) == 0
     assert "research" in capsys.readouterr().out
     assert main(["gpu", "--by", "gpu"]) == 2

@@ -46,12 +46,14 @@ def con(demo: tuple[Settings, dict[str, Any]]) -> Iterator[Connection]:
 
 
 def _rec(recs: list[Recommendation], ns: str, name: str) -> Recommendation:
-    return next(r for r in recs if r.cluster == "prod-use1" and r.namespace == ns
-                and r.name == name)
+    return next(
+        r for r in recs if r.cluster == "prod-use1" and r.namespace == ns and r.name == name
+    )
 
 
 def test_planted_cpu_targets_rank_high_with_allocation_dollars(
-        demo: tuple[Settings, dict[str, Any]], con: Connection) -> None:
+    demo: tuple[Settings, dict[str, Any]], con: Connection
+) -> None:
     settings, truths = demo
     recs = recommend(con, scope=Scope.everything(), settings=settings)
     top = [r.qualified for r in recs[:10]]
@@ -65,27 +67,32 @@ def test_planted_cpu_targets_rank_high_with_allocation_dollars(
             # the HPA keeps its scale point: 70% × 1 core = 0.7 core at the 90% cap → 778m
             target = truth["hpa"]["target_cpu_utilization"]
             assert rec.hpa is not None and rec.hpa.clamped == "high"
-            assert c.proposed["cpu_request"] == math.ceil(
-                target / 90 * truth["cpu_request_cores"] * 1000) / 1000
+            assert (
+                c.proposed["cpu_request"]
+                == math.ceil(target / 90 * truth["cpu_request_cores"] * 1000) / 1000
+            )
         else:
             # p95 of hourly peaks over 14 days vs the generator's p95 over all samples
-            assert c.proposed["cpu_request"] == pytest.approx(truth["cpu_usage_p95_cores"],
-                                                              rel=0.05)
+            assert c.proposed["cpu_request"] == pytest.approx(
+                truth["cpu_usage_p95_cores"], rel=0.05
+            )
         assert rec.monthly_savings > 0
         # current monthly cost vs the allocation's own CPU + RAM cost of these containers
         # in the same window, scaled to 730 h: requests exceed usage, so both bill requests
         row = con.execute(
             "SELECT sum(cpu_cost + ram_cost) FROM allocations WHERE cluster = 'prod-use1' "
             "AND namespace = ? AND controller_name = ? AND container = ? AND hour >= ? "
-            "AND hour < ?", [truth["namespace"], truth["workload"], truth["container"],
-                             window.start, window.end]).fetchone()
-        span = Decimal(rec.history_hours)   # these Deployments ran every hour of the window
+            "AND hour < ?",
+            [truth["namespace"], truth["workload"], truth["container"], window.start, window.end],
+        ).fetchone()
+        span = Decimal(rec.history_hours)  # these Deployments ran every hour of the window
         allocated_monthly = Decimal(row[0]) * Decimal(730) / span
         assert c.current_monthly == pytest.approx(allocated_monthly, rel=Decimal("0.01"))
 
 
 def test_planted_targets_are_exactly_the_top_of_the_ranking(
-        demo: tuple[Settings, dict[str, Any]], con: Connection) -> None:
+    demo: tuple[Settings, dict[str, Any]], con: Connection
+) -> None:
     """The ranking a user sees starts with the planted targets and nothing else, once the
     idle-GPU finding (reported by `penny gpu --idle`, planted as ``idle_gpu``) is set apart.
 
@@ -99,14 +106,16 @@ def test_planted_targets_are_exactly_the_top_of_the_ranking(
     assert (truths["idle_gpu"]["namespace"], truths["idle_gpu"]["pod"]) in idle_pods
     ranked = [r for r in recs if (r.namespace, r.name) not in idle_pods]
     planted = {("prod-use1", t["namespace"], t["workload"]) for t in truths["rightsizing"]}
-    top = ranked[:len(planted)]
-    assert {(r.cluster, r.namespace, r.name) for r in top} == planted, \
-        [r.qualified for r in ranked[:8]]
+    top = ranked[: len(planted)]
+    assert {(r.cluster, r.namespace, r.name) for r in top} == planted, [
+        r.qualified for r in ranked[:8]
+    ]
     # every planted saving (the OOM raise aside) beats every other workload's by a margin
-    rest = ranked[len(planted):]
+    rest = ranked[len(planted) :]
     cpu_targets = [r for r in top if r.oom_kills == 0]
     assert min(r.monthly_savings for r in cpu_targets) > Decimal("1.4") * max(
-        r.monthly_savings for r in rest)
+        r.monthly_savings for r in rest
+    )
     assert all(r.severity in ("medium", "low") for r in rest)
     # dollars: each planted workload's current monthly cost is the allocation's own CPU +
     # RAM cost of its containers over the same window, × 730 h / hours observed
@@ -115,10 +124,12 @@ def test_planted_targets_are_exactly_the_top_of_the_ranking(
         row = con.execute(
             "SELECT sum(cpu_cost + ram_cost) FROM allocations WHERE cluster = ? "
             "AND namespace = ? AND controller_name = ? AND hour >= ? AND hour < ?",
-            [rec.cluster, rec.namespace, rec.name, window.start, window.end]).fetchone()
+            [rec.cluster, rec.namespace, rec.name, window.start, window.end],
+        ).fetchone()
         allocated_monthly = Decimal(row[0]) * Decimal(730) / Decimal(rec.history_hours)
-        assert rec.current_monthly == pytest.approx(allocated_monthly, rel=Decimal("0.01")), \
+        assert rec.current_monthly == pytest.approx(allocated_monthly, rel=Decimal("0.01")), (
             rec.qualified
+        )
     # the training CronJobs on the A100 node are sized to their use: under $20/month either way
     for name in ("ranker-train", "ranker-eval"):
         rec = next(r for r in recs if r.name == name)
@@ -126,7 +137,8 @@ def test_planted_targets_are_exactly_the_top_of_the_ranking(
 
 
 def test_oom_killed_workload_gets_more_memory(
-        demo: tuple[Settings, dict[str, Any]], con: Connection) -> None:
+    demo: tuple[Settings, dict[str, Any]], con: Connection
+) -> None:
     settings, truths = demo
     truth = next(t for t in truths["rightsizing"] if t["resource"] == "memory")
     recs = recommend(con, scope=Scope.everything(), settings=settings)
@@ -148,7 +160,11 @@ def test_idle_notebook_gpu_found(demo: tuple[Settings, dict[str, Any]], con: Con
     found = idle_gpus(con, window=window, scope=Scope.everything(), settings=settings)
     first = found[0]
     assert (first.namespace, first.pod, first.team, first.model) == (
-        truth["namespace"], truth["pod"], truth["team"], truth["model"])
+        truth["namespace"],
+        truth["pod"],
+        truth["team"],
+        truth["model"],
+    )
     assert first.idle_hours == truth["idle_hours"]
     assert first.first_idle == datetime.fromisoformat(truth["idle_from"].rstrip("Z"))
     assert first.power_confirms is True
@@ -156,22 +172,26 @@ def test_idle_notebook_gpu_found(demo: tuple[Settings, dict[str, Any]], con: Con
 
 
 def test_unattached_volume_found_at_its_bill_cost(
-        demo: tuple[Settings, dict[str, Any]], con: Connection) -> None:
+    demo: tuple[Settings, dict[str, Any]], con: Connection
+) -> None:
     settings, truths = demo
     truth = truths["unattached_volume"]
     window = Window(datetime(2026, 11, 1), NOW)
-    found = [o for o in orphans(con, window=window, scope=Scope.everything(), settings=settings)
-             if o.name == truth["pvc"]]
+    found = [
+        o
+        for o in orphans(con, window=window, scope=Scope.everything(), settings=settings)
+        if o.name == truth["pvc"]
+    ]
     assert len(found) == 1 and found[0].price_source == "bill"
     bill = next(v for v in truths["volumes"] if v["pvc"] == truth["pvc"])
     assert found[0].cost == Decimal(bill["bill_effective_cost"]["2026-11"])
 
 
-def test_draft_for_a_planted_target(demo: tuple[Settings, dict[str, Any]], con: Connection,
-                                    tmp_path: Path) -> None:
+def test_draft_for_a_planted_target(
+    demo: tuple[Settings, dict[str, Any]], con: Connection, tmp_path: Path
+) -> None:
     settings, _ = demo
-    rec = _rec(recommend(con, scope=Scope.everything(), settings=settings), "search",
-               "search-api")
+    rec = _rec(recommend(con, scope=Scope.everything(), settings=settings), "search", "search-api")
     draft = draft_change(rec, fmt="patch")
     assert draft.kubectl_command.startswith("kubectl patch deployment search-api -n search")
     assert draft.patch["spec"]["template"]["spec"]["containers"][0]["name"] == "api"

@@ -10,8 +10,11 @@ import pytest
 from tools.registry import REGISTRY, load_all
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = {"rightsizing": "rightsizing.md", "draft_rightsizing_change": "rightsizing.md",
-         "gpu_utilization": "gpu.md"}
+PAGES = {
+    "rightsizing": "rightsizing.md",
+    "draft_rightsizing_change": "rightsizing.md",
+    "gpu_utilization": "gpu.md",
+}
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -29,9 +32,24 @@ def test_public_api_is_exported() -> None:
     import assistant.rightsizing as rs
 
     assert sorted(rs.__all__) == sorted(
-        ["STRATEGIES", "Draft", "DryRunResult", "IdleGpu", "Recommendation",
-         "commitment_coverage", "draft_change", "find_recommendation", "fleet_effect",
-         "get_strategy", "gpu_utilization", "idle_gpus", "orphans", "recommend",
-         "spot_candidates", "validate_draft"])
+        [
+            "STRATEGIES",
+            "Draft",
+            "DryRunResult",
+            "IdleGpu",
+            "Recommendation",
+            "commitment_coverage",
+            "draft_change",
+            "find_recommendation",
+            "fleet_effect",
+            "get_strategy",
+            "gpu_utilization",
+            "idle_gpus",
+            "orphans",
+            "recommend",
+            "spot_candidates",
+            "validate_draft",
+        ]
+    )
     assert all(callable(getattr(rs, name)) or name == "STRATEGIES" for name in rs.__all__)
     assert sorted(rs.STRATEGIES) == ["simple", "vpa"]

@@ -22,7 +22,9 @@ def test_idle_notebook_found_training_job_not(wh: Warehouse, settings: Settings)
     plant_gpus(wh)
     found = idle_gpus(wh.con, window=WINDOW, scope=Scope.everything(), settings=settings)
     assert [(g.node, g.gpu, g.pod) for g in found] == [
-        ("g1", "0", "notebook-0"), ("g2", "0-mig-1", "infer-0")]
+        ("g1", "0", "notebook-0"),
+        ("g2", "0-mig-1", "infer-0"),
+    ]
     nb = found[0]
     assert nb.workload == "ml/StatefulSet/notebook" and nb.team == "research"
     assert nb.signal == "engine_active" and nb.avg_idle_activity_pct == 1.0
@@ -35,24 +37,30 @@ def test_idle_notebook_found_training_job_not(wh: Warehouse, settings: Settings)
     assert mig.signal == "util" and mig.mig_profile == "1g.5gb"
     assert mig.idle_gpu_hours == pytest.approx(6 / 7, abs=1e-6)
     assert mig.idle_cost.quantize(Decimal("0.01")) == Decimal("3.00")
-    assert mig.power_confirms is None                       # no power reading
+    assert mig.power_confirms is None  # no power reading
     assert nb.to_dict()["idle_cost"] == "20.00"
 
 
 def test_threshold_and_min_hours_are_settings(wh: Warehouse) -> None:
     plant_gpus(wh)
-    strict = load_settings(now=NOW, rightsizing={"gpu_idle_min_hours": 2,
-                                                 "gpu_idle_threshold_pct": 7.0})
+    strict = load_settings(
+        now=NOW, rightsizing={"gpu_idle_min_hours": 2, "gpu_idle_threshold_pct": 7.0}
+    )
     found = idle_gpus(wh.con, window=WINDOW, scope=Scope.everything(), settings=strict)
     # the training job's 2-hour gap now counts, and the 6% slice is under 7%
     assert {(g.pod, g.idle_hours) for g in found} == {
-        ("notebook-0", 10), ("train-x", 2), ("infer-0", 6), ("infer-1", 6)}
+        ("notebook-0", 10),
+        ("train-x", 2),
+        ("infer-0", 6),
+        ("infer-1", 6),
+    }
 
 
 def test_gpu_utilization_by_team_and_scope(wh: Warehouse, settings: Settings) -> None:
     plant_gpus(wh)
-    rows = gpu_utilization(wh.con, window=WINDOW, by="team", scope=Scope.everything(),
-                           settings=settings)
+    rows = gpu_utilization(
+        wh.con, window=WINDOW, by="team", scope=Scope.everything(), settings=settings
+    )
     by_team = {r["team"]: r for r in rows}
     assert [r["team"] for r in rows] == ["research", "__unassigned__", "training"]
     # training: 10 GPU-hours × $2 = $20; activity (8 × 90 + 2 × 2) / 10 = 72.4%
@@ -63,9 +71,11 @@ def test_gpu_utilization_by_team_and_scope(wh: Warehouse, settings: Settings) ->
     assert by_team["__unassigned__"]["gpu_hours"] == pytest.approx(12 / 7, abs=1e-6)
     assert by_team["__unassigned__"]["cost"] == Decimal("6.00")
     assert by_team["research"]["idle_share"] == 1.0
-    mine = gpu_utilization(wh.con, window=WINDOW, by="pod", scope=Scope(namespaces=["serve"]),
-                           settings=settings)
+    mine = gpu_utilization(
+        wh.con, window=WINDOW, by="pod", scope=Scope(namespaces=["serve"]), settings=settings
+    )
     assert [r["pod"] for r in mine] == ["serve/infer-0", "serve/infer-1"]
     with pytest.raises(InputError, match="Use one of: pod, workload"):
-        gpu_utilization(wh.con, window=WINDOW, by="gpu", scope=Scope.everything(),
-                        settings=settings)
+        gpu_utilization(
+            wh.con, window=WINDOW, by="gpu", scope=Scope.everything(), settings=settings
+        )

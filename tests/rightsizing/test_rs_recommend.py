@@ -23,14 +23,22 @@ def plant(wh: Warehouse) -> None:
     for pod in ("api-1", "api-2"):
         wh.pod("shop", pod, "Deployment", "api")
         wh.team("shop", pod, "payments")
-        wh.container_series("shop", pod, "api", cpu_max=[0.2] * 24,
-                            ram_max=[300 * MIB] * 23 + [400 * MIB])
+        wh.container_series(
+            "shop", pod, "api", cpu_max=[0.2] * 24, ram_max=[300 * MIB] * 23 + [400 * MIB]
+        )
     # batch/report: CronJob, requests 0.1 core / 128 MiB, uses 0.09 / 100 MiB
     wh.pod("batch", "report-1", "CronJob", "report")
     wh.team("batch", "report-1", "data")
-    wh.container_series("batch", "report-1", "main", cpu_max=[0.09] * 24,
-                        ram_max=[100 * MIB] * 24, cpu_request=0.1, ram_request=128 * MIB,
-                        ram_limit=128 * MIB)
+    wh.container_series(
+        "batch",
+        "report-1",
+        "main",
+        cpu_max=[0.09] * 24,
+        ram_max=[100 * MIB] * 24,
+        cpu_request=0.1,
+        ram_request=128 * MIB,
+        ram_limit=128 * MIB,
+    )
     # new/fresh: only 5 hours of history
     wh.pod("shop", "fresh-1", None, None)
     wh.container_series("shop", "fresh-1", "web", cpu_max=[0.1] * 5, ram_max=[50 * MIB] * 5)
@@ -40,13 +48,20 @@ def test_savings_by_hand_and_ranking(wh: Warehouse, settings: Settings) -> None:
     plant(wh)
     recs = recommend(wh.con, scope=Scope.everything(), settings=settings)
     assert [r.workload for r in recs] == [
-        "shop/Deployment/api", "batch/CronJob/report", "shop/Pod/fresh-1"]
+        "shop/Deployment/api",
+        "batch/CronJob/report",
+        "shop/Pod/fresh-1",
+    ]
     api = recs[0]
-    assert api.replicas == 2.0                      # 48 running hours / 24-hour span
+    assert api.replicas == 2.0  # 48 running hours / 24-hour span
     assert api.team == "payments"
     c = api.containers[0]
-    assert c.proposed == {"cpu_request": 0.2, "cpu_limit": None,
-                          "ram_request": 460 * MIB, "ram_limit": 460 * MIB}
+    assert c.proposed == {
+        "cpu_request": 0.2,
+        "cpu_limit": None,
+        "ram_request": 460 * MIB,
+        "ram_limit": 460 * MIB,
+    }
     # current  = (1 core × 0.04 + 1 GiB × 0.005) × 2 replicas × 730 h = 65.70
     # proposed = (0.2 × 0.04 + 460/1024 GiB × 0.005) × 2 × 730
     #          = (0.008 + 0.00224609375) × 1460 = 14.959296875
@@ -79,21 +94,31 @@ def test_scope_and_namespace_filter(wh: Warehouse, settings: Settings) -> None:
 def test_hpa_co_tuning_numbers() -> None:
     # T × R = 80% × 1.0 core = 0.8 core scale point
     within = co_tune("api", "cpu", 80, 1.0, 1.2)
-    assert within.new_target == 66.7 and within.clamped is None   # 80 × 1.0 / 1.2 = 66.67
-    high = co_tune("api", "cpu", 80, 1.0, 0.5)                     # 80 / 0.5 = 160% > 90%
+    assert within.new_target == 66.7 and within.clamped is None  # 80 × 1.0 / 1.2 = 66.67
+    high = co_tune("api", "cpu", 80, 1.0, 0.5)  # 80 / 0.5 = 160% > 90%
     assert high.clamped == "high" and high.new_target == 90.0
-    assert high.request == pytest.approx(0.8 / 0.9)              # request raised to 0.8889
-    assert high.new_scale_point == pytest.approx(0.8)             # scale point kept
-    low = co_tune("api", "cpu", 80, 1.0, 2.0)                      # 80 / 2 = 40% < 50%
+    assert high.request == pytest.approx(0.8 / 0.9)  # request raised to 0.8889
+    assert high.new_scale_point == pytest.approx(0.8)  # scale point kept
+    low = co_tune("api", "cpu", 80, 1.0, 2.0)  # 80 / 2 = 40% < 50%
     assert low.clamped == "low" and low.new_target == 50.0
-    assert low.new_scale_point == pytest.approx(1.0)              # 50% × 2.0: moves up
+    assert low.new_scale_point == pytest.approx(1.0)  # 50% × 2.0: moves up
 
 
 def test_hpa_workload_keeps_scale_point(wh: Warehouse, settings: Settings) -> None:
     plant(wh)
-    wh.insert("k8s_hpas", cluster="c1", namespace="shop", hpa="api", target_kind="Deployment",
-              target_name="api", min_replicas=2, max_replicas=10, metric_name="cpu",
-              target_utilization=70.0, ingest_id="t")
+    wh.insert(
+        "k8s_hpas",
+        cluster="c1",
+        namespace="shop",
+        hpa="api",
+        target_kind="Deployment",
+        target_name="api",
+        min_replicas=2,
+        max_replicas=10,
+        metric_name="cpu",
+        target_utilization=70.0,
+        ingest_id="t",
+    )
     api = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
     assert api.hpa is not None
     # 70% × 1 core = 0.7 core; at 0.2 core request the target would be 350% → clamp to 90%
@@ -109,10 +134,13 @@ def test_hpa_workload_keeps_scale_point(wh: Warehouse, settings: Settings) -> No
 def test_nodes_freed_at_current_packing() -> None:
     # 10 nodes, 40 cores and 160 GiB requested; freeing 12 cores and 40 GiB:
     # cpu ratio 28/40 = 0.70, ram ratio 120/160 = 0.75 → ceil(10 × 0.75) = 8 → 2 freed
-    assert nodes_freed(nodes=10, cpu_requested=40, ram_requested=160 * GIB,
-                       cpu_freed=12, ram_freed=40 * GIB) == 2
-    assert nodes_freed(nodes=3, cpu_requested=4, ram_requested=8, cpu_freed=-1,
-                       ram_freed=0) == 0
+    assert (
+        nodes_freed(
+            nodes=10, cpu_requested=40, ram_requested=160 * GIB, cpu_freed=12, ram_freed=40 * GIB
+        )
+        == 2
+    )
+    assert nodes_freed(nodes=3, cpu_requested=4, ram_requested=8, cpu_freed=-1, ram_freed=0) == 0
 
 
 def test_fleet_effect_and_severity(wh: Warehouse, settings: Settings) -> None:
@@ -131,49 +159,75 @@ def test_fleet_effect_and_severity(wh: Warehouse, settings: Settings) -> None:
 def test_replicas_follow_the_duty_cycle(wh: Warehouse, settings: Settings) -> None:
     wh.node("n1", hours=36, cpu_price=0.04, ram_price=0.005)
     wh.pod("batch", "nightly-1", "CronJob", "nightly")
-    wh.container_series("batch", "nightly-1", "main", cpu_max=[0.5] * 36,
-                        ram_max=[100 * MIB] * 36, cpu_request=1.0, ram_request=GIB)
+    wh.container_series(
+        "batch",
+        "nightly-1",
+        "main",
+        cpu_max=[0.5] * 36,
+        ram_max=[100 * MIB] * 36,
+        cpu_request=1.0,
+        ram_request=GIB,
+    )
     # the job did not run in the middle 12 hours: 24 running hours over a 36-hour span
-    wh.con.execute("DELETE FROM container_hours WHERE hour >= ? AND hour < ?",
-                   [NOW - timedelta(hours=24), NOW - timedelta(hours=12)])
+    wh.con.execute(
+        "DELETE FROM container_hours WHERE hour >= ? AND hour < ?",
+        [NOW - timedelta(hours=24), NOW - timedelta(hours=12)],
+    )
     rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
     assert rec.replicas == pytest.approx(24 / 36)
     # current = (1 × 0.04 + 1 × 0.005) × 2/3 × 730 = 21.90
     assert to_cents(rec.current_monthly) == Decimal("21.90")
 
 
-@given(target=st.floats(min_value=10, max_value=100), current=st.floats(min_value=0.01,
-       max_value=64), proposed=st.floats(min_value=0.01, max_value=64))
-def test_co_tune_keeps_the_scale_point_unless_clamped_low(target: float, current: float,
-                                                          proposed: float) -> None:
+@given(
+    target=st.floats(min_value=10, max_value=100),
+    current=st.floats(min_value=0.01, max_value=64),
+    proposed=st.floats(min_value=0.01, max_value=64),
+)
+def test_co_tune_keeps_the_scale_point_unless_clamped_low(
+    target: float, current: float, proposed: float
+) -> None:
     advice = co_tune("h", "cpu", target, current, proposed)
     assert 50.0 <= advice.new_target <= 90.0
     if advice.clamped != "low":
         # T' × R' = T × R up to the 0.1-point rounding of the target
         assert advice.new_target / 100 * advice.request == pytest.approx(
-            target / 100 * current, rel=0.1 / 50 + 1e-9)
+            target / 100 * current, rel=0.1 / 50 + 1e-9
+        )
     else:
         assert advice.new_scale_point >= advice.scale_point
 
 
-@given(nodes=st.integers(min_value=0, max_value=500), cpu=st.floats(min_value=0.1, max_value=1e4),
-       ram=st.floats(min_value=0.1, max_value=1e4), fc=st.floats(min_value=-10, max_value=1e4),
-       fr=st.floats(min_value=-10, max_value=1e4))
-def test_nodes_freed_is_bounded(nodes: int, cpu: float, ram: float, fc: float,
-                                fr: float) -> None:
-    freed = nodes_freed(nodes=nodes, cpu_requested=cpu, ram_requested=ram, cpu_freed=fc,
-                        ram_freed=fr)
+@given(
+    nodes=st.integers(min_value=0, max_value=500),
+    cpu=st.floats(min_value=0.1, max_value=1e4),
+    ram=st.floats(min_value=0.1, max_value=1e4),
+    fc=st.floats(min_value=-10, max_value=1e4),
+    fr=st.floats(min_value=-10, max_value=1e4),
+)
+def test_nodes_freed_is_bounded(nodes: int, cpu: float, ram: float, fc: float, fr: float) -> None:
+    freed = nodes_freed(
+        nodes=nodes, cpu_requested=cpu, ram_requested=ram, cpu_freed=fc, ram_freed=fr
+    )
     assert 0 <= freed <= nodes
     if fc <= 0 or fr <= 0:
-        assert freed == 0          # the binding resource did not shrink
+        assert freed == 0  # the binding resource did not shrink
 
 
 def test_unrequested_container_costs_its_usage(wh: Warehouse, settings: Settings) -> None:
     wh.node("n1", hours=24, cpu_price=0.04, ram_price=0.005)
     wh.pod("ops", "agent-1", "DaemonSet", "agent")
-    wh.container_series("ops", "agent-1", "agent", cpu_max=[0.5] * 24, cpu_avg=[0.25] * 24,
-                        ram_max=[512 * MIB] * 24, cpu_request=None, ram_request=None,
-                        ram_limit=None)
+    wh.container_series(
+        "ops",
+        "agent-1",
+        "agent",
+        cpu_max=[0.5] * 24,
+        cpu_avg=[0.25] * 24,
+        ram_max=[512 * MIB] * 24,
+        cpu_request=None,
+        ram_request=None,
+        ram_limit=None,
+    )
     rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
     c = rec.containers[0]
     # no requests: the allocation bills usage, 0.25 core and 0.5 GiB on average

@@ -25,13 +25,20 @@ MIB = 1024**2
 T0 = datetime(2026, 11, 1)
 
 
-def history(cpu_max: list[float], ram_max: list[float], *, cpu_avg: list[float] | None = None,
-            oom_at: int | None = None, ram_limit: float | None = 512 * MIB) -> ContainerHistory:
+def history(
+    cpu_max: list[float],
+    ram_max: list[float],
+    *,
+    cpu_avg: list[float] | None = None,
+    oom_at: int | None = None,
+    ram_limit: float | None = 512 * MIB,
+) -> ContainerHistory:
     h = ContainerHistory("c1", "shop", "Deployment", "api", "api", "payments")
     for i, (c, r) in enumerate(zip(cpu_max, ram_max, strict=True)):
         avg = cpu_avg[i] if cpu_avg else c
-        h.points.append(HourPoint(T0 + timedelta(hours=i), "api-1", 1.0, avg, c, r, r,
-                                  1 if i == oom_at else 0))
+        h.points.append(
+            HourPoint(T0 + timedelta(hours=i), "api-1", 1.0, avg, c, r, r, 1 if i == oom_at else 0)
+        )
     h.cpu_request, h.ram_request, h.ram_limit = 1.0, 512 * MIB, ram_limit
     return h
 
@@ -44,13 +51,13 @@ def test_percentile_is_linear_interpolation() -> None:
 
 def test_simple_cpu_is_p95_of_hourly_maxima_and_memory_max_times_1_15() -> None:
     settings = load_settings()
-    cpu = [k * 0.01 for k in range(1, 25)]            # 0.01 … 0.24 cores, 24 hours
+    cpu = [k * 0.01 for k in range(1, 25)]  # 0.01 … 0.24 cores, 24 hours
     ram = [300 * MIB] * 23 + [400 * MIB]
     advice = SimpleStrategy(settings).advise(history(cpu, ram))
     # p95 position = 23 × 0.95 = 21.85 → 0.22 + 0.85 × 0.01 = 0.2285 → up to 229m
     assert advice.status == "ok"
     assert advice.cpu_request == 0.229
-    assert advice.cpu_limit is None                    # KRR simple: no CPU limit
+    assert advice.cpu_limit is None  # KRR simple: no CPU limit
     # 400 MiB × 1.15 = 460 MiB, request = limit
     assert advice.ram_request == 460 * MIB
     assert advice.ram_limit == 460 * MIB
@@ -89,8 +96,7 @@ def test_not_enough_data_below_min_history_hours() -> None:
 def test_oom_kill_raises_memory_to_limit_times_bump() -> None:
     settings = load_settings()
     # working set capped near the 512 MiB limit, one OOM kill at hour 3
-    advice = SimpleStrategy(settings).advise(
-        history([0.2] * 24, [500 * MIB] * 24, oom_at=3))
+    advice = SimpleStrategy(settings).advise(history([0.2] * 24, [500 * MIB] * 24, oom_at=3))
     # max × 1.15 = 575 MiB < 512 MiB × 1.2 = 614.4 MiB → up to whole MiB = 615 MiB
     assert advice.ram_request == 615 * MIB
     assert advice.ram_limit == 615 * MIB
@@ -100,8 +106,7 @@ def test_oom_kill_raises_memory_to_limit_times_bump() -> None:
 
 def test_vpa_constant_series_lands_at_bucket_end_times_margin() -> None:
     settings = load_settings()
-    advice = VpaStrategy(settings).advise(history([0.9] * 24, [200 * MIB] * 24,
-                                                  cpu_avg=[0.5] * 24))
+    advice = VpaStrategy(settings).advise(history([0.9] * 24, [200 * MIB] * 24, cpu_avg=[0.5] * 24))
     # CPU buckets start at 0.01 × (1.05^i − 1) / 0.05 = 0.2 × (1.05^i − 1).
     # 0.5 lies in bucket 25 (0.2 × (1.05^25 − 1) = 0.4773 ≤ 0.5 < 0.2 × (1.05^26 − 1) = 0.5111);
     # p90 = end of that bucket = 0.51114 cores; × 1.15 = 0.58781 → up to 588m

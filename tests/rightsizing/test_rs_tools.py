@@ -21,13 +21,15 @@ def settings() -> Settings:
         for pod in ("api-1", "api-2"):
             wh.pod("shop", pod, "Deployment", "api")
             wh.team("shop", pod, "payments")
-            wh.container_series("shop", pod, "api", cpu_max=[0.2] * 24,
-                                ram_max=[300 * MIB] * 23 + [400 * MIB])
+            wh.container_series(
+                "shop", pod, "api", cpu_max=[0.2] * 24, ram_max=[300 * MIB] * 23 + [400 * MIB]
+            )
         for i in range(3):
             wh.pod("lab", f"w{i}", "Deployment", f"w{i}")
             wh.team("lab", f"w{i}", "research")
-            wh.container_series("lab", f"w{i}", "main", cpu_max=[0.05 * (i + 1)] * 24,
-                                ram_max=[200 * MIB] * 24)
+            wh.container_series(
+                "lab", f"w{i}", "main", cpu_max=[0.05 * (i + 1)] * 24, ram_max=[200 * MIB] * 24
+            )
         plant_gpus(wh)
     return cfg
 
@@ -53,34 +55,41 @@ def test_rightsizing_tool_ranks_and_bounds(settings: Settings) -> None:
     assert recs[0]["monthly_savings"] == "50.74"
     assert result.provenance.truncated is True and result.provenance.row_count == 4
     assert result.data["orphans"] == []
-    assert result.provenance.window == {"start": "2026-11-01T00:00:00Z",
-                                        "end": "2026-11-15T00:00:00Z",
-                                        "label": "2026-11-01..2026-11-15"}
+    assert result.provenance.window == {
+        "start": "2026-11-01T00:00:00Z",
+        "end": "2026-11-15T00:00:00Z",
+        "label": "2026-11-01..2026-11-15",
+    }
 
 
 def test_rightsizing_tool_scope_and_bad_args(settings: Settings) -> None:
     research = ctx(settings, Scope(teams=["research"], user="r"))
     result, _ = call("rightsizing", {}, research)
     assert {r["workload"].split("/")[0] for r in result.data["recommendations"]} == {"lab"}
-    assert result.data["fleet_effect"] is None            # cluster-wide: admins only
+    assert result.data["fleet_effect"] is None  # cluster-wide: admins only
     bad, _ = call("rightsizing", {"strategy": "krr"}, ctx(settings))
     assert not bad.ok and "strategy" in (bad.error or "") and "'simple'" in (bad.error or "")
     missing, _ = call("rightsizing", {"namespace": "payments"}, ctx(settings))
     assert not missing.ok
-    assert missing.error == ("No usage history for namespace 'payments' that you may see. "
-                             "Known namespaces: lab, shop.")
+    assert missing.error == (
+        "No usage history for namespace 'payments' that you may see. Known namespaces: lab, shop."
+    )
 
 
 def test_draft_tool(settings: Settings) -> None:
-    result, _ = call("draft_rightsizing_change", {"workload": "Deployment/api", "format": "pr"},
-                     ctx(settings))
+    result, _ = call(
+        "draft_rightsizing_change", {"workload": "Deployment/api", "format": "pr"}, ctx(settings)
+    )
     assert result.ok
     assert result.data["text"].startswith("## Rightsize shop/Deployment/api: saves $50.74/month")
     assert result.data["kubectl_command"].startswith("kubectl patch deployment api -n shop")
     nope, _ = call("draft_rightsizing_change", {"workload": "apii"}, ctx(settings))
     assert not nope.ok and "Did you mean: shop/Deployment/api" in (nope.error or "")
-    hidden, _ = call("draft_rightsizing_change", {"workload": "shop/Deployment/api"},
-                     ctx(settings, Scope(teams=["research"])))
+    hidden, _ = call(
+        "draft_rightsizing_change",
+        {"workload": "shop/Deployment/api"},
+        ctx(settings, Scope(teams=["research"])),
+    )
     assert not hidden.ok and "No workload 'shop/Deployment/api'" in (hidden.error or "")
 
 
@@ -92,11 +101,14 @@ def test_gpu_tool(settings: Settings) -> None:
     assert idle.data["idle_cost_total"] == "23.00"
     by_model, _ = call("gpu_utilization", {"window": "24h", "by": "model"}, ctx(settings))
     assert by_model.data["rows"][0]["model"] == "A100"
-    assert by_model.data["rows"][0]["cost"] == "46.00"    # 20 + 20 + 6 (two 1/7 slices × 6 h)
+    assert by_model.data["rows"][0]["cost"] == "46.00"  # 20 + 20 + 6 (two 1/7 slices × 6 h)
     bad, _ = call("gpu_utilization", {"window": "fortnight"}, ctx(settings))
     assert not bad.ok and "Cannot read window 'fortnight'" in (bad.error or "")
-    scoped, _ = call("gpu_utilization", {"window": "24h", "idle_only": True},
-                     ctx(settings, Scope(teams=["training"])))
+    scoped, _ = call(
+        "gpu_utilization",
+        {"window": "24h", "idle_only": True},
+        ctx(settings, Scope(teams=["training"])),
+    )
     assert scoped.status == "no_data"
 
 
@@ -104,5 +116,6 @@ def test_unknown_namespace_lists_only_what_the_asker_may_see(settings: Settings)
     research = ctx(settings, Scope(teams=["research"], user="r"))
     result, _ = call("rightsizing", {"namespace": "shop"}, research)
     assert not result.ok
-    assert result.error == ("No usage history for namespace 'shop' that you may see. "
-                            "Known namespaces: lab, ml.")   # ml: the research notebook
+    assert result.error == (
+        "No usage history for namespace 'shop' that you may see. Known namespaces: lab, ml."
+    )  # ml: the research notebook

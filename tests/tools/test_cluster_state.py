@@ -59,16 +59,23 @@ def test_workloads_roll_up_owners_and_attach_hpa(kube: FakeKube, settings: Setti
     items = result.data["items"]
     # sorted by total CPU requested: ledger 2.0, recsys 1.2, checkout 0.25, report 0.25, dns 0.1
     assert [(w["kind"], w["name"]) for w in items] == [
-        ("StatefulSet", "payments-ledger"), ("Deployment", "recsys-api"),
-        ("Deployment", "checkout-web"), ("CronJob", "nightly-report"), ("Deployment", "coredns")]
+        ("StatefulSet", "payments-ledger"),
+        ("Deployment", "recsys-api"),
+        ("Deployment", "checkout-web"),
+        ("CronJob", "nightly-report"),
+        ("Deployment", "coredns"),
+    ]
     recsys = items[1]
     assert recsys["pods_running"] == 2 and recsys["desired_replicas"] == 2
     assert recsys["per_pod_requests"]["cpu_request_cores"] == 0.6
     assert recsys["per_pod_requests"]["memory_limit_bytes"] == 2 * 1024**3
     assert recsys["total_requests"]["cpu_request_cores"] == 1.2
-    assert recsys["hpa"] == {"name": "recsys-api", "min_replicas": 2, "max_replicas": 10,
-                             "metrics": [{"resource": "cpu", "target_utilization_pct": 70,
-                                          "target_value": None}]}
+    assert recsys["hpa"] == {
+        "name": "recsys-api",
+        "min_replicas": 2,
+        "max_replicas": 10,
+        "metrics": [{"resource": "cpu", "target_utilization_pct": 70, "target_value": None}],
+    }
     assert items[3]["schedule"] == "0 2 * * *"
 
 
@@ -95,7 +102,7 @@ def test_summary_admin(kube: FakeKube, settings: Settings) -> None:
     assert data["pods_running"] == 6 and data["requested"]["cpu_cores"] == 3.8
     assert data["nodes"]["by_capacity_type"] == {"on-demand": 1, "spot": 1}
     assert data["nodes"]["allocatable"]["cpu_cores"] == 11.83
-    assert data["cpu_requested_pct"] == 32.1          # 3.8 / 11.83
+    assert data["cpu_requested_pct"] == 32.1  # 3.8 / 11.83
     assert data["workloads"] == 5 and data["hpas"] == 1 and data["namespaces"] == 4
 
 
@@ -106,11 +113,12 @@ def test_team_scope_queries_only_its_namespaces(kube: FakeKube, warehouse: Setti
     assert {p["namespace"] for p in result.data["items"]} == {"ml-serving"}
     assert result.data["total"] == 2
     pod_paths = [p for p in kube.requests if p.endswith("/pods")]
-    assert pod_paths == ["/api/v1/namespaces/ml-serving/pods"]   # never the cluster-wide list
+    assert pod_paths == ["/api/v1/namespaces/ml-serving/pods"]  # never the cluster-wide list
     nodes, _ = call("cluster_state", {"kind": "nodes"}, _ctx(warehouse, scope))
     assert nodes.ok is False and "cluster-wide" in (nodes.error or "")
-    other, _ = call("cluster_state", {"kind": "pods", "namespace": "payments-prod"},
-                    _ctx(warehouse, scope))
+    other, _ = call(
+        "cluster_state", {"kind": "pods", "namespace": "payments-prod"}, _ctx(warehouse, scope)
+    )
     assert other.ok is False and "ml-serving" in (other.error or "")
 
 
@@ -139,7 +147,7 @@ def test_falls_back_to_snapshot_when_api_unreachable(
     assert result.provenance.freshness == info.taken_at.isoformat() + "Z"
     assert any("Kubernetes API unavailable" in n for n in result.provenance.notes)
     names = [w["name"] for w in result.data["items"]]
-    assert names[:2] == ["payments-ledger", "recsys-api"]   # same answer as live
+    assert names[:2] == ["payments-ledger", "recsys-api"]  # same answer as live
     # a team reading the snapshot sees only its namespaces (filtered in SQL)
     scoped, _ = call("cluster_state", {"kind": "pods"}, _ctx(warehouse, Scope(teams=["web"])))
     assert {p["namespace"] for p in scoped.data["items"]} == {"checkout"}
@@ -147,8 +155,9 @@ def test_falls_back_to_snapshot_when_api_unreachable(
     assert live_only.ok is False and "source='snapshot'" in (live_only.error or "")
 
 
-def test_no_snapshot_and_no_api_is_no_data(settings: Settings, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_snapshot_and_no_api_is_no_data(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dead = write_kubeconfig(tmp_path / "dead", f"http://127.0.0.1:{_free_port()}")
     monkeypatch.setenv("KUBECONFIG", str(dead))
     result, _ = call("cluster_state", {"kind": "pods"}, _ctx(settings))
@@ -156,29 +165,32 @@ def test_no_snapshot_and_no_api_is_no_data(settings: Settings, tmp_path: Path,
     assert "penny snapshot" in (result.error or "")
 
 
-def test_wrong_token_is_auth_error(kube: FakeKube, settings: Settings, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_token_is_auth_error(
+    kube: FakeKube, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(kube.kubeconfig(tmp_path / "bad", token="nope")))
     result, _ = call("cluster_state", {"kind": "pods", "source": "live"}, _ctx(settings))
     assert result.ok is False and "HTTP 401" in (result.error or "")
 
 
-def test_penny_snapshot_cli_stores_objects(kube: FakeKube, settings: Settings,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_penny_snapshot_cli_stores_objects(
+    kube: FakeKube, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["snapshot"]) == 0
     out = capsys.readouterr().out
     assert "Pod 7" in out and "fixture-ctx" in out
     from assistant.warehouse.db import reader
 
     with reader(settings) as con:
-        kinds = dict(con.execute(
-            "SELECT kind, count(*) FROM cluster_snapshots GROUP BY kind").fetchall())
+        kinds = dict(
+            con.execute("SELECT kind, count(*) FROM cluster_snapshots GROUP BY kind").fetchall()
+        )
         log = con.execute("SELECT kind, rows_written FROM ingest_log").fetchall()
     assert kinds["Node"] == 2 and kinds["HorizontalPodAutoscaler"] == 1 and kinds["Pod"] == 7
     assert log == [("snapshot", sum(kinds.values()))]
 
 
-H = "2026-10-20 04:00:00"          # the latest inventory hour
+H = "2026-10-20 04:00:00"  # the latest inventory hour
 GIB = 1024**3
 
 
@@ -190,25 +202,63 @@ def inventory(warehouse: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     dead = write_kubeconfig(tmp_path / "dead", f"http://127.0.0.1:{_free_port()}")
     monkeypatch.setenv("KUBECONFIG", str(dead))
     with writer(warehouse) as con:
-        con.execute("INSERT INTO k8s_nodes VALUES ('prod', 'node-a', 'aws:///us-east-1a/i-0a', "
-                    "'i-0a', 'm5.xlarge', 'us-east-1', 'us-east-1a', 'on-demand', "
-                    "'{\"karpenter.sh/capacity-type\": \"on-demand\", "
-                    "\"node.kubernetes.io/instance-type\": \"m5.xlarge\"}', NULL, NULL, 'ing1')")
-        con.execute("INSERT INTO k8s_nodes VALUES ('prod', 'node-g', 'aws:///us-east-1a/i-0g', "
-                    "'i-0g', 'g5.xlarge', 'us-east-1', 'us-east-1a', 'spot', "
-                    "'{\"karpenter.sh/capacity-type\": \"spot\"}', NULL, NULL, 'ing1')")
+        con.execute(
+            "INSERT INTO k8s_nodes VALUES ('prod', 'node-a', 'aws:///us-east-1a/i-0a', "
+            "'i-0a', 'm5.xlarge', 'us-east-1', 'us-east-1a', 'on-demand', "
+            '\'{"karpenter.sh/capacity-type": "on-demand", '
+            '"node.kubernetes.io/instance-type": "m5.xlarge"}\', NULL, NULL, \'ing1\')'
+        )
+        con.execute(
+            "INSERT INTO k8s_nodes VALUES ('prod', 'node-g', 'aws:///us-east-1a/i-0g', "
+            "'i-0g', 'g5.xlarge', 'us-east-1', 'us-east-1a', 'spot', "
+            "'{\"karpenter.sh/capacity-type\": \"spot\"}', NULL, NULL, 'ing1')"
+        )
         for node, gpu in (("node-a", None), ("node-g", 1.0)):
-            con.execute("INSERT INTO node_hours VALUES ('prod', ?, ?, 1.0, 4, ?, ?, 'ing1')",
-                        [node, H, 16 * GIB, gpu])
-        con.execute("INSERT INTO node_hours VALUES ('prod', 'node-old', '2026-10-20 03:00', "
-                    "1.0, 2, 8589934592, NULL, 'ing1')")
+            con.execute(
+                "INSERT INTO node_hours VALUES ('prod', ?, ?, 1.0, 4, ?, ?, 'ing1')",
+                [node, H, 16 * GIB, gpu],
+            )
+        con.execute(
+            "INSERT INTO node_hours VALUES ('prod', 'node-old', '2026-10-20 03:00', "
+            "1.0, 2, 8589934592, NULL, 'ing1')"
+        )
         rows = [  # namespace, pod, container, node, hour, cpu req, cpu lim, ram req, ram lim, gpu
-            ("ml-serving", "recsys-api-7d9f-abcde", "api", "node-g", H, 0.5, 1.0, GIB, 2 * GIB,
-             1.0),
-            ("payments-prod", "payments-ledger-0", "ledger", "node-a", H, 2.0, None, 4 * GIB,
-             4 * GIB, None),
-            ("checkout", "checkout-web-5c-xyz", "web", "node-a", "2026-10-20 03:00", 0.25,
-             None, GIB, None, None),
+            (
+                "ml-serving",
+                "recsys-api-7d9f-abcde",
+                "api",
+                "node-g",
+                H,
+                0.5,
+                1.0,
+                GIB,
+                2 * GIB,
+                1.0,
+            ),
+            (
+                "payments-prod",
+                "payments-ledger-0",
+                "ledger",
+                "node-a",
+                H,
+                2.0,
+                None,
+                4 * GIB,
+                4 * GIB,
+                None,
+            ),
+            (
+                "checkout",
+                "checkout-web-5c-xyz",
+                "web",
+                "node-a",
+                "2026-10-20 03:00",
+                0.25,
+                None,
+                GIB,
+                None,
+                None,
+            ),
         ]
         for ns, pod, ctr, node, hour, cr, cl, rr, rl, gpu in rows:
             con.execute(
@@ -216,9 +266,12 @@ def inventory(warehouse: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPat
                 "running_hours, cpu_request_cores, cpu_limit_cores, ram_request_bytes, "
                 "ram_limit_bytes, gpu_request, ingest_id) "
                 "VALUES ('prod', ?, ?, ?, ?, ?, 1.0, ?, ?, ?, ?, ?, 'ing1')",
-                [ns, pod, ctr, node, hour, cr, cl, rr, rl, gpu])
-        con.execute("INSERT INTO k8s_hpas VALUES ('prod', 'ml-serving', 'recsys-api', "
-                    "'Deployment', 'recsys-api', 2, 10, 'cpu', 70.0, NULL, 'ing1')")
+                [ns, pod, ctr, node, hour, cr, cl, rr, rl, gpu],
+            )
+        con.execute(
+            "INSERT INTO k8s_hpas VALUES ('prod', 'ml-serving', 'recsys-api', "
+            "'Deployment', 'recsys-api', 2, 10, 'cpu', 70.0, NULL, 'ing1')"
+        )
     return warehouse
 
 
@@ -226,18 +279,24 @@ def test_inventory_answers_without_api_or_snapshot(inventory: Settings) -> None:
     result, _ = call("cluster_state", {"kind": "workloads"}, _ctx(inventory))
     assert result.ok, result.error
     assert result.provenance.source == "warehouse"
-    assert result.provenance.freshness == "2026-10-20T05:00:00Z"   # end of the latest hour
+    assert result.provenance.freshness == "2026-10-20T05:00:00Z"  # end of the latest hour
     items = result.data["items"]
     assert [(w["kind"], w["name"], w["pods_running"]) for w in items] == [
-        ("StatefulSet", "payments-ledger", 1), ("Deployment", "recsys-api", 1)]
+        ("StatefulSet", "payments-ledger", 1),
+        ("Deployment", "recsys-api", 1),
+    ]
     recsys = items[1]
-    assert recsys["total_requests"] == {"cpu_request_cores": 0.5, "cpu_limit_cores": 1.0,
-                                        "memory_request_bytes": GIB,
-                                        "memory_limit_bytes": 2 * GIB, "gpu_request": 1.0}
+    assert recsys["total_requests"] == {
+        "cpu_request_cores": 0.5,
+        "cpu_limit_cores": 1.0,
+        "memory_request_bytes": GIB,
+        "memory_limit_bytes": 2 * GIB,
+        "gpu_request": 1.0,
+    }
     assert recsys["hpa"]["min_replicas"] == 2 and recsys["desired_replicas"] is None
     nodes, _ = call("cluster_state", {"kind": "nodes"}, _ctx(inventory))
     by_name = {n["name"]: n for n in nodes.data["items"]}
-    assert set(by_name) == {"node-a", "node-g"}                      # node-old is not at H
+    assert set(by_name) == {"node-a", "node-g"}  # node-old is not at H
     assert by_name["node-g"]["capacity_type"] == "spot"
     assert by_name["node-g"]["requested"]["gpus"] == 1.0
     # node-a: ledger 2 cores of 4 = 50 %
@@ -256,22 +315,30 @@ def test_fresher_snapshot_wins_over_inventory(inventory: Settings) -> None:
     from assistant.warehouse.db import writer
 
     with writer(inventory) as con:
-        con.execute("INSERT INTO cluster_snapshots VALUES ('snap1', 'prod', '2026-10-21 00:00', "
-                    "'Namespace', NULL, 'checkout', '{\"kind\": \"Namespace\", \"metadata\": "
-                    "{\"name\": \"checkout\", \"labels\": {}}}', 'ing1')")
+        con.execute(
+            "INSERT INTO cluster_snapshots VALUES ('snap1', 'prod', '2026-10-21 00:00', "
+            '\'Namespace\', NULL, \'checkout\', \'{"kind": "Namespace", "metadata": '
+            '{"name": "checkout", "labels": {}}}\', \'ing1\')'
+        )
     result, _ = call("cluster_state", {"kind": "namespaces"}, _ctx(inventory))
     assert result.provenance.source == "snapshot"
     assert result.provenance.freshness == "2026-10-21T00:00:00Z"
-    forced, _ = call("cluster_state", {"kind": "namespaces", "source": "inventory"},
-                     _ctx(inventory))
+    forced, _ = call(
+        "cluster_state", {"kind": "namespaces", "source": "inventory"}, _ctx(inventory)
+    )
     assert forced.provenance.source == "warehouse"
     assert {n["name"] for n in forced.data["items"]} == {
-        "ml-serving", "payments-prod", "checkout", "kube-system"}
+        "ml-serving",
+        "payments-prod",
+        "checkout",
+        "kube-system",
+    }
 
 
 def test_penny_snapshot_unknown_context_is_a_clean_error(
-        kube: FakeKube, settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    kube: FakeKube, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["snapshot", "--context", "nope"]) == 1
-    err = " ".join(capsys.readouterr().err.split())     # rich wraps long lines
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
     assert "context 'nope'" in err and "kubectl config get-contexts" in err
-    assert not settings.db_path.exists()              # nothing written
+    assert not settings.db_path.exists()  # nothing written

@@ -29,61 +29,97 @@ def test_weekly_series_for_a_team(warehouse: Settings) -> None:
     d = r["data"]
     # ISO weeks: Oct 1 (Thu) falls in the week of Mon 09-28; Oct 31 (Sat) in the week of 10-26
     assert [(b["start"], b["total"], b["partial"]) for b in d["buckets"]] == [
-        ("2026-09-28", "10.000000", True), ("2026-10-05", "0.000000", False),
-        ("2026-10-12", "0.000000", False), ("2026-10-19", "5.500000", False),
-        ("2026-10-26", "0.000000", True)]
-    assert d["total"] == "15.500000"                        # 10.00 + 5.50
+        ("2026-09-28", "10.000000", True),
+        ("2026-10-05", "0.000000", False),
+        ("2026-10-12", "0.000000", False),
+        ("2026-10-19", "5.500000", False),
+        ("2026-10-26", "0.000000", True),
+    ]
+    assert d["total"] == "15.500000"  # 10.00 + 5.50
     # three complete weeks: first 0, last 5.50, change +5.50 (no percent from 0)
-    assert (d["facts"]["first"]["total"], d["facts"]["last"]["total"],
-            d["facts"]["change"], d["facts"]["change_pct"]) == (
-        "0.000000", "5.500000", "5.500000", None)
+    assert (
+        d["facts"]["first"]["total"],
+        d["facts"]["last"]["total"],
+        d["facts"]["change"],
+        d["facts"]["change_pct"],
+    ) == ("0.000000", "5.500000", "5.500000", None)
     prov = r["provenance"]
     assert (prov["tables"], prov["filters"], prov["window"]["label"]) == (
-        ["allocations"], {"team": "ml"}, "2026-10")
+        ["allocations"],
+        {"team": "ml"},
+        "2026-10",
+    )
     assert prov["freshness"] == "2026-11-01T00:05:00Z"
 
 
 def test_versus_gives_both_series_and_their_difference(warehouse: Settings) -> None:
-    r = run(warehouse, window="2026-10", bucket="month", filters={"team": "ml"},
-            versus={"team": "payments"})
+    r = run(
+        warehouse,
+        window="2026-10",
+        bucket="month",
+        filters={"team": "ml"},
+        versus={"team": "payments"},
+    )
     d = r["data"]
-    assert d["buckets"] == [{"start": "2026-10-01", "end": "2026-11-01", "partial": False,
-                             "groups": {"team=ml": "15.500000", "team=payments": "7.250000"},
-                             "difference": "8.250000"}]     # 15.50 - 7.25
+    assert d["buckets"] == [
+        {
+            "start": "2026-10-01",
+            "end": "2026-11-01",
+            "partial": False,
+            "groups": {"team=ml": "15.500000", "team=payments": "7.250000"},
+            "difference": "8.250000",
+        }
+    ]  # 15.50 - 7.25
     assert [(s["name"], s["total"]) for s in d["series"]] == [
-        ("team=ml", "15.500000"), ("team=payments", "7.250000")]
+        ("team=ml", "15.500000"),
+        ("team=payments", "7.250000"),
+    ]
     assert (d["difference"], d["difference_of"]) == ("8.250000", "team=ml minus team=payments")
     assert r["provenance"]["filters"] == {"team": "ml", "versus": "team=payments"}
 
 
 def test_invoice_basis_and_split(warehouse: Settings) -> None:
-    r = run(warehouse, window="2026-10", bucket="month", split_by="team", top_n=2,
-            basis="invoice")
+    r = run(warehouse, window="2026-10", bucket="month", split_by="team", top_n=2, basis="invoice")
     series = [(s["name"], s["total"]) for s in r["data"]["series"]]
     # invoice view: payments 6.25; top 2 = ml 15.50, payments 6.25; others web 3.125 +
     # __unlabeled__ 1.00 = 4.125; then idle 2.00 and unallocated 0.10
-    assert series == [("ml", "15.500000"), ("payments", "6.250000"), ("others", "4.125000"),
-                      ("__idle__", "2.000000"), ("__unallocated__", "0.100000")]
-    assert r["data"]["total"] == "27.975000"                # 15.50+6.25+4.125+2.00+0.10
+    assert series == [
+        ("ml", "15.500000"),
+        ("payments", "6.250000"),
+        ("others", "4.125000"),
+        ("__idle__", "2.000000"),
+        ("__unallocated__", "0.100000"),
+    ]
+    assert r["data"]["total"] == "27.975000"  # 15.50+6.25+4.125+2.00+0.10
     assert r["provenance"]["truncated"] is True
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"window": "2026-01-01..2026-11-01"},
-     "A daily series over 2026-01-01..2026-11-01 has 304 buckets; the limit is 92"),
-    ({"bucket": "hour"}, "bucket: Input should be 'day', 'week' or 'month'"),
-    ({"filters": {"team": "mll"}}, "No team named 'mll' in the cost data you may see. "
-                                   "Did you mean: ml?"),
-    ({"versus": {"namespace": "nope"}}, "No namespace named 'nope'"),
-    ({"split_by": "colour"}, "Unknown split_by 'colour'"),
-    ({"filters": {"team": "ml"}, "versus": {"team": "web"}, "split_by": "namespace"},
-     "versus and split_by cannot be combined"),
-    ({"filters": {"team": "ml"}, "versus": {"team": "ml"}}, "is the same as filters"),
-    ({"top_n": 11}, "top_n: Input should be less than or equal to 10"),
-    ({"window": "last-fortnight"}, "Cannot read window 'last-fortnight'"),
-])
-def test_bad_arguments_are_clear_errors(warehouse: Settings, args: dict[str, Any],
-                                        message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            {"window": "2026-01-01..2026-11-01"},
+            "A daily series over 2026-01-01..2026-11-01 has 304 buckets; the limit is 92",
+        ),
+        ({"bucket": "hour"}, "bucket: Input should be 'day', 'week' or 'month'"),
+        (
+            {"filters": {"team": "mll"}},
+            "No team named 'mll' in the cost data you may see. Did you mean: ml?",
+        ),
+        ({"versus": {"namespace": "nope"}}, "No namespace named 'nope'"),
+        ({"split_by": "colour"}, "Unknown split_by 'colour'"),
+        (
+            {"filters": {"team": "ml"}, "versus": {"team": "web"}, "split_by": "namespace"},
+            "versus and split_by cannot be combined",
+        ),
+        ({"filters": {"team": "ml"}, "versus": {"team": "ml"}}, "is the same as filters"),
+        ({"top_n": 11}, "top_n: Input should be less than or equal to 10"),
+        ({"window": "last-fortnight"}, "Cannot read window 'last-fortnight'"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(
+    warehouse: Settings, args: dict[str, Any], message: str
+) -> None:
     r = run(warehouse, **args)
     assert (r["ok"], r["status"]) == (False, "error")
     assert message in r["error"]
@@ -103,7 +139,7 @@ def test_no_warehouse_is_no_data(settings: Settings) -> None:
 def test_scope_limits_the_series_to_the_askers_teams(warehouse: Settings) -> None:
     payments = Scope(teams=["payments"], user="pat")
     r = run(warehouse, payments, window="2026-10", bucket="month")
-    assert r["data"]["total"] == "7.250000"                 # no ml, idle or unallocated
+    assert r["data"]["total"] == "7.250000"  # no ml, idle or unallocated
     r = run(warehouse, payments, window="2026-10", filters={"team": "ml"})
     assert r["ok"] is False and "No team named 'ml'" in r["error"]
 

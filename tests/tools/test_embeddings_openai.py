@@ -39,12 +39,17 @@ class _Server:
                 outer.calls.append(body)
                 outer.auth.append(self.headers.get("Authorization"))
                 texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                payload = json.dumps({
-                    "object": "list", "model": body["model"],
-                    "data": [{"object": "embedding", "index": i, "embedding": _vector(t)}
-                             for i, t in enumerate(texts)],
-                    "usage": {"prompt_tokens": 1, "total_tokens": 1},
-                }).encode()
+                payload = json.dumps(
+                    {
+                        "object": "list",
+                        "model": body["model"],
+                        "data": [
+                            {"object": "embedding", "index": i, "embedding": _vector(t)}
+                            for i, t in enumerate(texts)
+                        ],
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -69,9 +74,10 @@ def test_openai_embeddings_drive_the_docs_index(server: _Server) -> None:
     settings = load_settings(knowledge={"embeddings": "openai", "openai_base_url": server.url})
     embedder = get_embedder(settings)
     assert isinstance(embedder, OpenAIEmbedder) and embedder.model_id == (
-        "openai:text-embedding-3-small")
+        "openai:text-embedding-3-small"
+    )
     hits = search(settings, "idle idle", k=1, kind="docs")
-    assert "idle" in hits[0].title.lower()    # a section that says "idle" and nothing else
+    assert "idle" in hits[0].title.lower()  # a section that says "idle" and nothing else
     assert server.calls[0]["model"] == "text-embedding-3-small"
     assert set(server.auth) == {"Bearer test-key"}
     label_hits = search(settings, "label", k=1, kind="docs")

@@ -12,7 +12,8 @@ from assistant.kube.shape import resources
 from tools.query_costs import money
 
 _line = st.text(alphabet="abcdefgh ijk.,", min_size=1, max_size=30).filter(
-    lambda s: s.strip() != "")
+    lambda s: s.strip() != ""
+)
 _heading = st.tuples(st.integers(1, 3), _line).map(lambda t: "#" * t[0] + " " + t[1].strip())
 
 
@@ -27,11 +28,19 @@ def test_chunking_keeps_every_body_line_in_order(lines: list[str]) -> None:
 
 _cpu = st.sampled_from(["", "100m", "250m", "1", "1500m", "2"])
 _mem = st.sampled_from(["", "64Mi", "128Mi", "1Gi", "512M", "2Gi"])
-_container = st.fixed_dictionaries({"name": st.just("c"), "resources": st.fixed_dictionaries({
-    "requests": st.fixed_dictionaries({"cpu": _cpu, "memory": _mem}),
-    "limits": st.fixed_dictionaries({"cpu": _cpu, "memory": _mem,
-                                     "nvidia.com/gpu": st.sampled_from(["", "1", "2"])}),
-})})
+_container = st.fixed_dictionaries(
+    {
+        "name": st.just("c"),
+        "resources": st.fixed_dictionaries(
+            {
+                "requests": st.fixed_dictionaries({"cpu": _cpu, "memory": _mem}),
+                "limits": st.fixed_dictionaries(
+                    {"cpu": _cpu, "memory": _mem, "nvidia.com/gpu": st.sampled_from(["", "1", "2"])}
+                ),
+            }
+        ),
+    }
+)
 
 
 @given(st.lists(_container, max_size=6), st.lists(_container, max_size=6))
@@ -43,8 +52,15 @@ def test_resources_are_additive(a: list[dict], b: list[dict]) -> None:
         assert abs(whole[key] - (left[key] + right[key])) < 1e-9
 
 
-@given(st.lists(st.decimals(min_value=-10**6, max_value=10**6, places=12,
-                            allow_nan=False, allow_infinity=False), min_size=1, max_size=50))
+@given(
+    st.lists(
+        st.decimals(
+            min_value=-(10**6), max_value=10**6, places=12, allow_nan=False, allow_infinity=False
+        ),
+        min_size=1,
+        max_size=50,
+    )
+)
 def test_money_rounding_never_moves_a_sum_by_a_cent(values: list[Decimal]) -> None:
     rounded = money(values)
     assert all(abs(r - v) <= Decimal("0.0000005") for r, v in zip(rounded, values, strict=True))

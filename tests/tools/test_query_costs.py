@@ -24,15 +24,23 @@ def test_by_namespace_for_a_month(warehouse: Settings) -> None:
     assert result.ok and result.status == "success"
     # ml-serving 10.00 + 5.50 = 15.50; workloads first by cost, then idle and unallocated
     assert list(_totals(result).items()) == [
-        ("ml-serving", "15.500000"), ("payments-prod", "7.250000"), ("checkout", "3.125000"),
-        ("kube-system", "1.000000"), ("__idle__", "2.000000"), ("__unallocated__", "0.100000")]
+        ("ml-serving", "15.500000"),
+        ("payments-prod", "7.250000"),
+        ("checkout", "3.125000"),
+        ("kube-system", "1.000000"),
+        ("__idle__", "2.000000"),
+        ("__unallocated__", "0.100000"),
+    ]
     # the bill: 15.5 + 7.25 + 3.125 + 1 + 2 + 0.1 = 28.975
     assert result.data["totals"]["total"] == Decimal("28.975")
-    assert result.provenance.window == {"start": "2026-10-01T00:00:00Z",
-                                        "end": "2026-11-01T00:00:00Z", "label": "2026-10"}
+    assert result.provenance.window == {
+        "start": "2026-10-01T00:00:00Z",
+        "end": "2026-11-01T00:00:00Z",
+        "label": "2026-10",
+    }
     assert result.provenance.cost_basis == "amortized (EffectiveCost)"
     assert "allocations" in result.provenance.tables and result.provenance.truncated is False
-    assert result.provenance.freshness == "2026-11-01T00:05:00Z"   # the fixture's ingest
+    assert result.provenance.freshness == "2026-11-01T00:05:00Z"  # the fixture's ingest
 
 
 def test_top_n_folds_the_rest_into_and_n_more(warehouse: Settings) -> None:
@@ -42,7 +50,7 @@ def test_top_n_folds_the_rest_into_and_n_more(warehouse: Settings) -> None:
     # folded: checkout 3.125 + kube-system 1.00 = 4.125
     assert result.data["rows"][2]["total"] == Decimal("4.125")
     assert result.data["more"] == 2 and result.provenance.truncated is True
-    assert result.data["totals"]["total"] == Decimal("28.975")   # nothing lost by folding
+    assert result.data["totals"]["total"] == Decimal("28.975")  # nothing lost by folding
 
 
 def test_team_scope_sees_only_its_workloads(warehouse: Settings) -> None:
@@ -56,8 +64,10 @@ def test_window_range_and_invoice_basis(warehouse: Settings) -> None:
     result = _call(warehouse, {"window": "2026-10-01..2026-10-10"})
     assert _totals(result)["ml-serving"] == "10.000000"
     # invoice view: the ledger's BilledCost is 4.00 CPU + 2.25 RAM = 6.25 (amortized 7.25)
-    invoice = _call(warehouse, {"window": "2026-10", "metric": "invoice",
-                                "filters": {"namespace": "payments-prod"}})
+    invoice = _call(
+        warehouse,
+        {"window": "2026-10", "metric": "invoice", "filters": {"namespace": "payments-prod"}},
+    )
     assert _totals(invoice)["payments-prod"] == "6.250000"
     assert invoice.provenance.cost_basis == "invoice (BilledCost)"
 
@@ -79,14 +89,23 @@ def test_unknown_namespace_suggests_closest(warehouse: Settings) -> None:
 def test_controller_filter_needs_kind_and_says_so(warehouse: Settings) -> None:
     result = _call(warehouse, {"window": "2026-10", "filters": {"controller": "recsys-api"}})
     assert result.ok is False and "Deployment/recsys-api" in (result.error or "")
-    ok = _call(warehouse, {"window": "2026-10", "group_by": "controller",
-                           "filters": {"controller": "Deployment/recsys-api"}})
+    ok = _call(
+        warehouse,
+        {
+            "window": "2026-10",
+            "group_by": "controller",
+            "filters": {"controller": "Deployment/recsys-api"},
+        },
+    )
     assert _totals(ok)["Deployment/recsys-api"] == "15.500000"
 
 
 def test_other_teams_names_are_not_revealed(warehouse: Settings) -> None:
-    result = _call(warehouse, {"window": "2026-10", "filters": {"namespace": "payments-prod"}},
-                   Scope(teams=["ml"]))
+    result = _call(
+        warehouse,
+        {"window": "2026-10", "filters": {"namespace": "payments-prod"}},
+        Scope(teams=["ml"]),
+    )
     assert result.ok is False
     # the asked value is echoed once; the suggestions list only the team's own namespace
     assert (result.error or "").count("payments-prod") == 1

@@ -33,8 +33,10 @@ def test_call_validates_and_runs() -> None:
 
         bad, _ = call("_test_echo", {"n": "many"}, ctx)
         assert bad.ok is False
-        assert bad.error == ("Invalid arguments for _test_echo: n: Input should be a valid "
-                             "integer, unable to parse string as an integer (got 'many')")
+        assert bad.error == (
+            "Invalid arguments for _test_echo: n: Input should be a valid "
+            "integer, unable to parse string as an integer (got 'many')"
+        )
 
         gap, _ = call("_test_echo", {"n": 0}, ctx)
         assert (gap.ok, gap.error) == (False, "Nothing ingested for n=0. Run `penny ingest`.")

@@ -15,9 +15,8 @@ MINE = ["query_costs", "cluster_state", "ai_spend", "run_sql", "search_knowledge
 @pytest.mark.parametrize("name", MINE)
 def test_tool_is_registered_described_and_documented(name: str) -> None:
     spec = load_all()[name]
-    assert len(spec.description) > 200                      # a docstring written for the model
-    undocumented = [f for f, info in spec.args_model.model_fields.items()
-                    if not info.description]
+    assert len(spec.description) > 200  # a docstring written for the model
+    undocumented = [f for f, info in spec.args_model.model_fields.items() if not info.description]
     assert undocumented == []
     assert f"\n## {name}\n" in DOC
     for field in spec.args_model.model_fields:

@@ -29,7 +29,7 @@ __all__ = ["answer", "forget_threads"]
 log = logging.getLogger(__name__)
 
 _MAX_THREADS = 1000
-_REPLAY = 6                      # earlier questions re-read from the ledger
+_REPLAY = 6  # earlier questions re-read from the ledger
 _THREADS: OrderedDict[str, Parsed] = OrderedDict()
 _LOCK = threading.Lock()
 
@@ -54,10 +54,12 @@ def _replayed(thread_id: str, settings: Settings, finder: EntityFinder) -> Parse
 
     try:
         rows = read_ledger(
-            settings, "SELECT question FROM conversations WHERE thread_id = ? AND engine = "
+            settings,
+            "SELECT question FROM conversations WHERE thread_id = ? AND engine = "
             "'offline' AND error IS NULL AND question IS NOT NULL ORDER BY ts DESC LIMIT ?",
-            [thread_id, _REPLAY])
-    except PennyError as exc:           # a busy ledger only costs the follow-up context
+            [thread_id, _REPLAY],
+        )
+    except PennyError as exc:  # a busy ledger only costs the follow-up context
         log.warning("Could not read thread %s from the ledger: %s", thread_id, exc)
         return None
     state: Parsed | None = None
@@ -86,17 +88,29 @@ def _answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
     if previous is None:
         previous = _replayed(ctx.thread_id, settings, finder)
     parsed = recognise(question, now, finder, previous)
-    runner = Runner(ToolContext(settings=settings, scope=ctx.scope, now=now,
-                                user=ctx.scope.user or ctx.user))
+    runner = Runner(
+        ToolContext(settings=settings, scope=ctx.scope, now=now, user=ctx.scope.user or ctx.user)
+    )
     text = PLANS[parsed.intent](parsed, runner)
     if runner.sources:
         text += "\n\n" + "\n".join(f"_{s}_" for s in runner.sources)
     understood = parsed.intent != "unknown"
     if understood and parsed.intent != "help":
         _remember(ctx.thread_id, parsed)
-    provenance = [Provenance.model_validate(c.result["provenance"]) for c in runner.calls
-                  if c.result.get("ok") and isinstance(c.result.get("provenance"), dict)]
+    provenance = [
+        Provenance.model_validate(c.result["provenance"])
+        for c in runner.calls
+        if c.result.get("ok") and isinstance(c.result.get("provenance"), dict)
+    ]
     notes = [f"offline intent: {parsed.intent}" + (" (follow-up)" if parsed.followup else "")]
-    return Answer(thread_id=ctx.thread_id, question=question, engine="offline", text=text,
-                  understood=understood, tool_calls=runner.calls, provenance=provenance,
-                  notes=notes, duration_ms=(time.perf_counter() - started) * 1000.0)
+    return Answer(
+        thread_id=ctx.thread_id,
+        question=question,
+        engine="offline",
+        text=text,
+        understood=understood,
+        tool_calls=runner.calls,
+        provenance=provenance,
+        notes=notes,
+        duration_ms=(time.perf_counter() - started) * 1000.0,
+    )

@@ -66,15 +66,26 @@ def _words(text: str) -> list[str]:
 
 
 def _ref(name: Name, how: str, score: float, phrase: str) -> EntityRef:
-    return EntityRef(name.name, name.kind, dict(name.filter), how, score, phrase,
-                     name.namespace, name.controller_kind)
+    return EntityRef(
+        name.name,
+        name.kind,
+        dict(name.filter),
+        how,
+        score,
+        phrase,
+        name.namespace,
+        name.controller_kind,
+    )
 
 
 class EntityFinder:
     """Finds the entity a question names among ``names``; ``semantic`` resolves leftovers."""
 
-    def __init__(self, names: Sequence[Name],
-                 semantic: Callable[[str, str | None], EntityRef | None] | None = None):
+    def __init__(
+        self,
+        names: Sequence[Name],
+        semantic: Callable[[str, str | None], EntityRef | None] | None = None,
+    ):
         self.names = list(names)
         self.semantic = semantic
 
@@ -87,11 +98,12 @@ class EntityFinder:
             if key.strip() and key in joined:
                 hits.append((len(key), joined.index(key), n))
         if hits:
+
             def rank(hit: tuple[int, int, Name]) -> tuple[int, int, int]:
                 length, _, n = hit
                 hinted = 0 if kind_hint and n.kind == kind_hint else 1
-                return (-length, hinted, _KIND_ORDER.index(n.kind)
-                        if n.kind in _KIND_ORDER else 9)
+                return (-length, hinted, _KIND_ORDER.index(n.kind) if n.kind in _KIND_ORDER else 9)
+
             best = sorted(hits, key=rank)[0][2]
             return _ref(best, "exact", 1.0, best.name)
         leftover = " ".join(w for w in words if w not in _STOP and not w.isdigit())
@@ -101,8 +113,9 @@ class EntityFinder:
         if found is None and kind_hint in _CHECKABLE:
             # "team xyz": a name of a known kind that matches nothing. Pass it on as written
             # so the tool says it does not exist and suggests the closest names.
-            return EntityRef(leftover, kind_hint, {kind_hint: leftover}, "unresolved", 0.0,
-                             leftover)
+            return EntityRef(
+                leftover, kind_hint, {kind_hint: leftover}, "unresolved", 0.0, leftover
+            )
         return found
 
 
@@ -122,7 +135,9 @@ def _read_names(settings: Settings, scope: Scope) -> list[Name]:
         for dim in ("node", "cluster"):
             rows = con.execute(
                 f"SELECT DISTINCT {dim} FROM allocations WHERE kind = 'workload' AND "
-                f"{dim} IS NOT NULL AND ({scope_sql})", params).fetchall()
+                f"{dim} IS NOT NULL AND ({scope_sql})",
+                params,
+            ).fetchall()
             out.extend(Name(r[0], dim, {dim: r[0]}) for r in rows)
     return out
 
@@ -140,16 +155,28 @@ def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
             kinds = (kind_hint,)
         # The names index is rebuilt from the warehouse, so the match depends only on the
         # warehouse state, the phrase, the kinds, the scope and the score floor.
-        key = ("offline-semantic", phrase, kinds, scope.admin, tuple(scope.teams),
-               tuple(scope.namespaces), settings.knowledge.min_semantic_score,
-               settings.knowledge.embeddings, str(settings.chroma_path))
-        found = memo(settings, key, lambda: tuple(
-            resolve_entity(phrase, settings, kinds, scope=scope, limit=1)))
+        key = (
+            "offline-semantic",
+            phrase,
+            kinds,
+            scope.admin,
+            tuple(scope.teams),
+            tuple(scope.namespaces),
+            settings.knowledge.min_semantic_score,
+            settings.knowledge.embeddings,
+            str(settings.chroma_path),
+        )
+        found = memo(
+            settings,
+            key,
+            lambda: tuple(resolve_entity(phrase, settings, kinds, scope=scope, limit=1)),
+        )
         if not found:
             return None
         m = found[0]
         name = by_key.get((m.kind, m.name, m.namespace)) or Name(
-            m.name, m.kind, m.cost_filter, m.namespace, m.controller_kind)
+            m.name, m.kind, m.cost_filter, m.namespace, m.controller_kind
+        )
         return _ref(name, m.how, m.score, phrase)
 
     return EntityFinder(names, semantic)

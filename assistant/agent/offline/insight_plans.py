@@ -12,30 +12,59 @@ from assistant.agent.offline.runner import Runner, label, problem, window_arg
 from assistant.agent.offline.templates import EXAMPLES, hours, money, table
 from assistant.windows import Window
 
-__all__ = ["ai_spend", "anomalies", "gpu_utilization", "help_text", "idle_gpus",
-           "not_understood", "rightsizing"]
+__all__ = [
+    "ai_spend",
+    "anomalies",
+    "gpu_utilization",
+    "help_text",
+    "idle_gpus",
+    "not_understood",
+    "rightsizing",
+]
 
 
 def gpu_utilization(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
     res = run("gpu_utilization", {"window": window_arg(w), "by": "workload", "top_n": 10})
-    if (msg := problem(res, f"GPU utilization in {label(w)}")):
+    if msg := problem(res, f"GPU utilization in {label(w)}"):
         return msg
     d = res["data"]
-    lines = [f"GPU utilization in {label(w)}: idle GPU time cost "
-             f"**{money(d['idle_cost_total'])}**."]
+    lines = [
+        f"GPU utilization in {label(w)}: idle GPU time cost **{money(d['idle_cost_total'])}**."
+    ]
     costs = run("query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 1})
     if costs.get("ok") and costs.get("status") == "success":
         idle_row = next((r for r in costs["data"]["rows"] if r["kind"] == "idle"), None)
-        lines.append(f"GPUs cost {money(costs['data']['totals']['gpu'])} in all"
-                     + (f", of which {money(idle_row['gpu'])} was GPU capacity no pod "
-                        "requested" if idle_row else "") + ".")
-    rows = [[r["workload"] if r["workload"] != "__unassigned__" else "no pod (unassigned)",
-             hours(r["gpu_hours"]), f"{r['avg_activity_pct']:.1f}%", hours(r["idle_gpu_hours"]),
-             money(r["cost"]), money(r["idle_cost"])] for r in d["rows"]]
-    return "\n".join([" ".join(lines), "",
-                      table(["workload", "GPU-hours", "avg activity", "idle GPU-hours", "cost",
-                             "idle cost"], rows)])
+        lines.append(
+            f"GPUs cost {money(costs['data']['totals']['gpu'])} in all"
+            + (
+                f", of which {money(idle_row['gpu'])} was GPU capacity no pod requested"
+                if idle_row
+                else ""
+            )
+            + "."
+        )
+    rows = [
+        [
+            r["workload"] if r["workload"] != "__unassigned__" else "no pod (unassigned)",
+            hours(r["gpu_hours"]),
+            f"{r['avg_activity_pct']:.1f}%",
+            hours(r["idle_gpu_hours"]),
+            money(r["cost"]),
+            money(r["idle_cost"]),
+        ]
+        for r in d["rows"]
+    ]
+    return "\n".join(
+        [
+            " ".join(lines),
+            "",
+            table(
+                ["workload", "GPU-hours", "avg activity", "idle GPU-hours", "cost", "idle cost"],
+                rows,
+            ),
+        ]
+    )
 
 
 def _gpu_label(row: dict[str, Any]) -> str:
@@ -48,18 +77,30 @@ def _gpu_label(row: dict[str, Any]) -> str:
 def idle_gpus(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
     res = run("gpu_utilization", {"window": window_arg(w), "idle_only": True, "top_n": 20})
-    if (msg := problem(res, f"idle GPUs in {label(w)}")):
+    if msg := problem(res, f"idle GPUs in {label(w)}"):
         return msg
     d = res["data"]
-    rows = [[_gpu_label(r), r["node"], r["workload"] or "no pod (unassigned)",
-             r.get("team") or "-", hours(r["idle_gpu_hours"]), money(r["idle_cost"])]
-            for r in d["rows"]]
+    rows = [
+        [
+            _gpu_label(r),
+            r["node"],
+            r["workload"] or "no pod (unassigned)",
+            r.get("team") or "-",
+            hours(r["idle_gpu_hours"]),
+            money(r["idle_cost"]),
+        ]
+        for r in d["rows"]
+    ]
     more = d.get("rows_total", len(rows)) - len(rows)
-    return "\n".join([
-        f"{d.get('rows_total', len(rows))} GPUs were idle in {label(w)} (activity below the "
-        f"idle threshold for hours on end), costing **{money(d['idle_cost_total'])}**.", "",
-        table(["GPU", "node", "held by", "team", "idle GPU-hours", "idle cost"], rows)]
-        + ([f"\n…and {more} more."] if more > 0 else []))
+    return "\n".join(
+        [
+            f"{d.get('rows_total', len(rows))} GPUs were idle in {label(w)} (activity below the "
+            f"idle threshold for hours on end), costing **{money(d['idle_cost_total'])}**.",
+            "",
+            table(["GPU", "node", "held by", "team", "idle GPU-hours", "idle cost"], rows),
+        ]
+        + ([f"\n…and {more} more."] if more > 0 else [])
+    )
 
 
 def ai_spend(p: Parsed, run: Runner) -> str:
@@ -68,17 +109,31 @@ def ai_spend(p: Parsed, run: Runner) -> str:
     if w is not None:
         args["window"] = window_arg(w)
     res = run("ai_spend", args)
-    if (msg := problem(res, "AI API spend" + (f" in {label(w)}" if w else " this month"))):
+    if msg := problem(res, "AI API spend" + (f" in {label(w)}" if w else " this month")):
         return msg
     d = res["data"]
-    rows = [[g["group"], str(g["calls"]), money(g["cost"]) if g["cost"] is not None
-             else "unpriced", f"{g['input_tokens']:,} / {g['output_tokens']:,}"]
-            for g in d.get("groups", [])]
+    rows = [
+        [
+            g["group"],
+            str(g["calls"]),
+            money(g["cost"]) if g["cost"] is not None else "unpriced",
+            f"{g['input_tokens']:,} / {g['output_tokens']:,}",
+        ]
+        for g in d.get("groups", [])
+    ]
     total = d.get("total", {})
-    note = (f" {total.get('unpriced_calls')} call(s) have no price and are not in the total."
-            if total.get("unpriced_calls") else "")
-    return "\n".join([f"AI API spend ({d.get('window', '')}): **{money(total.get('cost'))}**."
-                      + note, "", table(["model", "calls", "cost", "tokens in / out"], rows)])
+    note = (
+        f" {total.get('unpriced_calls')} call(s) have no price and are not in the total."
+        if total.get("unpriced_calls")
+        else ""
+    )
+    return "\n".join(
+        [
+            f"AI API spend ({d.get('window', '')}): **{money(total.get('cost'))}**." + note,
+            "",
+            table(["model", "calls", "cost", "tokens in / out"], rows),
+        ]
+    )
 
 
 def rightsizing(p: Parsed, run: Runner) -> str:
@@ -89,32 +144,58 @@ def rightsizing(p: Parsed, run: Runner) -> str:
     if p.slots.window is not None:
         args["history_days"] = max(1, min(90, round(p.slots.window.days)))
     res = run("rightsizing", args)
-    if (msg := problem(res, "rightsizing recommendations")):
+    if msg := problem(res, "rightsizing recommendations"):
         return msg
     d = res["data"]
     recs = d.get("recommendations", [])
     if e is not None and e.kind == "team":
         recs = [r for r in recs if r.get("team") == e.name]
-    rows = [[r["workload"], r.get("team") or "-", r.get("severity") or "-",
-             money(r["current_monthly"]), money(r["proposed_monthly"]),
-             money(r["monthly_savings"])] for r in recs]
+    rows = [
+        [
+            r["workload"],
+            r.get("team") or "-",
+            r.get("severity") or "-",
+            money(r["current_monthly"]),
+            money(r["proposed_monthly"]),
+            money(r["monthly_savings"]),
+        ]
+        for r in recs
+    ]
     total = d.get("totals", {})
-    return "\n".join([
-        f"Top rightsizing opportunities (requests vs observed usage), most severe first: "
-        f"{total.get('workloads_with_recommendation', len(rows))} workloads could save "
-        f"**{money(total.get('monthly_savings'))}** a month in all.", "",
-        table(["workload", "team", "severity", "now / month", "proposed / month",
-               "savings / month"], rows),
-        *_why_listed(recs),
-        "", "Ask `penny rightsize` for the proposed requests and a reviewable patch."])
+    return "\n".join(
+        [
+            f"Top rightsizing opportunities (requests vs observed usage), most severe first: "
+            f"{total.get('workloads_with_recommendation', len(rows))} workloads could save "
+            f"**{money(total.get('monthly_savings'))}** a month in all.",
+            "",
+            table(
+                [
+                    "workload",
+                    "team",
+                    "severity",
+                    "now / month",
+                    "proposed / month",
+                    "savings / month",
+                ],
+                rows,
+            ),
+            *_why_listed(recs),
+            "",
+            "Ask `penny rightsize` for the proposed requests and a reviewable patch.",
+        ]
+    )
 
 
 def _why_listed(recs: list[dict[str, Any]], limit: int = 3) -> list[str]:
     """The containers' own notes (OOM kills, HPA targets kept): they explain a row whose
     severity outranks its savings, e.g. a memory raise after OOM kills listed above
     bigger savings."""
-    notes = [f"- {r['workload']} ({c.get('container', '?')}): {note}"
-             for r in recs for c in r.get("containers", []) for note in c.get("notes", [])]
+    notes = [
+        f"- {r['workload']} ({c.get('container', '?')}): {note}"
+        for r in recs
+        for c in r.get("containers", [])
+        for note in c.get("notes", [])
+    ]
     notes += [f"- {r['workload']}: {note}" for r in recs for note in r.get("notes", [])]
     return ["", "Notes:", *notes[:limit]] if notes else []
 
@@ -127,31 +208,51 @@ def anomalies(p: Parsed, run: Runner) -> str:
         # a calendar week so far can be a day or two: look at the last seven full days
         w, widened = week, " (read as the past 7 days, so there are whole days to compare)"
     res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 5})
-    if (msg := problem(res, f"anomalies in {label(w)}")):
+    if msg := problem(res, f"anomalies in {label(w)}"):
         return msg
     d = res["data"]
     found = d.get("anomalies", [])
     if not found:
-        return (f"Nothing unusual in {label(w)}{widened}: no team's daily cost left its "
-                "usual range.")
-    rows = [[a["day"], a["group"], a["direction"], money(a["actual"]), money(a["expected"]),
-             money(a["excess"], signed=True),
-             (a.get("workloads") or [{}])[0].get("workload", "-")] for a in found]
+        return f"Nothing unusual in {label(w)}{widened}: no team's daily cost left its usual range."
+    rows = [
+        [
+            a["day"],
+            a["group"],
+            a["direction"],
+            money(a["actual"]),
+            money(a["expected"]),
+            money(a["excess"], signed=True),
+            (a.get("workloads") or [{}])[0].get("workload", "-"),
+        ]
+        for a in found
+    ]
     more = f" (and {d['more']} more)" if d.get("more") else ""
-    return "\n".join([
-        f"{len(found)} unusual day(s) in {label(w)}{widened}{more}:", "",
-        table(["day", "team", "kind", "actual", "expected", "difference", "top workload"],
-              rows), "", f"_{found[0].get('method', '')}_"])
+    return "\n".join(
+        [
+            f"{len(found)} unusual day(s) in {label(w)}{widened}{more}:",
+            "",
+            table(
+                ["day", "team", "kind", "actual", "expected", "difference", "top workload"], rows
+            ),
+            "",
+            f"_{found[0].get('method', '')}_",
+        ]
+    )
 
 
 def help_text(p: Parsed, run: Runner) -> str:
-    return ("I'm Penny's offline engine: I answer cost questions from the warehouse without "
-            "an LLM. Try:\n\n" + "\n".join(f"- {q}" for q in EXAMPLES)
-            + "\n\nPeriods: last month, October, in September 2026, past 7 days, last 2 weeks, "
-            "Q3, yesterday, this week, month to date, between Oct 1 and Oct 15.")
+    return (
+        "I'm Penny's offline engine: I answer cost questions from the warehouse without "
+        "an LLM. Try:\n\n"
+        + "\n".join(f"- {q}" for q in EXAMPLES)
+        + "\n\nPeriods: last month, October, in September 2026, past 7 days, last 2 weeks, "
+        "Q3, yesterday, this week, month to date, between Oct 1 and Oct 15."
+    )
 
 
 def not_understood(p: Parsed, run: Runner) -> str:
-    return ("I can't answer that without an LLM configured (set `PENNY_MODEL`); the offline "
-            "engine only understands the question types below. Try one of these:\n\n"
-            + "\n".join(f"- {q}" for q in EXAMPLES))
+    return (
+        "I can't answer that without an LLM configured (set `PENNY_MODEL`); the offline "
+        "engine only understands the question types below. Try one of these:\n\n"
+        + "\n".join(f"- {q}" for q in EXAMPLES)
+    )

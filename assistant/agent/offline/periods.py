@@ -18,14 +18,48 @@ from assistant.windows import Window, month_window
 __all__ = ["MONTHS", "Period", "find_periods"]
 
 MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fourteen": 14,
-            "thirty": 30}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fourteen": 14,
+    "thirty": 30,
+}
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _NUM = r"(?P<n>\d{1,3}|" + "|".join(_NUMBERS) + r")"
 
@@ -33,10 +67,10 @@ _NUM = r"(?P<n>\d{1,3}|" + "|".join(_NUMBERS) + r")"
 @dataclass(frozen=True)
 class Period:
     window: Window
-    phrase: str            # the words matched, as written
-    start: int             # character span in the question
+    phrase: str  # the words matched, as written
+    start: int  # character span in the question
     end: int
-    kind: str              # month | quarter | relative | day | week | range | to-date
+    kind: str  # month | quarter | relative | day | week | range | to-date
 
 
 def _add_months(d: datetime, n: int) -> datetime:
@@ -98,8 +132,7 @@ def _relative(m: re.Match[str], now: datetime) -> Window:
         raise ValueError("empty period")
     if unit == "month":
         return Window(_shift_months(now, -n), now)
-    step = {"hour": timedelta(hours=1), "day": timedelta(days=1),
-            "week": timedelta(weeks=1)}[unit]
+    step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}[unit]
     return Window(now - n * step, now)
 
 
@@ -107,7 +140,7 @@ def _range(m: re.Match[str], now: datetime) -> Window:
     g = m.groupdict()
     if g.get("iso1"):
         start, last = _iso_day(g["iso1"]), _iso_day(g["iso2"])
-        if g.get("sep") == "..":            # the tools' own notation: end exclusive
+        if g.get("sep") == "..":  # the tools' own notation: end exclusive
             return Window(start, last)
     else:
         mon2 = g.get("mon2") or g["mon1"]
@@ -124,68 +157,154 @@ def _rules(now: datetime) -> list[tuple[str, str, object]]:
     month_start = today.replace(day=1)
     q_start = month_start.replace(month=3 * ((now.month - 1) // 3) + 1)
     day_re = r"(?P<d{i}>\d{{1,2}})(?:st|nd|rd|th)?"
-    mon_day = (r"(?P<mon1>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?\s+"
-               + day_re.format(i=1) + r"(?:,?\s+(?P<y1>\d{4}))?")
-    second = (r"(?:(?P<mon2>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?\s+)?"
-              + day_re.format(i=2) + r"(?:,?\s+(?P<y2>\d{4}))?")
-    iso = (r"(?P<iso1>\d{4}-\d{2}-\d{2})\s*(?P<sep>\.\.|to|and|-|until|through)\s*"
-           r"(?P<iso2>\d{4}-\d{2}-\d{2})")
+    mon_day = (
+        r"(?P<mon1>"
+        + "|".join(sorted(MONTHS, key=len, reverse=True))
+        + r")\.?\s+"
+        + day_re.format(i=1)
+        + r"(?:,?\s+(?P<y1>\d{4}))?"
+    )
+    second = (
+        r"(?:(?P<mon2>"
+        + "|".join(sorted(MONTHS, key=len, reverse=True))
+        + r")\.?\s+)?"
+        + day_re.format(i=2)
+        + r"(?:,?\s+(?P<y2>\d{4}))?"
+    )
+    iso = (
+        r"(?P<iso1>\d{4}-\d{2}-\d{2})\s*(?P<sep>\.\.|to|and|-|until|through)\s*"
+        r"(?P<iso2>\d{4}-\d{2}-\d{2})"
+    )
     return [
         ("range", r"(?:between|from)?\s*" + iso, lambda m: _range(m, now)),
-        ("range", r"(?:between|from)\s+" + mon_day + r"\s+(?:and|to|until|through|-)\s+"
-         + second, lambda m: _range(m, now)),
-        ("to-date", r"\b(?:month[- ]to[- ]date|mtd|so far this month|this month so far)\b",
-         lambda m: _to_date(month_start, now)),
-        ("to-date", r"\b(?:year[- ]to[- ]date|ytd|this year)\b",
-         lambda m: _to_date(today.replace(month=1, day=1), now)),
+        (
+            "range",
+            r"(?:between|from)\s+" + mon_day + r"\s+(?:and|to|until|through|-)\s+" + second,
+            lambda m: _range(m, now),
+        ),
+        (
+            "to-date",
+            r"\b(?:month[- ]to[- ]date|mtd|so far this month|this month so far)\b",
+            lambda m: _to_date(month_start, now),
+        ),
+        (
+            "to-date",
+            r"\b(?:year[- ]to[- ]date|ytd|this year)\b",
+            lambda m: _to_date(today.replace(month=1, day=1), now),
+        ),
         ("to-date", r"\bthis month\b", lambda m: _to_date(month_start, now)),
         ("to-date", r"\bthis week\b", lambda m: _to_date(monday, now)),
         ("to-date", r"\bthis quarter\b", lambda m: _to_date(q_start, now)),
-        ("month", r"\b(?:last|previous|past|prior) month\b",
-         lambda m: month_window(_add_months(month_start, -1).year,
-                                _add_months(month_start, -1).month)),
-        ("month", r"\b(?:the )?month before last\b",
-         lambda m: month_window(_add_months(month_start, -2).year,
-                                _add_months(month_start, -2).month)),
-        ("week", r"\b(?:last|previous|prior) week\b",
-         lambda m: Window(monday - timedelta(days=7), monday)),
-        ("quarter", r"\b(?:last|previous|prior) quarter\b",
-         lambda m: Window(_add_months(q_start, -3), q_start)),
-        ("relative", r"\b(?:in the |over the |during the |for the )?(?:past|last|previous|"
-         r"trailing)\s+" + _NUM + r"\s+(?P<unit>hours?|days?|weeks?|months?)\b",
-         lambda m: _relative(m, now)),
-        ("relative", r"\b(?:the )?past (?P<unit>hour|day|week)\b",
-         lambda m: Window(now - {"hour": timedelta(hours=1), "day": timedelta(days=1),
-                                 "week": timedelta(weeks=1)}[m.group("unit")], now)),
-        ("relative", r"\b(?P<n>\d{1,3})\s*(?P<unit>[hdw])\b",
-         lambda m: Window(now - int(m.group("n")) * {"h": timedelta(hours=1),
-                                                     "d": timedelta(days=1),
-                                                     "w": timedelta(weeks=1)}[m.group("unit")],
-                          now)),
+        (
+            "month",
+            r"\b(?:last|previous|past|prior) month\b",
+            lambda m: month_window(
+                _add_months(month_start, -1).year, _add_months(month_start, -1).month
+            ),
+        ),
+        (
+            "month",
+            r"\b(?:the )?month before last\b",
+            lambda m: month_window(
+                _add_months(month_start, -2).year, _add_months(month_start, -2).month
+            ),
+        ),
+        (
+            "week",
+            r"\b(?:last|previous|prior) week\b",
+            lambda m: Window(monday - timedelta(days=7), monday),
+        ),
+        (
+            "quarter",
+            r"\b(?:last|previous|prior) quarter\b",
+            lambda m: Window(_add_months(q_start, -3), q_start),
+        ),
+        (
+            "relative",
+            r"\b(?:in the |over the |during the |for the )?(?:past|last|previous|"
+            r"trailing)\s+" + _NUM + r"\s+(?P<unit>hours?|days?|weeks?|months?)\b",
+            lambda m: _relative(m, now),
+        ),
+        (
+            "relative",
+            r"\b(?:the )?past (?P<unit>hour|day|week)\b",
+            lambda m: Window(
+                now
+                - {
+                    "hour": timedelta(hours=1),
+                    "day": timedelta(days=1),
+                    "week": timedelta(weeks=1),
+                }[m.group("unit")],
+                now,
+            ),
+        ),
+        (
+            "relative",
+            r"\b(?P<n>\d{1,3})\s*(?P<unit>[hdw])\b",
+            lambda m: Window(
+                now
+                - int(m.group("n"))
+                * {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}[
+                    m.group("unit")
+                ],
+                now,
+            ),
+        ),
         ("day", r"\byesterday\b", lambda m: Window(today - timedelta(days=1), today)),
         ("day", r"\btoday\b", lambda m: _to_date(today, now)),
-        ("day", r"\bon\s+" + mon_day.replace("mon1", "mon").replace("d1", "d").replace(
-            "y1", "y"),
-         lambda m: Window(_day(m.group("mon"), m.group("d"), m.group("y"), now),
-                          _day(m.group("mon"), m.group("d"), m.group("y"), now)
-                          + timedelta(days=1))),
-        ("quarter", r"\bq(?P<q>[1-4])(?:\s*(?:of\s+)?(?P<y>\d{4}))?\b",
-         lambda m: _recent_quarter(int(m.group("q")), m.group("y"), now)),
-        ("month", r"\b(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])\b(?!-)",
-         lambda m: month_window(int(m.group("y")), int(m.group("m")))),
-        ("to-date", r"\bsince\s+" + _MONTH + r"(?:\s+(?P<y>\d{4}))?\b",
-         lambda m: _to_date(_recent_month(MONTHS[m.group("mon").lower()], m.group("y"),
-                                          now).start, now)),
-        ("month", r"\b" + _MONTH + r"(?:\s+(?:of\s+)?(?P<y>\d{4}))?\b",
-         lambda m: _recent_month(MONTHS[m.group("mon").lower()], m.group("y"), now)),
+        (
+            "day",
+            r"\bon\s+" + mon_day.replace("mon1", "mon").replace("d1", "d").replace("y1", "y"),
+            lambda m: Window(
+                _day(m.group("mon"), m.group("d"), m.group("y"), now),
+                _day(m.group("mon"), m.group("d"), m.group("y"), now) + timedelta(days=1),
+            ),
+        ),
+        (
+            "quarter",
+            r"\bq(?P<q>[1-4])(?:\s*(?:of\s+)?(?P<y>\d{4}))?\b",
+            lambda m: _recent_quarter(int(m.group("q")), m.group("y"), now),
+        ),
+        (
+            "month",
+            r"\b(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])\b(?!-)",
+            lambda m: month_window(int(m.group("y")), int(m.group("m"))),
+        ),
+        (
+            "to-date",
+            r"\bsince\s+" + _MONTH + r"(?:\s+(?P<y>\d{4}))?\b",
+            lambda m: _to_date(
+                _recent_month(MONTHS[m.group("mon").lower()], m.group("y"), now).start, now
+            ),
+        ),
+        (
+            "month",
+            r"\b" + _MONTH + r"(?:\s+(?:of\s+)?(?P<y>\d{4}))?\b",
+            lambda m: _recent_month(MONTHS[m.group("mon").lower()], m.group("y"), now),
+        ),
     ]
 
 
 #: short month names that are also ordinary words: only a month next to a period cue
-_AMBIGUOUS = {"may", "march", "mar", "jun", "jan", "dec", "sep", "oct", "nov", "aug", "apr", "feb",
-              "jul"}
-_CUE = re.compile(r"\b(?:in|of|for|during|since|vs\.?|versus|and|to|than|from|with|"
-                  r"about|over|is|was)$")
+_AMBIGUOUS = {
+    "may",
+    "march",
+    "mar",
+    "jun",
+    "jan",
+    "dec",
+    "sep",
+    "oct",
+    "nov",
+    "aug",
+    "apr",
+    "feb",
+    "jul",
+}
+_CUE = re.compile(
+    r"\b(?:in|of|for|during|since|vs\.?|versus|and|to|than|from|with|"
+    r"about|over|is|was)$"
+)
 
 
 def find_periods(text: str, now: datetime) -> list[Period]:

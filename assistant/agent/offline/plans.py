@@ -17,10 +17,21 @@ from assistant.agent.offline.runner import Runner
 __all__ = ["PLANS", "Runner"]
 
 PLANS: dict[str, Callable[[Parsed, Runner], str]] = {
-    "help": i.help_text, "entity_cost": c.entity_cost, "total_cost": c.total_cost,
-    "top": c.top, "compare": c.compare, "idle": c.idle, "unallocated": c.unallocated,
-    "unlabeled": c.unlabeled, "gpu_utilization": i.gpu_utilization, "idle_gpus": i.idle_gpus,
-    "ai_spend": i.ai_spend, "rightsizing": i.rightsizing, "bill": c.bill,
-    "anomalies": i.anomalies, "unknown": i.not_understood,
-    "entity_compare": t.entity_compare, "trend": t.trend,
+    "help": i.help_text,
+    "entity_cost": c.entity_cost,
+    "total_cost": c.total_cost,
+    "top": c.top,
+    "compare": c.compare,
+    "idle": c.idle,
+    "unallocated": c.unallocated,
+    "unlabeled": c.unlabeled,
+    "gpu_utilization": i.gpu_utilization,
+    "idle_gpus": i.idle_gpus,
+    "ai_spend": i.ai_spend,
+    "rightsizing": i.rightsizing,
+    "bill": c.bill,
+    "anomalies": i.anomalies,
+    "unknown": i.not_understood,
+    "entity_compare": t.entity_compare,
+    "trend": t.trend,
 }

@@ -20,7 +20,6 @@ from tools.registry import ToolContext, call
 __all__ = ["Runner", "how_read", "label", "last_month", "problem", "who", "window_arg"]
 
 
-
 class Runner:
     """Calls tools for one answer and keeps every call (args, result, duration)."""
 
@@ -33,8 +32,14 @@ class Runner:
         started = time.perf_counter()
         # registry.call never raises: a crashing tool comes back as an error result.
         data = call(name, args, self.ctx)[0].to_json()
-        self.calls.append(ToolCall(name=name, args=args, result=data,
-                                   duration_ms=(time.perf_counter() - started) * 1000.0))
+        self.calls.append(
+            ToolCall(
+                name=name,
+                args=args,
+                result=data,
+                duration_ms=(time.perf_counter() - started) * 1000.0,
+            )
+        )
         if data.get("ok") and data.get("status") == "success":
             line = provenance_line(name, data)
             if line not in self.sources:
@@ -73,7 +78,8 @@ def label(w: Window) -> str:
 
 def who(e: EntityRef) -> str:
     kind = {"workload": e.controller_kind.lower() if e.controller_kind else "workload"}.get(
-        e.kind, e.kind)
+        e.kind, e.kind
+    )
     where = f" in namespace {e.namespace}" if e.kind == "workload" and e.namespace else ""
     return f"{kind} **{e.name}**{where}"
 
@@ -81,5 +87,7 @@ def who(e: EntityRef) -> str:
 def how_read(e: EntityRef) -> str:
     if e.how in ("exact", "unresolved"):
         return ""
-    return (f"\n\n_I read \"{e.phrase}\" as {e.kind} {e.name} ({e.how} match, score "
-            f"{e.score:.2f}); name it exactly if you meant something else._")
+    return (
+        f'\n\n_I read "{e.phrase}" as {e.kind} {e.name} ({e.how} match, score '
+        f"{e.score:.2f}); name it exactly if you meant something else._"
+    )

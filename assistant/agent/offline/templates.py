@@ -65,8 +65,10 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return ""
     head = "| " + " | ".join(headers) + " |"
-    numeric = [bool(rows) and all(_numeric(r[i]) for r in rows if r[i] not in ("", "-"))
-               for i in range(len(headers))]
+    numeric = [
+        bool(rows) and all(_numeric(r[i]) for r in rows if r[i] not in ("", "-"))
+        for i in range(len(headers))
+    ]
     rule = "|" + "|".join("---:" if numeric[i] else "---" for i in range(len(headers))) + "|"
     body = ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join([head, rule, *body])

@@ -51,8 +51,11 @@ def _default_window(bucket: str | None, now: datetime) -> Window:
 
 def _when(bucket: dict[str, Any], size: str) -> str:
     start = datetime.strptime(bucket["start"][:10], "%Y-%m-%d")
-    text = {"day": f"{start:%Y-%m-%d} ({start:%a})", "week": f"week of {start:%Y-%m-%d}",
-            "month": f"{start:%Y-%m}"}[size]
+    text = {
+        "day": f"{start:%Y-%m-%d} ({start:%a})",
+        "week": f"week of {start:%Y-%m-%d}",
+        "month": f"{start:%Y-%m}",
+    }[size]
     return text + (" *" if bucket.get("partial") else "")
 
 
@@ -65,24 +68,32 @@ def _summary(d: dict[str, Any], size: str) -> str:
     if not f:
         return ""
     unit = _UNIT[size]
-    parts = [f"average {money(f['average'])} per {unit}",
-             f"highest {money(f['max']['total'])} ({f['max']['start']}), lowest "
-             f"{money(f['min']['total'])} ({f['min']['start']})"]
-    change = f"from {money(f['first']['total'])} ({f['first']['start']}) to " \
-             f"{money(f['last']['total'])} ({f['last']['start']}): " \
-             f"{money(f['change'], signed=True)}"
+    parts = [
+        f"average {money(f['average'])} per {unit}",
+        f"highest {money(f['max']['total'])} ({f['max']['start']}), lowest "
+        f"{money(f['min']['total'])} ({f['min']['start']})",
+    ]
+    change = (
+        f"from {money(f['first']['total'])} ({f['first']['start']}) to "
+        f"{money(f['last']['total'])} ({f['last']['start']}): "
+        f"{money(f['change'], signed=True)}"
+    )
     if f.get("change_pct") is not None:
         change += f" ({pct(f['change_pct'], already_percent=True, signed=True)})"
     parts.append(change)
     line = "; ".join(parts) + "."
     if f.get("partial_buckets"):
-        line += (" Partial buckets (marked *) are left out of these figures."
-                 if f["over"] == "complete buckets" else
-                 " Some buckets are partial (marked *) and are included.")
+        line += (
+            " Partial buckets (marked *) are left out of these figures."
+            if f["over"] == "complete buckets"
+            else " Some buckets are partial (marked *) and are included."
+        )
     busiest = f.get("busiest_weekday")
     if busiest:
-        line += (f" Most expensive weekday on average: {busiest['weekday']} "
-                 f"({money(busiest['average'])} over {busiest['days']} days).")
+        line += (
+            f" Most expensive weekday on average: {busiest['weekday']} "
+            f"({money(busiest['average'])} over {busiest['days']} days)."
+        )
     return line
 
 
@@ -98,29 +109,36 @@ def trend(p: Parsed, run: Runner) -> str:
         args["top_n"] = min(p.slots.top_n or 3, 10)
     res = run("cost_trend", args)
     subject = f" of {who(e)}" if e else ""
-    if (msg := problem(res, f"the {size}ly cost{subject.replace('**', '')} in {label(w)}"
-                       .replace("dayly", "daily"))):
+    if msg := problem(
+        res, f"the {size}ly cost{subject.replace('**', '')} in {label(w)}".replace("dayly", "daily")
+    ):
         if "the limit is" in msg:
-            msg += ("\n\n_Ask for the weekly (or monthly) cost over that period, or a "
-                    "shorter one._")
+            msg += "\n\n_Ask for the weekly (or monthly) cost over that period, or a shorter one._"
         return msg + (how_read(e) if e else "")
     d = res["data"]
-    head = (f"{_ADVERB[size]} cost{subject}, {label(w)}, amortized {d['currency']}: "
-            f"**{money(d['total'])}** in total; " + _summary(d, size))
+    head = (
+        f"{_ADVERB[size]} cost{subject}, {label(w)}, amortized {d['currency']}: "
+        f"**{money(d['total'])}** in total; " + _summary(d, size)
+    )
     rows = d["buckets"]
     shown = rows[-_MAX_ROWS:]
     if d.get("split_by"):
         names = [s["name"] for s in d["series"]]
         headers = [size] + [_series_name(n) for n in names] + ["total"]
-        body = [[_when(b, size)] + [money(b["groups"][n]) for n in names] + [money(b["total"])]
-                for b in shown]
+        body = [
+            [_when(b, size)] + [money(b["groups"][n]) for n in names] + [money(b["total"])]
+            for b in shown
+        ]
     else:
         headers = [size, "cost"]
         body = [[_when(b, size), money(b["total"])] for b in shown]
     lines = [head, "", table(headers, body)]
     if len(rows) > len(shown):
-        lines += ["", f"_The last {len(shown)} of {len(rows)} {size}s; ask for a weekly or "
-                  "monthly series to see the whole window in fewer rows._"]
+        lines += [
+            "",
+            f"_The last {len(shown)} of {len(rows)} {size}s; ask for a weekly or "
+            "monthly series to see the whole window in fewer rows._",
+        ]
     lines += _partial_note(rows, size)
     return "\n".join(lines) + (how_read(e) if e else "")
 
@@ -128,51 +146,73 @@ def trend(p: Parsed, run: Runner) -> str:
 def _partial_note(rows: list[dict[str, Any]], size: str) -> list[str]:
     if not any(b["partial"] for b in rows):
         return []
-    return ["", "_* partial: the window covers only part of that "
-            f"{'ISO week (Monday to Monday, UTC)' if size == 'week' else size}._"]
+    return [
+        "",
+        "_* partial: the window covers only part of that "
+        f"{'ISO week (Monday to Monday, UTC)' if size == 'week' else size}._",
+    ]
 
 
 def _parts(run: Runner, e: EntityRef, w: Window) -> tuple[str, dict[str, Any] | None]:
     """An entity's total and largest parts from query_costs (or the sentence why not)."""
-    res = run("query_costs", {"window": window_arg(w), "group_by": BREAKDOWN.get(
-        e.kind, "namespace"), "filters": e.filter, "top_n": 3})
+    res = run(
+        "query_costs",
+        {
+            "window": window_arg(w),
+            "group_by": BREAKDOWN.get(e.kind, "namespace"),
+            "filters": e.filter,
+            "top_n": 3,
+        },
+    )
     msg = problem(res, f"{e.kind} {e.name} in {label(w)}")
     return (msg or "", None if msg else res["data"])
 
 
 def entity_compare(p: Parsed, run: Runner) -> str:
     a, b = p.slots.entity, p.slots.entity_b
-    if a is None or b is None:            # a follow-up that lost one side: one entity
+    if a is None or b is None:  # a follow-up that lost one side: one entity
         return entity_cost(p, run)
     w = p.slots.window or last_month(run.ctx.now)
     msg_a, da = _parts(run, a, w)
     msg_b, db = _parts(run, b, w)
     if da is None or db is None:
         return "\n\n".join(m for m in (msg_a, msg_b) if m) + how_read(a) + how_read(b)
-    size = p.slots.bucket or "month"     # the difference needs one bucket per month at most
-    diff = run("cost_trend", {"window": window_arg(w), "bucket": size, "filters": a.filter,
-                              "versus": b.filter})
+    size = p.slots.bucket or "month"  # the difference needs one bucket per month at most
+    diff = run(
+        "cost_trend",
+        {"window": window_arg(w), "bucket": size, "filters": a.filter, "versus": b.filter},
+    )
     ta, tb = da["totals"]["total"], db["totals"]["total"]
-    lines = [f"In {label(w)}, the {who(a)} cost **{money(ta)}** and the {who(b)} cost "
-             f"**{money(tb)}** (amortized, {da['currency']})."]
-    if (msg := problem(diff, f"the difference between {a.name} and {b.name}")):
+    lines = [
+        f"In {label(w)}, the {who(a)} cost **{money(ta)}** and the {who(b)} cost "
+        f"**{money(tb)}** (amortized, {da['currency']})."
+    ]
+    if msg := problem(diff, f"the difference between {a.name} and {b.name}"):
         lines.append(msg)
     else:
         gap = diff["data"]["difference"]
         more, less = (a, b) if not str(gap).startswith("-") else (b, a)
-        lines[0] += (f" {more.name} cost **{money(gap).lstrip('-')}** more than {less.name}."
-                     if money(gap) != "$0.00" else " They cost the same to the cent.")
+        lines[0] += (
+            f" {more.name} cost **{money(gap).lstrip('-')}** more than {less.name}."
+            if money(gap) != "$0.00"
+            else " They cost the same to the cent."
+        )
     for e, d in ((a, da), (b, db)):
-        parts = [[r["name"], money(r["total"])] for r in d["rows"]
-                 if r["kind"] in ("workload", "others")]
+        parts = [
+            [r["name"], money(r["total"])] for r in d["rows"] if r["kind"] in ("workload", "others")
+        ]
         if parts:
             dim = {"controller": "workload"}.get(d["group_by"], d["group_by"])
             lines += ["", f"Largest parts of {e.name}:", "", table([dim, "cost"], parts)]
     if p.slots.bucket and not problem(diff, ""):
         d = diff["data"]
         names = [s["name"] for s in d["series"]]
-        body = [[_when(x, size)] + [money(x["groups"][n]) for n in names]
-                + [money(x["difference"], signed=True)] for x in d["buckets"][-_MAX_ROWS:]]
+        body = [
+            [_when(x, size)]
+            + [money(x["groups"][n]) for n in names]
+            + [money(x["difference"], signed=True)]
+            for x in d["buckets"][-_MAX_ROWS:]
+        ]
         lines += ["", f"By {size}:", "", table([size, a.name, b.name, "difference"], body)]
         lines += _partial_note(d["buckets"], size)
     return "\n".join(lines) + how_read(a) + how_read(b)
