@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def case(pods: int, days: int, work: Path) -> dict[str, Any]:
     """One size, in this process. Needs PENNY_HOME set by the caller."""
     from assistant.config import load_settings
-    from assistant.ingest.openmetrics import ingest_openmetrics
+    from assistant.ingest.metrics.openmetrics import ingest_openmetrics
     from bench.metrics_file import write_cluster
 
     path = work / f"bench-{pods}.om"

@@ -19,9 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from assistant.agent.answer import AskContext
 from assistant.agent.ask import ask
 from assistant.config import Settings
+from assistant.core.answer import AskContext
 from assistant.errors import ConfigError, PennyError
 from assistant.warehouse.db import reader
 from evals.cases import Case, load_cases

@@ -4,6 +4,8 @@ The LLM agent (wrapped once in ``assistant.agent``) and the offline engine call 
 functions. ``REGISTRY`` maps tool name -> function; see each module's docstring.
 """
 
-from tools.result import Provenance, Scope, ToolResult
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
+from tools.result import ToolResult
 
 __all__ = ["Provenance", "Scope", "ToolResult"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.billing.explain import parse_month as month_arg
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 from assistant.windows import Window
-from tools.result import Provenance, Scope
 
 __all__ = ["bounded", "month_arg", "provenance", "scope_filters"]
 

@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 from assistant.warehouse.ledger import ledger_path, read_ledger
 from assistant.windows import parse_window
 from tools.query_costs import money
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, Scope, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "ai_spend"]
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.provenance import Provenance
 from assistant.errors import SourceAuthError, SourceUnavailable
 from assistant.knowledge.names import visible_namespaces
 from assistant.knowledge.resolve import closest_names
@@ -16,7 +17,7 @@ from assistant.kube.inventory import inventory_clusters, inventory_objects
 from assistant.kube.snapshot import latest_snapshot, snapshot_objects
 from assistant.warehouse.db import reader
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "cluster_state"]
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field
 
+from assistant.core.provenance import Provenance
 from assistant.costs.dimensions import DIMENSIONS, validate_dimension
 from assistant.costs.trend import MAX_BUCKETS, CostTrend, check_bucket_count, trend_facts
 from assistant.costs.trend import cost_trend as run_trend
@@ -16,7 +17,7 @@ from assistant.windows import Window, parse_window
 # the filter-value check query_costs uses (exact names, closest-name hints, scope)
 from tools.query_costs import check_filters, money
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "cost_trend"]
 

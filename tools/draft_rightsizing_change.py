@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.provenance import Provenance
 from assistant.rightsizing.drafts import draft_change
 from assistant.rightsizing.lookup import find_recommendation
 from assistant.rightsizing.recommend import recommend
 from assistant.warehouse.db import reader
 from assistant.windows import Window
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 from tools.rightsizing import freshness
 
 __all__ = ["Args", "draft_rightsizing_change"]

@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.provenance import Provenance
 from assistant.rightsizing.gpu import gpu_utilization as utilisation
 from assistant.rightsizing.gpu import idle_gpus
 from assistant.rightsizing.savings import to_cents
 from assistant.warehouse.db import reader
 from assistant.windows import parse_window
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 from tools.rightsizing import freshness
 
 __all__ = ["Args", "gpu_utilization"]

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, Field
 
 from assistant.config import Settings
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 from assistant.costs.dimensions import (
     DIMENSIONS,
     dimension_expr,
@@ -20,7 +22,7 @@ from assistant.warehouse.db import Connection, reader
 from assistant.windows import Window, parse_window
 from tools.memo import memo
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, Scope, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "check_filters", "money", "query_costs"]
 

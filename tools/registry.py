@@ -20,8 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import PennyError
-from tools.result import Scope, ToolResult
+from tools.result import ToolResult
 
 _log = logging.getLogger(__name__)
 

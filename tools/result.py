@@ -14,24 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Provenance", "Scope", "ToolResult"]
+from assistant.core.provenance import Provenance
 
-
-class Provenance(BaseModel):
-    tables: list[str] = Field(default_factory=list)
-    sql: str | None = None
-    params: list[Any] = Field(default_factory=list)
-    window: dict[str, str] | None = None  # Window.to_dict()
-    filters: dict[str, Any] = Field(default_factory=dict)
-    group_by: str | None = None
-    currency: str = "USD"
-    cost_basis: str | None = None  # amortized (EffectiveCost) | invoice (BilledCost)
-    sharing: dict[str, Any] = Field(default_factory=dict)  # which sharing was applied
-    source: str = "warehouse"  # warehouse | kubernetes-api | snapshot | chroma
-    freshness: str | None = None  # latest ingest finished_at (UTC ISO)
-    row_count: int | None = None
-    truncated: bool = False
-    notes: list[str] = Field(default_factory=list)
+__all__ = ["ToolResult"]
 
 
 class ToolResult(BaseModel):
@@ -74,44 +59,3 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-
-
-class Scope(BaseModel):
-    """What the asker may see. Enforced in every tool's SQL, never in the prompt.
-
-    ``teams``/``namespaces`` empty together with ``admin=False`` means nothing is visible.
-    """
-
-    admin: bool = False
-    teams: list[str] = Field(default_factory=list)
-    namespaces: list[str] = Field(default_factory=list)
-    user: str = "anonymous"
-
-    @classmethod
-    def everything(cls, user: str = "admin") -> Scope:
-        return cls(admin=True, user=user)
-
-    @classmethod
-    def from_list(cls, items: list[str], user: str = "anonymous") -> Scope:
-        """From config strings: '*' (admin), 'team:payments', 'ns:checkout'."""
-        if "*" in items:
-            return cls.everything(user)
-        teams = [i.split(":", 1)[1] for i in items if i.startswith("team:")]
-        namespaces = [i.split(":", 1)[1] for i in items if i.startswith(("ns:", "namespace:"))]
-        return cls(teams=teams, namespaces=namespaces, user=user)
-
-    def sql_filter(
-        self, team_col: str = "team", ns_col: str = "namespace"
-    ) -> tuple[str, list[Any]]:
-        """A WHERE fragment and its parameters restricting rows to this scope."""
-        if self.admin:
-            return "TRUE", []
-        parts: list[str] = []
-        params: list[Any] = []
-        if self.teams:
-            parts.append(f"{team_col} IN ({', '.join('?' for _ in self.teams)})")
-            params.extend(self.teams)
-        if self.namespaces:
-            parts.append(f"{ns_col} IN ({', '.join('?' for _ in self.namespaces)})")
-            params.extend(self.namespaces)
-        return ("(" + " OR ".join(parts) + ")" if parts else "FALSE"), params

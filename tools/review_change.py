@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assistant.core.provenance import Provenance
 from assistant.review.run import DEFAULT_WINDOW, review_sets
 from assistant.review.workloads import parse_manifests
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "review_change"]
 

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates
 from assistant.rightsizing.recommend import fleet_effect, recommend
 from assistant.rightsizing.savings import to_cents
@@ -15,7 +17,7 @@ from assistant.rightsizing.strategies import STRATEGIES
 from assistant.warehouse.db import Connection, reader
 from assistant.windows import Window
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, Scope, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "freshness", "known_namespaces", "rightsizing"]
 

@@ -9,11 +9,12 @@ import sqlglot
 from pydantic import BaseModel, Field
 from sqlglot import exp
 
+from assistant.core.provenance import Provenance
 from assistant.warehouse.db import reader
 from assistant.warehouse.migrations import steps
 from assistant.warehouse.query import run_query
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "run_sql", "schema_summary"]
 

@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.provenance import Provenance
 from assistant.knowledge.index import search
 from assistant.knowledge.resolve import resolve_entity
 from tools.registry import ToolContext, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 __all__ = ["Args", "search_knowledge"]
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from assistant.agent.answer import Answer, AskContext, Event, Usage
 from assistant.config import Settings
+from assistant.core.answer import Answer, AskContext, Event, Usage
 from assistant.errors import ConfigError, InputError, PennyError, SourceUnavailable
 from assistant.ledger.budget import budget_status
 from assistant.ledger.usage import ModelCall, record_turn
@@ -224,7 +224,7 @@ def _answer_and_record(
 
 
 def _provenance(result: dict[str, Any]) -> Any:
-    from tools.result import Provenance
+    from assistant.core.provenance import Provenance
 
     prov = result.get("provenance")
     if not result.get("ok") or not isinstance(prov, dict):

@@ -15,7 +15,7 @@ from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from assistant.agent.answer import ToolCall
+from assistant.core.answer import ToolCall
 from tools.registry import ToolContext, ToolSpec, call, load_all
 
 __all__ = ["ToolRecorder", "build_tools", "wrap_output"]

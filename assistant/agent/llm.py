@@ -35,9 +35,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langgraph.checkpoint.memory import InMemorySaver
 
 import prompts
-from assistant.agent.answer import AskContext, Event, ToolCall
 from assistant.agent.langchain_tools import ToolRecorder, build_tools
 from assistant.config import Settings
+from assistant.core.answer import AskContext, Event, ToolCall
 from assistant.errors import ConfigError, PennyError, SourceAuthError, SourceUnavailable
 from assistant.ledger.usage import ModelCall, tokens_from_usage_metadata
 from tools.registry import ToolContext

@@ -39,10 +39,10 @@ from assistant.billing.loaders import daily_by, dec
 from assistant.billing.models import Anomaly
 from assistant.billing.variance import ZERO
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = ["ANOMALY_BY", "HISTORY_DAYS", "detect", "detect_anomalies", "merge_runs", "method_text"]
 

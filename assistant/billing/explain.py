@@ -20,10 +20,10 @@ from assistant.billing.reconcile import reconcile
 from assistant.billing.totals import bill_totals
 from assistant.billing.variance import ZERO, decompose
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window, month_window, parse_window
-from tools.result import Scope
 
 __all__ = ["GROUP_BY", "compare_periods", "explain_bill", "parse_month"]
 

@@ -13,10 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Slice, q12
+from assistant.core.scope import Scope
 from assistant.ingest.provider_id import sql_bill_keys, sql_scale_set
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = [
     "allocation_span",

@@ -17,13 +17,13 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from assistant.agent.answer import Answer, AskContext
 from assistant.agent.ask import ask_stream
 from assistant.cli.app import app
 from assistant.config import Settings, load_settings
+from assistant.core.answer import Answer, AskContext
+from assistant.core.scope import Scope
 from assistant.errors import PennyError
 from assistant.ledger.usage import recent_conversations
-from tools.result import Scope
 
 _ENGINES = ("auto", "offline", "llm")
 

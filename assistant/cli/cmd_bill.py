@@ -14,10 +14,10 @@ from assistant.billing.render import render_bill
 from assistant.cli.app import app
 from assistant.cli.options import one_of, window_flag
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.warehouse.db import reader
 from assistant.windows import Window
-from tools.result import Scope
 
 _REPORT_SUFFIXES = {".md": "md", ".html": "html", ".json": "json"}
 

@@ -13,10 +13,10 @@ from rich.table import Table
 from assistant.cli.app import app
 from assistant.cli.options import window_flag
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from assistant.costs.export import to_csv
 from assistant.costs.query import COLUMNS, CostTable, query_costs, require_rows
 from assistant.warehouse.db import reader
-from tools.result import Scope
 
 
 def _filters(items: list[str]) -> dict[str, str]:

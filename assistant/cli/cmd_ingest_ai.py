@@ -11,7 +11,7 @@ from rich.console import Console
 
 from assistant.cli.app import ingest_app
 from assistant.config import load_settings
-from assistant.ledger.imports import ImportSummary, import_anthropic, import_openai
+from assistant.ingest.ai.files import ImportSummary, import_anthropic, import_openai
 
 ai_app = typer.Typer(
     help="Import OpenAI/Anthropic admin API cost exports into Penny's AI spend ledger.",

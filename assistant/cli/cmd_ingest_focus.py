@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.app import ingest_app
-from assistant.ingest.focus import FocusIngestReport, ingest_focus
+from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
 
 
 @ingest_app.command("focus")

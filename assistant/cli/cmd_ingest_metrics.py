@@ -13,7 +13,7 @@ import typer
 from assistant.cli.app import ingest_app
 from assistant.config import load_settings
 from assistant.errors import InputError
-from assistant.ingest.metrics_store import MetricsIngestReport
+from assistant.ingest.metrics.store import MetricsIngestReport
 
 _CLUSTER = typer.Option(
     ..., "--cluster", help="Cluster name the rows are keyed by.", show_default=False
@@ -74,7 +74,7 @@ def prometheus_command(
     Example:  penny ingest prometheus --url http://localhost:9090 --start 2026-10-01
     --end 2026-11-01 --cluster prod
     """
-    from assistant.ingest.prometheus import ingest_prometheus
+    from assistant.ingest.metrics.prometheus import ingest_prometheus
 
     token = None
     if token_env:
@@ -117,7 +117,7 @@ def openmetrics_command(
 
     Example:  penny ingest openmetrics metrics.om --cluster prod
     """
-    from assistant.ingest.openmetrics import ingest_openmetrics
+    from assistant.ingest.metrics.openmetrics import ingest_openmetrics
 
     report = ingest_openmetrics(
         files,

@@ -16,6 +16,7 @@ from rich.table import Table
 from assistant.cli.app import app
 from assistant.cli.options import one_of, window_flag
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates
 from assistant.rightsizing.drafts import FORMATS, draft_change
@@ -28,7 +29,6 @@ from assistant.rightsizing.strategies import STRATEGIES
 from assistant.rightsizing.validate import validate_draft
 from assistant.warehouse.db import reader
 from assistant.windows import Window
-from tools.result import Scope
 
 PANEL = "Answers"
 

@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.warehouse.ledger import read_ledger
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = ["AiRow", "ai_rows"]
 

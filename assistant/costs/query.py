@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from assistant.allocation.freshness import STALE_NOTE, stale_hours
 from assistant.config import Settings
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.ai import AiRow, ai_rows
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
@@ -22,7 +24,6 @@ from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Provenance, Scope
 
 __all__ = ["CostRow", "CostTable", "query_costs", "require_rows"]
 

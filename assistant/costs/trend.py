@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from assistant.allocation.freshness import STALE_NOTE, stale_hours
 from assistant.config import Settings
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.sharing import Unit
@@ -25,7 +27,6 @@ from assistant.costs.unit_sql import unit_from_row, unit_select
 from assistant.errors import InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Provenance, Scope
 
 __all__ = [
     "BUCKETS",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from assistant.core.scope import Scope
 from assistant.costs.dimensions import dimension_expr, needs_pod_join
 from assistant.costs.sharing import RESOURCES, Unit
-from tools.result import Scope
 
 __all__ = ["UNIT_COLUMNS", "unit_from_row", "unit_select"]
 

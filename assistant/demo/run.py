@@ -23,13 +23,13 @@ from assistant.costs.query import query_costs
 from assistant.demo.focus_writer import bill_lines, write_focus
 from assistant.demo.openmetrics_writer import write_openmetrics
 from assistant.demo.org import build_org
+from assistant.demo.prometheus_server import PrometheusServer, backfill, prometheus_available
 from assistant.demo.truths import compute_truths, write_truths
 from assistant.errors import ConfigError
-from assistant.ingest.focus import FocusIngestReport, ingest_focus
-from assistant.ingest.metrics_store import MetricsIngestReport
-from assistant.ingest.openmetrics import ingest_openmetrics
-from assistant.ingest.prometheus import ingest_prometheus
-from assistant.ingest.prometheus_server import PrometheusServer, backfill, prometheus_available
+from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
+from assistant.ingest.metrics.openmetrics import ingest_openmetrics
+from assistant.ingest.metrics.prometheus import ingest_prometheus
+from assistant.ingest.metrics.store import MetricsIngestReport
 from assistant.warehouse.db import reader
 from assistant.windows import Window
 

@@ -13,8 +13,8 @@ import secrets
 from dataclasses import dataclass
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import PennyError
-from tools.result import Scope
 
 __all__ = [
     "TOKEN_PREFIX",

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.agent.answer import Answer, AskContext, Event
 from assistant.agent.ask import ask, ask_stream
 from assistant.config import Settings
+from assistant.core.answer import Answer, AskContext, Event
 from assistant.errors import InputError
 from assistant.interfaces.auth import Principal, authenticate, team_of
 from assistant.interfaces.sse import guarded

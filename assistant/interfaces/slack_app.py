@@ -25,9 +25,10 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
-from assistant.agent.answer import Answer, AskContext
 from assistant.agent.ask import ask
 from assistant.config import Settings
+from assistant.core.answer import Answer, AskContext
+from assistant.core.scope import Scope
 from assistant.errors import ConfigError, PennyError, SourceAuthError, SourceUnavailable
 from assistant.interfaces.auth import team_of
 from assistant.interfaces.metrics import Metrics
@@ -39,7 +40,6 @@ from assistant.interfaces.slack_blocks import (
     error_blocks,
     patch_blocks,
 )
-from tools.result import Scope
 
 __all__ = ["SlackBot"]
 

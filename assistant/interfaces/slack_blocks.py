@@ -12,8 +12,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from assistant.agent.answer import Answer
-from tools.result import Provenance
+from assistant.core.answer import Answer
+from assistant.core.provenance import Provenance
 
 __all__ = [
     "DRAFT_ACTION",

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 
-from assistant.agent.answer import Event
+from assistant.core.answer import Event
 from assistant.errors import PennyError
 
 __all__ = ["encode", "guarded"]

@@ -25,6 +25,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.knowledge.embeddings import PennyEmbeddingFunction, get_embedder
 from assistant.knowledge.names import (
@@ -34,7 +35,6 @@ from assistant.knowledge.names import (
     warehouse_version,
 )
 from assistant.warehouse.db import reader
-from tools.result import Scope
 
 __all__ = [
     "Chunk",

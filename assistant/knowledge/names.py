@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.core.scope import Scope
 from assistant.warehouse.db import Connection
-from tools.result import Scope
 
 __all__ = [
     "ENTITY_KINDS",

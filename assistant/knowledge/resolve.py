@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.knowledge.names import ENTITY_KINDS, Entity, load_entities
 from assistant.warehouse.db import reader
-from tools.result import Scope
 
 __all__ = ["Match", "closest_names", "normalise", "resolve_entity"]
 

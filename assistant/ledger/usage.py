@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assistant.agent.answer import Answer, AskContext
 from assistant.config import Settings
+from assistant.core.answer import Answer, AskContext
 from assistant.ledger.prices import Priced, TokenCounts, price_call
 from assistant.warehouse.ledger import ledger, read_ledger
 

@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assistant.core.scope import Scope
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = ["ClusterFacts", "Observed", "cluster_facts"]
 

@@ -7,12 +7,12 @@ read-only warehouse connection. Everything it returns comes from the pure ``esti
 from __future__ import annotations
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.review.estimate import Review, estimate
 from assistant.review.observed import cluster_facts
 from assistant.review.prices import resolve_cluster, resolve_window, unit_prices
 from assistant.review.workloads import ManifestSet, load_side
 from assistant.warehouse.db import reader
-from tools.result import Scope
 
 __all__ = ["DEFAULT_WINDOW", "review_change", "review_sets"]
 

@@ -21,11 +21,11 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.rightsizing.savings import HOURS_PER_MONTH, to_cents
 from assistant.rightsizing.strategies import percentile
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = [
     "Orphan",

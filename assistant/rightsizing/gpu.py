@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.rightsizing.history import team_subquery
 from assistant.rightsizing.savings import to_cents
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = ["GROUP_BY", "GpuHour", "IdleGpu", "gpu_utilization", "idle_gpus", "load_gpu_hours"]
 

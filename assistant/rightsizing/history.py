@@ -14,9 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = ["ContainerHistory", "HourPoint", "load_history", "team_subquery"]
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.rightsizing.history import ContainerHistory, load_history
 from assistant.rightsizing.hpa import HpaAdvice, co_tune
 from assistant.rightsizing.savings import (
@@ -29,7 +30,6 @@ from assistant.rightsizing.strategies import (
 )
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
-from tools.result import Scope
 
 __all__ = ["ContainerRec", "Recommendation", "default_window", "fleet_effect", "recommend"]
 

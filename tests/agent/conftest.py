@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 
 from assistant.agent.llm import reset_memory
 from assistant.config import Settings, load_settings
+from assistant.core.provenance import Provenance
 from assistant.warehouse.db import reader, writer
 from assistant.warehouse.query import run_query
 from tools.registry import REGISTRY, ToolContext, ToolSpec
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 # payments in 2026-10: 1234.56 + 100.00 = 1334.56; search in 2026-10: 99.99
 ROWS = [

@@ -10,14 +10,15 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.agent.answer import Answer, AskContext
 from assistant.agent.ask import ask, ask_stream, choose_engine
 from assistant.config import Settings, load_settings
+from assistant.core.answer import Answer, AskContext
+from assistant.core.provenance import Provenance
 from assistant.errors import ConfigError, InputError
 from assistant.warehouse.ledger import ledger, read_ledger
 from tests.fakes import OpenAIServer, Reply, ToolUse
 from tools.registry import REGISTRY, ToolContext, ToolSpec
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 
 @pytest.fixture

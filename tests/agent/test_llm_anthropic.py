@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.agent.answer import AskContext
 from assistant.agent.ask import ask, ask_stream
 from assistant.config import Settings, load_settings
+from assistant.core.answer import AskContext
 from assistant.errors import SourceAuthError
 from assistant.warehouse.ledger import read_ledger
 from tests.fakes import AnthropicServer, Reply, ToolUse

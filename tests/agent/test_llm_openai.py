@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.agent.answer import AskContext
 from assistant.agent.ask import ask, ask_stream
 from assistant.config import Settings, load_settings
+from assistant.core.answer import AskContext
 from assistant.errors import SourceAuthError, SourceUnavailable
 from assistant.warehouse.ledger import read_ledger
 from tests.fakes import OpenAIServer, Reply, ToolUse
@@ -247,7 +247,7 @@ def test_real_run_sql_tool_through_the_agent(openai_env: OpenAIServer) -> None:
 
 def test_scope_reaches_the_tools(openai_env: OpenAIServer) -> None:
     """A non-admin asker's scope goes into the ToolContext: run_sql refuses them."""
-    from tools.result import Scope
+    from assistant.core.scope import Scope
 
     openai_env.replies[:] = [
         Reply(tool_calls=[ToolUse("run_sql", {"sql": SQL})], input_tokens=100, output_tokens=10),

@@ -14,11 +14,11 @@ import pytest
 
 from assistant.billing.anomalies import detect, detect_anomalies
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.warehouse.db import reader, writer
 from assistant.windows import Window
 from tests.billing.bill_rows import anomaly_days
-from tools.result import Scope
 
 START = datetime(2026, 8, 3)  # a Monday
 NOISE = [0, 1, -1, 2, -2]

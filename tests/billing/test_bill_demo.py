@@ -11,9 +11,9 @@ import pytest
 
 from assistant.billing import compare_periods, detect_anomalies, explain_bill
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.warehouse.db import reader
 from assistant.windows import Window, month_window
-from tools.result import Scope
 
 CENT = D("0.01")
 pytestmark = pytest.mark.slow

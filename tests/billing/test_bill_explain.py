@@ -16,11 +16,11 @@ import pytest
 
 from assistant.billing import compare_periods, explain_bill
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import reader, writer
 from assistant.windows import month_window
 from tests.billing.bill_rows import NOV, OCT, SEP, two_months
-from tools.result import Scope
 
 CENT = D("0.01")
 

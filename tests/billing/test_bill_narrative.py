@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from assistant.billing import explain_bill
 from assistant.billing.narrative import check_numbers
+from assistant.core.scope import Scope
 from assistant.warehouse.db import reader
 from assistant.windows import month_window
-from tools.result import Scope
 
 RESULT = {
     "total": "1868.160000000000",

@@ -10,11 +10,11 @@ import pytest
 from assistant.billing import explain_bill
 from assistant.billing.render import render_bill
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from assistant.warehouse.db import reader, writer
 from assistant.windows import month_window
 from tests.billing.bill_rows import two_months
 from tests.conftest import require_binary
-from tools.result import Scope
 
 ARGS = [
     "--no-sandbox",

@@ -9,10 +9,10 @@ from datetime import datetime
 import pytest
 
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from assistant.warehouse.db import writer
 from tests.billing.bill_rows import anomaly_days, two_months
 from tools.registry import ToolContext, call
-from tools.result import Scope
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import pytest
 
 from assistant.billing import compare_periods
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.warehouse.db import reader, writer
 from assistant.windows import month_window
-from tools.result import Scope
 
 _SET = (
     "/subscriptions/s1/resourcegroups/mc_rg/providers/microsoft.compute/"

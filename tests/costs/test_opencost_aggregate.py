@@ -15,10 +15,10 @@ from decimal import Decimal
 import pytest
 
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from assistant.costs.query import query_costs
 from assistant.warehouse.db import reader, writer
 from assistant.windows import Window
-from tools.result import Scope
 
 DAY = Window(datetime(2026, 10, 1), datetime(2026, 10, 2))
 # (cluster, namespace, pod, container, node, ram cost)

@@ -21,13 +21,13 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.costs.query import query_costs
 from assistant.costs.trend import bucket_floor, buckets, check_bucket_count, cost_trend
 from assistant.errors import InputError
 from assistant.warehouse.db import Connection, reader, writer
 from assistant.windows import Window, month_window
 from tests.tools.conftest import insert_allocations
-from tools.result import Scope
 
 D = Decimal
 

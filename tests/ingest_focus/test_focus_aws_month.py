@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from assistant.config import load_settings
-from assistant.ingest.focus import ingest_focus
+from assistant.ingest.focus.run import ingest_focus
 from tests.ingest_focus.focus_rows import line, write_csv
 
 SP_ARN = "arn:aws:savingsplans::111122223333:savingsplan/sp-0123"

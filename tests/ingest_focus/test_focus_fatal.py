@@ -12,7 +12,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
-from assistant.ingest.focus import ingest_focus
+from assistant.ingest.focus.run import ingest_focus
 from tests.ingest_focus.focus_rows import COLUMNS_1_0, csv_text, line, write_csv
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.config import load_settings
-from assistant.ingest.focus import ingest_focus
+from assistant.ingest.focus.run import ingest_focus
 from tests.ingest_focus.focus_rows import line, write_csv
 
 money = st.decimals(

@@ -1,7 +1,7 @@
 """The FinOps Foundation's 1,000-row FOCUS 1.0 sample: every row lands, every quirk counted.
 
 Each expected count is recomputed here from the raw file with the csv module and Decimal,
-following the rule as documented in assistant/ingest/focus_checks.py, not by the importer.
+following the rule as documented in assistant/ingest/focus/checks.py, not by the importer.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from assistant.config import load_settings
-from assistant.ingest.focus import FocusIngestReport, ingest_focus
+from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
 from tests.ingest_focus.focus_rows import COLUMNS_1_0, stored
 
 NON_NULL = [

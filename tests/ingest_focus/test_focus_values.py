@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
-from assistant.ingest.focus import ingest_focus
-from assistant.ingest.focus_columns import (
+from assistant.ingest.focus.columns import (
     ALLOWED_VALUES,
     detect_version,
     mandatory_columns,
     normalise_value,
 )
+from assistant.ingest.focus.run import ingest_focus
 from tests.ingest_focus.focus_rows import COLUMNS_1_0, line, stored, write_csv
 
 
@@ -241,7 +241,7 @@ def test_normalising_ignores_case_and_separators(column: str, data: st.DataObjec
 
 
 def test_headers_spelled_differently_are_mapped_and_reported(tmp_path: Path) -> None:
-    from assistant.ingest.focus_columns import snake
+    from assistant.ingest.focus.columns import snake
 
     row = line(x_Team="a")
     renamed = {snake(k) if k in ("BilledCost", "ResourceId") else k: v for k, v in row.items()}

@@ -1,20 +1,20 @@
 """The dict-based container_hours rules as first written: the reference the numpy
-version (assistant/ingest/metrics_container_columns.py) is checked against."""
+version (assistant/ingest/metrics/container_columns.py) is checked against."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.ingest.metrics_containers import gpu_units, is_container
-from assistant.ingest.metrics_rows import (
+from assistant.ingest.metrics.containers import gpu_units, is_container
+from assistant.ingest.metrics.rows import (
     Row,
     avg,
     counter_increases,
     hour_points,
     merge_points,
 )
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.series import Grid, GridSeries
 
 Series = Mapping[str, list[GridSeries]]
 

@@ -21,11 +21,9 @@ from hypothesis import strategies as st
 
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
-from assistant.ingest.metrics_chunk import ChunkSeries, SeriesTable
-from assistant.ingest.metrics_containers import container_rows
-from assistant.ingest.metrics_resample import resample_many
-from assistant.ingest.metrics_series import Grid, GridSeries, resample
-from assistant.ingest.openmetrics import (
+from assistant.ingest.metrics.chunk import ChunkSeries, SeriesTable
+from assistant.ingest.metrics.containers import container_rows
+from assistant.ingest.metrics.openmetrics import (
     _LABEL_RE,
     _WANTED,
     _parse_labels,
@@ -34,7 +32,9 @@ from assistant.ingest.openmetrics import (
     ingest_openmetrics,
     parse_files,
 )
-from assistant.ingest.openmetrics_samples import SampleStore, Unsure
+from assistant.ingest.metrics.openmetrics_samples import SampleStore, Unsure
+from assistant.ingest.metrics.resample import resample_many
+from assistant.ingest.metrics.series import Grid, GridSeries, resample
 
 from .cluster_file import MIB, T0, T0_S, dump, write
 from .reference_containers import reference_container_rows

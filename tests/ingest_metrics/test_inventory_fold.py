@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.ingest.metrics_fold import InventoryFold, fold_row
-from assistant.ingest.metrics_rows import COLUMNS, MetricsRows
-from assistant.ingest.metrics_store import _KEYS, write_rows
+from assistant.ingest.metrics.fold import InventoryFold, fold_row
+from assistant.ingest.metrics.rows import COLUMNS, MetricsRows
+from assistant.ingest.metrics.store import _KEYS, write_rows
 from assistant.warehouse.migrations import migrate
 
 T0 = datetime(2026, 10, 1)

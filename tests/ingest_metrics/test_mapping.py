@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.errors import InputError
-from assistant.ingest.metrics_containers import container_rows, gpu_units, node_hour_rows
-from assistant.ingest.metrics_gpu import gpu_rows, mig_fraction
-from assistant.ingest.metrics_inventory import capacity_type, owner_rows, pod_rows
-from assistant.ingest.metrics_labels import object_labels, unsanitize
-from assistant.ingest.metrics_rows import counter_increases
-from assistant.ingest.metrics_series import Grid, GridSeries, parse_step, resample
+from assistant.ingest.metrics.containers import container_rows, gpu_units, node_hour_rows
+from assistant.ingest.metrics.gpu import gpu_rows, mig_fraction
+from assistant.ingest.metrics.inventory import capacity_type, owner_rows, pod_rows
+from assistant.ingest.metrics.labels import object_labels, unsanitize
+from assistant.ingest.metrics.rows import counter_increases
+from assistant.ingest.metrics.series import Grid, GridSeries, parse_step, resample
 
 H10 = datetime(2026, 10, 1, 10)
 GRID = Grid(H10, datetime(2026, 10, 1, 11), 300)

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.errors import DataGap, ImportFileError
-from assistant.ingest.openmetrics import ingest_openmetrics
+from assistant.ingest.metrics.openmetrics import ingest_openmetrics
 from assistant.warehouse.db import reader
 
 from .cluster_file import GIB, MIB, T0, dump, write

@@ -9,10 +9,10 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import load_settings
+from assistant.demo.prometheus_server import free_port
 from assistant.errors import DataGap, SourceAuthError, SourceUnavailable
-from assistant.ingest.openmetrics import ingest_openmetrics
-from assistant.ingest.prometheus import ingest_prometheus
-from assistant.ingest.prometheus_server import free_port
+from assistant.ingest.metrics.openmetrics import ingest_openmetrics
+from assistant.ingest.metrics.prometheus import ingest_prometheus
 from assistant.warehouse.db import reader
 
 from .cluster_file import T0, dump, write

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import load_settings
-from assistant.ingest.openmetrics import ingest_openmetrics
-from assistant.ingest.prometheus import ingest_prometheus
-from assistant.ingest.prometheus_server import PrometheusServer, backfill
+from assistant.demo.prometheus_server import PrometheusServer, backfill
+from assistant.ingest.metrics.openmetrics import ingest_openmetrics
+from assistant.ingest.metrics.prometheus import ingest_prometheus
 from tests.conftest import require_binary
 
 from .cluster_file import MIB, T0, dump, write

@@ -12,16 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from assistant.agent.answer import Answer, ToolCall, Usage
 from assistant.cli import _load_commands
 from assistant.cli.app import app
 from assistant.config import load_settings
+from assistant.core.answer import Answer, ToolCall, Usage
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 from assistant.interfaces.auth import Unauthorized, authenticate, hash_token, team_of
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.ratelimit import RateLimited, RateLimiter
 from assistant.interfaces.slack_blocks import answer_blocks, bill_month, to_mrkdwn
 from assistant.interfaces.sse import encode
-from tools.result import Provenance, Scope
 
 
 def test_token_hash_is_sha256_hex_and_authentication_maps_user_and_scope() -> None:
@@ -165,7 +166,7 @@ def test_bill_month_comes_from_an_ok_explain_bill_call() -> None:
 
 
 def test_sse_encoding_is_one_typed_message() -> None:
-    from assistant.agent.answer import Event
+    from assistant.core.answer import Event
 
     assert (
         encode(Event(type="token", data={"text": "a\nb"}))

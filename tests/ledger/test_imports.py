@@ -11,7 +11,7 @@ import pytest
 from assistant.cli import main
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
-from assistant.ledger.imports import import_anthropic, import_openai
+from assistant.ingest.ai.files import import_anthropic, import_openai
 from assistant.warehouse.ledger import read_ledger
 
 # 2026-10-01T00:00Z = 1790812800, 2026-10-02T00:00Z = 1790899200, 2026-10-03 = 1790985600

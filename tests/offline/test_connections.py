@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import assistant.warehouse.db as db
-from assistant.agent.answer import AskContext
 from assistant.agent.offline import answer
 from assistant.config import Settings
+from assistant.core.answer import AskContext
 
 
 def test_one_warehouse_connection_per_answer(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from assistant.agent.answer import AskContext
 from assistant.agent.ask import ask
 from assistant.agent.offline import answer, forget_threads
 from assistant.config import Settings, load_settings
+from assistant.core.answer import AskContext
+from assistant.core.scope import Scope
 from assistant.warehouse.db import reader
-from tools.result import Scope
 
 
 def cents(value: Decimal) -> str:

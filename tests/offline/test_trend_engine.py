@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from assistant.agent.answer import AskContext
 from assistant.agent.offline import answer
 from assistant.config import Settings
+from assistant.core.answer import AskContext
 from tests.offline.test_engine import cents, sql_one
 from tools.registry import ToolContext, call
 

@@ -18,6 +18,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.review.estimate import estimate
 from assistant.review.observed import ClusterFacts
 from assistant.review.prices import UnitPrices
@@ -28,7 +29,6 @@ from assistant.rightsizing.savings import monthly_cost, to_cents
 from assistant.warehouse.db import reader
 from assistant.windows import parse_window
 from tests.review.manifests import container, deployment
-from tools.result import Scope
 
 SHARED_DEMO = Path("/tmp/demo-home/penny.duckdb")
 GIB = Decimal(1024**3)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.config import load_settings
+from assistant.core.scope import Scope
 from tests.review import cluster_rows
 from tests.review.manifests import base_set, container, deployment, head_set
 from tools.registry import REGISTRY, ToolContext, call, load_all
-from tools.result import Scope
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "review.md").read_text(encoding="utf-8")
 WEB_3 = deployment(

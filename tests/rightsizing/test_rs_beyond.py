@@ -6,10 +6,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates
 from assistant.windows import Window
 from tests.rightsizing.rs_fixtures import NOW, Warehouse
-from tools.result import Scope
 
 WINDOW = Window(NOW - timedelta(hours=24), NOW)
 

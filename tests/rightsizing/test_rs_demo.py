@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.rightsizing.beyond import orphans
 from assistant.rightsizing.drafts import draft_change
 from assistant.rightsizing.gpu import idle_gpus
 from assistant.rightsizing.recommend import Recommendation, recommend
 from assistant.warehouse.db import Connection, reader
 from assistant.windows import Window
-from tools.result import Scope
 
 pytestmark = pytest.mark.slow
 END = date(2026, 11, 20)

@@ -14,13 +14,13 @@ import pytest
 from ruamel.yaml import YAML
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import InputError, NotFound
 from assistant.rightsizing.drafts import draft_change
 from assistant.rightsizing.manifests import format_cpu, format_memory
 from assistant.rightsizing.recommend import Recommendation, recommend
 from tests.conftest import require_binary
 from tests.rightsizing.rs_fixtures import MIB, Warehouse
-from tools.result import Scope
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 

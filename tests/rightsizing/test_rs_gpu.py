@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.rightsizing.gpu import gpu_utilization, idle_gpus
 from assistant.windows import Window
 from tests.rightsizing.rs_fixtures import NOW, Warehouse, plant_gpus
-from tools.result import Scope
 
 WINDOW = Window(NOW - timedelta(days=1), NOW)
 

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.rightsizing.hpa import co_tune
 from assistant.rightsizing.recommend import fleet_effect, recommend
 from assistant.rightsizing.savings import nodes_freed, severity, to_cents
 from tests.rightsizing.rs_fixtures import GIB, MIB, NOW, Warehouse
-from tools.result import Scope
 
 
 def plant(wh: Warehouse) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.warehouse.db import writer
 from tests.rightsizing.rs_fixtures import MIB, NOW, Warehouse, plant_gpus
 from tools.registry import ToolContext, call, load_all
-from tools.result import Scope
 
 
 @pytest.fixture

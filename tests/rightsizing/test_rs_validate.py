@@ -21,12 +21,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from assistant.errors import ConfigError, SourceAuthError
 from assistant.rightsizing.drafts import draft_change
 from assistant.rightsizing.recommend import recommend
 from assistant.rightsizing.validate import validate_draft
 from tests.rightsizing.rs_fixtures import MIB, Warehouse
-from tools.result import Scope
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.warehouse.ledger import ledger
 from tools.registry import ToolContext, call
-from tools.result import Scope, ToolResult
+from tools.result import ToolResult
 
 # request, ts, source, provider, model, user, team, input, cached, output, cost
 ROWS = [

@@ -10,10 +10,10 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.kube.snapshot import take_snapshot
 from tests.tools.fake_kube import FakeKube, running, write_kubeconfig
 from tools.registry import ToolContext, call
-from tools.result import Scope
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from tools.registry import REGISTRY, ToolContext, call, load_all
-from tools.result import Scope
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "tools.md").read_text(encoding="utf-8")
 

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.errors import ConfigError, InputError
 from assistant.knowledge.embeddings import (
     MODEL_SHA256,
@@ -20,7 +21,6 @@ from assistant.knowledge.index import add_doc, chunk_markdown, refresh_names, re
 from assistant.knowledge.resolve import closest_names, resolve_entity
 from assistant.warehouse.db import writer
 from tools.registry import ToolContext, call
-from tools.result import Scope
 
 
 def test_installed_model_matches_the_pinned_checksum() -> None:

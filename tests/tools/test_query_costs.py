@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from tools.registry import ToolContext, call
-from tools.result import Scope, ToolResult
+from tools.result import ToolResult
 
 
 def _call(settings: Settings, args: dict[str, Any], scope: Scope | None = None) -> ToolResult:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from assistant.config import load_settings
+from assistant.core.provenance import Provenance
 from assistant.errors import DataGap
 from tools.registry import REGISTRY, ToolContext, call, tool
-from tools.result import Provenance, ToolResult
+from tools.result import ToolResult
 
 
 class _Args(BaseModel):

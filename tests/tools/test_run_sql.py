@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.core.scope import Scope
 from tests.tools.conftest import build_warehouse
 from tools.registry import REGISTRY, ToolContext, call, load_all
-from tools.result import Scope, ToolResult
+from tools.result import ToolResult
 
 
 def _call(settings: Settings, args: dict[str, Any], scope: Scope | None = None) -> ToolResult:

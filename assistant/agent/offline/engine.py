@@ -14,15 +14,15 @@ import threading
 import time
 from collections import OrderedDict
 
-from assistant.agent.answer import Answer, AskContext
 from assistant.agent.offline.entities import EntityFinder, warehouse_finder
 from assistant.agent.offline.intents import Parsed, recognise
 from assistant.agent.offline.plans import PLANS, Runner
 from assistant.config import Settings
+from assistant.core.answer import Answer, AskContext
+from assistant.core.provenance import Provenance
 from assistant.errors import PennyError
 from assistant.warehouse.db import one_reader
 from tools.registry import ToolContext
-from tools.result import Provenance
 
 __all__ = ["answer", "forget_threads"]
 

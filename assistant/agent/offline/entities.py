@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from assistant.agent.offline.intents import EntityRef
 from assistant.config import Settings
+from assistant.core.scope import Scope
 from assistant.knowledge.names import load_entities
 from assistant.knowledge.resolve import Match, resolve_entity
 from assistant.warehouse.db import reader
 from tools.memo import memo
-from tools.result import Scope
 
 __all__ = ["EntityFinder", "Name", "warehouse_finder"]
 

@@ -11,9 +11,9 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from assistant.agent.answer import ToolCall
 from assistant.agent.offline.intents import EntityRef
 from assistant.agent.offline.templates import provenance_line
+from assistant.core.answer import ToolCall
 from assistant.windows import Window, month_window
 from tools.registry import ToolContext, call
 

@@ -5,7 +5,7 @@ per chunk costs more than the arithmetic for the large metrics (at 5k pods a day
 chunk holds ~55k series), so a file ingest hands the rules a :class:`ChunkSeries`: the
 chunk's ``(series id, k, value)`` arrays grouped by metric, from which a set-based rule
 reads :meth:`ChunkSeries.points` directly, and which builds a metric's
-:class:`~assistant.ingest.metrics_series.ArrayGridSeries` list only when a rule asks
+:class:`~assistant.ingest.metrics.series.ArrayGridSeries` list only when a rule asks
 for it. Per-series facts derived from labels (a container key, a resource factor) are
 worked out once per ingest through :meth:`SeriesTable.cached`, not once per chunk.
 """
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.ingest.metrics_series import ArrayGridSeries, GridSeries
+from assistant.ingest.metrics.series import ArrayGridSeries, GridSeries
 
 __all__ = ["ChunkSeries", "SeriesTable"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from assistant.ingest.metrics_series import LOOKBACK_S, Grid
+from assistant.ingest.metrics.series import LOOKBACK_S, Grid
 
 __all__ = ["resample_many"]
 

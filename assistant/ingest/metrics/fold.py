@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from assistant.ingest.metrics_rows import Row
+from assistant.ingest.metrics.rows import Row
 
 __all__ = ["InventoryFold", "fold_row"]
 

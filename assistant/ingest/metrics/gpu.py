@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from math import fsum
 from typing import Any
 
-from assistant.ingest.metrics_rows import Row, avg
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.rows import Row, avg
+from assistant.ingest.metrics.series import Grid, GridSeries
 
 __all__ = ["gpu_rows", "mig_fraction"]
 

@@ -3,7 +3,7 @@
 Both sources end here. :func:`write_metrics` opens the single writer, deletes the
 cluster's hourly rows in ``[start, end)`` (so re-ingesting an overlapping window never
 double-counts), maps and writes each chunk's hourly rows as it arrives, folds the
-chunks' inventory rows in Python (:mod:`assistant.ingest.metrics_fold`) and upserts them
+chunks' inventory rows in Python (:mod:`assistant.ingest.metrics.fold`) and upserts them
 once (widening ``first_seen``/``last_seen``, newest attributes win), checks the required
 metrics were seen, and logs the run — or rolls all of it back.
 """
@@ -22,11 +22,11 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import DataGap
 from assistant.ingest.log import start_run
-from assistant.ingest.metrics_chunk import ChunkSeries
-from assistant.ingest.metrics_fold import InventoryFold
-from assistant.ingest.metrics_map import map_chunk
-from assistant.ingest.metrics_rows import COLUMNS, HOURLY_TABLES, MetricsRows
-from assistant.ingest.metrics_series import OPTIONAL, REQUIRED, Grid, GridSeries
+from assistant.ingest.metrics.chunk import ChunkSeries
+from assistant.ingest.metrics.fold import InventoryFold
+from assistant.ingest.metrics.mapping import map_chunk
+from assistant.ingest.metrics.rows import COLUMNS, HOURLY_TABLES, MetricsRows
+from assistant.ingest.metrics.series import OPTIONAL, REQUIRED, Grid, GridSeries
 from assistant.warehouse.db import Connection, writer
 
 __all__ = ["MetricsIngestReport", "write_metrics", "write_rows"]

@@ -18,7 +18,8 @@ import httpx
 
 from assistant.config import Settings
 from assistant.errors import DataGap, InputError, SourceUnavailable
-from assistant.ingest.metrics_series import (
+from assistant.ingest.metrics.prometheus_api import PrometheusClient, QueryTooLarge
+from assistant.ingest.metrics.series import (
     METRICS,
     REQUIRED,
     SELECTORS,
@@ -30,8 +31,7 @@ from assistant.ingest.metrics_series import (
     parse_step,
     time_chunks,
 )
-from assistant.ingest.metrics_store import MetricsIngestReport, write_metrics
-from assistant.ingest.prometheus_api import PrometheusClient, QueryTooLarge
+from assistant.ingest.metrics.store import MetricsIngestReport, write_metrics
 
 __all__ = ["ingest_prometheus"]
 

@@ -6,11 +6,11 @@ is OpenMetrics (timestamps in seconds); otherwise it is the Prometheus text form
 (timestamps in milliseconds). ``.gz`` files are read transparently.
 
 Samples are resampled onto the same step grid a Prometheus range query would use
-(:func:`assistant.ingest.metrics_series.resample`, vectorised in
-:mod:`assistant.ingest.metrics_resample`) and go through the same hourly mapping, so a
+(:func:`assistant.ingest.metrics.series.resample`, vectorised in
+:mod:`assistant.ingest.metrics.resample`) and go through the same hourly mapping, so a
 file gives the same rows as the Prometheus it was backfilled into.
 
-Files are read set-based by DuckDB (:mod:`assistant.ingest.openmetrics_samples`);
+Files are read set-based by DuckDB (:mod:`assistant.ingest.metrics.openmetrics_samples`);
 :func:`read_file`, the line-by-line reader, is the exact fallback for anything that
 reader will not vouch for, and the one that names the file and line of a bad sample.
 """
@@ -32,9 +32,10 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
-from assistant.ingest.metrics_chunk import ChunkSeries, SeriesTable
-from assistant.ingest.metrics_resample import resample_many
-from assistant.ingest.metrics_series import (
+from assistant.ingest.metrics.chunk import ChunkSeries, SeriesTable
+from assistant.ingest.metrics.openmetrics_samples import SampleStore, Unsure
+from assistant.ingest.metrics.resample import resample_many
+from assistant.ingest.metrics.series import (
     LOOKBACK_S,
     METRICS,
     Grid,
@@ -44,8 +45,7 @@ from assistant.ingest.metrics_series import (
     parse_step,
     time_chunks,
 )
-from assistant.ingest.metrics_store import MetricsIngestReport, write_metrics
-from assistant.ingest.openmetrics_samples import SampleStore, Unsure
+from assistant.ingest.metrics.store import MetricsIngestReport, write_metrics
 
 __all__ = ["RawSeries", "ingest_openmetrics", "load_samples", "parse_files", "read_file"]
 

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.result import Provenance, Scope
+from assistant.core.provenance import Provenance
+from assistant.core.scope import Scope
 
 __all__ = ["Answer", "AskContext", "Attachment", "Event", "ToolCall", "Usage"]
 

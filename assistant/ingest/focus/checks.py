@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.ingest.focus_columns import COLUMNS, NON_NULL_COLUMNS
-from assistant.ingest.focus_read import EXAMPLES, STAGE, StagedFile, lit
+from assistant.ingest.focus.columns import COLUMNS, NON_NULL_COLUMNS
+from assistant.ingest.focus.read import EXAMPLES, STAGE, StagedFile, lit
 from assistant.warehouse.db import Connection
 
 __all__ = ["Finding", "staging_findings", "value_findings"]

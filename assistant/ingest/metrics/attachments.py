@@ -22,8 +22,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.ingest.metrics_rows import Row, avg, hour_points, merge_points
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.rows import Row, avg, hour_points, merge_points
+from assistant.ingest.metrics.series import Grid, GridSeries
 
 __all__ = ["pod_pvc_rows", "pvc_rows", "running_pods", "service_pod_rows", "service_rows"]
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from assistant.config import Settings, load_settings
 from assistant.errors import ImportFileError
-from assistant.ingest.focus_checks import Finding, staging_findings, value_findings
-from assistant.ingest.focus_files import discover
-from assistant.ingest.focus_read import RAW, STAGE, StagedFile, create_stage, stage_file
+from assistant.ingest.focus.checks import Finding, staging_findings, value_findings
+from assistant.ingest.focus.files import discover
+from assistant.ingest.focus.read import RAW, STAGE, StagedFile, create_stage, stage_file
 from assistant.ingest.log import start_run
 from assistant.warehouse.db import Connection, writer
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from assistant.ingest.metrics_chunk import ChunkSeries
-from assistant.ingest.metrics_labels import labels_json, object_labels, object_labels_json
-from assistant.ingest.metrics_rows import Row
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.chunk import ChunkSeries
+from assistant.ingest.metrics.labels import labels_json, object_labels, object_labels_json
+from assistant.ingest.metrics.rows import Row
+from assistant.ingest.metrics.series import Grid, GridSeries
 from assistant.ingest.provider_id import parse_provider_id, volume_id
 
 __all__ = [

@@ -1,8 +1,8 @@
 """The SQL that reads a metrics text file set-based: split lines, flag doubtful ones, group.
 
-Kept apart from :mod:`assistant.ingest.openmetrics_samples` (which runs it and holds the
+Kept apart from :mod:`assistant.ingest.metrics.openmetrics_samples` (which runs it and holds the
 samples) because every condition here is part of the exactness contract with the line
-reader, :func:`assistant.ingest.openmetrics.read_file`, and reads best on its own.
+reader, :func:`assistant.ingest.metrics.openmetrics.read_file`, and reads best on its own.
 Parameters of each statement: the file path, then the compression (``gzip``/``none``).
 """
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.series import Grid, GridSeries
 
 __all__ = [
     "COLUMNS",

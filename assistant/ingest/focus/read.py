@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from assistant.errors import ImportFileError
-from assistant.ingest.focus_columns import (
+from assistant.ingest.focus.columns import (
     ALLOWED_VALUES,
     COLUMNS,
     ColumnSpec,
@@ -29,7 +29,7 @@ from assistant.ingest.focus_columns import (
     mandatory_columns,
     normalise_value,
 )
-from assistant.ingest.focus_files import DataFile
+from assistant.ingest.focus.files import DataFile
 from assistant.warehouse.db import Connection
 
 __all__ = ["RAW", "STAGE", "StagedFile", "create_stage", "stage_file"]

@@ -14,7 +14,7 @@ The fast reader is deliberately strict: a line it is not sure it reads exactly a
 line-by-line reader would (exemplars, irregular spacing, values DuckDB will not cast,
 invalid names, a hash collision, unreadable bytes, a series with two different values
 at one timestamp: grouping does not keep line order, which decides such a tie) makes
-it give up, and the caller falls back to :func:`assistant.ingest.openmetrics.read_file`,
+it give up, and the caller falls back to :func:`assistant.ingest.metrics.openmetrics.read_file`,
 which either reads the file or raises the precise ``ImportFileError`` with file and line.
 
 Memory: 16 bytes per sample (time and value as doubles) plus 8 per series, about 650 MB
@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.errors import ImportFileError
-from assistant.ingest.openmetrics_sql import GROUPS
+from assistant.ingest.metrics.openmetrics_sql import GROUPS
 
 __all__ = ["SampleStore", "Unsure"]
 

@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.ingest.metrics_chunk import ChunkSeries
-from assistant.ingest.metrics_container_points import (
+from assistant.ingest.metrics.chunk import ChunkSeries
+from assistant.ingest.metrics.container_points import (
     collect_chunk,
     collect_series,
     gpu_units,
     series_arrays,
 )
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.series import Grid, GridSeries
 
 __all__ = ["COLUMN_NAMES", "column_rows", "container_columns", "gpu_units", "series_arrays"]
 

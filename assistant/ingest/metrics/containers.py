@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assistant.ingest.metrics_container_columns import (
+from assistant.ingest.metrics.container_columns import (
     column_rows,
     container_columns,
     gpu_units,
 )
-from assistant.ingest.metrics_rows import Row, avg, hour_points, merge_points
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.rows import Row, avg, hour_points, merge_points
+from assistant.ingest.metrics.series import Grid, GridSeries
 
 __all__ = ["container_rows", "gpu_units", "is_container", "node_hour_rows"]
 

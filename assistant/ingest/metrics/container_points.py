@@ -1,6 +1,6 @@
 """The points of every container metric, per target figure and container, as arrays.
 
-:func:`~assistant.ingest.metrics_container_columns.container_columns` needs, for each
+:func:`~assistant.ingest.metrics.container_columns.container_columns` needs, for each
 figure (running, CPU request, memory limit, …), the points of the series feeding it,
 labelled with the container they describe, in series order. Two collectors give the
 same :class:`Collected`: :func:`collect_series` walks series objects (the Prometheus
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.ingest.metrics_chunk import ChunkSeries
-from assistant.ingest.metrics_series import GridSeries
+from assistant.ingest.metrics.chunk import ChunkSeries
+from assistant.ingest.metrics.series import GridSeries
 
 __all__ = [
     "TARGETS",

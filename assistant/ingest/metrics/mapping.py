@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assistant.ingest.metrics_attachments import (
+from assistant.ingest.metrics.attachments import (
     pod_pvc_rows,
     pvc_rows,
     service_pod_rows,
     service_rows,
 )
-from assistant.ingest.metrics_container_columns import container_columns
-from assistant.ingest.metrics_containers import node_hour_rows
-from assistant.ingest.metrics_gpu import gpu_rows
-from assistant.ingest.metrics_inventory import (
+from assistant.ingest.metrics.container_columns import container_columns
+from assistant.ingest.metrics.containers import node_hour_rows
+from assistant.ingest.metrics.gpu import gpu_rows
+from assistant.ingest.metrics.inventory import (
     hpa_rows,
     namespace_rows,
     node_rows,
@@ -21,8 +21,8 @@ from assistant.ingest.metrics_inventory import (
     pod_rows,
     pv_rows,
 )
-from assistant.ingest.metrics_rows import MetricsRows
-from assistant.ingest.metrics_series import Grid, GridSeries
+from assistant.ingest.metrics.rows import MetricsRows
+from assistant.ingest.metrics.series import Grid, GridSeries
 
 __all__ = ["map_chunk"]
 

@@ -1,0 +1,1 @@
+"""AI provider usage and cost (OpenAI, Anthropic) imported into the ledger."""

@@ -1,0 +1,1 @@
+"""FOCUS billing exports: files and layouts, reading, checks, the one writer transaction."""

@@ -1,0 +1,1 @@
+"""Cluster metrics: Prometheus HTTP and OpenMetrics files mapped to hourly rows."""
