@@ -32,7 +32,7 @@ from assistant.config import Settings, load_settings
 from assistant.ingest.provider_id import parse_provider_id
 from assistant.warehouse.db import Connection, reader, writer
 from tests.allocation.alloc_rows import bill, container, h, node
-from tests.ingest_focus.focus_rows import line, write_csv
+from tests.ingest.focus.focus_rows import line, write_csv
 
 D = Decimal
 EASY = {"default_prices": {"cpu_core_hour": "3", "ram_gib_hour": "1", "gpu_hour": "30"}}

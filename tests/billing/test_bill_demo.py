@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
@@ -14,6 +13,7 @@ from assistant.config import Settings, load_settings
 from assistant.core.scope import Scope
 from assistant.warehouse.db import reader
 from assistant.windows import Window, month_window
+from tests.demo_warehouse import SMALL_END, demo_copy, truths
 
 CENT = D("0.01")
 pytestmark = pytest.mark.slow
@@ -21,16 +21,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict]:
-    try:
-        from assistant.demo.run import build_demo
-    except ImportError:
-        pytest.skip("assistant.demo is not available")
-    home = tmp_path_factory.mktemp("demo-home")
+    home = demo_copy(tmp_path_factory, "bill-demo", SMALL_END)
     settings = load_settings(home=home, db=home / "penny.duckdb", now=datetime(2026, 11, 20))
-    out = home / "demo"
-    build_demo(settings, end=date(2026, 11, 20), out_dir=out, scale="small", use_prometheus=False)
-    truths = json.loads((out / "truths.json").read_text(encoding="utf-8"))
-    return settings, truths
+    return settings, truths(home)
 
 
 def cents(value: str | D) -> D:

@@ -3,7 +3,7 @@ real app served by uvicorn on a free loopback port."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,9 @@ from assistant.config import Settings, load_settings
 from assistant.interfaces.auth import hash_token
 from assistant.interfaces.live_server import LiveServer  # noqa: F401  (re-exported for tests)
 from assistant.warehouse.db import reader
+from tests.demo_warehouse import SMALL_END, demo_copy
 
-END = date(2026, 11, 20)
+END = SMALL_END
 NOW = datetime(2026, 11, 20)
 ADMIN_TOKEN = "pny_admin-test-token"
 PAYMENTS_TOKEN = "pny_payments-test-token"
@@ -25,12 +26,7 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo organisation (small scale), ingested and allocated once per session."""
-    from assistant.demo.run import build_demo
-
-    home = tmp_path_factory.mktemp("interfaces-demo")
-    settings = load_settings(home=home, now=NOW)
-    build_demo(settings, end=END, out_dir=home / "out", scale="small", use_prometheus=False)
-    return home
+    return demo_copy(tmp_path_factory, "interfaces-demo", END)
 
 
 def tokens(admin_rate: int = 600, payments_rate: int = 600) -> list[dict[str, Any]]:

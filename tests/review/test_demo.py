@@ -10,7 +10,6 @@ manifest is written from what the warehouse says it requests.
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,23 +27,15 @@ from assistant.rightsizing.recommend import Recommendation, recommend
 from assistant.rightsizing.savings import monthly_cost, to_cents
 from assistant.warehouse.db import reader
 from assistant.windows import parse_window
+from tests.demo_warehouse import EVAL_END, demo_copy
 from tests.review.manifests import container, deployment
 
-SHARED_DEMO = Path("/tmp/demo-home/penny.duckdb")
 GIB = Decimal(1024**3)
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("review-demo")
-    db = home / "penny.duckdb"
-    if SHARED_DEMO.exists():
-        shutil.copyfile(SHARED_DEMO, db)
-    else:
-        from evals.runner import prepare_warehouse
-
-        prepare_warehouse(load_settings(home=home, db=db), log=lambda _line: None)
-    return db
+    return demo_copy(tmp_path_factory, "review-demo", EVAL_END) / "penny.duckdb"
 
 
 @pytest.fixture

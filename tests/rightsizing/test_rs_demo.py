@@ -4,10 +4,9 @@ allocation engine's own numbers (an independent computation)."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,21 +21,17 @@ from assistant.rightsizing.gpu import idle_gpus
 from assistant.rightsizing.recommend import Recommendation, recommend
 from assistant.warehouse.db import Connection, reader
 from assistant.windows import Window
+from tests.demo_warehouse import SMALL_END, demo_copy, truths
 
 pytestmark = pytest.mark.slow
-END = date(2026, 11, 20)
+END = SMALL_END
 NOW = datetime(2026, 11, 20)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, dict[str, Any]]]:
-    from assistant.demo.run import build_demo
-
-    home = tmp_path_factory.mktemp("demo-home")
-    settings = load_settings(home=home, now=NOW)
-    build_demo(settings, end=END, out_dir=home / "out", scale="small", use_prometheus=False)
-    truths = json.loads((home / "out" / "truths.json").read_text())
-    yield settings, truths
+    home = demo_copy(tmp_path_factory, "rightsizing-demo", END)
+    yield load_settings(home=home, now=NOW), truths(home)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
 from assistant.ingest.focus.run import ingest_focus
-from tests.ingest_focus.focus_rows import COLUMNS_1_0, csv_text, line, write_csv
+from tests.ingest.focus.focus_rows import COLUMNS_1_0, csv_text, line, write_csv
 
 
 def snapshot() -> tuple[Any, ...]:

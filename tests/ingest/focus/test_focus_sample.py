@@ -19,7 +19,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
-from tests.ingest_focus.focus_rows import COLUMNS_1_0, stored
+from tests.ingest.focus.focus_rows import COLUMNS_1_0, stored
 
 NON_NULL = [
     "BilledCost",

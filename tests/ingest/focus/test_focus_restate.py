@@ -8,7 +8,7 @@ from pathlib import Path
 
 from assistant.config import load_settings
 from assistant.ingest.focus.run import ingest_focus
-from tests.ingest_focus.focus_rows import line, stored, write_csv
+from tests.ingest.focus.focus_rows import line, stored, write_csv
 
 OCT = {"BillingPeriodStart": "2026-10-01 00:00:00", "BillingPeriodEnd": "2026-11-01 00:00:00"}
 NOV = {

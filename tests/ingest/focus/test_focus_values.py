@@ -19,7 +19,7 @@ from assistant.ingest.focus.columns import (
     normalise_value,
 )
 from assistant.ingest.focus.run import ingest_focus
-from tests.ingest_focus.focus_rows import COLUMNS_1_0, line, stored, write_csv
+from tests.ingest.focus.focus_rows import COLUMNS_1_0, line, stored, write_csv
 
 
 def test_spellings_from_several_providers_are_normalised_and_reported(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from assistant.agent.offline import answer
 from assistant.config import Settings
 from assistant.core.answer import AskContext
-from tests.offline.test_engine import cents, sql_one
+from tests.agent.offline.test_engine import cents, sql_one
 from tools.registry import ToolContext, call
 
 OCTOBER = "hour >= '2026-10-01' AND hour < '2026-11-01'"

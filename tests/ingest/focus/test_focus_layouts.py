@@ -12,7 +12,7 @@ import pytest
 from assistant.config import load_settings
 from assistant.errors import ImportFileError
 from assistant.ingest.focus.run import ingest_focus
-from tests.ingest_focus.focus_rows import line, stored, write_csv, write_parquet
+from tests.ingest.focus.focus_rows import line, stored, write_csv, write_parquet
 
 
 def cost(v: str) -> dict[str, str]:
@@ -198,7 +198,7 @@ def test_not_a_known_manifest(tmp_path: Path) -> None:
 
 
 def test_windows_export_with_bom_crlf_and_quoted_newlines(tmp_path: Path) -> None:
-    from tests.ingest_focus.focus_rows import csv_text
+    from tests.ingest.focus.focus_rows import csv_text
 
     text = csv_text([line(), line(ChargeDescription='two\nlines, "quoted"')])
     f = tmp_path / "excel.csv"

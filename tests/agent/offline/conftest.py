@@ -13,13 +13,14 @@ import pytest
 
 from assistant.agent.offline import forget_threads
 from assistant.config import Settings, load_settings
+from tests.demo_warehouse import EVAL_END, demo_copy
 
 
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from evals.runner import prepare_warehouse
 
-    home = tmp_path_factory.mktemp("offline-demo")
+    home = demo_copy(tmp_path_factory, "offline-demo", EVAL_END)
     now = prepare_warehouse(
         load_settings(home=home, db=home / "penny.duckdb"), log=lambda _line: None
     )

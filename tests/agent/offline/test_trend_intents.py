@@ -10,7 +10,7 @@ import pytest
 
 from assistant.agent.offline.entities import EntityFinder, Name
 from assistant.agent.offline.intents import Parsed, recognise
-from tests.offline.test_intents import NAMES, NOW, semantic
+from tests.agent.offline.test_intents import NAMES, NOW, semantic
 
 FINDER = EntityFinder(
     [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from tests.ingest_focus.focus_rows import line, write_csv
+from tests.ingest.focus.focus_rows import line, write_csv
 
 
 @pytest.fixture(autouse=True)

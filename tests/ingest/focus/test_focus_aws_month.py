@@ -10,7 +10,7 @@ import duckdb
 
 from assistant.config import load_settings
 from assistant.ingest.focus.run import ingest_focus
-from tests.ingest_focus.focus_rows import line, write_csv
+from tests.ingest.focus.focus_rows import line, write_csv
 
 SP_ARN = "arn:aws:savingsplans::111122223333:savingsplan/sp-0123"
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/web/50dc6c495c0c9188"

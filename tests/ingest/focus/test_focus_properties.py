@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from assistant.config import load_settings
 from assistant.ingest.focus.run import ingest_focus
-from tests.ingest_focus.focus_rows import line, write_csv
+from tests.ingest.focus.focus_rows import line, write_csv
 
 money = st.decimals(
     min_value=Decimal("-1e9"),
