@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
 from assistant.interfaces import errors
 from assistant.interfaces.errors import error_body
 from assistant.interfaces.metrics import Metrics
+from assistant.interfaces.opencost_api import router as opencost_router
 from assistant.interfaces.ratelimit import RateLimiter
 from assistant.interfaces.routes import router
 
@@ -114,8 +118,20 @@ class _Edge:
 def create_app(
     settings: Settings, *, engine: str = "auto", limiter: RateLimiter | None = None
 ) -> FastAPI:
-    """The whole HTTP surface: chat page, /v1 API, /healthz, /metrics, Slack events."""
+    """The whole HTTP surface: chat page, /v1 API, the OpenCost-compatible API, /mcp,
+    /healthz, /metrics and Slack events."""
+    from assistant.interfaces.mcp_http import McpEndpoint
+
+    limiter = limiter or RateLimiter()
+    mcp = McpEndpoint(settings, limiter)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.running():
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Penny",
         version=_version(),
         description="Ask what your Kubernetes cluster costs. Every /v1 route needs "
@@ -125,9 +141,15 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.metrics = Metrics()
-    app.state.limiter = limiter or RateLimiter()
+    app.state.limiter = limiter
+    app.state.mcp = mcp
     errors.install(app)
     app.include_router(router)
+    app.include_router(opencost_router)
+    # MCP (streamable HTTP) for agents: same tokens and scopes as /v1 (docs/mcp.md)
+    app.router.routes.append(
+        Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    )
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
