@@ -270,13 +270,15 @@ def cloud_cost(
 def _cloud_item(
     name: str, amortized: list[CostLine], invoiced: list[CostLine], span: Window
 ) -> dict[str, Any]:
-    """One service: Penny's rows of that name (workload and unallocated) summed; the
-    Kubernetes share is what workloads and idle took, the rest no cluster explains."""
+    """One service: Penny's rows of that name (workload and unallocated) summed. The
+    Kubernetes share is what workloads and idle took; OpenCost's 0..1 field is bounded
+    (a credit no workload explains can push the ratio past 1), and the exact amounts are
+    beside it under ``penny``."""
     rows = [r for r in amortized if r.name == name]
     total = sum((r.total for r in rows), Decimal(0))
     in_cluster = sum((r.total for r in rows if r.kind != "unallocated"), Decimal(0))
     billed = sum((r.total for r in invoiced if r.name == name), Decimal(0))
-    share = float(in_cluster / total) if total else 0.0
+    share = min(1.0, max(0.0, float(in_cluster / total))) if total else 0.0
     net = {"cost": oc.money(total), "kubernetesPercent": share}
     return {
         "properties": {"service": name},
@@ -286,4 +288,8 @@ def _cloud_item(
         "amortizedNetCost": net,
         "invoicedCost": {"cost": oc.money(billed), "kubernetesPercent": share},
         "amortizedCost": net,
+        "penny": {
+            "kubernetesCost": oc.money(in_cluster),
+            "unallocatedCost": oc.money(total - in_cluster),
+        },
     }

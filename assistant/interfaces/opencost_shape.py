@@ -66,7 +66,7 @@ _FILTER_FIELDS = {
     **{d: d for d in ("team", "app", "env", "cost_center")},
 }
 _CLAUSE = re.compile(
-    r"""^\s*(?P<field>[A-Za-z_]+)(?:\[(?P<key>[^\]]+)\])?\s*(?P<op>!?[:~]|!?=)\s*(?P<value>.*?)\s*$"""
+    r"""^\s*(?P<field>[A-Za-z_]+)(?:\[(?P<key>[^\]]+)\])?\s*(?P<op>!?[~<>]?:|!?=)\s*(?P<value>.*?)\s*$"""
 )
 
 
@@ -320,7 +320,7 @@ def allocation(line: CostLine, dimension: str, window: Window) -> tuple[str, dic
         "sharedCost": money(line.shared),
         "idleCost": money(line.idle),
         "totalCost": money(line.total),
-        "totalEfficiency": line.efficiency,
+        "totalEfficiency": None if line.efficiency is None else round(line.efficiency, 6),
         "rawAllocationOnly": None,
         "lbAllocations": None,
     }

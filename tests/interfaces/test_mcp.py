@@ -56,7 +56,9 @@ def served(demo_home: Path) -> Iterator[tuple[str, Settings]]:
     from assistant.config import load_settings
     from tests.interfaces.conftest import tokens
 
-    settings = load_settings(home=demo_home, now=datetime(2026, 11, 20), server={"tokens": tokens()})
+    settings = load_settings(
+        home=demo_home, now=datetime(2026, 11, 20), server={"tokens": tokens()}
+    )
     with LiveServer(create_app(settings, engine="offline")) as server:
         yield server.url, settings
 
@@ -208,7 +210,9 @@ def test_bill_resources_follow_the_token_scope(served: tuple[str, Settings]) -> 
 
     async def read(client: Client) -> Any:
         listed = [r.uri for r in (await client.list_resources()).resources]
-        templates = [t.uri_template for t in (await client.list_resource_templates()).resource_templates]
+        templates = [
+            t.uri_template for t in (await client.list_resource_templates()).resource_templates
+        ]
         md = (await client.read_resource("penny://bill/2026-10.md")).contents[0]
         js = (await client.read_resource("penny://bill/2026-10.json")).contents[0]
         return listed, templates, md, js
