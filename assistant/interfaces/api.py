@@ -36,8 +36,16 @@ __all__ = ["WEB_DIR", "create_app", "max_body_bytes"]
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
 
-def max_body_bytes(settings: Settings) -> int:
-    """Largest request body accepted: the longest message in UTF-8 plus JSON overhead."""
+#: MCP carries tool arguments, not chat messages: review_change takes two manifests of up
+#: to 200,000 characters each, so /mcp accepts up to 2 MiB
+MCP_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def max_body_bytes(settings: Settings, path: str = "") -> int:
+    """Largest request body accepted: the longest message in UTF-8 plus JSON overhead
+    (for /mcp, the largest tool arguments)."""
+    if path == "/mcp":
+        return MCP_MAX_BODY_BYTES
     return settings.server.max_message_chars * 4 + 4096
 
 
@@ -47,8 +55,8 @@ class _Edge:
     Timing ends at the last body chunk, so a streamed answer is measured to its end.
     """
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, limit: int) -> None:
-        self.app, self.metrics, self.limit = app, metrics, limit
+    def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings) -> None:
+        self.app, self.metrics, self.settings = app, metrics, settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,15 +64,16 @@ class _Edge:
             return
         started = time.perf_counter()
         status = 500
+        limit = max_body_bytes(self.settings, scope.get("path", ""))
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             body = json.dumps(
                 error_body(
                     413,
                     {
                         "code": "payload_too_large",
                         "message": f"The request body is {length.decode(errors='replace')} bytes; "
-                        f"the limit is {self.limit}.",
+                        f"the limit is {limit}.",
                         "hint": "Shorten the message (server.max_message_chars).",
                     },
                 )
@@ -91,9 +100,9 @@ class _Edge:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise StarletteHTTPException(
-                        413, f"The request body is over {self.limit} bytes, the limit."
+                        413, f"The request body is over {limit} bytes, the limit."
                     )
             return message
 
@@ -179,7 +188,7 @@ def create_app(
         )
 
     _mount_slack(app, settings)
-    app.add_middleware(_Edge, metrics=app.state.metrics, limit=max_body_bytes(settings))
+    app.add_middleware(_Edge, metrics=app.state.metrics, settings=settings)
     return app
 
 

@@ -337,3 +337,37 @@ def test_penny_mcp_refuses_a_malformed_scope(demo_home: Path) -> None:
     )
     assert done.returncode == 2
     assert "'payments' is not '*', team:NAME or ns:NAME." in done.stderr
+
+
+def test_tool_arguments_larger_than_a_chat_message_reach_the_tool(
+    served: tuple[str, Settings],
+) -> None:
+    """review_change takes manifests of up to 200,000 characters: /mcp accepts bodies
+    far above the chat limit (server.max_message_chars), and refuses 3 MB with 413."""
+    url, _ = served
+    padding = "".join(f"# line {i:05d} {'x' * 60}\n" for i in range(900))  # ~60 kB
+    head = padding + (
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        "metadata: {name: checkout-api, namespace: payments}\n"
+        "spec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n"
+        '        - name: app\n          resources: {requests: {cpu: "1", memory: 2Gi}}\n'
+    )
+    assert len(head) > 50_000
+
+    async def review(client: Client) -> Any:
+        return await client.call_tool(
+            "review_change", {"base": "", "head": head, "cluster": "prod-use1"}
+        )
+
+    result = over_http(url, ADMIN_TOKEN, review)
+    assert not result.is_error, result.content[0].text
+    (change,) = result.structured_content["data"]["changed"]
+    assert change["workload"] == "payments/Deployment/checkout-api"
+    huge = httpx.post(
+        f"{url}/mcp",
+        content=b"x" * (3 * 1024 * 1024),
+        headers={**auth(ADMIN_TOKEN), "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert huge.status_code == 413
+    assert huge.json()["error"]["code"] == "payload_too_large"
