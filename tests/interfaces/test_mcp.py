@@ -371,3 +371,26 @@ def test_tool_arguments_larger_than_a_chat_message_reach_the_tool(
     )
     assert huge.status_code == 413
     assert huge.json()["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+def test_clients_on_the_handshake_protocol_and_the_current_one_both_work(
+    served: tuple[str, Settings], mode: str
+) -> None:
+    """Desktop clients in the field still open with the initialize handshake (protocol
+    2025-xx); the SDK's client in 'auto' mode negotiates the current one."""
+    url, settings = served
+
+    async def main() -> Any:
+        headers = {"Authorization": f"Bearer {PAYMENTS_TOKEN}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=60) as http,
+            Client(streamable_http_client(f"{url}/mcp", http_client=http), mode=mode) as client,
+        ):
+            return await client.call_tool("query_costs", {"window": "2026-10", "group_by": "team"})
+
+    result = anyio.run(main)
+    rows = result.structured_content["data"]["rows"]
+    assert [(r["name"], cents(r["total"])) for r in rows] == [
+        ("payments", team_costs(settings, "2026-10")["payments"])
+    ]
