@@ -239,6 +239,12 @@ class Settings(BaseSettings):
         5000, ge=10, le=600_000, description="Time limit for one read-only SQL query"
     )
     max_rows: int = Field(1000, ge=1, le=1_000_000, description="Row cap for one SQL result")
+    ledger_busy_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="How long a ledger write waits for another process's write (SQLite)",
+    )
     model: str | None = Field(None, description="Shortcut for agent.model (PENNY_MODEL)")
     now: datetime | None = Field(
         None, description="Pin 'now' (UTC) for reproducible relative windows: demos, tests, evals"
