@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
-
 import pytest
 
 from assistant.config import Settings, load_settings
