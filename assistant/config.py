@@ -245,6 +245,12 @@ class Settings(BaseSettings):
         le=600,
         description="How long a ledger write waits for another process's write (SQLite)",
     )
+    warehouse_wait_s: float = Field(
+        1800.0,
+        gt=0,
+        le=86_400,
+        description="How long a write waits for another writer of the warehouse to finish",
+    )
     model: str | None = Field(None, description="Shortcut for agent.model (PENNY_MODEL)")
     now: datetime | None = Field(
         None, description="Pin 'now' (UTC) for reproducible relative windows: demos, tests, evals"
