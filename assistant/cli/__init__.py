@@ -8,6 +8,7 @@ Data goes to stdout; progress and token usage to stderr.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 from assistant.cli.app import app, ingest_app
@@ -40,8 +41,27 @@ def _load_commands() -> None:
         importlib.import_module(name)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (test runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _show_waits() -> None:
+    """A command that must wait for another Penny process says so on stderr, once."""
+    waits = logging.getLogger("penny.warehouse")
+    if not any(isinstance(h, _Stderr) for h in waits.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("penny: %(message)s"))
+        waits.addHandler(handler)
+        waits.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     _load_commands()
+    _show_waits()
     try:
         # a command's typer.Exit(code) comes back as the return value in this mode
         code = app(args=argv, standalone_mode=False)
