@@ -68,9 +68,7 @@ def test_s3_aws_data_exports_month_then_its_restatement(
     assert again.replaced_rows == 2
     assert [p.replaced_billed_cost for p in again.periods] == [Decimal("2.00")]
     # October is now 1.10 + 0.70 + 0.05 = 1.85, not 2.00 + 1.85
-    assert stored("SELECT sum(billed_cost), count(*) FROM billing_lines") == [
-        (Decimal("1.85"), 3)
-    ]
+    assert stored("SELECT sum(billed_cost), count(*) FROM billing_lines") == [(Decimal("1.85"), 3)]
 
 
 def test_azure_focuscost_export_month_then_a_newer_run(

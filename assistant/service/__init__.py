@@ -1,0 +1,1 @@
+"""Penny as a service: the scheduler `penny serve` runs, and the status it reports."""
