@@ -89,6 +89,7 @@ class _Tree:
         self.fs, self.url = fs, url
         self.remote = url is not None
         self.known: dict[str, dict[str, Any]] = {}
+        self.listed: list[str] = []  # roots whose every file is in ``known``
 
     def norm(self, path: str) -> str:
         return path.rstrip("/") if self.remote else str(Path(path).expanduser().resolve())
@@ -99,11 +100,14 @@ class _Tree:
     def files(self, root: str) -> list[str]:
         found = self.fs.find(root, detail=True)
         self.known.update(found)
+        self.listed.append(root)
         return sorted((p for p, info in found.items() if info.get("type") != "directory"), key=_key)
 
     def is_file(self, path: str) -> bool:
         if path in self.known:
             return True
+        if self.remote and any(_under(path, root) for root in self.listed):
+            return False  # listed already: no request per guessed location
         return bool(self.fs.isfile(path)) if self.remote else Path(path).is_file()
 
     def etag(self, path: str) -> str:
