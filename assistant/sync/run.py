@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.config import AiSource, BillSource, PrometheusSource, Settings
-from assistant.errors import PennyError
+from assistant.errors import DataGap, PennyError
 from assistant.sync import state as st
 
 __all__ = ["SourceOutcome", "SyncReport", "allocate_pending", "sync"]
@@ -43,6 +43,8 @@ class SourceOutcome:
     steps: int = 0
     rows: int = 0
     skipped: int = 0
+    #: Prometheus steps with no required metrics (nothing was scraped then)
+    gaps: int = 0
     detail: str = ""
     error: str | None = None
 
@@ -138,24 +140,36 @@ def _bind_prometheus(
         while start < end:
             stop = min(end, start + timedelta(hours=src.chunk_hours))
             say(f"{src.name}: metrics {start:%Y-%m-%d %H:%M} → {stop:%Y-%m-%d %H:%M}")
-            report = ingest_prometheus(
-                src.url,
-                start,
-                stop,
-                src.cluster,
-                settings,
-                step=src.step,
-                bearer_token=src.bearer_token.get_secret_value() if src.bearer_token else None,
-                http_options=_http_options(src),
-            )
+            try:
+                report = ingest_prometheus(
+                    src.url,
+                    start,
+                    stop,
+                    src.cluster,
+                    settings,
+                    step=src.step,
+                    bearer_token=(
+                        src.bearer_token.get_secret_value() if src.bearer_token else None
+                    ),
+                    http_options=_http_options(src),
+                )
+            except DataGap as exc:  # nothing scraped then (an outage): it will not appear later
+                say(f"{src.name}: no metrics in {start:%Y-%m-%d %H:%M} → {stop:%H:%M}: {exc}")
+                out.gaps += 1
+                state.watermark = stop
+                st.save_progress(settings, state, None, 0)
+                start = stop
+                continue
             rows = sum(report.rows.values()) if report.rows else 0
             state.watermark = stop
             st.save_progress(settings, state, (start, stop), rows)
             out.steps, out.rows = out.steps + 1, out.rows + rows
             start = stop
         out.detail = (
-            f"{out.steps} step(s), {out.rows:,} rows; complete to {end:%Y-%m-%d %H:%M} UTC"
-            if out.steps
+            f"{out.steps} step(s), {out.rows:,} rows"
+            + (f", {out.gaps} without metrics" if out.gaps else "")
+            + f"; complete to {end:%Y-%m-%d %H:%M} UTC"
+            if out.steps or out.gaps
             else f"up to date (complete to {state.watermark:%Y-%m-%d %H:%M} UTC)"
         )
         return out
