@@ -263,9 +263,21 @@ class AiSource(BaseModel):
 class SyncSettings(BaseModel):
     """Sources `penny sync` pulls and `penny serve` keeps current on a schedule."""
 
-    prometheus: list[PrometheusSource] = Field(default_factory=list)
-    bills: list[BillSource] = Field(default_factory=list)
-    ai: list[AiSource] = Field(default_factory=list)
+    prometheus: list[PrometheusSource] = Field(
+        default_factory=list,
+        description="Prometheus per cluster: name, cluster, url, bearer_token or "
+        "basic_user/basic_password or ca_file/cert_file/key_file, step, backfill_hours, "
+        "chunk_hours",
+    )
+    bills: list[BillSource] = Field(
+        default_factory=list,
+        description="FOCUS export locations: name, url (s3://, az://, abfs://, gs:// or a folder)",
+    )
+    ai: list[AiSource] = Field(
+        default_factory=list,
+        description="AI admin APIs: name, provider (openai|anthropic), admin_key, base_url, "
+        "backfill_days, restate_days",
+    )
     interval_minutes: int = Field(60, ge=1, le=24 * 60, description="How often serve syncs")
     schedule: bool = Field(True, description="Run the scheduler inside `penny serve`")
 

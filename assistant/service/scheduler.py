@@ -162,8 +162,6 @@ class Scheduler:
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Scheduler:
         """Every registered factory's job that the settings configure."""
-        import assistant.sync.job  # noqa: F401  (registers "sync")
-
         sched = cls(settings, clock or SystemClock())
         for fn in _FACTORIES.values():
             built = fn(settings)

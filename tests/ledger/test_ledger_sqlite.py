@@ -188,10 +188,18 @@ def test_the_schema_after_migrating(settings: Settings) -> None:
     rows = read_ledger(
         settings, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
     )
-    assert rows == [("_migrations",), ("ai_usage",), ("conversations",)]
+    assert rows == [
+        ("_migrations",),
+        ("ai_usage",),
+        ("conversations",),
+        ("job_runs",),
+        ("sync_pending_allocation",),
+        ("sync_sources",),
+    ]
     assert read_ledger(settings, "SELECT name FROM _migrations ORDER BY name") == [
         ("import_ledger_duckdb",),
         ("m001_ai_usage",),
+        ("m002_service",),
     ]
     assert read_ledger(settings, "PRAGMA journal_mode") == [("wal",)]
     assert ledger_path(settings).name == "ledger.sqlite"
