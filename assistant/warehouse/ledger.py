@@ -20,7 +20,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -45,8 +45,6 @@ _TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 def sql_time(value: datetime) -> str:
     """The stored form of a time: naive UTC, microseconds always written (sorts as text)."""
     if value.tzinfo is not None:
-        from datetime import UTC
-
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.strftime(_TS_FORMAT)
 
