@@ -70,6 +70,12 @@ class SyncReport:
         }
 
 
+def _wall_clock() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def _floor_hour(t: datetime) -> datetime:
     return t.replace(minute=0, second=0, microsecond=0)
 
@@ -109,15 +115,17 @@ def sync(
         if only and name not in only:
             continue
         state = st.load_state(settings, name, kind)
-        state.last_attempt_at = now
+        # when it happened is the real clock; ``now`` is the time the data is synced as of
+        # (a scheduler slot, or a test's pinned time)
+        state.last_attempt_at = _wall_clock()
         try:
             outcome = run(state)
         except (PennyError, OSError, ValueError) as exc:
-            st.record_error(settings, state, now, str(exc))
+            st.record_error(settings, state, _wall_clock(), str(exc))
             say(f"{name}: failed: {exc}")
             report.sources.append(SourceOutcome(name, kind, False, error=str(exc)))
             continue
-        st.record_success(settings, state, now)
+        st.record_success(settings, state, _wall_clock())
         say(f"{name}: {outcome.detail}")
         report.sources.append(outcome)
     try:
