@@ -154,6 +154,9 @@ def create_app(
     app.state.mcp = mcp
     errors.install(app)
     app.include_router(router)
+    from assistant.interfaces.status_routes import router as status_router
+
+    app.include_router(status_router)
     app.include_router(opencost_router)
     # MCP (streamable HTTP) for agents: same tokens and scopes as /v1 (docs/mcp.md)
     app.router.routes.append(
@@ -183,8 +186,13 @@ def create_app(
         summary="Prometheus exposition of Penny's own requests, latency, tokens, AI cost",
     )
     def metrics() -> Response:
+        from assistant.service.scheduler import SystemClock
+        from assistant.service.status import status_metrics
+
+        lines = status_metrics(settings, SystemClock().now())
         return PlainTextResponse(
-            app.state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+            app.state.metrics.render() + "\n".join(lines) + "\n",
+            media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
     _mount_slack(app, settings)
