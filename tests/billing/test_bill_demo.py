@@ -202,3 +202,23 @@ def test_default_window_anomalies_are_the_planted_spikes_and_nothing_else(demo) 
             assert {a.day for a in found} <= {egress["date"], backfill["date"]}, (by, found)
             assert egress["date"] in {a.day for a in found}, by
             assert all(a.workloads[0]["workload"] in planted for a in found), by
+
+
+def test_a_comparison_is_the_same_every_time(demo) -> None:
+    """Quantities are DOUBLE in the warehouse; summed in parallel, their last bits changed
+    from run to run, and with them which items a sub-cent price effect touched, so a
+    driver's evidence (cost_a, its workloads) differed between two runs of one question.
+    Every run of the same comparison must give the same explanation, field for field."""
+    settings, _ = demo
+    runs = []
+    for _ in range(4):
+        with reader(settings) as con:
+            v = compare_periods(
+                con,
+                month_window(2026, 10),
+                Window(datetime(2026, 11, 1), datetime(2026, 11, 20)),
+                scope=Scope.everything(),
+                settings=settings,
+            )
+        runs.append(v.model_dump(mode="json"))
+    assert all(r == runs[0] for r in runs[1:])

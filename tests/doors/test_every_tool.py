@@ -105,19 +105,10 @@ def test_tool_langchain_and_mcp_agree(penny: Penny, name: str, who: str) -> None
     asker = ASKERS[who]
     args = QUESTIONS[name]
 
-    def settle(result: dict[str, Any]) -> Any:
-        if name == "compare_periods" and result["ok"]:
-            # The evidence behind one capacity-mix driver (on-demand p4d nodes) changes
-            # from one run of the core to the next (its workloads tie and cost_a follows
-            # the order): a defect of the variance decomposition, reported, not a door's.
-            for driver in result["data"]["drivers"]:
-                driver.pop("evidence", None)
-        return settle_run(result)
-
-    tool = settle(penny.tool(name, args, asker))
-    diff = differences(settle(penny.langchain(name, args, asker)), tool)
+    tool = settle_run(penny.tool(name, args, asker))
+    diff = differences(settle_run(penny.langchain(name, args, asker)), tool)
     assert not diff, "\n".join(map(repr, diff))
-    diff = differences(settle(penny.mcp_tool(name, args, asker)), tool)
+    diff = differences(settle_run(penny.mcp_tool(name, args, asker)), tool)
     assert not diff, "\n".join(map(repr, diff))
     if name == "run_sql":
         assert tool["ok"] is (asker is ADMIN)
