@@ -34,6 +34,7 @@ __all__ = [
     "ServerSettings",
     "Settings",
     "SlackSettings",
+    "WarehouseSettings",
     "default_home",
     "load_settings",
 ]
@@ -224,6 +225,27 @@ class KubernetesSettings(BaseModel):
     request_timeout_s: float = Field(5.0, gt=0, le=120, description="Per API request")
 
 
+class WarehouseSettings(BaseModel):
+    """Which engine allocates and answers cost queries, and where the Spark lake lives."""
+
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="duckdb (this machine's file) or spark (the Parquet lake)"
+    )
+    lake: str | None = Field(
+        None,
+        description="Lake root for the Spark engine (a folder, hdfs://, s3a://, abfss://, "
+        "gs://); default $PENNY_HOME/lake",
+    )
+    spark_master: str = Field(
+        "local[*]",
+        min_length=1,
+        description="Spark master URL: local[*], spark://host:7077, yarn, k8s://…",
+    )
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="Extra Spark settings (e.g. executor memory)"
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable. Every field has a default, bounds and a description."""
 
@@ -251,10 +273,16 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
 
     @property
     def db_path(self) -> Path:
         return self.db if self.db is not None else self.home / "penny.duckdb"
+
+    @property
+    def lake_root(self) -> str:
+        """The Spark engine's lake: ``warehouse.lake`` or ``$PENNY_HOME/lake``."""
+        return self.warehouse.lake or str(self.home / "lake")
 
     def current_time(self) -> datetime:
         """Naive UTC 'now' truncated to the hour, honouring the ``now`` pin."""

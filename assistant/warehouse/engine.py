@@ -1,0 +1,51 @@
+"""Which engine answers: DuckDB (one machine) or Spark (the lake), chosen per call.
+
+``warehouse.engine`` in settings is the default; ``penny allocate`` and ``penny costs``
+take ``--engine``. Both engines run the same SQL (Spark through a DuckDB-compatible
+connection, :mod:`assistant.spark.connection`), so callers get a connection and
+never branch on the engine themselves.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Literal
+
+from assistant.config import Settings
+from assistant.errors import InputError
+from assistant.warehouse.db import reader, writer
+
+__all__ = ["ENGINES", "Engine", "engine_reader", "engine_writer", "resolve_engine"]
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+
+
+def resolve_engine(settings: Settings, engine: str | None) -> Engine:
+    """``engine`` if given, else the configured one; InputError on an unknown name."""
+    name = (engine or settings.warehouse.engine).strip().lower()
+    if name not in ENGINES:
+        raise InputError(
+            f"Unknown engine {engine!r}.",
+            hint="Use duckdb (this machine's warehouse) or spark (the Parquet lake).",
+            value=engine,
+        )
+    return name  # type: ignore[return-value]
+
+
+def engine_writer(settings: Settings, engine: str | None = None) -> AbstractContextManager[Any]:
+    """The writer of the chosen engine (one transaction / one lake commit)."""
+    if resolve_engine(settings, engine) == "spark":
+        from assistant.spark.engine import spark_writer
+
+        return spark_writer(settings)
+    return writer(settings)
+
+
+def engine_reader(settings: Settings, engine: str | None = None) -> AbstractContextManager[Any]:
+    """A read-only connection of the chosen engine."""
+    if resolve_engine(settings, engine) == "spark":
+        from assistant.spark.engine import spark_reader
+
+        return spark_reader(settings)
+    return reader(settings)
