@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "assistant.cli.cmd_eval",
     "assistant.cli.cmd_serve",
     "assistant.cli.cmd_review",
+    "assistant.cli.cmd_export_lake",
 ]
 
 

@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.app import app
-from assistant.cli.options import window_flag
+from assistant.cli.options import engine_flag, engine_option, window_flag
 from assistant.config import load_settings
 from assistant.core.scope import Scope
 from assistant.costs.export import to_csv
 from assistant.costs.query import COLUMNS, CostTable, query_costs, require_rows
-from assistant.warehouse.db import reader
+from assistant.warehouse.engine import engine_reader
 
 
 def _filters(items: list[str]) -> dict[str, str]:
@@ -58,6 +58,7 @@ def costs_cmd(
     top: int | None = typer.Option(None, "--top", min=1, help="Show the top N groups."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
     as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout."),
+    engine: str | None = engine_option(),
 ) -> None:
     """Cost by group over a window, with __idle__, __unallocated__ and __unlabeled__ rows."""
     settings = load_settings()
@@ -75,7 +76,7 @@ def costs_cmd(
     except ArithmeticError as exc:
         raise typer.BadParameter(f"{overhead!r} is not a number.", param_hint="--overhead") from exc
     filters = _filters(filter_)
-    with reader(settings) as con:
+    with engine_reader(settings, engine_flag(engine, settings)) as con:
         table = query_costs(
             con,
             window=win,

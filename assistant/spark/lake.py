@@ -51,14 +51,23 @@ class Lake:
                 f"CAST(NULL AS {spark_type(c.duck_type)}) AS {_q(c.name)}" for c in table.columns
             )
             return self.spark.sql(f"SELECT {empty} FROM (SELECT 1) WHERE false")
-        raw = self.spark.read.option("basePath", self.path(table.name)).parquet(
-            self.path(table.name)
+        # an explicit schema: no job to infer it from the files' footers
+        parts = {"cluster": "STRING", "day": "DATE"}
+        ddl = ", ".join(
+            [
+                f"{_q(c.name)} {spark_type(c.duck_type)}"
+                for c in table.columns
+                if c.name not in table.partitions
+            ]
+            + [f"{p} {parts[p]}" for p in table.partitions]
         )
-        missing = [c.name for c in table.columns if c.name not in raw.columns]
-        view = f"_lake_{table.name}"
-        raw.createOrReplaceTempView(view)
-        nulls = "".join(f", CAST(NULL AS STRING) AS {_q(m)}" for m in missing)
-        return self.spark.sql(f"SELECT {columns} FROM (SELECT *{nulls} FROM {view})")
+        raw = (
+            self.spark.read.schema(ddl)
+            .option("basePath", self.path(table.name))
+            .parquet(self.path(table.name))
+        )
+        raw.createOrReplaceTempView(f"_lake_{table.name}")
+        return self.spark.sql(f"SELECT {columns} FROM _lake_{table.name}")
 
     def replace(self, table: Table, data: DataFrame) -> None:
         """Write ``data`` as the whole table, then swap it in by renames."""
