@@ -52,8 +52,10 @@ def spark_session(settings: Settings) -> SparkSession:
             hint="pip install 'penny-finops[spark]' (or pyspark>=3.5), or use engine duckdb.",
         ) from exc
     wh = settings.warehouse
-    if wh.spark_master.startswith("local") and not (
-        os.environ.get("JAVA_HOME") or shutil.which("java")
+    if (
+        wh.spark_master.startswith("local")
+        and not os.environ.get("PYSPARK_GATEWAY_PORT")
+        and not (os.environ.get("JAVA_HOME") or shutil.which("java"))
     ):
         raise ConfigError(
             "The Spark engine needs Java 17 or newer, and no `java` is on PATH.",
@@ -64,8 +66,12 @@ def spark_session(settings: Settings) -> SparkSession:
     if active is not None:
         _force(active)
         return active
-    builder: Any = SparkSession.builder.appName("penny").master(wh.spark_master)
-    conf = {**(_LOCAL_CONF if wh.spark_master.startswith("local") else {}), **wh.spark_conf}
+    submitted = bool(os.environ.get("PYSPARK_GATEWAY_PORT"))  # spark-submit chose the master
+    builder: Any = SparkSession.builder.appName("penny")
+    if not submitted:
+        builder = builder.master(wh.spark_master)
+    local = wh.spark_master.startswith("local") and not submitted
+    conf = {**(_LOCAL_CONF if local else {}), **wh.spark_conf}
     conf.update(REQUIRED_CONF)
     for key, value in conf.items():
         builder = builder.config(key, value)
