@@ -32,8 +32,8 @@ from assistant.allocation.pod_costs import build_lb_shares, build_pv_shares
 from assistant.config import Settings
 from assistant.errors import ConfigError, DataGap
 from assistant.ingest.log import start_run
+from assistant.spark.engine import engine_writer
 from assistant.warehouse.db import Connection
-from assistant.warehouse.engine import engine_writer
 from assistant.windows import Window
 
 __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]

@@ -16,7 +16,7 @@ from assistant.config import load_settings
 from assistant.core.scope import Scope
 from assistant.costs.export import to_csv
 from assistant.costs.query import COLUMNS, CostTable, query_costs, require_rows
-from assistant.warehouse.engine import engine_reader
+from assistant.spark.engine import engine_reader
 
 
 def _filters(items: list[str]) -> dict[str, str]:

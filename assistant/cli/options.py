@@ -41,7 +41,7 @@ def engine_option() -> Any:
 
 def engine_flag(value: str | None, settings: Settings) -> str:
     """The engine to use; an unknown name is a usage error naming the flag."""
-    from assistant.warehouse.engine import resolve_engine
+    from assistant.spark.engine import resolve_engine
 
     try:
         return resolve_engine(settings, value)
