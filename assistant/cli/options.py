@@ -11,7 +11,7 @@ from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.windows import Window, parse_window
 
-__all__ = ["engine_flag", "engine_option", "one_of", "window_flag"]
+__all__ = ["engine_flag", "engine_option", "engine_settings", "one_of", "window_flag"]
 
 
 def window_flag(text: str, settings: Settings, flag: str = "--window") -> Window:
@@ -47,3 +47,11 @@ def engine_flag(value: str | None, settings: Settings) -> str:
         return resolve_engine(settings, value)
     except InputError as exc:
         raise typer.BadParameter(str(exc), param_hint="--engine") from exc
+
+
+def engine_settings(settings: Settings, value: str | None) -> Settings:
+    """``settings`` with ``warehouse.engine`` set from ``--engine`` (when given)."""
+    engine = engine_flag(value, settings)
+    return settings.model_copy(
+        update={"warehouse": settings.warehouse.model_copy(update={"engine": engine})}
+    )

@@ -1,6 +1,6 @@
 """Entry point for ``spark-submit``: run a ``penny`` command on a Spark cluster's driver.
 
-    SUBMIT=$(python -c 'import assistant.spark.submit as m; print(m.__file__)')
+    SUBMIT=$(python -c 'import assistant.cli.spark_submit as m; print(m.__file__)')
     spark-submit --master yarn "$SUBMIT" allocate --engine spark --window 2026-10
 
 spark-submit starts the JVM and decides the master; Penny's session then takes it as is
