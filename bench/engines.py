@@ -210,6 +210,12 @@ def _merge_results(section: dict[str, Any]) -> None:
     from bench.run import RESULTS, update_docs
 
     data = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    # sizes run separately (e.g. 100k alone) keep the other sizes' cases
+    new = {(c["pods"], c["engine"]) for c in section["cases"]}
+    kept = [
+        c for c in data.get("engines", {}).get("cases", []) if (c["pods"], c["engine"]) not in new
+    ]
+    section["cases"] = sorted(kept + section["cases"], key=lambda c: (c["pods"], c["engine"]))
     data["engines"] = section
     RESULTS.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     update_docs("engines", markdown(section))
