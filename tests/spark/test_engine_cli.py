@@ -89,3 +89,25 @@ def test_failed_spark_write_leaves_the_lake_as_it_was(generated_allocated: Alloc
     with spark_reader(settings) as con:
         row = con.execute("SELECT count(*) FROM allocation_idle").fetchone()
     assert row == (3 * 48,)  # 3 nodes × 48 hours, as allocated
+
+
+def test_spark_without_java_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.config import load_settings
+    from assistant.errors import ConfigError
+    from assistant.spark.session import spark_session
+
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+    with pytest.raises(ConfigError, match="needs Java 17") as err:
+        spark_session(load_settings())
+    assert "openjdk-17-jre-headless" in (err.value.hint or "")
+
+
+def test_export_lake_writes_local_folders_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    assert main(["export-lake", "--to", "s3a://bucket/penny"]) == 1
+    err = capsys.readouterr().err
+    assert "Export writes a local folder, not 's3a://bucket/penny'" in err
+    assert "copy it to the object store" in err

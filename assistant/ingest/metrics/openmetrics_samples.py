@@ -103,7 +103,9 @@ class _Part:
     root: Path
     kind: str  # groups | rows
     scale: float = 1.0
-    sids: str = ""  # DuckDB table (h, sid) of a groups part's wanted series
+    #: a groups part's wanted series: their hashes, sorted, and the series id of each
+    hashes: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
+    sids: I32 = field(default_factory=lambda: np.zeros(0, np.int32))
 
 
 @dataclass
@@ -244,13 +246,11 @@ class SampleStore:
             if n_finite:
                 n += int(n_finite)
                 lo, hi = min(lo, t_min * scale), max(hi, t_max * scale)
-        table = f"sids_{len(self.parts)}"
-        self.con.register(
-            "sids_in", {"h": np.array(hs, dtype=np.uint64), "sid": np.array(sids, dtype=np.int32)}
+        h_arr = np.array(hs, dtype=np.uint64)
+        order = np.argsort(h_arr)
+        self.parts.append(
+            _Part(root, "groups", scale, h_arr[order], np.array(sids, dtype=np.int32)[order])
         )
-        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM sids_in")
-        self.con.unregister("sids_in")
-        self.parts.append(_Part(root, "groups", scale, table))
         self.buckets.update(_slices_in(root))
         self._span(float(lo), float(hi), n)
         self.con.execute(f"SET memory_limit = '{_SLICE_MEMORY}'")
@@ -287,21 +287,30 @@ class SampleStore:
                 ts.append(np.asarray(got["t"], dtype=np.float64))
                 vs.append(np.asarray(got["v"], dtype=np.float64))
                 continue
-            # groups in series order, then their samples in the same (insertion) order
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE cur AS SELECT s.sid, p.ts, p.vs FROM {src} p "
-                f"JOIN {part.sids} s ON s.h = p.h ORDER BY s.sid, p.h"
-            )
-            head = self.con.execute("SELECT sid, len(ts) AS n FROM cur").fetchnumpy()
-            got = self.con.execute("SELECT unnest(ts) AS t, unnest(vs) AS v FROM cur").fetchnumpy()
-            self.con.execute("DROP TABLE cur")
-            t = np.asarray(got["t"], dtype=np.float64)
+            # the groups' hashes and lengths, then their samples, in the files' order (two
+            # scans of the same files; DuckDB keeps insertion order); series ids by a binary
+            # search of the wanted hashes, then one gather into series order
+            head = self.con.execute(f"SELECT h, len(ts) AS n FROM {src}").fetchnumpy()
+            got = self.con.execute(
+                f"SELECT unnest(ts) AS t, unnest(vs) AS v FROM {src}"
+            ).fetchnumpy()
+            h = np.asarray(head["h"], dtype=np.uint64)
+            n = np.asarray(head["n"], dtype=np.int64)
+            at = np.searchsorted(part.hashes, h).clip(0, max(len(part.hashes) - 1, 0))
+            known = (part.hashes[at] == h) if len(part.hashes) else np.zeros(len(h), bool)
+            group_sid = np.where(known, part.sids[at] if len(part.sids) else -1, -1)
+            keep = np.flatnonzero(group_sid >= 0)
+            keep = keep[np.argsort(group_sid[keep], kind="stable")]
+            starts = np.cumsum(n) - n
+            index = np.repeat(starts[keep] - np.cumsum(np.r_[0, n[keep][:-1]]), n[keep])
+            index += np.arange(int(n[keep].sum()))
+            t = np.asarray(got["t"], dtype=np.float64)[index]
             if part.scale != 1.0:
                 t *= part.scale
-            row_sids.append(np.asarray(head["sid"], dtype=np.int32))
-            lengths.append(np.asarray(head["n"], dtype=np.int64))
+            row_sids.append(group_sid[keep].astype(np.int32))
+            lengths.append(n[keep])
             ts.append(t)
-            vs.append(np.asarray(got["v"], dtype=np.float64))
+            vs.append(np.asarray(got["v"], dtype=np.float64)[index])
         if not ts:
             return merge_slices([])
         try:
