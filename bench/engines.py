@@ -172,19 +172,30 @@ def _child(pods: int, engine: str, home: str) -> dict[str, Any]:
     return result
 
 
-def run(sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
-    """Each size: DuckDB first (it also writes the lake), then Spark on that lake."""
+def _meta() -> dict[str, Any]:
+    return {
+        "spark_conf": SPARK_CONF,
+        "machine_ram_mb": MACHINE_RAM_MB,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def run(sizes: tuple[int, ...] = SIZES, *, record: bool = False) -> dict[str, Any]:
+    """Each size: DuckDB first (it also writes the lake), then Spark on that lake;
+    ``record`` merges every case into bench/results.json as soon as it is measured."""
     cases = []
     for pods in sizes:
         with tempfile.TemporaryDirectory(prefix="penny-bench-engines-") as home:
             for engine in ("duckdb", "spark"):
                 result = _child(pods, engine, home)
                 cases.append(result)
-                print(f"  {pods:>7} pods {engine:>6}: {result}", file=sys.stderr)
+                print(f"  {pods:>7} pods {engine:>6}: {json.dumps(result)}", file=sys.stderr)
+                if record:  # keep what is measured even if a later, larger case never ends
+                    _merge_results({"cases": [result], **_meta()})
                 if "error" in result and engine == "duckdb":
                     cases.append({"pods": pods, "engine": "spark", "error": "no lake"})
                     break
-    return {"cases": cases, "spark_conf": SPARK_CONF, "machine_ram_mb": MACHINE_RAM_MB}
+    return {"cases": cases, **_meta()}
 
 
 def markdown(section: dict[str, Any]) -> str:
@@ -221,20 +232,29 @@ def _merge_results(section: dict[str, Any]) -> None:
     update_docs("engines", markdown(section))
 
 
+def _case_lines(log: Path) -> list[str]:
+    return [
+        line.strip()
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if " pods " in line and ": {" in line
+    ]
+
+
 def _main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", nargs=3, metavar=("PODS", "ENGINE", "HOME"))
+    parser.add_argument("--record-log", type=Path, help="record the cases a run logged")
     parser.add_argument("sizes", nargs="*", type=int)
     args = parser.parse_args()
     if args.child:
         pods, engine, home = args.child
         print(json.dumps(case(int(pods), engine, Path(home))))
         return
-    started = time.perf_counter()
-    section = run(tuple(args.sizes) or SIZES)
-    section["wall_s"] = round(time.perf_counter() - started, 1)
-    section["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    _merge_results(section)
+    if args.record_log:  # cases a run printed before it was stopped
+        cases = [json.loads(line.split(": ", 1)[1]) for line in _case_lines(args.record_log)]
+        _merge_results({"cases": cases, **_meta()})
+        return
+    run(tuple(args.sizes) or SIZES, record=True)
 
 
 if __name__ == "__main__":

@@ -182,11 +182,12 @@ def _main() -> None:
     parser.add_argument("--file", type=Path, help="the generated file (child mode)")
     parser.add_argument("--lines", type=int, default=0)
     parser.add_argument("--generate-s", type=float, default=0.0)
+    parser.add_argument("--runs", type=int, default=RUNS, help="ingests per size")
     parser.add_argument("sizes", nargs="*", type=int)
     args = parser.parse_args()
     if args.pods is None:
         started = time.perf_counter()
-        section = run(tuple(args.sizes) or SIZES)
+        section = run(tuple(args.sizes) or SIZES, args.runs)
         section["wall_s"] = round(time.perf_counter() - started, 1)
         section["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         _merge_results(section)

@@ -15,6 +15,10 @@ from assistant.spark.engine import spark_reader, spark_writer
 
 from .conftest import Allocated
 
+#: the session's first Spark test builds the lake and allocates it with both engines;
+#: on a busy 2-core machine that alone has taken ten minutes
+pytestmark = pytest.mark.timeout(1800)
+
 runner = CliRunner()
 
 
