@@ -152,7 +152,10 @@ class SparkConnection:
         given = dict(zip(cols, rows.columns, strict=True))
         select = []
         for c in table.columns:
-            value = f"`{given[c.name]}`" if c.name in given else (c.default or "NULL")
+            if c.name in given:
+                value = f"`{given[c.name]}`"
+            else:  # the column's DEFAULT, itself DuckDB SQL
+                value = to_spark(parse(c.default)) if c.default else "NULL"
             select.append(f"CAST({value} AS {spark_type(c.duck_type)}) AS `{c.name}`")
         new = rows.selectExpr(*select)
         self._set(table.name, self._state[table.name].unionByName(new).localCheckpoint())
@@ -173,8 +176,8 @@ class SparkConnection:
             keep = exp.not_(exp.Exists(this=sub.where(cond)))
         else:
             keep = exp.not_(exp.func("coalesce", exp.paren(cond), exp.false()))
-        query = exp.select(exp.Star(**{})).from_(exp.to_table(table.name).as_(alias)).where(keep)
-        query.set("expressions", [exp.Column(this=exp.Star(), table=exp.to_identifier(alias))])
+        every = exp.Column(this=exp.Star(), table=exp.to_identifier(alias))
+        query = exp.select(every).from_(exp.to_table(table.name).as_(alias)).where(keep)
         df = self.spark.sql(to_spark(query)).localCheckpoint()
         self._set(table.name, df)
         self._changed.add(table.name)
