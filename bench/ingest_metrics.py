@@ -84,7 +84,9 @@ def _one_run(pods: int, path: Path, lines: int, generate_s: float) -> dict[str, 
             cwd=ROOT,
         )
         if proc.returncode != 0:
-            raise RuntimeError(f"bench case {pods} pods failed:\n{proc.stderr[-2000:]}")
+            err = proc.stderr
+            brief = err if len(err) < 6000 else err[:3000] + "\n…\n" + err[-3000:]
+            raise RuntimeError(f"bench case {pods} pods failed:\n{brief}")
         result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["peak_rss_mb"] = result["self_peak_rss_mb"]
     result["us_per_container_hour"] = round(result["ingest_s"] / result["container_hours"] * 1e6, 2)

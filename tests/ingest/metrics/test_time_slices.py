@@ -101,3 +101,31 @@ def test_exact_reader_slices_too(tmp_path: Path) -> None:
         assert len(small.buckets) == 3 and len(big.buckets) == 1
         for got, want in zip(small.samples(), big.samples(), strict=True):
             assert got.tolist() == want.tolist()
+
+
+def test_a_container_hour_written_twice_stores_nothing(tmp_path: Path) -> None:
+    """container_hours has no primary key since m005 (its index outgrew the writer's memory
+    at 20k pods × 30 days); the ingest checks uniqueness itself. The same chunk handed
+    over twice writes shop/web/app at 10:00 twice: InputError, and the warehouse stays
+    empty."""
+    from assistant.ingest.metrics.series import Grid, GridSeries
+    from assistant.ingest.metrics.store import write_metrics
+
+    grid = Grid(T0, T0 + timedelta(hours=1), 3600)
+    labels = {"namespace": "shop", "pod": "web", "container": "app"}
+    chunk = (grid, {"kube_pod_container_status_running": [GridSeries("m", labels, {0: 1.0})]})
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = load_settings(home=home, db=home / "penny.duckdb")
+    with pytest.raises(InputError, match=r"1 container-hours of cluster 'c' came out twice"):
+        write_metrics(
+            settings,
+            kind="openmetrics",
+            source="test",
+            cluster="c",
+            start=grid.start,
+            end=grid.end,
+            step_s=3600,
+            chunks=[chunk, chunk],
+        )
+    assert dump(settings)["container_hours"] == []
