@@ -27,9 +27,11 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 
 #: bench modules, run in order; each result is stored under the part after ``bench.``
 BENCH_MODULES: list[str] = [
+    "bench.startup",
     "bench.allocation",
     "bench.ingest_metrics",
     "bench.load_chat",
+    "bench.service_load",
     "bench.engines",
 ]
 
