@@ -32,7 +32,8 @@ from assistant.allocation.pod_costs import build_lb_shares, build_pv_shares
 from assistant.config import Settings
 from assistant.errors import ConfigError, DataGap
 from assistant.ingest.log import start_run
-from assistant.warehouse.db import Connection, writer
+from assistant.spark.engine import engine_writer
+from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
 __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
@@ -82,10 +83,13 @@ class AllocationReport:
         return out
 
 
-def allocate(settings: Settings, window: Window | None = None) -> AllocationReport:
+def allocate(
+    settings: Settings, window: Window | None = None, *, engine: str | None = None
+) -> AllocationReport:
     """Recompute allocations for ``window`` (default: all ingested hours), replacing the
-    prior rows for those hours, in one transaction (all or nothing)."""
-    with writer(settings) as con:
+    prior rows for those hours, in one transaction (all or nothing). ``engine`` (default
+    ``warehouse.engine``) runs the same SQL on DuckDB or on Spark over the lake."""
+    with engine_writer(settings, engine) as con:
         return allocate_in(con, settings, window)
 
 

@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "assistant.cli.cmd_review": ("review",),
     "assistant.cli.cmd_mcp": ("mcp",),
     "assistant.cli.cmd_sync": ("sync",),
+    "assistant.cli.cmd_export_lake": ("export-lake",),
 }
 
 

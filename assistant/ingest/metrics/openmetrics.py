@@ -33,7 +33,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
 from assistant.ingest.metrics.chunk import ChunkSeries, SeriesTable
-from assistant.ingest.metrics.openmetrics_samples import SampleStore, Unsure
+from assistant.ingest.metrics.openmetrics_samples import SLICE_S, SampleStore, Unsure
 from assistant.ingest.metrics.resample import resample_many
 from assistant.ingest.metrics.series import (
     LOOKBACK_S,
@@ -221,7 +221,7 @@ def parse_files(paths: list[Path]) -> RawSeries:
     return raw
 
 
-def load_samples(paths: list[Path]) -> SampleStore:
+def load_samples(paths: list[Path], slice_s: int = SLICE_S) -> SampleStore:
     """Every sample of Penny's metrics in ``paths``, in a :class:`SampleStore`.
 
     The set-based reader (DuckDB) loads clean files; anything it cannot vouch for sends
@@ -229,7 +229,7 @@ def load_samples(paths: list[Path]) -> SampleStore:
     file and line of a bad sample.
     """
     files = _expand(paths)
-    store = SampleStore.create()
+    store = SampleStore.create(slice_s=slice_s)
     try:
         for path in files:
             store.read_file(path, _WANTED, _parse_labels)
@@ -240,13 +240,13 @@ def load_samples(paths: list[Path]) -> SampleStore:
     except BaseException:
         store.close()
         raise
-    return exact_samples(paths)
+    return exact_samples(paths, slice_s)
 
 
-def exact_samples(paths: list[Path]) -> SampleStore:
+def exact_samples(paths: list[Path], slice_s: int = SLICE_S) -> SampleStore:
     """The samples as the line reader reads them (ties resolved: the later line wins)."""
     raw = parse_files(paths)
-    store = SampleStore.create()
+    store = SampleStore.create(slice_s=slice_s)
     try:
         keys = list(raw)
         lengths = [len(raw[k][0]) for k in keys]
@@ -301,21 +301,26 @@ def ingest_openmetrics(
     chunk_hours: int = 24,
     start: datetime | None = None,
     end: datetime | None = None,
+    slice_hours: int = SLICE_S // 3600,
 ) -> MetricsIngestReport:
     """Load metrics files for ``cluster``.
 
     The window is ``[start, end)`` widened to whole hours when given, else the hours
     ``[floor(first sample), floor(last sample) + 1h)``. The rows do not depend on
-    ``chunk_hours``: longer chunks mean less per-series work and more memory.
+    ``chunk_hours``: longer chunks mean less per-series work and more memory. Nor on
+    ``slice_hours``, the time slices the file is kept in on disk: memory holds the
+    slices one chunk spans, whatever the file's size.
     """
+    if slice_hours < 1:
+        raise InputError(f"slice_hours must be at least 1, got {slice_hours}.")
     step_s = parse_step(step)
     if not cluster.strip():
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
     try:
-        with load_samples(paths) as store:
+        with load_samples(paths, slice_hours * 3600) as store:
             return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
     except Unsure:  # met mid-way (a timestamp with two values); nothing was written
-        with exact_samples(paths) as store:
+        with exact_samples(paths, slice_hours * 3600) as store:
             return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
 
 
