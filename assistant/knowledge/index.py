@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import threading
@@ -289,11 +290,7 @@ def refresh_names(settings: Settings, *, force: bool = False) -> IndexStats | No
     with reader(settings) as con:
         version = f"{warehouse_version(con)}|{embedder.model_id}"
         state_file = _state_path(settings)
-        if (
-            not force
-            and state_file.is_file()
-            and json.loads(state_file.read_text()).get("version") == version
-        ):
+        if not force and _built_version(state_file) == version:
             return None
         entities = load_entities(con, Scope.everything())
     records = {
@@ -315,8 +312,21 @@ def refresh_names(settings: Settings, *, force: bool = False) -> IndexStats | No
         if changed:
             collection.delete(ids=changed)
     stats = _sync(collection, records)
-    state_file.write_text(json.dumps({"version": version}))
+    # Written whole then renamed: a server thread or another process reading the state
+    # while this one writes it must see the old version or the new, never half a file.
+    tmp = state_file.with_name(f".{state_file.name}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(json.dumps({"version": version}), encoding="utf-8")
+    os.replace(tmp, state_file)
     return stats
+
+
+def _built_version(state_file: Path) -> str | None:
+    """The warehouse version the names index was last built from (None: unknown, rebuild)."""
+    try:
+        value = json.loads(state_file.read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def visible_keys(settings: Settings, scope: Scope, kinds: tuple[str, ...]) -> list[str]:
