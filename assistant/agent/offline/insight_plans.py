@@ -105,16 +105,24 @@ def idle_gpus(p: Parsed, run: Runner) -> str:
 
 def ai_spend(p: Parsed, run: Runner) -> str:
     w = p.slots.window
-    args: dict[str, Any] = {"group_by": "model"}
+    provider = p.slots.provider
+    # One provider named: show where its spend came from (Penny's own calls, imports);
+    # otherwise by model. Rows are keyed by the grouping's own name, as the tool returns.
+    group_by = "source" if provider else "model"
+    args: dict[str, Any] = {"group_by": group_by}
+    if provider:
+        args["provider"] = provider
     if w is not None:
         args["window"] = window_arg(w)
+    what = {"openai": "OpenAI", "anthropic": "Anthropic"}.get(provider or "", "AI API")
     res = run("ai_spend", args)
-    if msg := problem(res, "AI API spend" + (f" in {label(w)}" if w else " this month")):
+    if msg := problem(res, f"{what} spend" + (f" in {label(w)}" if w else " this month")):
         return msg
     d = res["data"]
+    key = d.get("group_by", group_by)
     rows = [
         [
-            g["group"],
+            _SOURCE_NAMES.get(str(g[key]), str(g[key])) if key == "source" else str(g[key]),
             str(g["calls"]),
             money(g["cost"]) if g["cost"] is not None else "unpriced",
             f"{g['input_tokens']:,} / {g['output_tokens']:,}",
@@ -127,13 +135,22 @@ def ai_spend(p: Parsed, run: Runner) -> str:
         if total.get("unpriced_calls")
         else ""
     )
+    spent = money(total.get("cost")) if total.get("cost") is not None else "unpriced"
     return "\n".join(
         [
-            f"AI API spend ({d.get('window', '')}): **{money(total.get('cost'))}**." + note,
+            f"{what} spend ({d.get('window', '')}): **{spent}**." + note,
             "",
-            table(["model", "calls", "cost", "tokens in / out"], rows),
+            table([key, "calls", "cost", "tokens in / out"], rows),
         ]
     )
+
+
+#: ai_usage.source values as a person reads them
+_SOURCE_NAMES = {
+    "penny": "Penny's own calls",
+    "openai-import": "imported OpenAI usage",
+    "anthropic-import": "imported Anthropic usage",
+}
 
 
 def rightsizing(p: Parsed, run: Runner) -> str:
