@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -52,14 +52,15 @@ def gpu_utilization(args: Args, ctx: ToolContext) -> ToolResult:
         return ToolResult.no_data(f"No warehouse at {settings.db_path}: run `penny demo` first.")
     rs = settings.rightsizing
     prov = Provenance(
-        tables=["gpu_hours", "k8s_pods", "node_cost_hours", "allocations"],
+        tables=["allocations", "node_cost_hours", "gpu_hours"],
         window=window.to_dict(),
         currency=settings.currency,
         group_by=args.by,
         notes=[
             f"idle = activity < {rs.gpu_idle_threshold_pct:g}% for ≥ "
             f"{rs.gpu_idle_min_hours} consecutive hours",
-            "cost = GPU share × the node's $/GPU-hour from the allocation",
+            "GPU-hours and cost are the allocation's (MIG slices and time-sliced GPUs by "
+            "their share of a physical GPU); rows add up to the GPU cost of query_costs",
         ],
     )
     with reader(settings) as con:
@@ -68,15 +69,25 @@ def gpu_utilization(args: Args, ctx: ToolContext) -> ToolResult:
             found = idle_gpus(con, window=window, scope=ctx.scope, settings=settings)
             rows = [g.to_dict() for g in found[: args.top_n]]
             total = sum((g.idle_cost for g in found), Decimal(0))
+            cost_total = None
             count = len(found)
         else:
             groups = utilisation(con, window=window, by=args.by, scope=ctx.scope, settings=settings)
+            shown = groups[: args.top_n]
+            if len(groups) > len(shown):  # the rest as one row, so the rows add up
+                shown = [*shown, _fold(groups[args.top_n :], args.by)]
             rows = [
-                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()}
-                for r in groups[: args.top_n]
+                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in shown
             ]
             total = sum((r["idle_cost"] for r in groups), Decimal(0))
+            cost_total = sum((r["cost"] for r in groups), Decimal(0))
+            estimated = sum((r["estimated_cost"] for r in groups), Decimal(0))
             count = len(groups)
+            if estimated:
+                prov.notes.append(
+                    f"{estimated} of GPU cost is an estimate (price list, no bill line): "
+                    "in estimated_cost, not in cost"
+                )
     if count == 0:
         return ToolResult.no_data(
             f"No GPU {'idle time' if args.idle_only else 'metrics'} in {window.label()} that "
@@ -84,13 +95,34 @@ def gpu_utilization(args: Args, ctx: ToolContext) -> ToolResult:
             prov,
         )
     prov.row_count = count
-    prov.truncated = count > len(rows)
+    prov.truncated = count > args.top_n
     return ToolResult.success(
         {
             "window": window.label(),
             "rows": rows,
             "idle_cost_total": str(to_cents(total)),
             "rows_total": count,
-        },
+        }
+        | ({"cost_total": str(cost_total)} if cost_total is not None else {}),
         prov,
     )
+
+
+def _fold(rest: list[dict[str, Any]], by: str) -> dict[str, Any]:
+    """'and N more': the groups past top_n summed (activity weighted by GPU-hours)."""
+    hours = sum(r["gpu_hours"] for r in rest)
+    weighted = [(r["avg_activity_pct"], r["gpu_hours"]) for r in rest if r["avg_activity_pct"]]
+    weight = sum(w for _, w in weighted)
+    idle_hours = sum(r["idle_gpu_hours"] for r in rest)
+    return {
+        by: f"and {len(rest)} more",
+        "gpu_hours": round(hours, 6),
+        "avg_activity_pct": round(sum(a * w for a, w in weighted) / weight, 3) if weight else None,
+        "idle_gpu_hours": round(idle_hours, 6),
+        "idle_share": round(idle_hours / hours, 4) if hours else 0,
+        "cost": sum((r["cost"] for r in rest), Decimal(0)),
+        "estimated_cost": sum((r["estimated_cost"] for r in rest), Decimal(0)),
+        "idle_cost": sum((r["idle_cost"] for r in rest), Decimal(0)),
+        "devices": sum(r["devices"] for r in rest),
+        "signals": sorted({s for r in rest for s in r["signals"]}),
+    }

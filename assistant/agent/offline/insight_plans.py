@@ -48,7 +48,7 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
         [
             r["workload"] if r["workload"] != "__unassigned__" else "no pod (unassigned)",
             hours(r["gpu_hours"]),
-            f"{r['avg_activity_pct']:.1f}%",
+            "—" if r["avg_activity_pct"] is None else f"{r['avg_activity_pct']:.1f}%",
             hours(r["idle_gpu_hours"]),
             money(r["cost"]),
             money(r["idle_cost"]),

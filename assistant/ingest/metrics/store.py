@@ -24,12 +24,13 @@ from assistant.errors import DataGap
 from assistant.ingest.log import start_run
 from assistant.ingest.metrics.chunk import ChunkSeries
 from assistant.ingest.metrics.fold import InventoryFold
+from assistant.ingest.metrics.gpu_share import REPLICAS_LABEL
 from assistant.ingest.metrics.mapping import map_chunk
 from assistant.ingest.metrics.rows import COLUMNS, HOURLY_TABLES, MetricsRows
 from assistant.ingest.metrics.series import OPTIONAL, REQUIRED, Grid, GridSeries
 from assistant.warehouse.db import Connection, writer
 
-__all__ = ["MetricsIngestReport", "write_metrics", "write_rows"]
+__all__ = ["MetricsIngestReport", "apply_time_slicing", "write_metrics", "write_rows"]
 
 Chunk = tuple[Grid, Mapping[str, list[GridSeries]]]
 
@@ -96,6 +97,27 @@ def _delete_window(con: Connection, cluster: str, start: datetime, end: datetime
         con.execute(
             f"DELETE FROM {table} WHERE cluster = ? AND hour >= ? AND hour < ?",
             [cluster, start, end],
+        )
+
+
+def apply_time_slicing(con: Connection, cluster: str, ingest_id: str) -> None:
+    """GPU units of this ingest's rows on time-sliced nodes → physical GPUs (``gpu_share``).
+
+    The device plugin advertises each GPU ``replicas`` times on such a node (GPU feature
+    discovery labels it ``nvidia.com/gpu.replicas``), so its capacity and every request
+    on it are divided by the replicas: one definition of a GPU for capacity and shares.
+    Runs once per ingest, on the rows it wrote, after the node labels are stored.
+    """
+    replicas = (
+        f"SELECT node, TRY_CAST(json_extract_string(labels, '$.\"{REPLICAS_LABEL}\"') "
+        "AS DOUBLE) AS r FROM k8s_nodes WHERE cluster = ?"
+    )
+    for table, column in (("node_hours", "gpu_count"), ("container_hours", "gpu_request")):
+        con.execute(
+            f"UPDATE {table} t SET {column} = t.{column} / k.r FROM ({replicas}) k "
+            f"WHERE t.cluster = ? AND t.ingest_id = ? AND t.node = k.node AND k.r > 1 "
+            f"AND t.{column} IS NOT NULL",
+            [cluster, cluster, ingest_id],
         )
 
 
@@ -242,6 +264,7 @@ def write_metrics(
                 for table in _KEYS:
                     folded.add(table, inventory.table_rows(table))
                 write_rows(con, cluster, run.ingest_id, folded, types=types)
+                apply_time_slicing(con, cluster, run.ingest_id)
             finally:
                 if pending is not None:
                     wait([pending])  # never leave the writer mid-insert
