@@ -13,7 +13,14 @@ from decimal import Decimal
 from typing import Literal
 
 from assistant.billing.forecast import forecast_month
-from assistant.billing.loaders import allocation_span, daily_by, dec, hours_between, load_period
+from assistant.billing.loaders import (
+    allocation_span,
+    daily_by,
+    dec,
+    estimated_cost,
+    hours_between,
+    load_period,
+)
 from assistant.billing.models import BillExplanation, DailyPoint, Variance
 from assistant.billing.narrative import llm_narrative, template_narrative
 from assistant.billing.reconcile import reconcile
@@ -147,8 +154,11 @@ def explain_bill(
     daily_rows = daily_by(con, covered, scope, "team") if count else []
     allocated_total = sum((dec(r[3]) for r in daily_rows), ZERO)
     variance = None
+    previous_totals = None
     if count:
         base = compare or month.previous()
+        if scope.admin and base.start < now:
+            previous_totals = bill_totals(con, _covered(base, now))
         try:
             variance = compare_periods(
                 con, base, covered, by="team", scope=scope, settings=settings
@@ -161,6 +171,16 @@ def explain_bill(
                 )
         except DataGap as exc:
             notes.append(f"No comparison: {exc.message}")
+        if (
+            variance is not None
+            and previous_totals is not None
+            and variance.total_a != previous_totals.amortized
+        ):
+            notes.append(
+                f"The breakdown of the change covers {variance.total_a:,.2f} of "
+                f"{variance.a['label']}'s {previous_totals.amortized:,.2f} bill: the rest "
+                "is not allocated; the month-over-month figure uses the two bills."
+            )
     forecast = None
     if partial and count:
         per_day: dict[datetime, Decimal] = defaultdict(lambda: ZERO)
@@ -177,6 +197,8 @@ def explain_bill(
         reconciliation=recon,
         allocated_total=allocated_total,
         variance=variance,
+        previous_totals=previous_totals,
+        estimated=estimated_cost(con, covered, scope),
         forecast=forecast,
         daily=_chart_daily(daily_rows),
         narrative="",

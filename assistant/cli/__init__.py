@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "assistant.cli.cmd_knowledge",
     "assistant.cli.cmd_allocate",
     "assistant.cli.cmd_costs",
+    "assistant.cli.cmd_assets",
     "assistant.cli.cmd_ask",
     "assistant.cli.cmd_ingest_ai",
     "assistant.cli.cmd_rightsize",

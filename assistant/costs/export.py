@@ -11,7 +11,8 @@ __all__ = ["to_csv"]
 
 
 def to_csv(table: CostTable) -> str:
-    """Cloud rows, the TOTAL row, then AI API lines in their own section (never summed in)."""
+    """Cloud rows, the TOTAL row, then estimates and AI API lines in their own sections
+    (never summed in)."""
     buf = io.StringIO()
     out = csv.writer(buf)
     out.writerow(["section", "name", *COLUMNS, "total", "efficiency"])
@@ -19,6 +20,16 @@ def to_csv(table: CostTable) -> str:
         out.writerow(
             [
                 "cloud",
+                row.name,
+                *(row.costs.get(c, 0) for c in COLUMNS),
+                row.total,
+                "" if row.efficiency is None else f"{row.efficiency:.4f}",
+            ]
+        )
+    for row in table.estimates:
+        out.writerow(
+            [
+                "estimate",
                 row.name,
                 *(row.costs.get(c, 0) for c in COLUMNS),
                 row.total,

@@ -18,6 +18,7 @@ from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.ai import AiRow, ai_rows
+from assistant.costs.assets import ASSET_BY, ASSET_FILTERS, SPECIAL, AssetRow, asset_costs
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
 from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
@@ -25,7 +26,14 @@ from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
-__all__ = ["CostRow", "CostTable", "query_costs", "require_rows"]
+__all__ = [
+    "CostRow",
+    "CostTable",
+    "estimate_note",
+    "query_costs",
+    "require_rows",
+    "uses_asset_view",
+]
 
 _ZERO = Decimal(0)
 COLUMNS = (*RESOURCES, "idle", "shared")
@@ -34,7 +42,7 @@ COLUMNS = (*RESOURCES, "idle", "shared")
 @dataclass
 class CostRow:
     name: str
-    kind: str  # workload | idle | unallocated | others | total
+    kind: str  # workload | idle | unallocated | asset | unattached | others | total
     # cpu ram gpu pv lb network other idle shared
     costs: dict[str, Decimal] = field(default_factory=dict)
     total: Decimal = _ZERO
@@ -66,10 +74,16 @@ class CostTable:
     ai: list[AiRow]
     ai_total: Decimal
     provenance: Provenance
+    #: priced from the price list (nodes the bill never mentions, hours it does not cover
+    #: yet): listed apart, never in ``rows`` or ``totals``
+    estimates: list[CostRow] = field(default_factory=list)
+    estimated_total: Decimal = _ZERO
+    view: str = "allocation"  # allocation | asset (node/cluster: what each cost on the bill)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "window": self.window.to_dict(),
+            "view": self.view,
             "group_by": self.group_by,
             "basis": self.basis,
             "currency": self.currency,
@@ -79,6 +93,8 @@ class CostTable:
             "sharing": self.sharing,
             "unlabeled_cost": self.unlabeled_cost,
             "unlabeled_share": self.unlabeled_share,
+            "estimates": [r.to_dict() for r in self.estimates],
+            "estimated_total": self.estimated_total,
             "ai_apis": [a.to_dict() for a in self.ai],
             "ai_total": self.ai_total,
             "provenance": self.provenance.model_dump(mode="json"),
@@ -99,8 +115,16 @@ def query_costs(
     basis: Literal["amortized", "invoice"] = "amortized",
     top_n: int | None = None,
     settings: Settings,
+    view: Literal["auto", "allocation", "asset"] = "auto",
 ) -> CostTable:
-    """Cost per group over ``window``; unset sharing options come from settings.allocation."""
+    """Cost per group over ``window``; unset sharing options come from settings.allocation.
+
+    ``view``: ``auto`` answers node and cluster groupings with the asset view (what each
+    cost on the bill, its idle included, ``costs.assets``) whenever that is the question
+    (:func:`uses_asset_view`), everything else with the allocation view; ``allocation``
+    forces OpenCost's allocation grouping (pods' cost per node, idle its own row, shared
+    within its own node with ``share_idle``); ``asset`` demands the asset view.
+    """
     alloc = settings.allocation
     scope = scope or Scope.everything()
     group_by = validate_dimension(group_by)
@@ -116,16 +140,33 @@ def query_costs(
     if overhead_rate < 0:
         raise InputError(f"Overhead must not be negative, got {overhead_rate}.")
 
+    if view not in ("auto", "allocation", "asset"):
+        raise InputError(f"Unknown view {view!r}.", hint="Use auto, allocation or asset.")
+    if view == "asset" and not uses_asset_view(group_by, filters, scope):
+        raise InputError(
+            f"The asset view groups the whole organisation by node or cluster (filters: "
+            f"cluster, node); got group_by={group_by!r}, filters={sorted(filters)}"
+            + ("" if scope.admin else ", a team scope")
+            + ".",
+            hint="Use --by node or --by cluster without workload filters, or the allocation view.",
+        )
+    if view != "allocation" and uses_asset_view(group_by, filters, scope):
+        return _asset_table(
+            con, window=window, group_by=group_by, filters=filters, basis=basis,
+            top_n=top_n, settings=settings,
+        )  # fmt: skip
     sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
     raw = con.execute(sql, params).fetchall()
     units = [unit_from_row(row, used=float(row[UNIT_COLUMNS] or 0.0)) for row in raw]
+    estimate_units = [u for u in units if u.estimate and u.passes and u.visible]
     # Workload cost without a team label, over the rows the filters and scope let through:
     # the two extra sums of the same scan (the view is read once per question).
     seen = [
         row
         for row, u in zip(raw, units, strict=True)
-        if u.kind == "workload" and u.passes and u.visible
+        if u.kind == "workload" and u.passes and u.visible and not u.estimate
     ]
+    units = [u for u in units if not u.estimate]
     unl_cost = sum((Decimal(r[-2]) for r in seen if r[-2] is not None), _ZERO)
     unl_total = sum((Decimal(r[-1]) for r in seen if r[-1] is not None), _ZERO)
     unl_share = float(unl_cost / unl_total) if unl_total else None
@@ -139,7 +180,7 @@ def query_costs(
         )
     shown = [u for u in units if u.passes and u.visible]
     rows = _rows(shown)
-    special = {"__idle__", "__unallocated__"}
+    special = {"__idle__", "__unallocated__", "__unmounted__", "__no_node__"}
     rows.sort(key=lambda r: (r.name in special, -r.total, r.name))
     more = 0
     if top_n is not None:
@@ -150,6 +191,8 @@ def query_costs(
             others = _merge(f"and {more} more", "others", rest)
             rows = ranked[:top_n] + [others] + [r for r in rows if r.name in special]
     totals = _merge("TOTAL", "total", rows)
+    estimates = sorted(_rows(estimate_units), key=lambda r: (-r.total, r.name))
+    estimated_total = sum((r.total for r in estimates), _ZERO)
     ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
     stale = stale_hours(con, window)
     sharing = {
@@ -177,6 +220,7 @@ def query_costs(
         truncated=more > 0,
         notes=([f"and {more} more groups folded into one row"] if more else [])
         + (["AI API spend is outside the cloud bill and not in the totals"] if ai else [])
+        + ([estimate_note(estimated_total)] if estimates else [])
         + ([STALE_NOTE.format(hours=stale)] if stale else []),
     )
     return CostTable(
@@ -193,6 +237,94 @@ def query_costs(
         ai=ai,
         ai_total=sum((a.cost for a in ai), _ZERO),
         provenance=prov,
+        estimates=estimates,
+        estimated_total=estimated_total,
+    )
+
+
+def estimate_note(amount: Decimal) -> str:
+    return (
+        f"{amount.quantize(Decimal('0.01'))} estimated from the price list (nodes or volumes "
+        "the bill never mentions, or hours it does not cover yet): listed apart, not in the "
+        "totals"
+    )
+
+
+def uses_asset_view(group_by: str, filters: dict[str, str], scope: Scope) -> bool:
+    """Node and cluster questions mean what each cost on the bill (the asset view) — for
+    the whole organisation. A team's scope or a workload filter asks for its share of each
+    node instead: the allocation view, where shared idle stays on its own node."""
+    return group_by in ASSET_BY and scope.admin and all(k in ASSET_FILTERS for k in filters)
+
+
+def _asset_table(
+    con: Connection,
+    *,
+    window: Window,
+    group_by: str,
+    filters: dict[str, str],
+    basis: Literal["amortized", "invoice"],
+    top_n: int | None,
+    settings: Settings,
+) -> CostTable:
+    """The asset view in ``CostTable`` form: allocated CPU/RAM/GPU, PV, LB and other
+    (the node's unobserved hours) in their columns, the node's own idle in ``idle``."""
+    assets = asset_costs(
+        con,
+        window=window,
+        by=group_by,  # type: ignore[arg-type]
+        filters=filters,
+        basis=basis,
+        top_n=top_n,
+        settings=settings,
+    )
+
+    def row(a: AssetRow) -> CostRow:
+        costs = {r: a.parts.get(r, _ZERO) for r in RESOURCES}
+        costs["idle"] = a.idle
+        costs["shared"] = _ZERO
+        kind = {"__unallocated__": "unallocated", "__unmounted__": "unattached"}.get(
+            a.name, "others" if a.count > 1 else "unattached" if a.name in SPECIAL else "asset"
+        )
+        return CostRow(
+            name=a.name, kind=kind, costs=costs, total=a.total, efficiency=a.efficiency,
+            count=a.count,
+        )  # fmt: skip
+
+    rows = [row(a) for a in assets.rows]
+    estimates = [row(a) for a in assets.estimates]
+    prov = assets.provenance
+    stale = stale_hours(con, window)
+    if stale:
+        prov.notes.append(STALE_NOTE.format(hours=stale))
+    description = prov.sharing.get("description", "") if prov.sharing else ""
+    sharing: dict[str, Any] = {
+        "share_idle": False,
+        "shared_namespaces": [],
+        "share_split": settings.allocation.share_split,
+        "overhead_hourly": "0",
+        "overhead_total": "0",
+        "shared_namespace_total": "0",
+        "description": description,
+    }
+    prov.sharing = sharing
+    return CostTable(
+        window=window,
+        group_by=group_by,
+        basis=basis,
+        currency=settings.currency,
+        rows=rows,
+        totals=_merge("TOTAL", "total", rows),
+        more=assets.more,
+        sharing=sharing,
+        unlabeled_cost=_ZERO,
+        unlabeled_share=None,
+        ai=[],
+        ai_total=_ZERO,
+        provenance=prov,
+        estimates=estimates,
+        estimated_total=assets.estimated_total,
+        view="asset",
     )
 
 
@@ -275,7 +407,7 @@ def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: D
 
 def require_rows(table: CostTable, window: Window, filters: dict[str, str] | None) -> CostTable:
     """Interfaces answer an empty table with DataGap (a reason), never an empty 'zero'."""
-    if table.rows or table.ai:
+    if table.rows or table.ai or table.estimates:
         return table
     where = f" for {', '.join(f'{k}={v}' for k, v in filters.items())}" if filters else ""
     raise DataGap(

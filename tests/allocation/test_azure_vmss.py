@@ -280,6 +280,13 @@ def test_split_follows_split_exact_and_reconciles(
                         unallocated[basis] += part
                     for n, share in split_exact(part, present).items():
                         want[(n, start + k)][basis] += share
+    # boundary rule: the set is billed, so its nodes' hours inside the bill's coverage
+    # (up to the latest line end) are bill node-hours even where no line covers them: 0
+    covered_until = max(start + length for start, length, *_ in lines)
+    for i, hs in enumerate(nodes):
+        for hour in hs:
+            if hour < covered_until:
+                want.setdefault((f"vm{i}", hour), [D(0), D(0)])
     report = allocate(settings)
     assert report.reconciled
     got = {k: v[1:] for k, v in node_costs(settings).items() if v[0] == "bill"}
