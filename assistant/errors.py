@@ -14,6 +14,7 @@ attributes, so interfaces can render a precise message without parsing strings.
     ├── SourceUnavailable      Prometheus, Kubernetes or an LLM provider cannot be reached
     ├── SourceAuthError        a source refused our credentials
     ├── DataGap                the warehouse has no data for what was asked
+    │   └── StaleAllocation    the bill or metrics changed since allocation (or never ran)
     ├── NotFound               a named entity (namespace, workload, month) does not exist
     └── BudgetExceeded         the monthly AI budget is spent
 """
@@ -34,6 +35,7 @@ __all__ = [
     "QueryTimeout",
     "SourceAuthError",
     "SourceUnavailable",
+    "StaleAllocation",
 ]
 
 
@@ -135,6 +137,15 @@ class SourceAuthError(PennyError):
 class DataGap(PennyError):
     code = "no_data"
     http_status = 404
+
+
+class StaleAllocation(DataGap):
+    """Costs for the window would not add up to the bill: its bill or metrics changed
+    since ``penny allocate`` ran for some hours, or some hours with data were never
+    allocated. Every reader refuses rather than serve a partial or outdated total."""
+
+    code = "stale_allocation"
+    http_status = 409
 
 
 class NotFound(PennyError):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.allocation.freshness import stale_note
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates
@@ -105,6 +106,8 @@ def rightsizing(args: Args, ctx: ToolContext) -> ToolResult:
     )
     with reader(settings) as con:
         prov.freshness = freshness(con)
+        if note := stale_note(con, window):
+            prov.notes.append(note)
         recs = recommend(
             con,
             scope=ctx.scope,

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.allocation import labels as label_rules
-from assistant.allocation.freshness import FINGERPRINT_SQL
+from assistant.allocation.freshness import BILL_FINGERPRINT_SQL, FINGERPRINT_SQL
 from assistant.allocation.node_costs import (
     DEC,
     build_bill_hours,
@@ -236,16 +236,19 @@ def _record_hours(
     con: Connection, settings: Settings, run_id: str, ws: datetime, we: datetime
 ) -> None:
     """``allocation_hours``: every hour of the window, its run, fallback prices and the
-    fingerprint of the metrics allocation saw (see ``freshness``)."""
+    fingerprints of the metrics and bill lines allocation saw (see ``freshness``)."""
     p = settings.allocation.prices
     con.execute(
         f"""
-        INSERT INTO allocation_hours
+        INSERT INTO allocation_hours (hour, run_id, fallback_source, fallback_cpu_price,
+            fallback_ram_price, fallback_gpu_price, metrics_rows, metrics_hash, bill_rows,
+            bill_hash)
         SELECT g.hour, $3, $4, $5, $6, $7, coalesce(f.metrics_rows, 0),
-               coalesce(f.metrics_hash, 0)
+               coalesce(f.metrics_hash, 0), coalesce(b.bill_rows, 0), coalesce(b.bill_hash, 0)
         FROM (SELECT unnest(generate_series($1, $2 - INTERVAL 1 HOUR, INTERVAL 1 HOUR))
               AS hour) g
         LEFT JOIN ({FINGERPRINT_SQL}) f USING (hour)
+        LEFT JOIN ({BILL_FINGERPRINT_SQL}) b USING (hour)
         """,
         [
             ws,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from assistant.allocation.freshness import require_fresh
 from assistant.billing.forecast import forecast_month
 from assistant.billing.loaders import (
     allocation_span,
@@ -84,6 +85,8 @@ def compare_periods(
     now = settings.current_time()
     a_cov, b_cov = _covered(a, now), _covered(b, now)
     for w in (a_cov, b_cov):
+        require_fresh(con, w)
+    for w in (a_cov, b_cov):
         if allocation_span(con, w, scope)[2] == 0:
             raise DataGap(
                 f"No allocated cost in {w.label()} for {_scope_label(scope)}.",
@@ -126,6 +129,7 @@ def explain_bill(
     """A month's bill: totals in both views, reconciliation, variance, forecast, narrative."""
     now = settings.current_time()
     covered = _covered(month, now)
+    require_fresh(con, covered)
     _, last, count = allocation_span(con, covered, scope)
     totals = bill_totals(con, covered) if scope.admin else None
     if count == 0 and totals is None:

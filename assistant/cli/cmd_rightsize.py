@@ -13,6 +13,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from assistant.allocation.freshness import stale_note
 from assistant.cli.app import app
 from assistant.cli.options import one_of, window_flag
 from assistant.config import load_settings
@@ -152,6 +153,9 @@ def rightsize_cmd(
                 hint="Run `penny ingest metrics` (or `penny demo`).",
             )
         extra: dict[str, Any] = {"fleet_effect": fleet_effect(con, recs)}
+        if note := stale_note(con, window):
+            extra["stale"] = note
+            typer.echo(note, err=True)
         if spot:
             extra["spot_candidates"] = [
                 c.to_dict()

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
 from assistant.core.provenance import Provenance
 from assistant.costs.dimensions import dimension_expr
@@ -187,6 +188,7 @@ def asset_costs(
             f"The asset view filters by cluster or node only, not {', '.join(bad)}.",
             hint="For a team's or namespace's share of each node use query_costs.",
         )
+    require_fresh(con, window)
     sql, params = _sql(by, filters, basis)
     keyed: dict[tuple[bool, str, str | None], AssetRow] = {}
     for name, cluster, kind, estimate, *rest in con.execute(

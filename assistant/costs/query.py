@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from assistant.allocation.freshness import STALE_NOTE, stale_hours
+from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
@@ -150,6 +150,7 @@ def query_costs(
             + ".",
             hint="Use --by node or --by cluster without workload filters, or the allocation view.",
         )
+    require_fresh(con, window)
     if view != "allocation" and uses_asset_view(group_by, filters, scope):
         return _asset_table(
             con, window=window, group_by=group_by, filters=filters, basis=basis,
@@ -194,7 +195,6 @@ def query_costs(
     estimates = sorted(_rows(estimate_units), key=lambda r: (-r.total, r.name))
     estimated_total = sum((r.total for r in estimates), _ZERO)
     ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
-    stale = stale_hours(con, window)
     sharing = {
         "share_idle": do_share_idle,
         "shared_namespaces": shared_ns,
@@ -220,8 +220,7 @@ def query_costs(
         truncated=more > 0,
         notes=([f"and {more} more groups folded into one row"] if more else [])
         + (["AI API spend is outside the cloud bill and not in the totals"] if ai else [])
-        + ([estimate_note(estimated_total)] if estimates else [])
-        + ([STALE_NOTE.format(hours=stale)] if stale else []),
+        + ([estimate_note(estimated_total)] if estimates else []),
     )
     return CostTable(
         window=window,
@@ -294,9 +293,6 @@ def _asset_table(
     rows = [row(a) for a in assets.rows]
     estimates = [row(a) for a in assets.estimates]
     prov = assets.provenance
-    stale = stale_hours(con, window)
-    if stale:
-        prov.notes.append(STALE_NOTE.format(hours=stale))
     description = prov.sharing.get("description", "") if prov.sharing else ""
     sharing: dict[str, Any] = {
         "share_idle": False,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.warehouse.db import Connection
+from tests.allocation.alloc_rows import mark_allocated
 
 NOW = datetime(2026, 11, 15)
 GIB = 1024**3
@@ -146,8 +147,10 @@ class Warehouse:
         team: str | None = None,
         cluster: str = "c1",
     ) -> None:
-        """An allocation row with GPU cost: a pod's GPU-hours (``pod`` given, with the
-        container-hour it comes from) or the node-hour's idle GPU (``pod`` None)."""
+        """An allocation row with GPU cost, stored as a test's writer connection sees
+        allocations: a pod's GPU-hours (``pod`` given) or the node-hour's idle GPU (``pod``
+        None). A pod also gets its container-hour (running, no requests: zero cost in the
+        computed view), so it is not mistaken for an orphan."""
         idle = pod is None
         if not idle:
             self.insert(
@@ -159,7 +162,6 @@ class Warehouse:
                 node=node,
                 hour=hour,
                 running_hours=1.0,
-                gpu_request=gpu_hours,
                 ingest_id="t",
             )
         self.insert(
@@ -171,7 +173,7 @@ class Warehouse:
             node=node,
             namespace="__idle__" if idle else ns,
             pod="__idle__" if idle else pod,
-            container=None if idle else "c",
+            container=None if idle else "gpu",
             controller_kind=controller[0] if controller else None,
             controller_name=controller[1] if controller else None,
             team="__idle__" if idle else team,
@@ -295,3 +297,6 @@ def plant_gpus(wh: Warehouse) -> None:
             util_pct=6.0,
             **base,
         )
+    # the rows above are what `penny allocate` would have stored: record the hours as
+    # allocated (the GPU views refuse hours with data and no allocation)
+    mark_allocated(wh.con, NOW - _td(days=30), NOW)

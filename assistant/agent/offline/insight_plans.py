@@ -224,7 +224,7 @@ def anomalies(p: Parsed, run: Runner) -> str:
     if w.days < 7 and w.end == run.ctx.now and any("week" in x for x in p.slots.periods):
         # a calendar week so far can be a day or two: look at the last seven full days
         w, widened = week, " (read as the past 7 days, so there are whole days to compare)"
-    res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 5})
+    res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 10})
     if msg := problem(res, f"anomalies in {label(w)}"):
         return msg
     d = res["data"]

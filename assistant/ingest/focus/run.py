@@ -19,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from assistant.allocation.report import AllocationReport
+from assistant.allocation.touched import allocate_touched_in
 from assistant.config import Settings, load_settings
 from assistant.errors import ImportFileError
 from assistant.ingest.focus.checks import Finding, staging_findings, value_findings
@@ -71,6 +73,9 @@ class FocusIngestReport:
     window_end: datetime | None
     #: {provider: {currency: {rows, billed_cost, effective_cost, list_cost}}}
     totals: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: the hours this import touched (its lines and the lines it replaced), re-allocated
+    #: in the same transaction; None with ``allocate=False``
+    allocation: AllocationReport | None = None
 
     @property
     def replaced_rows(self) -> int:
@@ -100,6 +105,7 @@ class FocusIngestReport:
                 "totals_by_provider": self.totals_by_provider(),
                 "findings": [f.to_dict() for f in self.findings],
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+                "allocation": None if self.allocation is None else self.allocation.to_dict(),
             }
         )
 
@@ -116,8 +122,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIngestReport:
-    """Import FOCUS files/folders/export manifests; replace restated billing periods."""
+def ingest_focus(
+    paths: list[Path], settings: Settings | None = None, *, allocate: bool = True
+) -> FocusIngestReport:
+    """Import FOCUS files/folders/export manifests; replace restated billing periods.
+
+    With ``allocate`` (the default) the hours the import touched — its own lines' and the
+    replaced lines' — are re-allocated in the same transaction, so no reader ever sees a
+    bill its allocation does not match; ``allocate=False`` is for bulk loads that run
+    ``penny allocate`` once at the end.
+    """
     settings = settings or load_settings()
     found = discover([Path(p) for p in paths])
     if not found.files:
@@ -133,13 +147,19 @@ def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIn
         staged: list[StagedFile] = [stage_file(con, f, run.ingest_id) for f in found.files]
         findings = staging_findings(staged) + value_findings(con)
         periods = _periods(con)
-        _replace(con, periods)
+        replaced_span = _replace(con, periods)
         con.execute(f"INSERT INTO billing_lines BY NAME SELECT * FROM {STAGE}")
         rows = sum(s.rows for s in staged)
         window = con.execute(
             f"SELECT min(charge_period_start), max(charge_period_end) FROM {STAGE}"
         ).fetchone()
         start, end = window if window else (None, None)
+        touched = [t for t in (start, end, *replaced_span) if t is not None]
+        allocation = (
+            allocate_touched_in(con, settings, min(touched), max(touched))
+            if allocate and touched
+            else None
+        )
         report = FocusIngestReport(
             ingest_id=run.ingest_id,
             rows=rows,
@@ -161,6 +181,7 @@ def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIn
             window_start=start,
             window_end=end,
             totals=_totals(con),
+            allocation=allocation,
         )
         details = report.to_dict()
         details.pop("ingest_id")
@@ -204,8 +225,11 @@ def _totals(con: Connection) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
-def _replace(con: Connection, periods: list[PeriodSummary]) -> None:
-    """Delete stored lines of every (provider, account, period) this import restates."""
+def _replace(
+    con: Connection, periods: list[PeriodSummary]
+) -> tuple[datetime | None, datetime | None]:
+    """Delete stored lines of every (provider, account, period) this import restates;
+    return the charge-period span of what was deleted (hours to re-allocate)."""
     match = " AND ".join(f"b.{k} IS NOT DISTINCT FROM s.{k}" for k in _KEY)
     keys = f"(SELECT DISTINCT {', '.join(_KEY)} FROM {STAGE}) s"
     old = con.execute(
@@ -219,5 +243,12 @@ def _replace(con: Connection, periods: list[PeriodSummary]) -> None:
         if hit:
             p.replaced_rows, p.replaced_billed_cost = int(hit[0]), Decimal(hit[1])
             p.replaced_ingest_ids = list(hit[2])
+    span: tuple[datetime | None, datetime | None] = (None, None)
     if old:
+        row = con.execute(
+            "SELECT min(b.charge_period_start), max(b.charge_period_end) "
+            f"FROM billing_lines b JOIN {keys} ON {match}"
+        ).fetchone()
+        span = (row[0], row[1]) if row else (None, None)
         con.execute(f"DELETE FROM billing_lines b USING {keys} WHERE {match}")
+    return span

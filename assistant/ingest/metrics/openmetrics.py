@@ -301,8 +301,10 @@ def ingest_openmetrics(
     chunk_hours: int = 24,
     start: datetime | None = None,
     end: datetime | None = None,
+    allocate: bool = True,
 ) -> MetricsIngestReport:
-    """Load metrics files for ``cluster``.
+    """Load metrics files for ``cluster``; with ``allocate`` the hours loaded are
+    re-allocated in the same transaction.
 
     The window is ``[start, end)`` widened to whole hours when given, else the hours
     ``[floor(first sample), floor(last sample) + 1h)``. The rows do not depend on
@@ -313,10 +315,14 @@ def ingest_openmetrics(
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
     try:
         with load_samples(paths) as store:
-            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
+            return _ingest_store(
+                store, paths, cluster, settings, step_s, chunk_hours, start, end, allocate
+            )
     except Unsure:  # met mid-way (a timestamp with two values); nothing was written
         with exact_samples(paths) as store:
-            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
+            return _ingest_store(
+                store, paths, cluster, settings, step_s, chunk_hours, start, end, allocate
+            )
 
 
 def _ingest_store(
@@ -328,6 +334,7 @@ def _ingest_store(
     chunk_hours: int,
     start: datetime | None,
     end: datetime | None,
+    allocate: bool,
 ) -> MetricsIngestReport:
     source = ", ".join(str(p) for p in paths)
     if store.first_ts is None or store.last_ts is None:
@@ -356,4 +363,5 @@ def _ingest_store(
         step_s=step_s,
         chunks=_chunks(store, grids),
         details={"files": [str(p) for p in paths], "series": len(store.keys)},
+        allocate=allocate,
     )

@@ -184,8 +184,10 @@ def ingest_prometheus(
     max_series: int = 20_000,
     timeout_s: float = 120.0,
     transport: httpx.BaseTransport | None = None,
+    allocate: bool = True,
 ) -> MetricsIngestReport:
-    """Ingest ``[start, end)`` (widened to whole UTC hours) for ``cluster`` from ``url``."""
+    """Ingest ``[start, end)`` (widened to whole UTC hours) for ``cluster`` from ``url``;
+    with ``allocate`` those hours are re-allocated in the same transaction."""
     step_s = parse_step(step)
     if not cluster.strip():
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
@@ -230,6 +232,7 @@ def ingest_prometheus(
             chunks=_chunks(fetcher, grids, progress),
             report=report,
             details={"url": url, "step": step, "chunk_hours": chunk_hours},
+            allocate=allocate,
         )
         report.queries = client.queries
         if fetcher.split:

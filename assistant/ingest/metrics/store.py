@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant.allocation.report import AllocationReport
+from assistant.allocation.touched import allocate_touched_in
 from assistant.config import Settings
 from assistant.errors import DataGap
 from assistant.ingest.log import start_run
@@ -64,6 +66,8 @@ class MetricsIngestReport:
     missing_optional: list[str] = field(default_factory=list)
     queries: int = 0
     notes: list[str] = field(default_factory=list)
+    #: the ingested hours re-allocated in the same transaction (None: allocate=False)
+    allocation: AllocationReport | None = None
 
     @property
     def total_rows(self) -> int:
@@ -71,6 +75,7 @@ class MetricsIngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["allocation"] = None if self.allocation is None else self.allocation.to_dict()
         data["window_start"] = self.window_start.isoformat() + "Z"
         data["window_end"] = self.window_end.isoformat() + "Z"
         data["total_rows"] = self.total_rows
@@ -89,6 +94,17 @@ class MetricsIngestReport:
                 + ", ".join(self.missing_optional)
             )
         lines += self.notes
+        if self.allocation is not None:
+            a = self.allocation
+            lines.append(
+                f"Allocated {a.window.label()}: {a.container_hours} container-hours, "
+                f"{a.node_hours} node-hours; "
+                + (
+                    "reconciled to the bill."
+                    if a.reconciled
+                    else "NOT reconciled: see penny allocate."
+                )
+            )
         return "\n".join(lines)
 
 
@@ -217,8 +233,14 @@ def write_metrics(
     chunks: Iterable[Chunk],
     details: dict[str, Any] | None = None,
     report: MetricsIngestReport | None = None,
+    allocate: bool = True,
 ) -> MetricsIngestReport:
-    """Map and store every chunk in one transaction; DataGap if a required metric is absent."""
+    """Map and store every chunk in one transaction; DataGap if a required metric is absent.
+
+    With ``allocate`` (the default) the ingested hours are re-allocated in the same
+    transaction (``allocation.touched``): the warehouse is never left with metrics its
+    allocation has not seen. Bulk loads pass False and run ``penny allocate`` once.
+    """
     report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
     types: dict[str, dict[str, str]] = {}
@@ -295,6 +317,8 @@ def write_metrics(
             for t in COLUMNS
         }
         report.rows = totals
+        if allocate:
+            report.allocation = allocate_touched_in(con, settings, start, end)
         run.finish(
             sum(totals.values()),
             window_start=start,
