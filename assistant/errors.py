@@ -14,8 +14,9 @@ attributes, so interfaces can render a precise message without parsing strings.
     ├── SourceUnavailable      Prometheus, Kubernetes or an LLM provider cannot be reached
     ├── SourceAuthError        a source refused our credentials
     ├── DataGap                the warehouse has no data for what was asked
-    │   └── StaleAllocation    the bill or metrics changed since allocation (or never ran)
+    ├── StaleAllocation        the bill or metrics changed since allocation (or never ran)
     ├── NotFound               a named entity (namespace, workload, month) does not exist
+    ├── Forbidden              the asker's scope does not allow this (admin-only capability)
     └── BudgetExceeded         the monthly AI budget is spent
 """
 
@@ -27,6 +28,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "DataGap",
+    "Forbidden",
     "ImportFileError",
     "InputError",
     "NotFound",
@@ -135,11 +137,22 @@ class SourceAuthError(PennyError):
 
 
 class DataGap(PennyError):
+    """No data for what was asked: a reason, never a zero.
+
+    ``provenance`` (optional) says what was looked at, so a tool result can still cite it.
+    """
+
     code = "no_data"
     http_status = 404
 
+    def __init__(
+        self, message: str, *, hint: str | None = None, provenance: Any = None, **context: Any
+    ) -> None:
+        super().__init__(message, hint=hint, **context)
+        self.provenance = provenance
 
-class StaleAllocation(DataGap):
+
+class StaleAllocation(PennyError):
     """Costs for the window would not add up to the bill: its bill or metrics changed
     since ``penny allocate`` ran for some hours, or some hours with data were never
     allocated. Every reader refuses rather than serve a partial or outdated total."""
@@ -151,6 +164,11 @@ class StaleAllocation(DataGap):
 class NotFound(PennyError):
     code = "not_found"
     http_status = 404
+
+
+class Forbidden(PennyError):
+    code = "forbidden"
+    http_status = 403
 
 
 class BudgetExceeded(PennyError):

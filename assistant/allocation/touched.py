@@ -1,10 +1,12 @@
 """Allocate the hours an ingest touched, so the warehouse is never left inconsistent.
 
 Every change to the inputs of an hour — bill lines (new, or a restated billing period) or
-cluster metrics — changes what that hour costs and where. ``penny ingest`` and the sync
-service call :func:`allocate_touched_in` inside the ingest's own transaction, so the new
-inputs and the allocation that spreads them commit together (or neither does), and
-``freshness.require_fresh`` only ever refuses after an ingest run with ``--no-allocate``.
+cluster metrics — changes what that hour costs and where. ``penny ingest`` hands
+:func:`allocate_touched_in` to the ingest as its hook (``ingest.after``), which calls it
+inside the ingest's own transaction, so the new inputs and the allocation that spreads
+them commit together (or neither does); the sync calls :func:`allocate_touched` once for
+every window it touched. ``freshness.require_fresh`` refuses only after an ingest run with
+``--no-allocate``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def allocate_touched_in(
 
 
 def allocate_touched(settings: Settings, start: datetime, end: datetime) -> AllocationReport:
-    """Re-allocate the hours of ``[start, end)`` in a transaction of its own (after a sync
-    that wrote with ``allocate=False``)."""
+    """Re-allocate the hours of ``[start, end)`` in a transaction of its own (after ingests
+    run without the hook: the sync, once at its end)."""
     with writer(settings) as con:
         return allocate_touched_in(con, settings, start, end)

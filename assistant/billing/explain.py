@@ -29,7 +29,7 @@ from assistant.billing.totals import bill_totals
 from assistant.billing.variance import ZERO, decompose
 from assistant.config import Settings
 from assistant.core.scope import Scope
-from assistant.errors import DataGap, InputError
+from assistant.errors import DataGap, InputError, StaleAllocation
 from assistant.warehouse.db import Connection
 from assistant.windows import Window, month_window, parse_window
 
@@ -173,7 +173,7 @@ def explain_bill(
                     f"{covered.end:%Y-%m-%d %H:00} UTC; days are normalised by the calendar "
                     "effect."
                 )
-        except DataGap as exc:
+        except (DataGap, StaleAllocation) as exc:
             notes.append(f"No comparison: {exc.message}")
         if (
             variance is not None

@@ -10,16 +10,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.allocation.touched import allocate_touched_in
 from assistant.cli.app import ingest_app
 from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
 
 
 @ingest_app.command("focus")
 def ingest_focus_command(
-    paths: list[Path] = typer.Argument(
+    paths: list[str] = typer.Argument(
         ...,
         help="FOCUS .csv/.csv.gz/.parquet files, folders, or export manifests "
-        "(AWS Data Exports *-Manifest.json, Azure manifest.json).",
+        "(AWS Data Exports *-Manifest.json, Azure manifest.json); local paths or "
+        "object-store URLs: s3://bucket/prefix/, az://container/prefix/, abfs://…, gs://….",
         show_default=False,
         metavar="PATH",
     ),
@@ -36,11 +38,12 @@ def ingest_focus_command(
     The hours the import touched are re-allocated in the same transaction, so every answer
     matches the bill just imported (unless --no-allocate).
 
-    Example:  penny ingest focus exports/focus/ --json
+    Examples:  penny ingest focus exports/focus/ --json
+               penny ingest focus s3://billing/focus-export/
     """
     # Progress goes to stderr (a spinner only on a terminal); data to stdout.
     with Console(stderr=True).status("Importing FOCUS files…"):
-        report = ingest_focus(paths, allocate=not no_allocate)
+        report = ingest_focus(paths, allocate=None if no_allocate else allocate_touched_in)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return

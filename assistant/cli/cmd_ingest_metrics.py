@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from assistant.allocation.touched import allocate_touched_in
 from assistant.cli.app import ingest_app
 from assistant.config import load_settings
 from assistant.errors import InputError
@@ -102,7 +103,7 @@ def prometheus_command(
         step=step,
         bearer_token=token,
         progress=not as_json,
-        allocate=not no_allocate,
+        allocate=None if no_allocate else allocate_touched_in,
     )
     _show(report, as_json)
 
@@ -135,6 +136,6 @@ def openmetrics_command(
         step=step,
         start=parse_instant(start) if start else None,
         end=parse_instant(end) if end else None,
-        allocate=not no_allocate,
+        allocate=None if no_allocate else allocate_touched_in,
     )
     _show(report, as_json)

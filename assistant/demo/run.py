@@ -113,7 +113,7 @@ def _load_metrics(
                         settings,
                         step=step,
                         chunk_hours=24 * 31,
-                        allocate=False,  # a bulk load: allocated once, below
+                        # no allocate hook: a bulk load, allocated once below
                     )
                 )
         else:
@@ -126,7 +126,7 @@ def _load_metrics(
                     chunk_hours=24 * 31,
                     start=start,
                     end=end,
-                    allocate=False,  # a bulk load: allocated once, below
+                    # no allocate hook: a bulk load, allocated once below
                 )
             )
     return reports
@@ -162,7 +162,7 @@ def build_demo(
     metrics = _load_metrics(files, settings, use_prometheus)
     timings["metrics"] = time.perf_counter() - t
     t = time.perf_counter()
-    focus = ingest_focus(files.focus, settings, allocate=False)
+    focus = ingest_focus(files.focus, settings)  # allocated once, below
     timings["focus"] = time.perf_counter() - t
     t = time.perf_counter()
     allocation = allocate(settings)

@@ -29,7 +29,7 @@ from assistant.rightsizing.savings import to_cents
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
-__all__ = ["GROUP_BY", "IdleGpu", "gpu_utilization", "idle_gpus"]
+__all__ = ["GROUP_BY", "IdleGpu", "fold_gpu_groups", "gpu_utilization", "idle_gpus"]
 
 GROUP_BY = ("pod", "workload", "namespace", "team", "model", "node")
 GroupBy = Literal["pod", "workload", "namespace", "team", "model", "node"]
@@ -271,3 +271,24 @@ def gpu_utilization(
         )
     rows.sort(key=lambda r: (-r["idle_cost"], -r["cost"], str(r[by])))
     return rows
+
+
+def fold_gpu_groups(rest: list[dict[str, Any]], by: str) -> dict[str, Any]:
+    """'and N more': groups past a top N summed (activity weighted by GPU-hours), so the
+    rows shown still add up to the total."""
+    hours = sum(r["gpu_hours"] for r in rest)
+    weighted = [(r["avg_activity_pct"], r["gpu_hours"]) for r in rest if r["avg_activity_pct"]]
+    weight = sum(w for _, w in weighted)
+    idle_hours = sum(r["idle_gpu_hours"] for r in rest)
+    return {
+        by: f"and {len(rest)} more",
+        "gpu_hours": round(hours, 6),
+        "avg_activity_pct": round(sum(a * w for a, w in weighted) / weight, 3) if weight else None,
+        "idle_gpu_hours": round(idle_hours, 6),
+        "idle_share": round(idle_hours / hours, 4) if hours else 0,
+        "cost": sum((r["cost"] for r in rest), _ZERO),
+        "estimated_cost": sum((r["estimated_cost"] for r in rest), _ZERO),
+        "idle_cost": sum((r["idle_cost"] for r in rest), _ZERO),
+        "devices": sum(r["devices"] for r in rest),
+        "signals": sorted({s for r in rest for s in r["signals"]}),
+    }

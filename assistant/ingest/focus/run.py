@@ -19,12 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from assistant.allocation.report import AllocationReport
-from assistant.allocation.touched import allocate_touched_in
 from assistant.config import Settings, load_settings
 from assistant.errors import ImportFileError
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.focus.checks import Finding, staging_findings, value_findings
-from assistant.ingest.focus.files import discover
+from assistant.ingest.focus.files import DataFile, Discovery, discover, localize
 from assistant.ingest.focus.read import RAW, STAGE, StagedFile, create_stage, stage_file
 from assistant.ingest.log import start_run
 from assistant.warehouse.db import Connection, writer
@@ -73,9 +72,11 @@ class FocusIngestReport:
     window_end: datetime | None
     #: {provider: {currency: {rows, billed_cost, effective_cost, list_cost}}}
     totals: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    #: the hours this import touched (its lines and the lines it replaced), re-allocated
-    #: in the same transaction; None with ``allocate=False``
-    allocation: AllocationReport | None = None
+    #: what the ``allocate`` hook returned for the hours this import touched (penny
+    #: ingest: the AllocationReport of their re-allocation); None without a hook
+    allocation: Any = None
+    #: [start, end) of what the import touched: its lines and the lines it replaced
+    touched: tuple[datetime, datetime] | None = None
 
     @property
     def replaced_rows(self) -> int:
@@ -106,6 +107,7 @@ class FocusIngestReport:
                 "findings": [f.to_dict() for f in self.findings],
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
                 "allocation": None if self.allocation is None else self.allocation.to_dict(),
+                "touched": None if self.touched is None else list(self.touched),
             }
         )
 
@@ -123,28 +125,47 @@ def _jsonable(value: Any) -> Any:
 
 
 def ingest_focus(
-    paths: list[Path], settings: Settings | None = None, *, allocate: bool = True
+    paths: list[Path] | list[str] | list[Path | str],
+    settings: Settings | None = None,
+    *,
+    allocate: AfterIngest | None = None,
 ) -> FocusIngestReport:
-    """Import FOCUS files/folders/export manifests; replace restated billing periods.
+    """Import FOCUS files/folders/export manifests, local or in an object store
+    (s3://, az://, abfs://, gs://); replace restated billing periods.
 
-    With ``allocate`` (the default) the hours the import touched — its own lines' and the
-    replaced lines' — are re-allocated in the same transaction, so no reader ever sees a
-    bill its allocation does not match; ``allocate=False`` is for bulk loads that run
-    ``penny allocate`` once at the end.
+    ``allocate`` (``penny ingest`` passes ``allocation.touched.allocate_touched_in``) runs
+    in the same transaction on the hours the import touched — its own lines' and the
+    replaced lines' — so no reader ever sees a bill its allocation does not match. Without
+    it (bulk loads, the sync, which allocates every touched window once at its end) the
+    report's ``touched`` names the hours to allocate.
     """
     settings = settings or load_settings()
-    found = discover([Path(p) for p in paths])
+    found = discover(list(paths))
     if not found.files:
         raise ImportFileError(
             "no FOCUS data files (.csv, .csv.gz, .parquet) found",
             file=", ".join(str(p) for p in paths),
             hint="Point at an export file, folder or manifest.",
         )
-    source = "; ".join(str(f.path) for f in found.files)
+    return ingest_discovered(found, settings, allocate=allocate)
+
+
+def ingest_discovered(
+    found: Discovery, settings: Settings, *, allocate: AfterIngest | None = None
+) -> FocusIngestReport:
+    """Import the files ``discover`` found (sync passes only the exports that changed)."""
+    with localize(found) as files:
+        return _ingest(found, files, settings, allocate)
+
+
+def _ingest(
+    found: Discovery, files: list[DataFile], settings: Settings, allocate: AfterIngest | None
+) -> FocusIngestReport:
+    source = "; ".join(f.source for f in files)
     with writer(settings) as con:
         run = start_run(con, "focus", source[:4000])
         create_stage(con)
-        staged: list[StagedFile] = [stage_file(con, f, run.ingest_id) for f in found.files]
+        staged: list[StagedFile] = [stage_file(con, f, run.ingest_id) for f in files]
         findings = staging_findings(staged) + value_findings(con)
         periods = _periods(con)
         replaced_span = _replace(con, periods)
@@ -155,22 +176,19 @@ def ingest_focus(
         ).fetchone()
         start, end = window if window else (None, None)
         touched = [t for t in (start, end, *replaced_span) if t is not None]
-        allocation = (
-            allocate_touched_in(con, settings, min(touched), max(touched))
-            if allocate and touched
-            else None
-        )
+        span = (min(touched), max(touched)) if touched else None
+        allocation = allocate(con, settings, *span) if allocate and span else None
         report = FocusIngestReport(
             ingest_id=run.ingest_id,
             rows=rows,
             files=[
                 FileSummary(
-                    str(s.file.path),
+                    s.file.source,
                     s.file.format,
                     s.file.layout,
                     s.rows,
                     s.focus_version,
-                    str(s.file.manifest) if s.file.manifest else None,
+                    s.file.manifest,
                     s.extra_columns,
                 )
                 for s in staged
@@ -182,6 +200,7 @@ def ingest_focus(
             window_end=end,
             totals=_totals(con),
             allocation=allocation,
+            touched=span,
         )
         details = report.to_dict()
         details.pop("ingest_id")

@@ -32,6 +32,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.metrics.chunk import ChunkSeries, SeriesTable
 from assistant.ingest.metrics.openmetrics_samples import SampleStore, Unsure
 from assistant.ingest.metrics.resample import resample_many
@@ -301,10 +302,10 @@ def ingest_openmetrics(
     chunk_hours: int = 24,
     start: datetime | None = None,
     end: datetime | None = None,
-    allocate: bool = True,
+    allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
-    """Load metrics files for ``cluster``; with ``allocate`` the hours loaded are
-    re-allocated in the same transaction.
+    """Load metrics files for ``cluster``; ``allocate`` (a hook, see ``ingest.after``) runs
+    on the hours loaded in the same transaction.
 
     The window is ``[start, end)`` widened to whole hours when given, else the hours
     ``[floor(first sample), floor(last sample) + 1h)``. The rows do not depend on
@@ -334,7 +335,7 @@ def _ingest_store(
     chunk_hours: int,
     start: datetime | None,
     end: datetime | None,
-    allocate: bool,
+    allocate: AfterIngest | None,
 ) -> MetricsIngestReport:
     source = ", ".join(str(p) for p in paths)
     if store.first_ts is None or store.last_ts is None:

@@ -18,6 +18,7 @@ import httpx
 
 from assistant.config import Settings
 from assistant.errors import DataGap, InputError, SourceUnavailable
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.metrics.prometheus_api import PrometheusClient, QueryTooLarge
 from assistant.ingest.metrics.series import (
     METRICS,
@@ -184,10 +185,11 @@ def ingest_prometheus(
     max_series: int = 20_000,
     timeout_s: float = 120.0,
     transport: httpx.BaseTransport | None = None,
-    allocate: bool = True,
+    http_options: dict[str, Any] | None = None,
+    allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
     """Ingest ``[start, end)`` (widened to whole UTC hours) for ``cluster`` from ``url``;
-    with ``allocate`` those hours are re-allocated in the same transaction."""
+    ``allocate`` (a hook, see ``ingest.after``) runs on those hours in the same transaction."""
     step_s = parse_step(step)
     if not cluster.strip():
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
@@ -204,7 +206,11 @@ def ingest_prometheus(
         raise InputError(f"chunk_hours={chunk_hours} must be between 1 and 744.")
     grids = time_chunks(start, end, step_s, chunk_hours)
     with PrometheusClient(
-        url, bearer_token=bearer_token, timeout_s=timeout_s, transport=transport
+        url,
+        bearer_token=bearer_token,
+        timeout_s=timeout_s,
+        transport=transport,
+        http_options=http_options,
     ) as client:
         epoch = datetime(1970, 1, 1)
         names = client.metric_names((start - epoch).total_seconds(), (end - epoch).total_seconds())

@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.allocation.report import AllocationReport
-from assistant.allocation.touched import allocate_touched_in
 from assistant.config import Settings
 from assistant.errors import DataGap
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.log import start_run
 from assistant.ingest.metrics.chunk import ChunkSeries
 from assistant.ingest.metrics.fold import InventoryFold
@@ -66,16 +65,21 @@ class MetricsIngestReport:
     missing_optional: list[str] = field(default_factory=list)
     queries: int = 0
     notes: list[str] = field(default_factory=list)
-    #: the ingested hours re-allocated in the same transaction (None: allocate=False)
-    allocation: AllocationReport | None = None
+    #: what the ``allocate`` hook returned for the ingested hours (penny ingest: the
+    #: AllocationReport of their re-allocation); None without a hook
+    allocation: Any = None
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["allocation"] = None if self.allocation is None else self.allocation.to_dict()
+        allocation, self.allocation = self.allocation, None
+        try:
+            data = asdict(self)
+        finally:
+            self.allocation = allocation
+        data["allocation"] = allocation.to_dict() if hasattr(allocation, "to_dict") else None
         data["window_start"] = self.window_start.isoformat() + "Z"
         data["window_end"] = self.window_end.isoformat() + "Z"
         data["total_rows"] = self.total_rows
@@ -94,8 +98,8 @@ class MetricsIngestReport:
                 + ", ".join(self.missing_optional)
             )
         lines += self.notes
-        if self.allocation is not None:
-            a = self.allocation
+        a = self.allocation
+        if a is not None and hasattr(a, "reconciled"):
             lines.append(
                 f"Allocated {a.window.label()}: {a.container_hours} container-hours, "
                 f"{a.node_hours} node-hours; "
@@ -233,13 +237,13 @@ def write_metrics(
     chunks: Iterable[Chunk],
     details: dict[str, Any] | None = None,
     report: MetricsIngestReport | None = None,
-    allocate: bool = True,
+    allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
     """Map and store every chunk in one transaction; DataGap if a required metric is absent.
 
-    With ``allocate`` (the default) the ingested hours are re-allocated in the same
-    transaction (``allocation.touched``): the warehouse is never left with metrics its
-    allocation has not seen. Bulk loads pass False and run ``penny allocate`` once.
+    ``allocate`` (``penny ingest`` passes ``allocation.touched.allocate_touched_in``) runs
+    in the same transaction on the ingested hours: the warehouse is never left with
+    metrics its allocation has not seen. Bulk loads and the sync allocate afterwards.
     """
     report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
@@ -317,8 +321,8 @@ def write_metrics(
             for t in COLUMNS
         }
         report.rows = totals
-        if allocate:
-            report.allocation = allocate_touched_in(con, settings, start, end)
+        if allocate is not None:
+            report.allocation = allocate(con, settings, start, end)
         run.finish(
             sum(totals.values()),
             window_start=start,
