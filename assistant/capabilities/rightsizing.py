@@ -134,7 +134,11 @@ def rightsizing(request: RightsizingRequest, ctx: Ctx) -> RightsizingReport:
         filters={"namespace": request.namespace} if request.namespace else {},
         notes=[
             f"strategy {strategy}: {STRATEGIES[strategy].description}",
-            "monthly = (cpu cores × $/core-h + memory GiB × $/GiB-h) × replicas × 730 h",
+            "monthly = (cpu cores × $/core-h + memory GiB × $/GiB-h) × replicas × 730 h for "
+            "live controllers; CronJobs per run × observed runs a month; one-off Jobs, "
+            "finished pods and controllers gone by the end: window cost only, nothing a "
+            "month; Jobs and bare pods are reported, never drafted (immutable); GPUs held "
+            "idle add their idle cost",
         ],
     )
     with warehouse(ctx, prov) as con:

@@ -169,7 +169,9 @@ def rightsizing(p: Parsed, run: Runner) -> str:
         recs = [r for r in recs if r.get("team") == e.name]
     rows = [
         [
-            r["workload"],
+            r["workload"]
+            + ("" if r.get("draftable", True) else f" (report only: {r.get('disposition')})")
+            + (" (GPU idle)" if r.get("gpu") else ""),
             r.get("team") or "-",
             r.get("severity") or "-",
             money(r["current_monthly"]),
