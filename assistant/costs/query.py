@@ -8,7 +8,6 @@ never inside it. Provenance records the SQL, tables, window and sharing applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -17,16 +16,18 @@ from assistant.config import Settings
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
-from assistant.costs.ai import AiRow, ai_rows
-from assistant.costs.assets import ASSET_BY, ASSET_FILTERS, SPECIAL, AssetRow, asset_costs
+from assistant.costs.ai import ai_rows
+from assistant.costs.asset_table import asset_table, uses_asset_view
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
+from assistant.costs.table import COLUMNS, CostRow, CostTable, merge_rows
 from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
 __all__ = [
+    "COLUMNS",
     "CostRow",
     "CostTable",
     "estimate_note",
@@ -36,69 +37,6 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-COLUMNS = (*RESOURCES, "idle", "shared")
-
-
-@dataclass
-class CostRow:
-    name: str
-    kind: str  # workload | idle | unallocated | asset | unattached | others | total
-    # cpu ram gpu pv lb network other idle shared
-    costs: dict[str, Decimal] = field(default_factory=dict)
-    total: Decimal = _ZERO
-    efficiency: float | None = None  # used CPU+RAM cost / CPU+RAM cost
-    count: int = 1  # groups folded into this row ('and N more')
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            **{k: self.costs.get(k, _ZERO) for k in COLUMNS},
-            "total": self.total,
-            "efficiency": self.efficiency,
-        }
-
-
-@dataclass
-class CostTable:
-    window: Window
-    group_by: str
-    basis: str
-    currency: str
-    rows: list[CostRow]
-    totals: CostRow
-    more: int  # groups folded into the 'and N more' row
-    sharing: dict[str, Any]
-    unlabeled_cost: Decimal
-    unlabeled_share: float | None  # share of workload cost without a team label
-    ai: list[AiRow]
-    ai_total: Decimal
-    provenance: Provenance
-    #: priced from the price list (nodes the bill never mentions, hours it does not cover
-    #: yet): listed apart, never in ``rows`` or ``totals``
-    estimates: list[CostRow] = field(default_factory=list)
-    estimated_total: Decimal = _ZERO
-    view: str = "allocation"  # allocation | asset (node/cluster: what each cost on the bill)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "window": self.window.to_dict(),
-            "view": self.view,
-            "group_by": self.group_by,
-            "basis": self.basis,
-            "currency": self.currency,
-            "rows": [r.to_dict() for r in self.rows],
-            "totals": self.totals.to_dict(),
-            "more": self.more,
-            "sharing": self.sharing,
-            "unlabeled_cost": self.unlabeled_cost,
-            "unlabeled_share": self.unlabeled_share,
-            "estimates": [r.to_dict() for r in self.estimates],
-            "estimated_total": self.estimated_total,
-            "ai_apis": [a.to_dict() for a in self.ai],
-            "ai_total": self.ai_total,
-            "provenance": self.provenance.model_dump(mode="json"),
-        }
 
 
 def query_costs(
@@ -152,7 +90,7 @@ def query_costs(
         )
     require_fresh(con, window)
     if view != "allocation" and uses_asset_view(group_by, filters, scope):
-        return _asset_table(
+        return asset_table(
             con, window=window, group_by=group_by, filters=filters, basis=basis,
             top_n=top_n, settings=settings,
         )  # fmt: skip
@@ -189,9 +127,9 @@ def query_costs(
         if len(ranked) > top_n:
             rest = ranked[top_n:]
             more = len(rest)
-            others = _merge(f"and {more} more", "others", rest)
+            others = merge_rows(f"and {more} more", "others", rest)
             rows = ranked[:top_n] + [others] + [r for r in rows if r.name in special]
-    totals = _merge("TOTAL", "total", rows)
+    totals = merge_rows("TOTAL", "total", rows)
     estimates = sorted(_rows(estimate_units), key=lambda r: (-r.total, r.name))
     estimated_total = sum((r.total for r in estimates), _ZERO)
     ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
@@ -249,81 +187,6 @@ def estimate_note(amount: Decimal) -> str:
     )
 
 
-def uses_asset_view(group_by: str, filters: dict[str, str], scope: Scope) -> bool:
-    """Node and cluster questions mean what each cost on the bill (the asset view) — for
-    the whole organisation. A team's scope or a workload filter asks for its share of each
-    node instead: the allocation view, where shared idle stays on its own node."""
-    return group_by in ASSET_BY and scope.admin and all(k in ASSET_FILTERS for k in filters)
-
-
-def _asset_table(
-    con: Connection,
-    *,
-    window: Window,
-    group_by: str,
-    filters: dict[str, str],
-    basis: Literal["amortized", "invoice"],
-    top_n: int | None,
-    settings: Settings,
-) -> CostTable:
-    """The asset view in ``CostTable`` form: allocated CPU/RAM/GPU, PV, LB and other
-    (the node's unobserved hours) in their columns, the node's own idle in ``idle``."""
-    assets = asset_costs(
-        con,
-        window=window,
-        by=group_by,  # type: ignore[arg-type]
-        filters=filters,
-        basis=basis,
-        top_n=top_n,
-        settings=settings,
-    )
-
-    def row(a: AssetRow) -> CostRow:
-        costs = {r: a.parts.get(r, _ZERO) for r in RESOURCES}
-        costs["idle"] = a.idle
-        costs["shared"] = _ZERO
-        kind = {"__unallocated__": "unallocated", "__unmounted__": "unattached"}.get(
-            a.name, "others" if a.count > 1 else "unattached" if a.name in SPECIAL else "asset"
-        )
-        return CostRow(
-            name=a.name, kind=kind, costs=costs, total=a.total, efficiency=a.efficiency,
-            count=a.count,
-        )  # fmt: skip
-
-    rows = [row(a) for a in assets.rows]
-    estimates = [row(a) for a in assets.estimates]
-    prov = assets.provenance
-    description = prov.sharing.get("description", "") if prov.sharing else ""
-    sharing: dict[str, Any] = {
-        "share_idle": False,
-        "shared_namespaces": [],
-        "share_split": settings.allocation.share_split,
-        "overhead_hourly": "0",
-        "overhead_total": "0",
-        "shared_namespace_total": "0",
-        "description": description,
-    }
-    prov.sharing = sharing
-    return CostTable(
-        window=window,
-        group_by=group_by,
-        basis=basis,
-        currency=settings.currency,
-        rows=rows,
-        totals=_merge("TOTAL", "total", rows),
-        more=assets.more,
-        sharing=sharing,
-        unlabeled_cost=_ZERO,
-        unlabeled_share=None,
-        ai=[],
-        ai_total=_ZERO,
-        provenance=prov,
-        estimates=estimates,
-        estimated_total=assets.estimated_total,
-        view="asset",
-    )
-
-
 def _units_sql(
     group_by: str,
     filters: dict[str, str],
@@ -373,17 +236,6 @@ def _rows(units: list[Unit]) -> list[CostRow]:
             )
         )
     return rows
-
-
-def _merge(name: str, kind: str, rows: list[CostRow]) -> CostRow:
-    costs = {c: sum((r.costs.get(c, _ZERO) for r in rows), _ZERO) for c in COLUMNS}
-    return CostRow(
-        name=name,
-        kind=kind,
-        costs=costs,
-        total=sum((r.total for r in rows), _ZERO),
-        count=sum(r.count for r in rows),
-    )
 
 
 def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: Decimal) -> str:

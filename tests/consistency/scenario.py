@@ -30,135 +30,33 @@ written, independently of the warehouse.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tests.ingest.focus.focus_rows import BASE
+from tests.consistency.scenario_bill import bill_lines, line, write_csv
+from tests.consistency.scenario_model import (
+    CLUSTER,
+    END,
+    GPU,
+    HOUR,
+    LB_HOST,
+    NODES,
+    START,
+    TEAMS,
+    Pod,
+    pods,
+    t,
+)
 
 __all__ = ["CLUSTER", "END", "MONTHS", "START", "Truth", "generate"]
 
-CLUSTER = "churn"
-START = datetime(2026, 8, 1)
-END = datetime(2026, 10, 1)
 MONTHS = ("2026-08", "2026-09")
-HOUR = timedelta(hours=1)
 GIB = 1024**3
 EPOCH = datetime(1970, 1, 1)
-Q = Decimal("0.0000000001")  # bill lines carry 10 decimals
-ACCOUNT = "444455556666"
-LB_HOST = "a1b2c3d4e5f6a7b8-0123456789abcdef.elb.us-east-1.amazonaws.com"
-LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:444455556666:loadbalancer/net/a1b2c3d4e5f6a7b8/x"
-
-
-def t(month: int, day: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
-    return datetime(2026, month, day, hh, mm, ss)
-
-
-@dataclass(frozen=True)
-class Node:
-    name: str
-    iid: str | None  # None: the bill never mentions it (an estimate)
-    itype: str
-    capacity: str  # on-demand | spot
-    cpu: int
-    ram_gib: int
-    hourly: Decimal
-    start: datetime
-    end: datetime
-    gpus: int = 0
-    mig_gpus: int = 0  # of them split into 7 × 1g.5gb
-
-
-@dataclass
-class Pod:
-    ns: str
-    name: str
-    node: Node
-    start: datetime
-    end: datetime
-    owner: tuple[str, str]  # direct owner kind, name
-    container: str
-    cpu: float  # request, cores
-    ram_gib: float
-    cpu_use: float
-    ram_use_gib: float
-    gpu: tuple[str, int] | None = None  # (resource, count)
-    ip: str = ""
-    pvc: str | None = None
-
-
-NODES = [
-    Node("sys-1", "i-0a5e1000000000001", "m6i.xlarge", "on-demand", 4, 16, Decimal("0.192"),
-         START, END),
-    Node("gpu-1", "i-0a6b1000000000001", "p4d.24xlarge", "on-demand", 96, 1152,
-         Decimal("32.7726"), START, END, gpus=8, mig_gpus=1),
-    Node("gen-a", "i-0ae0a000000000001", "m6i.2xlarge", "on-demand", 8, 32, Decimal("0.384"),
-         START, t(8, 10, 14, 59, 55)),
-    Node("gen-b", "i-0ae0b000000000001", "m6i.2xlarge", "on-demand", 8, 32, Decimal("0.384"),
-         t(8, 10, 14, 57, 30), t(8, 25, 3, 20)),
-    Node("gen-c", "i-0ae0c000000000001", "m6i.2xlarge", "on-demand", 8, 32, Decimal("0.384"),
-         t(8, 25, 3, 18, 10), t(9, 20, 7, 59, 58)),
-    Node("gen-d", "i-0ae0d000000000001", "m6i.2xlarge", "on-demand", 8, 32, Decimal("0.384"),
-         t(9, 20, 7, 55), END),
-    Node("spot-1", "i-0b0f1000000000001", "m6i.2xlarge", "spot", 8, 32, Decimal("0.1536"),
-         START, t(8, 6, 9, 47)),
-    Node("spot-2", "i-0b0f2000000000001", "m6i.2xlarge", "spot", 8, 32, Decimal("0.1536"),
-         t(8, 6, 9, 49), t(8, 19, 22, 59, 59)),
-    Node("spot-3", "i-0b0f3000000000001", "m6i.2xlarge", "spot", 8, 32, Decimal("0.1536"),
-         t(8, 19, 22, 58), t(9, 14, 5, 5)),
-    Node("spot-4", "i-0b0f4000000000001", "m6i.2xlarge", "spot", 8, 32, Decimal("0.1536"),
-         t(9, 14, 5, 7), END),
-    Node("edge-1", None, "m6i.large", "on-demand", 2, 8, Decimal("0.096"),
-         t(9, 1), t(9, 15)),
-]  # fmt: skip
-BY_NAME = {n.name: n for n in NODES}
-GEN = [BY_NAME[n] for n in ("gen-a", "gen-b", "gen-c", "gen-d")]
-SPOT = [BY_NAME[n] for n in ("spot-1", "spot-2", "spot-3", "spot-4")]
-GPU = BY_NAME["gpu-1"]
-TEAMS = {"kube-system": "platform", "shop": "shop", "batch": "data", "db": "shop", "ml": "ml",
-         "research": "ml", "edge": "platform"}  # fmt: skip
-
-
-def _pods() -> list[Pod]:
-    pods: list[Pod] = []
-    ip = iter(f"10.1.{i // 250}.{i % 250 + 2}" for i in range(10_000))
-
-    def add(**kw: Any) -> None:
-        pods.append(Pod(**kw, ip=next(ip)))
-
-    for n in NODES:  # a DaemonSet on every node
-        add(ns="edge" if n.name == "edge-1" else "kube-system", name=f"agent-{n.name}", node=n,
-            start=n.start, end=n.end, owner=("DaemonSet", "agent"), container="agent",
-            cpu=0.1, ram_gib=0.125, cpu_use=0.05, ram_use_gib=0.1)  # fmt: skip
-    for n in GEN:
-        for i in range(2):
-            add(ns="shop", name=f"web-7c9-{n.name}-{i}", node=n, start=n.start, end=n.end,
-                owner=("ReplicaSet", "web-7c9"), container="web", cpu=1.0, ram_gib=2.0,
-                cpu_use=0.4, ram_use_gib=1.2)  # fmt: skip
-        add(ns="db", name="postgres-0", node=n, start=n.start, end=n.end,
-            owner=("StatefulSet", "postgres"), container="pg", cpu=2.0, ram_gib=8.0,
-            cpu_use=0.8, ram_use_gib=6.0, pvc="data-postgres-0")  # fmt: skip
-    for n in SPOT:
-        add(ns="batch", name=f"worker-5f-{n.name}", node=n, start=n.start, end=n.end,
-            owner=("ReplicaSet", "worker-5f"), container="worker", cpu=2.0, ram_gib=4.0,
-            cpu_use=1.5, ram_use_gib=3.0)  # fmt: skip
-    for i in range(3):
-        add(ns="ml", name=f"embed-6d-{i}", node=GPU, start=START, end=END,
-            owner=("ReplicaSet", "embed-6d"), container="server", cpu=2.0, ram_gib=8.0,
-            cpu_use=1.0, ram_use_gib=6.0, gpu=("nvidia_com_mig_1g_5gb", 1))  # fmt: skip
-    add(ns="ml", name="trainer-1-x7", node=GPU, start=t(9, 8), end=t(9, 12),
-        owner=("Job", "trainer-1"), container="train", cpu=32.0, ram_gib=256.0, cpu_use=30.0,
-        ram_use_gib=200.0, gpu=("nvidia_com_gpu", 4))  # fmt: skip
-    add(ns="research", name="notebook-ana", node=GPU, start=START, end=END,
-        owner=("<none>", "<none>"), container="lab", cpu=4.0, ram_gib=32.0, cpu_use=0.1,
-        ram_use_gib=4.0, gpu=("nvidia_com_gpu", 1))  # fmt: skip
-    return pods
 
 
 def _sample_times(start: datetime, end: datetime) -> list[datetime]:
@@ -306,115 +204,6 @@ def _dcgm(w: _Writer, pods: list[Pod]) -> None:
             w.series("DCGM_FI_DEV_GPU_UTIL", labels, every, 0.0)
 
 
-# --- the bill ------------------------------------------------------------------------
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(Q, rounding=ROUND_HALF_EVEN)
-
-
-def _month_of(when: datetime) -> tuple[datetime, datetime]:
-    start = when.replace(day=1, hour=0, minute=0, second=0)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
-
-
-def _line(start: datetime, end: datetime, amount: Decimal, billed: Decimal | None = None,
-          **kw: Any) -> dict[str, Any]:  # fmt: skip
-    period = _month_of(start)
-    row = dict(BASE)
-    billed = amount if billed is None else billed
-    row.update(
-        BillingAccountId=ACCOUNT,
-        BillingPeriodStart=f"{period[0]:%Y-%m-%d %H:%M:%S}",
-        BillingPeriodEnd=f"{period[1]:%Y-%m-%d %H:%M:%S}",
-        ChargePeriodStart=f"{start:%Y-%m-%d %H:%M:%S}",
-        ChargePeriodEnd=f"{end:%Y-%m-%d %H:%M:%S}",
-        BilledCost=str(billed),
-        EffectiveCost=str(amount),
-        ListCost=str(max(amount, billed)),
-        ContractedCost=str(amount),
-        ContractedUnitPrice=None,
-        ListUnitPrice=None,
-        PricingQuantity=None,
-        ConsumedQuantity=None,
-        ResourceName=None,
-        Tags=None,
-    )
-    row.update(kw)
-    return row
-
-
-def _bill_lines(spot_factor: Decimal = Decimal(1)) -> list[tuple[str | None, dict[str, Any]]]:
-    """(owner, line) for every line: owner = the node, 'cluster' or None (unallocated)."""
-    out: list[tuple[str | None, dict[str, Any]]] = []
-    for n in NODES:
-        if n.iid is None:
-            continue
-        h = n.start.replace(minute=0, second=0)
-        while h < n.end:
-            seconds = (min(n.end, h + HOUR) - max(n.start, h)).total_seconds()
-            rate = n.hourly * (spot_factor if n.capacity == "spot" else 1)
-            amount = _money(rate * Decimal(int(seconds)) / 3600)
-            out.append((n.name, _line(h, h + HOUR, amount, ResourceId=n.iid,
-                        ServiceName="Amazon Elastic Compute Cloud",
-                        ChargeDescription=f"{n.itype} {n.capacity}")))  # fmt: skip
-            h += HOUR
-    day = START
-    while day < END:
-        nxt = day + timedelta(days=1)
-        out.append(
-            (
-                "cluster",
-                _line(
-                    day,
-                    nxt,
-                    Decimal("0.2630136986"),
-                    ResourceId="vol-0pg00000000001",
-                    ServiceName="Amazon Elastic Block Store",
-                ),
-            )
-        )
-        out.append(
-            (
-                "cluster",
-                _line(
-                    day,
-                    nxt,
-                    Decimal("1.3150684932"),
-                    ResourceId="vol-0old0000000001",
-                    ServiceName="Amazon Elastic Block Store",
-                ),
-            )
-        )
-        out.append((None, _line(day, nxt, Decimal("1.08"), ResourceId="nat-0abc",
-                    ServiceName="Amazon Virtual Private Cloud")))  # fmt: skip
-        day = nxt
-    h = START
-    tags = json.dumps({"eks:cluster-name": CLUSTER})
-    lb_tags = json.dumps({"kubernetes.io/service-name": "shop/web", "eks:cluster-name": CLUSTER})
-    while h < END:
-        out.append(("cluster", _line(h, h + HOUR, Decimal("0.10"), ResourceId=f"arn:aws:eks:"
-                    f"us-east-1:{ACCOUNT}:cluster/{CLUSTER}", Tags=tags,
-                    ServiceName="Amazon Elastic Kubernetes Service")))  # fmt: skip
-        out.append(("cluster", _line(h, h + HOUR, Decimal("0.0225"), ResourceId=LB_ARN,
-                    Tags=lb_tags, ServiceName="Elastic Load Balancing")))  # fmt: skip
-        h += HOUR
-    for month in (t(8, 1), t(9, 1)):
-        out.append((None, _line(month, _month_of(month)[1], Decimal("12.34"), ResourceId=None,
-                    ServiceName="Tax", ChargeCategory="Tax")))  # fmt: skip
-    return out
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        out = csv.DictWriter(f, fieldnames=list(BASE))
-        out.writeheader()
-        for row in rows:
-            out.writerow({k: ("NULL" if v is None else v) for k, v in row.items()})
-    return path
-
-
 @dataclass
 class Truth:
     """The bill as written, after the restatement, per month (Decimal, exact)."""
@@ -435,20 +224,20 @@ class Files:
 
 def generate(out: Path) -> Files:
     out.mkdir(parents=True, exist_ok=True)
-    pods = _pods()
+    cluster_pods = pods()
     metrics = out / "churn.om"
-    metrics.write_text(_metrics(pods), encoding="utf-8")
-    v1 = _bill_lines()
+    metrics.write_text(_metrics(cluster_pods), encoding="utf-8")
+    v1 = bill_lines()
     restated = [
         (owner, row)
-        for owner, row in _bill_lines(spot_factor=Decimal("0.9"))
+        for owner, row in bill_lines(spot_factor=Decimal("0.9"))
         if row["BillingPeriodStart"].startswith("2026-08")
     ]
-    credit = _line(t(8, 20), t(8, 21), Decimal("-25.00"), ResourceId=None,
+    credit = line(t(8, 20), t(8, 21), Decimal("-25.00"), ResourceId=None,
                    ServiceName="Amazon Elastic Compute Cloud", ChargeCategory="Credit")  # fmt: skip
     restated.append((None, credit))
-    bill_v1 = _write_csv(out / "bill-2026-08-09.csv", [r for _, r in v1])
-    bill_v2 = _write_csv(out / "bill-2026-08-restated.csv", [r for _, r in restated])
+    bill_v1 = write_csv(out / "bill-2026-08-09.csv", [r for _, r in v1])
+    bill_v2 = write_csv(out / "bill-2026-08-restated.csv", [r for _, r in restated])
     final = [x for x in v1 if not x[1]["BillingPeriodStart"].startswith("2026-08")] + restated
     truth = Truth()
     for owner, row in final:
