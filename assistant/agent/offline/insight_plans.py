@@ -169,9 +169,7 @@ def rightsizing(p: Parsed, run: Runner) -> str:
         recs = [r for r in recs if r.get("team") == e.name]
     rows = [
         [
-            r["workload"]
-            + ("" if r.get("draftable", True) else f" (report only: {r.get('disposition')})")
-            + (" (GPU idle)" if r.get("gpu") else ""),
+            r["workload"],
             r.get("team") or "-",
             r.get("severity") or "-",
             money(r["current_monthly"]),
@@ -199,10 +197,23 @@ def rightsizing(p: Parsed, run: Runner) -> str:
                 rows,
             ),
             *_why_listed(recs),
+            *_not_patchable(recs),
             "",
             "Ask `penny rightsize` for the proposed requests and a reviewable patch.",
         ]
     )
+
+
+def _not_patchable(recs: list[dict[str, Any]]) -> list[str]:
+    """Report-only rows said as such: their pod spec is immutable (Jobs, bare pods) or
+    they no longer run, so there is no patch to draft; GPUs held idle are named."""
+    lines = [
+        f"- {r['workload']}: report only ({r.get('disposition')}), no patch"
+        + (f"; holds {r['gpu']['devices']} idle GPU(s)" if r.get("gpu") else "")
+        for r in recs
+        if not r.get("draftable", True)
+    ]
+    return ["", "Not patchable:", *lines] if lines else []
 
 
 def _why_listed(recs: list[dict[str, Any]], limit: int = 3) -> list[str]:
