@@ -108,7 +108,7 @@ def check(con: Connection, window: Window | tuple[datetime, datetime]) -> Freshn
     columns = _allocation_hours_columns(con)
     if not columns:  # a warehouse from before m004 (see allocate)
         return Freshness(0, 0, 0)
-    if "bill_rows" not in columns:  # allocated before bill fingerprints (m005): re-allocate
+    if "bill_rows" not in columns:  # allocated before bill fingerprints (m006): re-allocate
         row = con.execute(
             "SELECT count(*) FROM main.allocation_hours WHERE hour >= $1 AND hour < $2",
             [start, end],
