@@ -35,6 +35,7 @@ __all__ = [
     "Settings",
     "SlackSettings",
     "SyncSettings",
+    "WarehouseSettings",
     "default_home",
     "load_settings",
 ]
@@ -282,6 +283,27 @@ class SyncSettings(BaseModel):
     schedule: bool = Field(True, description="Run the scheduler inside `penny serve`")
 
 
+class WarehouseSettings(BaseModel):
+    """Which engine allocates and answers cost queries, and where the Spark lake lives."""
+
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="duckdb (this machine's file) or spark (the Parquet lake)"
+    )
+    lake: str | None = Field(
+        None,
+        description="Lake root for the Spark engine (a folder, hdfs://, s3a://, abfss://, "
+        "gs://); default $PENNY_HOME/lake",
+    )
+    spark_master: str = Field(
+        "local[*]",
+        min_length=1,
+        description="Spark master URL: local[*], spark://host:7077, yarn, k8s://…",
+    )
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="Extra Spark settings (e.g. executor memory)"
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable. Every field has a default, bounds and a description."""
 
@@ -322,10 +344,16 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
 
     @property
     def db_path(self) -> Path:
         return self.db if self.db is not None else self.home / "penny.duckdb"
+
+    @property
+    def lake_root(self) -> str:
+        """The Spark engine's lake: ``warehouse.lake`` or ``$PENNY_HOME/lake``."""
+        return self.warehouse.lake or str(self.home / "lake")
 
     def current_time(self) -> datetime:
         """Naive UTC 'now' truncated to the hour, honouring the ``now`` pin."""

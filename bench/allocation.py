@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SIZES", "markdown", "run"]
+__all__ = ["SIZES", "load_cluster", "markdown", "run"]
 
 SIZES = (1_000, 5_000, 20_000)
 DAYS = 30
@@ -34,7 +34,8 @@ PODS_PER_NODE = 20
 _START = "TIMESTAMP '2026-10-01 00:00:00'"
 
 
-def _load(con: Any, pods: int, days: int) -> None:
+def load_cluster(con: Any, pods: int, days: int) -> None:
+    """Write a synthetic cluster of ``pods`` pods over ``days`` days into the raw tables."""
     hours = days * 24
     nodes = -(-pods // PODS_PER_NODE)
     con.execute(f"""
@@ -115,7 +116,7 @@ def case(pods: int, days: int) -> dict[str, Any]:
     settings = load_settings()
     t = time.perf_counter()
     with writer(settings) as con:
-        _load(con, pods, days)
+        load_cluster(con, pods, days)
     load_s = time.perf_counter() - t
     t, cpu = time.perf_counter(), time.process_time()
     report = allocate(settings)

@@ -32,6 +32,7 @@ BENCH_MODULES: list[str] = [
     "bench.ingest_metrics",
     "bench.load_chat",
     "bench.service_load",
+    "bench.engines",
 ]
 
 

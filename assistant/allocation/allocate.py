@@ -31,7 +31,8 @@ from assistant.allocation.report import AllocationReport, MonthReconciliation, r
 from assistant.config import Settings
 from assistant.errors import ConfigError, DataGap
 from assistant.ingest.log import start_run
-from assistant.warehouse.db import Connection, writer
+from assistant.spark.engine import engine_writer
+from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
 __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
@@ -40,10 +41,13 @@ _HOUR = timedelta(hours=1)
 _MEMORY_LIMIT = "1GB"
 
 
-def allocate(settings: Settings, window: Window | None = None) -> AllocationReport:
+def allocate(
+    settings: Settings, window: Window | None = None, *, engine: str | None = None
+) -> AllocationReport:
     """Recompute allocations for ``window`` (default: all ingested hours), replacing the
-    prior rows for those hours, in one transaction (all or nothing)."""
-    with writer(settings) as con:
+    prior rows for those hours, in one transaction (all or nothing). ``engine`` (default
+    ``warehouse.engine``) runs the same SQL on DuckDB or on Spark over the lake."""
+    with engine_writer(settings, engine) as con:
         return allocate_in(con, settings, window)
 
 

@@ -55,6 +55,16 @@ def estimated_cost(con: Connection, window: Window, scope: Scope) -> Decimal:
     return dec(row[0] if row else None)
 
 
+def _x(expr: str) -> str:
+    """An exact sum of a DOUBLE quantity: each row cast to DECIMAL first.
+
+    Summing DOUBLEs in parallel adds them in an order that changes from run to run, so
+    the last bits moved, and a driver's evidence (which items a sub-cent price effect
+    touched) changed between two runs of the same comparison.
+    """
+    return f"sum(CAST({expr} AS DECIMAL(38, 12)))"
+
+
 _CLASS = "coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')"
 
 # Commitment saving per node-hour: ListCost - EffectiveCost of the node's usage lines a
@@ -67,9 +77,9 @@ _CLASS = "coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_typ
 _SAVING_CTE = f"""
 sl AS (
   SELECT ingest_id, source_file, source_row, charge_period_start, charge_period_end,
-         (list_cost - effective_cost) * 3600.0
-           / greatest(date_diff('second', charge_period_start, charge_period_end), 1)
-           AS saving_h,
+         CAST((list_cost - effective_cost) * 3600.0
+              / greatest(date_diff('second', charge_period_start, charge_period_end), 1)
+              AS DECIMAL(38, 12)) AS saving_h,
          {sql_bill_keys("resource_id")}
   FROM billing_lines
   WHERE commitment_discount_status = 'Used' AND list_cost IS NOT NULL
@@ -99,8 +109,9 @@ sl AS (
   WHERE n.hour >= ? AND n.hour < ?
 ), sv AS (
   SELECT cluster, node, hour,
-         sum(CASE WHEN via_set THEN saving_h * w / nullif(set_w, 0) ELSE saving_h END)
-           AS saving
+         sum(CASE WHEN via_set
+                  THEN CAST(saving_h * w / nullif(set_w, 0) AS DECIMAL(38, 12))
+                  ELSE saving_h END) AS saving
   FROM parts GROUP BY ALL
 )"""
 
@@ -119,12 +130,12 @@ SELECT a.kind, a.cluster, coalesce(a.namespace, ''),
        coalesce(a.team, '__unlabeled__'), coalesce(a.service_name, ''),
        coalesce(a.resource, ''),
        CASE WHEN a.node IS NULL THEN '' ELSE {_CLASS} END AS cls,
-       sum(a.cpu_core_hours), sum(a.cpu_cost), sum(a.ram_gib_hours), sum(a.ram_cost),
-       sum(a.gpu_hours), sum(a.gpu_cost), sum(a.pv_gib_hours), sum(a.pv_cost),
+       {_x("a.cpu_core_hours")}, sum(a.cpu_cost), {_x("a.ram_gib_hours")}, sum(a.ram_cost),
+       {_x("a.gpu_hours")}, sum(a.gpu_cost), {_x("a.pv_gib_hours")}, sum(a.pv_cost),
        sum(a.lb_cost), sum(a.network_cost), sum(a.other_cost), sum(a.total_cost),
        count(DISTINCT (a.node, a.hour)), count(DISTINCT a.pod),
-       sum(a.cpu_cost * r.ratio), sum(a.ram_cost * r.ratio), sum(a.gpu_cost * r.ratio),
-       sum(a.total_cost * r.ratio)
+       {_x("a.cpu_cost * r.ratio")}, {_x("a.ram_cost * r.ratio")},
+       {_x("a.gpu_cost * r.ratio")}, {_x("a.total_cost * r.ratio")}
 FROM allocations a
 LEFT JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
 LEFT JOIN (SELECT sv.cluster, sv.node, sv.hour,
@@ -137,9 +148,9 @@ GROUP BY ALL
 
 _CLASS_SQL = f"""
 SELECT n.cluster, {_CLASS} AS cls, sum(n.node_cost), count(*),
-       sum(n.cpu_cores), sum(n.cpu_price * n.cpu_cores),
-       sum(n.ram_gib), sum(n.ram_price * n.ram_gib),
-       sum(n.gpu_count), sum(n.gpu_price * n.gpu_count)
+       {_x("n.cpu_cores")}, {_x("n.cpu_price * n.cpu_cores")},
+       {_x("n.ram_gib")}, {_x("n.ram_price * n.ram_gib")},
+       {_x("n.gpu_count")}, {_x("n.gpu_price * n.gpu_count")}
 FROM node_cost_hours n
 WHERE n.hour >= ? AND n.hour < ? AND n.price_source = 'bill'
 GROUP BY ALL
@@ -147,8 +158,8 @@ GROUP BY ALL
 
 # Allocated quantity per node class, so idle quantity = capacity - allocated.
 _ALLOC_Q_SQL = f"""
-SELECT a.cluster, {_CLASS} AS cls, sum(a.cpu_core_hours), sum(a.ram_gib_hours),
-       sum(a.gpu_hours)
+SELECT a.cluster, {_CLASS} AS cls, {_x("a.cpu_core_hours")}, {_x("a.ram_gib_hours")},
+       {_x("a.gpu_hours")}
 FROM allocations a
 JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
 WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ? AND n.price_source = 'bill'
@@ -328,7 +339,8 @@ def _capacity(con: Connection, window: Window) -> dict[tuple[str, str], tuple[De
     return {
         (c, k): (dec(x), dec(y), dec(z))
         for c, k, x, y, z in con.execute(
-            f"SELECT n.cluster, {_CLASS}, sum(n.cpu_cores), sum(n.ram_gib), sum(n.gpu_count) "
+            f"SELECT n.cluster, {_CLASS}, {_x('n.cpu_cores')}, {_x('n.ram_gib')}, "
+            f"{_x('n.gpu_count')} "
             "FROM node_cost_hours n WHERE n.hour >= ? AND n.hour < ? "
             "AND n.price_source = 'bill' GROUP BY ALL",
             [window.start, window.end],

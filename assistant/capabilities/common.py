@@ -19,6 +19,7 @@ from assistant.core.provenance import Provenance
 from assistant.costs.visible import visible_values
 from assistant.errors import DataGap, NotFound
 from assistant.knowledge.resolve import closest_names
+from assistant.spark.engine import resolve_engine, spark_reader
 from assistant.warehouse.db import Connection, reader
 from assistant.windows import Window
 
@@ -51,7 +52,15 @@ NO_WAREHOUSE_HINT = "Run `penny demo`, or `penny ingest …` and `penny allocate
 
 @contextmanager
 def warehouse(ctx: Ctx, provenance: Provenance | None = None) -> Iterator[Connection]:
-    """A read-only connection, or DataGap when nothing has been ingested yet."""
+    """A read-only connection, or DataGap when nothing has been ingested yet.
+
+    With ``warehouse.engine: spark`` the connection is the Spark engine's over the lake
+    (same SQL, transpiled): :mod:`assistant.spark.engine`.
+    """
+    if resolve_engine(ctx.settings, None) == "spark":
+        with spark_reader(ctx.settings) as spark_con:
+            yield spark_con
+        return
     if not ctx.settings.db_path.exists():
         raise DataGap(
             "There is no cost data yet (no warehouse).",

@@ -37,7 +37,9 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "assistant.cli.cmd_eval": ("eval",),
     "assistant.cli.cmd_serve": ("serve", "slack", "token"),
     "assistant.cli.cmd_review": ("review",),
+    "assistant.cli.cmd_mcp": ("mcp",),
     "assistant.cli.cmd_sync": ("sync",),
+    "assistant.cli.cmd_export_lake": ("export-lake",),
 }
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from assistant.allocation.allocate import AllocationReport, allocate
 from assistant.cli.app import app
-from assistant.cli.options import window_flag
+from assistant.cli.options import engine_flag, engine_option, window_flag
 from assistant.config import load_settings
 from assistant.windows import Window
 
@@ -24,13 +24,14 @@ def allocate_cmd(
         help="2026-10, last-month, 7d or START..END (end exclusive); default: all data.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    engine: str | None = engine_option(),
 ) -> None:
     """Allocate the bill to containers, idle and unallocated, and check it reconciles."""
     settings = load_settings()
     win: Window | None = None
     if window is not None:
         win = window_flag(window, settings)
-    report = allocate(settings, win)
+    report = allocate(settings, win, engine=engine_flag(engine, settings))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), default=str, indent=2))
         return

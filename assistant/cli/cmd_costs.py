@@ -13,7 +13,7 @@ from rich.table import Table
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostReport, CostsRequest, costs
 from assistant.cli.app import app
-from assistant.cli.options import window_flag
+from assistant.cli.options import engine_option, engine_settings, window_flag
 from assistant.config import load_settings
 from assistant.core.scope import Scope
 from assistant.costs.query import COLUMNS
@@ -64,6 +64,7 @@ def costs_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
     as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout."),
+    engine: str | None = engine_option(),
 ) -> None:
     """Cost by group over a window, with __idle__, __unallocated__ and __unlabeled__ rows."""
     settings = load_settings()
@@ -94,6 +95,7 @@ def costs_cmd(
         top_n=top,
         view=view,  # type: ignore[arg-type]
     )
+    settings = engine_settings(settings, engine)
     table = costs(request, Ctx.create(settings, Scope.everything("cli")))
     if as_json:
         typer.echo(json.dumps(table.data(), indent=2))

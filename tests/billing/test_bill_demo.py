@@ -286,3 +286,23 @@ def test_anomaly_precision_and_recall_on_the_planted_changes(demo) -> None:
         t["drivers"]["allocation_shift_notebook"]["start"][:10],
         t["drivers"]["new_gpu_job"]["start"][:10],
     ]
+
+
+def test_a_comparison_is_the_same_every_time(demo) -> None:
+    """Quantities are DOUBLE in the warehouse; summed in parallel, their last bits changed
+    from run to run, and with them which items a sub-cent price effect touched, so a
+    driver's evidence (cost_a, its workloads) differed between two runs of one question.
+    Every run of the same comparison must give the same explanation, field for field."""
+    settings, _ = demo
+    runs = []
+    for _ in range(4):
+        with reader(settings) as con:
+            v = compare_periods(
+                con,
+                month_window(2026, 10),
+                Window(datetime(2026, 11, 1), datetime(2026, 11, 20)),
+                scope=Scope.everything(),
+                settings=settings,
+            )
+        runs.append(v.model_dump(mode="json"))
+    assert all(r == runs[0] for r in runs[1:])

@@ -193,7 +193,7 @@ def test_metrics_exposition_exact() -> None:
 
 
 def test_token_create_prints_the_token_once_and_its_hash() -> None:
-    _load_commands()
+    _load_commands([])
     result = CliRunner().invoke(
         app, ["token", "create", "--user", "ann", "--scope", "team:payments", "--rate", "30"]
     )

@@ -34,7 +34,7 @@ from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
 from assistant.ingest.after import AfterIngest
 from assistant.ingest.metrics.chunk import ChunkSeries, SeriesTable
-from assistant.ingest.metrics.openmetrics_samples import SampleStore, Unsure
+from assistant.ingest.metrics.openmetrics_samples import SLICE_S, SampleStore, Unsure
 from assistant.ingest.metrics.resample import resample_many
 from assistant.ingest.metrics.series import (
     LOOKBACK_S,
@@ -222,7 +222,7 @@ def parse_files(paths: list[Path]) -> RawSeries:
     return raw
 
 
-def load_samples(paths: list[Path]) -> SampleStore:
+def load_samples(paths: list[Path], slice_s: int = SLICE_S) -> SampleStore:
     """Every sample of Penny's metrics in ``paths``, in a :class:`SampleStore`.
 
     The set-based reader (DuckDB) loads clean files; anything it cannot vouch for sends
@@ -230,7 +230,7 @@ def load_samples(paths: list[Path]) -> SampleStore:
     file and line of a bad sample.
     """
     files = _expand(paths)
-    store = SampleStore.create()
+    store = SampleStore.create(slice_s=slice_s)
     try:
         for path in files:
             store.read_file(path, _WANTED, _parse_labels)
@@ -241,13 +241,13 @@ def load_samples(paths: list[Path]) -> SampleStore:
     except BaseException:
         store.close()
         raise
-    return exact_samples(paths)
+    return exact_samples(paths, slice_s)
 
 
-def exact_samples(paths: list[Path]) -> SampleStore:
+def exact_samples(paths: list[Path], slice_s: int = SLICE_S) -> SampleStore:
     """The samples as the line reader reads them (ties resolved: the later line wins)."""
     raw = parse_files(paths)
-    store = SampleStore.create()
+    store = SampleStore.create(slice_s=slice_s)
     try:
         keys = list(raw)
         lengths = [len(raw[k][0]) for k in keys]
@@ -302,6 +302,7 @@ def ingest_openmetrics(
     chunk_hours: int = 24,
     start: datetime | None = None,
     end: datetime | None = None,
+    slice_hours: int = SLICE_S // 3600,
     allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
     """Load metrics files for ``cluster``; ``allocate`` (a hook, see ``ingest.after``) runs
@@ -309,18 +310,22 @@ def ingest_openmetrics(
 
     The window is ``[start, end)`` widened to whole hours when given, else the hours
     ``[floor(first sample), floor(last sample) + 1h)``. The rows do not depend on
-    ``chunk_hours``: longer chunks mean less per-series work and more memory.
+    ``chunk_hours``: longer chunks mean less per-series work and more memory. Nor on
+    ``slice_hours``, the time slices the file is kept in on disk: memory holds the
+    slices one chunk spans, whatever the file's size.
     """
+    if slice_hours < 1:
+        raise InputError(f"slice_hours must be at least 1, got {slice_hours}.")
     step_s = parse_step(step)
     if not cluster.strip():
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
     try:
-        with load_samples(paths) as store:
+        with load_samples(paths, slice_hours * 3600) as store:
             return _ingest_store(
                 store, paths, cluster, settings, step_s, chunk_hours, start, end, allocate
             )
     except Unsure:  # met mid-way (a timestamp with two values); nothing was written
-        with exact_samples(paths) as store:
+        with exact_samples(paths, slice_hours * 3600) as store:
             return _ingest_store(
                 store, paths, cluster, settings, step_s, chunk_hours, start, end, allocate
             )

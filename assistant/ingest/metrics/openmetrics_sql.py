@@ -8,7 +8,7 @@ Parameters of each statement: the file path, then the compression (``gzip``/``no
 
 from __future__ import annotations
 
-__all__ = ["GROUPS", "LINES", "READ"]
+__all__ = ["LINES", "PART_META", "READ", "sliced_groups"]
 
 # One pass over the file's lines, split at single spaces into up to eight tokens (empty
 # tokens kept as '', missing ones NULL). The last two tokens are the value and the
@@ -55,16 +55,43 @@ LINES = f"""
     FROM typed
 """
 
-# The same pass groups the lines by series (comment lines in the NULL group): per series
-# one key text, the extremes of a second hash over other bytes (two texts sharing ``h``
-# differ there too, bar a 128-bit coincidence), the bad lines, and its timestamps and
-# values as two lists in one order. Non-finite values are dropped in numpy, as the line
-# reader drops them (a FILTER on the lists costs more than the lists).
-GROUPS = f"""
-    CREATE TEMP TABLE file_series AS
-    SELECT h, any_value(key) AS key, min(hash(key || '~')) AS h2_min,
-           max(hash(key || '~')) AS h2_max, count(*) FILTER (bad) AS bad,
-           list(eof) FILTER (eof IS NOT NULL) AS eof, list(t) AS ts, list(v) AS vs
-    FROM ({LINES})
+
+def sliced_groups(target: str, scale: float, slice_s: int) -> str:
+    """The one pass over the file, grouped by time slice and series, written to Parquet.
+
+    Lines are grouped by slice ``b = floor(t · scale / slice_s)`` (``scale`` turns the
+    file's timestamps into seconds) and by a hash of their ``name{labels}`` text; each
+    group keeps one key text, the extremes of a second hash over other bytes (two texts
+    sharing ``h`` differ there too, bar a 128-bit coincidence), its bad lines, the
+    finite samples' count and time range, and its timestamps and values as two lists in
+    one order. ``target`` gets one directory per slice (``b=N``; comment lines in
+    ``b=NULL``), so a time chunk later reads only its slices and memory is bounded by a
+    slice, not the file. Non-finite values are dropped in numpy, as the line reader drops
+    them (a FILTER on the lists costs more than the lists).
+    """
+    quoted = "'" + target.replace("'", "''") + "'"
+    return f"""
+        COPY (
+            SELECT CAST(floor((t * {scale!r}) / {slice_s}) AS BIGINT) AS b, h,
+                   any_value(key) AS key, min(hash(key || '~')) AS h2_min,
+                   max(hash(key || '~')) AS h2_max, count(*) FILTER (bad) AS bad,
+                   list(eof) FILTER (eof IS NOT NULL) AS eof,
+                   count(*) FILTER (isfinite(v)) AS n_finite,
+                   min(t) FILTER (isfinite(v)) AS t_min, max(t) FILTER (isfinite(v)) AS t_max,
+                   list(t) AS ts, list(v) AS vs
+            FROM ({LINES})
+            GROUP BY ALL
+        ) TO {quoted} (FORMAT parquet, PARTITION_BY (b))
+    """
+
+
+# Per series over every slice of one file's groups (parameter: the Parquet glob): the
+# checks of the whole file (bad lines, a second text under one hash, "# EOF") and the
+# finite samples' count and time range, before any slice is read.
+PART_META = """
+    SELECT h, any_value(key) AS key, min(h2_min) AS h2_min, max(h2_max) AS h2_max,
+           sum(bad) AS bad, flatten(list(eof)) AS eof, sum(n_finite) AS n_finite,
+           min(t_min) AS t_min, max(t_max) AS t_max
+    FROM read_parquet(?, hive_partitioning = true)
     GROUP BY h
 """

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import DataGap
+from assistant.errors import DataGap, InputError
 from assistant.ingest.after import AfterIngest
 from assistant.ingest.log import start_run
 from assistant.ingest.metrics.chunk import ChunkSeries
@@ -225,6 +225,24 @@ def write_rows(
             con.unregister("metrics_batch")
 
 
+def _check_unique(con: Connection, cluster: str, start: datetime, end: datetime) -> None:
+    """One row per container and hour, as the primary key m005 dropped used to ensure
+    (its index did not fit the writer's memory at 20k pods × 30 days)."""
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM container_hours WHERE cluster = ? AND hour >= ? "
+        "AND hour < ? GROUP BY namespace, pod, container, hour HAVING count(*) > 1)",
+        [cluster, start, end],
+    ).fetchone()
+    if row and row[0]:
+        raise InputError(
+            f"{row[0]} container-hours of cluster {cluster!r} came out twice in "
+            f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}); nothing was stored.",
+            hint="Two sources map to one container and hour (e.g. the same cAdvisor series "
+            "scraped by two jobs under different labels); ingest them separately.",
+            cluster=cluster,
+        )
+
+
 def write_metrics(
     settings: Settings,
     *,
@@ -294,6 +312,7 @@ def write_metrics(
             finally:
                 if pending is not None:
                     wait([pending])  # never leave the writer mid-insert
+        _check_unique(con, cluster, start, end)
         missing = [m for m in REQUIRED if not seen.get(m)]
         if missing:
             raise DataGap(
