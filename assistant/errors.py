@@ -14,6 +14,7 @@ attributes, so interfaces can render a precise message without parsing strings.
     ├── SourceUnavailable      Prometheus, Kubernetes or an LLM provider cannot be reached
     ├── SourceAuthError        a source refused our credentials
     ├── DataGap                the warehouse has no data for what was asked
+    ├── StaleAllocation        the bill or metrics changed since allocation (or never ran)
     ├── NotFound               a named entity (namespace, workload, month) does not exist
     ├── Forbidden              the asker's scope does not allow this (admin-only capability)
     └── BudgetExceeded         the monthly AI budget is spent
@@ -36,6 +37,7 @@ __all__ = [
     "QueryTimeout",
     "SourceAuthError",
     "SourceUnavailable",
+    "StaleAllocation",
 ]
 
 
@@ -148,6 +150,15 @@ class DataGap(PennyError):
     ) -> None:
         super().__init__(message, hint=hint, **context)
         self.provenance = provenance
+
+
+class StaleAllocation(PennyError):
+    """Costs for the window would not add up to the bill: its bill or metrics changed
+    since ``penny allocate`` ran for some hours, or some hours with data were never
+    allocated. Every reader refuses rather than serve a partial or outdated total."""
+
+    code = "stale_allocation"
+    http_status = 409
 
 
 class NotFound(PennyError):

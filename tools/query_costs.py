@@ -30,6 +30,9 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
     and shared cost, total, efficiency), an 'and N more' row when groups were folded, totals,
     which sharing was applied, the cost and share without a team label, and AI API spend
     beside it (not inside the bill). '__idle__' rows are unused node capacity,
-    '__unallocated__' bill lines no workload explains. Money is exact decimal strings in the
-    currency given. A team-scoped asker sees only its own workloads."""
+    '__unallocated__' bill lines no workload explains. By node or cluster (for the whole
+    organisation) each row is what that node or cluster cost on the bill, its own idle
+    included (the asset view). Price-list estimates (nodes the bill never mentions) are in
+    'estimates', never in the totals. Money is exact decimal strings in the currency given.
+    A team-scoped asker sees only its own workloads."""
     return ToolResult.of(costs(args, ctx))

@@ -14,13 +14,11 @@ bill = allocated + idle + unallocated.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from assistant.allocation import labels as label_rules
-from assistant.allocation.freshness import FINGERPRINT_SQL
+from assistant.allocation.freshness import BILL_FINGERPRINT_SQL, FINGERPRINT_SQL
 from assistant.allocation.node_costs import (
     DEC,
     build_bill_hours,
@@ -29,6 +27,7 @@ from assistant.allocation.node_costs import (
     match_lines,
 )
 from assistant.allocation.pod_costs import build_lb_shares, build_pv_shares
+from assistant.allocation.report import AllocationReport, MonthReconciliation, reconcile_run
 from assistant.config import Settings
 from assistant.errors import ConfigError, DataGap
 from assistant.ingest.log import start_run
@@ -40,47 +39,6 @@ __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
 
 _HOUR = timedelta(hours=1)
 _MEMORY_LIMIT = "1GB"
-
-
-@dataclass
-class MonthReconciliation:
-    """One month, one basis: bill = allocated + idle + unallocated (difference 0)."""
-
-    month: str
-    basis: str  # amortized | invoice
-    bill: Decimal
-    allocated: Decimal
-    idle: Decimal
-    unallocated: Decimal
-    estimated: Decimal  # costed from the price list: not on the bill, not reconciled
-
-    @property
-    def difference(self) -> Decimal:
-        return self.bill - (self.allocated + self.idle + self.unallocated)
-
-
-@dataclass
-class AllocationReport:
-    run_id: str
-    window: Window
-    rows: int
-    node_hours: int
-    container_hours: int
-    seconds: float
-    price_sources: dict[str, int] = field(default_factory=dict)  # node-hours per source
-    reconciliation: list[MonthReconciliation] = field(default_factory=list)
-
-    @property
-    def reconciled(self) -> bool:
-        return all(r.difference == 0 for r in self.reconciliation)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["window"] = self.window.to_dict()
-        out["reconciled"] = self.reconciled
-        for rec, raw in zip(self.reconciliation, out["reconciliation"], strict=True):
-            raw["difference"] = rec.difference
-        return out
 
 
 def allocate(
@@ -195,7 +153,7 @@ def allocate_in(
         """,
         [ws, we],
     )
-    _insert_pod_rows(con, run.ingest_id)
+    _insert_pod_rows(con, run.ingest_id, ws, we)
     _insert_idle(con, run.ingest_id)
     _insert_unallocated(con, run.ingest_id)
 
@@ -211,6 +169,7 @@ def allocate_in(
     sources = dict(
         con.execute("SELECT price_source, count(*) FROM _nodes GROUP BY 1 ORDER BY 1").fetchall()
     )
+    unbilled = _scalar(con, "SELECT count(*) FROM _nodes WHERE no_line")
     report = AllocationReport(
         run_id=run.ingest_id,
         window=window,
@@ -219,7 +178,8 @@ def allocate_in(
         container_hours=int(container_hours),
         seconds=0.0,
         price_sources=sources,
-        reconciliation=_reconcile(con, run.ingest_id),
+        reconciliation=reconcile_run(con, run.ingest_id),
+        unbilled_node_hours=int(unbilled or 0),
     )
     report.seconds = round(time.perf_counter() - started, 3)
     run.finish(
@@ -229,6 +189,7 @@ def allocate_in(
         details={
             "node_hours": report.node_hours,
             "price_sources": sources,
+            "unbilled_node_hours": report.unbilled_node_hours,
             "reconciled": report.reconciled,
             "seconds": report.seconds,
         },
@@ -279,16 +240,19 @@ def _record_hours(
     con: Connection, settings: Settings, run_id: str, ws: datetime, we: datetime
 ) -> None:
     """``allocation_hours``: every hour of the window, its run, fallback prices and the
-    fingerprint of the metrics allocation saw (see ``freshness``)."""
+    fingerprints of the metrics and bill lines allocation saw (see ``freshness``)."""
     p = settings.allocation.prices
     con.execute(
         f"""
-        INSERT INTO allocation_hours
+        INSERT INTO allocation_hours (hour, run_id, fallback_source, fallback_cpu_price,
+            fallback_ram_price, fallback_gpu_price, metrics_rows, metrics_hash, bill_rows,
+            bill_hash)
         SELECT g.hour, $3, $4, $5, $6, $7, coalesce(f.metrics_rows, 0),
-               coalesce(f.metrics_hash, 0)
+               coalesce(f.metrics_hash, 0), coalesce(b.bill_rows, 0), coalesce(b.bill_hash, 0)
         FROM (SELECT unnest(generate_series($1, $2 - INTERVAL 1 HOUR, INTERVAL 1 HOUR))
               AS hour) g
         LEFT JOIN ({FINGERPRINT_SQL}) f USING (hour)
+        LEFT JOIN ({BILL_FINGERPRINT_SQL}) b USING (hour)
         """,
         [
             ws,
@@ -315,7 +279,25 @@ def _store_pods(con: Connection) -> None:
     )
 
 
-def _insert_pod_rows(con: Connection, run_id: str) -> None:
+def _insert_pod_rows(con: Connection, run_id: str, ws: datetime, we: datetime) -> None:
+    """A pod's PV and load-balancer shares, on the node the pod ran on in that hour.
+
+    OpenCost counts a pod's PV cost in that pod's allocation, so grouping by node puts it
+    on the pod's node; time nobody mounted (pod ``__unmounted__``) has no node.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _pod_nodes AS
+        SELECT c.cluster, c.namespace, c.pod, c.hour, arg_max(c.node, c.running_hours) AS node
+        FROM container_hours c
+        JOIN (SELECT DISTINCT cluster, namespace, pod FROM _pv_rows
+              UNION SELECT DISTINCT cluster, namespace, pod FROM _lb_rows) p
+          USING (cluster, namespace, pod)
+        WHERE c.hour >= $1 AND c.hour < $2 AND c.node IS NOT NULL
+        GROUP BY ALL
+        """,
+        [ws, we],
+    )
     for table, resource, qty_col in (("_pv_rows", "pv", "pv_gib_hours"), ("_lb_rows", "lb", None)):
         qty = f", {qty_col}" if qty_col else ""
         qty_val = ", x.qty" if qty_col else ""
@@ -324,13 +306,15 @@ def _insert_pod_rows(con: Connection, run_id: str) -> None:
             INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, container,
                 {_POD_COLS}, service_name, resource{qty}, {resource}_cost, total_cost,
                 billed_{resource}_cost, billed_total_cost, price_source)
-            SELECT $1, x.cluster, x.hour, 'workload', NULL, x.namespace, x.pod, NULL,
+            SELECT $1, x.cluster, x.hour, 'workload', n.node, x.namespace, x.pod, NULL,
                    {", ".join("k." + c.strip() for c in _POD_COLS.split(","))},
                    x.service_name, '{resource}'{qty_val}, x.amount, x.amount,
                    x.billed_amount, x.billed_amount, x.price_source
             FROM {table} x
             LEFT JOIN _pods k ON k.cluster = x.cluster AND k.namespace = x.namespace
                              AND k.pod = x.pod
+            LEFT JOIN _pod_nodes n ON n.cluster = x.cluster AND n.namespace = x.namespace
+                                  AND n.pod = x.pod AND n.hour = x.hour
             """,
             [run_id],
         )
@@ -367,13 +351,15 @@ def _insert_idle(con: Connection, run_id: str) -> None:
 def _insert_unallocated(con: Connection, run_id: str) -> None:
     """Bill hours no cluster resource explains (incl. node lines for hours the node was not
     observed, and scale-set lines for hours none of the set's nodes was) become
-    ``__unallocated__`` rows by bill service and charge category."""
+    ``__unallocated__`` rows by bill service and charge category. A node line's row keeps
+    its node: no workload ran there, but the asset view counts it in what the node cost."""
     con.execute(
         f"""
-        INSERT INTO allocations (run_id, cluster, hour, kind, namespace, pod, team,
+        INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, team,
             service_name, resource, other_cost, total_cost, billed_other_cost,
             billed_total_cost, price_source)
         SELECT $1, coalesce(t.cluster, t.tag_cluster, '__unallocated__'), b.hour, 'unallocated',
+               CASE WHEN t.kind = 'node' THEN t.node END,
                '__unallocated__', '__unallocated__', '__unallocated__', t.service_name,
                t.charge_category, CAST(sum(b.eff) AS {DEC}), CAST(sum(b.eff) AS {DEC}),
                CAST(sum(b.bil) AS {DEC}), CAST(sum(b.bil) AS {DEC}), 'bill'
@@ -388,53 +374,3 @@ def _insert_unallocated(con: Connection, run_id: str) -> None:
         """,
         [run_id],
     )
-
-
-def _reconcile(con: Connection, run_id: str) -> list[MonthReconciliation]:
-    bill = {
-        m: (e, b)
-        for m, e, b in con.execute(
-            "SELECT strftime(hour, '%Y-%m'), sum(eff), sum(bil) FROM _bill_hours GROUP BY 1"
-        ).fetchall()
-    }
-    parts: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
-    for m, kind, e, b in con.execute(
-        """
-        SELECT strftime(hour, '%Y-%m'),
-               CASE WHEN price_source = 'bill' THEN kind ELSE 'estimated' END,
-               sum(e), sum(b)
-        FROM (SELECT hour, kind, price_source, total_cost AS e, billed_total_cost AS b
-              FROM allocations WHERE run_id = $1
-              UNION ALL
-              SELECT hour, 'idle', price_source, cpu_cost + ram_cost + gpu_cost,
-                     billed_cpu_cost + billed_ram_cost + billed_gpu_cost
-              FROM allocation_idle WHERE run_id = $1
-              UNION ALL
-              SELECT hour, 'workload', price_source, c + r + g, bc + br + bg FROM _used)
-        GROUP BY ALL
-        """,
-        [run_id],
-    ).fetchall():
-        parts[(m, kind)] = (e, b)
-    months = sorted(set(bill) | {m for m, _ in parts})
-    zero = Decimal(0)
-    out = []
-    for month in months:
-        for i, basis in enumerate(("amortized", "invoice")):
-
-            def get(kind: str, month: str = month, i: int = i) -> Decimal:
-                value = parts.get((month, kind), (zero, zero))[i]
-                return Decimal(value) if value is not None else zero
-
-            out.append(
-                MonthReconciliation(
-                    month=month,
-                    basis=basis,
-                    bill=Decimal(bill.get(month, (zero, zero))[i] or 0),
-                    allocated=get("workload"),
-                    idle=get("idle"),
-                    unallocated=get("unallocated"),
-                    estimated=get("estimated"),
-                )
-            )
-    return out

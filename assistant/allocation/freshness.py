@@ -1,24 +1,46 @@
-"""Has the cluster data changed since ``penny allocate``?
+"""Has the bill or the cluster data changed since ``penny allocate``? One check, every reader.
 
 Container rows are computed when read (the ``allocations`` view), but idle, unallocated
-and the unit prices were fixed when allocation ran. If metrics are re-ingested afterwards,
-the view would price the new container rows against the old idle rows and the identity
-workload + idle + unallocated = bill would no longer hold. So allocation records, per hour,
-a fingerprint of the metrics it saw (``allocation_hours.metrics_rows``/``metrics_hash``),
-and queries compare it with the metrics now stored: any difference means "re-run
-``penny allocate``". The fingerprint is the row count and the XOR of per-row hashes of
-the key and ingest id over ``container_hours`` and ``node_hours``: re-ingesting an hour
-writes a new ingest id, adding or removing a row changes both numbers.
+and the unit prices were fixed when allocation ran. If metrics are re-ingested or the bill
+is restated afterwards, the view would mix new inputs with old prices and idle, and the
+identity workload + idle + unallocated = bill would no longer hold; hours with data that
+were never allocated would simply be missing from every total. So allocation records, per
+hour, a fingerprint of the metrics and of the bill lines it saw (``allocation_hours``), and
+:func:`require_fresh` — called by every core reader (costs, trend, assets, the bill,
+comparisons, anomalies, GPU, rightsizing) — compares them with what is stored now and
+refuses with :class:`StaleAllocation` naming the hours and the command that fixes it.
+
+Fingerprints are a row count and the XOR of per-row hashes:
+
+* metrics: key and ingest id over ``container_hours`` and ``node_hours`` (re-ingesting an
+  hour writes a new ingest id; adding or removing a row changes both numbers);
+* bill: ingest id, file and row of every line whose prorated hours include the hour (the
+  same hours as ``node_costs.build_bill_hours``); a restated billing period replaces its
+  lines with new ingest ids.
+
+``penny ingest`` allocates the hours it touched in the same transaction
+(``allocation.touched``), so a warehouse is only stale after ``--no-allocate``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from assistant.errors import StaleAllocation
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
-__all__ = ["FINGERPRINT_SQL", "STALE_NOTE", "stale_hours"]
+__all__ = [
+    "BILL_FINGERPRINT_SQL",
+    "FINGERPRINT_SQL",
+    "STALE_NOTE",
+    "Freshness",
+    "check",
+    "require_fresh",
+    "stale_hours",
+    "stale_note",
+]
 
 #: Per hour in [$1, $2): metrics_rows, metrics_hash. One definition for writing and checking.
 FINGERPRINT_SQL = """
@@ -32,28 +54,127 @@ FINGERPRINT_SQL = """
     ) GROUP BY hour
 """
 
+#: Per hour in [$1, $2): bill_rows, bill_hash over the lines prorated into that hour.
+BILL_FINGERPRINT_SQL = """
+    SELECT hour, count(*)::BIGINT AS bill_rows,
+           bit_xor(hash(ingest_id, source_file, source_row))::UBIGINT AS bill_hash
+    FROM (
+        SELECT ingest_id, source_file, source_row, h0 + to_hours(i) AS hour
+        FROM (
+            SELECT *, unnest(range(n)) AS i FROM (
+                SELECT ingest_id, source_file, source_row, h0,
+                       greatest(1, CAST(ceil(epoch(charge_period_end - h0) / 3600.0)
+                                        AS BIGINT)) AS n
+                FROM (SELECT *, date_trunc('hour', charge_period_start) AS h0
+                      FROM main.billing_lines
+                      WHERE charge_period_start < $2 AND charge_period_end >= $1)
+            )
+        )
+    )
+    WHERE hour >= $1 AND hour < $2
+    GROUP BY hour
+"""
+
 STALE_NOTE = (
     "metrics changed since the last `penny allocate` for {hours} hour(s) of this "
     "window: costs may not add up to the bill; run `penny allocate`"
 )
 
 
-def stale_hours(con: Connection, window: Window | tuple[datetime, datetime]) -> int:
-    """How many allocated hours in ``window`` whose metrics differ from what allocation saw."""
+@dataclass(frozen=True)
+class Freshness:
+    """Hours of a window whose allocation no longer matches its inputs, by reason."""
+
+    metrics_changed: int  # allocated hours whose metrics differ from what allocation saw
+    bill_changed: int  # allocated hours whose bill lines differ (restated, new lines)
+    never_allocated: int  # hours with bill lines or metrics but no allocation at all
+
+    @property
+    def fresh(self) -> bool:
+        return not (self.metrics_changed or self.bill_changed or self.never_allocated)
+
+
+def _allocation_hours_columns(con: Connection) -> set[str]:
+    """The columns ``allocation_hours`` has (empty: no such table, a pre-m004 warehouse)."""
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'allocation_hours'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def check(con: Connection, window: Window | tuple[datetime, datetime]) -> Freshness:
+    """How many hours of ``window`` are stale or missing, per reason."""
     start, end = (window.start, window.end) if isinstance(window, Window) else window
-    has = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'allocation_hours'"
-    ).fetchone()
-    if not has or not has[0]:  # a warehouse from before m004 kept these (see allocate)
-        return 0
+    columns = _allocation_hours_columns(con)
+    if not columns:  # a warehouse from before m004 (see allocate)
+        return Freshness(0, 0, 0)
+    if "bill_rows" not in columns:  # allocated before bill fingerprints (m006): re-allocate
+        row = con.execute(
+            "SELECT count(*) FROM main.allocation_hours WHERE hour >= $1 AND hour < $2",
+            [start, end],
+        ).fetchone()
+        return Freshness(0, int(row[0]) if row else 0, 0)
     row = con.execute(
         f"""
-        SELECT count(*) FROM main.allocation_hours a
-        LEFT JOIN ({FINGERPRINT_SQL}) f USING (hour)
-        WHERE a.hour >= $1 AND a.hour < $2
-          AND (coalesce(f.metrics_rows, 0) <> a.metrics_rows
-               OR coalesce(f.metrics_hash, 0) <> a.metrics_hash)
+        WITH m AS ({FINGERPRINT_SQL}), b AS ({BILL_FINGERPRINT_SQL}),
+        a AS (SELECT * FROM main.allocation_hours WHERE hour >= $1 AND hour < $2),
+        hours AS (SELECT hour FROM m UNION SELECT hour FROM b UNION SELECT hour FROM a)
+        SELECT
+            count(*) FILTER (WHERE a.hour IS NULL),
+            count(*) FILTER (WHERE a.hour IS NOT NULL
+                AND (coalesce(m.metrics_rows, 0) <> a.metrics_rows
+                     OR coalesce(m.metrics_hash, 0) <> a.metrics_hash)),
+            count(*) FILTER (WHERE a.hour IS NOT NULL
+                AND (coalesce(b.bill_rows, 0) <> coalesce(a.bill_rows, 0)
+                     OR coalesce(b.bill_hash, 0) <> coalesce(a.bill_hash, 0)))
+        FROM hours LEFT JOIN a USING (hour) LEFT JOIN m USING (hour) LEFT JOIN b USING (hour)
         """,
         [start, end],
     ).fetchone()
-    return int(row[0]) if row else 0
+    never, metrics, bill = (int(v or 0) for v in row) if row else (0, 0, 0)
+    return Freshness(metrics_changed=metrics, bill_changed=bill, never_allocated=never)
+
+
+def require_fresh(con: Connection, window: Window) -> None:
+    """Refuse (:class:`StaleAllocation`) when ``window``'s costs would not add up to the
+    bill: every core reader calls this before it reads ``allocations``."""
+    state = check(con, window)
+    if state.fresh:
+        return
+    parts = []
+    if state.bill_changed:
+        parts.append(f"the bill changed (restated or new lines) for {state.bill_changed} hour(s)")
+    if state.metrics_changed:
+        parts.append(f"metrics were re-ingested for {state.metrics_changed} hour(s)")
+    if state.never_allocated:
+        parts.append(f"{state.never_allocated} hour(s) with data were never allocated")
+    raise StaleAllocation(
+        f"Costs for {window.label()} would not add up to the bill: since `penny allocate` "
+        + "; ".join(parts)
+        + ".",
+        hint=f"Run `penny allocate --window {window.label()}` (or `penny allocate` for "
+        "everything); `penny ingest` does this itself unless run with --no-allocate.",
+        window=window.label(),
+        bill_changed_hours=state.bill_changed,
+        metrics_changed_hours=state.metrics_changed,
+        never_allocated_hours=state.never_allocated,
+    )
+
+
+def stale_note(con: Connection, window: Window) -> str | None:
+    """The loud note for views that estimate rather than total (rightsizing savings are
+    priced at the allocation's unit prices): what changed since allocation, or None."""
+    state = check(con, window)
+    if state.fresh:
+        return None
+    changed = state.metrics_changed + state.bill_changed + state.never_allocated
+    return (
+        f"STALE: the bill or metrics of {changed} hour(s) in {window.label()} changed since "
+        "`penny allocate` (or were never allocated): prices and dollars here may be out of "
+        f"date; run `penny allocate --window {window.label()}`"
+    )
+
+
+def stale_hours(con: Connection, window: Window | tuple[datetime, datetime]) -> int:
+    """How many allocated hours in ``window`` whose metrics differ from what allocation saw."""
+    return check(con, window).metrics_changed

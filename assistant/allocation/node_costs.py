@@ -30,6 +30,7 @@ from assistant.warehouse.db import Connection
 __all__ = [
     "DEC",
     "build_bill_hours",
+    "build_billed_nodes",
     "build_node_costs",
     "build_scale_set_parts",
     "fallback_source",
@@ -219,15 +220,64 @@ def build_scale_set_parts(con: Connection, start: datetime, end: datetime) -> No
     )
 
 
+def build_billed_nodes(con: Connection) -> None:
+    """``_billed_nodes``: every node the bill mentions anywhere, and until when the bill
+    covers its cluster.
+
+    A node is *billed* when any stored bill line (any period, not only the window's)
+    matches it, by its instance id or its Azure scale set. The bill covers a cluster up to
+    the latest ``ChargePeriodEnd`` of the lines that match any of its nodes: past that the
+    bill has simply not arrived yet. Boundary rule (``build_node_costs``): an hour of a
+    billed node inside that coverage with no line of its own costs what the bill says —
+    nothing — instead of OpenCost's default prices (a node that left mid-hour, a spot
+    interruption: its last metrics sample falls in an hour the provider did not bill).
+    Only nodes the bill never mentions, or hours past its coverage, are estimated.
+    Distinct resource ids are keyed once, so this reads the bill's ids, not every line.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _billed_nodes AS
+        WITH ids AS (
+            SELECT {sql_bill_keys("resource_id")}, last_end, service_name FROM (
+                SELECT resource_id, max(charge_period_end) AS last_end,
+                       max(coalesce(service_name, '__unknown__')) AS service_name
+                FROM billing_lines WHERE resource_id IS NOT NULL GROUP BY resource_id)
+        ), nodes AS (
+            SELECT cluster, node, lower(instance_id) AS iid,
+                   {sql_scale_set("instance_id")} AS scale_set
+            FROM k8s_nodes WHERE instance_id IS NOT NULL
+        ), hits AS (
+            SELECT n.cluster, n.node, i.last_end, i.service_name FROM nodes n
+            JOIN ids i ON i.rid = n.iid
+            UNION ALL
+            SELECT n.cluster, n.node, i.last_end, i.service_name FROM nodes n
+            JOIN ids i ON i.rid_last = n.iid
+            UNION ALL
+            SELECT n.cluster, n.node, i.last_end, i.service_name FROM nodes n
+            JOIN ids i ON i.rid = n.scale_set
+        ), billed AS (
+            SELECT cluster, node, max(service_name) AS service_name FROM hits GROUP BY ALL
+        )
+        SELECT b.cluster, b.node, b.service_name, c.covered_until
+        FROM billed b
+        JOIN (SELECT cluster, max(last_end) AS covered_until FROM hits GROUP BY cluster) c
+          USING (cluster)
+        """
+    )
+
+
 def build_node_costs(con: Connection, settings: Settings, start: datetime, end: datetime) -> None:
     """``_nodes``: node-hours with amortized and invoice cost, per-resource cost and prices.
 
     A node-hour's bill is its own lines plus its parts of scale-set lines (built here
-    first, ``_set_parts``). Per-resource node cost: CPU and GPU at their ratio price, RAM
-    the exact residual, so cpu + ram + gpu = the node-hour's cost to the last decimal
-    (see costmath).
+    first, ``_set_parts``). A billed node's hour with no line, inside the bill's coverage,
+    costs 0 from the bill (``no_line``; see :func:`build_billed_nodes`); other hours
+    without a line are priced from the price list (estimates). Per-resource node cost:
+    CPU and GPU at their ratio price, RAM the exact residual, so cpu + ram + gpu = the
+    node-hour's cost to the last decimal (see costmath).
     """
     build_scale_set_parts(con, start, end)
+    build_billed_nodes(con)
     d = settings.allocation.default_prices
     p = settings.allocation.prices
     r_c = float(d.cpu_core_hour / d.ram_gib_hour)
@@ -253,13 +303,21 @@ def build_node_costs(con: Connection, settings: Settings, start: datetime, end: 
                    coalesce(nh.cpu_cores, 0) AS cpu,
                    coalesce(nh.ram_bytes, 0) / {GIB_SQL} AS ram_gib,
                    coalesce(nh.gpu_count, 0) AS gpu,
-                   CASE WHEN bill.eff IS NULL THEN $3 ELSE 'bill' END AS price_source,
-                   coalesce(bill.eff, {fallback}) AS node_cost,
-                   coalesce(bill.bil, {fallback}) AS node_billed_cost,
-                   coalesce(bill.service_name, 'estimate') AS service_name,
+                   CASE WHEN bill.eff IS NOT NULL OR covered THEN 'bill' ELSE $3 END
+                       AS price_source,
+                   coalesce(bill.eff, CASE WHEN covered THEN CAST(0 AS {DEC}) END, {fallback})
+                       AS node_cost,
+                   coalesce(bill.bil, CASE WHEN covered THEN CAST(0 AS {DEC}) END, {fallback})
+                       AS node_billed_cost,
+                   coalesce(bill.service_name, CASE WHEN covered THEN b.service_name END,
+                            'estimate') AS service_name,
+                   bill.eff IS NULL AND covered AS no_line,
                    k.capacity_type, k.instance_type
-            FROM node_hours nh
+            FROM (SELECT nh.*, b.node IS NOT NULL AND nh.hour < b.covered_until AS covered
+                  FROM node_hours nh
+                  LEFT JOIN _billed_nodes b USING (cluster, node)) nh
             LEFT JOIN bill USING (cluster, node, hour)
+            LEFT JOIN _billed_nodes b USING (cluster, node)
             LEFT JOIN k8s_nodes k USING (cluster, node)
             WHERE nh.hour >= $1 AND nh.hour < $2
         ), priced AS (

@@ -35,6 +35,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
+from assistant.allocation.freshness import require_fresh
 from assistant.billing.loaders import daily_by, dec
 from assistant.billing.models import Anomaly
 from assistant.billing.variance import ZERO
@@ -96,22 +97,27 @@ def detect(
     ``groups`` maps a group to its daily cost; a data day missing from a group's series is a
     zero-cost day for that group. ``data_days`` are the complete days the warehouse holds.
     Days are judged in order; a flagged day enters later baselines at its expected value
-    (so two spiky Thursdays do not lift the Thursday median), until a run reaches
-    ``LEVEL_SHIFT_DAYS``: then it is a level shift, and the group's baseline restarts at
-    the run's first day.
+    (so two spiky Thursdays do not lift the Thursday median), until a run lasts
+    ``LEVEL_SHIFT_DAYS`` days (days on the same side at least half-way to the threshold
+    included: a shifted weekly pattern need not cross it every day). Then it is settled
+    (:func:`_settle_level`): the run's days at the new level are a level shift and enter
+    the baseline as they are; days far from that level are spikes (or drops) on top of
+    it and enter at the new level; the days before the shift enter later baselines moved
+    by the step, so every weekday keeps its own history at the new level.
     """
     have = sorted(set(data_days))
     have_set = set(have)
     k = Decimal(str(threshold))
     clean = {g: dict(series) for g, series in groups.items()}
-    run: dict[str, list[tuple[datetime, int]]] = {g: [] for g in groups}  # (day, sign)
-    floor: dict[str, datetime] = {}
-    found: list[tuple[str, datetime, Decimal, Decimal, Decimal, int, bool]] = []
+    run: dict[str, list[int]] = {g: [] for g in groups}  # indexes into found
+    alive: dict[str, datetime] = {}  # the last day each group's run went on
+    span: dict[str, int] = dict.fromkeys(groups, 0)  # days the run has lasted, gaps included
+    found: list[list[Any]] = []  # [group, day, actual, expected, scale, n, shift]
     for day in days:
         if day not in have_set:
             continue
         for group, series in groups.items():
-            start = max(day - HISTORY_DAYS * DAY, floor.get(group, day - HISTORY_DAYS * DAY))
+            start = day - HISTORY_DAYS * DAY
             history_days = [d for d in have if start <= d < day]
             if len(history_days) < MIN_HISTORY_DAYS:
                 continue
@@ -120,23 +126,99 @@ def detect(
             actual = series.get(day, ZERO)
             scale = _scale(history, expected)
             excess = actual - expected
-            if not (abs(excess) >= k * scale and abs(excess) >= min_impact):
-                run[group] = []
-                continue
-            sign = 1 if excess > 0 else -1
+            sign = 1 if excess > 0 else -1 if excess < 0 else 0
             current = run[group]
-            if not (current and current[-1][1] == sign and current[-1][0] + DAY == day):
+            going = (
+                bool(current) and _sign(found[current[-1]]) == sign and alive[group] + DAY == day
+            )
+            if not (abs(excess) >= k * scale and abs(excess) >= min_impact):
+                # a day at least half-way to the threshold on the same side keeps a run
+                # going (a shifted weekly pattern need not cross it every day); noise or
+                # the other side ends it
+                if going and abs(excess) >= k * scale / 2 and abs(excess) >= min_impact / 2:
+                    alive[group] = day
+                    span[group] += 1
+                    if span[group] >= LEVEL_SHIFT_DAYS:
+                        run[group] = _settle_level(
+                            found, current, clean[group], k, min_impact, have
+                        )
+                        span[group] = len(run[group])
+                else:
+                    run[group] = []
+                continue
+            if not going:
                 current = run[group] = []
-            current.append((day, sign))
+                span[group] = 0
+            alive[group] = day
+            span[group] += 1
+            found.append([group, day, actual, expected, scale, len(history), False])
+            current.append(len(found) - 1)
             clean[group][day] = expected
-            shift = len(current) >= LEVEL_SHIFT_DAYS
-            if shift:  # the new level is the baseline from the run's first day on
-                for d, _ in current:
-                    clean[group][d] = series.get(d, ZERO)
-                floor[group] = current[0][0]
-                run[group] = []
-            found.append((group, day, actual, expected, scale, len(history), shift))
-    return found
+            if span[group] >= LEVEL_SHIFT_DAYS:
+                run[group] = _settle_level(found, current, clean[group], k, min_impact, have)
+                span[group] = len(run[group])
+    return [tuple(f) for f in found]  # type: ignore[misc]
+
+
+def _sign(flag: list[Any]) -> int:
+    return 1 if flag[2] >= flag[3] else -1
+
+
+def _settle_level(
+    found: list[list[Any]],
+    run: list[int],
+    clean: Series,
+    k: Decimal,
+    min_impact: Decimal,
+    data_days: list[datetime],
+) -> list[int]:
+    """A run of ``LEVEL_SHIFT_DAYS`` flagged days: split it into the new level and the
+    days far from that level (a spike riding on a step, as a new workload followed by a
+    training job).
+
+    The step is the median of the run's excesses over the old (weekday-aware) baseline,
+    so a weekly pattern shifted up stays a weekly pattern; its scale is 1.4826 × the MAD
+    of the excesses around it (floored at 1% of the new expected, as :func:`_scale`).
+    Days at the new level are marked ``shift`` and enter the baseline as they are; days
+    far from it stay anomalies against old baseline + step, and enter the baseline there
+    — so a spike inside the run never becomes part of the "new normal" (before, the
+    demo's ml team then showed weeks of false weekend drops). The days before the run
+    move by the step: later baselines keep 28 days and every weekday its own median at
+    the new level (restarting the history instead left too few same-weekday days, and a
+    Sunday was judged against Saturdays). Returns the trailing outlier days (a spike
+    still in progress: its run goes on).
+    """
+    excess = {i: found[i][2] - found[i][3] for i in run}
+    step = median(excess.values())
+    mad = median(abs(e - step) for e in excess.values())
+    outliers: list[int] = []
+    first_level: datetime | None = None
+    for i in run:
+        f = found[i]
+        expected = f[3] + step
+        scale = max(MAD_TO_SIGMA * mad, SCALE_FLOOR * abs(expected), Decimal("0.01"))
+        off = abs(f[2] - expected)
+        if off >= k * scale and off >= min_impact:
+            f[3], f[4], f[6] = expected, scale, False
+            clean[f[1]] = expected
+            outliers.append(i)
+        else:
+            f[6] = True
+            clean[f[1]] = f[2]
+            first_level = first_level or f[1]
+    assert first_level is not None  # the median excess is never an outlier of itself
+    run_start = found[run[0]][1]
+    for d in data_days:  # a day the group had no cost counts as 0, and moves too
+        if d < run_start:
+            clean[d] = clean.get(d, ZERO) + step
+    trailing: list[int] = []
+    for i in reversed(run):
+        if i not in outliers:
+            break
+        trailing.insert(0, i)
+    if trailing and len({_sign(found[i]) for i in trailing}) > 1:
+        trailing = trailing[-1:]
+    return trailing
 
 
 def detect_anomalies(
@@ -154,6 +236,7 @@ def detect_anomalies(
             f"Cannot look for anomalies by {by!r}.", hint=f"Use one of: {', '.join(ANOMALY_BY)}."
         )
     cfg = settings.anomalies
+    require_fresh(con, window)
     first_day = window.start.replace(hour=0)
     # two histories back: the days in the first day's history are judged too (a warm-up),
     # so a spike just before the window enters the window's baselines at its expected value
@@ -229,7 +312,8 @@ def merge_runs(found: list[Anomaly]) -> list[Anomaly]:
     """Consecutive anomalous days of one group in one direction become one anomaly.
 
     A five-day training job is one spike of five days, and a new steady workload is one
-    spike from its first day until the baseline catches up, not one line per day.
+    level shift, not one line per day. A level shift and a spike riding on it stay two
+    anomalies, each dated from its own first day.
     """
     out: list[Anomaly] = []
     for a in sorted(found, key=lambda x: (x.group, x.day)):
@@ -238,6 +322,7 @@ def merge_runs(found: list[Anomaly]) -> list[Anomaly]:
             prev is not None
             and prev.group == a.group
             and prev.direction == a.direction
+            and prev.level_shift == a.level_shift
             and _next_day(prev.last_day or prev.day) == a.day
         ):
             causes: dict[str, dict[str, Decimal]] = {}
@@ -256,7 +341,6 @@ def merge_runs(found: list[Anomaly]) -> list[Anomaly]:
                     "expected": prev.expected + a.expected,
                     "excess": prev.excess + a.excess,
                     "score": max(prev.score, a.score, key=abs),
-                    "level_shift": prev.level_shift or a.level_shift,
                     "workloads": [{"workload": w, **v} for w, v in top[: len(prev.workloads) or 5]],
                 }
             )

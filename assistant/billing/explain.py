@@ -12,8 +12,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from assistant.allocation.freshness import require_fresh
 from assistant.billing.forecast import forecast_month
-from assistant.billing.loaders import allocation_span, daily_by, dec, hours_between, load_period
+from assistant.billing.loaders import (
+    allocation_span,
+    daily_by,
+    dec,
+    estimated_cost,
+    hours_between,
+    load_period,
+)
 from assistant.billing.models import BillExplanation, DailyPoint, Variance
 from assistant.billing.narrative import llm_narrative, template_narrative
 from assistant.billing.reconcile import reconcile
@@ -21,7 +29,7 @@ from assistant.billing.totals import bill_totals
 from assistant.billing.variance import ZERO, decompose
 from assistant.config import Settings
 from assistant.core.scope import Scope
-from assistant.errors import DataGap, InputError
+from assistant.errors import DataGap, InputError, StaleAllocation
 from assistant.warehouse.db import Connection
 from assistant.windows import Window, month_window, parse_window
 
@@ -77,6 +85,8 @@ def compare_periods(
     now = settings.current_time()
     a_cov, b_cov = _covered(a, now), _covered(b, now)
     for w in (a_cov, b_cov):
+        require_fresh(con, w)
+    for w in (a_cov, b_cov):
         if allocation_span(con, w, scope)[2] == 0:
             raise DataGap(
                 f"No allocated cost in {w.label()} for {_scope_label(scope)}.",
@@ -119,6 +129,7 @@ def explain_bill(
     """A month's bill: totals in both views, reconciliation, variance, forecast, narrative."""
     now = settings.current_time()
     covered = _covered(month, now)
+    require_fresh(con, covered)
     _, last, count = allocation_span(con, covered, scope)
     totals = bill_totals(con, covered) if scope.admin else None
     if count == 0 and totals is None:
@@ -147,8 +158,11 @@ def explain_bill(
     daily_rows = daily_by(con, covered, scope, "team") if count else []
     allocated_total = sum((dec(r[3]) for r in daily_rows), ZERO)
     variance = None
+    previous_totals = None
     if count:
         base = compare or month.previous()
+        if scope.admin and base.start < now:
+            previous_totals = bill_totals(con, _covered(base, now))
         try:
             variance = compare_periods(
                 con, base, covered, by="team", scope=scope, settings=settings
@@ -159,8 +173,18 @@ def explain_bill(
                     f"{covered.end:%Y-%m-%d %H:00} UTC; days are normalised by the calendar "
                     "effect."
                 )
-        except DataGap as exc:
+        except (DataGap, StaleAllocation) as exc:
             notes.append(f"No comparison: {exc.message}")
+        if (
+            variance is not None
+            and previous_totals is not None
+            and variance.total_a != previous_totals.amortized
+        ):
+            notes.append(
+                f"The breakdown of the change covers {variance.total_a:,.2f} of "
+                f"{variance.a['label']}'s {previous_totals.amortized:,.2f} bill: the rest "
+                "is not allocated; the month-over-month figure uses the two bills."
+            )
     forecast = None
     if partial and count:
         per_day: dict[datetime, Decimal] = defaultdict(lambda: ZERO)
@@ -177,6 +201,8 @@ def explain_bill(
         reconciliation=recon,
         allocated_total=allocated_total,
         variance=variance,
+        previous_totals=previous_totals,
+        estimated=estimated_cost(con, covered, scope),
         forecast=forecast,
         daily=_chart_daily(daily_rows),
         narrative="",

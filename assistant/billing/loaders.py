@@ -22,6 +22,7 @@ __all__ = [
     "allocation_span",
     "daily_by",
     "dec",
+    "estimated_cost",
     "load_period",
     "scope_where",
 ]
@@ -37,7 +38,21 @@ def dec(value: Any) -> Decimal:
 
 
 def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
-    return scope.sql_filter(team_col=f"{alias}.team", ns_col=f"{alias}.namespace")
+    """The asker's scope, and only rows the bill priced: estimates (price-list costs of
+    nodes the bill never mentions) are never part of a bill, a comparison or an anomaly."""
+    where, params = scope.sql_filter(team_col=f"{alias}.team", ns_col=f"{alias}.namespace")
+    return f"({where}) AND coalesce({alias}.price_source, 'bill') = 'bill'", params
+
+
+def estimated_cost(con: Connection, window: Window, scope: Scope) -> Decimal:
+    """Σ of the rows priced from the price list in ``window`` (visible to ``scope``)."""
+    where, params = scope.sql_filter(team_col="a.team", ns_col="a.namespace")
+    row = con.execute(
+        f"SELECT sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? "
+        f"AND coalesce(a.price_source, 'bill') <> 'bill' AND {where}",
+        [window.start, window.end, *params],
+    ).fetchone()
+    return dec(row[0] if row else None)
 
 
 def _x(expr: str) -> str:
@@ -137,7 +152,7 @@ SELECT n.cluster, {_CLASS} AS cls, sum(n.node_cost), count(*),
        {_x("n.ram_gib")}, {_x("n.ram_price * n.ram_gib")},
        {_x("n.gpu_count")}, {_x("n.gpu_price * n.gpu_count")}
 FROM node_cost_hours n
-WHERE n.hour >= ? AND n.hour < ?
+WHERE n.hour >= ? AND n.hour < ? AND n.price_source = 'bill'
 GROUP BY ALL
 """
 
@@ -147,7 +162,7 @@ SELECT a.cluster, {_CLASS} AS cls, {_x("a.cpu_core_hours")}, {_x("a.ram_gib_hour
        {_x("a.gpu_hours")}
 FROM allocations a
 JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
-WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ?
+WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ? AND n.price_source = 'bill'
 GROUP BY ALL
 """
 
@@ -326,7 +341,8 @@ def _capacity(con: Connection, window: Window) -> dict[tuple[str, str], tuple[De
         for c, k, x, y, z in con.execute(
             f"SELECT n.cluster, {_CLASS}, {_x('n.cpu_cores')}, {_x('n.ram_gib')}, "
             f"{_x('n.gpu_count')} "
-            "FROM node_cost_hours n WHERE n.hour >= ? AND n.hour < ? GROUP BY ALL",
+            "FROM node_cost_hours n WHERE n.hour >= ? AND n.hour < ? "
+            "AND n.price_source = 'bill' GROUP BY ALL",
             [window.start, window.end],
         ).fetchall()
     }

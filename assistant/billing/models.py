@@ -196,8 +196,12 @@ class BillExplanation(BaseModel):
     currency: str = "USD"
     totals: BillTotals | None  # None for scoped users (the bill is org-wide)
     reconciliation: Reconciliation | None
-    allocated_total: Decimal  # Σ allocations total_cost visible in scope
+    allocated_total: Decimal  # Σ allocations total_cost visible in scope (bill-priced)
     variance: Variance | None
+    #: the compared month's own bill (admins): month-over-month sentences use the two bills
+    previous_totals: BillTotals | None = None
+    #: priced from the price list (nodes the bill never mentions): not in any bill figure
+    estimated: Decimal = Decimal(0)
     forecast: Forecast | None
     daily: list[DailyPoint]
     narrative: str

@@ -55,11 +55,16 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
         parts.append(f"Forecast for the full month: {money(f.forecast)} ({f.method}).")
     v = expl.variance
     if v is not None:
-        direction = "up" if v.change > 0 else "down" if v.change < 0 else "unchanged"
-        pct = f" ({v.pct:+}%)" if v.pct is not None else ""
+        before, change, pct_value = v.total_a, v.change, v.pct
+        if expl.totals is not None and expl.previous_totals is not None:
+            # bill to bill: the two months' own bills, never an allocation total
+            before = expl.previous_totals.amortized
+            change = expl.totals.amortized - before
+            pct_value = (change / before * 100).quantize(Decimal("0.01")) if before else None
+        direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
+        pct = f" ({pct_value:+}%)" if pct_value is not None else ""
         parts.append(
-            f"Against {v.a['label']} ({money(v.total_a)}) it is {direction} "
-            f"{money(abs(v.change))}{pct}."
+            f"Against {v.a['label']} ({money(before)}) it is {direction} {money(abs(change))}{pct}."
         )
         drivers = [d for d in v.drivers if d.effect != "calendar"][:top]
         if drivers:
@@ -69,6 +74,11 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
             )
             parts.append(f"Top drivers: {listed}.")
         parts.extend(v.notes)
+    if expl.estimated:
+        parts.append(
+            f"Not in these figures: {money(expl.estimated)} estimated from the price list for "
+            "nodes the bill never mentions."
+        )
     if expl.reconciliation is not None and expl.reconciliation.difference is not None:
         r = expl.reconciliation
         if r.reconciled:

@@ -1,6 +1,8 @@
 """allocated + idle + shared + unallocated = the bill, by cluster, to the cent.
 
-The allocation table holds unshared facts; "shared" here is the cost of the namespaces
+Only rows the bill priced count: an estimate (a node the bill never mentions, priced from
+the price list) is not part of the bill and is reported apart by ``explain_bill``. The
+allocation table holds unshared facts; "shared" here is the cost of the namespaces
 configured as shared (``allocation.shared_namespaces``), shown as its own column so the
 table adds up whichever sharing a report later applies. The bill side is Σ EffectiveCost
 of the lines overlapping the window, prorated the same way as the allocation.
@@ -38,6 +40,7 @@ def reconcile(
           sum(CASE WHEN kind = 'unallocated' THEN total_cost ELSE 0 END),
           sum(total_cost), sum(billed_total_cost), min(hour), max(hour)
         FROM allocations WHERE hour >= ? AND hour < ?
+          AND coalesce(price_source, 'bill') = 'bill'
         GROUP BY cluster ORDER BY cluster
         """,
         [*shared, *shared, window.start, window.end],

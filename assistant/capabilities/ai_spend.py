@@ -49,6 +49,11 @@ class AiSpendRequest(BaseModel):
         description="'penny' = Penny's own calls; 'imports' = OpenAI/Anthropic usage "
         "imported from their cost exports; 'all' = both.",
     )
+    provider: Literal["openai", "anthropic"] | None = Field(
+        None,
+        description="Only this provider's spend (Penny's own calls to it and imported usage); "
+        "omit for every provider.",
+    )
     top_n: int = Field(20, ge=1, le=200, description="Groups to return (largest cost first).")
 
 
@@ -76,6 +81,7 @@ class AiSpendReport(BaseModel):
     window: str
     group_by: str
     source: str
+    provider: str | None = None
     groups: list[dict[str, Any]]
     total: dict[str, Any]
     groups_total: int
@@ -90,6 +96,9 @@ def ai_spend(args: AiSpendRequest, ctx: Ctx) -> AiSpendReport:
     scope_sql, scope_params = _scope_sql(ctx.scope)
     where = f"ts >= ? AND ts < ? AND {_SOURCES[args.source]} AND {scope_sql}"
     params: list[Any] = [window.start, window.end, *scope_params]
+    if args.provider is not None:
+        where += " AND lower(provider) = ?"
+        params.append(args.provider)
     sql = (
         f"SELECT {expr} AS grp, count(*) AS calls, count(cost) AS priced_calls, "
         f"count(*) - count(cost) AS unpriced_calls, decimal_sum(cost) AS cost, "
@@ -111,15 +120,16 @@ def ai_spend(args: AiSpendRequest, ctx: Ctx) -> AiSpendReport:
         sql=sql,
         params=[str(p) for p in params],
         window=window.to_dict(),
-        filters={"source": args.source},
+        filters={"source": args.source} | ({"provider": args.provider} if args.provider else {}),
         group_by=args.group_by,
         currency=ctx.settings.currency,
         source="ledger",
     )
     rows = read_ledger(ctx.settings, sql, params)
     if not rows:
+        which = f"source={args.source}" + (f", provider={args.provider}" if args.provider else "")
         raise DataGap(
-            f"No AI usage recorded for {window.label()} (source={args.source}).",
+            f"No AI usage recorded for {window.label()} ({which}).",
             hint="Penny records its own calls when an LLM is configured; import provider "
             "usage with `penny ingest ai-usage openai|anthropic PATH`.",
             provenance=prov,
@@ -158,6 +168,7 @@ def ai_spend(args: AiSpendRequest, ctx: Ctx) -> AiSpendReport:
         window=window.label(),
         group_by=args.group_by,
         source=args.source,
+        provider=args.provider,
         groups=shown,
         total=totals,
         groups_total=len(groups),

@@ -85,6 +85,14 @@ class CostsRequest(BaseModel):
         "(largest first); omit for all.",
     )
 
+    view: Literal["auto", "allocation", "asset"] = Field(
+        "auto",
+        description="'auto' answers node and cluster groupings with the asset view (what "
+        "each cost on the bill, its own idle included) and everything else with the "
+        "allocation view; 'allocation' = the pods' cost per node or cluster, idle its own "
+        "row; 'asset' = demand the asset view.",
+    )
+
     @field_validator("group_by")
     @classmethod
     def _dimension(cls, value: str) -> str:
@@ -141,6 +149,7 @@ class CostReport(BaseModel):
     window: str
     start: datetime
     end: datetime
+    view: str  # allocation | asset
     group_by: str
     basis: str
     currency: str
@@ -151,6 +160,10 @@ class CostReport(BaseModel):
     sharing: dict[str, Any]
     unlabeled_cost: Decimal
     unlabeled_share: float | None
+    #: priced from the price list (nodes or volumes the bill never mentions, hours it does
+    #: not cover yet): listed apart, never in rows or totals
+    estimates: list[CostLine]
+    estimated_total: Decimal
     ai_apis: list[AiLine]
     ai_total: Decimal
     provenance: Provenance
@@ -161,8 +174,8 @@ class CostReport(BaseModel):
         return out
 
     def to_csv(self) -> str:
-        """Cloud rows, the TOTAL row, then AI API lines in their own section (never summed
-        in): one writer for `penny costs --csv` and `GET /v1/costs?format=csv`."""
+        """Cloud rows, the TOTAL row, then estimates and AI API lines in their own sections
+        (never summed in): one writer for `penny costs --csv` and `GET /v1/costs?format=csv`."""
         buf = io.StringIO()
         out = csv.writer(buf)
         out.writerow(["section", "name", *COLUMNS, "total", "efficiency"])
@@ -174,6 +187,16 @@ class CostReport(BaseModel):
                     *(row.cost(c) for c in COLUMNS),
                     row.total,
                     "" if row.efficiency is None else f"{row.efficiency:.4f}",
+                ]
+            )
+        for est in self.estimates:
+            out.writerow(
+                [
+                    "estimate",
+                    est.name,
+                    *(est.cost(c) for c in COLUMNS),
+                    est.total,
+                    "" if est.efficiency is None else f"{est.efficiency:.4f}",
                 ]
             )
         for ai in self.ai_apis:
@@ -200,9 +223,10 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
             basis=request.basis,
             top_n=request.top_n,
             settings=ctx.settings,
+            view=request.view,
         )
         fresh = freshness(con)
-        if not table.rows and not table.ai:
+        if not table.rows and not table.ai and not table.estimates:
             first, last = _coverage(con, ctx)
             span = (
                 f"Cost data covers {first:%Y-%m-%d %H:00} to {last:%Y-%m-%d %H:00} UTC."
@@ -232,16 +256,19 @@ def _report(table: CostTable, prov: Provenance) -> CostReport:
         window=table.window.label(),
         start=table.window.start,
         end=table.window.end,
+        view=table.view,
         group_by=table.group_by,
         basis=table.basis,
         currency=table.currency,
         rows=[CostLine.of(r) for r in table.rows],
         totals=CostLine.of(table.totals),
         more=table.more,
-        groups_shown=sum(1 for r in table.rows if r.kind == "workload"),
+        groups_shown=sum(1 for r in table.rows if r.kind in ("workload", "asset")),
         sharing=table.sharing,
         unlabeled_cost=table.unlabeled_cost,
         unlabeled_share=table.unlabeled_share,
+        estimates=[CostLine.of(r) for r in table.estimates],
+        estimated_total=table.estimated_total,
         ai_apis=[AiLine(**a.to_dict()) for a in table.ai],
         ai_total=table.ai_total,
         provenance=prov,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from assistant.allocation.freshness import stale_note
 from assistant.capabilities.common import bounded, freshness, warehouse
 from assistant.capabilities.context import Ctx
 from assistant.core.money import cents
@@ -22,7 +23,7 @@ from assistant.core.serialize import jsonable
 from assistant.errors import DataGap, NotFound
 from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates
 from assistant.rightsizing.drafts import Draft, draft_change
-from assistant.rightsizing.gpu import gpu_utilization, idle_gpus
+from assistant.rightsizing.gpu import fold_gpu_groups, gpu_utilization, idle_gpus
 from assistant.rightsizing.lookup import find_recommendation
 from assistant.rightsizing.recommend import Recommendation, fleet_effect, recommend
 from assistant.rightsizing.strategies import STRATEGIES
@@ -133,11 +134,17 @@ def rightsizing(request: RightsizingRequest, ctx: Ctx) -> RightsizingReport:
         filters={"namespace": request.namespace} if request.namespace else {},
         notes=[
             f"strategy {strategy}: {STRATEGIES[strategy].description}",
-            "monthly = (cpu cores × $/core-h + memory GiB × $/GiB-h) × replicas × 730 h",
+            "monthly = (cpu cores × $/core-h + memory GiB × $/GiB-h) × replicas × 730 h for "
+            "live controllers; CronJobs per run × observed runs a month; one-off Jobs, "
+            "finished pods and controllers gone by the end: window cost only, nothing a "
+            "month; Jobs and bare pods are reported, never drafted (immutable); GPUs held "
+            "idle add their idle cost",
         ],
     )
     with warehouse(ctx, prov) as con:
         freshness(con).apply(prov)
+        if note := stale_note(con, window):  # savings are priced at allocation's prices
+            prov.notes.append(note)
         recs = recommend(
             con,
             scope=ctx.scope,
@@ -253,6 +260,8 @@ def draft(request: DraftRequest, ctx: Ctx, *, manifests_dir: Path | None = None)
     )
     with warehouse(ctx, prov) as con:
         freshness(con).apply(prov)
+        if note := stale_note(con, window):  # savings are priced at allocation's prices
+            prov.notes.append(note)
         recs = recommend(
             con,
             scope=ctx.scope,
@@ -314,6 +323,9 @@ class GpuReport(BaseModel):
     rows: list[dict[str, Any]]
     idle_cost_total: str
     rows_total: int
+    #: Σ cost of every group (not only the rows shown): the GPU cost the bill paid,
+    #: equal to the GPU column of costs(); None for the idle-GPU list
+    cost_total: str | None = None
     provenance: Provenance
 
 
@@ -322,16 +334,18 @@ def gpu(request: GpuRequest, ctx: Ctx) -> GpuReport:
     window = parse_window(request.window, now=ctx.now)
     rs = settings.rightsizing
     prov = Provenance(
-        tables=["gpu_hours", "k8s_pods", "node_cost_hours", "allocations"],
+        tables=["allocations", "node_cost_hours", "gpu_hours"],
         window=window.to_dict(),
         currency=settings.currency,
         group_by=request.by,
         notes=[
             f"idle = activity < {rs.gpu_idle_threshold_pct:g}% for ≥ "
             f"{rs.gpu_idle_min_hours} consecutive hours",
-            "cost = GPU share × the node's $/GPU-hour from the allocation",
+            "GPU-hours and cost are the allocation's (MIG slices and time-sliced GPUs by "
+            "their share of a physical GPU); the rows add up to the GPU cost of costs()",
         ],
     )
+    cost_total: Decimal | None = None
     with warehouse(ctx, prov) as con:
         freshness(con).apply(prov)
         if request.idle_only:
@@ -343,12 +357,21 @@ def gpu(request: GpuRequest, ctx: Ctx) -> GpuReport:
             groups = gpu_utilization(
                 con, window=window, by=request.by, scope=ctx.scope, settings=settings
             )
+            shown, more = bounded(groups, request.top_n)
+            if more:  # the rest as one row, so the rows add up to cost_total
+                shown = [*shown, fold_gpu_groups(groups[len(shown) :], request.by)]
             rows = [
-                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()}
-                for r in bounded(groups, request.top_n)[0]
+                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in shown
             ]
             total = sum((r["idle_cost"] for r in groups), Decimal(0))
+            cost_total = sum((r["cost"] for r in groups), Decimal(0))
+            estimated = sum((r["estimated_cost"] for r in groups), Decimal(0))
             count = len(groups)
+            if estimated:
+                prov.notes.append(
+                    f"{estimated} of GPU cost is an estimate (price list, no bill line): "
+                    "in estimated_cost, not in cost"
+                )
     if count == 0:
         raise DataGap(
             f"No GPU {'idle time' if request.idle_only else 'metrics'} in {window.label()} "
@@ -356,11 +379,12 @@ def gpu(request: GpuRequest, ctx: Ctx) -> GpuReport:
             provenance=prov,
         )
     prov.row_count = count
-    prov.truncated = count > len(rows)
+    prov.truncated = request.top_n is not None and count > request.top_n
     return GpuReport(
         window=window.label(),
         rows=rows,
         idle_cost_total=str(cents(total)),
         rows_total=count,
+        cost_total=None if cost_total is None else str(cost_total),
         provenance=prov,
     )

@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "assistant.cli.cmd_knowledge": ("knowledge",),
     "assistant.cli.cmd_allocate": ("allocate",),
     "assistant.cli.cmd_costs": ("costs",),
+    "assistant.cli.cmd_assets": ("assets",),
     "assistant.cli.cmd_ask": ("ask", "chat", "logs"),
     "assistant.cli.cmd_ingest_ai": ("ingest",),
     "assistant.cli.cmd_rightsize": ("rightsize", "gpu"),

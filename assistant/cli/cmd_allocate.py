@@ -44,6 +44,12 @@ def render_report(report: AllocationReport, console: Console) -> None:
         f"{report.container_hours:,} container-hours and {report.node_hours:,} node-hours "
         f"in {report.seconds:.2f} s. Node prices: "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(report.price_sources.items()))
+        + (
+            f" (of which {report.unbilled_node_hours:,} billed nodes' hours with no bill line, "
+            "at the bill's $0)"
+            if report.unbilled_node_hours
+            else ""
+        )
     )
     table = Table(title="Reconciliation (bill = allocated + idle + unallocated)")
     for col in (
@@ -67,4 +73,7 @@ def render_report(report: AllocationReport, console: Console) -> None:
             ),
         )
     console.print(table)
-    console.print("* estimated: priced from the price list (no bill line); not on the bill.")
+    console.print(
+        "* estimated: priced from the price list (a node or volume the bill never mentions, "
+        "or hours it does not cover yet); not on the bill, never in a bill total."
+    )

@@ -19,7 +19,7 @@ from assistant.core.scope import Scope
 from assistant.costs.query import COLUMNS
 
 
-def _filters(items: list[str]) -> dict[str, str]:
+def parse_filters(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -56,6 +56,12 @@ def costs_cmd(
     overhead: str | None = typer.Option(None, "--overhead", help="Fixed $/hour to share."),
     basis: str = typer.Option("amortized", "--basis", help="amortized | invoice"),
     top: int | None = typer.Option(None, "--top", min=1, help="Show the top N groups."),
+    view: str = typer.Option(
+        "auto",
+        "--view",
+        help="auto | allocation | asset. auto: --by node/cluster shows what each cost on "
+        "the bill (its idle included); allocation: the pods' cost per node, idle apart.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout."),
     as_csv: bool = typer.Option(False, "--csv", help="CSV on stdout."),
     engine: str | None = engine_option(),
@@ -66,6 +72,8 @@ def costs_cmd(
         raise typer.BadParameter("Choose one of --json and --csv.", param_hint="--json/--csv")
     if basis not in ("amortized", "invoice"):
         raise typer.BadParameter(f"{basis!r} is not amortized or invoice.", param_hint="--basis")
+    if view not in ("auto", "allocation", "asset"):
+        raise typer.BadParameter(f"{view!r} is not auto, allocation or asset.", param_hint="--view")
     if share_split is not None and share_split not in ("weighted", "even"):
         raise typer.BadParameter(
             f"{share_split!r} is not weighted or even.", param_hint="--share-split"
@@ -78,13 +86,14 @@ def costs_cmd(
     request = CostsRequest(
         window=window,
         group_by=by,
-        filters=_filters(filter_),
+        filters=parse_filters(filter_),
         share_idle=share_idle,
         shared_namespaces=share_namespace or None,
         share_split=share_split,  # type: ignore[arg-type]
         overhead_hourly=overhead_value,
         basis=basis,  # type: ignore[arg-type]
         top_n=top,
+        view=view,  # type: ignore[arg-type]
     )
     settings = engine_settings(settings, engine)
     table = costs(request, Ctx.create(settings, Scope.everything("cli")))
@@ -126,7 +135,18 @@ def render(table: CostReport, console: Console) -> None:
         style="bold",
     )
     console.print(t)
-    console.print(f"Sharing: {table.sharing['description']}.")
+    if table.view == "asset":
+        console.print(f"View: {table.sharing['description']}.")
+    else:
+        console.print(f"Sharing: {table.sharing['description']}.")
+    if table.estimates:
+        console.print(
+            f"Estimated, not on the bill and not in TOTAL: {_money(table.estimated_total)} "
+            "(priced from the price list: nodes or volumes the bill never mentions, or hours "
+            "it does not cover yet):"
+        )
+        for est in table.estimates:
+            console.print(f"  {est.name}: {_money(est.total)}")
     if table.unlabeled_share is not None:
         console.print(
             f"Without a team label: {_money(table.unlabeled_cost)} "

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.allocation.touched import allocate_touched_in
 from assistant.cli.app import ingest_app
 from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
 
@@ -25,15 +26,24 @@ def ingest_focus_command(
         metavar="PATH",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    no_allocate: bool = typer.Option(
+        False,
+        "--no-allocate",
+        help="Do not re-allocate the hours the import touched (bulk loads: run "
+        "`penny allocate` after).",
+    ),
 ) -> None:
     """Import FOCUS 1.0–1.3 billing exports; a re-imported billing period replaces the old one.
+
+    The hours the import touched are re-allocated in the same transaction, so every answer
+    matches the bill just imported (unless --no-allocate).
 
     Examples:  penny ingest focus exports/focus/ --json
                penny ingest focus s3://billing/focus-export/
     """
     # Progress goes to stderr (a spinner only on a terminal); data to stdout.
     with Console(stderr=True).status("Importing FOCUS files…"):
-        report = ingest_focus(paths)
+        report = ingest_focus(paths, allocate=None if no_allocate else allocate_touched_in)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
@@ -122,3 +132,14 @@ def render(report: FocusIngestReport, console: Console) -> None:
                     )
     for path, reason in report.skipped:
         console.print(f"[dim]skipped {path}: {reason}[/]", highlight=False)
+    if report.allocation is not None:
+        a = report.allocation
+        console.print(
+            f"Allocated the hours this import touched ({a.window.label()}): "
+            + (
+                "every month reconciles to the bill."
+                if a.reconciled
+                else "NOT reconciled — run `penny allocate` and see its report."
+            ),
+            highlight=False,
+        )

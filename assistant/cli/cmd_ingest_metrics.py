@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from assistant.allocation.touched import allocate_touched_in
 from assistant.cli.app import ingest_app
 from assistant.config import load_settings
 from assistant.errors import InputError
@@ -20,6 +21,11 @@ _CLUSTER = typer.Option(
 )
 _STEP = typer.Option("5m", "--step", help="Sample step; must divide an hour (30s, 1m, 5m…).")
 _JSON = typer.Option(False, "--json", help="Print the ingest report as JSON on stdout.")
+_NO_ALLOCATE = typer.Option(
+    False,
+    "--no-allocate",
+    help="Do not re-allocate the ingested hours (bulk loads: run `penny allocate` after).",
+)
 _REL_RE = re.compile(r"^(\d{1,4})([hd])$")
 
 
@@ -66,10 +72,12 @@ def prometheus_command(
         None, "--token-env", help="Name of the environment variable holding a bearer token."
     ),
     as_json: bool = _JSON,
+    no_allocate: bool = _NO_ALLOCATE,
 ) -> None:
     """Range-query kube-state-metrics, cAdvisor and DCGM series and store hourly rows.
 
-    Re-ingesting an overlapping window replaces those hours.
+    Re-ingesting an overlapping window replaces those hours, and those hours are
+    re-allocated in the same transaction (unless --no-allocate).
 
     Example:  penny ingest prometheus --url http://localhost:9090 --start 2026-10-01
     --end 2026-11-01 --cluster prod
@@ -95,6 +103,7 @@ def prometheus_command(
         step=step,
         bearer_token=token,
         progress=not as_json,
+        allocate=None if no_allocate else allocate_touched_in,
     )
     _show(report, as_json)
 
@@ -112,6 +121,7 @@ def openmetrics_command(
     start: str | None = typer.Option(None, "--start", help="Only from this time (UTC)."),
     end: str | None = typer.Option(None, "--end", help="Only before this time (UTC)."),
     as_json: bool = _JSON,
+    no_allocate: bool = _NO_ALLOCATE,
 ) -> None:
     """Read the same series from files (what promtool's backfill accepts), no Prometheus needed.
 
@@ -126,5 +136,6 @@ def openmetrics_command(
         step=step,
         start=parse_instant(start) if start else None,
         end=parse_instant(end) if end else None,
+        allocate=None if no_allocate else allocate_touched_in,
     )
     _show(report, as_json)

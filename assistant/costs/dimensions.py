@@ -39,7 +39,9 @@ _EXPR = {
     "'__no_controller__')",
     "pod": "a.namespace || '/' || a.pod",
     "container": "a.namespace || '/' || a.pod || '/' || coalesce(a.container, '__pod__')",
-    "node": "coalesce(a.node, '__no_node__')",
+    # a pod's PV/LB share is on the pod's node; volume time no pod mounted has none
+    "node": "coalesce(a.node, CASE WHEN a.pod = '__unmounted__' THEN '__unmounted__' END, "
+    "'__no_node__')",
     "cluster": "a.cluster",
     "service": "coalesce(a.service_name, '__unknown__')",
 }

@@ -8,81 +8,35 @@ never inside it. Provenance records the SQL, tables, window and sharing applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from assistant.allocation.freshness import STALE_NOTE, stale_hours
+from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
-from assistant.costs.ai import AiRow, ai_rows
+from assistant.costs.ai import ai_rows
+from assistant.costs.asset_table import asset_table, uses_asset_view
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
+from assistant.costs.table import COLUMNS, CostRow, CostTable, merge_rows
 from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
-__all__ = ["CostRow", "CostTable", "query_costs", "require_rows"]
+__all__ = [
+    "COLUMNS",
+    "CostRow",
+    "CostTable",
+    "estimate_note",
+    "query_costs",
+    "require_rows",
+    "uses_asset_view",
+]
 
 _ZERO = Decimal(0)
-COLUMNS = (*RESOURCES, "idle", "shared")
-
-
-@dataclass
-class CostRow:
-    name: str
-    kind: str  # workload | idle | unallocated | others | total
-    # cpu ram gpu pv lb network other idle shared
-    costs: dict[str, Decimal] = field(default_factory=dict)
-    total: Decimal = _ZERO
-    efficiency: float | None = None  # used CPU+RAM cost / CPU+RAM cost
-    count: int = 1  # groups folded into this row ('and N more')
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            **{k: self.costs.get(k, _ZERO) for k in COLUMNS},
-            "total": self.total,
-            "efficiency": self.efficiency,
-        }
-
-
-@dataclass
-class CostTable:
-    window: Window
-    group_by: str
-    basis: str
-    currency: str
-    rows: list[CostRow]
-    totals: CostRow
-    more: int  # groups folded into the 'and N more' row
-    sharing: dict[str, Any]
-    unlabeled_cost: Decimal
-    unlabeled_share: float | None  # share of workload cost without a team label
-    ai: list[AiRow]
-    ai_total: Decimal
-    provenance: Provenance
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "window": self.window.to_dict(),
-            "group_by": self.group_by,
-            "basis": self.basis,
-            "currency": self.currency,
-            "rows": [r.to_dict() for r in self.rows],
-            "totals": self.totals.to_dict(),
-            "more": self.more,
-            "sharing": self.sharing,
-            "unlabeled_cost": self.unlabeled_cost,
-            "unlabeled_share": self.unlabeled_share,
-            "ai_apis": [a.to_dict() for a in self.ai],
-            "ai_total": self.ai_total,
-            "provenance": self.provenance.model_dump(mode="json"),
-        }
 
 
 def query_costs(
@@ -99,8 +53,16 @@ def query_costs(
     basis: Literal["amortized", "invoice"] = "amortized",
     top_n: int | None = None,
     settings: Settings,
+    view: Literal["auto", "allocation", "asset"] = "auto",
 ) -> CostTable:
-    """Cost per group over ``window``; unset sharing options come from settings.allocation."""
+    """Cost per group over ``window``; unset sharing options come from settings.allocation.
+
+    ``view``: ``auto`` answers node and cluster groupings with the asset view (what each
+    cost on the bill, its idle included, ``costs.assets``) whenever that is the question
+    (:func:`uses_asset_view`), everything else with the allocation view; ``allocation``
+    forces OpenCost's allocation grouping (pods' cost per node, idle its own row, shared
+    within its own node with ``share_idle``); ``asset`` demands the asset view.
+    """
     alloc = settings.allocation
     scope = scope or Scope.everything()
     group_by = validate_dimension(group_by)
@@ -116,16 +78,34 @@ def query_costs(
     if overhead_rate < 0:
         raise InputError(f"Overhead must not be negative, got {overhead_rate}.")
 
+    if view not in ("auto", "allocation", "asset"):
+        raise InputError(f"Unknown view {view!r}.", hint="Use auto, allocation or asset.")
+    if view == "asset" and not uses_asset_view(group_by, filters, scope):
+        raise InputError(
+            f"The asset view groups the whole organisation by node or cluster (filters: "
+            f"cluster, node); got group_by={group_by!r}, filters={sorted(filters)}"
+            + ("" if scope.admin else ", a team scope")
+            + ".",
+            hint="Use --by node or --by cluster without workload filters, or the allocation view.",
+        )
+    require_fresh(con, window)
+    if view != "allocation" and uses_asset_view(group_by, filters, scope):
+        return asset_table(
+            con, window=window, group_by=group_by, filters=filters, basis=basis,
+            top_n=top_n, settings=settings,
+        )  # fmt: skip
     sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
     raw = con.execute(sql, params).fetchall()
     units = [unit_from_row(row, used=float(row[UNIT_COLUMNS] or 0.0)) for row in raw]
+    estimate_units = [u for u in units if u.estimate and u.passes and u.visible]
     # Workload cost without a team label, over the rows the filters and scope let through:
     # the two extra sums of the same scan (the view is read once per question).
     seen = [
         row
         for row, u in zip(raw, units, strict=True)
-        if u.kind == "workload" and u.passes and u.visible
+        if u.kind == "workload" and u.passes and u.visible and not u.estimate
     ]
+    units = [u for u in units if not u.estimate]
     unl_cost = sum((Decimal(r[-2]) for r in seen if r[-2] is not None), _ZERO)
     unl_total = sum((Decimal(r[-1]) for r in seen if r[-1] is not None), _ZERO)
     unl_share = float(unl_cost / unl_total) if unl_total else None
@@ -139,7 +119,7 @@ def query_costs(
         )
     shown = [u for u in units if u.passes and u.visible]
     rows = _rows(shown)
-    special = {"__idle__", "__unallocated__"}
+    special = {"__idle__", "__unallocated__", "__unmounted__", "__no_node__"}
     rows.sort(key=lambda r: (r.name in special, -r.total, r.name))
     more = 0
     if top_n is not None:
@@ -147,11 +127,12 @@ def query_costs(
         if len(ranked) > top_n:
             rest = ranked[top_n:]
             more = len(rest)
-            others = _merge(f"and {more} more", "others", rest)
+            others = merge_rows(f"and {more} more", "others", rest)
             rows = ranked[:top_n] + [others] + [r for r in rows if r.name in special]
-    totals = _merge("TOTAL", "total", rows)
+    totals = merge_rows("TOTAL", "total", rows)
+    estimates = sorted(_rows(estimate_units), key=lambda r: (-r.total, r.name))
+    estimated_total = sum((r.total for r in estimates), _ZERO)
     ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
-    stale = stale_hours(con, window)
     sharing = {
         "share_idle": do_share_idle,
         "shared_namespaces": shared_ns,
@@ -177,7 +158,7 @@ def query_costs(
         truncated=more > 0,
         notes=([f"and {more} more groups folded into one row"] if more else [])
         + (["AI API spend is outside the cloud bill and not in the totals"] if ai else [])
-        + ([STALE_NOTE.format(hours=stale)] if stale else []),
+        + ([estimate_note(estimated_total)] if estimates else []),
     )
     return CostTable(
         window=window,
@@ -193,6 +174,16 @@ def query_costs(
         ai=ai,
         ai_total=sum((a.cost for a in ai), _ZERO),
         provenance=prov,
+        estimates=estimates,
+        estimated_total=estimated_total,
+    )
+
+
+def estimate_note(amount: Decimal) -> str:
+    return (
+        f"{amount.quantize(Decimal('0.01'))} estimated from the price list (nodes or volumes "
+        "the bill never mentions, or hours it does not cover yet): listed apart, not in the "
+        "totals"
     )
 
 
@@ -247,17 +238,6 @@ def _rows(units: list[Unit]) -> list[CostRow]:
     return rows
 
 
-def _merge(name: str, kind: str, rows: list[CostRow]) -> CostRow:
-    costs = {c: sum((r.costs.get(c, _ZERO) for r in rows), _ZERO) for c in COLUMNS}
-    return CostRow(
-        name=name,
-        kind=kind,
-        costs=costs,
-        total=sum((r.total for r in rows), _ZERO),
-        count=sum(r.count for r in rows),
-    )
-
-
 def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: Decimal) -> str:
     parts = [
         "idle shared to workloads by resource cost"
@@ -275,7 +255,7 @@ def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: D
 
 def require_rows(table: CostTable, window: Window, filters: dict[str, str] | None) -> CostTable:
     """Interfaces answer an empty table with DataGap (a reason), never an empty 'zero'."""
-    if table.rows or table.ai:
+    if table.rows or table.ai or table.estimates:
         return table
     where = f" for {', '.join(f'{k}={v}' for k, v in filters.items())}" if filters else ""
     raise DataGap(

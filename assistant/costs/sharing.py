@@ -27,6 +27,8 @@ class Unit:
     name: str
     cluster: str
     kind: str  # workload | idle | unallocated
+    pool: str = ""  # where idle is shared within, besides the cluster (the node, by node)
+    estimate: bool = False  # priced from the price list, not the bill: never in bill totals
     passes: bool = True  # matches the filters
     visible: bool = True  # inside the asker's scope
     shared: bool = False  # belongs to a shared namespace
@@ -48,15 +50,22 @@ class Unit:
 
 
 def share_idle(units: list[Unit]) -> list[Unit]:
-    """Move idle cost onto workloads of the same cluster, by their cost of each resource.
+    """Move idle cost onto workloads of the same cluster (and pool), by their cost of each
+    resource.
 
-    Idle that no workload can take (no workload cost of that resource in the cluster)
-    stays on the idle units. Returns the units with idle units reduced accordingly.
+    The pool is empty except when grouping by node, where it is the node: a node's idle
+    then goes only to the pods on that node (OpenCost's idle by node), never to another
+    node's. Idle that no workload can take (no workload cost of that resource in the
+    pool) stays on the idle units. Returns the units with idle units reduced accordingly.
     """
     weighted = WeightedShare()
-    for cluster in sorted({u.cluster for u in units}):
-        idle_units = [u for u in units if u.kind == "idle" and u.cluster == cluster]
-        takers = [u for u in units if u.kind == "workload" and u.cluster == cluster]
+    for cluster, where in sorted({(u.cluster, u.pool) for u in units}):
+        idle_units = [
+            u for u in units if u.kind == "idle" and u.cluster == cluster and u.pool == where
+        ]
+        takers = [
+            u for u in units if u.kind == "workload" and u.cluster == cluster and u.pool == where
+        ]
         for resource in ("cpu", "ram", "gpu"):
             pool = sum((u.cost(resource) for u in idle_units), _ZERO)
             weights = {str(i): max(u.cost(resource), _ZERO) for i, u in enumerate(takers)}

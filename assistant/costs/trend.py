@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from assistant.allocation.freshness import STALE_NOTE, stale_hours
+from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
+from assistant.costs.query import estimate_note
 from assistant.costs.sharing import Unit
 from assistant.costs.unit_sql import unit_from_row, unit_select
 from assistant.errors import InputError
@@ -181,6 +182,7 @@ def cost_trend(
     if top_n < 1:
         raise InputError(f"top_n must be at least 1, got {top_n}.")
     check_bucket_count(window, bucket)
+    require_fresh(con, window)
     scope = scope or Scope.everything()
     split = validate_dimension(split_by, what="split_by") if split_by else None
     filters = {validate_dimension(k, what="filter key"): v for k, v in (filters or {}).items()}
@@ -193,8 +195,14 @@ def cost_trend(
     sql, params = _sql(split or "namespace", filters, scope, shared_ns, basis, window, bucket)
     raw = con.execute(sql, params).fetchall()
     per_bucket: dict[datetime, list[Unit]] = defaultdict(list)
+    estimated = _ZERO
     for row in raw:
-        per_bucket[row[0]].append(unit_from_row(row[1:]))
+        unit = unit_from_row(row[1:])
+        if unit.estimate:  # price-list costs: never in a bucket, named in a note
+            if unit.passes and unit.visible:
+                estimated += unit.own
+            continue
+        per_bucket[row[0]].append(unit)
     out = buckets(window, bucket)
     sums: dict[str, Decimal] = defaultdict(lambda: _ZERO)
     kinds: dict[str, str] = {}
@@ -224,7 +232,6 @@ def cost_trend(
     if split:
         _fold(out, series)
     total = sum((b.total for b in out), _ZERO)
-    stale = stale_hours(con, window)
     sharing = {
         "share_idle": do_share_idle,
         "shared_namespaces": shared_ns,
@@ -256,7 +263,7 @@ def cost_trend(
             + (" (ISO weeks, Monday to Monday)" if bucket == "week" else "")
         ]
         + ([f"{more} smaller groups folded into 'others'"] if more else [])
-        + ([STALE_NOTE.format(hours=stale)] if stale else []),
+        + ([estimate_note(estimated)] if estimated else []),
     )
     return CostTrend(
         window=window,

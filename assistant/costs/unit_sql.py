@@ -16,10 +16,12 @@ from assistant.core.scope import Scope
 from assistant.costs.dimensions import dimension_expr, needs_pod_join
 from assistant.costs.sharing import RESOURCES, Unit
 
-__all__ = ["UNIT_COLUMNS", "unit_from_row", "unit_select"]
+__all__ = ["ESTIMATE_SQL", "UNIT_COLUMNS", "unit_from_row", "unit_select"]
 
 #: how many leading columns of a row ``unit_select`` produces
-UNIT_COLUMNS = 6 + len(RESOURCES)
+UNIT_COLUMNS = 8 + len(RESOURCES)
+#: a row is an estimate unless the bill priced it (NULL: hand-made rows, as the bill)
+ESTIMATE_SQL = "coalesce(a.price_source, 'bill') <> 'bill'"
 _ZERO = Decimal(0)
 _POD_JOIN = (
     "LEFT JOIN k8s_pods p ON p.cluster = a.cluster AND p.namespace = a.namespace "
@@ -33,9 +35,11 @@ def unit_select(
 ) -> tuple[str, str, list[Any]]:
     """(select list, join clause, parameters) over ``allocations a``.
 
-    The select list is ``name, cluster, kind, passes, visible, shared`` and one cost sum
-    per resource; group the query by it (``GROUP BY ALL``). The parameters are those of
-    the select list, in order.
+    The select list is ``name, cluster, pool, kind, passes, visible, shared, estimate``
+    and one cost sum per resource; group the query by it (``GROUP BY ALL``). The
+    parameters are those of the select list, in order. ``pool`` is the node when grouping
+    by node (idle is then shared within its node), else empty; ``estimate`` marks rows
+    priced from the price list, which no bill total includes.
     """
     expr = dimension_expr(group_by)
     unalloc_name = expr if group_by in ("service", "cluster") else "'__unallocated__'"
@@ -57,9 +61,10 @@ def unit_select(
     params.extend(shared_ns)
     prefix = "billed_" if basis == "invoice" else ""
     costs = ", ".join(f"sum(a.{prefix}{r}_cost)" for r in RESOURCES)
+    pool = "coalesce(a.node, '')" if group_by == "node" else "''"
     select = (
-        f"{name} AS name, a.cluster, a.kind, {passes} AS passes, {visible} AS visible, "
-        f"{shared} AS shared, {costs}"
+        f"{name} AS name, a.cluster, {pool} AS pool, a.kind, {passes} AS passes, "
+        f"{visible} AS visible, {shared} AS shared, {ESTIMATE_SQL} AS estimate, {costs}"
     )
     join = _POD_JOIN if needs_pod_join([group_by, *filters]) else ""
     return select, join, params
@@ -67,15 +72,17 @@ def unit_select(
 
 def unit_from_row(row: tuple[Any, ...], used: float = 0.0) -> Unit:
     """The :class:`Unit` of the first :data:`UNIT_COLUMNS` columns of a row."""
-    name, cluster, kind, passes, visible, shared = row[:6]
+    name, cluster, pool, kind, passes, visible, shared, estimate = row[:8]
     costs = {
         r: Decimal(v) if v is not None else _ZERO
-        for r, v in zip(RESOURCES, row[6:UNIT_COLUMNS], strict=True)
+        for r, v in zip(RESOURCES, row[8:UNIT_COLUMNS], strict=True)
     }
     return Unit(
         name=name,
         cluster=cluster,
         kind=kind,
+        pool=pool or "",
+        estimate=bool(estimate),
         passes=bool(passes),
         visible=bool(visible),
         shared=bool(shared),

@@ -106,13 +106,27 @@ def _load_metrics(
             with PrometheusServer(tsdb) as server:
                 reports.append(
                     ingest_prometheus(
-                        server.url, start, end, cluster, settings, step=step, chunk_hours=24 * 31
+                        server.url,
+                        start,
+                        end,
+                        cluster,
+                        settings,
+                        step=step,
+                        chunk_hours=24 * 31,
+                        # no allocate hook: a bulk load, allocated once below
                     )
                 )
         else:
             reports.append(
                 ingest_openmetrics(
-                    [path], cluster, settings, step=step, chunk_hours=24 * 31, start=start, end=end
+                    [path],
+                    cluster,
+                    settings,
+                    step=step,
+                    chunk_hours=24 * 31,
+                    start=start,
+                    end=end,
+                    # no allocate hook: a bulk load, allocated once below
                 )
             )
     return reports
@@ -148,7 +162,7 @@ def build_demo(
     metrics = _load_metrics(files, settings, use_prometheus)
     timings["metrics"] = time.perf_counter() - t
     t = time.perf_counter()
-    focus = ingest_focus(files.focus, settings)
+    focus = ingest_focus(files.focus, settings)  # allocated once, below
     timings["focus"] = time.perf_counter() - t
     t = time.perf_counter()
     allocation = allocate(settings)

@@ -106,6 +106,9 @@ def allocation(
         share_idle=share_idle,
         shared_namespaces=[n for n in (shareNamespaces or "").split(",") if n.strip()] or None,
         share_split=shareSplit or None,  # type: ignore[arg-type]
+        # OpenCost's Allocation API: node and cluster sets are the pods' cost with idle its
+        # own __idle__ set, not Penny's asset view (that is /assets)
+        view="allocation",
     )
     sets: list[dict[str, Any]] = []
     gaps: list[DataGap] = []

@@ -199,6 +199,7 @@ def costs(
     top: Annotated[int | None, Query(ge=1, le=1000)] = None,
     basis: Literal["amortized", "invoice"] = "amortized",
     share_idle: bool | None = None,
+    view: Literal["auto", "allocation", "asset"] = "auto",
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     from assistant.capabilities.context import Ctx
@@ -218,6 +219,7 @@ def costs(
         basis=basis,
         share_idle=share_idle,
         top_n=top,
+        view=view,
     )
     report = costs(req, Ctx.create(settings, who.scope))
     if format == "csv":

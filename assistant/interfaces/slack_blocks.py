@@ -146,11 +146,14 @@ def context_line(answer: Answer) -> str:
 
 
 def draftable_workloads(answer: Answer, limit: int = 3) -> list[str]:
-    """Workloads of an ok ``rightsizing`` tool result, largest savings first."""
+    """Workloads of an ok ``rightsizing`` tool result, largest savings first — only those a
+    patch can change (Jobs and bare pods are immutable: no button for a draft the API
+    would refuse)."""
     for call in answer.tool_calls:
         if call.name == "rightsizing" and call.result.get("ok"):
             recs = (call.result.get("data") or {}).get("recommendations") or []
-            return [str(r["workload"]) for r in recs[:limit] if r.get("workload")]
+            ok = [r for r in recs if r.get("workload") and r.get("draftable", True)]
+            return [str(r["workload"]) for r in ok[:limit]]
     return []
 
 

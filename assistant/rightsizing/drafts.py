@@ -195,6 +195,16 @@ def draft_change(
         raise InputError(
             f"Unknown draft format {fmt!r}.", hint=f"Use one of: {', '.join(FORMATS)}."
         )
+    if not rec.draftable:
+        raise InputError(
+            f"{rec.workload} cannot be changed by a patch: "
+            + (rec.disposition.note or f"a {rec.kind} is not drafted"),
+            hint="Penny never drafts a change the API server would refuse: Jobs' pod "
+            "templates and bare pods' resources are immutable. Change the manifest, chart or "
+            "pipeline that creates it (the recommendation's proposed requests apply there).",
+            workload=rec.workload,
+            disposition=rec.disposition.kind,
+        )
     changes = resource_changes(rec)
     if not changes:
         raise InputError(
@@ -209,11 +219,6 @@ def draft_change(
         notes.append(
             f"{rec.kind} is a custom resource: a JSON merge patch replaces the whole "
             "containers list, so merge the fields into the manifest (use the diff)."
-        )
-    if rec.kind in {"Job", "Pod"}:
-        notes.append(
-            f"A {rec.kind}'s pod template is immutable: change the manifest that "
-            "creates it; for running pods use the in-place resize commands."
         )
     if any(v is None for f in changes.values() for v in f.values()):
         notes.append("The CPU limit is removed (strategy: no CPU limit, to avoid throttling).")

@@ -5,12 +5,17 @@ An hour is idle when the GPU's activity is below ``gpu_idle_threshold_pct``: DCG
 where profiling metrics exist, else ``DCGM_FI_DEV_GPU_UTIL``. Only runs of at least
 ``gpu_idle_min_hours`` consecutive idle hours count, so a training job's short gaps
 between epochs are not "waste". Power draw is the second signal: idle hours should
-draw well under what busy GPUs of the same model draw. MIG slices and time-sliced
-GPUs are charged by ``gpu_share`` of the physical GPU's hourly price.
+draw well under what busy GPUs of the same model draw.
+
+GPU-hours and dollars are the allocation's (``gpu_hours``): a MIG slice or a
+time-sliced GPU counts by its share of a physical GPU, defined once at ingest, and the
+rows add up to the GPU cost ``penny costs`` reports. GPU capacity no pod requested is
+idle by definition (its own ``__unassigned__`` group, or part of its node's row).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,41 +24,19 @@ from typing import Any, Literal
 from assistant.config import Settings
 from assistant.core.scope import Scope
 from assistant.errors import InputError
-from assistant.rightsizing.history import team_subquery
+from assistant.rightsizing.gpu_hours import DeviceHour, PodGpuHour, load_gpu
 from assistant.rightsizing.savings import to_cents
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
-__all__ = ["GROUP_BY", "GpuHour", "IdleGpu", "gpu_utilization", "idle_gpus", "load_gpu_hours"]
+__all__ = ["GROUP_BY", "IdleGpu", "fold_gpu_groups", "gpu_utilization", "idle_gpus"]
 
 GROUP_BY = ("pod", "workload", "namespace", "team", "model", "node")
 GroupBy = Literal["pod", "workload", "namespace", "team", "model", "node"]
 POWER_RATIO = 0.5  # idle draw at most half of busy draw confirms idleness
-
-
-@dataclass
-class GpuHour:
-    cluster: str
-    node: str
-    gpu: str
-    model: str | None
-    mig_profile: str | None
-    share: float
-    namespace: str | None
-    pod: str | None
-    workload: str | None
-    team: str | None
-    hour: datetime
-    activity: float | None  # percent, 0..100
-    signal: str  # engine_active | util | none
-    power: float | None
-    price: Decimal  # $ per physical GPU-hour
-    idle: bool = False  # below threshold this hour
-    sustained: bool = False  # part of a run ≥ gpu_idle_min_hours
-
-    @property
-    def cost(self) -> Decimal:
-        return Decimal(repr(self.share)) * self.price
+UNASSIGNED = "__unassigned__"
+_ZERO = Decimal(0)
+_MICRO = Decimal("0.000001")
 
 
 @dataclass
@@ -89,74 +72,14 @@ class IdleGpu:
         return d
 
 
-_SQL = """
-WITH t AS {teams}
-SELECT g.cluster, g.node, g.gpu, g.model, g.mig_profile, coalesce(g.gpu_share, 1.0),
-       g.namespace, g.pod,
-       CASE WHEN p.controller_kind IS NOT NULL
-            THEN g.namespace || '/' || p.controller_kind || '/' || p.controller_name
-            WHEN g.pod IS NOT NULL THEN g.namespace || '/Pod/' || g.pod END,
-       t.team, g.hour, g.engine_active, g.util_pct, g.power_watts, n.gpu_price
-FROM gpu_hours g
-LEFT JOIN k8s_pods p ON p.cluster = g.cluster AND p.namespace = g.namespace AND p.pod = g.pod
-LEFT JOIN t ON t.cluster = g.cluster AND t.namespace = g.namespace AND t.pod = g.pod
-LEFT JOIN node_cost_hours n ON n.cluster = g.cluster AND n.node = g.node AND n.hour = g.hour
-WHERE g.hour >= ? AND g.hour < ? AND {scope}
-ORDER BY g.cluster, g.node, g.gpu, g.hour
-"""
-
-
-def load_gpu_hours(
-    con: Connection, *, window: Window, scope: Scope, settings: Settings
-) -> list[GpuHour]:
-    """GPU device-hours in ``window`` visible to ``scope``, idle hours marked."""
-    scope_sql, params = scope.sql_filter("t.team", "g.namespace")
-    rows = con.execute(
-        _SQL.format(teams=team_subquery(), scope=scope_sql), [window.start, window.end, *params]
-    ).fetchall()
-    fallback = settings.allocation.prices.gpu_hour
-    threshold = settings.rightsizing.gpu_idle_threshold_pct
-    out: list[GpuHour] = []
-    for r in rows:
-        if r[11] is not None:
-            activity, signal = float(r[11]) * 100.0, "engine_active"
-        elif r[12] is not None:
-            activity, signal = float(r[12]), "util"
-        else:
-            activity, signal = None, "none"
-        price = Decimal(repr(float(r[14]))) if r[14] is not None else fallback
-        out.append(
-            GpuHour(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                float(r[5]),
-                r[6],
-                r[7],
-                r[8],
-                r[9],
-                r[10],
-                activity,
-                signal,
-                r[13],
-                price,
-                idle=activity is not None and activity < threshold,
-            )
-        )
-    _mark_sustained(out, settings.rightsizing.gpu_idle_min_hours)
-    return out
-
-
-def _series_key(h: GpuHour) -> tuple[Any, ...]:
+def _series_key(h: DeviceHour) -> tuple[Any, ...]:
     return (h.cluster, h.node, h.gpu, h.namespace, h.pod)
 
 
-def _runs(hours: list[GpuHour]) -> list[list[GpuHour]]:
+def _runs(hours: list[DeviceHour]) -> list[list[DeviceHour]]:
     """Consecutive idle hours of one device and pod (a missing hour ends a run)."""
-    runs: list[list[GpuHour]] = []
-    current: list[GpuHour] = []
+    runs: list[list[DeviceHour]] = []
+    current: list[DeviceHour] = []
     for h in sorted(hours, key=lambda x: x.hour):
         if h.idle and current and h.hour - current[-1].hour == timedelta(hours=1):
             current.append(h)
@@ -173,14 +96,14 @@ def _runs(hours: list[GpuHour]) -> list[list[GpuHour]]:
     return runs
 
 
-def _by_series(hours: list[GpuHour]) -> dict[tuple[Any, ...], list[GpuHour]]:
-    series: dict[tuple[Any, ...], list[GpuHour]] = {}
+def _by_series(hours: list[DeviceHour]) -> dict[tuple[Any, ...], list[DeviceHour]]:
+    series: dict[tuple[Any, ...], list[DeviceHour]] = {}
     for h in hours:
         series.setdefault(_series_key(h), []).append(h)
     return series
 
 
-def _mark_sustained(hours: list[GpuHour], min_hours: int) -> None:
+def _mark_sustained(hours: list[DeviceHour], min_hours: int) -> None:
     for series in _by_series(hours).values():
         for run in _runs(series):
             if len(run) >= min_hours:
@@ -192,12 +115,28 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _load(con: Connection, window: Window, scope: Scope, settings: Settings) -> list[PodGpuHour]:
+    load = load_gpu(con, window=window, scope=scope, settings=settings)
+    _mark_sustained(load.devices, settings.rightsizing.gpu_idle_min_hours)
+    return load.pods
+
+
+def _load_devices(
+    con: Connection, window: Window, scope: Scope, settings: Settings
+) -> list[DeviceHour]:
+    """Every visible device-hour, in (device, pod, hour) order, sustained runs marked."""
+    load = load_gpu(con, window=window, scope=scope, settings=settings)
+    _mark_sustained(load.devices, settings.rightsizing.gpu_idle_min_hours)
+    return load.devices
+
+
 def idle_gpus(
     con: Connection, *, window: Window, scope: Scope, settings: Settings
 ) -> list[IdleGpu]:
     """Devices (or MIG slices) idle for sustained runs: those held by a pod first, then
-    unrequested ones; costliest idle time first within each."""
-    hours = load_gpu_hours(con, window=window, scope=scope, settings=settings)
+    unrequested ones; costliest idle time first within each. Idle cost is the device's
+    part of the allocated GPU cost in its idle hours."""
+    hours = _load_devices(con, window, scope, settings)
     busy_power: dict[str | None, list[float]] = {}
     for h in hours:
         if not h.idle and h.activity is not None and h.power is not None:
@@ -228,7 +167,7 @@ def idle_gpus(
                 idle_hours=len(idle),
                 longest_idle_run_hours=max(len(r) for r in _runs(series)),
                 idle_gpu_hours=round(sum(h.share for h in idle), 6),
-                idle_cost=sum((h.cost for h in idle), Decimal("0")),
+                idle_cost=sum((h.cost for h in idle), _ZERO),
                 avg_idle_activity_pct=round(sum(h.activity or 0.0 for h in idle) / len(idle), 3),
                 idle_power_watts=None if idle_power is None else round(idle_power, 1),
                 busy_power_watts=None if busy is None else round(busy, 1),
@@ -243,16 +182,24 @@ def idle_gpus(
     return out
 
 
-def _group(h: GpuHour, by: str) -> str:
+def _model(p: PodGpuHour) -> str | None:
+    return next((d.model for d in p.devices if d.model), None)
+
+
+def _group(p: PodGpuHour, by: str, node_models: dict[tuple[str, str | None], str]) -> str:
+    if by == "node":
+        return f"{p.cluster}/{p.node}"
+    if by == "model":
+        return _model(p) or node_models.get((p.cluster, p.node)) or UNASSIGNED
+    if p.pod is None:
+        return UNASSIGNED
     value = {
-        "pod": f"{h.namespace}/{h.pod}" if h.pod else None,
-        "workload": h.workload,
-        "namespace": h.namespace,
-        "team": h.team,
-        "model": h.model,
-        "node": f"{h.cluster}/{h.node}",
+        "pod": f"{p.namespace}/{p.pod}",
+        "workload": p.workload,
+        "namespace": p.namespace,
+        "team": p.team,
     }[by]
-    return value or "__unassigned__"
+    return value or UNASSIGNED
 
 
 def gpu_utilization(
@@ -260,38 +207,50 @@ def gpu_utilization(
 ) -> list[dict[str, Any]]:
     """GPU-hours, average activity, sustained-idle GPU-hours and their cost per group.
 
-    GPU-hours and cost count each device-hour by its share of the physical GPU, so seven
-    1g MIG slices add up to one GPU. Sorted by idle cost, then cost.
+    GPU-hours and cost are the allocation's, so the groups add up to the GPU cost of
+    ``penny costs`` (bill-priced; anything priced from the price list is in
+    ``estimated_cost``, never in ``cost``). A pod-hour is idle in the proportion of its
+    devices (by share) in a sustained idle run; unrequested capacity is idle throughout.
+    Sorted by idle cost, then cost.
     """
     if by not in GROUP_BY:
         raise InputError(
             f"Cannot group GPUs by {by!r}.", hint=f"Use one of: {', '.join(GROUP_BY)}."
         )
-    groups: dict[str, dict[str, Any]] = {}
-    for h in load_gpu_hours(con, window=window, scope=scope, settings=settings):
-        g = groups.setdefault(
-            _group(h, by),
-            {
-                "gpu_hours": 0.0,
-                "idle_gpu_hours": 0.0,
-                "cost": Decimal("0"),
-                "idle_cost": Decimal("0"),
-                "_act": 0.0,
-                "_actw": 0.0,
-                "signals": set(),
-                "devices": set(),
-            },
-        )
-        g["gpu_hours"] += h.share
-        g["cost"] += h.cost
-        g["devices"].add((h.cluster, h.node, h.gpu))
-        if h.activity is not None:
-            g["_act"] += h.activity * h.share
-            g["_actw"] += h.share
-            g["signals"].add(h.signal)
-        if h.sustained:
-            g["idle_gpu_hours"] += h.share
-            g["idle_cost"] += h.cost
+    pods = _load(con, window, scope, settings)
+    node_models = {(p.cluster, p.node): m for p in pods if (m := _model(p))}
+    groups: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {
+            "gpu_hours": 0.0,
+            "idle_gpu_hours": 0.0,
+            "cost": _ZERO,
+            "estimated_cost": _ZERO,
+            "idle_cost": _ZERO,
+            "_act": 0.0,
+            "_actw": 0.0,
+            "signals": set(),
+            "devices": set(),
+        }
+    )
+    for p in pods:
+        g = groups[_group(p, by, node_models)]
+        g["gpu_hours"] += p.gpu_hours
+        g["cost"] += p.cost
+        g["estimated_cost"] += p.estimated
+        share = sum(d.share for d in p.devices)
+        idle_share = sum(d.share for d in p.devices if d.sustained)
+        for d in p.devices:
+            g["devices"].add((d.cluster, d.node, d.gpu))
+            if d.activity is not None:
+                g["_act"] += d.activity * d.share
+                g["_actw"] += d.share
+                g["signals"].add(d.signal)
+        if p.pod is None:  # unrequested capacity: idle whether or not DCGM saw it
+            g["idle_gpu_hours"] += p.gpu_hours
+            g["idle_cost"] += p.cost
+        elif idle_share > 0 and share > 0:
+            g["idle_gpu_hours"] += p.gpu_hours * idle_share / share
+            g["idle_cost"] += sum((d.cost for d in p.devices if d.sustained), _ZERO)
     rows = []
     for key, g in groups.items():
         rows.append(
@@ -303,11 +262,33 @@ def gpu_utilization(
                 "idle_share": round(g["idle_gpu_hours"] / g["gpu_hours"], 4)
                 if g["gpu_hours"]
                 else 0,
-                "cost": to_cents(g["cost"]),
-                "idle_cost": to_cents(g["idle_cost"]),
+                "cost": g["cost"].quantize(_MICRO),
+                "estimated_cost": g["estimated_cost"].quantize(_MICRO),
+                "idle_cost": g["idle_cost"].quantize(_MICRO),
                 "devices": len(g["devices"]),
                 "signals": sorted(g["signals"]),
             }
         )
     rows.sort(key=lambda r: (-r["idle_cost"], -r["cost"], str(r[by])))
     return rows
+
+
+def fold_gpu_groups(rest: list[dict[str, Any]], by: str) -> dict[str, Any]:
+    """'and N more': groups past a top N summed (activity weighted by GPU-hours), so the
+    rows shown still add up to the total."""
+    hours = sum(r["gpu_hours"] for r in rest)
+    weighted = [(r["avg_activity_pct"], r["gpu_hours"]) for r in rest if r["avg_activity_pct"]]
+    weight = sum(w for _, w in weighted)
+    idle_hours = sum(r["idle_gpu_hours"] for r in rest)
+    return {
+        by: f"and {len(rest)} more",
+        "gpu_hours": round(hours, 6),
+        "avg_activity_pct": round(sum(a * w for a, w in weighted) / weight, 3) if weight else None,
+        "idle_gpu_hours": round(idle_hours, 6),
+        "idle_share": round(idle_hours / hours, 4) if hours else 0,
+        "cost": sum((r["cost"] for r in rest), _ZERO),
+        "estimated_cost": sum((r["estimated_cost"] for r in rest), _ZERO),
+        "idle_cost": sum((r["idle_cost"] for r in rest), _ZERO),
+        "devices": sum(r["devices"] for r in rest),
+        "signals": sorted({s for r in rest for s in r["signals"]}),
+    }

@@ -35,6 +35,7 @@ class HourPoint:
     ram_avg: float | None
     ram_max: float | None
     oom_kills: int
+    run: str | None = None  # the Job a CronJob's pod belongs to (one run of the schedule)
 
 
 @dataclass
@@ -84,6 +85,16 @@ class ContainerHistory:
         return sum(p.running_hours for p in self.points) / span if span else 0.0
 
     @property
+    def run_starts(self) -> list[datetime]:
+        """First hour of each run (a CronJob's Job, else a pod) seen, oldest first."""
+        first: dict[str, datetime] = {}
+        for p in self.points:
+            key = p.run or p.pod
+            if key not in first or p.hour < first[key]:
+                first[key] = p.hour
+        return sorted(first.values())
+
+    @property
     def oom_kills(self) -> int:
         return sum(p.oom_kills for p in self.points)
 
@@ -117,7 +128,8 @@ SELECT ch.cluster, ch.namespace,
        ch.cpu_usage_cores, ch.cpu_usage_max_cores, ch.ram_usage_bytes, ch.ram_usage_max_bytes,
        coalesce(ch.oom_kills, 0),
        ch.cpu_request_cores, ch.cpu_limit_cores, ch.ram_request_bytes, ch.ram_limit_bytes,
-       n.cpu_price, n.ram_price, n.capacity_type
+       n.cpu_price, n.ram_price, n.capacity_type,
+       CASE WHEN p.owner_kind = 'Job' THEN p.owner_name END
 FROM container_hours ch
 LEFT JOIN k8s_pods p USING (cluster, namespace, pod)
 LEFT JOIN t USING (cluster, namespace, pod)
@@ -156,7 +168,7 @@ def load_history(
         if r[5] and not hist.team:
             hist.team = r[5]
         hist.points.append(
-            HourPoint(r[6], r[7], float(r[8]), r[9], r[10], r[11], r[12], int(r[13]))
+            HourPoint(r[6], r[7], float(r[8]), r[9], r[10], r[11], r[12], int(r[13]), r[21])
         )
         # rows are ordered by hour, so the last assignment is the latest observed spec
         hist.cpu_request, hist.cpu_limit = r[14], r[15]

@@ -6,18 +6,19 @@ Reads history (``history.py``), asks a strategy (``strategies.py``), co-tunes an
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
 from assistant.core.scope import Scope
+from assistant.rightsizing.gpu_findings import attach_gpu_findings
 from assistant.rightsizing.history import ContainerHistory, load_history
-from assistant.rightsizing.hpa import HpaAdvice, co_tune
+from assistant.rightsizing.hpa import co_tune
+from assistant.rightsizing.kinds import disposition
+from assistant.rightsizing.models import ContainerRec, Recommendation
 from assistant.rightsizing.savings import (
     SEVERITY_ORDER,
-    monthly_billed_cost,
     nodes_freed,
     severity,
     to_cents,
@@ -34,136 +35,6 @@ from assistant.windows import Window
 __all__ = ["ContainerRec", "Recommendation", "default_window", "fleet_effect", "recommend"]
 
 HISTORY_DAYS = 14
-
-
-@dataclass
-class ContainerRec:
-    container: str
-    status: str
-    current: dict[str, float | None]
-    proposed: dict[str, float | None]
-    evidence: dict[str, Any]
-    notes: list[str]
-    confidence: float | None
-    current_monthly: Decimal
-    proposed_monthly: Decimal
-    usage: list[tuple[float, float | None, float | None]] = field(default_factory=list, repr=False)
-    span_hours: int = 0
-
-    @property
-    def monthly_savings(self) -> Decimal:
-        return self.current_monthly - self.proposed_monthly
-
-    def price(
-        self,
-        cpu_request: float | None,
-        ram_request: float | None,
-        *,
-        cpu_price: Decimal,
-        ram_price: Decimal,
-    ) -> Decimal:
-        return monthly_billed_cost(
-            cpu_request,
-            ram_request,
-            self.usage,
-            cpu_price=cpu_price,
-            ram_price=ram_price,
-            span_hours=self.span_hours,
-        )
-
-
-@dataclass
-class Recommendation:
-    cluster: str
-    namespace: str
-    kind: str
-    name: str
-    team: str | None
-    strategy: str
-    status: str  # ok | not_enough_data | no_usage
-    containers: list[ContainerRec]
-    replicas: float
-    window: Window
-    history_hours: int
-    cpu_price: Decimal
-    ram_price: Decimal
-    price_source: str
-    capacity_types: list[str]
-    pods: list[str]
-    hpa: HpaAdvice | None = None
-    severity: str = "low"
-    nodes_freed: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def workload(self) -> str:
-        return f"{self.namespace}/{self.kind}/{self.name}"
-
-    @property
-    def qualified(self) -> str:
-        """CLUSTER:NAMESPACE/KIND/NAME, unique across clusters."""
-        return f"{self.cluster}:{self.workload}"
-
-    @property
-    def current_monthly(self) -> Decimal:
-        return sum((c.current_monthly for c in self.containers), Decimal("0"))
-
-    @property
-    def proposed_monthly(self) -> Decimal:
-        return sum((c.proposed_monthly for c in self.containers), Decimal("0"))
-
-    @property
-    def monthly_savings(self) -> Decimal:
-        return self.current_monthly - self.proposed_monthly
-
-    @property
-    def oom_kills(self) -> int:
-        return sum(int(c.evidence.get("oom_kills") or 0) for c in self.containers)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe view; dollars as cent strings."""
-        return {
-            "workload": self.workload,
-            "qualified": self.qualified,
-            "cluster": self.cluster,
-            "namespace": self.namespace,
-            "kind": self.kind,
-            "name": self.name,
-            "team": self.team,
-            "strategy": self.strategy,
-            "status": self.status,
-            "severity": self.severity,
-            "replicas": round(self.replicas, 3),
-            "history_hours": self.history_hours,
-            "window": self.window.to_dict(),
-            "current_monthly": str(to_cents(self.current_monthly)),
-            "proposed_monthly": str(to_cents(self.proposed_monthly)),
-            "monthly_savings": str(to_cents(self.monthly_savings)),
-            "unit_prices": {
-                "cpu_core_hour": str(self.cpu_price),
-                "ram_gib_hour": str(self.ram_price),
-                "source": self.price_source,
-            },
-            "capacity_types": self.capacity_types,
-            "nodes_freed": self.nodes_freed,
-            "hpa": asdict(self.hpa) if self.hpa else None,
-            "containers": [
-                {
-                    "container": c.container,
-                    "status": c.status,
-                    "current": c.current,
-                    "proposed": c.proposed,
-                    "evidence": c.evidence,
-                    "notes": c.notes,
-                    "confidence": c.confidence,
-                    "current_monthly": str(to_cents(c.current_monthly)),
-                    "proposed_monthly": str(to_cents(c.proposed_monthly)),
-                    "monthly_savings": str(to_cents(c.monthly_savings)),
-                }
-                for c in self.containers
-            ],
-            "notes": self.notes,
-        }
 
 
 def default_window(settings: Settings, days: int = HISTORY_DAYS) -> Window:
@@ -266,6 +137,7 @@ def recommend(
     for h in histories:
         groups.setdefault((h.cluster, h.namespace, h.kind, h.name), []).append(h)
     hpas = _hpas(con)
+    last_hours = _cluster_last_hours(con, window)
     recs: list[Recommendation] = []
     for (cluster, ns, kind, name), hs in groups.items():
         first = hs[0]
@@ -289,14 +161,20 @@ def recommend(
             sorted(set().union(*(h.capacity_types for h in hs))),
             first.pods,
         )
-        if (cluster, ns, kind, name) in hpas and rec.status == "ok":
+        _apply_disposition(rec, hs, last_hours.get(cluster))
+        if (cluster, ns, kind, name) in hpas and rec.status == "ok" and rec.draftable:
             _apply_hpa(rec, hpas[(cluster, ns, kind, name)])
-        raises = any(
-            float(c.proposed["ram_request"] or 0) > float(c.current["ram_request"] or 0)
-            for c in containers
-        )
-        rec.severity = severity(rec.monthly_savings, raises_memory=raises, oom_kills=rec.oom_kills)
         recs.append(rec)
+    attach_gpu_findings(con, recs, window=window, scope=scope, settings=settings)
+    for rec in recs:
+        rec.severity = severity(
+            rec.monthly_savings,
+            raises_memory=any(
+                float(c.proposed["ram_request"] or 0) > float(c.current["ram_request"] or 0)
+                for c in rec.containers
+            ),
+            oom_kills=rec.oom_kills,
+        )
     _node_effects(con, recs, window)
     # severity first (an OOM-killed workload's memory raise outranks a small saving), then $
     recs.sort(
@@ -308,6 +186,44 @@ def recommend(
         )
     )
     return recs
+
+
+def _cluster_last_hours(con: Connection, window: Window) -> dict[str, datetime]:
+    """The last hour with container data per cluster: what "still running" is judged by."""
+    rows = con.execute(
+        "SELECT cluster, max(hour) FROM container_hours WHERE hour >= ? AND hour < ? "
+        "GROUP BY cluster",
+        [window.start, window.end],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def _apply_disposition(
+    rec: Recommendation, hs: list[ContainerHistory], cluster_last: datetime | None
+) -> None:
+    """Settle what the kind lets the recommendation promise (``kinds``): window figures
+    for everyone, monthly figures only for what runs next month, per run for CronJobs."""
+    span = max(h.span_hours for h in hs)
+    starts = sorted({t for h in hs for t in h.run_starts})
+    last = max((h.last_hour for h in hs if h.last_hour is not None), default=None)
+    rec.disposition = disposition(
+        rec.kind, last_hour=last, cluster_last_hour=cluster_last, span_hours=span,
+        run_starts=starts,
+    )  # fmt: skip
+    month = Decimal(730)
+    for c in rec.containers:
+        observed = Decimal(c.span_hours) / month if c.span_hours else Decimal(0)
+        rec.window_cost += c.current_monthly * observed
+        rec.window_savings += (c.current_monthly - c.proposed_monthly) * observed
+        months = rec.disposition.month_span_hours
+        if months is None:
+            c.current_monthly = c.proposed_monthly = Decimal(0)
+        elif months != c.span_hours:
+            # the same cost over the observed hours, spread over the hours it stands for
+            c.current_monthly = c.current_monthly * Decimal(c.span_hours) / Decimal(months)
+            c.proposed_monthly = c.proposed_monthly * Decimal(c.span_hours) / Decimal(months)
+    if rec.disposition.note:
+        rec.notes.append(rec.disposition.note)
 
 
 def _cluster_load(con: Connection, window: Window) -> dict[str, tuple[float, float, float]]:

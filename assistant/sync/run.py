@@ -160,6 +160,7 @@ def _bind_prometheus(
                         src.bearer_token.get_secret_value() if src.bearer_token else None
                     ),
                     http_options=_http_options(src),
+                    # no allocate hook: the hours are queued and allocated once at the end
                 )
             except DataGap as exc:  # nothing scraped then (an outage): it will not appear later
                 say(f"{src.name}: no metrics in {start:%Y-%m-%d %H:%M} → {stop:%H:%M}: {exc}")
@@ -222,13 +223,10 @@ def _bind_bill(
                 continue
             say(f"{src.name}: {key} changed, ingesting {len(files)} file(s)")
             part = Discovery(files=files, fs=found.fs, manifests={})
-            report = ingest_discovered(part, settings)
+            report = ingest_discovered(part, settings)  # allocated at the end, with the rest
             state.versions[key] = version
-            window = (
-                (_floor_hour(report.window_start), report.window_end)
-                if report.window_start and report.window_end
-                else None
-            )
+            # the hours the import touched: its lines and the restated lines it replaced
+            window = (_floor_hour(report.touched[0]), report.touched[1]) if report.touched else None
             st.save_progress(settings, state, window, report.rows)
             out.steps, out.rows = out.steps + 1, out.rows + report.rows
         state.watermark = now
@@ -282,10 +280,10 @@ def allocate_pending(
     """Allocate the span of every pending window in one run, then forget those windows.
 
     Allocation replaces whole hours, so one run over the union's span is the same as one
-    per window. (When `allocate_touched` lands from issue 10, call it here instead.)
+    per window; ``allocation.touched.allocate_touched`` is the same core function `penny
+    ingest` runs after each import.
     """
-    from assistant.allocation.allocate import allocate
-    from assistant.windows import Window
+    from assistant.allocation.touched import allocate_touched
 
     windows = st.pending_windows(settings)
     if not windows:
@@ -294,6 +292,6 @@ def allocate_pending(
     end = max(w[1] for w in windows)
     if say:
         say(f"allocating {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M}")
-    allocate(settings, Window(start, end))
+    allocate_touched(settings, start, end)
     st.clear_pending(settings, windows)
     return [(start, end)]

@@ -206,3 +206,26 @@ def service_pod(
         "INSERT INTO service_pod_hours VALUES (?, ?, ?, ?, ?, ?, 'test')",
         [cluster, ns, svc, pod_name, h(hour), running],
     )
+
+
+def mark_allocated(con: Connection, start: datetime, end: datetime, run_id: str = "test") -> None:
+    """Record ``[start, end)`` as allocated, with the fingerprints of the bill lines and
+    metrics stored now, as ``penny allocate`` does: for warehouses whose allocation rows a
+    test writes by hand (``freshness.require_fresh`` refuses hours with data and no
+    allocation)."""
+    from assistant.allocation.freshness import BILL_FINGERPRINT_SQL, FINGERPRINT_SQL
+
+    con.execute(
+        f"""
+        INSERT OR REPLACE INTO allocation_hours (hour, run_id, fallback_source,
+            fallback_cpu_price, fallback_ram_price, fallback_gpu_price, metrics_rows,
+            metrics_hash, bill_rows, bill_hash)
+        SELECT g.hour, $3, 'default', 0.031611, 0.004237, 0.95, coalesce(f.metrics_rows, 0),
+               coalesce(f.metrics_hash, 0), coalesce(b.bill_rows, 0), coalesce(b.bill_hash, 0)
+        FROM (SELECT unnest(generate_series($1, $2 - INTERVAL 1 HOUR, INTERVAL 1 HOUR))
+              AS hour) g
+        LEFT JOIN ({FINGERPRINT_SQL}) f USING (hour)
+        LEFT JOIN ({BILL_FINGERPRINT_SQL}) b USING (hour)
+        """,
+        [start, end, run_id],
+    )

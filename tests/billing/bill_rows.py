@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from assistant.warehouse.db import Connection
+from tests.allocation.alloc_rows import mark_allocated
 
 SEP = datetime(2026, 9, 1)
 OCT = datetime(2026, 10, 1)
@@ -513,6 +514,8 @@ def two_months(con: Connection, november_hours: int = 720) -> None:
     node(con, "gpu-1", "i-gpu1", "on-demand", "p3.16xlarge")
     september(con)
     november(con, november_hours)
+    # the rows above are what `penny allocate` would store: record the hours as allocated
+    mark_allocated(con, SEP, datetime(2026, 12, 1))
 
 
 ANOMALY_START = datetime(2026, 8, 3)  # a Monday

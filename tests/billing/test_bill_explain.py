@@ -175,6 +175,7 @@ def test_scope_is_enforced_in_sql(settings) -> None:
 
 
 def test_a_cluster_appearing_mid_month_and_a_refund(penny_env) -> None:
+    from tests.allocation.alloc_rows import mark_allocated
     from tests.billing.bill_rows import alloc, node, node_hours, unallocated_once
 
     s = load_settings(now=datetime(2026, 12, 5))
@@ -223,6 +224,7 @@ def test_a_cluster_appearing_mid_month_and_a_refund(penny_env) -> None:
         )
         # a refund booked as an Adjustment: -12.34
         unallocated_once(con, NOV, service="AWS refunds", amount="-12.34", category="Adjustment")
+        mark_allocated(con, NOV, datetime(2026, 12, 1))  # these rows too, as allocate would
     with reader(s) as con:
         x = explain_bill(
             con,

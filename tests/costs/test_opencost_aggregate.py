@@ -91,13 +91,37 @@ def test_1b_by_namespace_with_idle(mock_set: None) -> None:
 
 
 def test_1a_1c_by_cluster_and_pod(mock_set: None) -> None:
-    assert _totals(group_by="cluster") == {
+    # OpenCost's Allocation API (AggregateBy cluster): idle is its own row
+    assert _totals(group_by="cluster", view="allocation") == {
         "cluster1": Decimal(46),
         "cluster2": Decimal(36),
         "__idle__": Decimal(30),
     }
+    # the asset view (Penny's default for clusters): each cluster with its own idle,
+    # cluster1 46 + (5 + 15) = 66, cluster2 36 + (5 + 5) = 46 — same 112 in all
+    assert _totals(group_by="cluster") == {
+        "cluster1": Decimal(66),
+        "cluster2": Decimal(46),
+    }
     pods = _totals(group_by="pod")
     assert pods["namespace1/pod1"] == Decimal(16) and pods["namespace3/pod-vwx"] == Decimal(12)
+
+
+def test_share_idle_by_node_keeps_each_nodes_idle_on_its_own_pods(mock_set: None) -> None:
+    # Issue 10, defect 5. Grouped by node, a node's idle goes only to pods on that node
+    # (OpenCost's idle-by-node sharing): c1nodes 46 + 20 = 66; node1 pod-mno 12 + 10 = 22;
+    # node2 (pod-pqr 6 + pod-stu 6) and node3 (pod-vwx 12) have no idle to receive. Shared
+    # by cluster instead, node1's 10 would have spread over node1..node3 (12 each):
+    # 3.33 to each — another node's idle on pods that never ran there.
+    want = {
+        "c1nodes": Decimal(66),
+        "node1": Decimal(22),
+        "node2": Decimal(12),
+        "node3": Decimal(12),
+    }
+    assert _totals(group_by="node", view="allocation", share_idle=True) == want
+    # and the asset view (the default for node questions) gives each node the same
+    assert _totals(group_by="node") == want
 
 
 def test_3a_share_idle_weighted(mock_set: None) -> None:

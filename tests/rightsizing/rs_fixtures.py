@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.warehouse.db import Connection
+from tests.allocation.alloc_rows import mark_allocated
 
 NOW = datetime(2026, 11, 15)
 GIB = 1024**3
@@ -133,6 +134,58 @@ class Warehouse:
                 ingest_id="t",
             )
 
+    def gpu_alloc(
+        self,
+        node: str,
+        hour: Any,
+        *,
+        ns: str | None = None,
+        pod: str | None = None,
+        gpu_hours: float = 0.0,
+        cost: str = "0",
+        controller: tuple[str, str] | None = None,
+        team: str | None = None,
+        cluster: str = "c1",
+    ) -> None:
+        """An allocation row with GPU cost, stored as a test's writer connection sees
+        allocations: a pod's GPU-hours (``pod`` given) or the node-hour's idle GPU (``pod``
+        None). A pod also gets its container-hour (running, no requests: zero cost in the
+        computed view), so it is not mistaken for an orphan."""
+        idle = pod is None
+        if not idle:
+            self.insert(
+                "container_hours",
+                cluster=cluster,
+                namespace=ns,
+                pod=pod,
+                container="c",
+                node=node,
+                hour=hour,
+                running_hours=1.0,
+                ingest_id="t",
+            )
+        self.insert(
+            "allocations",
+            run_id="r",
+            cluster=cluster,
+            hour=hour,
+            kind="idle" if idle else "workload",
+            node=node,
+            namespace="__idle__" if idle else ns,
+            pod="__idle__" if idle else pod,
+            container=None if idle else "gpu",
+            controller_kind=controller[0] if controller else None,
+            controller_name=controller[1] if controller else None,
+            team="__idle__" if idle else team,
+            resource="gpu" if idle else None,
+            gpu_hours=None if idle else gpu_hours,
+            gpu_cost=cost,
+            total_cost=cost,
+            billed_gpu_cost=cost,
+            billed_total_cost=cost,
+            price_source="bill",
+        )
+
     def team(self, ns: str, pod: str, team: str, cluster: str = "c1") -> None:
         self.insert(
             "allocations",
@@ -158,6 +211,10 @@ def plant_gpus(wh: Warehouse) -> None:
     90% at 350 W except hours 4–5 at 2% (a 2-hour gap between epochs).
     g2 ($3.50/GPU-h): MIG slice 1g.5gb (1/7 of a GPU) for serve/infer-0, no profiling
     metrics, GPU_UTIL 0% for 6 h; a 6% busy slice beside it.
+
+    The allocation rows match (GPU cost = GPU-hours × $/GPU-h): notebook-0 and train-x
+    1 GPU-h = $2.00 an hour each; infer-0 and infer-1 1/7 GPU-h = $0.50 an hour each; g2's
+    unrequested GPU (idle) $3.50 an hour, $2.50 in the 6 hours the two slices ran.
     """
     from datetime import timedelta as _td
 
@@ -185,6 +242,15 @@ def plant_gpus(wh: Warehouse) -> None:
             power_watts=60.0,
             **base,
         )
+        wh.gpu_alloc(
+            "g1", hour, ns="ml", pod="notebook-0", gpu_hours=1.0, cost="2.0",
+            controller=("StatefulSet", "notebook"), team="research",
+        )  # fmt: skip
+        wh.gpu_alloc(
+            "g1", hour, ns="ml", pod="train-x", gpu_hours=1.0, cost="2.0",
+            controller=("Job", "train"), team="training",
+        )  # fmt: skip
+        wh.gpu_alloc("g2", hour, cost="3.5" if i < 4 else "2.5")
         busy = i not in (4, 5)
         wh.insert(
             "gpu_hours",
@@ -202,6 +268,11 @@ def plant_gpus(wh: Warehouse) -> None:
     for i in range(6):
         hour = NOW - _td(hours=6 - i)
         base = dict(cluster="c1", hour=hour, samples=60, ingest_id="t")
+        for pod in ("infer-0", "infer-1"):
+            wh.gpu_alloc(
+                "g2", hour, ns="serve", pod=pod, gpu_hours=1 / 7, cost="0.5",
+                controller=("Deployment", "infer"),
+            )  # fmt: skip
         wh.insert(
             "gpu_hours",
             node="g2",
@@ -226,3 +297,6 @@ def plant_gpus(wh: Warehouse) -> None:
             util_pct=6.0,
             **base,
         )
+    # the rows above are what `penny allocate` would have stored: record the hours as
+    # allocated (the GPU views refuse hours with data and no allocation)
+    mark_allocated(wh.con, NOW - _td(days=30), NOW)

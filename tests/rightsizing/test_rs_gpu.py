@@ -62,15 +62,26 @@ def test_gpu_utilization_by_team_and_scope(wh: Warehouse, settings: Settings) ->
         wh.con, window=WINDOW, by="team", scope=Scope.everything(), settings=settings
     )
     by_team = {r["team"]: r for r in rows}
-    assert [r["team"] for r in rows] == ["research", "__unassigned__", "training"]
+    # largest idle cost first: g2's unrequested GPU, the idle notebook, the idle slice
+    assert [r["team"] for r in rows] == ["__unassigned__", "research", "__unlabeled__", "training"]
     # training: 10 GPU-hours × $2 = $20; activity (8 × 90 + 2 × 2) / 10 = 72.4%
     assert by_team["training"]["cost"] == Decimal("20.00")
     assert by_team["training"]["avg_activity_pct"] == 72.4
     assert by_team["training"]["idle_gpu_hours"] == 0
-    # serve slices: 12 slice-hours × 1/7 = 1.714286 GPU-hours × $3.50 = $6.00
-    assert by_team["__unassigned__"]["gpu_hours"] == pytest.approx(12 / 7, abs=1e-6)
-    assert by_team["__unassigned__"]["cost"] == Decimal("6.00")
+    # serve slices (no team label): 12 slice-hours × 1/7 = 1.714286 GPU-hours × $3.50 = $6.00,
+    # of which infer-0's 6 idle hours: 6/7 GPU-hours, $3.00
+    assert by_team["__unlabeled__"]["gpu_hours"] == pytest.approx(12 / 7, abs=1e-6)
+    assert by_team["__unlabeled__"]["cost"] == Decimal("6.00")
+    assert by_team["__unlabeled__"]["idle_gpu_hours"] == pytest.approx(6 / 7, abs=1e-6)
+    assert by_team["__unlabeled__"]["idle_cost"] == Decimal("3.00")
+    # g2's capacity no pod requested: 10 GPU-hours − 12/7 requested = 8.285714, all idle;
+    # its cost is the allocation's GPU idle: 4 × $3.50 + 6 × $2.50 = $29.00
+    unassigned = by_team["__unassigned__"]
+    assert unassigned["gpu_hours"] == pytest.approx(10 - 12 / 7, abs=1e-6)
+    assert unassigned["cost"] == unassigned["idle_cost"] == Decimal("29.00")
     assert by_team["research"]["idle_share"] == 1.0
+    # the groups add up to the GPU cost the allocation holds: 20 + 20 + 6 + 29 = $75
+    assert sum(r["cost"] for r in rows) == Decimal("75.00")
     mine = gpu_utilization(
         wh.con, window=WINDOW, by="pod", scope=Scope(namespaces=["serve"]), settings=settings
     )
@@ -79,3 +90,19 @@ def test_gpu_utilization_by_team_and_scope(wh: Warehouse, settings: Settings) ->
         gpu_utilization(
             wh.con, window=WINDOW, by="gpu", scope=Scope.everything(), settings=settings
         )
+
+
+def test_gpu_utilization_by_node_is_the_nodes_whole_gpu_cost(
+    wh: Warehouse, settings: Settings
+) -> None:
+    plant_gpus(wh)
+    rows = gpu_utilization(
+        wh.con, window=WINDOW, by="node", scope=Scope.everything(), settings=settings
+    )
+    # g1: 2 GPUs × 10 h × $2 = $40, all requested; g2: 1 GPU × 10 h × $3.50 = $35,
+    # requested slices $6 + unrequested $29
+    assert {r["node"]: r["cost"] for r in rows} == {
+        "c1/g1": Decimal("40.00"),
+        "c1/g2": Decimal("35.00"),
+    }
+    assert {r["node"]: r["gpu_hours"] for r in rows} == {"c1/g1": 20.0, "c1/g2": 10.0}

@@ -72,8 +72,12 @@ def test_savings_by_hand_and_ranking(wh: Warehouse, settings: Settings) -> None:
     assert api.price_source == "allocation"
     report = recs[1]
     # 0.09 → 90m; 100 MiB × 1.15 = 115 MiB: (0.1 − 0.09) × 0.04 + (128 − 115)/1024 × 0.005
-    # = 0.0004 + 0.000063476… = 0.000463476 $/h × 730 = 0.34 $/month
-    assert to_cents(report.monthly_savings) == Decimal("0.34")
+    # = 0.0004 + 0.000063476… = 0.000463476 $/h, over its one 24-hour run = 0.0111 $.
+    # One run of a CronJob gives no schedule: the saving is per run, nothing a month
+    # (before: priced as if it ran 730 h a month, 0.34 $/month)
+    assert (report.disposition.kind, report.disposition.runs) == ("schedule", 1)
+    assert report.monthly_savings == 0
+    assert to_cents(report.window_savings) == Decimal("0.01")
     assert report.severity == "low"
     assert recs[2].status == "not_enough_data"
     assert recs[2].monthly_savings == 0
@@ -156,27 +160,120 @@ def test_fleet_effect_and_severity(wh: Warehouse, settings: Settings) -> None:
     assert severity(Decimal("-5"), raises_memory=True, oom_kills=2) == "high"
 
 
-def test_replicas_follow_the_duty_cycle(wh: Warehouse, settings: Settings) -> None:
-    wh.node("n1", hours=36, cpu_price=0.04, ram_price=0.005)
-    wh.pod("batch", "nightly-1", "CronJob", "nightly")
-    wh.container_series(
-        "batch",
-        "nightly-1",
-        "main",
-        cpu_max=[0.5] * 36,
-        ram_max=[100 * MIB] * 36,
-        cpu_request=1.0,
-        ram_request=GIB,
-    )
-    # the job did not run in the middle 12 hours: 24 running hours over a 36-hour span
-    wh.con.execute(
-        "DELETE FROM container_hours WHERE hour >= ? AND hour < ?",
-        [NOW - timedelta(hours=24), NOW - timedelta(hours=12)],
-    )
+def test_a_cronjob_is_priced_per_run_times_its_schedule(wh: Warehouse, settings: Settings) -> None:
+    """Issue 10, defect 7. Two runs of a nightly CronJob, 24 hours apart, 2 hours each,
+    requests 1 core / 1 GiB at 0.04 / 0.005 $/h: 0.09 $ a run, one run every 24 h (the
+    median interval between runs) = 730 / 24 runs a month: 0.09 × 30.4167 = 2.7375 $."""
+    wh.node("n1", hours=40, cpu_price=0.04, ram_price=0.005)
+    for job, first in (("nightly-100", 36), ("nightly-101", 12)):
+        pod = f"{job}-x"
+        wh.pod("batch", pod, "CronJob", "nightly")
+        wh.con.execute(
+            "UPDATE k8s_pods SET owner_kind = 'Job', owner_name = ? WHERE pod = ?", [job, pod]
+        )
+        for h in range(2):
+            wh.insert(
+                "container_hours",
+                cluster="c1",
+                namespace="batch",
+                pod=pod,
+                container="main",
+                node="n1",
+                hour=NOW - timedelta(hours=first - h),
+                running_hours=1.0,
+                cpu_request_cores=1.0,
+                cpu_usage_cores=0.5,
+                cpu_usage_max_cores=0.5,
+                ram_request_bytes=GIB,
+                ram_usage_bytes=100 * MIB,
+                ram_usage_max_bytes=100 * MIB,
+                ingest_id="t",
+            )
     rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
-    assert rec.replicas == pytest.approx(24 / 36)
-    # current = (1 × 0.04 + 1 × 0.005) × 2/3 × 730 = 21.90
-    assert to_cents(rec.current_monthly) == Decimal("21.90")
+    d = rec.disposition
+    assert (d.kind, d.runs, d.run_period_hours, d.draftable) == ("schedule", 2, 24.0, True)
+    assert d.runs_per_month == pytest.approx(730 / 24, abs=1e-3)
+    assert rec.current_monthly == pytest.approx(Decimal("2.7375"), abs=Decimal("1e-9"))
+    assert to_cents(rec.window_cost) == Decimal("0.18")  # 4 hours × 0.045
+
+
+def test_a_one_day_job_is_reported_not_priced_a_month_and_not_drafted(
+    wh: Warehouse, settings: Settings
+) -> None:
+    """Issue 10, defect 7: a Job that ran one day was priced at ~$2,455/month and got a
+    `kubectl patch job`. 18 pods × 24 h × (2 cores × 0.04 + 4 GiB × 0.005) = 43.20 $ in the
+    window; nothing a month; the proposal's saving is per run."""
+    from assistant.errors import InputError
+    from assistant.rightsizing.drafts import draft_change
+
+    wh.node("n1", hours=30, cpu_price=0.04, ram_price=0.005)
+    for i in range(18):
+        wh.pod("analytics", f"backfill-{i}", "Job", "backfill")
+        wh.container_series(
+            "analytics", f"backfill-{i}", "main", cpu_max=[0.5] * 24, ram_max=[GIB] * 24,
+            cpu_request=2.0, ram_request=4 * GIB, ram_limit=4 * GIB,
+        )  # fmt: skip
+    rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
+    assert (rec.disposition.kind, rec.draftable) == ("one_off", False)
+    assert rec.current_monthly == 0 and rec.monthly_savings == 0
+    assert to_cents(rec.window_cost) == Decimal("43.20")
+    assert rec.window_savings > 0
+    with pytest.raises(InputError, match="cannot be changed by a patch"):
+        draft_change(rec)
+
+
+def test_a_bare_pod_keeps_costing_while_it_runs_but_is_never_drafted(
+    wh: Warehouse, settings: Settings
+) -> None:
+    from assistant.errors import InputError
+    from assistant.rightsizing.drafts import draft_change
+
+    wh.node("n1", hours=30, cpu_price=0.04, ram_price=0.005)
+    wh.pod("research", "notebook", None, None)
+    wh.container_series(
+        "research", "notebook", "jupyter", cpu_max=[0.1] * 24, ram_max=[GIB] * 24,
+        cpu_request=2.0, ram_request=4 * GIB, ram_limit=4 * GIB,
+    )  # fmt: skip
+    rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
+    # still running at the end of the data: (2 × 0.04 + 4 × 0.005) × 730 = 73.00 a month
+    assert (rec.disposition.kind, rec.draftable) == ("pod", False)
+    assert to_cents(rec.current_monthly) == Decimal("73.00")
+    with pytest.raises(InputError, match="immutable"):
+        draft_change(rec)
+
+
+def test_a_controller_gone_before_the_end_promises_nothing_monthly(
+    wh: Warehouse, settings: Settings
+) -> None:
+    wh.node("n1", hours=60, cpu_price=0.04, ram_price=0.005)
+    wh.pod("shop", "api-1", "Deployment", "api")
+    wh.container_series("shop", "api-1", "api", cpu_max=[0.2] * 48, ram_max=[300 * MIB] * 48)
+    wh.pod("shop", "old-1", "Deployment", "old")
+    wh.container_series("shop", "old-1", "old", cpu_max=[0.2] * 48, ram_max=[300 * MIB] * 48)
+    # old's last 10 hours deleted: it stopped 10 hours before the data ends
+    wh.con.execute(
+        "DELETE FROM container_hours WHERE pod = 'old-1' AND hour >= ?", [NOW - timedelta(hours=10)]
+    )
+    recs = {r.name: r for r in recommend(wh.con, scope=Scope.everything(), settings=settings)}
+    assert recs["api"].disposition.kind == "controller" and recs["api"].monthly_savings > 0
+    assert (recs["old"].disposition.kind, recs["old"].monthly_savings) == ("gone", 0)
+    assert recs["old"].window_savings > 0
+
+
+def test_an_idle_gpu_holder_appears_with_its_dollars(wh: Warehouse, settings: Settings) -> None:
+    """Issue 10, defect 7: the idle-GPU holder was only in the GPU view. notebook-0 holds a
+    $2.00/h GPU idle for its 10 observed hours: $20.00 in the window, and as it still runs,
+    20 × 730 / 10 = $1,460.00 a month to save by releasing it."""
+    from tests.rightsizing.rs_fixtures import plant_gpus
+
+    plant_gpus(wh)
+    recs = {r.name: r for r in recommend(wh.con, scope=Scope.everything(), settings=settings)}
+    nb = recs["notebook"]
+    assert nb.gpu is not None and nb.gpu.devices == 1
+    assert nb.gpu.idle_cost == Decimal("20.0") and nb.gpu.monthly_cost == Decimal("1460")
+    assert nb.monthly_savings == Decimal("1460") and nb.severity == "critical"
+    assert nb.to_dict()["gpu"]["monthly_cost"] == "1460.00"
+    assert recs["train"].gpu is None  # busy (its 2-hour gap is not a sustained idle run)
 
 
 @given(

@@ -53,7 +53,8 @@ def test_rightsizing_tool_ranks_and_bounds(settings: Settings) -> None:
     assert [r["workload"] for r in recs] == ["shop/Deployment/api", "lab/Deployment/w0"]
     # as in test_rs_recommend: $65.70 now → $14.96 → $50.74 saved
     assert recs[0]["monthly_savings"] == "50.74"
-    assert result.provenance.truncated is True and result.provenance.row_count == 4
+    # shop/api, lab/w0..w2 and the three GPU workloads plant_gpus runs (no CPU/RAM requests)
+    assert result.provenance.truncated is True and result.provenance.row_count == 7
     assert result.data["orphans"] == []
     assert result.provenance.window == {
         "start": "2026-11-01T00:00:00Z",
@@ -72,7 +73,8 @@ def test_rightsizing_tool_scope_and_bad_args(settings: Settings) -> None:
     missing, _ = call("rightsizing", {"namespace": "payments"}, ctx(settings))
     assert not missing.ok
     assert missing.error == (
-        "No usage history for namespace 'payments' that you may see. Known namespaces: lab, shop."
+        "No usage history for namespace 'payments' that you may see. "
+        "Known namespaces: lab, ml, serve, shop."
     )
 
 
@@ -101,7 +103,10 @@ def test_gpu_tool(settings: Settings) -> None:
     assert idle.data["idle_cost_total"] == "23.00"
     by_model, _ = call("gpu_utilization", {"window": "24h", "by": "model"}, ctx(settings))
     assert by_model.data["rows"][0]["model"] == "A100"
-    assert by_model.data["rows"][0]["cost"] == "46.00"  # 20 + 20 + 6 (two 1/7 slices × 6 h)
+    # the allocation's A100 GPU cost: 20 + 20 (g1) + 6 (two 1/7 slices × 6 h) + 29 (g2's
+    # unrequested capacity: 4 × 3.50 + 6 × 2.50); exact decimals, rounded only to display
+    assert by_model.data["rows"][0]["cost"] == "75.000000"
+    assert by_model.data["cost_total"] == "75.000000"
     bad, _ = call("gpu_utilization", {"window": "fortnight"}, ctx(settings))
     assert not bad.ok and "Cannot read window 'fortnight'" in (bad.error or "")
     scoped, _ = call(

@@ -127,21 +127,19 @@ def top(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"{group} costs{scope} in {label(w)}"):
         return msg
     d = res["data"]
-    workloads = [r for r in d["rows"] if r["kind"] == "workload"]
+    # the asset view (nodes, clusters) ranks assets; everything else ranks workload groups
+    workloads = [r for r in d["rows"] if r["kind"] in ("workload", "asset")]
     rows = [
         [str(i), _PLACEHOLDERS.get(r["name"], r["name"]), money(r["total"])]
         for i, r in enumerate(workloads, 1)
     ]
     rows += [["", r["name"], money(r["total"])] for r in d["rows"] if r["kind"] == "others"]
-    rows += [
-        [
-            "",
-            {"idle": "idle (unused capacity)", "unallocated": "unallocated"}[r["kind"]],
-            money(r["total"]),
-        ]
-        for r in d["rows"]
-        if r["kind"] in ("idle", "unallocated")
-    ]
+    special = {
+        "idle": "idle (unused capacity)",
+        "unallocated": "unallocated",
+        "unattached": "volumes and load balancers no pod used",
+    }
+    rows += [["", special[r["kind"]], money(r["total"])] for r in d["rows"] if r["kind"] in special]
     plural = {
         "env": "environments",
         "cost_center": "cost centers",
@@ -149,6 +147,11 @@ def top(p: Parsed, run: Runner) -> str:
         "service": "bill services",
     }.get(group, group + "s")
     head = f"Top {len(workloads)} {plural} by cost{scope} in {label(w)} (amortized):"
+    if d.get("view") == "asset":
+        head = (
+            f"Top {len(workloads)} {plural} by what they cost on the bill{scope} in "
+            f"{label(w)} (amortized; each with its own idle capacity):"
+        )
     column = {"controller": "workload"}.get(group, group)
     return "\n".join(
         [

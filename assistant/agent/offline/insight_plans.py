@@ -48,7 +48,7 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
         [
             r["workload"] if r["workload"] != "__unassigned__" else "no pod (unassigned)",
             hours(r["gpu_hours"]),
-            f"{r['avg_activity_pct']:.1f}%",
+            "—" if r["avg_activity_pct"] is None else f"{r['avg_activity_pct']:.1f}%",
             hours(r["idle_gpu_hours"]),
             money(r["cost"]),
             money(r["idle_cost"]),
@@ -105,16 +105,24 @@ def idle_gpus(p: Parsed, run: Runner) -> str:
 
 def ai_spend(p: Parsed, run: Runner) -> str:
     w = p.slots.window
-    args: dict[str, Any] = {"group_by": "model"}
+    provider = p.slots.provider
+    # One provider named: show where its spend came from (Penny's own calls, imports);
+    # otherwise by model. Rows are keyed by the grouping's own name, as the tool returns.
+    group_by = "source" if provider else "model"
+    args: dict[str, Any] = {"group_by": group_by}
+    if provider:
+        args["provider"] = provider
     if w is not None:
         args["window"] = window_arg(w)
+    what = {"openai": "OpenAI", "anthropic": "Anthropic"}.get(provider or "", "AI API")
     res = run("ai_spend", args)
-    if msg := problem(res, "AI API spend" + (f" in {label(w)}" if w else " this month")):
+    if msg := problem(res, f"{what} spend" + (f" in {label(w)}" if w else " this month")):
         return msg
     d = res["data"]
+    key = d.get("group_by", group_by)
     rows = [
         [
-            g["group"],
+            _SOURCE_NAMES.get(str(g[key]), str(g[key])) if key == "source" else str(g[key]),
             str(g["calls"]),
             money(g["cost"]) if g["cost"] is not None else "unpriced",
             f"{g['input_tokens']:,} / {g['output_tokens']:,}",
@@ -127,13 +135,22 @@ def ai_spend(p: Parsed, run: Runner) -> str:
         if total.get("unpriced_calls")
         else ""
     )
+    spent = money(total.get("cost")) if total.get("cost") is not None else "unpriced"
     return "\n".join(
         [
-            f"AI API spend ({d.get('window', '')}): **{money(total.get('cost'))}**." + note,
+            f"{what} spend ({d.get('window', '')}): **{spent}**." + note,
             "",
-            table(["model", "calls", "cost", "tokens in / out"], rows),
+            table([key, "calls", "cost", "tokens in / out"], rows),
         ]
     )
+
+
+#: ai_usage.source values as a person reads them
+_SOURCE_NAMES = {
+    "penny": "Penny's own calls",
+    "openai-import": "imported OpenAI usage",
+    "anthropic-import": "imported Anthropic usage",
+}
 
 
 def rightsizing(p: Parsed, run: Runner) -> str:
@@ -180,10 +197,23 @@ def rightsizing(p: Parsed, run: Runner) -> str:
                 rows,
             ),
             *_why_listed(recs),
+            *_not_patchable(recs),
             "",
             "Ask `penny rightsize` for the proposed requests and a reviewable patch.",
         ]
     )
+
+
+def _not_patchable(recs: list[dict[str, Any]]) -> list[str]:
+    """Report-only rows said as such: their pod spec is immutable (Jobs, bare pods) or
+    they no longer run, so there is no patch to draft; GPUs held idle are named."""
+    lines = [
+        f"- {r['workload']}: report only ({r.get('disposition')}), no patch"
+        + (f"; holds {r['gpu']['devices']} idle GPU(s)" if r.get("gpu") else "")
+        for r in recs
+        if not r.get("draftable", True)
+    ]
+    return ["", "Not patchable:", *lines] if lines else []
 
 
 def _why_listed(recs: list[dict[str, Any]], limit: int = 3) -> list[str]:
@@ -207,7 +237,7 @@ def anomalies(p: Parsed, run: Runner) -> str:
     if w.days < 7 and w.end == run.ctx.now and any("week" in x for x in p.slots.periods):
         # a calendar week so far can be a day or two: look at the last seven full days
         w, widened = week, " (read as the past 7 days, so there are whole days to compare)"
-    res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 5})
+    res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 10})
     if msg := problem(res, f"anomalies in {label(w)}"):
         return msg
     d = res["data"]

@@ -68,6 +68,7 @@ class Slots:
     periods: tuple[str, ...] = ()  # the period phrases as written
     entity_b: EntityRef | None = None  # entity_compare: the second entity ("A vs B")
     bucket: str | None = None  # day | week | month, when the question names one
+    provider: str | None = None  # ai_spend: openai | anthropic, when the question names one
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,22 @@ def recognise(
         return Parsed("unknown", slots)
     if intent == "total_cost" and group_by and group_by != "service":
         intent = "top"
+    if intent == "ai_spend":
+        slots = replace(slots, provider=_provider(t))
     return Parsed(intent, slots)
+
+
+def _provider(text: str) -> str | None:
+    """The AI provider a question names ("spend on OpenAI", "Claude costs"), if exactly one."""
+    named = {
+        name
+        for name, pattern in (
+            ("openai", r"\b(?:openai|gpt[\w.-]*|chatgpt)\b"),
+            ("anthropic", r"\b(?:anthropic|claude)\b"),
+        )
+        if _has(text, pattern)
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def _dim_of(kind: str) -> str:

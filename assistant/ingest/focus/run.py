@@ -21,6 +21,7 @@ from typing import Any
 
 from assistant.config import Settings, load_settings
 from assistant.errors import ImportFileError
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.focus.checks import Finding, staging_findings, value_findings
 from assistant.ingest.focus.files import DataFile, Discovery, discover, localize
 from assistant.ingest.focus.read import RAW, STAGE, StagedFile, create_stage, stage_file
@@ -71,6 +72,11 @@ class FocusIngestReport:
     window_end: datetime | None
     #: {provider: {currency: {rows, billed_cost, effective_cost, list_cost}}}
     totals: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: what the ``allocate`` hook returned for the hours this import touched (penny
+    #: ingest: the AllocationReport of their re-allocation); None without a hook
+    allocation: Any = None
+    #: [start, end) of what the import touched: its lines and the lines it replaced
+    touched: tuple[datetime, datetime] | None = None
 
     @property
     def replaced_rows(self) -> int:
@@ -100,6 +106,8 @@ class FocusIngestReport:
                 "totals_by_provider": self.totals_by_provider(),
                 "findings": [f.to_dict() for f in self.findings],
                 "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+                "allocation": None if self.allocation is None else self.allocation.to_dict(),
+                "touched": None if self.touched is None else list(self.touched),
             }
         )
 
@@ -117,10 +125,20 @@ def _jsonable(value: Any) -> Any:
 
 
 def ingest_focus(
-    paths: list[Path] | list[str] | list[Path | str], settings: Settings | None = None
+    paths: list[Path] | list[str] | list[Path | str],
+    settings: Settings | None = None,
+    *,
+    allocate: AfterIngest | None = None,
 ) -> FocusIngestReport:
     """Import FOCUS files/folders/export manifests, local or in an object store
-    (s3://, az://, abfs://, gs://); replace restated billing periods."""
+    (s3://, az://, abfs://, gs://); replace restated billing periods.
+
+    ``allocate`` (``penny ingest`` passes ``allocation.touched.allocate_touched_in``) runs
+    in the same transaction on the hours the import touched — its own lines' and the
+    replaced lines' — so no reader ever sees a bill its allocation does not match. Without
+    it (bulk loads, the sync, which allocates every touched window once at its end) the
+    report's ``touched`` names the hours to allocate.
+    """
     settings = settings or load_settings()
     found = discover(list(paths))
     if not found.files:
@@ -129,16 +147,20 @@ def ingest_focus(
             file=", ".join(str(p) for p in paths),
             hint="Point at an export file, folder or manifest.",
         )
-    return ingest_discovered(found, settings)
+    return ingest_discovered(found, settings, allocate=allocate)
 
 
-def ingest_discovered(found: Discovery, settings: Settings) -> FocusIngestReport:
+def ingest_discovered(
+    found: Discovery, settings: Settings, *, allocate: AfterIngest | None = None
+) -> FocusIngestReport:
     """Import the files ``discover`` found (sync passes only the exports that changed)."""
     with localize(found) as files:
-        return _ingest(found, files, settings)
+        return _ingest(found, files, settings, allocate)
 
 
-def _ingest(found: Discovery, files: list[DataFile], settings: Settings) -> FocusIngestReport:
+def _ingest(
+    found: Discovery, files: list[DataFile], settings: Settings, allocate: AfterIngest | None
+) -> FocusIngestReport:
     source = "; ".join(f.source for f in files)
     with writer(settings) as con:
         run = start_run(con, "focus", source[:4000])
@@ -146,13 +168,16 @@ def _ingest(found: Discovery, files: list[DataFile], settings: Settings) -> Focu
         staged: list[StagedFile] = [stage_file(con, f, run.ingest_id) for f in files]
         findings = staging_findings(staged) + value_findings(con)
         periods = _periods(con)
-        _replace(con, periods)
+        replaced_span = _replace(con, periods)
         con.execute(f"INSERT INTO billing_lines BY NAME SELECT * FROM {STAGE}")
         rows = sum(s.rows for s in staged)
         window = con.execute(
             f"SELECT min(charge_period_start), max(charge_period_end) FROM {STAGE}"
         ).fetchone()
         start, end = window if window else (None, None)
+        touched = [t for t in (start, end, *replaced_span) if t is not None]
+        span = (min(touched), max(touched)) if touched else None
+        allocation = allocate(con, settings, *span) if allocate and span else None
         report = FocusIngestReport(
             ingest_id=run.ingest_id,
             rows=rows,
@@ -174,6 +199,8 @@ def _ingest(found: Discovery, files: list[DataFile], settings: Settings) -> Focu
             window_start=start,
             window_end=end,
             totals=_totals(con),
+            allocation=allocation,
+            touched=span,
         )
         details = report.to_dict()
         details.pop("ingest_id")
@@ -217,8 +244,11 @@ def _totals(con: Connection) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
-def _replace(con: Connection, periods: list[PeriodSummary]) -> None:
-    """Delete stored lines of every (provider, account, period) this import restates."""
+def _replace(
+    con: Connection, periods: list[PeriodSummary]
+) -> tuple[datetime | None, datetime | None]:
+    """Delete stored lines of every (provider, account, period) this import restates;
+    return the charge-period span of what was deleted (hours to re-allocate)."""
     match = " AND ".join(f"b.{k} IS NOT DISTINCT FROM s.{k}" for k in _KEY)
     keys = f"(SELECT DISTINCT {', '.join(_KEY)} FROM {STAGE}) s"
     old = con.execute(
@@ -232,5 +262,12 @@ def _replace(con: Connection, periods: list[PeriodSummary]) -> None:
         if hit:
             p.replaced_rows, p.replaced_billed_cost = int(hit[0]), Decimal(hit[1])
             p.replaced_ingest_ids = list(hit[2])
+    span: tuple[datetime | None, datetime | None] = (None, None)
     if old:
+        row = con.execute(
+            "SELECT min(b.charge_period_start), max(b.charge_period_end) "
+            f"FROM billing_lines b JOIN {keys} ON {match}"
+        ).fetchone()
+        span = (row[0], row[1]) if row else (None, None)
         con.execute(f"DELETE FROM billing_lines b USING {keys} WHERE {match}")
+    return span

@@ -10,7 +10,6 @@ per-series container key and factor worked out once per ingest.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.ingest.metrics.chunk import ChunkSeries
+from assistant.ingest.metrics.gpu_share import gpu_units
 from assistant.ingest.metrics.series import GridSeries
 
 __all__ = [
@@ -39,7 +39,6 @@ Rule = tuple[str, str] | str | None
 _REQUESTS = "kube_pod_container_resource_requests"
 _LIMITS = "kube_pod_container_resource_limits"
 _CPU = "container_cpu_usage_seconds_total"
-_MIG_RES_RE = re.compile(r"^nvidia_com_mig_(\d+)g_\d+gb$")
 
 #: (metric, figure, rule): a series feeds the figure with its values × the rule's factor;
 #: None = 1, (label, value) = 1 where the label has that value, "gpu" = GPUs per unit.
@@ -55,14 +54,6 @@ TARGETS: tuple[tuple[str, str, Rule], ...] = (
     ("kube_pod_container_status_restarts_total", "restarts", None),
     ("kube_pod_container_status_last_terminated_reason", "oom", ("reason", "OOMKilled")),
 )
-
-
-def gpu_units(resource: str) -> float | None:
-    """GPUs per unit of an extended resource: nvidia_com_gpu = 1, a MIG 3g slice = 3/7."""
-    if resource == "nvidia_com_gpu":
-        return 1.0
-    m = _MIG_RES_RE.match(resource)
-    return int(m[1]) / 7.0 if m else None
 
 
 def ckey(labels: dict[str, str]) -> Key | None:

@@ -25,6 +25,7 @@ from assistant.ingest.metrics.container_columns import (
     container_columns,
     gpu_units,
 )
+from assistant.ingest.metrics.gpu_share import node_gpus
 from assistant.ingest.metrics.rows import Row, avg, hour_points, merge_points
 from assistant.ingest.metrics.series import Grid, GridSeries
 
@@ -53,7 +54,12 @@ def container_rows(
 
 
 def node_hour_rows(series: Series, grid: Grid) -> list[Row]:
-    """``node_hours``: presence of ``kube_node_info`` and mean capacity per resource."""
+    """``node_hours``: presence of ``kube_node_info`` and mean capacity per resource.
+
+    GPU capacity is in physical GPUs (``gpu_share.node_gpus``): whole GPUs plus MIG
+    instances by their slices, per grid point, then averaged over the hour like CPU and
+    memory. A node without any GPU resource has ``gpu_count`` NULL.
+    """
 
     def nkey(labels: dict[str, str]) -> str | None:
         return labels.get("node") or None
@@ -62,12 +68,28 @@ def node_hour_rows(series: Series, grid: Grid) -> list[Row]:
     capacity = series.get("kube_node_status_capacity", [])
     cap = {
         res: merge_points((s for s in capacity if s.labels.get("resource") == res), nkey)
-        for res in ("cpu", "memory", "nvidia_com_gpu")
+        for res in ("cpu", "memory")
+    }
+    gpu_resources = {
+        s.labels.get("resource", "")
+        for s in capacity
+        if gpu_units(s.labels.get("resource", "")) is not None
+    }
+    by_gpu_res = {
+        res: merge_points((s for s in capacity if s.labels.get("resource") == res), nkey)
+        for res in sorted(gpu_resources)
     }
     per_hour, rows = grid.per_hour, []
     for node in sorted(info):
         present = hour_points(info[node], grid)
         by_res = {res: hour_points(pts.get(node, {}), grid) for res, pts in cap.items()}
+        gpu_points: dict[int, float] = {}
+        for k in sorted({k for pts in by_gpu_res.values() for k in pts.get(node, {})}):
+            here = {res: pts[node][k] for res, pts in by_gpu_res.items() if k in pts.get(node, {})}
+            value = node_gpus(here)
+            if value is not None:
+                gpu_points[k] = value
+        gpus = hour_points(gpu_points, grid)
         for h in sorted(present):
             rows.append(
                 {
@@ -76,7 +98,7 @@ def node_hour_rows(series: Series, grid: Grid) -> list[Row]:
                     "running_hours": len(present[h]) / per_hour,
                     "cpu_cores": avg(by_res["cpu"].get(h, [])),
                     "ram_bytes": avg(by_res["memory"].get(h, [])),
-                    "gpu_count": avg(by_res["nvidia_com_gpu"].get(h, [])),
+                    "gpu_count": avg(gpus.get(h, [])),
                 }
             )
     return rows

@@ -6,27 +6,27 @@ the ``namespace``/``pod``/``container`` using the device; MIG instances add
 ``GPU_I_PROFILE`` (e.g. ``1g.5gb``) and ``GPU_I_ID``.
 
 ``gpu_share`` is the fraction of a physical GPU the row's pod holds, averaged over the
-hour's points: a MIG slice ``Ng.*`` is N/7 of an A100/H100 (N/4 of an A30, which has 4
-compute slices); a time-sliced GPU seen serving k pods at a point gives each 1/k; both
+hour's points: a MIG slice is its compute slices over the GPU's (``gpu_share.mig_fraction``:
+``1g.5gb`` is 1/7 of an A100, ``2g.12gb`` 2/4 of an A30); a time-sliced GPU seen serving k
+pods at a point gives each 1/k; both
 apply together for a time-sliced MIG instance. A GPU with no pod label is idle
 capacity with share 1 (or its slice). DCGM metrics are optional: no series, no rows.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from math import fsum
 from typing import Any
 
+from assistant.ingest.metrics.gpu_share import mig_fraction
 from assistant.ingest.metrics.rows import Row, avg
 from assistant.ingest.metrics.series import Grid, GridSeries
 
 __all__ = ["gpu_rows", "mig_fraction"]
 
 Series = Mapping[str, list[GridSeries]]
-_PROFILE_RE = re.compile(r"^(\d+)g\.")
 _FIELDS = {
     "DCGM_FI_DEV_GPU_UTIL": "util",
     "DCGM_FI_PROF_GR_ENGINE_ACTIVE": "engine",
@@ -34,17 +34,6 @@ _FIELDS = {
     "DCGM_FI_DEV_POWER_USAGE": "power",
 }
 MIB = 1024 * 1024
-
-
-def mig_fraction(profile: str | None, model: str | None) -> float:
-    """Share of the physical GPU a MIG profile holds; 1.0 for a whole GPU."""
-    if not profile:
-        return 1.0
-    m = _PROFILE_RE.match(profile)
-    if not m:
-        return 1.0
-    slices = 4 if model and "A30" in model.upper() else 7
-    return min(1.0, int(m[1]) / slices)
 
 
 def _key(labels: dict[str, str]) -> tuple[str, str, str, str, str] | None:

@@ -46,6 +46,8 @@ KNOWN_KEYS: tuple[str, ...] = (
     "nvidia.com/gpu.product",
     "nvidia.com/gpu.count",
     "nvidia.com/mig.strategy",
+    "nvidia.com/gpu.replicas",
+    "nvidia.com/gpu.sharing-strategy",
     "batch.kubernetes.io/job-name",
     "batch.kubernetes.io/controller-uid",
     "controller-revision-hash",

@@ -32,6 +32,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.metrics.chunk import ChunkSeries, SeriesTable
 from assistant.ingest.metrics.openmetrics_samples import SLICE_S, SampleStore, Unsure
 from assistant.ingest.metrics.resample import resample_many
@@ -302,8 +303,10 @@ def ingest_openmetrics(
     start: datetime | None = None,
     end: datetime | None = None,
     slice_hours: int = SLICE_S // 3600,
+    allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
-    """Load metrics files for ``cluster``.
+    """Load metrics files for ``cluster``; ``allocate`` (a hook, see ``ingest.after``) runs
+    on the hours loaded in the same transaction.
 
     The window is ``[start, end)`` widened to whole hours when given, else the hours
     ``[floor(first sample), floor(last sample) + 1h)``. The rows do not depend on
@@ -318,10 +321,14 @@ def ingest_openmetrics(
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
     try:
         with load_samples(paths, slice_hours * 3600) as store:
-            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
+            return _ingest_store(
+                store, paths, cluster, settings, step_s, chunk_hours, start, end, allocate
+            )
     except Unsure:  # met mid-way (a timestamp with two values); nothing was written
         with exact_samples(paths, slice_hours * 3600) as store:
-            return _ingest_store(store, paths, cluster, settings, step_s, chunk_hours, start, end)
+            return _ingest_store(
+                store, paths, cluster, settings, step_s, chunk_hours, start, end, allocate
+            )
 
 
 def _ingest_store(
@@ -333,6 +340,7 @@ def _ingest_store(
     chunk_hours: int,
     start: datetime | None,
     end: datetime | None,
+    allocate: AfterIngest | None,
 ) -> MetricsIngestReport:
     source = ", ".join(str(p) for p in paths)
     if store.first_ts is None or store.last_ts is None:
@@ -361,4 +369,5 @@ def _ingest_store(
         step_s=step_s,
         chunks=_chunks(store, grids),
         details={"files": [str(p) for p in paths], "series": len(store.keys)},
+        allocate=allocate,
     )

@@ -18,6 +18,7 @@ import httpx
 
 from assistant.config import Settings
 from assistant.errors import DataGap, InputError, SourceUnavailable
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.metrics.prometheus_api import PrometheusClient, QueryTooLarge
 from assistant.ingest.metrics.series import (
     METRICS,
@@ -185,8 +186,10 @@ def ingest_prometheus(
     timeout_s: float = 120.0,
     transport: httpx.BaseTransport | None = None,
     http_options: dict[str, Any] | None = None,
+    allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
-    """Ingest ``[start, end)`` (widened to whole UTC hours) for ``cluster`` from ``url``."""
+    """Ingest ``[start, end)`` (widened to whole UTC hours) for ``cluster`` from ``url``;
+    ``allocate`` (a hook, see ``ingest.after``) runs on those hours in the same transaction."""
     step_s = parse_step(step)
     if not cluster.strip():
         raise InputError("Cluster name is empty.", hint="Pass --cluster NAME.")
@@ -235,6 +238,7 @@ def ingest_prometheus(
             chunks=_chunks(fetcher, grids, progress),
             report=report,
             details={"url": url, "step": step, "chunk_hours": chunk_hours},
+            allocate=allocate,
         )
         report.queries = client.queries
         if fetcher.split:

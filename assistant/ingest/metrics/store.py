@@ -21,15 +21,17 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import DataGap, InputError
+from assistant.ingest.after import AfterIngest
 from assistant.ingest.log import start_run
 from assistant.ingest.metrics.chunk import ChunkSeries
 from assistant.ingest.metrics.fold import InventoryFold
+from assistant.ingest.metrics.gpu_share import REPLICAS_LABEL
 from assistant.ingest.metrics.mapping import map_chunk
 from assistant.ingest.metrics.rows import COLUMNS, HOURLY_TABLES, MetricsRows
 from assistant.ingest.metrics.series import OPTIONAL, REQUIRED, Grid, GridSeries
 from assistant.warehouse.db import Connection, writer
 
-__all__ = ["MetricsIngestReport", "write_metrics", "write_rows"]
+__all__ = ["MetricsIngestReport", "apply_time_slicing", "write_metrics", "write_rows"]
 
 Chunk = tuple[Grid, Mapping[str, list[GridSeries]]]
 
@@ -63,13 +65,21 @@ class MetricsIngestReport:
     missing_optional: list[str] = field(default_factory=list)
     queries: int = 0
     notes: list[str] = field(default_factory=list)
+    #: what the ``allocate`` hook returned for the ingested hours (penny ingest: the
+    #: AllocationReport of their re-allocation); None without a hook
+    allocation: Any = None
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        allocation, self.allocation = self.allocation, None
+        try:
+            data = asdict(self)
+        finally:
+            self.allocation = allocation
+        data["allocation"] = allocation.to_dict() if hasattr(allocation, "to_dict") else None
         data["window_start"] = self.window_start.isoformat() + "Z"
         data["window_end"] = self.window_end.isoformat() + "Z"
         data["total_rows"] = self.total_rows
@@ -88,6 +98,17 @@ class MetricsIngestReport:
                 + ", ".join(self.missing_optional)
             )
         lines += self.notes
+        a = self.allocation
+        if a is not None and hasattr(a, "reconciled"):
+            lines.append(
+                f"Allocated {a.window.label()}: {a.container_hours} container-hours, "
+                f"{a.node_hours} node-hours; "
+                + (
+                    "reconciled to the bill."
+                    if a.reconciled
+                    else "NOT reconciled: see penny allocate."
+                )
+            )
         return "\n".join(lines)
 
 
@@ -96,6 +117,27 @@ def _delete_window(con: Connection, cluster: str, start: datetime, end: datetime
         con.execute(
             f"DELETE FROM {table} WHERE cluster = ? AND hour >= ? AND hour < ?",
             [cluster, start, end],
+        )
+
+
+def apply_time_slicing(con: Connection, cluster: str, ingest_id: str) -> None:
+    """GPU units of this ingest's rows on time-sliced nodes → physical GPUs (``gpu_share``).
+
+    The device plugin advertises each GPU ``replicas`` times on such a node (GPU feature
+    discovery labels it ``nvidia.com/gpu.replicas``), so its capacity and every request
+    on it are divided by the replicas: one definition of a GPU for capacity and shares.
+    Runs once per ingest, on the rows it wrote, after the node labels are stored.
+    """
+    replicas = (
+        f"SELECT node, TRY_CAST(json_extract_string(labels, '$.\"{REPLICAS_LABEL}\"') "
+        "AS DOUBLE) AS r FROM k8s_nodes WHERE cluster = ?"
+    )
+    for table, column in (("node_hours", "gpu_count"), ("container_hours", "gpu_request")):
+        con.execute(
+            f"UPDATE {table} t SET {column} = t.{column} / k.r FROM ({replicas}) k "
+            f"WHERE t.cluster = ? AND t.ingest_id = ? AND t.node = k.node AND k.r > 1 "
+            f"AND t.{column} IS NOT NULL",
+            [cluster, cluster, ingest_id],
         )
 
 
@@ -213,8 +255,14 @@ def write_metrics(
     chunks: Iterable[Chunk],
     details: dict[str, Any] | None = None,
     report: MetricsIngestReport | None = None,
+    allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
-    """Map and store every chunk in one transaction; DataGap if a required metric is absent."""
+    """Map and store every chunk in one transaction; DataGap if a required metric is absent.
+
+    ``allocate`` (``penny ingest`` passes ``allocation.touched.allocate_touched_in``) runs
+    in the same transaction on the ingested hours: the warehouse is never left with
+    metrics its allocation has not seen. Bulk loads and the sync allocate afterwards.
+    """
     report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
     types: dict[str, dict[str, str]] = {}
@@ -260,6 +308,7 @@ def write_metrics(
                 for table in _KEYS:
                     folded.add(table, inventory.table_rows(table))
                 write_rows(con, cluster, run.ingest_id, folded, types=types)
+                apply_time_slicing(con, cluster, run.ingest_id)
             finally:
                 if pending is not None:
                     wait([pending])  # never leave the writer mid-insert
@@ -291,6 +340,8 @@ def write_metrics(
             for t in COLUMNS
         }
         report.rows = totals
+        if allocate is not None:
+            report.allocation = allocate(con, settings, start, end)
         run.finish(
             sum(totals.values()),
             window_start=start,
