@@ -51,8 +51,7 @@ def compare_periods(args: Args, ctx: ToolContext) -> ToolResult:
     prov = provenance(b, ctx.scope, group_by=args.by)
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
-            f"No warehouse at {ctx.settings.db_path}: run `penny demo` "
-            "or `penny ingest …` and `penny allocate` first.",
+            "No warehouse yet: run `penny demo` or `penny ingest …` and `penny allocate` first.",
             prov,
         )
     try:

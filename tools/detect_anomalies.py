@@ -49,8 +49,7 @@ def detect_anomalies(args: Args, ctx: ToolContext) -> ToolResult:
     )
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
-            f"No warehouse at {ctx.settings.db_path}: run `penny demo` "
-            "or `penny ingest …` and `penny allocate` first.",
+            "No warehouse yet: run `penny demo` or `penny ingest …` and `penny allocate` first.",
             prov,
         )
     try:

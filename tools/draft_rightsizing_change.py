@@ -47,7 +47,7 @@ def draft_rightsizing_change(args: Args, ctx: ToolContext) -> ToolResult:
     --format diff`."""
     settings = ctx.settings
     if not settings.db_path.exists():
-        return ToolResult.no_data(f"No warehouse at {settings.db_path}: run `penny demo` first.")
+        return ToolResult.no_data("No warehouse yet: run `penny demo` first.")
     window = Window(ctx.now - timedelta(days=args.history_days), ctx.now)
     prov = Provenance(
         tables=["container_hours", "k8s_pods", "node_cost_hours", "k8s_hpas", "allocations"],

@@ -50,8 +50,7 @@ def explain_bill(args: Args, ctx: ToolContext) -> ToolResult:
     prov = provenance(month, ctx.scope)
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
-            f"No warehouse at {ctx.settings.db_path}: run `penny demo` "
-            "or `penny ingest …` and `penny allocate` first.",
+            "No warehouse yet: run `penny demo` or `penny ingest …` and `penny allocate` first.",
             prov,
         )
     try:

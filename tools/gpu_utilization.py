@@ -49,7 +49,7 @@ def gpu_utilization(args: Args, ctx: ToolContext) -> ToolResult:
     settings = ctx.settings
     window = parse_window(args.window, now=ctx.now)
     if not settings.db_path.exists():
-        return ToolResult.no_data(f"No warehouse at {settings.db_path}: run `penny demo` first.")
+        return ToolResult.no_data("No warehouse yet: run `penny demo` first.")
     rs = settings.rightsizing
     prov = Provenance(
         tables=["gpu_hours", "k8s_pods", "node_cost_hours", "allocations"],

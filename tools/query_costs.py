@@ -166,8 +166,7 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
     filters = {validate_dimension(k, what="filter key"): v for k, v in args.filters.items()}
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data(
-            f"No warehouse at {ctx.settings.db_path}: run `penny demo` or `penny ingest …` "
-            "and `penny allocate` first."
+            "No warehouse yet: run `penny demo` or `penny ingest …` and `penny allocate` first."
         )
     with reader(ctx.settings) as con:
         problem = check_filters(con, filters, ctx.scope, ctx.settings)

@@ -57,8 +57,7 @@ def review_change(args: Args, ctx: ToolContext) -> ToolResult:
     settings = ctx.settings
     if not settings.db_path.exists():
         return ToolResult.no_data(
-            f"No warehouse at {settings.db_path}: run `penny demo`, or "
-            "ingest and `penny allocate` first."
+            "No warehouse yet: run `penny demo`, or ingest and `penny allocate` first."
         )
     base = parse_manifests([("base", args.base)], namespace=args.namespace)
     head = parse_manifests([("head", args.head)], namespace=args.namespace)

@@ -88,9 +88,7 @@ def rightsizing(args: Args, ctx: ToolContext) -> ToolResult:
     orphaned resources. Nothing is applied; use draft_rightsizing_change for a patch."""
     settings = ctx.settings
     if not settings.db_path.exists():
-        return ToolResult.no_data(
-            f"No warehouse at {settings.db_path}: run `penny demo` or `penny ingest …` first."
-        )
+        return ToolResult.no_data("No warehouse yet: run `penny demo` or `penny ingest …` first.")
     window = Window(ctx.now - timedelta(days=args.history_days), ctx.now)
     prov = Provenance(
         tables=["container_hours", "k8s_pods", "node_cost_hours", "k8s_hpas", "allocations"],

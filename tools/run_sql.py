@@ -95,9 +95,7 @@ def _run_sql(args: Args, ctx: ToolContext) -> ToolResult:
             "Use query_costs, cluster_state or ai_spend, which apply your scope."
         )
     if not ctx.settings.db_path.exists():
-        return ToolResult.no_data(
-            f"No warehouse at {ctx.settings.db_path}; run `penny demo` or `penny ingest` first."
-        )
+        return ToolResult.no_data("No warehouse yet; run `penny demo` or `penny ingest` first.")
     limit = min(args.max_rows or ctx.settings.max_rows, ctx.settings.max_rows)
     with reader(ctx.settings) as con:
         result = run_query(

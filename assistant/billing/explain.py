@@ -13,8 +13,15 @@ from decimal import Decimal
 from typing import Literal
 
 from assistant.billing.forecast import forecast_month
-from assistant.billing.loaders import allocation_span, daily_by, dec, hours_between, load_period
-from assistant.billing.models import BillExplanation, DailyPoint, Variance
+from assistant.billing.loaders import (
+    allocation_span,
+    daily_by,
+    dec,
+    hours_between,
+    load_period,
+    visible_totals,
+)
+from assistant.billing.models import BillExplanation, DailyPoint, ScopeTotals, Variance
 from assistant.billing.narrative import llm_narrative, template_narrative
 from assistant.billing.reconcile import reconcile
 from assistant.billing.totals import bill_totals
@@ -167,6 +174,10 @@ def explain_bill(
         for day, _, _, cost in daily_rows:
             per_day[day] += dec(cost)
         forecast = forecast_month(month, covered.end, sorted(per_day.items()))
+    scope_totals = None
+    if not scope.admin:
+        amortized, invoice = visible_totals(con, covered, scope)
+        scope_totals = ScopeTotals(scope=_scope_label(scope), amortized=amortized, invoice=invoice)
     expl = BillExplanation(
         month=month.to_dict(),
         covered=covered.to_dict(),
@@ -174,6 +185,7 @@ def explain_bill(
         scope=_scope_label(scope),
         currency=settings.currency,
         totals=totals,
+        scope_totals=scope_totals,
         reconciliation=recon,
         allocated_total=allocated_total,
         variance=variance,

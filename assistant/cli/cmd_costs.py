@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from assistant.cli.app import app
 from assistant.cli.options import window_flag
@@ -116,7 +118,7 @@ def render(table: CostTable, console: Console) -> None:
     t.add_column("efficiency", justify="right")
     for row in table.rows:
         t.add_row(
-            row.name,
+            Text(row.name),  # a name from the data, never Rich markup
             *(_money(row.costs.get(c, Decimal(0))) for c in shown),
             _money(row.total),
             "" if row.efficiency is None else f"{row.efficiency:.0%}",
@@ -131,7 +133,7 @@ def render(table: CostTable, console: Console) -> None:
         style="bold",
     )
     console.print(t)
-    console.print(f"Sharing: {table.sharing['description']}.")
+    console.print(f"Sharing: {escape(str(table.sharing['description']))}.")
     if table.unlabeled_share is not None:
         console.print(
             f"Without a team label: {_money(table.unlabeled_cost)} "
@@ -144,5 +146,5 @@ def render(table: CostTable, console: Console) -> None:
     if table.ai:
         console.print("AI APIs (outside the cloud bill, not in the total above):")
         for ai in table.ai:
-            console.print(f"  {ai.name} ({ai.service}): {_money(ai.cost)}")
+            console.print(f"  {escape(ai.name)} ({escape(ai.service)}): {_money(ai.cost)}")
         console.print(f"  AI APIs total: {_money(table.ai_total)}")

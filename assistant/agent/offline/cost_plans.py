@@ -19,6 +19,7 @@ from assistant.agent.offline.runner import (
     window_arg,
 )
 from assistant.agent.offline.templates import money, pct, table
+from assistant.core.markdown import md_escape
 from assistant.windows import Window
 
 __all__ = [
@@ -123,7 +124,7 @@ def top(p: Parsed, run: Runner) -> str:
     if e is not None:
         args["filters"] = e.filter
     res = run("query_costs", args)
-    scope = f" for {e.kind} {e.name}" if e else ""
+    scope = f" for {e.kind} {md_escape(e.name)}" if e else ""
     if msg := problem(res, f"{group} costs{scope} in {label(w)}"):
         return msg
     d = res["data"]
@@ -259,7 +260,9 @@ def bill(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"the {label(w)} bill"):
         return msg
     d = res["data"]
-    t = d["totals"]
+    t = d.get("totals")
+    if t is None:
+        return _scoped_bill(d, w)
     lines = [
         f"The {label(w)} bill: **{money(t['invoice'])}** invoiced, "
         f"{money(t['amortized'])} amortized (commitments spread)."
@@ -274,6 +277,23 @@ def bill(p: Parsed, run: Runner) -> str:
     ]
     if any(extras):
         lines.append("It includes " + ", ".join(x for x in extras if x) + ".")
+    v = d.get("variance")
+    if v:
+        lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
+    return "\n".join(lines)
+
+
+def _scoped_bill(d: dict[str, Any], w: Window) -> str:
+    """A team-scoped asker's bill: their workloads' totals, never the org-wide bill."""
+    s = d.get("scope_totals") or {}
+    lines = [
+        f"Your part of the {label(w)} bill ({s.get('scope') or d.get('scope')}): "
+        f"**{money(s.get('amortized', d.get('allocated_total')))}** amortized, "
+        f"{money(s.get('invoice'))} invoiced."
+        + (" The month is not complete yet." if d.get("partial") else ""),
+        "The org-wide bill total is not visible to you; your part leaves out "
+        f"{s.get('excludes', 'everything outside your workloads')}.",
+    ]
     v = d.get("variance")
     if v:
         lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
