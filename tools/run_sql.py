@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 from sqlglot import exp
 
 from assistant.core.provenance import Provenance
-from assistant.warehouse.db import reader
 from assistant.warehouse.migrations import steps
-from assistant.warehouse.query import run_query
+from assistant.warehouse.query import run_isolated
 from tools.registry import ToolContext, tool
 from tools.result import ToolResult
 
@@ -97,10 +96,16 @@ def _run_sql(args: Args, ctx: ToolContext) -> ToolResult:
     if not ctx.settings.db_path.exists():
         return ToolResult.no_data("No warehouse yet; run `penny demo` or `penny ingest` first.")
     limit = min(args.max_rows or ctx.settings.max_rows, ctx.settings.max_rows)
-    with reader(ctx.settings) as con:
-        result = run_query(
-            con, args.sql, max_rows=limit, time_limit_ms=ctx.settings.query_time_limit_ms
-        )
+    # SQL from a model or a person runs in its own process: killed at the time limit,
+    # unable to grow past the memory limit, and cut at the row and byte caps
+    result = run_isolated(
+        ctx.settings.db_path,
+        args.sql,
+        max_rows=limit,
+        max_bytes=ctx.settings.max_result_bytes,
+        time_limit_ms=ctx.settings.query_time_limit_ms,
+        memory_limit_mb=ctx.settings.query_memory_limit_mb,
+    )
     tables = sorted(
         {
             t.name
@@ -116,7 +121,13 @@ def _run_sql(args: Args, ctx: ToolContext) -> ToolResult:
         source="warehouse",
         notes=[f"{result.elapsed_ms:.0f} ms; row cap {limit}"],
     )
-    if result.truncated:
+    if result.cut == "bytes":
+        prov.notes.append(
+            f"The result passed the {ctx.settings.max_result_bytes:,}-byte cap after "
+            f"{len(result.rows)} rows; only those are shown. Select fewer or shorter "
+            "columns, or aggregate."
+        )
+    elif result.truncated:
         prov.notes.append(
             f"More than {limit} rows matched; only the first {limit} are shown. "
             "Aggregate or add LIMIT/WHERE."
@@ -134,9 +145,10 @@ def _run_sql(args: Args, ctx: ToolContext) -> ToolResult:
 
 _run_sql.__doc__ = f"""Run one read-only SQL query (DuckDB dialect) on Penny's cost warehouse and
 get columns and rows back. Only a single SELECT or WITH is accepted; anything else is
-refused with the reason. Results are capped (provenance.truncated says when rows were cut)
-and the query is stopped at the time limit. Administrators only: a team-scoped asker gets
-an error and must use query_costs, cluster_state or ai_spend instead. Prefer the other
+refused with the reason. Results are capped by rows and bytes (provenance.truncated says
+when rows were cut); the query is stopped at the time limit and refused past the memory
+limit. Administrators only: a team-scoped asker gets an error and must use query_costs,
+cluster_state or ai_spend instead. Prefer the other
 tools for standard questions; use this for ad-hoc analysis.
 
 Money columns are DECIMAL (exact). allocations.kind is workload | idle | unallocated;
