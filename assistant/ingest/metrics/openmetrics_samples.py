@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.errors import ImportFileError
+from assistant.ingest.metrics import plausible
 from assistant.ingest.metrics.openmetrics_sql import GROUPS
 
 __all__ = ["SampleStore", "Unsure"]
@@ -164,6 +165,7 @@ class SampleStore:
         eof = any(line.strip() == "# EOF" for g in groups for line in g[6] or ())
         scale = 1.0 if eof else 0.001
         sids = np.full(len(groups), -1, dtype=np.int32)
+        low, high = np.zeros(len(groups)), np.zeros(len(groups))  # plausible values
         for i, (_, h, key, _, _, _, _, _) in enumerate(groups):
             if h is None:  # the comment lines' group
                 continue
@@ -175,6 +177,7 @@ class SampleStore:
             except ImportFileError as exc:
                 raise Unsure(str(exc)) from exc
             sids[i] = self._id((name, labels))
+            low[i], high[i] = plausible.bounds(name, labels)
         lengths = np.array([g[7] for g in groups], dtype=np.int64)
         wanted_rows = sids >= 0
         total = int(lengths[wanted_rows].sum())
@@ -200,6 +203,14 @@ class SampleStore:
             keep = np.repeat(wanted_rows[a:b][in_slice], lengths[a:b][in_slice])
             if len(keep) != len(ts):
                 raise Unsure("series and samples out of step")
+            # implausible values and infinities: the line reader names the line
+            rows_of = np.repeat(np.arange(a, b)[in_slice], lengths[a:b][in_slice])[keep]
+            wanted_vs = vs[keep]
+            with np.errstate(invalid="ignore"):
+                out = (wanted_vs < low[rows_of]) | (wanted_vs > high[rows_of])
+            if out.any():
+                raise Unsure("a value outside its plausible range")
+            del rows_of, wanted_vs, out
             finite = np.isfinite(vs)
             if finite.all():
                 kept[rows] = lengths[rows]
@@ -218,6 +229,8 @@ class SampleStore:
         ts_all, vs_all = ts_all[:filled], vs_all[:filled]
         if scale != 1.0:
             ts_all *= scale
+        if filled and (ts_all.min() < plausible.TS_MIN or ts_all.max() >= plausible.TS_MAX):
+            raise Unsure("a timestamp outside the years Penny keeps")
         self._add(sids[wanted_rows], kept[wanted_rows], ts_all, vs_all)
         return filled
 
