@@ -160,7 +160,8 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
     which sharing was applied, the cost and share without a team label, and AI API spend
     beside it (not inside the bill). '__idle__' rows are unused node capacity,
     '__unallocated__' bill lines no workload explains. Money is exact decimal strings in the
-    currency given. A team-scoped asker sees only its own workloads."""
+    currency given. A team-scoped asker sees only its own workloads: its result has
+    not_visible = ["idle", "unallocated"] (their cost is unknown to it, not zero)."""
     window: Window = parse_window(args.window, now=ctx.now)
     group_by = validate_dimension(args.group_by)  # InputError lists the accepted values
     filters = {validate_dimension(k, what="filter key"): v for k, v in args.filters.items()}
@@ -201,5 +202,13 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
     data = money(table.to_dict())
     data.pop("provenance", None)
     data["window"] = window.label()
+    if not ctx.scope.admin:
+        # idle capacity and unallocated lines belong to no team: their absence from a
+        # scoped result says nothing about them, and no answer may read it as zero
+        data["not_visible"] = ["idle", "unallocated"]
+        prov.notes.append(
+            "Scoped to your teams/namespaces: idle capacity and unallocated bill lines are "
+            "not visible, so totals are your workloads' cost, not the bill."
+        )
     data["groups_shown"] = sum(1 for r in table.rows if r.kind == "workload")
     return ToolResult.success(data, prov)

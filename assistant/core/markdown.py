@@ -43,8 +43,6 @@ def md_escape(value: object, *, keep_code: bool = False) -> str:
             # intraword underscores (snake_case) are not emphasis in CommonMark
             snake = ch == "_" and before.isalnum() and after.isalnum()
             out.append(ch if lone or snake else "\\" + ch)
-        elif ch == "#" and not out:
-            out.append("\\#")  # a value that starts a line must not make it a heading
         else:
             out.append(ch)
     return "".join(out)

@@ -309,4 +309,5 @@ def patch_blocks(result: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                 ],
             }
         )
-    return head[:3000], blocks[:50]
+    fallback = f"Draft for {plain_mrkdwn(data['workload'])}:\n{_code(str(data.get('text', '')))}"
+    return fallback[:3000], blocks[:50]

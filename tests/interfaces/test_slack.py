@@ -302,5 +302,5 @@ def test_rightsizing_answer_has_a_button_that_posts_the_patch(slack: Slack) -> N
     posts = slack.stub.wait_for("chat.postMessage", 2)
     patch = posts[1].body
     assert patch["thread_ts"] == "1790000800.1"
-    assert patch["text"].startswith(f"*Draft for {button['value']}*")
+    assert patch["text"].startswith(f"Draft for {button['value']}")
     assert "resources:" in patch["text"] and "not applied" in json.dumps(patch["blocks"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from assistant.agent.offline import scoped
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import (
     Runner,
@@ -103,6 +104,8 @@ def total_cost(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"costs in {label(w)}"):
         return msg
     d = res["data"]
+    if d.get("not_visible"):
+        return scoped.total(d, label(w), table(["namespace", "cost"], _cost_rows(d)))
     return "\n".join(
         [
             f"Total cost in {label(w)}: **{money(d['totals']['total'])}** (amortized, the whole "
@@ -261,8 +264,12 @@ def bill(p: Parsed, run: Runner) -> str:
         return msg
     d = res["data"]
     t = d.get("totals")
-    if t is None:
-        return _scoped_bill(d, w)
+    if t is None:  # a scoped asker: their part of the bill, never the org-wide total
+        lines = [scoped.bill(d, label(w))]
+        if d.get("variance"):
+            v = d["variance"]
+            lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
+        return "\n".join(lines)
     lines = [
         f"The {label(w)} bill: **{money(t['invoice'])}** invoiced, "
         f"{money(t['amortized'])} amortized (commitments spread)."
@@ -277,23 +284,6 @@ def bill(p: Parsed, run: Runner) -> str:
     ]
     if any(extras):
         lines.append("It includes " + ", ".join(x for x in extras if x) + ".")
-    v = d.get("variance")
-    if v:
-        lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
-    return "\n".join(lines)
-
-
-def _scoped_bill(d: dict[str, Any], w: Window) -> str:
-    """A team-scoped asker's bill: their workloads' totals, never the org-wide bill."""
-    s = d.get("scope_totals") or {}
-    lines = [
-        f"Your part of the {label(w)} bill ({s.get('scope') or d.get('scope')}): "
-        f"**{money(s.get('amortized', d.get('allocated_total')))}** amortized, "
-        f"{money(s.get('invoice'))} invoiced."
-        + (" The month is not complete yet." if d.get("partial") else ""),
-        "The org-wide bill total is not visible to you; your part leaves out "
-        f"{s.get('excludes', 'everything outside your workloads')}.",
-    ]
     v = d.get("variance")
     if v:
         lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
@@ -316,6 +306,8 @@ def idle(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"idle cost in {label(w)}"):
         return msg
     d = res["data"]
+    if "idle" in d.get("not_visible", []):
+        return scoped.hidden("idle", label(w))
     row = next((r for r in d["rows"] if r["kind"] == "idle"), None)
     if row is None:
         return f"No idle cost in {label(w)}: every node-hour was allocated to workloads."
@@ -347,6 +339,8 @@ def unallocated(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"unallocated cost in {label(w)}"):
         return msg
     d = res["data"]
+    if "unallocated" in d.get("not_visible", []):
+        return scoped.hidden("unallocated", label(w))
     row = next((r for r in d["rows"] if r["kind"] == "unallocated"), None)
     if row is None:
         return f"Nothing was unallocated in {label(w)}: every bill line maps to the cluster."
