@@ -66,8 +66,18 @@ def ask_stream(
 ) -> Generator[Event, None, None]:
     """Events as they happen; ends with ``done`` (``data.answer``) or ``error``.
 
-    Close the generator when you stop reading early: that releases what the turn holds.
+    A question that is not one (empty, too long, not valid text) raises InputError here,
+    before any event, so an interface can refuse it as a bad request rather than start a
+    stream. Close the generator when you stop reading early: that releases what the turn
+    holds.
     """
+    _check_question(question, settings)
+    return _events(question, ctx, settings, engine)
+
+
+def _events(
+    question: str, ctx: AskContext, settings: Settings, engine: str
+) -> Generator[Event, None, None]:
     try:
         yield from _run(question, ctx, settings, engine, stream_tokens=True)
     except PennyError as exc:
@@ -154,9 +164,11 @@ def _run(
     """
     started = time.perf_counter()
     ts = datetime.now(UTC).replace(tzinfo=None)
+    # Not a question (empty, too long, not text): refused before anything runs, so there
+    # is no turn to log and nothing is written.
+    text = _check_question(question, settings)
     turn = _Turn(question, ctx, settings, ts)
     try:
-        text = _check_question(question, settings)
         turn.chosen, notes = choose_engine(engine, settings)
         if turn.chosen == "offline":
             with kept_open(settings):
