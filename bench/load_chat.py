@@ -55,14 +55,19 @@ def _percentile(sorted_ms: list[float], pct: float) -> float:
 def _client_run(url: str, jobs: list[int], clients: int) -> list[tuple[float, bool, str]]:
     out = []
     headers = {"Authorization": f"Bearer {_TOKEN}"}
+    offset = jobs[0] if jobs else 0
+    thread = f"load-{clients}-{offset}"
     with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-        for i in jobs:
-            question = QUESTIONS[i % len(QUESTIONS)]
+        # each client walks the whole mix in order, in its own thread, from its own offset,
+        # so the follow-up "and in September?" always comes after the question it continues
+        for k in range(len(jobs)):
+            position = (k + offset) % len(QUESTIONS)
+            if k == 0 and QUESTIONS[position].startswith("and "):
+                position -= 1
+            question = QUESTIONS[position]
             started = time.perf_counter()
             try:
-                r = client.post(
-                    "/v1/chat", json={"message": question, "thread_id": f"load-{i % clients}"}
-                )
+                r = client.post("/v1/chat", json={"message": question, "thread_id": thread})
                 ok = r.status_code == 200 and r.json()["answer"]["understood"]
             except httpx.HTTPError:
                 ok = False

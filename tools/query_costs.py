@@ -186,7 +186,7 @@ def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
         )
         first, last = _coverage(con, ctx.settings)
         fresh = con.execute("SELECT max(finished_at) FROM ingest_log").fetchone()
-    prov: Provenance = table.provenance
+    prov: Provenance = table.provenance.model_copy(deep=True)
     if fresh and fresh[0] is not None:
         prov.freshness = fresh[0].isoformat() + "Z"
     if not table.rows:

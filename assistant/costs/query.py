@@ -23,6 +23,7 @@ from assistant.costs.sharing import RESOURCES, Unit
 from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
+from assistant.warehouse.memo import memo
 from assistant.windows import Window
 
 __all__ = ["CostRow", "CostTable", "query_costs", "require_rows"]
@@ -117,7 +118,12 @@ def query_costs(
         raise InputError(f"Overhead must not be negative, got {overhead_rate}.")
 
     sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
-    raw = con.execute(sql, params).fetchall()
+    # The one scan of the allocations view (every container-hour of the window, costed as
+    # it is read) is most of a question's time; its rows depend only on the SQL and the
+    # warehouse, so they are kept until the warehouse changes (questions repeat).
+    raw = memo(
+        settings, ("cost-units", sql, tuple(params)), lambda: con.execute(sql, params).fetchall()
+    )
     units = [unit_from_row(row, used=float(row[UNIT_COLUMNS] or 0.0)) for row in raw]
     # Workload cost without a team label, over the rows the filters and scope let through:
     # the two extra sums of the same scan (the view is read once per question).
@@ -151,7 +157,9 @@ def query_costs(
             rows = ranked[:top_n] + [others] + [r for r in rows if r.name in special]
     totals = _merge("TOTAL", "total", rows)
     ai = ai_rows(settings, window=window, group_by=group_by, filters=filters, scope=scope)
-    stale = stale_hours(con, window)
+    stale = memo(
+        settings, ("stale-hours", window.start, window.end), lambda: stale_hours(con, window)
+    )
     sharing = {
         "share_idle": do_share_idle,
         "shared_namespaces": shared_ns,
