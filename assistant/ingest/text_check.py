@@ -73,7 +73,10 @@ def csv_place(bad: BadByte, header: list[str] | None) -> tuple[int, str | None]:
     before the bad line are counted by parsing them, not by counting lines.
     """
     text = bad.before.lstrip("\ufeff")
-    records = sum(1 for _ in csv.reader(io.StringIO(text))) if text else 0
+    try:
+        records = sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) if text else 0
+    except csv.Error:  # not CSV before the byte either: count physical lines
+        records = bad.line - 1
     # the bad line may continue a record that began on an earlier line
     open_record = text.count('"') % 2 == 1
     if open_record:
@@ -82,7 +85,10 @@ def csv_place(bad: BadByte, header: list[str] | None) -> tuple[int, str | None]:
         partial = text[last + 1 :] + bad.prefix
     else:
         partial = bad.prefix
-    fields = next(csv.reader(io.StringIO(partial + "x")), [""])
+    try:
+        fields = next(csv.reader(io.StringIO(partial + "x", newline="")), [""])
+    except csv.Error:
+        fields = partial.split(",")
     index = len(fields) - 1
     row = records  # records before this one, the header included, = this data row's number
     name = header[index] if header and 0 <= index < len(header) else None

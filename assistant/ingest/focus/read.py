@@ -176,7 +176,9 @@ def _load_raw(con: Connection, f: DataFile) -> set[str]:
                 [path, compression, {name: "VARCHAR" for name in header}],
             )
         except duckdb.Error as exc:
-            if "unicode" in str(exc).lower() or "utf" in str(exc).lower():
+            # a byte that is not UTF-8 often surfaces as some other parse error first:
+            # when the file has one, that is the problem to name (by row and column)
+            if first_bad_utf8(f.path) is not None:
                 raise _not_utf8(f.path, header) from exc
             raise
         return set()
