@@ -118,9 +118,10 @@ def _open_with_retry(path: Path) -> Connection:
             last = exc
             time.sleep(_BACKOFF_S * (1 + attempt % 4))
     raise SourceUnavailable(
-        f"The ledger {path} stayed locked by another process: {last}",
+        f"The ledger {path} stayed locked by another process.",
         hint="Another Penny process is writing to it; retry in a moment.",
         path=str(path),
+        detail=str(last),
     )
 
 
