@@ -23,7 +23,8 @@ import pytest
 
 from assistant.config import Settings, load_settings
 from assistant.interfaces.auth import hash_token
-from assistant.warehouse.ledger import ledger_path
+from assistant.warehouse.db import reader
+from assistant.warehouse.ledger import ledger, ledger_path
 from tests.demo_warehouse import SMALL_END, demo_copy
 
 NOW = datetime(2026, 11, 20)
@@ -106,31 +107,30 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
 
 
 def snapshot(settings: Settings) -> dict[str, Any]:
-    """Every base table of the warehouse and the ledger, fingerprinted."""
-    out: dict[str, Any] = {}
-    for name, path in (("warehouse", settings.db_path), ("ledger", ledger_path(settings))):
-        if not Path(path).exists():
-            out[name] = None
-            continue
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            out[name] = _fingerprint(con)
-        finally:
-            con.close()
+    """Every base table of the warehouse and the ledger, fingerprinted.
+
+    Opened the way Penny opens them (a server in this process may hold either), which
+    neither writes nor migrates: the ledger only when it exists, in a transaction that
+    reads.
+    """
+    out: dict[str, Any] = {"warehouse": None, "ledger": None}
+    if settings.db_path.exists():
+        with reader(settings) as con:
+            out["warehouse"] = _fingerprint(con)
+    if ledger_path(settings).exists():
+        with ledger(settings) as con:
+            out["ledger"] = _fingerprint(con)
     return out
 
 
 def team_total(settings: Settings, team: str, month: str) -> Decimal:
     """Σ total_cost of the team's workload rows in the month (the allocations view)."""
-    con = duckdb.connect(str(settings.db_path), read_only=True)
-    try:
+    with reader(settings) as con:
         row = con.execute(
-            "SELECT sum(total_cost) FROM allocation_view.allocations WHERE kind = 'workload' "
+            "SELECT sum(total_cost) FROM allocations WHERE kind = 'workload' "
             "AND team = ? AND strftime(hour, '%Y-%m') = ?",
             [team, month],
         ).fetchone()
-    finally:
-        con.close()
     assert row is not None and row[0] is not None
     return Decimal(row[0])
 
