@@ -113,6 +113,10 @@ class SlackBot:
         self, body: str, query: dict[str, str], headers: dict[str, str]
     ) -> tuple[int, dict[str, str], str]:
         """One HTTP request from Slack → (status, headers, body); Bolt verifies the signature."""
+        stamp = {k.lower(): v for k, v in headers.items()}.get("x-slack-request-timestamp")
+        if stamp is not None and not stamp.strip().isdigit():
+            # Bolt would fail on int() of it (a 500); it is an unverifiable request
+            return 401, {}, "invalid request timestamp"
         hdrs: dict[str, str | Sequence[str]] = dict(headers)
         resp: BoltResponse = self.app.dispatch(BoltRequest(body=body, query=query, headers=hdrs))
         return resp.status, resp.first_headers_without_set_cookie(), resp.body
