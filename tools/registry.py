@@ -13,15 +13,13 @@ import importlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from assistant.config import Settings
-from assistant.core.scope import Scope
-from assistant.errors import PennyError
+from assistant.capabilities.context import Ctx
+from assistant.errors import DataGap, PennyError
 from tools.result import ToolResult
 
 _log = logging.getLogger(__name__)
@@ -46,18 +44,8 @@ TOOL_MODULES: list[str] = [
 ]
 
 
-@dataclass
-class ToolContext:
-    settings: Settings
-    scope: Scope
-    now: datetime  # pinned 'now' (naive UTC, hour-aligned)
-    user: str = "anonymous"
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def create(cls, settings: Settings, scope: Scope | None = None) -> ToolContext:
-        scope = scope or Scope.everything()
-        return cls(settings=settings, scope=scope, now=settings.current_time(), user=scope.user)
+#: who calls a tool: the capabilities' context (settings, scope, pinned 'now', user)
+ToolContext = Ctx
 
 
 @dataclass
@@ -111,6 +99,8 @@ def call(name: str, raw_args: dict[str, Any] | None, ctx: ToolContext) -> tuple[
             result = spec.fn(args, ctx)
         except ValidationError as exc:
             result = ToolResult.failure(_explain_validation(name, exc))
+        except DataGap as exc:
+            result = ToolResult.no_data(str(exc), exc.provenance)
         except PennyError as exc:
             result = ToolResult.failure(str(exc))
         except Exception as exc:

@@ -20,7 +20,7 @@ from assistant.core.scope import Scope
 from assistant.knowledge.names import load_entities
 from assistant.knowledge.resolve import Match, resolve_entity
 from assistant.warehouse.db import reader
-from tools.memo import memo
+from assistant.warehouse.memo import memo
 
 __all__ = ["EntityFinder", "Name", "warehouse_finder"]
 
@@ -196,7 +196,7 @@ def _name_token(text: str) -> str | None:
 
 
 def _load_names(settings: Settings, scope: Scope) -> tuple[Name, ...]:
-    """The names ``scope`` may see, read once per warehouse state (``tools.memo``)."""
+    """The names ``scope`` may see, read once per warehouse state (``assistant.warehouse.memo``)."""
     key = ("offline-names", scope.admin, tuple(scope.teams), tuple(scope.namespaces))
     return memo(settings, key, lambda: tuple(_read_names(settings, scope)))
 

@@ -24,8 +24,11 @@ __all__ = ["Reader"]
 class Reader:
     """Walks provider JSON; every failure is an ImportFileError naming file and field."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pages: list[Any] | None = None) -> None:
         self.file = str(path)
+        if pages is not None:  # pages fetched from the admin API (``ingest/ai/api.py``)
+            self.pages = pages
+            return
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

@@ -91,7 +91,7 @@ def test_scope_is_applied_by_the_tools(demo_settings: Settings) -> None:
 def test_no_warehouse_says_what_to_run(tmp_path: object) -> None:
     settings = load_settings()  # a fresh PENNY_HOME with no warehouse
     a = answer("top 5 namespaces last month", AskContext(), settings)
-    assert "run `penny demo`" in a.text and "$" not in a.text
+    assert "`penny demo`" in a.text and "$" not in a.text
 
 
 def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
