@@ -9,8 +9,10 @@ number against an independent SQL sum.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 from datetime import datetime
@@ -24,7 +26,7 @@ import pytest
 from assistant.config import Settings, load_settings
 from assistant.interfaces.auth import hash_token
 from assistant.warehouse.db import reader
-from assistant.warehouse.ledger import ledger, ledger_path
+from assistant.warehouse.ledger import ledger_path
 from tests.demo_warehouse import SMALL_END, demo_copy
 
 NOW = datetime(2026, 11, 20)
@@ -117,10 +119,35 @@ def snapshot(settings: Settings) -> dict[str, Any]:
     if settings.db_path.exists():
         with reader(settings) as con:
             out["warehouse"] = _fingerprint(con)
-    if ledger_path(settings).exists():
-        with ledger(settings) as con:
-            out["ledger"] = _fingerprint(con)
+        # the live file too, which readers do not open (they read published snapshots)
+        live = duckdb.connect(str(settings.db_path), read_only=True)
+        try:
+            out["warehouse_live"] = _fingerprint(live)
+        finally:
+            live.close()
+    path = ledger_path(settings)
+    if path.exists():
+        out["ledger"] = _sqlite_fingerprint(path)
     return out
+
+
+def _sqlite_fingerprint(path: Path) -> dict[str, tuple[int, str]]:
+    """Each ledger table's row count and a digest of its rows, in a read-only open."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            ).fetchall()
+        ]
+        out = {}
+        for t in tables:
+            rows = sorted(repr(r) for r in con.execute(f'SELECT * FROM "{t}"').fetchall())
+            out[t] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+        return out
+    finally:
+        con.close()
 
 
 def team_total(settings: Settings, team: str, month: str) -> Decimal:

@@ -22,26 +22,41 @@ import pytest
 from assistant.config import Settings, load_settings
 from assistant.interfaces.api import create_app
 from assistant.warehouse.ledger import ledger_path
+from assistant.warehouse.snapshots import read_path
 from tests.hostile.conftest import ADMIN, NOW, snapshot, still_answers, tokens
 from tests.interfaces.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
 
-_OPEN = (
-    "import duckdb, sys\n"
-    "con = duckdb.connect(sys.argv[1])\n"  # read-write: refused while anyone holds the file
-    "con.execute('SELECT 1')\n"
-    "con.close()\n"
-    "print('opened')\n"
-)
+_OPEN = {
+    # DuckDB: a read-write open is refused while any process holds the file
+    "duckdb": (
+        "import duckdb, sys\n"
+        "con = duckdb.connect(sys.argv[1])\n"
+        "con.execute('SELECT 1')\n"
+        "con.close()\n"
+        "print('opened')\n"
+    ),
+    # SQLite (the ledger): taking the write lock is refused while a write transaction is open
+    "sqlite": (
+        "import sqlite3, sys\n"
+        "con = sqlite3.connect(sys.argv[1], timeout=0)\n"
+        "con.execute('BEGIN IMMEDIATE')\n"
+        "con.rollback()\n"
+        "con.close()\n"
+        "print('opened')\n"
+    ),
+}
 
 
 def _writable_from_another_process(path: Path, within_s: float = 10.0) -> bool:
-    """Whether another process can open ``path`` read-write within ``within_s``."""
+    """Whether another process can write ``path`` (open it read-write, or take its write
+    lock) within ``within_s``."""
+    script = _OPEN["sqlite" if path.suffix == ".sqlite" else "duckdb"]
     deadline = time.monotonic() + within_s
     while True:
         done = subprocess.run(
-            [sys.executable, "-c", _OPEN, str(path)], capture_output=True, text=True
+            [sys.executable, "-c", script, str(path)], capture_output=True, text=True
         )
         if done.stdout.strip() == "opened":
             return True
@@ -104,7 +119,7 @@ def test_a_client_hanging_up_mid_stream_releases_the_ledger_and_the_warehouse(
             assert events and events[0] == "event: tool_call"
             # the server is still up, and the files are free for another process
             assert _writable_from_another_process(ledger_path(server_settings), within_s=5)
-            assert _writable_from_another_process(server_settings.db_path, within_s=5)
+            assert _writable_from_another_process(read_path(server_settings), within_s=5)
         finally:
             gc.enable()
         # and `penny ingest ai-usage` from another process records its spend
@@ -202,7 +217,7 @@ def test_a_stream_that_fails_mid_way_releases_everything(
         assert r.status_code == 200 and "event: error" in r.text
         assert "request_id" in r.text
         assert _writable_from_another_process(ledger_path(server_settings))
-        assert _writable_from_another_process(server_settings.db_path)
+        assert _writable_from_another_process(read_path(server_settings))
 
 
 def test_answers_and_refusals_hold_nothing_open(settings: Settings) -> None:

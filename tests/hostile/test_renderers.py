@@ -117,15 +117,13 @@ def test_slack_errors_and_plain_text_escape_every_label(label: str) -> None:
 
 
 def test_terminal_tables_print_labels_literally(hostile: Settings) -> None:
+    from assistant.capabilities.context import Ctx
+    from assistant.capabilities.costs import CostsRequest, costs
     from assistant.cli.cmd_costs import render as render_costs
-    from assistant.costs.query import query_costs
-    from assistant.warehouse.db import reader
-    from assistant.windows import parse_window
 
-    with reader(hostile) as con:
-        table = query_costs(con, window=parse_window("2026-10"), group_by="team", settings=hostile)
+    report = costs(CostsRequest(window="2026-10", group_by="team"), Ctx.create(hostile))
     out = io.StringIO()
-    render_costs(table, Console(file=out, width=300, color_system=None))
+    render_costs(report, Console(file=out, width=300, color_system=None))
     printed = out.getvalue()
     assert "[bold red]red[/]" in printed  # markup shown, not applied
     assert "<script>alert(1)</script>" in printed

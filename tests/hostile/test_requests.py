@@ -133,7 +133,7 @@ CASES: dict[str, Req] = {
         A,
         None,
         404,
-        "No allocated costs",
+        "No team named",
     ),
     "costs_top_zero": ("GET", "/v1/costs?top=0", A, None, 422, "top"),
     "costs_top_negative": ("GET", "/v1/costs?top=-1", A, None, 422, "top"),
