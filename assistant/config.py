@@ -319,6 +319,19 @@ class Settings(BaseSettings):
         5000, ge=10, le=600_000, description="Time limit for one read-only SQL query"
     )
     max_rows: int = Field(1000, ge=1, le=1_000_000, description="Row cap for one SQL result")
+    max_result_bytes: int = Field(
+        1_000_000,
+        ge=1_000,
+        le=100_000_000,
+        description="Byte cap for one run_sql result (values as shown), beside the row cap",
+    )
+    query_memory_limit_mb: int = Field(
+        1024,
+        ge=64,
+        le=65_536,
+        description="Memory limit for one run_sql query (its own process; DuckDB and the "
+        "values it builds)",
+    )
     ledger_busy_timeout_s: float = Field(
         30.0,
         gt=0,

@@ -13,7 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from assistant.errors import InputError
 
-__all__ = ["Window", "month_window", "parse_window", "utcnow"]
+__all__ = ["EARLIEST", "LATEST", "Window", "month_window", "parse_window", "utcnow"]
+
+#: the span of time Penny stores and answers about; anything outside is a typo or a
+#: unit error (milliseconds read as seconds, a 1900 default date), refused at the edge
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2101, 1, 1)  # through the year 2100
 
 
 def utcnow() -> datetime:
@@ -27,6 +32,12 @@ class Window:
     end: datetime  # naive UTC, exclusive
 
     def __post_init__(self) -> None:
+        if self.start < EARLIEST or self.end > LATEST:
+            raise InputError(
+                f"Window {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d} is outside the "
+                f"{EARLIEST:%Y}..{LATEST.year - 1} range Penny keeps costs for.",
+                hint="Ask about a period between those years, e.g. 2026-10 or last-month.",
+            )
         if self.end <= self.start:
             raise InputError(
                 f"Window end {self.end:%Y-%m-%d %H:%M} is not after start "
@@ -73,6 +84,12 @@ def _add_months(d: datetime, n: int) -> datetime:
 def month_window(year: int, month: int) -> Window:
     if not 1 <= month <= 12:
         raise InputError(f"Month {month} is not 1..12.")
+    if not EARLIEST.year <= year < LATEST.year:
+        raise InputError(
+            f"{year:04d}-{month:02d} is outside the {EARLIEST:%Y}..{LATEST.year - 1} range Penny "
+            "keeps costs for.",
+            hint="Ask about a month between those years, e.g. 2026-10 or last-month.",
+        )
     start = datetime(year, month, 1)
     return Window(start, _add_months(start, 1))
 
@@ -121,6 +138,11 @@ def parse_window(text: str, *, now: datetime | None = None) -> Window:
         if n == 0:
             raise InputError(f"Window {text!r} is empty.", hint="Use at least 1h, 1d or 1w.")
         unit = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+        if n * unit[m.group(2)] > now - EARLIEST:
+            raise InputError(
+                f"Window {text!r} reaches back before {EARLIEST:%Y}.",
+                hint="Use a shorter span, e.g. 30d or 12w.",
+            )
         return Window(now - n * unit[m.group(2)], now)
     if ".." in raw:
         left, _, right = text.strip().partition("..")

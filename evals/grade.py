@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from assistant.core.markdown import md_unescape
+
 __all__ = [
     "Figure",
     "Grade",
@@ -152,7 +154,7 @@ def grade_answer(
         tol = Decimal(str(n.get("tolerance", "0.011")))
         if not _found(Decimal(str(value)), by_kind[n.get("kind", "money")], tol):
             failures.append(f"missing {n['label']} = {value} ({n.get('kind', 'money')}, ±{tol})")
-    lowered = text.lower()
+    lowered = md_unescape(text).lower()  # names as the reader sees them, not as escaped
     for name in names:
         if name.lower() not in lowered:
             failures.append(f"missing name {name!r}")

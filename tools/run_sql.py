@@ -18,9 +18,10 @@ def _run_sql(args: Args, ctx: ToolContext) -> ToolResult:
 
 _run_sql.__doc__ = f"""Run one read-only SQL query (DuckDB dialect) on Penny's cost warehouse and
 get columns and rows back. Only a single SELECT or WITH is accepted; anything else is
-refused with the reason. Results are capped (provenance.truncated says when rows were cut)
-and the query is stopped at the time limit. Administrators only: a team-scoped asker gets
-an error and must use query_costs, cluster_state or ai_spend instead. Prefer the other
+refused with the reason. Results are capped by rows and bytes (provenance.truncated says
+when rows were cut); the query is stopped at the time limit and refused past the memory
+limit. Administrators only: a team-scoped asker gets an error and must use query_costs,
+cluster_state or ai_spend instead. Prefer the other
 tools for standard questions; use this for ad-hoc analysis.
 
 Money columns are DECIMAL (exact). allocations.kind is workload | idle | unallocated;

@@ -63,8 +63,21 @@ def ask(question: str, ctx: AskContext, settings: Settings, *, engine: Engine = 
 
 def ask_stream(
     question: str, ctx: AskContext, settings: Settings, *, engine: Engine = "auto"
-) -> Iterator[Event]:
-    """Events as they happen; ends with ``done`` (``data.answer``) or ``error``."""
+) -> Generator[Event, None, None]:
+    """Events as they happen; ends with ``done`` (``data.answer``) or ``error``.
+
+    A question that is not one (empty, too long, not valid text) raises InputError here,
+    before any event, so an interface can refuse it as a bad request rather than start a
+    stream. Close the generator when you stop reading early: that releases what the turn
+    holds.
+    """
+    _check_question(question, settings)
+    return _events(question, ctx, settings, engine)
+
+
+def _events(
+    question: str, ctx: AskContext, settings: Settings, engine: str
+) -> Generator[Event, None, None]:
     try:
         yield from _run(question, ctx, settings, engine, stream_tokens=True)
     except PennyError as exc:
@@ -82,6 +95,18 @@ def _check_question(question: str, settings: Settings) -> str:
         raise InputError(
             f"The question is {len(text)} characters; the limit is {limit}.",
             hint="Shorten it (server.max_message_chars).",
+        )
+    bad = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:
+        raise InputError(
+            f"The question is not valid Unicode: character {bad + 1} is a lone surrogate "
+            f"(U+{ord(text[bad]):04X}).",
+            hint="Send the question as UTF-8 text (in JSON, escape characters as pairs).",
+        )
+    if "\x00" in text:
+        raise InputError(
+            f"The question holds a NUL character at position {text.index(chr(0)) + 1}.",
+            hint="Send plain text.",
         )
     return text
 
@@ -127,100 +152,148 @@ def _usage(calls: list[ModelCall]) -> Usage:
 def _run(
     question: str, ctx: AskContext, settings: Settings, engine: str, *, stream_tokens: bool
 ) -> Generator[Event, None, Answer]:
-    # The ledger is read (AI spend beside costs) and written (this turn) in one question:
-    # one instance for all of it, released before the answer goes out.
-    with kept_open(settings):
-        answer = yield from _answer_and_record(
-            question, ctx, settings, engine, stream_tokens=stream_tokens
-        )
+    """The turn as events, ending with ``done``.
+
+    Nothing is held open while an event is out with the consumer: a client may stop
+    reading (or disconnect) at any yield and never come back, and a ledger or warehouse
+    handle parked in a suspended generator would lock out ``penny ingest`` and every
+    other process until the generator happened to be collected. The offline engine
+    answers in one go, so its whole turn (tool reads, AI spend, the ledger row) runs
+    inside ``kept_open`` before the first event goes out; the LLM's turn streams, so its
+    ledger uses each open briefly.
+    """
+    started = time.perf_counter()
+    ts = datetime.now(UTC).replace(tzinfo=None)
+    # Not a question (empty, too long, not text): refused before anything runs, so there
+    # is no turn to log and nothing is written.
+    text = _check_question(question, settings)
+    turn = _Turn(question, ctx, settings, ts)
+    try:
+        turn.chosen, notes = choose_engine(engine, settings)
+        if turn.chosen == "offline":
+            with kept_open(settings):
+                answer = _offline(text, ctx, settings)
+                # Why this engine answered (e.g. the budget) matters more than the engine's
+                # own notes, so it comes first.
+                answer.notes[:0] = notes
+                turn.question_id = answer.question_id
+                answer.duration_ms = (time.perf_counter() - started) * 1000.0
+                turn.record(answer, text)
+            yield from _offline_events(answer, stream_tokens=stream_tokens)
+        else:
+            answer = yield from _llm_turn(text, turn, stream_tokens=stream_tokens)
+            answer.duration_ms = (time.perf_counter() - started) * 1000.0
+            turn.record(answer, text)
+    except GeneratorExit:  # the consumer went away mid-turn (a dropped stream)
+        if not turn.recorded:
+            turn.record_failure(ConnectionAbortedError("the client stopped reading"))
+        raise
+    except Exception as exc:  # PennyError or a bug: log the turn either way, then surface it
+        turn.record_failure(exc)
+        raise
     yield Event(type="done", data={"answer": answer.model_dump(mode="json")})
     return answer
 
 
-def _answer_and_record(
-    question: str, ctx: AskContext, settings: Settings, engine: str, *, stream_tokens: bool
-) -> Generator[Event, None, Answer]:
-    started = time.perf_counter()
-    ts = datetime.now(UTC).replace(tzinfo=None)
-    question_id = uuid.uuid4().hex
-    calls: list[ModelCall] = []
-    chosen: str = "offline"
-    model: str | None = None
-    try:
-        text = _check_question(question, settings)
-        chosen, notes = choose_engine(engine, settings)
-        if chosen == "offline":
-            answer = _offline(text, ctx, settings)
-            # Why this engine answered (e.g. the budget) matters more than the engine's own
-            # notes, so it comes first.
-            answer.notes[:0] = notes
-            question_id = answer.question_id
-            for tc in answer.tool_calls:
-                yield Event(type="tool_call", data={"name": tc.name, "args": tc.args})
-                yield Event(
-                    type="tool_result",
-                    data={
-                        "name": tc.name,
-                        "ok": tc.result.get("ok"),
-                        "result": tc.result,
-                        "duration_ms": round(tc.duration_ms, 1),
-                    },
-                )
-            if stream_tokens and answer.text:
-                yield Event(type="token", data={"text": answer.text})
-        else:
-            from assistant.agent.llm import run_agent  # LangChain loads only when needed
+def _offline_events(answer: Answer, *, stream_tokens: bool) -> Iterator[Event]:
+    for tc in answer.tool_calls:
+        yield Event(type="tool_call", data={"name": tc.name, "args": tc.args})
+        yield Event(
+            type="tool_result",
+            data={
+                "name": tc.name,
+                "ok": tc.result.get("ok"),
+                "result": tc.result,
+                "duration_ms": round(tc.duration_ms, 1),
+            },
+        )
+    if stream_tokens and answer.text:
+        yield Event(type="token", data={"text": answer.text})
 
-            model = settings.llm_model
-            result = yield from run_agent(
-                text, ctx, settings, stream_tokens=stream_tokens, calls=calls
-            )
-            cost, warnings = _sum_cost(calls)
-            provenance = [
-                tc_result_prov
-                for tc in result.tool_calls
-                if (tc_result_prov := _provenance(tc.result)) is not None
-            ]
-            answer = Answer(
-                question_id=question_id,
-                thread_id=ctx.thread_id,
+
+def _llm_turn(text: str, turn: _Turn, *, stream_tokens: bool) -> Generator[Event, None, Answer]:
+    from assistant.agent.llm import run_agent  # LangChain loads only when needed
+
+    ctx, settings = turn.ctx, turn.settings
+    turn.model = settings.llm_model
+    result = yield from run_agent(
+        text, ctx, settings, stream_tokens=stream_tokens, calls=turn.calls
+    )
+    cost, warnings = _sum_cost(turn.calls)
+    provenance = [
+        tc_result_prov
+        for tc in result.tool_calls
+        if (tc_result_prov := _provenance(tc.result)) is not None
+    ]
+    return Answer(
+        question_id=turn.question_id,
+        thread_id=ctx.thread_id,
+        question=text,
+        engine="llm",
+        model=turn.model,
+        text=result.text,
+        tool_calls=result.tool_calls,
+        provenance=provenance,
+        usage=_usage(turn.calls),
+        cost=cost,
+        notes=[*result.notes, *warnings],
+    )
+
+
+class _Turn:
+    """What the ledger needs to know about one question, answered or not."""
+
+    def __init__(self, question: str, ctx: AskContext, settings: Settings, ts: datetime) -> None:
+        self.question, self.ctx, self.settings, self.ts = question, ctx, settings, ts
+        self.question_id = uuid.uuid4().hex
+        self.calls: list[ModelCall] = []
+        self.chosen: str = "offline"
+        self.model: str | None = None
+        self.recorded = False
+
+    def record(self, answer: Answer, text: str) -> None:
+        self.recorded = True
+        try:
+            record_turn(
+                self.settings,
+                self.ctx,
+                answer,
+                self.calls,
                 question=text,
-                engine="llm",
-                model=model,
-                text=result.text,
-                tool_calls=result.tool_calls,
-                provenance=provenance,
-                usage=_usage(calls),
-                cost=cost,
-                notes=[*result.notes, *warnings],
+                question_id=answer.question_id,
+                engine=answer.engine,
+                model=answer.model,
+                ts=self.ts,
             )
-    except PennyError as exc:
-        _record_failure(settings, ctx, question, question_id, chosen, model, ts, calls, exc)
-        raise
-    except Exception as exc:  # an unexpected bug: still log the turn, then surface it
-        _record_failure(settings, ctx, question, question_id, chosen, model, ts, calls, exc)
-        raise
-    answer.duration_ms = (time.perf_counter() - started) * 1000.0
-    try:
-        record_turn(
-            settings,
-            ctx,
-            answer,
-            calls,
-            question=text,
-            question_id=answer.question_id,
-            engine=answer.engine,
-            model=answer.model,
-            ts=ts,
-        )
-    except SourceUnavailable as exc:
-        # The answer is paid for and correct; losing it to a busy ledger helps nobody.
-        log.warning("Could not log question %s: %s", answer.question_id, exc)
-        answer.notes.append(
-            f"This answer was not written to the ledger ({exc.message}); "
-            "its AI cost is missing from `penny logs` and the budget."
-        )
-    return answer
+        except SourceUnavailable as exc:
+            # The answer is paid for and correct; losing it to a busy ledger helps nobody.
+            log.warning("Could not log question %s: %s", answer.question_id, exc)
+            answer.notes.append(
+                f"This answer was not written to the ledger ({exc.message}); "
+                "its AI cost is missing from `penny logs` and the budget."
+            )
+
+    def record_failure(self, exc: BaseException) -> None:
+        """Log the failed turn (and any model calls already paid for); never mask ``exc``."""
+        self.recorded = True
+        with contextlib.suppress(PennyError):
+            record_turn(
+                self.settings,
+                self.ctx,
+                None,
+                self.calls,
+                question=storable(self.question),
+                question_id=self.question_id,
+                engine=self.chosen,
+                model=self.model,
+                ts=self.ts,
+                error=storable(f"{type(exc).__name__}: {exc}"),
+            )
+
+
+def storable(text: str) -> str:
+    """``text`` as valid Unicode (a lone surrogate becomes U+FFFD) so a log row can hold it."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _provenance(result: dict[str, Any]) -> Any:
@@ -230,30 +303,3 @@ def _provenance(result: dict[str, Any]) -> Any:
     if not result.get("ok") or not isinstance(prov, dict):
         return None
     return Provenance.model_validate(prov)
-
-
-def _record_failure(
-    settings: Settings,
-    ctx: AskContext,
-    question: str,
-    question_id: str,
-    engine: str,
-    model: str | None,
-    ts: datetime,
-    calls: list[ModelCall],
-    exc: BaseException,
-) -> None:
-    """Log the failed turn (and any model calls already paid for); never mask ``exc``."""
-    with contextlib.suppress(PennyError):
-        record_turn(
-            settings,
-            ctx,
-            None,
-            calls,
-            question=question,
-            question_id=question_id,
-            engine=engine,
-            model=model,
-            ts=ts,
-            error=f"{type(exc).__name__}: {exc}",
-        )

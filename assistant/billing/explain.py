@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.allocation.freshness import require_fresh
 from assistant.billing.forecast import forecast_month
@@ -21,16 +21,18 @@ from assistant.billing.loaders import (
     estimated_cost,
     hours_between,
     load_period,
+    visible_totals,
 )
-from assistant.billing.models import BillExplanation, DailyPoint, Variance
+from assistant.billing.models import BillExplanation, DailyPoint, ScopeTotals, Variance
 from assistant.billing.narrative import llm_narrative, template_narrative
 from assistant.billing.reconcile import reconcile
 from assistant.billing.totals import bill_totals
-from assistant.billing.variance import ZERO, decompose
+from assistant.billing.variance import ZERO, PeriodData, decompose
 from assistant.config import Settings
 from assistant.core.scope import Scope
 from assistant.errors import DataGap, InputError, StaleAllocation
 from assistant.warehouse.db import Connection
+from assistant.warehouse.memo import memo
 from assistant.windows import Window, month_window, parse_window
 
 __all__ = ["GROUP_BY", "compare_periods", "explain_bill", "parse_month"]
@@ -86,15 +88,14 @@ def compare_periods(
     a_cov, b_cov = _covered(a, now), _covered(b, now)
     for w in (a_cov, b_cov):
         require_fresh(con, w)
-    for w in (a_cov, b_cov):
-        if allocation_span(con, w, scope)[2] == 0:
+    pa, pb = (_period(con, w, scope, settings) for w in (a_cov, b_cov))
+    for w, period in ((a_cov, pa), (b_cov, pb)):
+        if not period.items:
             raise DataGap(
                 f"No allocated cost in {w.label()} for {_scope_label(scope)}.",
                 hint="Run `penny ingest …` and `penny allocate` for that period (or `penny demo`).",
                 window=w.to_dict(),
             )
-    pa = load_period(con, a_cov, scope, days=hours_between(a_cov.start, a_cov.end) / 24)
-    pb = load_period(con, b_cov, scope, days=hours_between(b_cov.start, b_cov.end) / 24)
     dims = ("team", "namespace", "service", "cluster") + (("workload",) if by == "workload" else ())
     variance = decompose(pa, pb, by=by, top=top, group_dims=dims)
     if b_cov != b:
@@ -106,6 +107,34 @@ def compare_periods(
             "Scoped to your teams/namespaces: idle and unallocated costs are not included."
         )
     return variance
+
+
+def _scope_key(scope: Scope) -> tuple[object, ...]:
+    return (scope.admin, tuple(scope.teams), tuple(scope.namespaces))
+
+
+def _period(con: Connection, w: Window, scope: Scope, settings: Settings) -> PeriodData:
+    """A period's items, read once per warehouse state.
+
+    Each read is a scan of every container-hour of the period through the allocations
+    view (hundreds of milliseconds a month at the default demo), and the same closed
+    months come back in question after question ("why did October go up?", "compare
+    October with September", the bill). Any write to the warehouse drops the value.
+    """
+    days = hours_between(w.start, w.end) / 24
+    return memo(
+        settings,
+        ("bill-period", w.start, w.end, _scope_key(scope), days),
+        lambda: load_period(con, w, scope, days=days),
+    )
+
+
+def _span(con: Connection, w: Window, scope: Scope, settings: Settings) -> tuple[Any, Any, int]:
+    return memo(
+        settings,
+        ("bill-span", w.start, w.end, _scope_key(scope)),
+        lambda: allocation_span(con, w, scope),
+    )
 
 
 def _scope_label(scope: Scope) -> str:
@@ -130,8 +159,16 @@ def explain_bill(
     now = settings.current_time()
     covered = _covered(month, now)
     require_fresh(con, covered)
-    _, last, count = allocation_span(con, covered, scope)
-    totals = bill_totals(con, covered) if scope.admin else None
+    _, last, count = _span(con, covered, scope, settings)
+    totals = (
+        memo(
+            settings,
+            ("bill-totals", covered.start, covered.end),
+            lambda: bill_totals(con, covered),
+        )
+        if scope.admin
+        else None
+    )
     if count == 0 and totals is None:
         raise DataGap(
             f"No cost data for {month.label()} ({_scope_label(scope)}).",
@@ -146,16 +183,30 @@ def explain_bill(
     partial = covered != month
     recon = None
     if scope.admin and count:
-        recon = reconcile(
-            con,
-            covered,
-            shared_namespaces=settings.allocation.shared_namespaces,
-            bill_amortized=totals.amortized if totals else None,
+        shared = tuple(settings.allocation.shared_namespaces)
+        billed = totals.amortized if totals else None
+        recon = memo(
+            settings,
+            ("bill-recon", covered.start, covered.end, shared, billed),
+            lambda: reconcile(
+                con,
+                covered,
+                shared_namespaces=list(shared),
+                bill_amortized=billed,
+            ),
         )
         notes.extend(f"Cluster {r.cluster}: {r.note}." for r in recon.rows if r.note)
     elif count == 0:
         notes.append("Billing lines exist but nothing is allocated: run `penny allocate`.")
-    daily_rows = daily_by(con, covered, scope, "team") if count else []
+    daily_rows = (
+        memo(
+            settings,
+            ("bill-daily", covered.start, covered.end, _scope_key(scope)),
+            lambda: daily_by(con, covered, scope, "team"),
+        )
+        if count
+        else []
+    )
     allocated_total = sum((dec(r[3]) for r in daily_rows), ZERO)
     variance = None
     previous_totals = None
@@ -191,6 +242,14 @@ def explain_bill(
         for day, _, _, cost in daily_rows:
             per_day[day] += dec(cost)
         forecast = forecast_month(month, covered.end, sorted(per_day.items()))
+    scope_totals = None
+    if not scope.admin:
+        amortized, invoice = memo(
+            settings,
+            ("bill-visible", covered.start, covered.end, _scope_key(scope)),
+            lambda: visible_totals(con, covered, scope),
+        )
+        scope_totals = ScopeTotals(scope=_scope_label(scope), amortized=amortized, invoice=invoice)
     expl = BillExplanation(
         month=month.to_dict(),
         covered=covered.to_dict(),
@@ -198,6 +257,7 @@ def explain_bill(
         scope=_scope_label(scope),
         currency=settings.currency,
         totals=totals,
+        scope_totals=scope_totals,
         reconciliation=recon,
         allocated_total=allocated_total,
         variance=variance,

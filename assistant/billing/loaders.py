@@ -186,6 +186,18 @@ def allocation_span(con: Connection, window: Window, scope: Scope) -> tuple[Any,
     return row[0], row[1], int(row[2])
 
 
+def visible_totals(con: Connection, window: Window, scope: Scope) -> tuple[Decimal, Decimal]:
+    """Σ amortized and Σ invoice cost of the allocation rows ``scope`` may see in ``window``."""
+    where, params = scope_where(scope)
+    row = con.execute(
+        f"SELECT sum(a.total_cost), sum(a.billed_total_cost) FROM allocations a "
+        f"WHERE a.hour >= ? AND a.hour < ? AND {where}",
+        [window.start, window.end, *params],
+    ).fetchone()
+    assert row is not None
+    return dec(row[0]), dec(row[1])
+
+
 def load_period(con: Connection, window: Window, scope: Scope, *, days: Decimal) -> PeriodData:
     where, params = scope_where(scope)
     rows = con.execute(

@@ -27,6 +27,7 @@ __all__ = [
     "InvoiceBridgeItem",
     "ReconRow",
     "Reconciliation",
+    "ScopeTotals",
     "Variance",
 ]
 
@@ -147,6 +148,22 @@ class BillTotals(BaseModel):
     lines: int
 
 
+class ScopeTotals(BaseModel):
+    """What a team-scoped asker's workloads cost in the period, in both views.
+
+    The bill itself is org-wide (``BillExplanation.totals`` is None for scoped askers);
+    these are the totals that scope may see, so no answer has to invent or hide one.
+    """
+
+    scope: str
+    amortized: Decimal  # Σ allocations.total_cost of the scope's workload rows
+    invoice: Decimal  # Σ allocations.billed_total_cost of the same rows
+    excludes: str = (
+        "idle capacity, unallocated bill lines and org-wide charges (tax, credits, "
+        "commitment purchases)"
+    )
+
+
 class ReconRow(BaseModel):
     cluster: str
     allocated: Decimal
@@ -195,6 +212,7 @@ class BillExplanation(BaseModel):
     scope: str
     currency: str = "USD"
     totals: BillTotals | None  # None for scoped users (the bill is org-wide)
+    scope_totals: ScopeTotals | None = None  # scoped users: their workloads' totals
     reconciliation: Reconciliation | None
     allocated_total: Decimal  # Σ allocations total_cost visible in scope (bill-priced)
     variance: Variance | None

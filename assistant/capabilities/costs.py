@@ -166,6 +166,9 @@ class CostReport(BaseModel):
     estimated_total: Decimal
     ai_apis: list[AiLine]
     ai_total: Decimal
+    #: for a scoped asker, the rows it cannot see (idle capacity and unallocated lines
+    #: belong to no team): their cost is unknown to it, not zero
+    not_visible: list[str] = Field(default_factory=list)
     provenance: Provenance
 
     def data(self) -> dict[str, Any]:
@@ -240,7 +243,14 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
                 provenance=fresh.apply(table.provenance),
                 window=window.label(),
             )
-    return _report(table, fresh.apply(table.provenance))
+    report = _report(table, fresh.apply(table.provenance))
+    if not ctx.scope.admin:
+        report.not_visible = ["idle", "unallocated"]
+        report.provenance.notes.append(
+            "Scoped to your teams/namespaces: idle capacity and unallocated bill lines are "
+            "not visible, so totals are your workloads' cost, not the bill."
+        )
+    return report
 
 
 def _coverage(con: Connection, ctx: Ctx) -> tuple[Any, Any]:

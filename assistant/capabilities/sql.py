@@ -1,7 +1,8 @@
 """Read-only SQL for administrators: ``run_sql(request, ctx)``.
 
-One SELECT/WITH, validated, time-limited and row-capped by the warehouse's query runner;
-refused for scoped askers, because free SQL could read other teams' rows.
+One SELECT/WITH, validated, then run in a child process that is killed at the time limit,
+cannot grow past the memory limit, and stops at the row or byte cap; refused for scoped
+askers, because free SQL could read other teams' rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from assistant.capabilities.context import Ctx
 from assistant.core.provenance import Provenance
 from assistant.errors import DataGap, Forbidden
 from assistant.warehouse.migrations import steps
-from assistant.warehouse.query import run_query
+from assistant.warehouse.query import run_isolated
+from assistant.warehouse.snapshots import read_path
 
 __all__ = ["SqlReport", "SqlRequest", "run_sql", "schema_summary"]
 
@@ -111,10 +113,19 @@ def run_sql(args: SqlRequest, ctx: Ctx) -> SqlReport:
             hint="Use query_costs, cluster_state or ai_spend, which apply your scope.",
         )
     limit = min(args.max_rows or ctx.settings.max_rows, ctx.settings.max_rows)
-    with warehouse(ctx) as con:
-        result = run_query(
-            con, args.sql, max_rows=limit, time_limit_ms=ctx.settings.query_time_limit_ms
-        )
+    with warehouse(ctx):  # DataGap when there is nothing to query yet
+        pass
+    # SQL from a model or a person runs in its own process, on the snapshot readers see:
+    # killed at the time limit, unable to grow past the memory limit, cut at the row and
+    # byte caps (see assistant/warehouse/sql_worker.py for why not in this process)
+    result = run_isolated(
+        read_path(ctx.settings),
+        args.sql,
+        max_rows=limit,
+        max_bytes=ctx.settings.max_result_bytes,
+        time_limit_ms=ctx.settings.query_time_limit_ms,
+        memory_limit_mb=ctx.settings.query_memory_limit_mb,
+    )
     tables = sorted(
         {
             t.name
@@ -130,7 +141,13 @@ def run_sql(args: SqlRequest, ctx: Ctx) -> SqlReport:
         source="warehouse",
         notes=[f"{result.elapsed_ms:.0f} ms; row cap {limit}"],
     )
-    if result.truncated:
+    if result.cut == "bytes":
+        prov.notes.append(
+            f"The result passed the {ctx.settings.max_result_bytes:,}-byte cap after "
+            f"{len(result.rows)} rows; only those are shown. Select fewer or shorter "
+            "columns, or aggregate."
+        )
+    elif result.truncated:
         prov.notes.append(
             f"More than {limit} rows matched; only the first {limit} are shown. "
             "Aggregate or add LIMIT/WHERE."

@@ -80,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, standalone_mode=False)
     except PennyError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
+        # messages quote data (file contents, names): never read as Rich markup
         err = Console(stderr=True)
-        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err.print(f"[yellow]Next step:[/] {exc.hint}", highlight=False)
+            err.print(f"[yellow]Next step:[/] {escape(exc.hint)}", highlight=False)
         return 1
     except SystemExit as exc:  # typer.Exit inside commands
         return int(exc.code or 0)

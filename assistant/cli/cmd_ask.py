@@ -15,7 +15,9 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from assistant.agent.ask import ask_stream
 from assistant.cli.app import app
@@ -74,11 +76,15 @@ def _answer(
     for event in ask_stream(question, ctx, settings, engine=engine):  # type: ignore[arg-type]
         if event.type == "tool_call":
             args = json.dumps(event.data.get("args", {}), default=str)
-            err.print(f"[dim]→ {event.data['name']} {args}[/]", highlight=False, soft_wrap=True)
+            err.print(
+                f"[dim]→ {escape(str(event.data['name']))} {escape(args)}[/]",
+                highlight=False,
+                soft_wrap=True,
+            )
         elif event.type == "tool_result" and not event.data.get("ok"):
             error = (event.data.get("result") or {}).get("error")
             err.print(
-                f"[dim yellow]  {event.data['name']} failed: {error}[/]",
+                f"[dim yellow]  {escape(str(event.data['name']))} failed: {escape(str(error))}[/]",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -118,8 +124,8 @@ def ask_command(
     else:
         _print_markdown(answer.text)
     for note in answer.notes:
-        err.print(f"[yellow]Note:[/] {note}", highlight=False, soft_wrap=True)
-    err.print(f"[dim]{_usage_line(answer)}[/]", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]Note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+    err.print(f"[dim]{escape(_usage_line(answer))}[/]", highlight=False, soft_wrap=True)
 
 
 def _print_markdown(text: str) -> None:
@@ -168,16 +174,20 @@ def chat_command(
         try:
             answer = _answer(line, ctx, settings, engine, err)
         except PennyError as exc:
-            err.print(f"[bold red]Error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
             if exc.hint:
-                err.print(f"[yellow]Next step:[/] {exc.hint}", highlight=False, soft_wrap=True)
+                err.print(
+                    f"[yellow]Next step:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True
+                )
             continue
         console.print(Markdown(answer.text))
         for note in answer.notes:
-            err.print(f"[yellow]Note:[/] {note}", highlight=False, soft_wrap=True)
+            err.print(f"[yellow]Note:[/] {escape(note)}", highlight=False, soft_wrap=True)
         total += answer.cost or 0
         err.print(
-            f"[dim]{_usage_line(answer)} · session ${total:.4f}[/]", highlight=False, soft_wrap=True
+            f"[dim]{escape(_usage_line(answer))} · session ${total:.4f}[/]",
+            highlight=False,
+            soft_wrap=True,
         )
     _save_history(history)
 
@@ -242,15 +252,15 @@ def logs_command(
         q = r["question"] or "(not kept)"
         table.add_row(
             f"{r['ts']:%Y-%m-%d %H:%M}",
-            str(r["user"] or ""),
-            str(r["channel"] or ""),
-            str(r["engine"]) + (f" ({r['model']})" if r["model"] else ""),
-            q if len(q) <= 60 else q[:57] + "…",
-            ", ".join(c["name"] for c in r["tool_calls"]) or "-",
+            Text(str(r["user"] or "")),
+            Text(str(r["channel"] or "")),
+            Text(str(r["engine"]) + (f" ({r['model']})" if r["model"] else "")),
+            Text(q if len(q) <= 60 else q[:57] + "…"),
+            Text(", ".join(c["name"] for c in r["tool_calls"]) or "-"),
             f"{r['input_tokens']:,}/{r['output_tokens']:,}" if r["model_calls"] else "-",
             "unknown"
             if r["cost"] is None and r["model_calls"]
             else (f"${r['cost']:.4f}" if r["cost"] is not None else "-"),
-            (r["error"] or "").split(":")[0],
+            Text((r["error"] or "").split(":")[0]),
         )
     Console().print(table)

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostReport, CostsRequest, costs
@@ -120,7 +122,7 @@ def render(table: CostReport, console: Console) -> None:
     t.add_column("efficiency", justify="right")
     for row in table.rows:
         t.add_row(
-            row.name,
+            Text(row.name),  # a name from the data, never Rich markup
             *(_money(row.cost(c)) for c in shown),
             _money(row.total),
             "" if row.efficiency is None else f"{row.efficiency:.0%}",
@@ -136,9 +138,9 @@ def render(table: CostReport, console: Console) -> None:
     )
     console.print(t)
     if table.view == "asset":
-        console.print(f"View: {table.sharing['description']}.")
+        console.print(f"View: {escape(str(table.sharing['description']))}.")
     else:
-        console.print(f"Sharing: {table.sharing['description']}.")
+        console.print(f"Sharing: {escape(str(table.sharing['description']))}.")
     if table.estimates:
         console.print(
             f"Estimated, not on the bill and not in TOTAL: {_money(table.estimated_total)} "
@@ -146,7 +148,7 @@ def render(table: CostReport, console: Console) -> None:
             "it does not cover yet):"
         )
         for est in table.estimates:
-            console.print(f"  {est.name}: {_money(est.total)}")
+            console.print(f"  {escape(str(est.name))}: {_money(est.total)}")
     if table.unlabeled_share is not None:
         console.print(
             f"Without a team label: {_money(table.unlabeled_cost)} "
@@ -159,5 +161,5 @@ def render(table: CostReport, console: Console) -> None:
     if table.ai_apis:
         console.print("AI APIs (outside the cloud bill, not in the total above):")
         for ai in table.ai_apis:
-            console.print(f"  {ai.name} ({ai.service}): {_money(ai.cost)}")
+            console.print(f"  {escape(ai.name)} ({escape(ai.service)}): {_money(ai.cost)}")
         console.print(f"  AI APIs total: {_money(table.ai_total)}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from assistant.cli.app import ingest_app
 from assistant.config import load_settings
@@ -68,10 +69,10 @@ def _show(summary: ImportSummary, as_json: bool) -> None:
     )
     console.print(
         f"[bold]Imported {summary.rows:,} {summary.source} rows[/] ({summary.kind}) from "
-        f"{summary.file}; {window}; total ${summary.total_cost:,.2f}"
+        f"{escape(str(summary.file))}; {window}; total ${summary.total_cost:,.2f}"
         + (f"; {summary.unpriced_rows} row(s) without a price" if summary.unpriced_rows else "")
         + (f"; replaced {summary.replaced_rows} earlier row(s)" if summary.replaced_rows else ""),
         highlight=False,
     )
     for w in summary.warnings:
-        console.print(f"[yellow]Warning:[/] {w}", highlight=False)
+        console.print(f"[yellow]Warning:[/] {escape(w)}", highlight=False)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from assistant.allocation.touched import allocate_touched_in
 from assistant.cli.app import ingest_app
@@ -79,10 +81,10 @@ def render(report: FocusIngestReport, console: Console) -> None:
         )
     for p in report.periods:
         periods.add_row(
-            p.provider_name or "-",
-            p.billing_account_id or "-",
+            Text(p.provider_name or "-"),
+            Text(p.billing_account_id or "-"),
             f"{p.billing_period_start:%Y-%m}" if p.billing_period_start else "-",
-            p.billing_currency or "-",
+            Text(p.billing_currency or "-"),
             f"{p.rows:,}",
             _money(p.billed_cost),
             _money(p.effective_cost),
@@ -95,8 +97,8 @@ def render(report: FocusIngestReport, console: Console) -> None:
     for provider, by_currency in report.totals_by_provider().items():
         for currency, t in by_currency.items():
             totals.add_row(
-                provider,
-                currency,
+                Text(provider),
+                Text(currency),
                 f"{t['rows']:,}",
                 _money(t["billed_cost"]),
                 _money(t["effective_cost"]),
@@ -105,7 +107,7 @@ def render(report: FocusIngestReport, console: Console) -> None:
     console.print(totals)
     kept = sorted({c for f in report.files for c in f.extra_columns})
     if kept:
-        console.print(f"Kept in extra_columns: {', '.join(kept)}", highlight=False)
+        console.print(f"Kept in extra_columns: {escape(', '.join(kept))}", highlight=False)
     if not report.findings:
         console.print("No findings: every check passed.")
     else:
@@ -121,17 +123,19 @@ def render(report: FocusIngestReport, console: Console) -> None:
                 example = f"{Path(str(e['file'])).name} row {e['row']}"
             elif f.code == "non_standard_columns":
                 example = ", ".join(sorted(f.details.get("columns", {}))[:5])
-            findings.add_row(f.code, f.column or "", f"{f.count:,}", example)
+            findings.add_row(f.code, Text(f.column or ""), f"{f.count:,}", Text(example))
         console.print(findings)
         for f in report.findings:
             for v in f.details.get("values", []):
                 if "to" in v:
                     console.print(
-                        f"  {f.column}: {v['from']!r} → {v['to']!r} ({v['count']:,} rows)",
+                        escape(f"  {f.column}: {v['from']!r} → {v['to']!r} ({v['count']:,} rows)"),
                         highlight=False,
                     )
     for path, reason in report.skipped:
-        console.print(f"[dim]skipped {path}: {reason}[/]", highlight=False)
+        console.print(
+            f"[dim]skipped {escape(str(path))}: {escape(str(reason))}[/]", highlight=False
+        )
     if report.allocation is not None:
         a = report.allocation
         console.print(

@@ -11,6 +11,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.rightsizing import (
@@ -68,8 +69,8 @@ def _table(recs: list[Recommendation], limit: int) -> Table:
             if c.status != "ok":
                 notes.insert(0, c.status.replace("_", " "))
             table.add_row(
-                (rec.qualified if many else rec.workload) if first else "",
-                c.container,
+                Text((rec.qualified if many else rec.workload) if first else ""),
+                Text(c.container),
                 rec.severity if first else "",
                 f"{rec.replicas:.1f}" if first else "",
                 f"{_q('cpu', cur['cpu_request'])} → {_q('cpu', new['cpu_request'])}",
@@ -79,7 +80,7 @@ def _table(recs: list[Recommendation], limit: int) -> Table:
                 f"{cents(c.proposed_monthly)}",
                 f"{cents(c.monthly_savings)}",
                 str(rec.nodes_freed) if first else "",
-                "; ".join(notes),
+                Text("; ".join(notes)),
             )
     return table
 
@@ -268,5 +269,5 @@ def gpu_cmd(
     for col in cols:
         table.add_column(col)
     for row in rows:
-        table.add_row(*["—" if row.get(c) is None else str(row.get(c)) for c in cols])
+        table.add_row(*[Text("—" if row.get(c) is None else str(row.get(c))) for c in cols])
     console.print(table)

@@ -24,6 +24,7 @@ from assistant.costs.table import COLUMNS, CostRow, CostTable, merge_rows
 from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
+from assistant.warehouse.memo import memo
 from assistant.windows import Window
 
 __all__ = [
@@ -95,7 +96,12 @@ def query_costs(
             top_n=top_n, settings=settings,
         )  # fmt: skip
     sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
-    raw = con.execute(sql, params).fetchall()
+    # The one scan of the allocations view (every container-hour of the window, costed as
+    # it is read) is most of a question's time; its rows depend only on the SQL and the
+    # warehouse, so they are kept until the warehouse changes (questions repeat).
+    raw = memo(
+        settings, ("cost-units", sql, tuple(params)), lambda: con.execute(sql, params).fetchall()
+    )
     units = [unit_from_row(row, used=float(row[UNIT_COLUMNS] or 0.0)) for row in raw]
     estimate_units = [u for u in units if u.estimate and u.passes and u.visible]
     # Workload cost without a team label, over the rows the filters and scope let through:

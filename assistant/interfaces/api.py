@@ -25,7 +25,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
 from assistant.interfaces import errors
-from assistant.interfaces.errors import error_body
+from assistant.interfaces.errors import (
+    REQUEST_ID_HEADER,
+    error_body,
+    new_request_id,
+    public_error,
+)
+from assistant.interfaces.headers import security_headers
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.opencost_api import router as opencost_router
 from assistant.interfaces.ratelimit import RateLimiter
@@ -50,7 +56,8 @@ def max_body_bytes(settings: Settings, path: str = "") -> int:
 
 
 class _Edge:
-    """Pure ASGI middleware: refuses oversize bodies early and times every request.
+    """Pure ASGI middleware: names every request, adds the security headers, refuses
+    oversize bodies early and times every request.
 
     Timing ends at the last body chunk, so a streamed answer is measured to its end.
     """
@@ -64,18 +71,30 @@ class _Edge:
             return
         started = time.perf_counter()
         status = 500
+        rid = new_request_id()
+        scope.setdefault("state", {})["request_id"] = rid
+        extra = [
+            (k.encode(), v.encode())
+            for k, v in {
+                **security_headers(scope.get("path", "")),
+                REQUEST_ID_HEADER.lower(): rid,
+            }.items()
+        ]
         limit = max_body_bytes(self.settings, scope.get("path", ""))
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
+            shown = length.decode(errors="replace")[:40]
             body = json.dumps(
                 error_body(
                     413,
-                    {
-                        "code": "payload_too_large",
-                        "message": f"The request body is {length.decode(errors='replace')} bytes; "
-                        f"the limit is {limit}.",
-                        "hint": "Shorten the message (server.max_message_chars).",
-                    },
+                    public_error(
+                        {
+                            "code": "payload_too_large",
+                            "message": f"The request body is {shown} bytes; the limit is {limit}.",
+                            "hint": "Shorten the message (server.max_message_chars).",
+                        },
+                        rid,
+                    ),
                 )
             ).encode()
             await send(
@@ -85,6 +104,7 @@ class _Edge:
                     "headers": [
                         (b"content-type", b"application/json"),
                         (b"content-length", str(len(body)).encode()),
+                        *extra,
                     ],
                 }
             )
@@ -110,6 +130,14 @@ class _Edge:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                present = {k.lower() for k, _ in message.get("headers") or []}
+                message = {
+                    **message,
+                    "headers": [
+                        *(message.get("headers") or []),
+                        *((k, v) for k, v in extra if k not in present),
+                    ],
+                }
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 self._observe(scope, status, started)

@@ -6,15 +6,16 @@ limited) and passes that scope to the core function, which enforces it in SQL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.agent.ask import ask, ask_stream
@@ -22,7 +23,8 @@ from assistant.config import Settings
 from assistant.core.answer import Answer, AskContext, Event
 from assistant.errors import InputError
 from assistant.interfaces.auth import Principal, authenticate, team_of
-from assistant.interfaces.sse import guarded
+from assistant.interfaces.errors import request_id_of
+from assistant.interfaces.sse import EventStream
 
 __all__ = ["ChatRequest", "ChatResponse", "principal", "router"]
 
@@ -126,11 +128,7 @@ def chat(
             channel,
             metrics,
         )
-        return StreamingResponse(
-            guarded(events),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        return EventStream(events, request_id=request_id_of(request), settings=settings)
     answer = ask(body.message, ctx, settings, engine=engine)
     answer.thread_id = client_thread
     _audit(who, channel, answer.model_dump(mode="json"))
@@ -139,16 +137,21 @@ def chat(
 
 
 def _public_events(
-    events: Iterator[Event], client_thread: str, who: Principal, channel: str, metrics: Any
-) -> Iterator[Event]:
-    for event in events:
-        if event.type == "done":
-            answer = dict(event.data.get("answer") or {})
-            answer["thread_id"] = client_thread
-            _audit(who, channel, answer)
-            metrics.observe_answer(answer, who.user, channel)
-            event = Event(type="done", data={"answer": answer})
-        yield event
+    events: Generator[Event, None, None],
+    client_thread: str,
+    who: Principal,
+    channel: str,
+    metrics: Any,
+) -> Generator[Event, None, None]:
+    with contextlib.closing(events):  # closed here too if the client goes away
+        for event in events:
+            if event.type == "done":
+                answer = dict(event.data.get("answer") or {})
+                answer["thread_id"] = client_thread
+                _audit(who, channel, answer)
+                metrics.observe_answer(answer, who.user, channel)
+                event = Event(type="done", data={"answer": answer})
+            yield event
 
 
 def _audit(who: Principal, channel: str, answer: dict[str, Any]) -> None:

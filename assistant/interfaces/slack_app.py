@@ -31,6 +31,7 @@ from assistant.core.answer import Answer, AskContext
 from assistant.core.scope import Scope
 from assistant.errors import ConfigError, PennyError, SourceAuthError, SourceUnavailable
 from assistant.interfaces.auth import team_of
+from assistant.interfaces.errors import internal_error, new_request_id, public_error
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.slack_blocks import (
     DRAFT_ACTION,
@@ -112,6 +113,10 @@ class SlackBot:
         self, body: str, query: dict[str, str], headers: dict[str, str]
     ) -> tuple[int, dict[str, str], str]:
         """One HTTP request from Slack → (status, headers, body); Bolt verifies the signature."""
+        stamp = {k.lower(): v for k, v in headers.items()}.get("x-slack-request-timestamp")
+        if stamp is not None and not stamp.strip().isdigit():
+            # Bolt would fail on int() of it (a 500); it is an unverifiable request
+            return 401, {}, "invalid request timestamp"
         hdrs: dict[str, str | Sequence[str]] = dict(headers)
         resp: BoltResponse = self.app.dispatch(BoltRequest(body=body, query=query, headers=hdrs))
         return resp.status, resp.first_headers_without_set_cookie(), resp.body
@@ -224,8 +229,15 @@ class SlackBot:
             )
         try:
             answer = ask(question, ctx, self.settings, engine=self.engine)  # type: ignore[arg-type]
-        except PennyError as exc:
-            return None, error_blocks(exc.message, exc.hint)
+        except Exception as exc:  # never leave "Looking at the bill…" up: always reply
+            rid = new_request_id()
+            if isinstance(exc, PennyError):
+                log.info("request_id=%s slack error %s: %s", rid, exc.code, exc.context)
+                shown = public_error(exc.to_dict(), rid, self.settings)
+            else:
+                log.error("request_id=%s slack answer failed", rid, exc_info=exc)
+                shown = public_error(internal_error(rid), rid)
+            return None, error_blocks(shown["message"], shown.get("hint"))
         if self.metrics is not None:
             self.metrics.observe_answer(answer.model_dump(mode="json"), ctx.user, "slack")
         return answer, answer_blocks(answer)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.core.answer import Answer
+from assistant.core.markdown import md_unescape, split_cells
 from assistant.core.provenance import Provenance
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "draftable_workloads",
     "error_blocks",
     "patch_blocks",
+    "plain_mrkdwn",
+    "slack_escape",
     "to_mrkdwn",
 ]
 
@@ -33,19 +36,61 @@ _SECTION_LIMIT = 2900  # Slack's section text limit is 3000 characters
 _HEADER_LIMIT = 150
 
 
+#: Slack has no backslash escape: a literal formatting character from data is written as
+#: its look-alike, so a label like ``*x*`` or ``__idle__`` shows as written
+_LOOKALIKE = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+_ESCAPE_RE = re.compile(r"\\(.)")
+_SLOT_RE = re.compile("\ue000(\\d+)\ue001")
+
+
+def slack_escape(text: str) -> str:
+    """The three characters Slack reads as control sequences (``<!channel>``, ``<@U…>``,
+    links), as the entities Slack shows literally."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_mrkdwn(text: str) -> str:
+    """Text with no markup at all (notes, errors, names) as mrkdwn that shows it as is."""
+    return slack_escape(str(text)).translate(_LOOKALIKE)
+
+
+def _code(text: str) -> str:
+    """Text for inside a Slack code block: escaped, and unable to close the block."""
+    return slack_escape(text).replace("```", "\u02cb\u02cb\u02cb")
+
+
 def _inline(text: str) -> str:
+    """One line of Markdown as mrkdwn: escaped characters stay literal, data cannot mention
+    anyone or link anywhere, and Markdown's own bold and links become Slack's."""
+    literals: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        literals.append(m.group(1))
+        return f"\ue000{len(literals) - 1}\ue001"
+
+    text = slack_escape(_ESCAPE_RE.sub(hold, text))
     text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
     text = re.sub(r"(?<![\w*])__(.+?)__(?!\w)", r"*\1*", text)
-    return re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r"<\2|\1>", text)
+    text = re.sub(
+        r"\[([^\]|]+)\]\((https?://[^)\s|]+)\)",
+        lambda m: f"<{m.group(2)}|{m.group(1)}>",
+        text,
+    )
+    return _SLOT_RE.sub(lambda m: plain_mrkdwn(literals[int(m.group(1))]), text)
+
+
+def _cell(cell: str) -> str:
+    """A table cell's literal text: Markdown bold dropped, escapes resolved."""
+    return md_unescape(re.sub(r"(?<!\\)\*\*", "", cell))
 
 
 def _table(lines: list[str]) -> str:
     rows = []
     for line in lines:
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        cells = split_cells(line)
         if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
             continue  # the |---|---:| separator row
-        rows.append([c.replace("**", "") for c in cells])
+        rows.append([_cell(c) for c in cells])
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     sizes = [max(len(r[i]) for r in rows) for i in range(width)]
@@ -62,7 +107,8 @@ def _table(lines: list[str]) -> str:
             c.rjust(sizes[i]) if numeric[i] else c.ljust(sizes[i]) for i, c in enumerate(row)
         ).rstrip()
 
-    return "\n".join(fmt(r) for r in rows)
+    # aligned on the literal text, then escaped (an entity is wider than what it shows)
+    return "\n".join(_code(fmt(r)) for r in rows)
 
 
 def to_mrkdwn(markdown: str) -> list[tuple[str, str]]:
@@ -92,7 +138,7 @@ def to_mrkdwn(markdown: str) -> list[tuple[str, str]]:
             segments.append(("table", _table(table)))
             table.clear()
         if in_code:
-            text.append(line)
+            text.append(_code(line))
         elif m := re.match(r"^#{1,6}\s+(.*)$", line):
             text.append(f"*{_inline(m.group(1)).strip('*')}*")
         elif m := re.match(r"^(\s*)[-*]\s+(.*)$", line):
@@ -139,7 +185,7 @@ def context_line(answer: Answer) -> str:
     tokens = answer.usage.input_tokens + answer.usage.output_tokens
     cost = Decimal(0) if answer.engine == "offline" and answer.cost is None else answer.cost
     used = f" · {tokens:,} tokens" if tokens else ""
-    return (
+    return plain_mrkdwn(
         f"Sources: {sources} | {engine}{used} · AI cost {_money(cost)} · "
         f"{answer.duration_ms:,.0f} ms"
     )[:2900]
@@ -181,7 +227,7 @@ def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
     body = answer.text.lstrip()
     if re.match(r"^#{1,6}\s", body):
         first, _, body = body.partition("\n")
-        title = re.sub(r"^#+\s*|\*\*", "", first).strip()
+        title = md_unescape(re.sub(r"^#+\s*|(?<!\\)\*\*", "", first)).strip()
     else:
         title = " ".join(answer.question.split())
         title = title[:1].upper() + title[1:]
@@ -189,7 +235,8 @@ def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
     ]
-    for kind, content in to_mrkdwn(body):
+    segments = to_mrkdwn(body)
+    for kind, content in segments:
         if kind == "table":
             for part in _chunks(content, _SECTION_LIMIT - 6):
                 blocks.append(
@@ -200,7 +247,10 @@ def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
     for note in answer.notes[:3]:
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{note}_"[:2900]}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"_{plain_mrkdwn(note)}_"[:2900]}],
+            }
         )
     workloads = draftable_workloads(answer)
     if workloads:
@@ -225,11 +275,15 @@ def answer_blocks(answer: Answer) -> tuple[str, list[dict[str, Any]]]:
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": context_line(answer)}]}
     )
-    return answer.text[:3000], blocks[:50]
+    # the notification text is mrkdwn too: the same escaped segments, never the raw answer
+    fallback = "\n\n".join(
+        f"```{content}```" if kind == "table" else content for kind, content in segments
+    )
+    return (fallback or plain_mrkdwn(title))[:3000], blocks[:50]
 
 
 def error_blocks(message: str, hint: str | None) -> tuple[str, list[dict[str, Any]]]:
-    text = f":x: {message}" + (f"\n*Next step:* {hint}" if hint else "")
+    text = f":x: {plain_mrkdwn(message)}" + (f"\n*Next step:* {plain_mrkdwn(hint)}" if hint else "")
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
 
 
@@ -239,19 +293,24 @@ def patch_blocks(result: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         return error_blocks(str(result.get("error") or "No draft."), None)
     data = result["data"]
     head = (
-        f"*Draft for {data['workload']}* (saves ${data.get('monthly_savings', '?')}/month; "
+        f"*Draft for {plain_mrkdwn(data['workload'])}* (saves "
+        f"${plain_mrkdwn(data.get('monthly_savings', '?'))}/month; "
         "not applied — review and apply it yourself)"
     )
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": head}}]
-    for part in _chunks(str(data.get("text") or ""), _SECTION_LIMIT - 6):
+    for part in _chunks(_code(str(data.get("text") or "")), _SECTION_LIMIT - 6):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}})
     if data.get("kubectl_command"):
         blocks.append(
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": f"`{str(data['kubectl_command'])[:2800]}`"}
+                    {
+                        "type": "mrkdwn",
+                        "text": f"`{plain_mrkdwn(data['kubectl_command'])[:2800]}`",
+                    }
                 ],
             }
         )
-    return f"Draft for {data['workload']}:\n{data.get('text', '')}"[:3000], blocks[:50]
+    fallback = f"Draft for {plain_mrkdwn(data['workload'])}:\n{_code(str(data.get('text', '')))}"
+    return fallback[:3000], blocks[:50]

@@ -64,16 +64,27 @@ def connect(path: Path | str, *, read_only: bool = False) -> Connection:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         # IOException: another process holds the file. ConnectionException: this process
-        # already has it open in the other mode (read-only vs read-write).
+        # already has it open in the other mode (read-only vs read-write). DuckDB's own
+        # text names the holder's interpreter and PID: kept in the context, not the message.
         raise SourceUnavailable(
-            f"Cannot open the warehouse {path}: {exc}",
+            f"Cannot open the warehouse {path}: {_why_not(exc)}.",
             hint="Another Penny process may be writing to it; retry when it finishes.",
             path=str(path),
+            detail=str(exc),
         ) from exc
     con.execute("SET TimeZone = 'UTC'")
     if read_only:
         _see_allocation_view(con)
     return con
+
+
+def _why_not(exc: duckdb.Error) -> str:
+    text = str(exc)
+    if isinstance(exc, duckdb.ConnectionException):
+        return "this process has it open in the other mode (read-only or read-write)"
+    if "lock" in text.lower():
+        return "another process holds it (an import or allocation is writing)"
+    return text.split("\n")[0][:200]
 
 
 def _see_allocation_view(con: Connection) -> None:
@@ -107,10 +118,12 @@ def _open_waiting(path: Path, settings: Settings, *, read_only: bool) -> Connect
             if time.monotonic() >= deadline:
                 raise SourceUnavailable(
                     f"The warehouse {path} stayed busy for {settings.warehouse_wait_s:g} s "
-                    f"({_holder(cause)} holds it): {cause}",
+                    "(another Penny process is writing it).",
                     hint="Wait for that Penny command to finish (or stop it), then retry; "
                     "raise warehouse_wait_s to wait longer.",
                     path=str(path),
+                    holder=_holder(cause),
+                    detail=str(cause),
                 ) from cause
             if not told:
                 what = "read" if read_only else "write"

@@ -46,6 +46,8 @@ class OpenAIServer(ScriptedServer):
                 handler, 500, {"error": {"message": "script exhausted", "type": "server_error"}}
             )
             return
+        if reply.delay_s:
+            time.sleep(reply.delay_s)
         if reply.status != 200:
             code = "invalid_api_key" if reply.status == 401 else None
             self.send_json(

@@ -37,6 +37,8 @@ class Reply:
     model: str | None = None
     status: int = 200
     error_message: str = "scripted error"
+    #: seconds the server waits before answering: a slow model, mid-stream
+    delay_s: float = 0.0
 
 
 @dataclass

@@ -320,4 +320,5 @@ def test_a_chunked_oversize_body_is_413_too(client: TestClient) -> None:
     assert r.json()["error"] == {
         "code": "payload_too_large",
         "message": "The request body is over 20096 bytes, the limit.",
+        "request_id": r.headers["X-Request-Id"],
     }

@@ -130,7 +130,8 @@ def test_markdown_becomes_mrkdwn_and_a_preformatted_table() -> None:
 
 def test_answer_blocks_header_sections_buttons_and_context() -> None:
     text, blocks = answer_blocks(_answer())
-    assert text.startswith("## Payments in 2026-10")
+    # the notification text is the blocks' mrkdwn, not the raw Markdown answer
+    assert text.startswith("The team *payments* cost *$1,334.56*.")
     assert [b["type"] for b in blocks] == [
         "header",
         "section",

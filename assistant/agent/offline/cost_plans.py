@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from assistant.agent.offline import scoped
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import (
     Runner,
@@ -19,6 +20,7 @@ from assistant.agent.offline.runner import (
     window_arg,
 )
 from assistant.agent.offline.templates import money, pct, table
+from assistant.core.markdown import md_escape
 from assistant.windows import Window
 
 __all__ = [
@@ -102,6 +104,8 @@ def total_cost(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"costs in {label(w)}"):
         return msg
     d = res["data"]
+    if d.get("not_visible"):
+        return scoped.total(d, label(w), table(["namespace", "cost"], _cost_rows(d)))
     return "\n".join(
         [
             f"Total cost in {label(w)}: **{money(d['totals']['total'])}** (amortized, the whole "
@@ -123,7 +127,7 @@ def top(p: Parsed, run: Runner) -> str:
     if e is not None:
         args["filters"] = e.filter
     res = run("query_costs", args)
-    scope = f" for {e.kind} {e.name}" if e else ""
+    scope = f" for {e.kind} {md_escape(e.name)}" if e else ""
     if msg := problem(res, f"{group} costs{scope} in {label(w)}"):
         return msg
     d = res["data"]
@@ -262,15 +266,11 @@ def bill(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"the {label(w)} bill"):
         return msg
     d = res["data"]
-    t = d["totals"]
-    if t is None:  # a scoped asker: the org-wide bill is not theirs to see, their share is
-        lines = [
-            f"Your visible cost for {label(w)} is **{money(d['allocated_total'])}** amortized "
-            "(the workloads you may see; the org-wide bill totals are for administrators)."
-            + (" The month is not complete yet." if d.get("partial") else "")
-        ]
-        v = d.get("variance")
-        if v:
+    t = d.get("totals")
+    if t is None:  # a scoped asker: their part of the bill, never the org-wide total
+        lines = [scoped.bill(d, label(w))]
+        if d.get("variance"):
+            v = d["variance"]
             lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
         return "\n".join(lines)
     lines = [
@@ -309,6 +309,8 @@ def idle(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"idle cost in {label(w)}"):
         return msg
     d = res["data"]
+    if "idle" in d.get("not_visible", []):
+        return scoped.hidden("idle", label(w))
     row = next((r for r in d["rows"] if r["kind"] == "idle"), None)
     if row is None:
         return f"No idle cost in {label(w)}: every node-hour was allocated to workloads."
@@ -340,6 +342,8 @@ def unallocated(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"unallocated cost in {label(w)}"):
         return msg
     d = res["data"]
+    if "unallocated" in d.get("not_visible", []):
+        return scoped.hidden("unallocated", label(w))
     row = next((r for r in d["rows"] if r["kind"] == "unallocated"), None)
     if row is None:
         return f"Nothing was unallocated in {label(w)}: every bill line maps to the cluster."

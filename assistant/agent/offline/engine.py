@@ -19,6 +19,7 @@ from assistant.agent.offline.intents import Parsed, recognise
 from assistant.agent.offline.plans import PLANS, Runner
 from assistant.config import Settings
 from assistant.core.answer import Answer, AskContext
+from assistant.core.markdown import md_escape
 from assistant.core.provenance import Provenance
 from assistant.errors import PennyError
 from assistant.warehouse.db import one_reader
@@ -79,6 +80,33 @@ def answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
         return _answer(question, ctx, settings)
 
 
+def _unanswerable(parsed: Parsed, ctx: AskContext) -> str | None:
+    """The answer when the question names something the asker may not see, or nothing at
+    all: said plainly, never replaced by a total for something else."""
+    for e in (parsed.slots.entity, parsed.slots.entity_b):
+        if e is None:
+            continue
+        if e.how == "not_visible":
+            return (
+                f"The {e.kind} {md_escape(e.name)} is not visible to you: your access covers "
+                f"{md_escape(_scope_words(ctx))}. Ask about those, or ask an administrator."
+            )
+        if e.how == "unresolved" and e.kind == "name":
+            return (
+                f"I know no team, namespace, workload, app, node or cluster named "
+                f"{md_escape(e.name)!s} in the cost data you may see, so I have no number "
+                'for it. Check the spelling, or ask "top 10 workloads last month" to see '
+                "the names."
+            )
+    return None
+
+
+def _scope_words(ctx: AskContext) -> str:
+    scope = ctx.scope
+    parts = [f"team {t}" for t in scope.teams] + [f"namespace {n}" for n in scope.namespaces]
+    return ", ".join(parts) or "nothing"
+
+
 def _answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
     started = time.perf_counter()
     now = settings.current_time()
@@ -91,7 +119,7 @@ def _answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
     runner = Runner(
         ToolContext(settings=settings, scope=ctx.scope, now=now, user=ctx.scope.user or ctx.user)
     )
-    text = PLANS[parsed.intent](parsed, runner)
+    text = _unanswerable(parsed, ctx) or PLANS[parsed.intent](parsed, runner)
     if runner.sources:
         text += "\n\n" + "\n".join(f"_{s}_" for s in runner.sources)
     understood = parsed.intent != "unknown"

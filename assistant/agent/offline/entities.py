@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.agent.offline.intents import EntityRef
 from assistant.config import Settings
@@ -85,11 +85,25 @@ class EntityFinder:
         self,
         names: Sequence[Name],
         semantic: Callable[[str, str | None], EntityRef | None] | None = None,
+        hidden: EntityFinder | None = None,
     ):
         self.names = list(names)
         self.semantic = semantic
+        #: every name in the warehouse, for saying "not visible to you" instead of
+        #: silently answering for something else
+        self.hidden = hidden
 
     def __call__(self, text: str, kind_hint: str | None) -> EntityRef | None:
+        found = self._visible(text, kind_hint)
+        if found is not None and found.how != "unresolved":
+            return found
+        if self.hidden is not None:
+            other = self.hidden._exact(text, kind_hint)
+            if other is not None:
+                return replace(other, how="not_visible", filter={})
+        return found
+
+    def _exact(self, text: str, kind_hint: str | None) -> EntityRef | None:
         words = _words(text)
         joined = " " + " ".join(words) + " "
         hits: list[tuple[int, int, Name]] = []
@@ -106,6 +120,13 @@ class EntityFinder:
 
             best = sorted(hits, key=rank)[0][2]
             return _ref(best, "exact", 1.0, best.name)
+        return None
+
+    def _visible(self, text: str, kind_hint: str | None) -> EntityRef | None:
+        exact = self._exact(text, kind_hint)
+        if exact is not None:
+            return exact
+        words = _words(text)
         leftover = " ".join(w for w in words if w not in _STOP and not w.isdigit())
         if not leftover or len(leftover.split()) > 4:
             return None
@@ -116,7 +137,62 @@ class EntityFinder:
             return EntityRef(
                 leftover, kind_hint, {kind_hint: leftover}, "unresolved", 0.0, leftover
             )
+        token = _name_token(text) if found is None else None
+        if token is not None:
+            # "what did foo-bar-baz cost?": a name that names nothing is said out loud,
+            # never dropped for the whole bill
+            return EntityRef(token, "name", {}, "unresolved", 0.0, token)
         return found
+
+
+#: words joined by - _ . as Kubernetes names are ("foo-bar-baz", "api_v2", "web.1")
+_NAME_TOKEN = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
+#: hyphenated words of ordinary English that are not names
+_COMMON_PARTS = frozenset(
+    {
+        "on",
+        "demand",
+        "over",
+        "date",
+        "to",
+        "year",
+        "week",
+        "day",
+        "month",
+        "per",
+        "based",
+        "wide",
+        "term",
+        "time",
+        "level",
+        "end",
+        "long",
+        "short",
+        "real",
+        "self",
+        "e",
+        "g",
+        "i",
+        "x",
+        "vs",
+        "non",
+        "pre",
+        "re",
+        "co",
+    }
+)
+
+
+def _name_token(text: str) -> str | None:
+    """A token written like a Kubernetes name ("foo-bar-baz"), not an ordinary word: the
+    question names something even when nothing by that name exists."""
+    for token in _NAME_TOKEN.findall(text.lower()):
+        parts = re.split(r"[-_.]", token)
+        if any(ch.isalpha() for ch in token) and not all(
+            p in _COMMON_PARTS or p in _STOP or p.isdigit() for p in parts
+        ):
+            return token
+    return None
 
 
 def _load_names(settings: Settings, scope: Scope) -> tuple[Name, ...]:
@@ -179,4 +255,5 @@ def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
         )
         return _ref(name, m.how, m.score, phrase)
 
-    return EntityFinder(names, semantic)
+    hidden = None if scope.admin else EntityFinder(_load_names(settings, Scope.everything()))
+    return EntityFinder(names, semantic, hidden)

@@ -10,6 +10,7 @@ from typing import Any
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import Runner, label, problem, window_arg
 from assistant.agent.offline.templates import EXAMPLES, hours, money, table
+from assistant.core.markdown import md_escape
 from assistant.windows import Window
 
 __all__ = [
@@ -221,12 +222,16 @@ def _why_listed(recs: list[dict[str, Any]], limit: int = 3) -> list[str]:
     severity outranks its savings, e.g. a memory raise after OOM kills listed above
     bigger savings."""
     notes = [
-        f"- {r['workload']} ({c.get('container', '?')}): {note}"
+        f"- {md_escape(r['workload'])} ({md_escape(c.get('container', '?'))}): {md_escape(note)}"
         for r in recs
         for c in r.get("containers", [])
         for note in c.get("notes", [])
     ]
-    notes += [f"- {r['workload']}: {note}" for r in recs for note in r.get("notes", [])]
+    notes += [
+        f"- {md_escape(r['workload'])}: {md_escape(note)}"
+        for r in recs
+        for note in r.get("notes", [])
+    ]
     return ["", "Notes:", *notes[:limit]] if notes else []
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from assistant.agent.offline.intents import EntityRef
 from assistant.agent.offline.templates import provenance_line
 from assistant.core.answer import ToolCall
+from assistant.core.markdown import md_escape
 from assistant.windows import Window, month_window
 from tools.registry import ToolContext, call
 
@@ -64,10 +65,11 @@ def last_month(now: datetime) -> Window:
 
 def problem(result: dict[str, Any], what: str) -> str | None:
     """The plain sentence for a failed or empty tool result, else None."""
+    error = md_escape(result.get("error"), keep_code=True)
     if not result.get("ok"):
-        return f"I couldn't get {what}: {result.get('error')}"
+        return f"I couldn't get {md_escape(what)}: {error}"
     if result.get("status") == "no_data":
-        return f"There is no data for {what}: {result.get('error')}"
+        return f"There is no data for {md_escape(what)}: {error}"
     return None
 
 
@@ -80,14 +82,17 @@ def who(e: EntityRef) -> str:
     kind = {"workload": e.controller_kind.lower() if e.controller_kind else "workload"}.get(
         e.kind, e.kind
     )
-    where = f" in namespace {e.namespace}" if e.kind == "workload" and e.namespace else ""
-    return f"{kind} **{e.name}**{where}"
+    where = (
+        f" in namespace {md_escape(e.namespace)}" if e.kind == "workload" and e.namespace else ""
+    )
+    return f"{kind} **{md_escape(e.name)}**{where}"
 
 
 def how_read(e: EntityRef) -> str:
     if e.how in ("exact", "unresolved"):
         return ""
     return (
-        f'\n\n_I read "{e.phrase}" as {e.kind} {e.name} ({e.how} match, score '
-        f"{e.score:.2f}); name it exactly if you meant something else._"
+        f'\n\n_I read "{md_escape(e.phrase)}" as {e.kind} {md_escape(e.name)} '
+        f"({e.how} match, score {e.score:.2f}); name it exactly if you meant something "
+        "else._"
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from assistant.core.markdown import md_escape
+
 __all__ = ["EXAMPLES", "hours", "money", "pct", "provenance_line", "table"]
 
 _CENT = Decimal("0.01")
@@ -64,7 +66,10 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     """A markdown table; numbers right-aligned by the renderer reading it."""
     if not rows:
         return ""
-    head = "| " + " | ".join(headers) + " |"
+    # cells are data (names from files and clusters): escaped so none can add a cell,
+    # a row or a link
+    rows = [[md_escape(c) for c in r] for r in rows]
+    head = "| " + " | ".join(md_escape(h) for h in headers) + " |"
     numeric = [
         bool(rows) and all(_numeric(r[i]) for r in rows if r[i] not in ("", "-"))
         for i in range(len(headers))
@@ -99,7 +104,9 @@ def provenance_line(tool: str, result: dict[str, Any]) -> str:
         parts.append(f"sharing: {sharing['note']}")
     filters = prov.get("filters") or {}
     if filters:
-        parts.append("filters " + ", ".join(f"{k}={v}" for k, v in filters.items()))
+        parts.append(
+            "filters " + ", ".join(f"{md_escape(k)}={md_escape(v)}" for k, v in filters.items())
+        )
     if prov.get("freshness"):
         parts.append(f"data as of {str(prov['freshness'])[:16].replace('T', ' ')} UTC")
     if prov.get("truncated"):

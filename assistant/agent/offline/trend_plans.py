@@ -23,6 +23,7 @@ from assistant.agent.offline.runner import (
     window_arg,
 )
 from assistant.agent.offline.templates import money, pct, table
+from assistant.core.markdown import md_escape
 from assistant.windows import Window
 
 __all__ = ["default_bucket", "entity_compare", "trend"]
@@ -193,7 +194,8 @@ def entity_compare(p: Parsed, run: Runner) -> str:
         gap = diff["data"]["difference"]
         more, less = (a, b) if not str(gap).startswith("-") else (b, a)
         lines[0] += (
-            f" {more.name} cost **{money(gap).lstrip('-')}** more than {less.name}."
+            f" {md_escape(more.name)} cost **{money(gap).lstrip('-')}** more than "
+            f"{md_escape(less.name)}."
             if money(gap) != "$0.00"
             else " They cost the same to the cent."
         )
@@ -203,7 +205,12 @@ def entity_compare(p: Parsed, run: Runner) -> str:
         ]
         if parts:
             dim = {"controller": "workload"}.get(d["group_by"], d["group_by"])
-            lines += ["", f"Largest parts of {e.name}:", "", table([dim, "cost"], parts)]
+            lines += [
+                "",
+                f"Largest parts of {md_escape(e.name)}:",
+                "",
+                table([dim, "cost"], parts),
+            ]
     if p.slots.bucket and not problem(diff, ""):
         d = diff["data"]
         names = [s["name"] for s in d["series"]]

@@ -22,17 +22,15 @@ restate), in one ledger transaction: a bad file changes nothing.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.errors import ImportFileError
+from assistant.ingest.ai.reader import Reader as _Reader
 from assistant.ledger.prices import TokenCounts, load_prices, price_call
 from assistant.ledger.usage import UNLABELED_TEAM
 from assistant.warehouse.ledger import ledger
@@ -72,91 +70,6 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-class _Reader:
-    """Walks provider JSON; every failure is an ImportFileError naming file and field."""
-
-    def __init__(self, path: Path, pages: list[Any] | None = None) -> None:
-        self.file = str(path)
-        if pages is not None:  # pages fetched from the admin API (``ingest/ai/api.py``)
-            self.pages = pages
-            return
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ImportFileError(f"cannot read: {exc}", file=self.file) from exc
-        try:
-            data = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise ImportFileError(
-                f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
-                file=self.file,
-            ) from exc
-        self.pages = data if isinstance(data, list) else [data]
-
-    def fail(self, where: str, message: str) -> ImportFileError:
-        return ImportFileError(
-            message,
-            file=self.file,
-            column=where,
-            hint="Export the provider's admin API response unchanged.",
-        )
-
-    def buckets(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        for p, page in enumerate(self.pages):
-            where = f"[{p}]" if len(self.pages) > 1 else ""
-            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise self.fail(
-                    f"{where}data", "expected an object with a 'data' list of time buckets"
-                )
-            for b, bucket in enumerate(page["data"]):
-                if not isinstance(bucket, dict):
-                    raise self.fail(f"{where}data[{b}]", "a bucket must be an object")
-                yield f"{where}data[{b}]", bucket
-
-    def results(self, where: str, bucket: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-        results = bucket.get("results")
-        if not isinstance(results, list):
-            raise self.fail(f"{where}.results", "missing or not a list")
-        for r, result in enumerate(results):
-            if not isinstance(result, dict):
-                raise self.fail(f"{where}.results[{r}]", "a result must be an object")
-            yield f"{where}.results[{r}]", result
-
-    def number(self, where: str, value: Any) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-            raise self.fail(where, f"expected a number, got {value!r}")
-        try:
-            out = Decimal(str(value))
-        except InvalidOperation as exc:
-            raise self.fail(where, f"expected a number, got {value!r}") from exc
-        if not out.is_finite():
-            raise self.fail(where, f"expected a finite number, got {value!r}")
-        return out
-
-    def count(self, where: str, value: Any) -> int:
-        if value is None:
-            return 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(where, f"expected a token count (integer ≥ 0), got {value!r}")
-        return value
-
-    def unix(self, where: str, value: Any) -> datetime:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(where, f"expected Unix seconds, got {value!r}")
-        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
-
-    def rfc3339(self, where: str, value: Any) -> datetime:
-        if not isinstance(value, str):
-            raise self.fail(where, f"expected an RFC 3339 timestamp, got {value!r}")
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise self.fail(where, f"expected an RFC 3339 timestamp, got {value!r}") from exc
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-        return parsed
-
-
 def _team(settings: Settings, *keys: Any) -> str:
     for key in keys:
         if key and str(key) in settings.agent.project_teams:
@@ -181,6 +94,7 @@ def _openai_rows(
     for where, bucket in rd.buckets():
         b_start = rd.unix(f"{where}.start_time", bucket.get("start_time"))
         b_end = rd.unix(f"{where}.end_time", bucket.get("end_time"))
+        rd.bucket(where, b_start, b_end)
         start = min(start, b_start) if start else b_start
         end = max(end, b_end) if end else b_end
         for rwhere, res in rd.results(where, bucket):
@@ -224,6 +138,7 @@ def _anthropic_rows(
     for where, bucket in rd.buckets():
         b_start = rd.rfc3339(f"{where}.starting_at", bucket.get("starting_at"))
         b_end = rd.rfc3339(f"{where}.ending_at", bucket.get("ending_at"))
+        rd.bucket(where, b_start, b_end)
         start = min(start, b_start) if start else b_start
         end = max(end, b_end) if end else b_end
         for rwhere, res in rd.results(where, bucket):
@@ -330,6 +245,7 @@ def _write(
 ) -> ImportSummary:
     ingest_id = uuid.uuid4().hex
     replaced = 0
+    rd.span(start, end)  # the range a re-import replaces comes from real, bounded buckets
     with ledger(settings) as con:
         if start is not None and end is not None:
             replaced = int(

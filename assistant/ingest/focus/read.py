@@ -11,7 +11,7 @@ instead of failing somewhere inside DuckDB. Rows keep their place in the file as
 from __future__ import annotations
 
 import csv
-import gzip
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from assistant.ingest.focus.columns import (
     normalise_value,
 )
 from assistant.ingest.focus.files import DataFile
+from assistant.ingest.text_check import csv_place, first_bad_utf8, open_bytes
 from assistant.warehouse.db import Connection
 
 __all__ = ["RAW", "STAGE", "StagedFile", "create_stage", "stage_file"]
@@ -77,14 +78,19 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
 
     Reading the header ourselves lets DuckDB parse with fixed settings instead of sniffing,
     so a broken row is reported with its line number rather than as a sniffing failure.
+    Only the header line is decoded here: a bad byte further down is DuckDB's to find
+    (and :func:`_not_utf8` places it).
     """
     try:
         with path.open("rb") as fh:
             gz = fh.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gz else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as text:  # type: ignore[operator]
-            header = next(csv.reader(text), None)
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        with open_bytes(path) as raw:
+            first = raw.readline()
+        text = first.decode("utf-8-sig")
+        header = next(csv.reader(io.StringIO(text)), None)
+    except UnicodeDecodeError:
+        raise _not_utf8(path, None) from None
+    except (OSError, EOFError, csv.Error) as exc:
         raise ImportFileError(f"unreadable or garbled file: {exc}", file=str(path)) from exc
     if not header:
         raise ImportFileError(
@@ -103,6 +109,21 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
             column=dupes[0],
         )
     return names, "gzip" if gz else "none"
+
+
+def _not_utf8(path: Path, header: list[str] | None) -> ImportFileError:
+    """The file's first non-UTF-8 byte, by data row and column (row 0 = the header)."""
+    bad = first_bad_utf8(path, keep_before=True)
+    if bad is None:  # the decoder and the scan disagree: say what is known
+        return ImportFileError("the file is not UTF-8 text", file=str(path))
+    row, column = csv_place(bad, header)
+    return ImportFileError(
+        f"{bad.describe()} (line {bad.line})",
+        file=str(path),
+        row=row,
+        column=column,
+        hint="Re-export the file as UTF-8; nothing was imported.",
+    )
 
 
 def _duckdb_error(path: str, exc: duckdb.Error) -> ImportFileError:
@@ -147,12 +168,19 @@ def _load_raw(con: Connection, f: DataFile) -> set[str]:
             )
             return nested
         header, compression = _csv_header(f.path)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
-            "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "nullstr = ['NULL', ''], compression = ?, columns = ?, hive_partitioning = false)",
-            [path, compression, {name: "VARCHAR" for name in header}],
-        )
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
+                "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                "nullstr = ['NULL', ''], compression = ?, columns = ?, hive_partitioning = false)",
+                [path, compression, {name: "VARCHAR" for name in header}],
+            )
+        except duckdb.Error as exc:
+            # a byte that is not UTF-8 often surfaces as some other parse error first:
+            # when the file has one, that is the problem to name (by row and column)
+            if first_bad_utf8(f.path) is not None:
+                raise _not_utf8(f.path, header) from exc
+            raise
         return set()
     except duckdb.Error as exc:
         raise _duckdb_error(path, exc) from exc

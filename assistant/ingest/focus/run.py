@@ -24,6 +24,11 @@ from assistant.errors import ImportFileError
 from assistant.ingest.after import AfterIngest
 from assistant.ingest.focus.checks import Finding, staging_findings, value_findings
 from assistant.ingest.focus.files import DataFile, Discovery, discover, localize
+from assistant.ingest.focus.plausible import (
+    duplicate_findings,
+    refuse_implausible,
+    refuse_restated_copies,
+)
 from assistant.ingest.focus.read import RAW, STAGE, StagedFile, create_stage, stage_file
 from assistant.ingest.log import start_run
 from assistant.warehouse.db import Connection, writer
@@ -166,7 +171,9 @@ def _ingest(
         run = start_run(con, "focus", source[:4000])
         create_stage(con)
         staged: list[StagedFile] = [stage_file(con, f, run.ingest_id) for f in files]
-        findings = staging_findings(staged) + value_findings(con)
+        refuse_implausible(con)
+        refuse_restated_copies(con, {f.source: str(f.manifest or f.source) for f in files})
+        findings = staging_findings(staged) + value_findings(con) + duplicate_findings(con)
         periods = _periods(con)
         replaced_span = _replace(con, periods)
         con.execute(f"INSERT INTO billing_lines BY NAME SELECT * FROM {STAGE}")

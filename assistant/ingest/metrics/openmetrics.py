@@ -33,6 +33,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import DataGap, ImportFileError, InputError
 from assistant.ingest.after import AfterIngest
+from assistant.ingest.metrics import plausible
 from assistant.ingest.metrics.chunk import ChunkSeries, SeriesTable
 from assistant.ingest.metrics.openmetrics_samples import SLICE_S, SampleStore, Unsure
 from assistant.ingest.metrics.resample import resample_many
@@ -47,6 +48,7 @@ from assistant.ingest.metrics.series import (
     time_chunks,
 )
 from assistant.ingest.metrics.store import MetricsIngestReport, write_metrics
+from assistant.ingest.text_check import first_bad_utf8
 
 __all__ = ["RawSeries", "ingest_openmetrics", "load_samples", "parse_files", "read_file"]
 
@@ -122,9 +124,14 @@ def read_file(path: Path, into: RawSeries) -> int:
     file = str(path)
     staged: dict[tuple[str, str | None], tuple[array[float], array[float]]] = {}
     first_row: dict[tuple[str, str | None], int] = {}
+    limits: dict[tuple[str, str | None], tuple[float, float]] = {}
     names_ok: set[str] = set()
     openmetrics = False
     count = 0
+    # the file's format (and so its time unit) is known only at its end: remember the
+    # first implausible time under each reading, report the one that applies
+    bad_s: tuple[int, float] | None = None
+    bad_ms: tuple[int, float] | None = None
     try:
         with _open(path) as fh:
             for row, line in enumerate(fh, start=1):
@@ -170,17 +177,49 @@ def read_file(path: Path, into: RawSeries) -> int:
                 key = (name, label_text)
                 target = staged.get(key)
                 if target is None:
-                    if label_text:
-                        _parse_labels(label_text, file, row)  # fail on the first bad line
+                    # fail on the first bad line
+                    labels = _parse_labels(label_text, file, row) if label_text else ()
                     target = staged[key] = (array("d"), array("d"))
                     first_row[key] = row
+                    limits[key] = plausible.bounds(name, labels)
+                low, high = limits[key]
+                if not low <= value <= high and not math.isnan(value):
+                    raise ImportFileError(
+                        plausible.value_problem(value, low, high) or "implausible value",
+                        file=file,
+                        row=row,
+                        column="value",
+                        hint="Fix or re-export the file; nothing was imported.",
+                    )
+                if bad_s is None and not plausible.TS_MIN <= ts < plausible.TS_MAX:
+                    bad_s = (row, ts)
+                if bad_ms is None and not plausible.TS_MIN <= ts / 1000 < plausible.TS_MAX:
+                    bad_ms = (row, ts / 1000)
                 if not math.isfinite(value):
                     continue
                 target[0].append(ts)
                 target[1].append(value)
                 count += 1
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+    except UnicodeDecodeError:
+        bad = first_bad_utf8(path)
+        raise ImportFileError(
+            bad.describe() if bad else "the file is not UTF-8 text",
+            file=file,
+            row=bad.line if bad else None,
+            column=f"character {bad.column}" if bad else None,
+            hint="Metrics files are UTF-8 text; re-export the file.",
+        ) from None
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise ImportFileError(f"cannot read: {exc}", file=file) from exc
+    bad_time = bad_s if openmetrics else bad_ms
+    if bad_time is not None:
+        raise ImportFileError(
+            plausible.time_problem(bad_time[1], milliseconds=not openmetrics) or "bad time",
+            file=file,
+            row=bad_time[0],
+            column="timestamp",
+            hint="Fix or re-export the file; nothing was imported.",
+        )
     scale = 1.0 if openmetrics else 0.001
     for (name, label_text), (stamps, values) in staged.items():
         labels = (

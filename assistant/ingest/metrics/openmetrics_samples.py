@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.errors import ImportFileError
+from assistant.ingest.metrics import plausible
 from assistant.ingest.metrics.openmetrics_sql import PART_META, sliced_groups
 from assistant.ingest.metrics.sample_slices import (
     Slice,
@@ -231,7 +232,7 @@ class SampleStore:
         hs: list[int] = []
         sids: list[int] = []
         lo, hi, n = np.inf, -np.inf, 0
-        for h, key, _, _, _, _, n_finite, t_min, t_max in meta:
+        for h, key, _, _, _, _, n_finite, t_min, t_max, v_min, v_max, n_inf in meta:
             if h is None:  # the comment lines' group
                 continue
             name, label_text = _split_prefix(key)
@@ -241,11 +242,17 @@ class SampleStore:
                 labels = parse_labels(label_text, str(path), 0) if label_text else ()
             except ImportFileError as exc:
                 raise Unsure(str(exc)) from exc
+            # infinities and implausible values or times: the line reader names the line
+            low, high = plausible.bounds(name, labels)
+            if n_inf or (n_finite and (v_min < low or v_max > high)):
+                raise Unsure("a value the line reader refuses")
             hs.append(h)
             sids.append(self._id((name, labels)))
             if n_finite:
                 n += int(n_finite)
                 lo, hi = min(lo, t_min * scale), max(hi, t_max * scale)
+        if n and (lo < plausible.TS_MIN or hi >= plausible.TS_MAX):
+            raise Unsure("a timestamp outside the years Penny keeps")
         h_arr = np.array(hs, dtype=np.uint64)
         order = np.argsort(h_arr)
         self.parts.append(

@@ -78,6 +78,8 @@ def sliced_groups(target: str, scale: float, slice_s: int) -> str:
                    list(eof) FILTER (eof IS NOT NULL) AS eof,
                    count(*) FILTER (isfinite(v)) AS n_finite,
                    min(t) FILTER (isfinite(v)) AS t_min, max(t) FILTER (isfinite(v)) AS t_max,
+                   min(v) FILTER (isfinite(v)) AS v_min, max(v) FILTER (isfinite(v)) AS v_max,
+                   count(*) FILTER (isinf(v)) AS n_inf,
                    list(t) AS ts, list(v) AS vs
             FROM ({LINES})
             GROUP BY ALL
@@ -87,11 +89,13 @@ def sliced_groups(target: str, scale: float, slice_s: int) -> str:
 
 # Per series over every slice of one file's groups (parameter: the Parquet glob): the
 # checks of the whole file (bad lines, a second text under one hash, "# EOF") and the
-# finite samples' count and time range, before any slice is read.
+# finite samples' count, time and value ranges and infinities (the plausibility checks),
+# before any slice is read.
 PART_META = """
     SELECT h, any_value(key) AS key, min(h2_min) AS h2_min, max(h2_max) AS h2_max,
            sum(bad) AS bad, flatten(list(eof)) AS eof, sum(n_finite) AS n_finite,
-           min(t_min) AS t_min, max(t_max) AS t_max
+           min(t_min) AS t_min, max(t_max) AS t_max, min(v_min) AS v_min,
+           max(v_max) AS v_max, sum(n_inf) AS n_inf
     FROM read_parquet(?, hive_partitioning = true)
     GROUP BY h
 """

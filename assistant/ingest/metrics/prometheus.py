@@ -19,6 +19,7 @@ import httpx
 from assistant.config import Settings
 from assistant.errors import DataGap, InputError, SourceUnavailable
 from assistant.ingest.after import AfterIngest
+from assistant.ingest.metrics import plausible
 from assistant.ingest.metrics.prometheus_api import PrometheusClient, QueryTooLarge
 from assistant.ingest.metrics.series import (
     METRICS,
@@ -88,7 +89,18 @@ class _Fetcher:
         for labels, values in result:
             key = tuple(sorted(labels.items()))
             target = into.setdefault(key, GridSeries(name, labels))
+            low, high = plausible.bounds(name, key)
             for ts, value in values:
+                if not low <= value <= high and value == value:  # NaN: a stale marker
+                    raise SourceUnavailable(
+                        f"Prometheus at {self.client.url} returned {name}{{"
+                        + ",".join(f'{k}="{v}"' for k, v in key)
+                        + f"}} = {value} at {ts}: "
+                        + (plausible.value_problem(value, low, high) or "implausible"),
+                        hint="Fix the exporter or leave that window out (--start/--end); "
+                        "nothing was imported.",
+                        url=self.client.url,
+                    )
                 k = grid.index_of(ts)
                 if k is not None:
                     target.points[k] = value

@@ -10,18 +10,44 @@ function escapeHtml(s) {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
+// A backslash-escaped character is data, never markup (answers escape every name, label
+// and value they quote): it is set aside before the inline rules run and put back as text.
 function inline(s) {
+  const held = [];
+  const hold = (text) => text.replace(/\\([\\`*_\[\]<>|~#!()])/g, (_, c) => { held.push(c); return `\u0000${held.length - 1}\u0000`; });
+  const put = (html) => html.replace(/\u0000(\d+)\u0000/g, (_, i) => escapeHtml(held[Number(i)]));
+  s = hold(s);
   // a whole line in _underscores_ (the answers' source notes) is emphasis
-  if (/^_[^_].*_$/.test(s.trim())) { return `<em>${inline(s.trim().slice(1, -1))}</em>`; }
+  if (/^_[^_].*_$/.test(s.trim())) { return `<em>${put(inlineRules(s.trim().slice(1, -1)))}</em>`; }
+  return put(inlineRules(s));
+}
+
+function inlineRules(s) {
   return escapeHtml(s)
     .replace(/`([^`]+)`/g, "<code>$1</code>")
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
     .replace(/(^|[^*])\*([^*]+)\*/g, "$1<em>$2</em>")
-    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<a href="$2" rel="noopener" target="_blank">$1</a>');
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s"]+)\)/g, '<a href="$2" rel="noopener noreferrer" target="_blank">$1</a>');
+}
+
+// Cells of a pipe-table row; an escaped \| stays inside its cell.
+function cells(line) {
+  let body = line.trim();
+  if (body.startsWith("|")) { body = body.slice(1); }
+  const out = [];
+  let cur = "";
+  for (let i = 0; i < body.length; i += 1) {
+    const c = body[i];
+    if (c === "\\" && i + 1 < body.length) { cur += c + body[i + 1]; i += 1; }
+    else if (c === "|") { out.push(cur.trim()); cur = ""; }
+    else { cur += c; }
+  }
+  if (cur.trim() !== "" || out.length === 0) { out.push(cur.trim()); }
+  return out;
 }
 
 function table(lines) {
-  const rows = lines.map((l) => l.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim()));
+  const rows = lines.map(cells);
   const isSep = (r) => r.every((c) => /^:?-{2,}:?$/.test(c) || c === "");
   let html = "<table>";
   let head = true;
@@ -112,8 +138,7 @@ function toolChip(turn, name) {
 }
 
 function toolDone(turn, data) {
-  const chips = [...turn.querySelectorAll(`.tool.running[data-tool="${data.name}"]`)];
-  const chip = chips[0];
+  const chip = [...turn.querySelectorAll(".tool.running")].find((c) => c.dataset.tool === data.name);
   if (chip) {
     chip.className = `tool ${data.ok ? "ok" : "failed"}`;
     chip.title = `${data.duration_ms} ms`;

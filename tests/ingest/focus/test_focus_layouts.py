@@ -23,13 +23,17 @@ def test_gzip_csv_and_parquet_read_the_same_values(tmp_path: Path) -> None:
     rows = [
         line(**cost("0.123456789012")),
         line(
-            **cost("12345678901234.5"),
+            **cost("123456789012.5"),
+            ListCost="123456789012.5",
             ChargePeriodStart="2026-10-05T01:00:00Z",
             ChargePeriodEnd="2026-10-05T02:00:00Z",
         ),
     ]
     gz = write_csv(tmp_path / "a" / "bill.csv.gz", rows)
-    pq = write_parquet(tmp_path / "b" / "bill.parquet", rows)
+    # another instance's lines: the same values, not a copy of the CSV's month
+    pq = write_parquet(
+        tmp_path / "b" / "bill.parquet", [dict(r, ResourceId="i-0parquet") for r in rows]
+    )
     report = ingest_focus([gz, pq], load_settings())
     assert [(f.format, f.rows) for f in report.files] == [("csv", 2), ("parquet", 2)]
     got = stored(
@@ -38,19 +42,26 @@ def test_gzip_csv_and_parquet_read_the_same_values(tmp_path: Path) -> None:
     )
     values = [
         (Decimal("0.123456789012"), "2026-10-05 00:00:00"),
-        (Decimal("12345678901234.500000000000"), "2026-10-05 01:00:00"),
+        (Decimal("123456789012.500000000000"), "2026-10-05 01:00:00"),
     ]
     assert [(r[2], str(r[3])) for r in got] == values * 2
     assert [r[1] for r in got] == [1, 2, 1, 2]
-    # Exact: 2 × (0.123456789012 + 12345678901234.5) with no float drift.
+    # Exact: 2 × (0.123456789012 + 123456789012.5) with no float drift (a large line,
+    # still under the 10^12 a single bill line may hold).
     assert stored("SELECT sum(billed_cost) FROM billing_lines") == [
-        (Decimal("24691357802469.246913578024"),)
+        (Decimal("246913578025.246913578024"),)
     ]
 
 
 def test_folders_are_read_recursively_and_other_files_skipped(tmp_path: Path) -> None:
     write_csv(tmp_path / "2026" / "10" / "aws.csv", [line(**cost("1"))])
-    write_csv(tmp_path / "2026" / "11" / "deep" / "aws.csv.gz", [line(**cost("2"))])
+    november = {
+        "BillingPeriodStart": "2026-11-01 00:00:00",
+        "BillingPeriodEnd": "2026-12-01 00:00:00",
+        "ChargePeriodStart": "2026-11-05 00:00:00",
+        "ChargePeriodEnd": "2026-11-05 01:00:00",
+    }
+    write_csv(tmp_path / "2026" / "11" / "deep" / "aws.csv.gz", [line(**cost("2"), **november)])
     (tmp_path / "2026" / "notes.txt").write_text("not a bill")
     report = ingest_focus([tmp_path / "2026"], load_settings())
     assert report.rows == 2

@@ -123,6 +123,7 @@ def test_mixed_currency_and_usage_rule_checks(tmp_path: Path) -> None:
         ("charge_period_not_after_start", None): 1,
         ("negative_usage_cost", None): 1,
         ("list_cost_mismatch", None): 1,
+        ("duplicate_rows", None): 1,  # rows 1 and 2 are the same line
     }
     mixed = report.finding("mixed_currency")
     assert mixed is not None and mixed.details["rows_by_currency"] == {"USD": 6, "EUR": 1}
@@ -169,7 +170,8 @@ def test_versions_are_detected_from_columns_and_checked(tmp_path: Path) -> None:
         ContractApplied='{"Elements": []}',
     )
     files = [
-        write_csv(tmp_path / f"{n}.csv", [r])
+        # each file another instance's line: four files, not one line restated
+        write_csv(tmp_path / f"{n}.csv", [dict(r, ResourceId=f"i-0{n}")])
         for n, r in (("v10", line()), ("v11", v11), ("v12", v12), ("v13", v13))
     ]
     report = ingest_focus(files, load_settings())

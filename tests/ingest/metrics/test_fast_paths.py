@@ -262,12 +262,11 @@ def test_fast_reader_reads_a_line_as_the_line_reader_or_declines(
     itself is part of the contract (spaces in label values must not cost the fast path).
     """
     path = tmp_path / "edge.om"
-    path.write_text(
-        'kube_node_info{node="a"} 1 1790848800\n'
-        + line
-        + "\n"
-        + 'kube_node_info{node="z"} 1 1790848800\n'
-    )
+    text = 'kube_node_info{node="a"} 1 1790848800\n' + line + "\n"
+    text += 'kube_node_info{node="z"} 1 1790848800\n'
+    if line.strip() != "# EOF":  # Prometheus text format: times in milliseconds
+        text = text.replace("1790848800", "1790848800000")
+    path.write_text(text)
     want: list[tuple[object, ...]] | None = None
     try:
         with exact_samples([path]) as exact:
