@@ -43,6 +43,10 @@ TOOL_MODULES: list[str] = [
     "tools.detect_anomalies",
     "tools.cost_trend",
     "tools.review_change",
+    "tools.bill_costs",
+    "tools.orphaned_resources",
+    "tools.cost_forecast",
+    "tools.budget_status",
 ]
 
 

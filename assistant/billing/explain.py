@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from assistant.billing.forecast import forecast_month
+from assistant.billing.forecast import month_forecast
 from assistant.billing.loaders import allocation_span, daily_by, dec, hours_between, load_period
 from assistant.billing.models import BillExplanation, DailyPoint, Variance
 from assistant.billing.narrative import llm_narrative, template_narrative
@@ -163,10 +163,8 @@ def explain_bill(
             notes.append(f"No comparison: {exc.message}")
     forecast = None
     if partial and count:
-        per_day: dict[datetime, Decimal] = defaultdict(lambda: ZERO)
-        for day, _, _, cost in daily_rows:
-            per_day[day] += dec(cost)
-        forecast = forecast_month(month, covered.end, sorted(per_day.items()))
+        # the one forecast of a slice: budgets and cost_forecast read the same function
+        forecast, _ = month_forecast(con, month, now=covered.end, scope=scope)
     expl = BillExplanation(
         month=month.to_dict(),
         covered=covered.to_dict(),
