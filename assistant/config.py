@@ -265,6 +265,13 @@ class KnowledgeSettings(BaseModel):
     min_semantic_score: float = Field(
         0.25, ge=0, le=1, description="Cosine similarity below which a semantic match is dropped"
     )
+    filter_floor: float = Field(
+        0.36,
+        ge=0,
+        le=1,
+        description="Offline engine: a semantic name match below this is only said to the "
+        "asker as a weak reading, never used as a filter (calibrated on the demo)",
+    )
 
 
 class KubernetesSettings(BaseModel):

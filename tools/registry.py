@@ -47,6 +47,7 @@ TOOL_MODULES: list[str] = [
     "tools.orphaned_resources",
     "tools.cost_forecast",
     "tools.budget_status",
+    "tools.unit_cost",
 ]
 
 

@@ -19,6 +19,7 @@ from assistant.agent.offline.runner import (
     window_arg,
 )
 from assistant.agent.offline.templates import money, pct, table
+from assistant.billing.models import BillTotals, Forecast, GroupChange
 from assistant.windows import Window
 
 __all__ = [
@@ -171,9 +172,40 @@ def _compare_windows(p: Parsed, now: datetime) -> tuple[Window, Window]:
     return later.previous(), later
 
 
+_RANKABLE = {
+    "team": "team",
+    "namespace": "namespace",
+    "controller": "workload",
+    "cluster": "cluster",
+    "bill:service": "service",
+}
+
+
+def _no_earlier(a: Window, b: Window, run: Runner) -> str | None:
+    """Say so when the earlier period is (partly) before the data begins: never a $0."""
+    if run.span is None or a.start >= run.span[0]:
+        return None
+    first = f"{run.span[0]:%Y-%m-%d}"
+    if a.end <= run.span[0]:
+        return (
+            f"There is nothing earlier to compare with: the data starts {first}, so "
+            f"{label(b)} has no {label(a)} before it in the data."
+        )
+    return (
+        f"{label(a)} is only partly in the data (it starts {first}): comparing it with "
+        f"{label(b)} would count the time before the data as $0, so I won't."
+    )
+
+
 def compare(p: Parsed, run: Runner) -> str:
     a, b = _compare_windows(p, run.ctx.now)
     e = p.slots.entity
+    if (gap := _no_earlier(a, b, run)) is not None:
+        run.refused = True
+        return gap + f" Ask for {label(b)} on its own instead."
+    group = p.slots.group_by
+    if e is None and group is not None:
+        return _ranked(p, run, a, b, group)
     by = {
         "team": "team",
         "namespace": "namespace",
@@ -189,30 +221,75 @@ def compare(p: Parsed, run: Runner) -> str:
     d = res["data"]
     if e is not None:
         key = f"{e.namespace}/{e.controller_kind}/{e.name}" if e.kind == "workload" else e.name
-        group = next((g for g in d.get("groups", []) if g["group"] == key), None)
-        if group is None:
+        found = next((g for g in d.get("groups", []) if g["group"] == key), None)
+        if found is None:
             return (
                 f"The {who(e)} has no cost in {label(a)} or {label(b)} that "
                 "compare_periods could attribute." + how_read(e)
             )
-        change = money(group["change"], signed=True)
-        share = (
-            f" ({pct(group['pct'], already_percent=True, signed=True)})"
-            if group.get("pct") is not None
-            else ""
-        )
+        g = GroupChange.model_validate(found)
+        change = money(g.change, signed=True)
+        share = f" ({pct(g.pct, already_percent=True, signed=True)})" if g.pct is not None else ""
         lines = [
-            f"The {who(e)} cost {money(group['before'])} in {label(a)} and "
-            f"{money(group['after'])} in {label(b)}: **{change}**{share}."
+            f"The {who(e)} cost {money(g.before)} in {run.when(a)} and "
+            f"{money(g.after)} in {run.when(b)}: **{change}**{share}."
         ]
-        effects = [
-            [k.replace("_", " "), money(v, signed=True)]
-            for k, v in (group.get("effects") or {}).items()
-        ]
+        effects = [[k.replace("_", " "), money(v, signed=True)] for k, v in g.effects.items()]
         if effects:
             lines += ["", "What moved it:", "", table(["effect", "amount"], effects)]
         return "\n".join(lines) + how_read(e)
     return _variance_text(d, a, b)
+
+
+def _ranked(p: Parsed, run: Runner, a: Window, b: Window, group: str) -> str:
+    """ "Which team grew the most": every group's change, ranked."""
+    by = _RANKABLE.get(group)
+    if by is None:
+        run.refused = True
+        return (
+            f"I can rank a change by team, namespace, workload, cluster or bill service, not by "
+            f'{group}. Try: "Which team grew the most from {label(a)} to {label(b)}?"'
+        )
+    res = run("compare_periods", {"a": window_arg(a), "b": window_arg(b), "by": by, "top_n": 50})
+    if msg := problem(res, f"a comparison of {label(a)} and {label(b)} by {by}"):
+        return msg
+    groups = [GroupChange.model_validate(g) for g in res["data"].get("groups", [])]
+    groups = [g for g in groups if not g.group.startswith("__")]
+    if not groups:
+        return f"No {by} has cost in {label(a)} or {label(b)}."
+    least = p.slots.rank == "least" or _falls(p)
+    ordered = sorted(groups, key=lambda g: (g.change, g.group) if least else (-g.change, g.group))
+    top = ordered[0]
+    verb = (
+        "fell the most"
+        if least and top.change < 0
+        else "grew the least"
+        if least
+        else "grew the most"
+    )
+    n = p.slots.top_n or 5
+    rows = [
+        [
+            g.group,
+            money(g.before),
+            money(g.after),
+            money(g.change, signed=True),
+            pct(g.pct, already_percent=True, signed=True) if g.pct is not None else "new",
+        ]
+        for g in ordered[:n]
+    ]
+    return "\n".join(
+        [
+            f"From {run.when(a)} to {run.when(b)}, the {by} **{top.group}** {verb}: "
+            f"{money(top.before)} to {money(top.after)}, **{money(top.change, signed=True)}**.",
+            "",
+            table([by, label(a), label(b), "change", "%"], rows),
+        ]
+    )
+
+
+def _falls(p: Parsed) -> bool:
+    return False
 
 
 def _variance_text(d: dict[str, Any], a: Window, b: Window) -> str:
@@ -259,24 +336,36 @@ def bill(p: Parsed, run: Runner) -> str:
     if msg := problem(res, f"the {label(w)} bill"):
         return msg
     d = res["data"]
-    t = d["totals"]
+    t = BillTotals.model_validate(d["totals"])
     lines = [
-        f"The {label(w)} bill: **{money(t['invoice'])}** invoiced, "
-        f"{money(t['amortized'])} amortized (commitments spread)."
-        + (" The month is not complete yet." if d.get("partial") else "")
+        f"The {run.when(w)} bill: **{money(t.invoice)}** invoiced, "
+        f"{money(t.amortized)} amortized (commitments spread)."
     ]
     extras = [
-        f"credits {money(t['credits'])}" if t.get("credits") else "",
-        f"tax {money(t['tax'])}" if t.get("tax") else "",
-        f"commitment savings {money(t['commitment_savings'])}"
-        if t.get("commitment_savings")
-        else "",
+        f"credits {money(t.credits)}" if t.credits else "",
+        f"tax {money(t.tax)}" if t.tax else "",
+        f"commitment savings {money(t.commitment_savings)}" if t.commitment_savings else "",
     ]
     if any(extras):
         lines.append("It includes " + ", ".join(x for x in extras if x) + ".")
+    if d.get("forecast"):
+        f = Forecast.model_validate(d["forecast"])
+        span = f" (range {money(f.low)} to {money(f.high)})" if f.low is not None else ""
+        lines.append(
+            f"The month is not over: forecast for the whole month **{money(f.forecast)}**"
+            f"{span} ({f.method})."
+        )
     v = d.get("variance")
     if v:
         lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
+    elif run.span is not None and w.previous().end <= run.span[0]:
+        lines += [
+            "",
+            f"There is no earlier month in the data to compare it with (the data starts "
+            f"{run.span[0]:%Y-%m-%d}), so I can't say what made it go up or down.",
+        ]
+    else:
+        lines += [f"_{n}_" for n in d.get("notes", []) if n.startswith("No comparison")]
     return "\n".join(lines)
 
 

@@ -67,8 +67,13 @@ def test_followup_survives_a_new_process_through_the_ledger(demo_settings: Setti
 def test_unknown_question_is_refused_without_numbers(demo_settings: Settings) -> None:
     a = answer("Should we migrate to GKE?", AskContext(), demo_settings)
     assert a.understood is False and a.tool_calls == []
-    assert "I can't answer that without an LLM configured" in a.text
-    assert "$" not in a.text and "Top 5 namespaces in October" in a.text
+    # GKE is understood (the managed Kubernetes service); "migrate" is said back, unanswered
+    assert "I can't answer that as asked (offline, without an LLM)" in a.text
+    assert 'I could not map "migrate"' in a.text
+    assert "$" not in a.text and "How much did we spend on GKE last month?" in a.text
+    b = answer("Write me a poem about Kubernetes", AskContext(), demo_settings)
+    assert b.understood is False and b.tool_calls == [] and "$" not in b.text
+    assert "I can't answer that without an LLM configured" in b.text
 
 
 def test_empty_period_is_said_plainly(demo_settings: Settings) -> None:
