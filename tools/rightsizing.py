@@ -30,6 +30,9 @@ class Args(BaseModel):
         description="Only this namespace (exact name, e.g. 'payments-prod'); omit for all "
         "namespaces the asker may see.",
     )
+    team: str | None = Field(
+        None, description="Only this team's workloads (exact name, e.g. 'payments')."
+    )
     strategy: Literal["simple", "vpa"] | None = Field(
         None,
         description="'simple' (KRR-style: CPU request = p95 of hourly peaks, no CPU limit; "
@@ -96,7 +99,9 @@ def rightsizing(args: Args, ctx: ToolContext) -> ToolResult:
         tables=["container_hours", "k8s_pods", "node_cost_hours", "k8s_hpas", "allocations"],
         window=window.to_dict(),
         currency=settings.currency,
-        filters={"namespace": args.namespace} if args.namespace else {},
+        filters={
+            k: v for k, v in (("namespace", args.namespace), ("team", args.team)) if v
+        },
         notes=[
             f"strategy {args.strategy or settings.rightsizing.strategy}: "
             f"{STRATEGIES[args.strategy or settings.rightsizing.strategy].description}",
@@ -112,7 +117,14 @@ def rightsizing(args: Args, ctx: ToolContext) -> ToolResult:
             namespace=args.namespace,
             strategy=args.strategy,
             window=window,
+            team=args.team,
         )
+        if not recs and args.team:
+            return ToolResult.no_data(
+                f"No workload of team {args.team!r} with usage history in {window.label()} "
+                "that you may see.",
+                prov,
+            )
         if not recs:
             known = known_namespaces(con, ctx.scope)
             if args.namespace and args.namespace not in known:

@@ -64,11 +64,11 @@ def _when(r: BillCostsReport, run: Runner) -> str:
     return text
 
 
-def _groups(r: BillCostsReport, dim: str) -> str:
+def _groups(r: BillCostsReport, dim: str, asked: bool) -> str:
     rows = [[g.name, money(g.amount)] for g in r.rows]
     if r.others is not None:
         rows.append([r.others.name, money(r.others.amount)])
-    return table([dim.replace("_", " "), "cost"], rows) if len(rows) > 1 else ""
+    return table([dim.replace("_", " "), "cost"], rows) if len(rows) > 1 or asked else ""
 
 
 def _group_for(filters: dict[str, str], asked: str | None) -> str:
@@ -100,13 +100,17 @@ def bill_cost(p: Parsed, run: Runner) -> str:
         args["top_n"] = p.slots.top_n
     r, msg = run.report("bill_costs", args, BillCostsReport)
     if r is None:
+        if filters and (run.last_error or "").startswith("No billing lines"):
+            # nothing of it in the window: an answer (none), with the span the data covers
+            when = run.when(p.slots.window) if p.slots.window else window
+            return f"No {what.strip('*').lower()} in {when}: {run.last_error}"
         return _unavailable(msg or "", what, run)
     lines = [f"{what} in {_when(r, run)}: **{money(r.total.amount)}** (amortized, EffectiveCost)."]
     if r.total.billed != r.total.effective:
         lines[0] += f" On the invoice (BilledCost): {money(r.total.billed)}."
     if refs and refs[0].kind == "charge_category" and r.total.amount < 0:
         lines.append("Credits are negative: they reduce the bill.")
-    table_text = _groups(r, group)
+    table_text = _groups(r, group, asked=bool(p.slots.group_by) or group == "month")
     if table_text:
         lines += ["", f"By {group.replace('_', ' ')}:", "", table_text]
     return "\n".join(lines)

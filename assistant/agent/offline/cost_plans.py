@@ -78,11 +78,11 @@ def entity_cost(p: Parsed, run: Runner) -> str:
             "top_n": p.slots.top_n or 5,
         },
     )
-    if msg := problem(res, f"{e.kind} {e.name} in {label(w)}"):
+    if msg := problem(res, f"{e.kind} {e.name} in {run.when(w)}"):
         return msg + how_read(e)
     d = res["data"]
     lines = [
-        f"The {who(e)} cost **{money(d['totals']['total'])}** in {label(w)} "
+        f"The {who(e)} cost **{money(d['totals']['total'])}** in {run.when(w)} "
         f"(amortized, {d['currency']})."
     ]
     idle_row = next((r for r in d["rows"] if r["kind"] == "idle"), None)
@@ -100,12 +100,12 @@ def entity_cost(p: Parsed, run: Runner) -> str:
 def total_cost(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
     res = run("query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 5})
-    if msg := problem(res, f"costs in {label(w)}"):
+    if msg := problem(res, f"costs in {run.when(w)}"):
         return msg
     d = res["data"]
     return "\n".join(
         [
-            f"Total cost in {label(w)}: **{money(d['totals']['total'])}** (amortized, the whole "
+            f"Total cost in {run.when(w)}: **{money(d['totals']['total'])}** (amortized, the whole "
             "bill: workloads, idle capacity and unallocated lines).",
             "",
             "Largest namespaces, then idle and unallocated:",
@@ -125,7 +125,7 @@ def top(p: Parsed, run: Runner) -> str:
         args["filters"] = e.filter
     res = run("query_costs", args)
     scope = f" for {e.kind} {e.name}" if e else ""
-    if msg := problem(res, f"{group} costs{scope} in {label(w)}"):
+    if msg := problem(res, f"{group} costs{scope} in {run.when(w)}"):
         return msg
     d = res["data"]
     workloads = [r for r in d["rows"] if r["kind"] == "workload"]
@@ -149,7 +149,7 @@ def top(p: Parsed, run: Runner) -> str:
         "controller": "workloads",
         "service": "bill services",
     }.get(group, group + "s")
-    head = f"Top {len(workloads)} {plural} by cost{scope} in {label(w)} (amortized):"
+    head = f"Top {len(workloads)} {plural} by cost{scope} in {run.when(w)} (amortized):"
     column = {"controller": "workload"}.get(group, group)
     return "\n".join(
         [
@@ -333,7 +333,7 @@ def bill(p: Parsed, run: Runner) -> str:
         return compare(p, run)  # two periods or a non-month: a comparison
     w = w or last_month(run.ctx.now)
     res = run("explain_bill", {"month": window_arg(w), "top_n": 5})
-    if msg := problem(res, f"the {label(w)} bill"):
+    if msg := problem(res, f"the {run.when(w)} bill"):
         return msg
     d = res["data"]
     t = BillTotals.model_validate(d["totals"])
@@ -382,12 +382,12 @@ def idle(p: Parsed, run: Runner) -> str:
         "query_costs",
         {"window": window_arg(w), "group_by": "cluster", "top_n": 10, "share_idle": False},
     )
-    if msg := problem(res, f"idle cost in {label(w)}"):
+    if msg := problem(res, f"idle cost in {run.when(w)}"):
         return msg
     d = res["data"]
     row = next((r for r in d["rows"] if r["kind"] == "idle"), None)
     if row is None:
-        return f"No idle cost in {label(w)}: every node-hour was allocated to workloads."
+        return f"No idle cost in {run.when(w)}: every node-hour was allocated to workloads."
     share = (
         pct(abs(float(row["total"])) / float(d["totals"]["total"]))
         if float(d["totals"]["total"])
@@ -395,7 +395,7 @@ def idle(p: Parsed, run: Runner) -> str:
     )
     return "\n".join(
         [
-            f"Idle cost (node capacity no workload requested) in {label(w)}: "
+            f"Idle cost (node capacity no workload requested) in {run.when(w)}: "
             f"**{money(row['total'])}**, {share} of the {money(d['totals']['total'])} total.",
             "",
             table(
@@ -413,14 +413,14 @@ def idle(p: Parsed, run: Runner) -> str:
 def unallocated(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
     res = run("query_costs", {"window": window_arg(w), "group_by": "team", "top_n": 1})
-    if msg := problem(res, f"unallocated cost in {label(w)}"):
+    if msg := problem(res, f"unallocated cost in {run.when(w)}"):
         return msg
     d = res["data"]
     row = next((r for r in d["rows"] if r["kind"] == "unallocated"), None)
     if row is None:
-        return f"Nothing was unallocated in {label(w)}: every bill line maps to the cluster."
+        return f"Nothing was unallocated in {run.when(w)}: every bill line maps to the cluster."
     lines = [
-        f"Unallocated cost in {label(w)}: **{money(row['total'])}** of the "
+        f"Unallocated cost in {run.when(w)}: **{money(row['total'])}** of the "
         f"{money(d['totals']['total'])} bill (bill lines no cluster resource explains: "
         "control plane, data transfer, storage outside the cluster, tax, credits)."
     ]
@@ -437,11 +437,11 @@ def unallocated(p: Parsed, run: Runner) -> str:
 def unlabeled(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
     res = run("query_costs", {"window": window_arg(w), "group_by": "team", "top_n": 50})
-    if msg := problem(res, f"team labels in {label(w)}"):
+    if msg := problem(res, f"team labels in {run.when(w)}"):
         return msg
     d = res["data"]
     lines = [
-        f"Cost without a team label in {label(w)}: **{money(d['unlabeled_cost'])}**, "
+        f"Cost without a team label in {run.when(w)}: **{money(d['unlabeled_cost'])}**, "
         f"{pct(d['unlabeled_share'] or 0)} of workload cost (idle and unallocated "
         "excluded)."
     ]

@@ -124,7 +124,7 @@ def budget(p: Parsed, run: Runner) -> str:
     r, msg = run.report("budget_status", {"month": month, "budgets": names}, BudgetReport)
     if r is None:
         run.refused = True
-        return msg or ""
+        return run.last_error or msg or ""
     over = [b for b in r.budgets if b.verdict == "over"]
     going = [b for b in r.budgets if b.verdict == "forecast over"]
     label = r.month["label"]

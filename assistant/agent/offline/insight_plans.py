@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from assistant.agent.offline.intents import Parsed
-from assistant.agent.offline.runner import Runner, label, problem, window_arg
+from assistant.agent.offline.runner import Runner, problem, window_arg
 from assistant.agent.offline.templates import EXAMPLES, hours, money, table
 from assistant.windows import Window
 
@@ -26,11 +26,11 @@ __all__ = [
 def gpu_utilization(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
     res = run("gpu_utilization", {"window": window_arg(w), "by": "workload", "top_n": 10})
-    if msg := problem(res, f"GPU utilization in {label(w)}"):
+    if msg := problem(res, f"GPU utilization in {run.when(w)}"):
         return msg
     d = res["data"]
     lines = [
-        f"GPU utilization in {label(w)}: idle GPU time cost **{money(d['idle_cost_total'])}**."
+        f"GPU utilization in {run.when(w)}: idle GPU time cost **{money(d['idle_cost_total'])}**."
     ]
     costs = run("query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 1})
     if costs.get("ok") and costs.get("status") == "success":
@@ -77,7 +77,7 @@ def _gpu_label(row: dict[str, Any]) -> str:
 def idle_gpus(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
     res = run("gpu_utilization", {"window": window_arg(w), "idle_only": True, "top_n": 20})
-    if msg := problem(res, f"idle GPUs in {label(w)}"):
+    if msg := problem(res, f"idle GPUs in {run.when(w)}"):
         return msg
     d = res["data"]
     rows = [
@@ -94,7 +94,7 @@ def idle_gpus(p: Parsed, run: Runner) -> str:
     more = d.get("rows_total", len(rows)) - len(rows)
     return "\n".join(
         [
-            f"{d.get('rows_total', len(rows))} GPUs were idle in {label(w)} (activity below the "
+            f"{d.get('rows_total', len(rows))} GPUs were idle in {run.when(w)} (activity below the "
             f"idle threshold for hours on end), costing **{money(d['idle_cost_total'])}**.",
             "",
             table(["GPU", "node", "held by", "team", "idle GPU-hours", "idle cost"], rows),
@@ -109,7 +109,7 @@ def ai_spend(p: Parsed, run: Runner) -> str:
     if w is not None:
         args["window"] = window_arg(w)
     res = run("ai_spend", args)
-    if msg := problem(res, "AI API spend" + (f" in {label(w)}" if w else " this month")):
+    if msg := problem(res, "AI API spend" + (f" in {run.when(w)}" if w else " this month")):
         return msg
     d = res["data"]
     rows = [
@@ -139,8 +139,8 @@ def ai_spend(p: Parsed, run: Runner) -> str:
 def rightsizing(p: Parsed, run: Runner) -> str:
     args: dict[str, Any] = {"top_n": p.slots.top_n or 5}
     e = p.slots.entity
-    if e is not None and e.kind == "namespace":
-        args["namespace"] = e.name
+    if e is not None and e.kind in ("namespace", "team"):
+        args[e.kind] = e.name
     if p.slots.window is not None:
         args["history_days"] = max(1, min(90, round(p.slots.window.days)))
     res = run("rightsizing", args)
@@ -148,8 +148,6 @@ def rightsizing(p: Parsed, run: Runner) -> str:
         return msg
     d = res["data"]
     recs = d.get("recommendations", [])
-    if e is not None and e.kind == "team":
-        recs = [r for r in recs if r.get("team") == e.name]
     rows = [
         [
             r["workload"],
@@ -164,7 +162,8 @@ def rightsizing(p: Parsed, run: Runner) -> str:
     total = d.get("totals", {})
     return "\n".join(
         [
-            f"Top rightsizing opportunities (requests vs observed usage), most severe first: "
+            f"Top rightsizing opportunities{_of(e)} (requests vs observed usage), most severe "
+            "first: "
             f"{total.get('workloads_with_recommendation', len(rows))} workloads could save "
             f"**{money(total.get('monthly_savings'))}** a month in all.",
             "",
@@ -184,6 +183,10 @@ def rightsizing(p: Parsed, run: Runner) -> str:
             "Ask `penny rightsize` for the proposed requests and a reviewable patch.",
         ]
     )
+
+
+def _of(e: Any) -> str:
+    return f" for {e.kind} {e.name}" if e is not None and e.kind in ("namespace", "team") else ""
 
 
 def _why_listed(recs: list[dict[str, Any]], limit: int = 3) -> list[str]:
@@ -208,12 +211,14 @@ def anomalies(p: Parsed, run: Runner) -> str:
         # a calendar week so far can be a day or two: look at the last seven full days
         w, widened = week, " (read as the past 7 days, so there are whole days to compare)"
     res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 5})
-    if msg := problem(res, f"anomalies in {label(w)}"):
+    if msg := problem(res, f"anomalies in {run.when(w)}"):
         return msg
     d = res["data"]
     found = d.get("anomalies", [])
     if not found:
-        return f"Nothing unusual in {label(w)}{widened}: no team's daily cost left its usual range."
+        return (
+            f"Nothing unusual in {run.when(w)}{widened}: no team's daily cost left its usual range."
+        )
     rows = [
         [
             a["day"],
@@ -229,7 +234,7 @@ def anomalies(p: Parsed, run: Runner) -> str:
     more = f" (and {d['more']} more)" if d.get("more") else ""
     return "\n".join(
         [
-            f"{len(found)} unusual day(s) in {label(w)}{widened}{more}:",
+            f"{len(found)} unusual day(s) in {run.when(w)}{widened}{more}:",
             "",
             table(
                 ["day", "team", "kind", "actual", "expected", "difference", "top workload"], rows

@@ -194,6 +194,10 @@ def recognise(
         return Parsed(
             Intent.UNKNOWN, replace(slots, unmapped=tuple(reading.unmapped(Intent.UNKNOWN)))
         )
+    if rules.refers_back(blanked) and intent in (Intent.TOP, Intent.TREND) and entity is None:
+        # "break that down by pod" with nothing earlier in the conversation to break down
+        nothing = ("that (nothing earlier in this conversation)",)
+        return _accounted(Parsed(intent, replace(slots, unmapped=nothing)), reading)
     if intent is Intent.TOTAL_COST and group_by and not group_by.startswith("bill:"):
         intent = Intent.TOP
     if intent is Intent.TOTAL_COST and group_by:
@@ -235,6 +239,7 @@ def _accounted(parsed: Parsed, reading: Reading) -> Parsed:
     if not rules.uses_group(parsed.intent):
         parsed = replace(parsed, slots=replace(s, group_by=None))
         s = parsed.slots
+    unmapped = [*s.unmapped, *unmapped]
     if not unmapped and not s.weak:
         return parsed
     seen: list[str] = []

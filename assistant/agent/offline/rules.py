@@ -380,7 +380,8 @@ def classify(
     explain = _has(
         t,
         r"\bwhy (?:did|is|was|has|are|were|do|does)\b|\bwhat (?:drove|caused|changed)\b|"
-        r"\bexplain\b|\bwhat happened\b|\bbreak ?down (?:of )?(?:the )?bill\b",
+        r"\bexplain\b|\bwhat happened\b|\bbreak ?down (?:of )?(?:the )?bill\b|"
+        r"\b(?:cost )?drivers?\b",
     )
     if bills and not explain:
         return I.BILL_COST
@@ -439,7 +440,7 @@ _USES_ENTITY = {
     I.UNIT_COST,
     I.BILL_COST,
 }
-_USES_BILL = {I.BILL_COST, I.SAVINGS, I.TOTAL_COST}
+_USES_BILL = {I.BILL_COST, I.SAVINGS, I.TOTAL_COST, I.ORPHANS}
 _USES_GROUP = {I.TOP, I.TOTAL_COST, I.TREND, I.COMPARE, I.BILL_COST, I.ENTITY_COMPARE}
 
 
@@ -463,7 +464,8 @@ def unused(
     if bills and intent not in _USES_BILL:
         out += [b.phrase or b.name for b in bills]
     per_workload = intent in (I.RIGHTSIZING, I.ORPHANS) and group == "controller"
-    if group is not None and intent not in _USES_GROUP and not per_workload:
+    not_bill = intent is I.BILL_COST and group is not None and not group.startswith("bill:")
+    if group is not None and (intent not in _USES_GROUP or not_bill) and not per_workload:
         out.append(f"by {group.removeprefix('bill:').replace('_', ' ')}")
     if unit_name is not None and intent is not I.UNIT_COST:
         out.append(f"per {unit_name}")

@@ -44,6 +44,7 @@ class Runner:
         self.sources: list[str] = []
         self.span = span  # (first hour, hour after the last) of the allocation
         self.refused = False  # the plan could not answer (said why, no figure)
+        self.last_error: str | None = None  # the last failed or empty result's reason
 
     def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
@@ -70,6 +71,7 @@ class Runner:
         res = self(name, args)
         msg = problem(res, _what(name, args))
         if msg is not None:
+            self.last_error = str(res.get("error") or "")
             return None, msg
         return model.model_validate(res["data"]), None
 
@@ -81,12 +83,17 @@ class Runner:
         """The window's label, saying "month to date" / where the data ends when it must."""
         text = label(w)
         end = self.data_end
+        month_start = w.start.day == 1 and w.start.hour == 0
+        to_date = month_start and w.end <= month_window(w.start.year, w.start.month).end
         if end is not None and w.end > end and w.start < end:
             last = end - timedelta(hours=1)
-            if w.label().count("-") == 1:  # a calendar month
-                text += f" (month to date: the data ends {last:%Y-%m-%d %H:00} UTC)"
+            if to_date:  # a calendar month, or a month so far
+                ends = f"{last:%Y-%m-%d %H:00}"
+                text = f"{w.start:%Y-%m} so far (month to date: the data ends {ends} UTC)"
             else:
                 text += f" (the data ends {last:%Y-%m-%d %H:00} UTC)"
+        elif to_date and w.label().count("-") != 1 and w.end >= self.ctx.now:
+            text = f"{w.start:%Y-%m} so far (month to date, to {w.end:%Y-%m-%d %H:00} UTC)"
         elif w.start.hour or w.end.hour:
             text += " (partial first and last days: hours as shown, UTC)"
         if self.span is not None and w.start < self.span[0] < w.end:

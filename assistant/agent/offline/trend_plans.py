@@ -16,7 +16,6 @@ from assistant.agent.offline.intents import EntityRef, Parsed
 from assistant.agent.offline.runner import (
     Runner,
     how_read,
-    label,
     last_month,
     problem,
     who,
@@ -110,14 +109,15 @@ def trend(p: Parsed, run: Runner) -> str:
     res = run("cost_trend", args)
     subject = f" of {who(e)}" if e else ""
     if msg := problem(
-        res, f"the {size}ly cost{subject.replace('**', '')} in {label(w)}".replace("dayly", "daily")
+        res,
+        f"the {size}ly cost{subject.replace('**', '')} in {run.when(w)}".replace("dayly", "daily"),
     ):
         if "the limit is" in msg:
             msg += "\n\n_Ask for the weekly (or monthly) cost over that period, or a shorter one._"
         return msg + (how_read(e) if e else "")
     d = res["data"]
     head = (
-        f"{_ADVERB[size]} cost{subject}, {label(w)}, amortized {d['currency']}: "
+        f"{_ADVERB[size]} cost{subject}, {run.when(w)}, amortized {d['currency']}: "
         f"**{money(d['total'])}** in total; " + _summary(d, size)
     )
     rows = d["buckets"]
@@ -164,7 +164,7 @@ def _parts(run: Runner, e: EntityRef, w: Window) -> tuple[str, dict[str, Any] | 
             "top_n": 3,
         },
     )
-    msg = problem(res, f"{e.kind} {e.name} in {label(w)}")
+    msg = problem(res, f"{e.kind} {e.name} in {run.when(w)}")
     return (msg or "", None if msg else res["data"])
 
 
@@ -184,7 +184,7 @@ def entity_compare(p: Parsed, run: Runner) -> str:
     )
     ta, tb = da["totals"]["total"], db["totals"]["total"]
     lines = [
-        f"In {label(w)}, the {who(a)} cost **{money(ta)}** and the {who(b)} cost "
+        f"In {run.when(w)}, the {who(a)} cost **{money(ta)}** and the {who(b)} cost "
         f"**{money(tb)}** (amortized, {da['currency']})."
     ]
     if msg := problem(diff, f"the difference between {a.name} and {b.name}"):

@@ -59,7 +59,8 @@ CUES: list[Cue] = [
     _cue(
         r"cost(?:s|ing|ed)?|spend(?:s|ing)?|spent|pay(?:s|ing)?|paid|charged?|charges|price[sd]?|"
         r"pricing|expens(?:e|es|ive)|dollars?|money|bucks|total(?:s|led)?|sum|how much|"
-        r"burn(?:ing|ed)?|run(?:ning)?|outlay|cost us|set us back",
+        r"burn(?:ing|ed)?|burn rate|outlay|cost us|set us back|opex|expenditures?|"
+        r"cloud spend|amorti[sz]ed|effective cost|billed cost|list cost",
         _COSTS,
         "cost",
     ),
