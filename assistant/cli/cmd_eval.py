@@ -31,6 +31,9 @@ def eval_command(
     min_pass: float = typer.Option(
         0.0, "--min-pass", min=0.0, max=1.0, help="Exit 1 when the pass rate is below this (0..1)"
     ),
+    max_wrong: int | None = typer.Option(
+        None, "--max-wrong", min=0, help="Exit 1 when more answers than this are confident-wrong"
+    ),
     rebuild: bool = typer.Option(
         False,
         "--rebuild",
@@ -62,12 +65,15 @@ def eval_command(
     t = report.totals()
     table = Table(
         title=f"Evals ({engine}{', ' + report.model if report.model else ''}): "
-        f"{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)"
+        f"{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%); "
+        f"{t['correct']} correct, {t['refused']} refused, {t['wrong']} confident-wrong"
     )
-    for col in ("category", "passed", "cases", "rate"):
+    for col in ("category", "correct", "refused", "wrong", "cases"):
         table.add_column(col, justify="left" if col == "category" else "right")
-    for cat, (ok, n) in report.by_category().items():
-        table.add_row(cat, str(ok), str(n), f"{ok / n * 100:.0f}%")
+    for cat, row in report.outcomes().items():
+        table.add_row(
+            cat, str(row["correct"]), str(row["refused"]), str(row["wrong"]), str(row["cases"])
+        )
     con.print(table)
     con.print(
         f"tokens {t['input_tokens']:,} in / {t['output_tokens']:,} out · cost "
@@ -78,5 +84,5 @@ def eval_command(
     con.print(f"Report: {json_path} and {md_path}", highlight=False)
     if not md_path.exists():  # pragma: no cover - write_report always writes both
         con.print(markdown(report))
-    if report.pass_rate < min_pass:
+    if report.pass_rate < min_pass or (max_wrong is not None and t["wrong"] > max_wrong):
         raise typer.Exit(1)

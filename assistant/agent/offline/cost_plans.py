@@ -193,7 +193,7 @@ def _no_earlier(a: Window, b: Window, run: Runner) -> str | None:
         )
     return (
         f"{label(a)} is only partly in the data (it starts {first}): comparing it with "
-        f"{label(b)} would count the time before the data as $0, so I won't."
+        f"{label(b)} would count the time before the data as zero, so I won't."
     )
 
 

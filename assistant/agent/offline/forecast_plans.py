@@ -71,7 +71,8 @@ def forecast(p: Parsed, run: Runner) -> str:
         head = (
             f"{subject} so far in {month} (month to date, {f.days_elapsed} of "
             f"{f.days_in_month} days, data through {end} UTC): {money(r.actual)}. Forecast for "
-            f"the whole month: **{money(f.forecast)}**{span}."
+            f"the whole month: **{money(f.forecast)}**{span}, at a run rate of "
+            f"{money(f.daily_run_rate)} a day."
         )
     lines = [head, "", f"_Method: {f.method}._"]
     lines += _budget_lines(p, run, args["month"])

@@ -200,8 +200,8 @@ def recognise(
         return _accounted(Parsed(intent, replace(slots, unmapped=nothing)), reading)
     if intent is Intent.TOTAL_COST and group_by and not group_by.startswith("bill:"):
         intent = Intent.TOP
-    if intent is Intent.TOTAL_COST and group_by:
-        intent = Intent.BILL_COST
+    if intent in (Intent.TOTAL_COST, Intent.TOP) and group_by and group_by.startswith("bill:"):
+        intent = Intent.BILL_COST  # "which services cost the most": the bill's own lines
     return _accounted(Parsed(intent, slots), reading)
 
 
@@ -264,6 +264,16 @@ def _followup(
         slots = replace(slots, window=old.window if old.window_b else old.window.previous())
         has_period = True
     refers_back = rules.refers_back(blanked)
+    if followup_words and intent is Intent.BILL_COST and previous.intent is Intent.BILL_COST:
+        return Parsed(previous.intent, _merge(old, slots), followup=True)  # "what about S3?"
+    if (
+        followup_words
+        and intent is Intent.TOP
+        and slots.group_by
+        and previous.intent in (Intent.COMPARE, Intent.BILL_COST, Intent.TREND)
+    ):
+        # "and by namespace?" after a ranking of the change: the same question, regrouped
+        return Parsed(previous.intent, _merge(old, slots), followup=True)
     if intent is None or (followup_words and intent in (Intent.ENTITY_COST, Intent.TOTAL_COST)):
         if slots.window or slots.entity or slots.group_by or slots.top_n or followup_words:
             return Parsed(previous.intent, _merge(old, slots), followup=True)

@@ -289,7 +289,7 @@ def pair(
 
 _COST = (
     r"\b(?:cost|costs|costing|spend|spent|spending|pay|paid|paying|bill(?:ed)?|charges?|"
-    r"how much|expensive|price|dollars?|money|burn)\b"
+    r"how much|expensive|price|dollars?|money|burn|invoiced?|opex|expenditures?)\b"
 )
 _TREND = (
     r"\b(?:daily|weekly|monthly|trend(?:s|ed|ing)?|over time|time series|timeline|"
@@ -385,7 +385,9 @@ def classify(
     )
     if bills and not explain:
         return I.BILL_COST
-    if _has(t, r"\b(?:bill|invoice)\b") or (explain and not has_entity and n_periods <= 1):
+    if _has(t, r"\b(?:bill|invoiced?|invoices)\b") or (
+        explain and not has_entity and n_periods <= 1
+    ):
         return I.BILL
     if _has(t, _TREND):
         return I.TREND

@@ -32,7 +32,7 @@ whole entire full each every per we've weve let's lets kind sort quick quickly n
 numbers figure figures amount amounts value much many list find need between up down more
 less before after since until use used using usage month months week weeks day days year
 years quarter quarters period periods time date dates one ones hows often still yet now
-anyway should can may might must shall
+anyway should can may might must shall far
 """
 FILLER = frozenset(_FILLER_WORDS.split())
 
@@ -100,7 +100,11 @@ CUES: list[Cue] = [
         {I.IDLE, I.IDLE_GPUS, I.RIGHTSIZING, I.SAVINGS, I.ORPHANS},
         "idle",
     ),
-    _cue(r"capacity|resources?|nodes? capacity", {I.IDLE, I.IDLE_GPUS, I.RIGHTSIZING}, "capacity"),
+    _cue(
+        r"capacity|resources?|nodes? capacity",
+        {I.IDLE, I.IDLE_GPUS, I.RIGHTSIZING, I.ORPHANS},
+        "capacity",
+    ),
     # AI APIs
     _cue(
         r"ai|llms?|openai|anthropic|claude|gpt[\w.-]*|chatgpt|tokens?|"
@@ -175,6 +179,7 @@ CUES: list[Cue] = [
             I.TOTAL_COST,
             I.RIGHTSIZING,
             I.ORPHANS,
+            I.BILL,
         },
         "rank",
     ),
@@ -225,9 +230,9 @@ GROUP_WORDS: list[tuple[str, str]] = [
     (r"containers?", "container"),
     (r"env(?:ironment)?s?", "env"),
     (r"(?:cloud |aws |bill )?services?|products?", "bill:service"),
-    (r"service categor(?:y|ies)|categor(?:y|ies)", "bill:service_category"),
     (r"charge (?:categor(?:y|ies)|types?)|charge types?", "bill:charge_category"),
     (r"pricing (?:categor(?:y|ies)|models?|types?)|purchase options?", "bill:pricing_category"),
+    (r"service categor(?:y|ies)|categor(?:y|ies)", "bill:service_category"),
     (r"providers?|clouds?|vendors?", "bill:provider"),
     (r"sub[- ]?accounts?|linked accounts?|projects?|subscriptions?", "bill:sub_account"),
     (r"(?:billing )?accounts?|payer accounts?", "bill:billing_account"),
