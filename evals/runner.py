@@ -211,7 +211,9 @@ def case_settings(case: Case, settings: Settings) -> Settings:
     for key, value in case.settings.items():
         if key not in Settings.model_fields:
             raise ConfigError(f"Eval case {case.id}: unknown setting {key!r}.")
-        update[key] = TypeAdapter(Settings.model_fields[key].annotation).validate_python(value)
+        annotation = Settings.model_fields[key].annotation
+        assert annotation is not None
+        update[key] = TypeAdapter(annotation).validate_python(value)
     return settings.model_copy(update=update)
 
 

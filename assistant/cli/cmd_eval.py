@@ -9,10 +9,29 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.app import app
-from assistant.config import load_settings
+from assistant.config import Settings, load_settings
 from assistant.errors import InputError
 
 __all__ = ["eval_command"]
+
+
+def _coverage(settings: Settings, only: str | None) -> None:
+    from evals.coverage import run_coverage
+    from evals.runner import prepare_warehouse
+
+    prepare_warehouse(settings, log=lambda line: Console(stderr=True).print(line))
+    results = run_coverage(settings, only=only)
+    con = Console()
+    for r in results:
+        if not r.passed:
+            con.print(f"FAIL {r.id}: {'; '.join(r.failures)}", highlight=False, markup=False)
+    ok = sum(r.passed for r in results)
+    con.print(
+        f"Tool coverage: {ok}/{len(results)} cases answered by their tool calls (≤ 3 each).",
+        highlight=False,
+    )
+    if ok < len(results):
+        raise typer.Exit(1)
 
 
 @app.command("eval", rich_help_panel="Develop")
@@ -34,6 +53,12 @@ def eval_command(
     max_wrong: int | None = typer.Option(
         None, "--max-wrong", min=0, help="Exit 1 when more answers than this are confident-wrong"
     ),
+    coverage: bool = typer.Option(
+        False,
+        "--coverage",
+        help="Tool coverage instead: make each case's tool_calls (≤ 3) and check they return "
+        "its expected numbers",
+    ),
     rebuild: bool = typer.Option(
         False,
         "--rebuild",
@@ -50,6 +75,9 @@ def eval_command(
     if engine not in ("offline", "llm"):
         raise InputError(f"--engine {engine!r} is not offline or llm.")
     settings = load_settings()
+    if coverage:
+        _coverage(settings, only)
+        return
     err = Console(stderr=True)
     report = run_evals(
         settings,
