@@ -42,6 +42,7 @@ __all__ = [
     "outcome",
     "pinned_now",
     "prepare_warehouse",
+    "run_case",
     "run_evals",
     "write_report",
 ]
@@ -226,7 +227,7 @@ def outcome(passed: bool, understood: bool, text: str) -> str:
     return "wrong"
 
 
-def _run_case(case: Case, settings: Settings, engine: str, now: datetime) -> CaseResult:
+def run_case(case: Case, settings: Settings, engine: str, now: datetime) -> CaseResult:
     ctx = AskContext(user="eval", channel="eval", thread_id=f"eval-{case.id}-{uuid.uuid4().hex}")
     numbers, names = expected_values(case, settings, now)
     settings = case_settings(case, settings)
@@ -325,7 +326,7 @@ def run_evals(
     results = []
     for case in cases:
         t0 = time.perf_counter()
-        r = _run_case(case, run_settings, engine, now)
+        r = run_case(case, run_settings, engine, now)
         log(
             f"{'PASS' if r.passed else 'FAIL'} {case.id} ({time.perf_counter() - t0:.1f}s)"
             + ("" if r.passed else ": " + "; ".join(r.failures))

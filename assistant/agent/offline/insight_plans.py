@@ -251,7 +251,11 @@ def help_text(p: Parsed, run: Runner) -> str:
         "an LLM. Try:\n\n"
         + "\n".join(f"- {q}" for q in EXAMPLES)
         + "\n\nPeriods: last month, October, in September 2026, past 7 days, last 2 weeks, "
-        "Q3, yesterday, this week, month to date, between Oct 1 and Oct 15."
+        "Q3, yesterday, this week, month to date, between Oct 1 and Oct 15, all our data."
+        "\n\nThe bill by its own lines: a service (S3, EKS, data transfer, NAT), storage, "
+        "credits, tax, by region, account or provider. Budgets (`budgets:` in the settings): "
+        '"Are we over budget?". Unit costs: per GPU-hour, or per request/token once a usage '
+        "counter is configured (`units:`)."
     )
 
 
