@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check assistant tools prompts tests evals bench
 	$(BIN)/ruff format --check assistant tools prompts tests evals bench
 	$(BIN)/mypy assistant tools
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,6 +15,7 @@ attributes, so interfaces can render a precise message without parsing strings.
     ├── SourceAuthError        a source refused our credentials
     ├── DataGap                the warehouse has no data for what was asked
     ├── NotFound               a named entity (namespace, workload, month) does not exist
+    ├── Forbidden              the asker's scope does not allow this (admin-only capability)
     └── BudgetExceeded         the monthly AI budget is spent
 """
 
@@ -26,6 +27,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "DataGap",
+    "Forbidden",
     "ImportFileError",
     "InputError",
     "NotFound",
@@ -133,13 +135,29 @@ class SourceAuthError(PennyError):
 
 
 class DataGap(PennyError):
+    """No data for what was asked: a reason, never a zero.
+
+    ``provenance`` (optional) says what was looked at, so a tool result can still cite it.
+    """
+
     code = "no_data"
     http_status = 404
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, provenance: Any = None, **context: Any
+    ) -> None:
+        super().__init__(message, hint=hint, **context)
+        self.provenance = provenance
 
 
 class NotFound(PennyError):
     code = "not_found"
     http_status = 404
+
+
+class Forbidden(PennyError):
+    code = "forbidden"
+    http_status = 403
 
 
 class BudgetExceeded(PennyError):

@@ -2,148 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
-
-from assistant.core.provenance import Provenance
-from assistant.core.scope import Scope
-from assistant.warehouse.ledger import ledger_path, read_ledger
-from assistant.windows import parse_window
-from tools.query_costs import money
+from assistant.capabilities.ai_spend import AiSpendRequest
+from assistant.capabilities.ai_spend import ai_spend as run_ai_spend
 from tools.registry import ToolContext, tool
 from tools.result import ToolResult
 
 __all__ = ["Args", "ai_spend"]
 
-_GROUP_SQL = {
-    "model": "model",
-    "provider": "provider",
-    "user": "coalesce(user_id, '(unknown)')",
-    "team": "coalesce(team, '__unlabeled__')",
-    "source": "source",
-    "channel": "coalesce(channel, '(unknown)')",
-    "day": "strftime(ts, '%Y-%m-%d')",
-}
-_SOURCES = {"penny": "source = 'penny'", "imports": "source <> 'penny'", "all": "TRUE"}
+Args = AiSpendRequest
 
 
-class Args(BaseModel):
-    window: str = Field(
-        "this-month",
-        description="Period: 'YYYY-MM' (2026-10), 'last-month', 'this-month', '7d', '24h', "
-        "'today', 'yesterday', or 'START..END' (dates, end exclusive).",
-    )
-    group_by: Literal["model", "provider", "user", "team", "source", "channel", "day"] = Field(
-        "model", description="How to break the spend down. 'day' lists days in order."
-    )
-    source: Literal["penny", "imports", "all"] = Field(
-        "all",
-        description="'penny' = Penny's own calls; 'imports' = OpenAI/Anthropic usage "
-        "imported from their cost exports; 'all' = both.",
-    )
-    top_n: int = Field(20, ge=1, le=200, description="Groups to return (largest cost first).")
-
-
-def _scope_sql(scope: Scope) -> tuple[str, list[Any]]:
-    """ai_usage has team and user, no namespace: a team sees its team's rows and the asker
-    always sees their own calls."""
-    if scope.admin:
-        return "TRUE", []
-    parts, params = ["user_id = ?"], [scope.user]
-    if scope.teams:
-        parts.append(f"team IN ({', '.join('?' for _ in scope.teams)})")
-        params.extend(scope.teams)
-    return "(" + " OR ".join(parts) + ")", params
-
-
-def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-@tool("ai_spend", Args)
+@tool("ai_spend", Args, capability=run_ai_spend)
 def ai_spend(args: Args, ctx: ToolContext) -> ToolResult:
     """AI API spend: what Penny's own LLM calls cost and what imported OpenAI/Anthropic usage
     cost, by model, provider, user, team, source, channel or day, with token counts. Costs are
     exact decimal strings in USD. Calls whose model has no price are counted separately as
     unpriced_calls and are NOT included in cost (unknown is not $0): say so when reporting.
     Limited to your team's calls (and your own) unless you are an admin."""
-    window = parse_window(args.window, now=ctx.now)
-    expr = _GROUP_SQL[args.group_by]
-    scope_sql, scope_params = _scope_sql(ctx.scope)
-    where = f"ts >= ? AND ts < ? AND {_SOURCES[args.source]} AND {scope_sql}"
-    params: list[Any] = [window.start, window.end, *scope_params]
-    sql = (
-        f"SELECT {expr} AS grp, count(*) AS calls, count(cost) AS priced_calls, "
-        f"count(*) - count(cost) AS unpriced_calls, sum(cost) AS cost, "
-        f"sum(coalesce(input_tokens, 0)) AS input_tokens, "
-        f"sum(coalesce(cached_input_tokens, 0)) AS cached_input_tokens, "
-        f"sum(coalesce(cache_write_tokens, 0)) AS cache_write_tokens, "
-        f"sum(coalesce(output_tokens, 0)) AS output_tokens, "
-        f"sum(coalesce(reasoning_tokens, 0)) AS reasoning_tokens "
-        f"FROM ai_usage WHERE {where} GROUP BY grp "
-        + ("ORDER BY grp" if args.group_by == "day" else "ORDER BY cost DESC NULLS LAST, grp")
-    )
-    prov = Provenance(
-        tables=[f"ai_usage ({ledger_path(ctx.settings).name})"],
-        sql=sql,
-        params=[str(p) for p in params],
-        window=window.to_dict(),
-        filters={"source": args.source},
-        group_by=args.group_by,
-        currency=ctx.settings.currency,
-        source="ledger",
-    )
-    rows = read_ledger(ctx.settings, sql, params)
-    if not rows:
-        return ToolResult.no_data(
-            f"No AI usage recorded for {window.label()} (source={args.source}). Penny records "
-            "its own calls when an LLM is configured; import provider usage with "
-            "`penny ingest ai-usage openai|anthropic PATH`.",
-            prov,
-        )
-    keys = [
-        "calls",
-        "priced_calls",
-        "unpriced_calls",
-        "cost",
-        "input_tokens",
-        "cached_input_tokens",
-        "cache_write_tokens",
-        "output_tokens",
-        "reasoning_tokens",
-    ]
-    groups: list[dict[str, Any]] = [
-        {args.group_by: r[0], **dict(zip(keys, r[1:], strict=True))} for r in rows
-    ]
-    for g in groups:
-        g["cost"] = _dec(g["cost"])
-        for k in keys:
-            if k != "cost":
-                g[k] = int(g[k])
-    priced = [g["cost"] for g in groups if g["cost"] is not None]
-    totals: dict[str, Any] = {k: sum(g[k] for g in groups) for k in keys if k != "cost"}
-    totals["cost"] = sum(priced, Decimal(0)) if priced else None
-    shown = groups[: args.top_n]
-    prov.row_count = len(shown)
-    prov.truncated = len(groups) > len(shown)
-    if totals["unpriced_calls"]:
-        prov.notes.append(
-            f"{totals['unpriced_calls']} call(s) have no price (model not in the "
-            "price table); their cost is unknown and not in the totals."
-        )
-    return ToolResult.success(
-        money(
-            {
-                "window": window.label(),
-                "group_by": args.group_by,
-                "source": args.source,
-                "groups": shown,
-                "total": totals,
-                "groups_total": len(groups),
-                "more": len(groups) - len(shown),
-            }
-        ),
-        prov,
-    )
+    return ToolResult.of(run_ai_spend(args, ctx))

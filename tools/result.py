@@ -9,12 +9,13 @@ cite where it came from.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.core.money import micro
 from assistant.core.provenance import Provenance
+from assistant.core.serialize import jsonable
 
 __all__ = ["ToolResult"]
 
@@ -29,6 +30,14 @@ class ToolResult(BaseModel):
     @classmethod
     def success(cls, data: Any, provenance: Provenance) -> ToolResult:
         return cls(ok=True, status="success", data=data, provenance=provenance)
+
+    @classmethod
+    def of(cls, report: BaseModel) -> ToolResult:
+        """A capability's report as a tool result: its payload (money to six places, which
+        still sums to the cent) and its ``provenance`` beside it."""
+        prov = getattr(report, "provenance", None)
+        data = micro(report.model_dump(exclude={"provenance"}))
+        return cls.success(data, prov if isinstance(prov, Provenance) else Provenance())
 
     @classmethod
     def no_data(cls, reason: str, provenance: Provenance | None = None) -> ToolResult:
@@ -46,16 +55,5 @@ class ToolResult(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe dict; Decimals become strings so no cent is lost to float."""
-        return _jsonable(self.model_dump(mode="python"))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+        out: dict[str, Any] = jsonable(self.model_dump(mode="python"))
+        return out

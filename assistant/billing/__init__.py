@@ -7,16 +7,13 @@ call; each takes a DuckDB connection (read-only is enough) and returns pydantic 
 from assistant.billing.anomalies import detect_anomalies
 from assistant.billing.explain import compare_periods, explain_bill, parse_month
 from assistant.billing.models import Anomaly, BillExplanation, Variance
-from assistant.billing.render import chart_files, render_bill
 
 __all__ = [
     "Anomaly",
     "BillExplanation",
     "Variance",
-    "chart_files",
     "compare_periods",
     "detect_anomalies",
     "explain_bill",
     "parse_month",
-    "render_bill",
 ]

@@ -35,7 +35,6 @@ __all__ = [
     "bill_costs",
     "bill_data_span",
     "bill_values",
-    "check_bill_filters",
 ]
 
 Basis = Literal["amortized", "invoice", "list"]
@@ -96,23 +95,6 @@ def bill_data_span(con: Connection) -> Window | None:
     return Window(row[0], row[1])
 
 
-def check_bill_filters(con: Connection, filters: dict[str, str]) -> None:
-    """InputError naming the first filter value the bill does not have, with near values."""
-    from assistant.knowledge.resolve import closest_names
-
-    for key, value in filters.items():
-        known = bill_values(con, key)
-        if value in known:
-            continue
-        near = closest_names(value, known)
-        hint = (
-            f"Did you mean: {', '.join(near)}?"
-            if near
-            else f"Known values: {', '.join(known[:15]) or 'none'}."
-        )
-        raise InputError(f"No {key} {value!r} in the billing data.", hint=hint, value=value)
-
-
 def _group(
     name: str, billed: Any, effective: Any, list_cost: Any, n: Any, basis: Basis
 ) -> BillGroup:
@@ -162,7 +144,6 @@ def bill_costs(
             hint="Run `penny ingest focus …` (or `penny demo`).",
         )
     window = window or span
-    check_bill_filters(con, filters)
     where, params = _where(filters)
     cte, cte_params = prorated_lines_cte(window, where)
     sql = (

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.billing.charts import daily_chart, render, waterfall_chart
 from assistant.billing.models import EFFECT_LABELS, BillExplanation
 from assistant.billing.narrative import money
 from assistant.billing.report_html import html_report
@@ -27,6 +26,9 @@ def _pct(value: Decimal | None) -> str:
 
 
 def chart_images(expl: BillExplanation, fmt: Literal["png", "svg"]) -> dict[str, bytes]:
+    """Each chart the explanation has data for, as image bytes (matplotlib loads here)."""
+    from assistant.billing.charts import daily_chart, render, waterfall_chart
+
     images: dict[str, bytes] = {}
     if expl.daily:
         images["daily_by_team"] = render(

@@ -15,33 +15,42 @@ from assistant.errors import PennyError
 
 __all__ = ["app", "ingest_app", "main"]
 
-#: Command modules, imported for their side effect of registering commands.
-COMMAND_MODULES = [
-    "assistant.cli.cmd_bill",
-    "assistant.cli.cmd_version",
-    "assistant.cli.cmd_ingest_focus",
-    "assistant.cli.cmd_ingest_metrics",
-    "assistant.cli.cmd_snapshot",
-    "assistant.cli.cmd_knowledge",
-    "assistant.cli.cmd_allocate",
-    "assistant.cli.cmd_costs",
-    "assistant.cli.cmd_ask",
-    "assistant.cli.cmd_ingest_ai",
-    "assistant.cli.cmd_rightsize",
-    "assistant.cli.cmd_demo",
-    "assistant.cli.cmd_eval",
-    "assistant.cli.cmd_serve",
-    "assistant.cli.cmd_review",
-]
+#: Command modules (imported for their side effect of registering commands), with the
+#: top-level command names each registers. A run imports only the module of the command it
+#: names, so `penny version` does not pay for DuckDB, LangChain, Chroma or matplotlib; help,
+#: or a name not listed here, loads them all.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "assistant.cli.cmd_bill": ("bill", "anomalies"),
+    "assistant.cli.cmd_version": ("version", "config"),
+    "assistant.cli.cmd_ingest_focus": ("ingest",),
+    "assistant.cli.cmd_ingest_metrics": ("ingest",),
+    "assistant.cli.cmd_snapshot": ("snapshot",),
+    "assistant.cli.cmd_knowledge": ("knowledge",),
+    "assistant.cli.cmd_allocate": ("allocate",),
+    "assistant.cli.cmd_costs": ("costs",),
+    "assistant.cli.cmd_ask": ("ask", "chat", "logs"),
+    "assistant.cli.cmd_ingest_ai": ("ingest",),
+    "assistant.cli.cmd_rightsize": ("rightsize", "gpu"),
+    "assistant.cli.cmd_demo": ("demo",),
+    "assistant.cli.cmd_eval": ("eval",),
+    "assistant.cli.cmd_serve": ("serve", "slack", "token"),
+    "assistant.cli.cmd_review": ("review",),
+}
 
 
-def _load_commands() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name)
+def _load_commands(argv: list[str] | None = None) -> None:
+    """Import the command modules this run needs: the named command's, else (no argv,
+    help, or a name not listed) all of them."""
+    argv = argv or []
+    name = next((a for a in argv if not a.startswith("-")), None)
+    wanted = [m for m, names in COMMAND_MODULES.items() if name in names]
+    help_asked = not argv or any(a in ("-h", "--help") for a in argv[:1])
+    for module in wanted if wanted and not help_asked else COMMAND_MODULES:
+        importlib.import_module(module)
 
 
 def main(argv: list[str] | None = None) -> int:
-    _load_commands()
+    _load_commands(sys.argv[1:] if argv is None else argv)
     try:
         # a command's typer.Exit(code) comes back as the return value in this mode
         code = app(args=argv, standalone_mode=False)

@@ -7,16 +7,17 @@ from pathlib import Path
 
 import typer
 
-from assistant.billing.anomalies import ANOMALY_BY, detect_anomalies
-from assistant.billing.explain import explain_bill, parse_month
+from assistant.billing.anomalies import ANOMALY_BY
+from assistant.billing.explain import parse_month
 from assistant.billing.narrative import money
 from assistant.billing.render import render_bill
+from assistant.capabilities.bill import AnomaliesRequest, BillRequest, anomalies, bill
+from assistant.capabilities.context import Ctx
 from assistant.cli.app import app
 from assistant.cli.options import one_of, window_flag
 from assistant.config import Settings, load_settings
 from assistant.core.scope import Scope
 from assistant.errors import InputError
-from assistant.warehouse.db import reader
 from assistant.windows import Window
 
 _REPORT_SUFFIXES = {".md": "md", ".html": "html", ".json": "json"}
@@ -51,11 +52,12 @@ def bill_cmd(
         raise typer.BadParameter(f"{fmt!r} is not md, html or json.", param_hint="--format")
     settings = load_settings()
     window = _month(month, settings, "MONTH")
-    base = _month(compare, settings, "--compare") if compare else None
-    with reader(settings) as con:
-        expl = explain_bill(
-            con, window, compare=base, scope=Scope.everything("cli"), settings=settings
-        )
+    if compare:
+        _month(compare, settings, "--compare")
+    report = bill(
+        BillRequest(month=month, compare=compare), Ctx.create(settings, Scope.everything("cli"))
+    )
+    expl = report.explanation
     out_dir = out
     if out is not None and out.suffix in _REPORT_SUFFIXES:
         out_dir = out.parent
@@ -83,10 +85,11 @@ def anomalies_cmd(
     settings = load_settings()
     one_of(by, ANOMALY_BY, "--by")
     win = window_flag(window, settings)
-    with reader(settings) as con:
-        found = detect_anomalies(
-            con, window=win, by=by, scope=Scope.everything("cli"), settings=settings
-        )
+    report = anomalies(
+        AnomaliesRequest(window=window, by=by),  # type: ignore[arg-type]
+        Ctx.create(settings, Scope.everything("cli")),
+    )
+    found = report.anomalies
     if as_json:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in found], indent=2))
         return

@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.capabilities.context import Ctx
+from assistant.capabilities.costs import CostReport, CostsRequest, costs
 from assistant.cli.app import app
 from assistant.cli.options import window_flag
 from assistant.config import load_settings
 from assistant.core.scope import Scope
-from assistant.costs.export import to_csv
-from assistant.costs.query import COLUMNS, CostTable, query_costs, require_rows
-from assistant.warehouse.db import reader
+from assistant.costs.query import COLUMNS
 
 
 def _filters(items: list[str]) -> dict[str, str]:
@@ -69,32 +69,27 @@ def costs_cmd(
         raise typer.BadParameter(
             f"{share_split!r} is not weighted or even.", param_hint="--share-split"
         )
-    win = window_flag(window, settings)
+    window_flag(window, settings)  # a bad window is a BadParameter on --window
     try:
         overhead_value = Decimal(overhead) if overhead is not None else None
     except ArithmeticError as exc:
         raise typer.BadParameter(f"{overhead!r} is not a number.", param_hint="--overhead") from exc
-    filters = _filters(filter_)
-    with reader(settings) as con:
-        table = query_costs(
-            con,
-            window=win,
-            group_by=by,
-            filters=filters,
-            scope=Scope.everything(),
-            share_idle=share_idle,
-            shared_namespaces=share_namespace or None,
-            share_split=share_split,
-            overhead_hourly=overhead_value,
-            basis=basis,  # type: ignore[arg-type]
-            top_n=top,
-            settings=settings,
-        )
-    require_rows(table, win, filters)
+    request = CostsRequest(
+        window=window,
+        group_by=by,
+        filters=_filters(filter_),
+        share_idle=share_idle,
+        shared_namespaces=share_namespace or None,
+        share_split=share_split,  # type: ignore[arg-type]
+        overhead_hourly=overhead_value,
+        basis=basis,  # type: ignore[arg-type]
+        top_n=top,
+    )
+    table = costs(request, Ctx.create(settings, Scope.everything("cli")))
     if as_json:
-        typer.echo(json.dumps(table.to_dict(), default=str, indent=2))
+        typer.echo(json.dumps(table.data(), indent=2))
     elif as_csv:
-        typer.echo(to_csv(table), nl=False)
+        typer.echo(table.to_csv(), nl=False)
     else:
         # Piped output keeps whole names and figures instead of an 80-column squeeze.
         render(table, Console(width=None if sys.stdout.isatty() else 200))
@@ -104,12 +99,10 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def render(table: CostTable, console: Console) -> None:
-    t = Table(
-        title=f"Cost by {table.group_by}, {table.window.label()} ({table.basis}, {table.currency})"
-    )
+def render(table: CostReport, console: Console) -> None:
+    t = Table(title=f"Cost by {table.group_by}, {table.window} ({table.basis}, {table.currency})")
     t.add_column(table.group_by, overflow="fold")
-    shown = [c for c in COLUMNS if any(r.costs.get(c) for r in table.rows)]
+    shown = [c for c in COLUMNS if any(r.cost(c) for r in table.rows)]
     for col in shown:
         t.add_column(col, justify="right", no_wrap=True)
     t.add_column("total", justify="right", no_wrap=True)
@@ -117,7 +110,7 @@ def render(table: CostTable, console: Console) -> None:
     for row in table.rows:
         t.add_row(
             row.name,
-            *(_money(row.costs.get(c, Decimal(0))) for c in shown),
+            *(_money(row.cost(c)) for c in shown),
             _money(row.total),
             "" if row.efficiency is None else f"{row.efficiency:.0%}",
         )
@@ -125,7 +118,7 @@ def render(table: CostTable, console: Console) -> None:
     tot = table.totals
     t.add_row(
         "TOTAL",
-        *(_money(tot.costs.get(c, Decimal(0))) for c in shown),
+        *(_money(tot.cost(c)) for c in shown),
         _money(tot.total),
         "",
         style="bold",
@@ -141,8 +134,8 @@ def render(table: CostTable, console: Console) -> None:
         console.print(
             f"{table.more} smaller groups are folded into the 'and {table.more} more' row."
         )
-    if table.ai:
+    if table.ai_apis:
         console.print("AI APIs (outside the cloud bill, not in the total above):")
-        for ai in table.ai:
+        for ai in table.ai_apis:
             console.print(f"  {ai.name} ({ai.service}): {_money(ai.cost)}")
         console.print(f"  AI APIs total: {_money(table.ai_total)}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from assistant.cli.app import app
 from assistant.config import load_settings
-from assistant.knowledge.index import IndexStats, add_doc, refresh_names, reindex_docs, search
+
+if TYPE_CHECKING:
+    from assistant.knowledge.index import IndexStats
 
 knowledge_app = typer.Typer(
     help="Penny's knowledge index: docs and warehouse names, searched by meaning.",
@@ -32,6 +35,8 @@ def _stats(what: str, stats: IndexStats | None) -> str:
 def reindex() -> None:
     """Index the shipped knowledge docs, your added docs and the warehouse's names (idempotent)."""
     settings = load_settings()
+    from assistant.knowledge.index import refresh_names, reindex_docs  # Chroma: heavy
+
     typer.echo(_stats("docs", reindex_docs(settings)))
     if settings.db_path.exists():
         typer.echo(_stats("names", refresh_names(settings, force=True)))
@@ -45,6 +50,8 @@ def add(
 ) -> None:
     """Copy a markdown file into $PENNY_HOME/knowledge and index it."""
     settings = load_settings()
+    from assistant.knowledge.index import add_doc
+
     typer.echo(_stats("docs", add_doc(settings, path)))
 
 
@@ -58,6 +65,8 @@ def search_cmd(
     """Search the docs and the warehouse's names by meaning."""
     if kind not in {"docs", "names", "all"}:
         raise typer.BadParameter("use docs, names or all", param_hint="--kind")
+    from assistant.knowledge.index import search
+
     hits = search(load_settings(), query, k=k, kind=kind)
     if as_json:
         typer.echo(json.dumps([h.to_dict() for h in hits], indent=2))

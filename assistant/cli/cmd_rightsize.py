@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,22 +12,27 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from assistant.capabilities.context import Ctx
+from assistant.capabilities.rightsizing import (
+    DraftRequest,
+    GpuRequest,
+    RightsizingRequest,
+    draft,
+    gpu,
+    rightsizing,
+)
 from assistant.cli.app import app
 from assistant.cli.options import one_of, window_flag
 from assistant.config import load_settings
+from assistant.core.money import cents
 from assistant.core.scope import Scope
-from assistant.errors import InputError
-from assistant.rightsizing.beyond import commitment_coverage, orphans, spot_candidates
-from assistant.rightsizing.drafts import FORMATS, draft_change
-from assistant.rightsizing.gpu import GROUP_BY, gpu_utilization, idle_gpus
-from assistant.rightsizing.lookup import find_recommendation
+from assistant.errors import DataGap, InputError
+from assistant.rightsizing.drafts import FORMATS
+from assistant.rightsizing.gpu import GROUP_BY
 from assistant.rightsizing.manifests import format_cpu, format_memory
-from assistant.rightsizing.recommend import Recommendation, fleet_effect, recommend
-from assistant.rightsizing.savings import to_cents
+from assistant.rightsizing.recommend import Recommendation
 from assistant.rightsizing.strategies import STRATEGIES
 from assistant.rightsizing.validate import validate_draft
-from assistant.warehouse.db import reader
-from assistant.windows import Window
 
 PANEL = "Answers"
 
@@ -71,9 +75,9 @@ def _table(recs: list[Recommendation], limit: int) -> Table:
                 f"{_q('cpu', cur['cpu_request'])} → {_q('cpu', new['cpu_request'])}",
                 f"{_q('mem', cur['ram_request'])}/{_q('mem', cur['ram_limit'])} → "
                 f"{_q('mem', new['ram_request'])}/{_q('mem', new['ram_limit'])}",
-                f"{to_cents(c.current_monthly)}",
-                f"{to_cents(c.proposed_monthly)}",
-                f"{to_cents(c.monthly_savings)}",
+                f"{cents(c.current_monthly)}",
+                f"{cents(c.proposed_monthly)}",
+                f"{cents(c.monthly_savings)}",
                 str(rec.nodes_freed) if first else "",
                 "; ".join(notes),
             )
@@ -130,49 +134,28 @@ def rightsize_cmd(
             "--manifests, --format and --validate go with --draft.", param_hint="--draft"
         )
     settings = load_settings()
-    now = settings.current_time()
-    window = Window(now - timedelta(days=days), now)
-    scope = Scope.everything()
-    with reader(settings) as con:
-        recs = recommend(
-            con,
-            scope=scope,
-            settings=settings,
-            namespace=namespace,
-            strategy=strategy,
-            window=window,
-        )
-        if draft is not None:
-            _draft(recs, draft, namespace, fmt, manifests, validate, as_json or as_yaml)
-            return
-        if not recs:
-            raise InputError(
-                f"No container usage{' in namespace ' + namespace if namespace else ''} in "
-                f"{window.label()}.",
-                hint="Run `penny ingest metrics` (or `penny demo`).",
-            )
-        extra: dict[str, Any] = {"fleet_effect": fleet_effect(con, recs)}
-        if spot:
-            extra["spot_candidates"] = [
-                c.to_dict()
-                for c in spot_candidates(con, window=window, scope=scope, settings=settings)
-            ]
-        if commitments:
-            extra["commitments"] = commitment_coverage(con, window=window)
-        if orphaned:
-            extra["orphans"] = [
-                o.to_dict() for o in orphans(con, window=window, scope=scope, settings=settings)
-            ]
+    ctx = Ctx.create(settings, Scope.everything("cli"))
+    if draft is not None:
+        _draft(ctx, draft, namespace, strategy, days, fmt, manifests, validate, as_json or as_yaml)
+        return
+    include = [
+        k for k, on in (("spot", spot), ("commitments", commitments), ("orphans", orphaned)) if on
+    ]
+    request = RightsizingRequest(
+        namespace=namespace,
+        strategy=strategy,  # type: ignore[arg-type]
+        history_days=days,
+        include=include,  # type: ignore[arg-type]
+    )
+    try:
+        report = rightsizing(request, ctx)
+    except DataGap as exc:
+        raise InputError(exc.message, hint=exc.hint) from exc
+    recs = report.all_recommendations
     if as_json or as_yaml:
-        payload = {
-            "window": window.to_dict(),
-            "recommendations": [r.to_dict() for r in recs],
-            **extra,
-        }
+        payload = report.data()
         text = (
-            json.dumps(payload, indent=2, default=str)
-            if as_json
-            else yaml.safe_dump(json.loads(json.dumps(payload, default=str)), sort_keys=False)
+            json.dumps(payload, indent=2) if as_json else yaml.safe_dump(payload, sort_keys=False)
         )
         typer.echo(text)
         return
@@ -181,40 +164,54 @@ def rightsize_cmd(
     ok = [r for r in recs if r.status == "ok"]
     total = sum((r.monthly_savings for r in ok), Decimal(0))
     console.print(
-        f"{len(ok)} workloads with a recommendation; total ${to_cents(total)}/month. "
+        f"{len(ok)} workloads with a recommendation; total ${cents(total)}/month. "
         f"{len(recs) - len(ok)} without enough history.",
         highlight=False,
     )
-    for cluster, eff in extra["fleet_effect"].items():
+    for cluster, eff in (report.fleet_effect or {}).items():
         console.print(
             f"{cluster}: frees {eff['cpu_freed_cores']} cores and "
             f"{eff['ram_freed_gib']} GiB of requests ≈ {eff['nodes_freed']} of "
             f"{eff['nodes']} nodes at today's packing.",
             highlight=False,
         )
-    for key in ("spot_candidates", "commitments", "orphans"):
-        if key in extra:
+    extras = {
+        "spot_candidates": report.spot_candidates,
+        "commitments": report.commitments,
+        "orphans": report.orphans,
+    }
+    for key, value in extras.items():
+        if value is not None:
             console.print(f"\n[bold]{key.replace('_', ' ')}[/]")
-            console.print_json(json.dumps(extra[key], default=str))
+            console.print_json(json.dumps(value, default=str))
 
 
 def _draft(
-    recs: list[Recommendation],
+    ctx: Ctx,
     ident: str,
     namespace: str | None,
+    strategy: str | None,
+    days: int,
     fmt: str,
     manifests: Path | None,
     validate: bool,
     structured: bool,
 ) -> None:
-    rec = find_recommendation(recs, ident, namespace)
-    result = draft_change(rec, fmt=fmt, manifests_dir=manifests)
+    request = DraftRequest(
+        workload=ident,
+        namespace=namespace,
+        format=fmt,  # type: ignore[arg-type]
+        strategy=strategy,  # type: ignore[arg-type]
+        history_days=days,
+    )
+    report = draft(request, ctx, manifests_dir=manifests)
+    result = report.draft
     if structured:
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:
         typer.echo(result.text, nl=False)
     if validate:
-        outcome = validate_draft(rec, result, settings=load_settings())
+        outcome = validate_draft(report.recommendation, result, settings=ctx.settings)
         if outcome.ok:
             typer.echo(f"Dry run at {outcome.server}: accepted; nothing was changed.", err=True)
         else:
@@ -237,16 +234,11 @@ def gpu_cmd(
     settings = load_settings()
     one_of(by, GROUP_BY, "--by")
     win = window_flag(window, settings)
-    with reader(settings) as con:
-        if idle:
-            rows: list[dict[str, Any]] = [
-                g.to_dict()
-                for g in idle_gpus(con, window=win, scope=Scope.everything(), settings=settings)
-            ]
-        else:
-            rows = gpu_utilization(
-                con, window=win, by=by, scope=Scope.everything(), settings=settings
-            )
+    request = GpuRequest(window=window, by=by, idle_only=idle)  # type: ignore[arg-type]
+    try:
+        rows = gpu(request, Ctx.create(settings, Scope.everything("cli"))).rows
+    except DataGap:
+        rows = []
     if as_json:
         typer.echo(json.dumps({"window": win.to_dict(), "rows": rows}, indent=2, default=str))
         return

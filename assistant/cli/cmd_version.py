@@ -8,7 +8,6 @@ import typer
 
 from assistant import __version__
 from assistant.cli.app import app
-from assistant.config import load_settings
 
 
 @app.command(rich_help_panel="Setup")
@@ -20,6 +19,8 @@ def version() -> None:
 @app.command("config", rich_help_panel="Setup")
 def show_config() -> None:
     """Print the settings in force (secrets hidden) as JSON, after validating them."""
+    from assistant.config import load_settings  # pydantic-settings: not for `penny version`
+
     settings = load_settings()
     data = settings.model_dump(mode="json")
     data["db_path"] = str(settings.db_path)

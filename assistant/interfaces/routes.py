@@ -11,7 +11,6 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -202,10 +201,8 @@ def costs(
     share_idle: bool | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    from assistant.costs.export import to_csv
-    from assistant.costs.query import query_costs, require_rows
-    from assistant.warehouse.db import reader
-    from assistant.windows import parse_window
+    from assistant.capabilities.context import Ctx
+    from assistant.capabilities.costs import CostsRequest, costs
 
     settings: Settings = request.app.state.settings
     filters: dict[str, str] = {}
@@ -214,42 +211,27 @@ def costs(
         if not sep or not key.strip() or not value.strip():
             raise InputError(f"filter {item!r} is not KEY=VALUE.", hint="e.g. filter=team=payments")
         filters[key.strip()] = value.strip()
-    win = parse_window(window, now=settings.current_time())
-    with reader(settings) as con:
-        table = query_costs(
-            con,
-            window=win,
-            group_by=by,
-            filters=filters,
-            scope=who.scope,
-            share_idle=share_idle,
-            basis=basis,
-            top_n=top,
-            settings=settings,
-        )
-    require_rows(table, win, filters)
-    if format == "csv":
-        return Response(to_csv(table), media_type="text/csv; charset=utf-8")
-    return Response(
-        json.dumps({"ok": True, **table.to_dict()}, default=_plain), media_type="application/json"
+    req = CostsRequest(
+        window=window,
+        group_by=by,
+        filters=filters,
+        basis=basis,
+        share_idle=share_idle,
+        top_n=top,
     )
-
-
-def _plain(value: Any) -> str:
-    """Decimals as plain strings ('0.000000000000', never '0E-12'); anything else str()."""
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
+    report = costs(req, Ctx.create(settings, who.scope))
+    if format == "csv":
+        return Response(report.to_csv(), media_type="text/csv; charset=utf-8")
+    return Response(json.dumps({"ok": True, **report.data()}), media_type="application/json")
 
 
 def _explanation(request: Request, who: Principal, month: str, compare: str | None) -> Any:
-    from assistant.billing.explain import explain_bill, parse_month
-    from assistant.warehouse.db import reader
+    from assistant.capabilities.bill import BillRequest, bill
+    from assistant.capabilities.context import Ctx
 
     settings: Settings = request.app.state.settings
-    now = settings.current_time()
-    window = parse_month(month, now, "month")
-    base = parse_month(compare, now, "compare") if compare else None
-    with reader(settings) as con:
-        return explain_bill(con, window, compare=base, scope=who.scope, settings=settings)
+    report = bill(BillRequest(month=month, compare=compare), Ctx.create(settings, who.scope))
+    return report.explanation
 
 
 @router.get(

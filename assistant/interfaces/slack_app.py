@@ -278,18 +278,16 @@ class SlackBot:
             )
 
     def _render_charts(self, month: str, scope: Scope, out: Path) -> list[Path]:
-        from assistant.billing.explain import explain_bill, parse_month
         from assistant.billing.render import chart_files
-        from assistant.warehouse.db import reader
+        from assistant.capabilities.bill import BillRequest, bill
+        from assistant.capabilities.context import Ctx
 
         try:
-            window = parse_month(month, self.settings.current_time())
-            with reader(self.settings) as con:
-                expl = explain_bill(con, window, scope=scope, settings=self.settings)
+            report = bill(BillRequest(month=month), Ctx.create(self.settings, scope))
         except PennyError as exc:
             log.warning("No charts for %s: %s", month, exc)
             return []
-        return [p for p in chart_files(expl, out) if p.suffix == ".png"]
+        return [p for p in chart_files(report.explanation, out) if p.suffix == ".png"]
 
 
 _CHART_TITLES = {"daily_by_team": "daily cost by team", "waterfall": "what changed (waterfall)"}

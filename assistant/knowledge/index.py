@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-
 from assistant.config import Settings
 from assistant.core.scope import Scope
 from assistant.errors import InputError
@@ -178,6 +175,9 @@ def _client(settings: Settings) -> Any:
         key = str(path)
         if key not in _CLIENTS:
             path.mkdir(parents=True, exist_ok=True)
+            import chromadb  # heavy: only when the index is used
+            from chromadb.config import Settings as ChromaSettings
+
             _CLIENTS[key] = chromadb.PersistentClient(
                 path=key, settings=ChromaSettings(anonymized_telemetry=False)
             )

@@ -14,16 +14,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import urllib3
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.errors import SourceAuthError, SourceUnavailable
+
+if TYPE_CHECKING:  # the client library loads only when a cluster is contacted
+    from kubernetes import client as k8s
 
 __all__ = ["KINDS", "KubeSession", "connect", "list_objects"]
 
@@ -62,6 +59,10 @@ def _kubeconfig_path(settings: Settings) -> Path | None:
 
 def connect(settings: Settings, context: str | None = None) -> KubeSession:
     """An API client from the kubeconfig (or in-cluster service account)."""
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+    from kubernetes.config.config_exception import ConfigException
+
     cfg = k8s.Configuration()
     context = context or settings.kubernetes.context
     path = _kubeconfig_path(settings)
@@ -103,6 +104,8 @@ def connect(settings: Settings, context: str | None = None) -> KubeSession:
 
 
 def _lister(session: KubeSession, kind: str, namespace: str | None) -> Callable[..., Any]:
+    from kubernetes import client as k8s
+
     core, apps = k8s.CoreV1Api(session.api), k8s.AppsV1Api(session.api)
     batch, auto = k8s.BatchV1Api(session.api), k8s.AutoscalingV2Api(session.api)
     if kind == "Node":
@@ -139,6 +142,9 @@ def list_objects(
     Cluster-scoped kinds (Node, Namespace) ignore ``namespaces``; the caller filters
     namespaces by name.
     """
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind}")
     targets: list[str | None]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from assistant.warehouse.db import Connection
+if TYPE_CHECKING:
+    from assistant.warehouse.db import Connection
 
 __all__ = ["applied", "migrate", "steps"]
 

@@ -32,4 +32,4 @@ def test_wrapped_tool_records_the_call_and_returns_the_envelope() -> None:
     assert out.startswith('<tool_output name="run_sql" kind="data">')
     [call] = recorder.calls
     assert call.name == "run_sql" and call.args["sql"] == "SELECT 1"
-    assert call.result["status"] == "no_data" and "No warehouse" in call.result["error"]
+    assert call.result["status"] == "no_data" and "no warehouse" in call.result["error"]

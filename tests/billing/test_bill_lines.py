@@ -20,9 +20,12 @@ from decimal import Decimal as D
 import pytest
 
 from assistant.billing.lines import bill_costs, bill_values
+from assistant.capabilities.bill_lines import BillCostsRequest
+from assistant.capabilities.bill_lines import bill_costs as bill_costs_capability
+from assistant.capabilities.context import Ctx
 from assistant.config import Settings, load_settings
 from assistant.core.scope import Scope
-from assistant.errors import DataGap, InputError, QueryRejected
+from assistant.errors import DataGap, InputError, NotFound, QueryRejected
 from assistant.warehouse.db import reader, writer
 from assistant.windows import month_window
 
@@ -180,9 +183,13 @@ def test_all_the_data_by_provider_and_region(settings: Settings) -> None:
 
 
 def test_unknown_value_is_refused_with_the_nearest(settings: Settings) -> None:
-    with pytest.raises(InputError, match="No service 'S4'") as exc:
-        _run(settings, window=OCT, filters={"service": "S4"})
-    assert "S3" in str(exc.value)
+    # through the capability every door calls: the value checked against the bill's own
+    ctx = Ctx.create(settings)
+    with pytest.raises(NotFound, match="No service 'S4'") as exc:
+        bill_costs_capability(BillCostsRequest(window="2026-10", filters={"service": "S4"}), ctx)
+    assert "Did you mean: SP, S3?" in str(exc.value)
+    with pytest.raises(InputError, match="Unknown bill group_by 'team'"):
+        BillCostsRequest(group_by="team")
     with pytest.raises(InputError, match="Unknown bill group_by 'team'"):
         _run(settings, window=OCT, group_by="team")
 

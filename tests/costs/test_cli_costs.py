@@ -134,7 +134,7 @@ def test_top_n_folds_the_rest(warehouse: None, capsys: pytest.CaptureFixture[str
         (["costs", "--top", "0"], 2, "--top"),
         (["costs", "--by", "colour", "-w", "2026-10"], 1, "Unknown group_by 'colour'"),
         (["allocate", "--window", "nope"], 2, "Cannot read window"),
-        (["costs", "-w", "2025-01"], 1, "No allocated costs in 2025-01"),
+        (["costs", "-w", "2025-01"], 1, "No cost rows in 2025-01"),
     ],
 )
 def test_bad_flags_fail_cleanly(

@@ -167,5 +167,5 @@ def test_costs_for_a_window_with_no_data_is_404_with_a_reason(client: TestClient
     assert r.status_code == 404
     body = r.json()
     assert body["ok"] is False
-    assert body["error"]["message"] == "No allocated costs in 2031-01."
+    assert body["error"]["message"].startswith("No cost rows in 2031-01. Cost data covers ")
     assert "penny allocate" in body["error"]["hint"]

@@ -133,7 +133,7 @@ def test_empty_window_is_no_data_with_a_reason(warehouse: Settings) -> None:
 
 def test_no_warehouse_is_no_data(settings: Settings) -> None:
     r = run(settings, window="2026-10")
-    assert r["status"] == "no_data" and "run `penny demo`" in r["error"]
+    assert r["status"] == "no_data" and "`penny demo`" in r["error"]
 
 
 def test_scope_limits_the_series_to_the_askers_teams(warehouse: Settings) -> None:

@@ -7,9 +7,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assistant.core.money import micro as money
 from assistant.knowledge.index import chunk_markdown
 from assistant.kube.shape import resources
-from tools.query_costs import money
 
 _line = st.text(alphabet="abcdefgh ijk.,", min_size=1, max_size=30).filter(
     lambda s: s.strip() != ""

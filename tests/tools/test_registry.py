@@ -39,8 +39,13 @@ def test_call_validates_and_runs() -> None:
             "integer, unable to parse string as an integer (got 'many')"
         )
 
+        # DataGap is not an error of the call: no data, with the reason (never a zero)
         gap, _ = call("_test_echo", {"n": 0}, ctx)
-        assert (gap.ok, gap.error) == (False, "Nothing ingested for n=0. Run `penny ingest`.")
+        assert (gap.ok, gap.status, gap.error) == (
+            True,
+            "no_data",
+            "Nothing ingested for n=0. Run `penny ingest`.",
+        )
 
         crash, _ = call("_test_echo", {"n": -1}, ctx)
         assert crash.ok is False and crash.status == "error"

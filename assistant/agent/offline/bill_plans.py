@@ -11,10 +11,12 @@ from typing import Any
 
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.refs import EntityRef
-from assistant.agent.offline.runner import Runner, last_month, window_arg
+from assistant.agent.offline.runner import Runner, last_month, who, window_arg
 from assistant.agent.offline.templates import money, pct, table
 from assistant.billing.lines import BillCostsReport
 from assistant.billing.models import BillTotals
+from assistant.capabilities.costs import CostReport
+from assistant.capabilities.orphans import OrphansReport
 from assistant.windows import Window
 
 __all__ = ["bill_cost", "orphans", "savings"]
@@ -168,17 +170,17 @@ def _entity_part(p: Parsed, run: Runner, e: EntityRef, refs: list[EntityRef]) ->
             "storage, network per workload) or the bill's own figure without the "
             f'{e.kind}: "How much did we spend on {named} in {w.label()}?"'
         )
-    res = run(
-        "query_costs", {"window": window_arg(w), "group_by": "namespace", "filters": e.filter}
+    r, msg = run.report(
+        "query_costs",
+        {"window": window_arg(w), "group_by": "namespace", "filters": e.filter},
+        CostReport,
+        what=f"{e.kind} {e.name} in {run.when(w)}",
     )
-    from assistant.agent.offline.runner import problem, who
-
-    if msg := problem(res, f"{e.kind} {e.name} in {run.when(w)}"):
-        return msg
-    d = res["data"]
+    if r is None:
+        return msg or ""
     return (
-        f"The {who(e)} spent **{money(d['totals']['pv'])}** on storage (the persistent "
-        f"volumes its pods mount) in {run.when(w)}, of {money(d['totals']['total'])} in all."
+        f"The {who(e)} spent **{money(r.totals.pv)}** on storage (the persistent "
+        f"volumes its pods mount) in {run.when(w)}, of {money(r.totals.total)} in all."
     )
 
 
@@ -266,30 +268,26 @@ def orphans(p: Parsed, run: Runner) -> str:
     args: dict[str, Any] = {"window": window_arg(w)}
     if volumes:
         args["kinds"] = ["volume", "claim"]
-    res = run("orphaned_resources", args)
-    from assistant.agent.offline.runner import problem
-
     what = "orphaned volumes" if volumes else "orphaned resources"
-    if msg := problem(res, f"{what} in {run.when(w)}"):
-        return msg
-    d = res["data"]
-    found = d["resources"]
-    if not found:
+    d, msg = run.report("orphaned_resources", args, OrphansReport, what=f"{what} in {run.when(w)}")
+    if d is None:
+        return msg or ""
+    if not d.resources:
         return f"No {what} in {run.when(w)}: everything that cost money served a running pod."
     rows = [
         [
-            o["kind"].replace("_", " "),
-            f"{o['namespace']}/{o['name']}" if o.get("namespace") else o["name"],
-            money(o["cost"]) if o["cost"] is not None else "unpriced",
-            o["price_source"],
-            o["evidence"],
+            o.kind.replace("_", " "),
+            f"{o.namespace}/{o.name}" if o.namespace else o.name,
+            money(o.cost) if o.cost is not None else "unpriced",
+            o.price_source,
+            o.evidence,
         ]
-        for o in found
+        for o in d.resources
     ]
-    billed = money(d["total_from_bill"])
+    billed = money(d.total_from_bill)
     return "\n".join(
         [
-            f"{d['count']} {what} in {run.when(w)} cost **{money(d['total_cost'])}** while serving "
+            f"{d.count} {what} in {run.when(w)} cost **{money(d.total_cost)}** while serving "
             f"no running pod ({billed} of it on their own bill lines, still billed).",
             "",
             table(["kind", "resource", "cost", "price from", "evidence"], rows),

@@ -52,7 +52,7 @@ def _remember(thread_id: str, parsed: Parsed) -> None:
 def _span(settings: Settings) -> tuple[datetime, datetime] | None:
     """The allocation's first hour and the hour after its last (read once per state)."""
     from assistant.costs.coverage import data_span
-    from tools.memo import memo
+    from assistant.warehouse.memo import memo
 
     if not settings.db_path.exists():
         return None

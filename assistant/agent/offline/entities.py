@@ -23,7 +23,7 @@ from assistant.core.scope import Scope
 from assistant.knowledge.names import load_entities
 from assistant.knowledge.resolve import Match, normalise, resolve_entity
 from assistant.warehouse.db import reader
-from tools.memo import memo
+from assistant.warehouse.memo import memo
 
 __all__ = ["FUZZY_FLOOR", "EntityFinder", "Name", "warehouse_finder", "words"]
 
@@ -215,7 +215,7 @@ def _with_phrase(ref: EntityRef, phrase: str) -> EntityRef:
 
 
 def _load_names(settings: Settings, scope: Scope) -> tuple[Name, ...]:
-    """The names ``scope`` may see, read once per warehouse state (``tools.memo``)."""
+    """The names ``scope`` may see, read once per warehouse state (``assistant.warehouse.memo``)."""
     key = ("offline-names", scope.admin, tuple(scope.teams), tuple(scope.namespaces))
     return memo(settings, key, lambda: tuple(_read_names(settings, scope)))
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import Runner, who
-from assistant.agent.offline.templates import money, pct, table
+from assistant.agent.offline.templates import money, pct, rate, table
 from assistant.billing.forecast import ForecastReport
 from assistant.budgets import BudgetReport
+from assistant.costs.units import UnitCostReport
 from assistant.windows import Window, month_window
 
 __all__ = ["budget", "forecast", "unit_cost"]
@@ -177,15 +178,13 @@ def unit_cost(p: Parsed, run: Runner) -> str:
         from assistant.agent.offline.runner import window_arg
 
         args["window"] = window_arg(w)
-    res = run("unit_cost", args)
-    if not res.get("ok") or res.get("status") != "success":
+    d, _ = run.report("unit_cost", args, UnitCostReport)
+    if d is None:
         run.refused = True
-        return f"I can't give the cost {per} for {who(e)}: {res.get('error')}"
-    d = res["data"]
-    quantity = float(d["quantity"])
+        return f"I can't give the cost {per} for {who(e)}: {run.last_error}"
     return (
-        f"The {who(e)} cost {money(d['cost'])} in {d['window']} and served "
-        f"{quantity:,.0f} {unit}s ({d['source']}): **{money(d['per_scale'])} {per}**."
+        f"The {who(e)} cost {money(d.cost)} in {d.window} and served "
+        f"{float(d.quantity):,.0f} {unit}s ({d.source}): **{rate(d.per_scale)} {per}**."
     )
 
 

@@ -8,8 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from assistant.agent.offline.intents import Parsed
-from assistant.agent.offline.runner import Runner, problem, window_arg
+from assistant.agent.offline.runner import Runner, window_arg
 from assistant.agent.offline.templates import EXAMPLES, hours, money, table
+from assistant.capabilities.ai_spend import AiSpendReport
+from assistant.capabilities.bill import AnomaliesReport
+from assistant.capabilities.costs import CostReport
+from assistant.capabilities.rightsizing import GpuReport, RightsizingReport
 from assistant.windows import Window
 
 __all__ = [
@@ -25,20 +29,26 @@ __all__ = [
 
 def gpu_utilization(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
-    res = run("gpu_utilization", {"window": window_arg(w), "by": "workload", "top_n": 10})
-    if msg := problem(res, f"GPU utilization in {run.when(w)}"):
-        return msg
-    d = res["data"]
+    d, msg = run.report(
+        "gpu_utilization",
+        {"window": window_arg(w), "by": "workload", "top_n": 10},
+        GpuReport,
+        what=f"GPU utilization in {run.when(w)}",
+    )
+    if d is None:
+        return msg or ""
     lines = [
-        f"GPU utilization in {run.when(w)}: idle GPU time cost **{money(d['idle_cost_total'])}**."
+        f"GPU utilization in {run.when(w)}: idle GPU time cost **{money(d.idle_cost_total)}**."
     ]
-    costs = run("query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 1})
-    if costs.get("ok") and costs.get("status") == "success":
-        idle_row = next((r for r in costs["data"]["rows"] if r["kind"] == "idle"), None)
+    costs, _ = run.report(
+        "query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 1}, CostReport
+    )
+    if costs is not None:
+        idle_row = next((r for r in costs.rows if r.kind == "idle"), None)
         lines.append(
-            f"GPUs cost {money(costs['data']['totals']['gpu'])} in all"
+            f"GPUs cost {money(costs.totals.gpu)} in all"
             + (
-                f", of which {money(idle_row['gpu'])} was GPU capacity no pod requested"
+                f", of which {money(idle_row.gpu)} was GPU capacity no pod requested"
                 if idle_row
                 else ""
             )
@@ -53,7 +63,7 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
             money(r["cost"]),
             money(r["idle_cost"]),
         ]
-        for r in d["rows"]
+        for r in d.rows
     ]
     return "\n".join(
         [
@@ -76,10 +86,14 @@ def _gpu_label(row: dict[str, Any]) -> str:
 
 def idle_gpus(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
-    res = run("gpu_utilization", {"window": window_arg(w), "idle_only": True, "top_n": 20})
-    if msg := problem(res, f"idle GPUs in {run.when(w)}"):
-        return msg
-    d = res["data"]
+    d, msg = run.report(
+        "gpu_utilization",
+        {"window": window_arg(w), "idle_only": True, "top_n": 20},
+        GpuReport,
+        what=f"idle GPUs in {run.when(w)}",
+    )
+    if d is None:
+        return msg or ""
     rows = [
         [
             _gpu_label(r),
@@ -89,13 +103,13 @@ def idle_gpus(p: Parsed, run: Runner) -> str:
             hours(r["idle_gpu_hours"]),
             money(r["idle_cost"]),
         ]
-        for r in d["rows"]
+        for r in d.rows
     ]
-    more = d.get("rows_total", len(rows)) - len(rows)
+    more = d.rows_total - len(rows)
     return "\n".join(
         [
-            f"{d.get('rows_total', len(rows))} GPUs were idle in {run.when(w)} (activity below the "
-            f"idle threshold for hours on end), costing **{money(d['idle_cost_total'])}**.",
+            f"{d.rows_total} GPUs were idle in {run.when(w)} (activity below the "
+            f"idle threshold for hours on end), costing **{money(d.idle_cost_total)}**.",
             "",
             table(["GPU", "node", "held by", "team", "idle GPU-hours", "idle cost"], rows),
         ]
@@ -108,10 +122,14 @@ def ai_spend(p: Parsed, run: Runner) -> str:
     args: dict[str, Any] = {"group_by": "model"}
     if w is not None:
         args["window"] = window_arg(w)
-    res = run("ai_spend", args)
-    if msg := problem(res, "AI API spend" + (f" in {run.when(w)}" if w else " this month")):
-        return msg
-    d = res["data"]
+    d, msg = run.report(
+        "ai_spend",
+        args,
+        AiSpendReport,
+        what="AI API spend" + (f" in {run.when(w)}" if w else " this month"),
+    )
+    if d is None:
+        return msg or ""
     rows = [
         [
             g["group"],
@@ -119,9 +137,9 @@ def ai_spend(p: Parsed, run: Runner) -> str:
             money(g["cost"]) if g["cost"] is not None else "unpriced",
             f"{g['input_tokens']:,} / {g['output_tokens']:,}",
         ]
-        for g in d.get("groups", [])
+        for g in d.groups
     ]
-    total = d.get("total", {})
+    total = d.total
     note = (
         f" {total.get('unpriced_calls')} call(s) have no price and are not in the total."
         if total.get("unpriced_calls")
@@ -129,7 +147,7 @@ def ai_spend(p: Parsed, run: Runner) -> str:
     )
     return "\n".join(
         [
-            f"AI API spend ({d.get('window', '')}): **{money(total.get('cost'))}**." + note,
+            f"AI API spend ({d.window}): **{money(total.get('cost'))}**." + note,
             "",
             table(["model", "calls", "cost", "tokens in / out"], rows),
         ]
@@ -143,11 +161,10 @@ def rightsizing(p: Parsed, run: Runner) -> str:
         args[e.kind] = e.name
     if p.slots.window is not None:
         args["history_days"] = max(1, min(90, round(p.slots.window.days)))
-    res = run("rightsizing", args)
-    if msg := problem(res, "rightsizing recommendations"):
-        return msg
-    d = res["data"]
-    recs = d.get("recommendations", [])
+    d, msg = run.report("rightsizing", args, RightsizingReport, what="rightsizing recommendations")
+    if d is None:
+        return msg or ""
+    recs = d.recommendations
     rows = [
         [
             r["workload"],
@@ -159,7 +176,7 @@ def rightsizing(p: Parsed, run: Runner) -> str:
         ]
         for r in recs
     ]
-    total = d.get("totals", {})
+    total = d.totals
     return "\n".join(
         [
             f"Top rightsizing opportunities{_of(e)} (requests vs observed usage), most severe "
@@ -210,28 +227,32 @@ def anomalies(p: Parsed, run: Runner) -> str:
     if w.days < 7 and w.end == run.ctx.now and any("week" in x for x in p.slots.periods):
         # a calendar week so far can be a day or two: look at the last seven full days
         w, widened = week, " (read as the past 7 days, so there are whole days to compare)"
-    res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 5})
-    if msg := problem(res, f"anomalies in {run.when(w)}"):
-        return msg
-    d = res["data"]
-    found = d.get("anomalies", [])
+    d, msg = run.report(
+        "detect_anomalies",
+        {"window": window_arg(w), "by": "team", "top_n": 5},
+        AnomaliesReport,
+        what=f"anomalies in {run.when(w)}",
+    )
+    if d is None:
+        return msg or ""
+    found = d.anomalies
     if not found:
         return (
             f"Nothing unusual in {run.when(w)}{widened}: no team's daily cost left its usual range."
         )
     rows = [
         [
-            a["day"],
-            a["group"],
-            a["direction"],
-            money(a["actual"]),
-            money(a["expected"]),
-            money(a["excess"], signed=True),
-            (a.get("workloads") or [{}])[0].get("workload", "-"),
+            a.day,
+            a.group,
+            a.direction,
+            money(a.actual),
+            money(a.expected),
+            money(a.excess, signed=True),
+            (a.workloads or [{}])[0].get("workload", "-"),
         ]
         for a in found
     ]
-    more = f" (and {d['more']} more)" if d.get("more") else ""
+    more = f" (and {d.more} more)" if d.more else ""
     return "\n".join(
         [
             f"{len(found)} unusual day(s) in {run.when(w)}{widened}{more}:",
@@ -240,7 +261,7 @@ def anomalies(p: Parsed, run: Runner) -> str:
                 ["day", "team", "kind", "actual", "expected", "difference", "top workload"], rows
             ),
             "",
-            f"_{found[0].get('method', '')}_",
+            f"_{found[0].method}_",
         ]
     )
 

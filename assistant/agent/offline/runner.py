@@ -2,15 +2,14 @@
 
 :class:`Runner` calls tools only through ``tools.registry.call`` (so the asker's scope
 applies) and keeps each call with its arguments, result and duration for the Answer, plus
-one provenance line per successful result. ``report`` reads a successful result into the
-capability's typed report, so plans read fields, not string keys. ``when`` says a window
+one provenance line per successful result. ``report`` hands plans the capability's typed
+report (plans read fields, never string keys out of the tool's JSON). ``when`` says a window
 the way an answer must: a month that is not over is "month to date", a window that runs
 past the data says where the data ends.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -20,7 +19,7 @@ from assistant.agent.offline.refs import EntityRef
 from assistant.agent.offline.templates import provenance_line
 from assistant.core.answer import ToolCall
 from assistant.windows import Window, month_window
-from tools.registry import ToolContext, call
+from tools.registry import ToolContext, call_report
 
 __all__ = [
     "Runner",
@@ -46,34 +45,25 @@ class Runner:
         self.refused = False  # the plan could not answer (said why, no figure)
         self.last_error: str | None = None  # the last failed or empty result's reason
 
-    def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        started = time.perf_counter()
-        # registry.call never raises: a crashing tool comes back as an error result.
-        data = call(name, args, self.ctx)[0].to_json()
-        self.calls.append(
-            ToolCall(
-                name=name,
-                args=args,
-                result=data,
-                duration_ms=(time.perf_counter() - started) * 1000.0,
-            )
-        )
-        if data.get("ok") and data.get("status") == "success":
-            line = provenance_line(name, data)
-            if line not in self.sources:
-                self.sources.append(line)
-        return data
-
     def report(
-        self, name: str, args: dict[str, Any], model: type[R]
+        self, name: str, args: dict[str, Any], model: type[R], *, what: str | None = None
     ) -> tuple[R | None, str | None]:
-        """The tool's typed report, or (None, the sentence why not)."""
-        res = self(name, args)
-        msg = problem(res, _what(name, args))
+        """The capability's typed report through tool ``name`` (its scope, validation and
+        never-raise rules), or (None, the sentence why not). The call is kept as the tool
+        call a model would have made: its arguments and its JSON result."""
+        result, report, duration = call_report(name, args, self.ctx)
+        data = result.to_json()
+        self.calls.append(ToolCall(name=name, args=args, result=data, duration_ms=duration))
+        msg = problem(data, what or _what(name, args))
         if msg is not None:
-            self.last_error = str(res.get("error") or "")
+            self.last_error = str(data.get("error") or "")
             return None, msg
-        return model.model_validate(res["data"]), None
+        line = provenance_line(name, data)
+        if line not in self.sources:
+            self.sources.append(line)
+        if not isinstance(report, model):  # a tool without a capability: its JSON, typed
+            return model.model_validate(data["data"]), None
+        return report, None
 
     @property
     def data_end(self) -> datetime | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["EXAMPLES", "hours", "money", "pct", "provenance_line", "table"]
+__all__ = ["EXAMPLES", "hours", "money", "pct", "provenance_line", "rate", "table"]
 
 _CENT = Decimal("0.01")
 
@@ -49,6 +49,17 @@ def money(value: Any, *, signed: bool = False) -> str:
         amount = Decimal("0.00")
     sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
     return f"{sign}${abs(amount):,.2f}"
+
+
+def rate(value: Any) -> str:
+    """A unit price: to the cent from $1, else four significant digits ('$0.0003412')."""
+    amount = Decimal(str(value))
+    if abs(amount) >= 1:
+        return money(amount)
+    if amount == 0:
+        return "$0.00"
+    digits = max(2, -amount.adjusted() + 3)
+    return f"${amount:.{digits}f}"
 
 
 def pct(value: Any, *, already_percent: bool = False, signed: bool = False) -> str:

@@ -96,7 +96,7 @@ def test_scope_is_applied_by_the_tools(demo_settings: Settings) -> None:
 def test_no_warehouse_says_what_to_run(tmp_path: object) -> None:
     settings = load_settings()  # a fresh PENNY_HOME with no warehouse
     a = answer("top 5 namespaces last month", AskContext(), settings)
-    assert "run `penny demo`" in a.text and "$" not in a.text
+    assert "`penny demo`" in a.text and "$" not in a.text
 
 
 def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
@@ -111,17 +111,26 @@ def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
     def broken(args: NoArgs, ctx: ToolContext) -> object:
         raise RuntimeError("disk on fire")
 
-    REGISTRY["broken_for_test"] = ToolSpec("broken_for_test", NoArgs, broken, "x")  # type: ignore[arg-type]
+    # the capability itself crashes: the plan gets no report and the tool's own sentence
+    REGISTRY["broken_for_test"] = ToolSpec(
+        "broken_for_test",
+        NoArgs,
+        lambda a, c: None,  # type: ignore[arg-type,return-value]
+        "x",
+        capability=broken,  # type: ignore[arg-type]
+    )
     try:
         run = Runner(ToolContext.create(load_settings()))
-        result = run("broken_for_test", {})
+        report, msg = run.report("broken_for_test", {}, NoArgs)
     finally:
         del REGISTRY["broken_for_test"]
-    assert result["ok"] is False
+    result = run.calls[0].result
+    assert report is None and result["ok"] is False
     assert result["error"] == (
         "Tool broken_for_test failed with an internal error (RuntimeError: disk on fire). "
         "This is a bug in Penny, not in your arguments; answer without this tool and say so."
     )
+    assert msg == f"I couldn't get broken_for_test: {result['error']}"
     assert [c.name for c in run.calls] == ["broken_for_test"] and run.sources == []
 
 

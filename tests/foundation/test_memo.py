@@ -16,7 +16,7 @@ from assistant.config import Settings, load_settings
 from assistant.errors import DataGap
 from assistant.warehouse.db import one_reader, reader, warehouse_stamp, writer
 from assistant.warehouse.ledger import kept_open, ledger, ledger_path, read_ledger
-from tools.memo import clear_memo, memo
+from assistant.warehouse.memo import clear_memo, memo
 
 
 @pytest.fixture
