@@ -46,6 +46,13 @@ from assistant.ingest.metrics.series import (
     time_chunks,
 )
 from assistant.ingest.metrics.store import MetricsIngestReport, write_metrics
+from assistant.ingest.metrics.units import (
+    UnitRow,
+    on_grid,
+    read_file_series,
+    unit_rows,
+    write_unit_rows,
+)
 
 __all__ = ["RawSeries", "ingest_openmetrics", "load_samples", "parse_files", "read_file"]
 
@@ -346,6 +353,11 @@ def _ingest_store(
     if end <= start:
         raise InputError(f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
     grids = time_chunks(start, end, step_s, chunk_hours)
+    rows: list[UnitRow] = []
+    for u in settings.units:  # usage counters (settings.units), read from the same files
+        found = [on_grid(x, start, end, step_s) for x in read_file_series(paths, u)]
+        rows += unit_rows(u, found, start, end)
+    window_start, window_end = start, end
     return write_metrics(
         settings,
         kind="openmetrics",
@@ -356,4 +368,13 @@ def _ingest_store(
         step_s=step_s,
         chunks=_chunks(store, grids),
         details={"files": [str(p) for p in paths], "series": len(store.keys)},
+        extra=(
+            (
+                lambda con, ingest_id: write_unit_rows(
+                    con, cluster, ingest_id, window_start, window_end, settings.units, rows
+                )
+            )
+            if settings.units
+            else None
+        ),
     )

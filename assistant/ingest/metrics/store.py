@@ -10,7 +10,7 @@ metrics were seen, and logs the run — or rolls all of it back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -195,8 +195,10 @@ def write_metrics(
     chunks: Iterable[Chunk],
     details: dict[str, Any] | None = None,
     report: MetricsIngestReport | None = None,
+    extra: Callable[[Connection, str], int] | None = None,
 ) -> MetricsIngestReport:
-    """Map and store every chunk in one transaction; DataGap if a required metric is absent."""
+    """Map and store every chunk in one transaction; DataGap if a required metric is absent.
+    ``extra(con, ingest_id)`` writes more rows in the same transaction (usage counters)."""
     report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
     types: dict[str, dict[str, str]] = {}
@@ -257,6 +259,8 @@ def write_metrics(
             )
         report.series = seen
         report.missing_optional = [m for m in OPTIONAL if not seen.get(m)]
+        if extra is not None:
+            report.notes.append(f"{extra(con, run.ingest_id)} hourly usage-counter rows (units)")
         if any(m.startswith("DCGM_") for m in report.missing_optional):
             report.notes.append(
                 "No DCGM series: no GPU utilisation rows (GPU requests are "
