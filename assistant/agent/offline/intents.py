@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import pairwise
 
 from assistant.agent.offline import rules
 from assistant.agent.offline.entities import EntityFinder
@@ -123,25 +124,24 @@ def recognise(
     reading.mark_cues()
     weak: list[EntityRef] = []
     notes = [_period_note(p) for p in periods if p.typo or p.anchored]
-    for run in reading.runs():
-        found = lookup.resolve(run.text, hint)
+    for start, end, phrase in _phrases(reading):
+        found = lookup.resolve(phrase, hint)
         if found is not None and lookup.is_weak(found):
             weak.append(found)
         elif found is not None and not entities:
             entities.append(found)
-            reading.claim(run.start, run.end, "name")
+            reading.claim(start, end, "name")
         elif (
             found is None
             and not entities
+            and " " not in phrase
             and hint in rules.CHECKABLE
-            and rules.beside_kind(lowered, run.start, run.end, hint)
+            and rules.beside_kind(lowered, start, end, hint)
         ):
             # "team xyz": a name of a known kind that matches nothing. Passed on as written
             # so the tool says it does not exist and suggests the closest names.
-            entities.append(
-                EntityRef(run.text, hint, {hint: run.text}, "unresolved", 0.0, run.text)
-            )
-            reading.claim(run.start, run.end, "name")
+            entities.append(EntityRef(phrase, hint, {hint: phrase}, "unresolved", 0.0, phrase))
+            reading.claim(start, end, "name")
     entity = entities[0] if entities else None
     blanked = " ".join(
         _blank(lowered, [(p.start, p.end) for p in periods] + _name_spans(reading)).split()
@@ -203,6 +203,23 @@ def recognise(
     if intent in (Intent.TOTAL_COST, Intent.TOP) and group_by and group_by.startswith("bill:"):
         intent = Intent.BILL_COST  # "which services cost the most": the bill's own lines
     return _accounted(Parsed(intent, slots), reading)
+
+
+def _phrases(reading: Reading) -> list[tuple[int, int, str]]:
+    """Leftover phrases to resolve as names: each run whole when its words are adjacent,
+    else word by word ("jjjj much did the stroefront" is two candidates, not one)."""
+    out: list[tuple[int, int, str]] = []
+    for run in reading.runs():
+        spans = [(s, e) for w, s, e in reading.words if run.start <= s and e <= run.end]
+        spans = [(s, e) for s, e in spans if reading.text[s:e].lower() in run.words]
+        contiguous = len(run.words) == 1 or all(
+            reading.text[a[1] : b[0]].strip(" -_.'") == "" for a, b in pairwise(spans)
+        )
+        if contiguous:
+            out.append((run.start, run.end, run.text))
+        else:
+            out += [(s, e, reading.text[s:e]) for s, e in spans]
+    return out
 
 
 def _name_in_unmapped(

@@ -96,12 +96,12 @@ def kind_near(text: str) -> str | None:
 
 def beside_kind(text: str, start: int, end: int, kind: str) -> bool:
     """A kind word directly before or after [start, end) ("team xyz", "the xyz team")."""
-    words = {
-        "team": r"teams?",
-        "namespace": r"namespaces?|ns",
-        "app": r"apps?|applications?",
-        "cluster": r"clusters?",
-        "node": r"nodes?",
+    words = {  # singular: "team xyz" names one; "clusters emit" does not
+        "team": r"team",
+        "namespace": r"namespace|ns",
+        "app": r"app|application",
+        "cluster": r"cluster",
+        "node": r"node",
     }[kind]
     return bool(
         re.search(rf"\b(?:{words})\s*$", text[:start]) or re.match(rf"\s*(?:{words})\b", text[end:])
