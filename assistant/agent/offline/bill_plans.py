@@ -133,14 +133,16 @@ def _two_windows(p: Parsed, run: Runner, filters: dict[str, str], what: str) -> 
         reports.append(r)
         out.append(f"{_when(r, run)}: **{money(r.total.amount)}**")
     a, b = reports
-    direction = (
-        "higher"
-        if b.total.amount > a.total.amount
-        else "lower"
-        if b.total.amount < a.total.amount
-        else "the same"
-    )
-    return f"{what}, amortized: " + "; ".join(out) + f" ({direction} in the later period)."
+    later, earlier = b.total.amount, a.total.amount
+    direction = "higher" if later > earlier else "lower" if later < earlier else "the same"
+    text = f"{what}, amortized: " + "; ".join(out) + f" ({direction} in the later period)."
+    end = (b.data_span or {}).get("end", "")
+    if end and end < b.window["end"]:
+        text += (
+            f" {b.window['label']} is not over, so this sets part of a month against a whole "
+            "one: not like for like."
+        )
+    return text
 
 
 def _absent(ref: EntityRef, p: Parsed, run: Runner) -> str:
@@ -158,9 +160,9 @@ def _absent(ref: EntityRef, p: Parsed, run: Runner) -> str:
 
 def _entity_part(p: Parsed, run: Runner, e: EntityRef, refs: list[EntityRef]) -> str:
     """A team's (namespace's, workload's) storage is the volumes its pods mount."""
-    storage = all(r.filter.get(r.kind) in ("Storage", "Volume") for r in refs if r.filter)
+    column = _resource_column(refs)
     w = p.slots.window or last_month(run.ctx.now)
-    if not storage:
+    if column is None:
         run.refused = True
         named = " and ".join(r.phrase or r.name for r in refs)
         return (
@@ -178,10 +180,25 @@ def _entity_part(p: Parsed, run: Runner, e: EntityRef, refs: list[EntityRef]) ->
     )
     if r is None:
         return msg or ""
+    what = {
+        "pv": "storage (the persistent volumes its pods mount)",
+        "lb": "load balancers (the LoadBalancer services its pods back)",
+    }[column]
     return (
-        f"The {who(e)} spent **{money(r.totals.pv)}** on storage (the persistent "
-        f"volumes its pods mount) in {run.when(w)}, of {money(r.totals.total)} in all."
+        f"The {who(e)} spent **{money(r.totals.cost(column))}** on {what} in {run.when(w)}, "
+        f"of {money(r.totals.total)} in all."
     )
+
+
+def _resource_column(refs: list[EntityRef]) -> str | None:
+    """The allocation column a workload's share of a bill dimension is: volumes and
+    storage are ``pv``, load balancers ``lb``; anything else has no per-workload split."""
+    values = {r.filter.get(r.kind, "") for r in refs if r.filter}
+    if values and values <= {"Storage", "Volume"}:
+        return "pv"
+    if values and all("Load Balanc" in v for v in values):
+        return "lb"
+    return None
 
 
 def _unavailable(msg: str, what: str, run: Runner) -> str:

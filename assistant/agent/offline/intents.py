@@ -202,6 +202,21 @@ def recognise(
         intent = Intent.TOP
     if intent in (Intent.TOTAL_COST, Intent.TOP) and group_by and group_by.startswith("bill:"):
         intent = Intent.BILL_COST  # "which services cost the most": the bill's own lines
+    if (
+        intent is Intent.BILL
+        and group_by
+        and group_by.startswith("bill:")
+        and not rules.asks_why(blanked)
+    ):
+        intent = Intent.BILL_COST  # "a breakdown of October's bill by service category"
+    if (
+        intent is Intent.BILL_COST
+        and slots.window is not None
+        and slots.window_b is None
+        and rules.asks_change(blanked)
+    ):
+        # "did our AWS bill go down in November?": November against the month before
+        slots = replace(slots, window=slots.window.previous(), window_b=slots.window)
     return _accounted(Parsed(intent, slots), reading)
 
 

@@ -19,6 +19,8 @@ __all__ = [
     "BEFORE",
     "CHECKABLE",
     "Unit",
+    "asks_change",
+    "asks_why",
     "beside_kind",
     "bucket",
     "classify",
@@ -70,7 +72,7 @@ _KIND_HINTS = [
 ]
 _FUTURE = re.compile(
     r"\b(?:will|going to|gonna|forecast\w*|project(?:ed|ion)?|expect(?:ed)?|predict\w*|"
-    r"on track|end of (?:the )?month|month[- ]end|run[- ]rate|by the end|land)\b"
+    r"on track|end of (?:the )?month|month[- ]end|run[- ]rate|burn[- ]rate|by the end|land)\b"
 )
 
 
@@ -149,8 +151,18 @@ def group_by(text: str, *, loose: bool = False) -> str | None:
     m = re.search(r"\blabel[: ]+([a-z0-9./_-]+)", text)
     if m:
         return f"label:{m.group(1)}"
+    # the earliest explicit grouping wins ("which workloads in the ml namespace cost the
+    # most" groups by workload), then "<group> cost the most"
+    leads = [
+        (m.start(), -m.end(), dim)  # earliest, then longest ("by service category")
+        for pattern, dim in GROUP_WORDS
+        for m in [re.search(_GROUP_LEAD + rf"(?:{pattern})\b", text)]
+        if m is not None
+    ]
+    if leads:
+        return min(leads)[2]
     for pattern, dim in GROUP_WORDS:
-        if re.search(_GROUP_LEAD + rf"(?:{pattern})\b", text) or re.search(
+        if re.search(
             rf"\b(?:{pattern})\b\s+(?:cost|spent|spend|spending|use|used|grew|increased)\b.*"
             r"\b(?:most|least)\b",
             text,
@@ -418,6 +430,20 @@ def classify(
     if _has(t, _COST + r"|\btotal\b"):
         return I.ENTITY_COST if has_entity else I.TOTAL_COST
     return None
+
+
+def asks_why(t: str) -> bool:
+    return _has(t, r"\bwhy\b|\bwhat (?:drove|caused|changed)\b|\bexplain\b|\bdrivers?\b")
+
+
+def asks_change(t: str) -> bool:
+    """ "go up/down", "increase", "compared to": a question about a change."""
+    return _has(
+        t,
+        r"\bgo(?:ne|es)? (?:up|down)\b|\bwent (?:up|down)\b|\bincreas\w*|\bdecreas\w*|"
+        r"\bgrow\w*|\bgrew\b|\brise\b|\brose\b|\bfell\b|\bdrop\w*|\bcompar\w*|\bchange[sd]?\b|"
+        r"\bhigher\b|\blower\b|\bvs\.?\b|\bversus\b|\bmonth[- ]over[- ]month\b",
+    )
 
 
 def savings_topic(t: str, bills: tuple[EntityRef, ...]) -> str | None:

@@ -153,7 +153,7 @@ CUES: list[Cue] = [
         r"change[sd]?|changing|go(?:ne)? (?:up|down)|goes (?:up|down)|went (?:up|down)|"
         r"increas\w*|decreas\w*|grow\w*|grew|rise|rises|rising|rose|fell|fall|falling|drop\w*|"
         r"higher|lower|month[- ]over[- ]month|week[- ]over[- ]week|mom|wow|"
-        r"delta|growth|previous|prior|earlier",
+        r"delta|growth|previous|prior|earlier|fast(?:er|est)|quick(?:er|est)|slow(?:er|est)",
         {I.COMPARE, I.ENTITY_COMPARE, I.BILL, I.TREND, I.ANOMALIES},
         "change",
     ),
@@ -162,7 +162,7 @@ CUES: list[Cue] = [
         r"(?:day|week|month)[- ]by[- ](?:day|week|month)|"
         r"(?:per|each|every|by|a) (?:day|week|month)|"
         r"(?:day|week|month) (?:by|per) (?:day|week|month)|series",
-        {I.TREND, I.ENTITY_COMPARE, I.BILL_COST},
+        {I.TREND, I.ENTITY_COMPARE, I.BILL_COST, I.FORECAST},
         "trend",
     ),
     # rankings
@@ -193,7 +193,8 @@ CUES: list[Cue] = [
     ),
     # forecasts and budgets
     _cue(
-        _FUTURE + r"|next month|rest of (?:the )?month|by the end|full month|whole month|land",
+        _FUTURE + r"|next month|rest of (?:the )?month|by the end|full month|whole month|land|"
+        r"burn[- ]rate|rate",
         {I.FORECAST, I.BUDGET},
         "forecast",
     ),
@@ -229,10 +230,10 @@ GROUP_WORDS: list[tuple[str, str]] = [
     (r"pods?", "pod"),
     (r"containers?", "container"),
     (r"env(?:ironment)?s?", "env"),
-    (r"(?:cloud |aws |bill )?services?|products?", "bill:service"),
     (r"charge (?:categor(?:y|ies)|types?)|charge types?", "bill:charge_category"),
     (r"pricing (?:categor(?:y|ies)|models?|types?)|purchase options?", "bill:pricing_category"),
     (r"service categor(?:y|ies)|categor(?:y|ies)", "bill:service_category"),
+    (r"(?:cloud |aws |bill )?services?|products?", "bill:service"),
     (r"providers?|clouds?|vendors?", "bill:provider"),
     (r"sub[- ]?accounts?|linked accounts?|projects?|subscriptions?", "bill:sub_account"),
     (r"(?:billing )?accounts?|payer accounts?", "bill:billing_account"),
