@@ -151,6 +151,7 @@ class CostReport(BaseModel):
     sharing: dict[str, Any]
     unlabeled_cost: Decimal
     unlabeled_share: float | None
+    idle_share: Decimal | None = None  # idle ÷ total, when idle is its own row
     ai_apis: list[AiLine]
     ai_total: Decimal
     provenance: Provenance
@@ -242,6 +243,7 @@ def _report(table: CostTable, prov: Provenance) -> CostReport:
         sharing=table.sharing,
         unlabeled_cost=table.unlabeled_cost,
         unlabeled_share=table.unlabeled_share,
+        idle_share=table.idle_share,
         ai_apis=[AiLine(**a.to_dict()) for a in table.ai],
         ai_total=table.ai_total,
         provenance=prov,

@@ -63,6 +63,7 @@ class CostTable:
     sharing: dict[str, Any]
     unlabeled_cost: Decimal
     unlabeled_share: float | None  # share of workload cost without a team label
+    idle_share: Decimal | None  # __idle__ ÷ the total (None when idle is shared or nil)
     ai: list[AiRow]
     ai_total: Decimal
     provenance: Provenance
@@ -79,6 +80,7 @@ class CostTable:
             "sharing": self.sharing,
             "unlabeled_cost": self.unlabeled_cost,
             "unlabeled_share": self.unlabeled_share,
+            "idle_share": self.idle_share,
             "ai_apis": [a.to_dict() for a in self.ai],
             "ai_total": self.ai_total,
             "provenance": self.provenance.model_dump(mode="json"),
@@ -190,6 +192,7 @@ def query_costs(
         sharing=sharing,
         unlabeled_cost=unl_cost,
         unlabeled_share=unl_share,
+        idle_share=_share(rows, totals),
         ai=ai,
         ai_total=sum((a.cost for a in ai), _ZERO),
         provenance=prov,
@@ -256,6 +259,13 @@ def _merge(name: str, kind: str, rows: list[CostRow]) -> CostRow:
         total=sum((r.total for r in rows), _ZERO),
         count=sum(r.count for r in rows),
     )
+
+
+def _share(rows: list[CostRow], totals: CostRow) -> Decimal | None:
+    idle = sum((r.total for r in rows if r.kind == "idle"), _ZERO)
+    if not idle or not totals.total:
+        return None
+    return (idle / totals.total).quantize(Decimal("1e-12"))
 
 
 def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: Decimal) -> str:

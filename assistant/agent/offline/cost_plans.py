@@ -404,7 +404,7 @@ def idle(p: Parsed, run: Runner) -> str:
     row = _kind(r, "idle")
     if row is None:
         return f"No idle cost in {run.when(w)}: every node-hour was allocated to workloads."
-    share = pct(abs(row.total) / r.totals.total) if r.totals.total else "n/a"
+    share = pct(r.idle_share) if r.idle_share is not None else "n/a"
     return "\n".join(
         [
             f"Idle cost (node capacity no workload requested) in {run.when(w)}: "
