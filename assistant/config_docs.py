@@ -97,7 +97,7 @@ def _item_sections(model: type[BaseModel]) -> list[str]:
     """A table per list-of-models setting (``budgets``, ``units``): its items' fields."""
     out: list[str] = []
     for name, info in model.model_fields.items():
-        args = getattr(info.annotation, "__args__", ())
+        args: tuple[Any, ...] = getattr(info.annotation, "__args__", ())
         item = args[0] if len(args) == 1 else None
         if not (isinstance(item, type) and issubclass(item, BaseModel)):
             continue

@@ -43,9 +43,12 @@ def serve_cmd(
     import uvicorn
 
     from assistant.interfaces.api import create_app
+    from assistant.service.runtime import start_service
 
     settings = load_settings()
     application = create_app(settings, engine=_engine(engine))
+    service = start_service(settings)
+    application.state.service = service
     # the audit trail (who asked, which tools ran) goes to stderr beside uvicorn's access log
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("penny.audit").setLevel(logging.INFO)
@@ -57,7 +60,10 @@ def serve_cmd(
             "Create one with `penny token create --user NAME --save`.",
             err=True,
         )
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+    try:
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+    finally:
+        service.stop()
 
 
 @app.command("slack", rich_help_panel="Servers")
