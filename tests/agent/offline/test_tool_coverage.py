@@ -12,35 +12,27 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant.agent.ask import ask
 from assistant.agent.offline.templates import money
-from assistant.config import Settings, load_settings
+from assistant.config import Settings
 from assistant.core.answer import AskContext
 from evals.cases import Case, load_cases
 from evals.coverage import check_case, found_in, run_coverage
 from evals.grade import grade_answer
-from evals.runner import case_settings, expected_values, pinned_now
-from tests.demo_warehouse import EVAL_END, demo_copy
+from evals.runner import case_settings, expected_values
 from tests.fakes import AnthropicServer, OpenAIServer, Reply, ToolUse
 
 CASES = [c for c in load_cases() if c.tool_calls]
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_copy(tmp_path_factory, "coverage-demo", EVAL_END)
-
-
 @pytest.fixture
-def demo(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("PENNY_HOME", str(demo_home))
-    s = load_settings(home=demo_home, db=demo_home / "penny.duckdb")
-    return s.model_copy(update={"now": pinned_now(s)})
+def demo(demo_settings: Settings) -> Settings:
+    """The shared offline demo (tests/agent/offline/conftest.py), 'now' at its end."""
+    return demo_settings
 
 
 def test_every_case_with_numbers_lists_at_most_three_tool_calls() -> None:
