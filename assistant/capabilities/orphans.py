@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.capabilities.common import bounded, freshness, warehouse
 from assistant.capabilities.context import Ctx
 from assistant.core.provenance import Provenance
-from assistant.rightsizing.beyond import orphans
+from assistant.rightsizing.beyond import Orphan, orphans
 from assistant.windows import parse_window
 
-__all__ = ["OrphanLine", "OrphansReport", "OrphansRequest", "orphaned_resources"]
+__all__ = ["OrphansReport", "OrphansRequest", "orphaned_resources"]
 
 Kind = Literal["volume", "claim", "load_balancer", "namespace"]
 _TABLES = [
@@ -53,21 +53,9 @@ class OrphansRequest(BaseModel):
     )
 
 
-class OrphanLine(BaseModel):
-    kind: str
-    cluster: str
-    namespace: str | None
-    name: str
-    hours: float
-    cost: Decimal | None  # in the window; None = no price known
-    monthly_cost: Decimal | None
-    price_source: str  # bill | price_list | allocation | unknown
-    evidence: str
-
-
 class OrphansReport(BaseModel):
     window: str
-    resources: list[OrphanLine]
+    resources: list[Orphan]  # kind, cluster, namespace, name, hours, cost, monthly_cost, …
     count: int
     total_cost: Decimal
     total_from_bill: Decimal  # the part on the resources' own bill lines: still billed
@@ -93,20 +81,7 @@ def orphaned_resources(request: OrphansRequest, ctx: Ctx) -> OrphansReport:
     prov.truncated = more > 0
     return OrphansReport(
         window=window.label(),
-        resources=[
-            OrphanLine(
-                kind=o.kind,
-                cluster=o.cluster,
-                namespace=o.namespace,
-                name=o.name,
-                hours=o.hours,
-                cost=o.cost,
-                monthly_cost=o.monthly_cost,
-                price_source=o.price_source,
-                evidence=o.evidence,
-            )
-            for o in shown
-        ],
+        resources=shown,
         count=len(found),
         total_cost=sum((o.cost for o in found if o.cost is not None), Decimal(0)),
         total_from_bill=sum(

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from assistant.windows import Window, month_window
 
-__all__ = ["ALL_TIME_START", "MONTHS", "Period", "find_periods"]
+__all__ = ["ALL_TIME_START", "MONTHS", "NUMBER_WORDS", "Period", "find_periods"]
 
 #: the start of an "all the data" window; tools clamp it to what the warehouse holds
 ALL_TIME_START = datetime(2000, 1, 1)
@@ -54,9 +54,8 @@ MONTHS = {
     "december": 12,
     "dec": 12,
 }
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
+#: number words people write for a count ("top five", "past seven days")
+NUMBER_WORDS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -69,8 +68,11 @@ _NUMBERS = {
     "ten": 10,
     "twelve": 12,
     "fourteen": 14,
+    "fifteen": 15,
+    "twenty": 20,
     "thirty": 30,
 }
+_NUMBERS = {"a": 1, "an": 1, **NUMBER_WORDS}
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _NUM = r"(?P<n>\d{1,3}|" + "|".join(_NUMBERS) + r")"
 

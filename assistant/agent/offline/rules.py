@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.agent.offline.intent import Intent
-from assistant.agent.offline.periods import Period
+from assistant.agent.offline.periods import NUMBER_WORDS, Period
 from assistant.agent.offline.refs import BILL_KINDS, EntityRef
 from assistant.agent.offline.vocabulary import GROUP_WORDS, UNIT_WORDS
 
@@ -48,20 +48,7 @@ I = Intent  # noqa: E741
 CHECKABLE = ("team", "namespace", "app", "cluster", "node")
 _KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node", *BILL_KINDS)
 
-_WORD_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "fifteen": 15,
-    "twenty": 20,
-}
+_WORD_NUMBERS = NUMBER_WORDS
 _KIND_HINTS = [
     (r"\bteams?\b|\bsquads?\b", "team"),
     (r"\bnamespaces?\b|\bns\b", "namespace"),
