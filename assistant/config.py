@@ -27,6 +27,7 @@ __all__ = [
     "AgentSettings",
     "AllocationSettings",
     "AnomalySettings",
+    "Budget",
     "KnowledgeSettings",
     "KubernetesSettings",
     "LabelMapping",
@@ -35,6 +36,7 @@ __all__ = [
     "Settings",
     "SlackSettings",
     "SyncSettings",
+    "UnitMetric",
     "WarehouseSettings",
     "default_home",
     "load_settings",
@@ -167,6 +169,56 @@ class AnomalySettings(BaseModel):
     )
 
 
+class Budget(BaseModel):
+    """A monthly budget for the whole bill, one team or one namespace."""
+
+    scope: str = Field(
+        "total",
+        description="'total' (the whole bill, amortized), 'team:NAME' or 'namespace:NAME'",
+    )
+    monthly: Decimal = Field(ge=0, description="Amount per calendar month, in the bill currency")
+    name: str | None = Field(None, description="How answers name it; default from the scope")
+    note: str | None = Field(
+        None, description="Free text shown beside it, e.g. a currency or who owns it"
+    )
+
+    @field_validator("scope")
+    @classmethod
+    def _check_scope(cls, value: str) -> str:
+        kind, _, name = value.strip().partition(":")
+        if value.strip() == "total":
+            return "total"
+        if kind not in {"team", "namespace"} or not name.strip():
+            raise ValueError(
+                f"budget scope {value!r} must be 'total', 'team:NAME' or 'namespace:NAME'"
+            )
+        return f"{kind}:{name.strip()}"
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return "total" if self.scope == "total" else self.scope.replace(":", " ", 1)
+
+
+class UnitMetric(BaseModel):
+    """A usage counter per workload, so cost can be divided by what the workload served."""
+
+    unit: str = Field(
+        description="What one count is, singular: 'request', 'token', 'job', 'message'"
+    )
+    metric: str = Field(
+        description="Prometheus counter name (monotonic), e.g. http_requests_total",
+        pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$",
+    )
+    namespace: str = Field(description="The workload's namespace")
+    workload: str = Field(description="Controller name, e.g. checkout-api")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Label matchers selecting the workload's series, e.g. {service: checkout-api}",
+    )
+
+
 class ApiToken(BaseModel):
     sha256: str = Field(description="sha256 hex of the bearer token (never the token itself)")
     user: str
@@ -214,6 +266,13 @@ class KnowledgeSettings(BaseModel):
     )
     min_semantic_score: float = Field(
         0.25, ge=0, le=1, description="Cosine similarity below which a semantic match is dropped"
+    )
+    filter_floor: float = Field(
+        0.36,
+        ge=0,
+        le=1,
+        description="Offline engine: a semantic name match below this is only said to the "
+        "asker as a weak reading, never used as a filter (calibrated on the demo)",
     )
 
 
@@ -356,6 +415,15 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    budgets: list[Budget] = Field(
+        default_factory=list,
+        description="Monthly budgets (total, per team, per namespace): "
+        "penny ask 'are we over budget?', budget_status",
+    )
+    units: list[UnitMetric] = Field(
+        default_factory=list,
+        description="Usage counters per workload for unit costs (cost per request, per token)",
+    )
     sync: SyncSettings = Field(default_factory=SyncSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
 

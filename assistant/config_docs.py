@@ -73,8 +73,47 @@ def _bounds(meta: Any) -> list[tuple[str, Any]]:
     return out
 
 
+#: an example for each list-of-items setting, shown under its item table
+_EXAMPLES = {
+    "budgets": """budgets:
+  - scope: total
+    monthly: 30000
+    note: USD, the whole bill (amortized)
+  - scope: team:payments
+    monthly: 500
+  - scope: namespace:search
+    monthly: 250
+    name: search namespace""",
+    "units": """units:
+  - unit: request
+    metric: http_requests_total
+    namespace: payments
+    workload: checkout-api
+    labels: {service: checkout-api}""",
+}
+
+
+def _item_sections(model: type[BaseModel]) -> list[str]:
+    """A table per list-of-models setting (``budgets``, ``units``): its items' fields."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        args: tuple[Any, ...] = getattr(info.annotation, "__args__", ())
+        item = args[0] if len(args) == 1 else None
+        if not (isinstance(item, type) and issubclass(item, BaseModel)):
+            continue
+        out += ["", f"## `{name}` items", "", (info.description or "") + ".", ""]
+        out += ["| field | default | description |", "|---|---|---|"]
+        for field, fi in item.model_fields.items():
+            default = "required" if fi.is_required() else _default(fi)
+            desc = (fi.description or "").replace("|", "\\|")
+            out.append(f"| `{field}` | {default} | {desc} |")
+        if name in _EXAMPLES:
+            out += ["", "```yaml", _EXAMPLES[name], "```"]
+    return out
+
+
 def render() -> str:
-    return HEADER + "\n".join(_rows(Settings)) + "\n"
+    return HEADER + "\n".join(_rows(Settings)) + "\n" + "\n".join(_item_sections(Settings)) + "\n"
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ tools and the engine against an independent computation. The SQL may use
     category: entity_cost
     tags: [team, last-month]
     setup: []                    # earlier questions in the same thread (follow-ups)
+    settings: {}                 # settings for this case only, e.g. budgets: […]
     understood: true             # false: the engine must say it cannot answer
     expect:
       numbers:
@@ -21,6 +22,9 @@ tools and the engine against an independent computation. The SQL may use
       names_sql: SELECT …        # optional: every value of the first column must appear
       tools: [query_costs]       # optional: tools the engine must call
       no_money: false            # true: the answer may not contain any money figure
+    tool_calls:                  # the ≤ 3 tool calls that answer it (tool-coverage eval)
+      - name: bill_costs
+        args: {window: 2026-10, filters: {charge_category: Credit}}
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import yaml
 
 from assistant.errors import ConfigError
 
-__all__ = ["CASES_DIR", "Case", "ExpectedNumber", "load_cases"]
+__all__ = ["CASES_DIR", "Case", "ExpectedNumber", "ToolCallSpec", "load_cases"]
 
 CASES_DIR = Path(__file__).resolve().parent
 _DIR_RE = re.compile(r"^\d{2,3}_[a-z0-9_]+$")
@@ -50,6 +54,12 @@ class ExpectedNumber:
 
 
 @dataclass(frozen=True)
+class ToolCallSpec:
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     question: str
@@ -62,6 +72,8 @@ class Case:
     names_sql: str | None = None
     tools: list[str] = field(default_factory=list)
     no_money: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+    tool_calls: list[ToolCallSpec] = field(default_factory=list)
 
 
 def _case(path: Path) -> Case:
@@ -74,7 +86,16 @@ def _case(path: Path) -> Case:
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise ConfigError(f"Eval case {where} needs a non-empty {key!r}.")
     expect = raw.get("expect") or {}
-    unknown = set(raw) - {"question", "category", "tags", "setup", "understood", "expect"}
+    unknown = set(raw) - {
+        "question",
+        "category",
+        "tags",
+        "setup",
+        "understood",
+        "expect",
+        "settings",
+        "tool_calls",
+    }
     unknown |= set(expect) - {"numbers", "names", "names_sql", "tools", "no_money"}
     if unknown:
         raise ConfigError(f"Eval case {where} has unknown keys: {sorted(unknown)}.")
@@ -90,6 +111,13 @@ def _case(path: Path) -> Case:
         numbers.append(
             ExpectedNumber(str(n["label"]), str(n["sql"]), kind, str(n.get("tolerance", "0.011")))
         )
+    calls = []
+    for i, c in enumerate(raw.get("tool_calls") or []):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise ConfigError(f"Eval case {where}: tool_calls[{i}] needs a 'name'.")
+        calls.append(ToolCallSpec(c["name"], dict(c.get("args") or {})))
+    if len(calls) > 3:
+        raise ConfigError(f"Eval case {where}: at most 3 tool_calls (a model's budget here).")
     return Case(
         id=path.parent.name,
         question=raw["question"].strip(),
@@ -102,6 +130,8 @@ def _case(path: Path) -> Case:
         names_sql=expect.get("names_sql"),
         tools=list(expect.get("tools") or []),
         no_money=bool(expect.get("no_money", False)),
+        settings=dict(raw.get("settings") or {}),
+        tool_calls=calls,
     )
 
 

@@ -1,5 +1,9 @@
 """Run the eval cases through ``ask()`` and grade them; report pass rate, tokens, cost, latency.
 
+Every answer has one outcome: **correct** (it passed), **refused** (it failed, but said
+plainly that it could not answer: ``understood`` false and no money figure), or
+**wrong** (a confident answer that failed: the number to drive to zero).
+
 The warehouse is ``settings.db_path`` (PENNY_DB). When it holds no allocations, the small
 demo organisation is built into it first (end :data:`DEMO_END`). 'Now' is pinned to the
 end of the loaded data (the hour after the last allocated hour), so relative periods in
@@ -19,21 +23,26 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from assistant.agent.ask import ask
 from assistant.config import Settings
 from assistant.core.answer import AskContext
 from assistant.errors import ConfigError, PennyError
 from assistant.warehouse.db import reader
 from evals.cases import Case, load_cases
-from evals.grade import grade_answer
+from evals.grade import grade_answer, money_figures
 
 __all__ = [
     "DEMO_END",
     "CaseResult",
     "EvalReport",
+    "case_settings",
     "expected_values",
+    "outcome",
     "pinned_now",
     "prepare_warehouse",
+    "run_case",
     "run_evals",
     "write_report",
 ]
@@ -58,6 +67,7 @@ class CaseResult:
     cost: str | None = None
     latency_ms: float = 0.0
     expected: list[dict[str, Any]] = field(default_factory=list)
+    outcome: str = "wrong"  # correct | refused | wrong
 
 
 @dataclass
@@ -84,14 +94,34 @@ class EvalReport:
             out[r.category] = (ok + r.passed, total + 1)
         return dict(sorted(out.items()))
 
+    def outcomes(self) -> dict[str, dict[str, int]]:
+        """Per category: correct, refused, wrong and cases."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.results:
+            row = out.setdefault(r.category, {"correct": 0, "refused": 0, "wrong": 0, "cases": 0})
+            row[r.outcome] += 1
+            row["cases"] += 1
+        return dict(sorted(out.items()))
+
+    def count(self, outcome_name: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome_name)
+
     def totals(self) -> dict[str, Any]:
         lat = [r.latency_ms for r in self.results] or [0.0]
         costs = [Decimal(r.cost) for r in self.results if r.cost is not None]
         unpriced = sum(1 for r in self.results if r.cost is None and r.engine == "llm")
+        n = len(self.results) or 1
         return {
             "cases": len(self.results),
             "passed": self.passed,
             "pass_rate": round(self.pass_rate, 4),
+            "correct": self.count("correct"),
+            "refused": self.count("refused"),
+            "wrong": self.count("wrong"),
+            "correct_or_refused_rate": round(
+                (self.count("correct") + self.count("refused")) / n, 4
+            ),
+            "wrong_rate": round(self.count("wrong") / n, 4),
             "input_tokens": sum(r.input_tokens for r in self.results),
             "output_tokens": sum(r.output_tokens for r in self.results),
             "cost_usd": str(sum(costs, Decimal(0))),
@@ -174,9 +204,33 @@ def expected_values(
     return numbers, names
 
 
-def _run_case(case: Case, settings: Settings, engine: str, now: datetime) -> CaseResult:
+def case_settings(case: Case, settings: Settings) -> Settings:
+    """``settings`` with the case's own overrides (e.g. budgets), each validated."""
+    if not case.settings:
+        return settings
+    update = {}
+    for key, value in case.settings.items():
+        if key not in Settings.model_fields:
+            raise ConfigError(f"Eval case {case.id}: unknown setting {key!r}.")
+        annotation = Settings.model_fields[key].annotation
+        assert annotation is not None
+        update[key] = TypeAdapter(annotation).validate_python(value)
+    return settings.model_copy(update=update)
+
+
+def outcome(passed: bool, understood: bool, text: str) -> str:
+    """correct; refused (said it could not answer, no figure); or wrong."""
+    if passed:
+        return "correct"
+    if not understood and not money_figures(text):
+        return "refused"
+    return "wrong"
+
+
+def run_case(case: Case, settings: Settings, engine: str, now: datetime) -> CaseResult:
     ctx = AskContext(user="eval", channel="eval", thread_id=f"eval-{case.id}-{uuid.uuid4().hex}")
     numbers, names = expected_values(case, settings, now)
+    settings = case_settings(case, settings)
     try:
         for q in case.setup:
             ask(q, ctx, settings, engine=engine)  # type: ignore[arg-type]
@@ -235,6 +289,7 @@ def _run_case(case: Case, settings: Settings, engine: str, now: datetime) -> Cas
         None if answer.cost is None else str(answer.cost),
         answer.duration_ms,
         numbers,
+        outcome(g.passed, answer.understood, answer.text),
     )
 
 
@@ -271,7 +326,7 @@ def run_evals(
     results = []
     for case in cases:
         t0 = time.perf_counter()
-        r = _run_case(case, run_settings, engine, now)
+        r = run_case(case, run_settings, engine, now)
         log(
             f"{'PASS' if r.passed else 'FAIL'} {case.id} ({time.perf_counter() - t0:.1f}s)"
             + ("" if r.passed else ": " + "; ".join(r.failures))
@@ -298,7 +353,7 @@ def write_report(report: EvalReport, out: Path) -> tuple[Path, Path]:
         "warehouse": report.warehouse,
         "started": report.started,
         "totals": report.totals(),
-        "by_category": {k: {"passed": p, "cases": n} for k, (p, n) in report.by_category().items()},
+        "by_category": report.outcomes(),
         "results": [asdict(r) for r in report.results],
     }
     json_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
@@ -313,16 +368,23 @@ def markdown(report: EvalReport) -> str:
         "",
         f"Pinned now {report.now}; warehouse `{report.warehouse}`; run {report.started}.",
         "",
-        f"**{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)**; tokens "
-        f"{t['input_tokens']:,} in / {t['output_tokens']:,} out; cost ${t['cost_usd']}; "
+        f"**{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)**: "
+        f"{t['correct']} correct, {t['refused']} honestly refused, **{t['wrong']} "
+        f"confident-wrong** ({t['correct_or_refused_rate'] * 100:.1f}% correct or refused); "
+        f"tokens {t['input_tokens']:,} in / {t['output_tokens']:,} out; cost ${t['cost_usd']}; "
         f"latency p50 {t['latency_ms_p50']} ms, max {t['latency_ms_max']} ms.",
         "",
-        "| category | passed | cases |",
-        "|---|---:|---:|",
+        "| category | correct | refused | wrong | cases |",
+        "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {k} | {p} | {n} |" for k, (p, n) in report.by_category().items()]
+    lines += [
+        f"| {k} | {v['correct']} | {v['refused']} | {v['wrong']} | {v['cases']} |"
+        for k, v in report.outcomes().items()
+    ]
     failed = [r for r in report.results if not r.passed]
     if failed:
-        lines += ["", "## Failures", ""]
-        lines += [f"- `{r.id}` {r.question!r}: {'; '.join(r.failures)}" for r in failed]
+        lines += ["", "## Not correct", ""]
+        lines += [
+            f"- `{r.id}` ({r.outcome}) {r.question!r}: {'; '.join(r.failures)}" for r in failed
+        ]
     return "\n".join(lines) + "\n"

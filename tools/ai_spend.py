@@ -12,7 +12,7 @@ __all__ = ["Args", "ai_spend"]
 Args = AiSpendRequest
 
 
-@tool("ai_spend", Args)
+@tool("ai_spend", Args, capability=run_ai_spend)
 def ai_spend(args: Args, ctx: ToolContext) -> ToolResult:
     """AI API spend: what Penny's own LLM calls cost and what imported OpenAI/Anthropic usage
     cost, by model, provider, user, team, source, channel or day, with token counts. Costs are

@@ -12,7 +12,7 @@ __all__ = ["Args", "cluster_state"]
 Args = ClusterStateRequest
 
 
-@tool("cluster_state", Args)
+@tool("cluster_state", Args, capability=run_cluster_state)
 def cluster_state(args: Args, ctx: ToolContext) -> ToolResult:
     """Current Kubernetes state: nodes (capacity, allocatable, spot or on-demand, how much is
     requested), pods (CPU/memory/GPU requests and limits per container, node, owning

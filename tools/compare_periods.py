@@ -11,7 +11,7 @@ __all__ = ["Args", "compare_periods"]
 Args = CompareRequest
 
 
-@tool("compare_periods", Args)
+@tool("compare_periods", Args, capability=compare)
 def compare_periods(args: Args, ctx: ToolContext) -> ToolResult:
     """Compare allocated cost between period `a` (baseline) and period `b` and explain the
     change: effects that add up exactly to it (days in period, usage growth, new and removed

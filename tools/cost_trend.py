@@ -11,7 +11,7 @@ __all__ = ["Args", "cost_trend"]
 Args = TrendRequest
 
 
-@tool("cost_trend", Args)
+@tool("cost_trend", Args, capability=trend)
 def cost_trend(args: Args, ctx: ToolContext) -> ToolResult:
     """Allocated Kubernetes cost over time: one value per day, ISO week (Monday start) or
     month in UTC for a window, optionally filtered (e.g. one team or namespace), optionally

@@ -15,7 +15,7 @@ class Args(AnomaliesRequest):
     top_n: int | None = Field(10, ge=1, le=50, description="Anomalies to list, largest $ first.")
 
 
-@tool("detect_anomalies", Args)
+@tool("detect_anomalies", Args, capability=anomalies)
 def detect_anomalies(args: Args, ctx: ToolContext) -> ToolResult:
     """Find unusual days ("anything unusual this week?"): daily amortized cost per team,
     namespace, service or cluster against a robust weekday-aware baseline (median of the same

@@ -23,7 +23,7 @@ class Args(DraftRequest):
     history_days: int = Field(14, ge=1, le=90, description="Days of usage history to use.")
 
 
-@tool("draft_rightsizing_change", Args)
+@tool("draft_rightsizing_change", Args, capability=draft)
 def draft_rightsizing_change(args: Args, ctx: ToolContext) -> ToolResult:
     """Draft the change that applies one rightsizing recommendation, for a human to review:
     the strategic merge patch (JSON merge patch for custom resources), the `kubectl patch`

@@ -15,7 +15,7 @@ class Args(BillRequest):
     top_n: int | None = Field(10, ge=1, le=50, description=TOP_HELP)
 
 
-@tool("explain_bill", Args)
+@tool("explain_bill", Args, capability=bill)
 def explain_bill(args: Args, ctx: ToolContext) -> ToolResult:
     """Explain a month's cloud bill ("why did October go up?"): the invoice total (BilledCost)
     and amortized total (EffectiveCost) with what makes them differ (commitment purchases and

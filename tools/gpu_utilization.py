@@ -15,7 +15,7 @@ class Args(GpuRequest):
     top_n: int | None = Field(10, ge=1, le=100, description="Rows to return, costliest idle first.")
 
 
-@tool("gpu_utilization", Args)
+@tool("gpu_utilization", Args, capability=gpu)
 def gpu_utilization(args: Args, ctx: ToolContext) -> ToolResult:
     """GPU use and waste from DCGM metrics: per workload/pod/namespace/team/model/node the
     GPU-hours (MIG slices and time-sliced GPUs count by their share of the physical GPU),

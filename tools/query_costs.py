@@ -21,7 +21,7 @@ class Args(CostsRequest):
     )
 
 
-@tool("query_costs", Args)
+@tool("query_costs", Args, capability=costs)
 def query_costs(args: Args, ctx: ToolContext) -> ToolResult:
     """Allocated Kubernetes cost for a period (from the cloud bill, split per container-hour
     with OpenCost's method), grouped by namespace, team, app, env, cost_center, controller,

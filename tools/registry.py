@@ -24,7 +24,7 @@ from tools.result import ToolResult
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["REGISTRY", "ToolContext", "ToolSpec", "call", "load_all", "tool"]
+__all__ = ["REGISTRY", "ToolContext", "ToolSpec", "call", "call_report", "load_all", "tool"]
 
 #: modules imported by load_all(); each registers its tools on import
 TOOL_MODULES: list[str] = [
@@ -41,6 +41,11 @@ TOOL_MODULES: list[str] = [
     "tools.detect_anomalies",
     "tools.cost_trend",
     "tools.review_change",
+    "tools.bill_costs",
+    "tools.orphaned_resources",
+    "tools.cost_forecast",
+    "tools.budget_status",
+    "tools.unit_cost",
 ]
 
 
@@ -54,18 +59,25 @@ class ToolSpec:
     args_model: type[BaseModel]
     fn: Callable[[Any, ToolContext], ToolResult]
     description: str
+    #: the capability behind the tool, for callers that read its typed report
+    capability: Callable[[Any, ToolContext], BaseModel] | None = None
 
 
 REGISTRY: dict[str, ToolSpec] = {}
 
 
 def tool(
-    name: str, args_model: type[BaseModel]
+    name: str,
+    args_model: type[BaseModel],
+    *,
+    capability: Callable[[Any, ToolContext], BaseModel] | None = None,
 ) -> Callable[[Callable[..., ToolResult]], Callable[..., ToolResult]]:
-    """Register ``fn`` as tool ``name``; its docstring is the description the model sees."""
+    """Register ``fn`` as tool ``name``; its docstring is the description the model sees.
+    ``capability`` is the core function ``fn`` adapts (``fn`` returns its report as
+    ``ToolResult.of(report)``), so :func:`call_report` can hand back the typed report."""
 
     def decorate(fn: Callable[..., ToolResult]) -> Callable[..., ToolResult]:
-        REGISTRY[name] = ToolSpec(name, args_model, fn, (fn.__doc__ or "").strip())
+        REGISTRY[name] = ToolSpec(name, args_model, fn, (fn.__doc__ or "").strip(), capability)
         return fn
 
     return decorate
@@ -87,8 +99,18 @@ def _explain_validation(name: str, exc: ValidationError) -> str:
 
 def call(name: str, raw_args: dict[str, Any] | None, ctx: ToolContext) -> tuple[ToolResult, float]:
     """Validate and run one tool; return (result, duration_ms). Never raises."""
+    result, _, duration = call_report(name, raw_args, ctx)
+    return result, duration
+
+
+def call_report(
+    name: str, raw_args: dict[str, Any] | None, ctx: ToolContext
+) -> tuple[ToolResult, BaseModel | None, float]:
+    """:func:`call`, plus the capability's typed report when the tool has one and it
+    succeeded (the offline engine reads reports; the result is what the model sees)."""
     started = time.perf_counter()
     spec = load_all().get(name)
+    report: BaseModel | None = None
     if spec is None:
         result = ToolResult.failure(
             f"No tool named {name!r}. Available: {', '.join(sorted(REGISTRY))}."
@@ -96,7 +118,11 @@ def call(name: str, raw_args: dict[str, Any] | None, ctx: ToolContext) -> tuple[
     else:
         try:
             args = spec.args_model.model_validate(raw_args or {})
-            result = spec.fn(args, ctx)
+            if spec.capability is not None:
+                report = spec.capability(args, ctx)
+                result = ToolResult.of(report)
+            else:
+                result = spec.fn(args, ctx)
         except ValidationError as exc:
             result = ToolResult.failure(_explain_validation(name, exc))
         except DataGap as exc:
@@ -112,4 +138,4 @@ def call(name: str, raw_args: dict[str, Any] | None, ctx: ToolContext) -> tuple[
                 "This is a bug in Penny, not in your arguments; answer without this tool "
                 "and say so."
             )
-    return result, (time.perf_counter() - started) * 1000.0
+    return result, report, (time.perf_counter() - started) * 1000.0

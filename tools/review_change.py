@@ -12,7 +12,7 @@ __all__ = ["Args", "review_change"]
 Args = ReviewRequest
 
 
-@tool("review_change", Args)
+@tool("review_change", Args, capability=run_review)
 def review_change(args: Args, ctx: ToolContext) -> ToolResult:
     """Price a change to Kubernetes workloads (what `penny review` does for a pull request):
     give the rendered YAML before (`base`) and after (`head`). Workloads (Deployment,

@@ -19,7 +19,7 @@ class Args(RightsizingRequest):
     )
 
 
-@tool("rightsizing", Args)
+@tool("rightsizing", Args, capability=run_rightsizing)
 def rightsizing(args: Args, ctx: ToolContext) -> ToolResult:
     """Rightsizing recommendations from the warehouse's usage history: for each workload
     (Deployment, StatefulSet, DaemonSet, CronJob, Job, bare Pod) and container, current vs

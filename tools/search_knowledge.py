@@ -12,7 +12,7 @@ __all__ = ["Args", "search_knowledge"]
 Args = KnowledgeRequest
 
 
-@tool("search_knowledge", Args)
+@tool("search_knowledge", Args, capability=run_search)
 def search_knowledge(args: Args, ctx: ToolContext) -> ToolResult:
     """Search Penny's knowledge base and the names in the cost warehouse by meaning. Use it
     to explain a FinOps term or how Penny computes something (idle, shared, unallocated,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from assistant.allocation.freshness import require_fresh
-from assistant.billing.forecast import forecast_month
+from assistant.billing.forecast import month_forecast
 from assistant.billing.loaders import (
     allocation_span,
     daily_by,
@@ -238,10 +238,8 @@ def explain_bill(
             )
     forecast = None
     if partial and count:
-        per_day: dict[datetime, Decimal] = defaultdict(lambda: ZERO)
-        for day, _, _, cost in daily_rows:
-            per_day[day] += dec(cost)
-        forecast = forecast_month(month, covered.end, sorted(per_day.items()))
+        # the one forecast of a slice: budgets and cost_forecast read the same function
+        forecast, _ = month_forecast(con, month, now=covered.end, scope=scope)
     scope_totals = None
     if not scope.admin:
         amortized, invoice = memo(

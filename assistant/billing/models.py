@@ -145,6 +145,11 @@ class BillTotals(BaseModel):
     commitment_covered_usage: Decimal  # amortized cost of usage a commitment covered
     commitment_coverage_pct: Decimal | None
     commitment_savings: Decimal  # Σ (ListCost - EffectiveCost) on covered usage
+    commitment_unused: Decimal = Decimal(0)  # EffectiveCost of unused commitment
+    commitment_utilisation_pct: Decimal | None = None  # used ÷ (used + unused) × 100
+    spot_effective: Decimal = Decimal(0)  # EffectiveCost of spot usage (PricingCategory Dynamic)
+    spot_list: Decimal = Decimal(0)  # its ListCost (the on-demand price)
+    spot_savings: Decimal = Decimal(0)  # spot_list - spot_effective
     lines: int
 
 
@@ -193,6 +198,8 @@ class Reconciliation(BaseModel):
 class Forecast(BaseModel):
     month_to_date: Decimal
     forecast: Decimal
+    low: Decimal | None = None  # the range: the cheapest / dearest recent day as the rate
+    high: Decimal | None = None
     days_elapsed: Decimal
     days_in_month: int
     daily_run_rate: Decimal

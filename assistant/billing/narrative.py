@@ -52,7 +52,12 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
         )
     if expl.forecast is not None:
         f = expl.forecast
-        parts.append(f"Forecast for the full month: {money(f.forecast)} ({f.method}).")
+        span = (
+            f", range {money(f.low)} to {money(f.high)}"
+            if f.low is not None and f.high is not None
+            else ""
+        )
+        parts.append(f"Forecast for the full month: {money(f.forecast)}{span} ({f.method}).")
     v = expl.variance
     if v is not None:
         before, change, pct_value = v.total_a, v.change, v.pct

@@ -154,8 +154,13 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
             "## Forecast",
             "",
             f"Month to date {money(f.month_to_date)} over "
-            f"{f.days_elapsed} of {f.days_in_month} days; forecast {money(f.forecast)}. "
-            f"Method: {f.method}.",
+            f"{f.days_elapsed} of {f.days_in_month} days; forecast {money(f.forecast)}"
+            + (
+                f" (range {money(f.low)} to {money(f.high)})"
+                if f.low is not None and f.high is not None
+                else ""
+            )
+            + f". Method: {f.method}.",
             "",
         ]
     v = expl.variance

@@ -169,7 +169,13 @@ def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
         if v.notes:
             parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in v.notes) + "</ul>")
     if expl.forecast is not None:
-        parts.append(f'<p class="muted">Forecast method: {escape(expl.forecast.method)}.</p>')
+        f = expl.forecast
+        span = (
+            f" Range {money(f.low)} to {money(f.high)}."
+            if f.low is not None and f.high is not None
+            else ""
+        )
+        parts.append(f'<p class="muted">Forecast method: {escape(f.method)}.{escape(span)}</p>')
     if expl.notes:
         parts.append(
             "<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in expl.notes) + "</ul>"

@@ -164,6 +164,7 @@ class CostReport(BaseModel):
     #: not cover yet): listed apart, never in rows or totals
     estimates: list[CostLine]
     estimated_total: Decimal
+    idle_share: Decimal | None = None  # idle ÷ total, when idle is its own row
     ai_apis: list[AiLine]
     ai_total: Decimal
     #: for a scoped asker, the rows it cannot see (idle capacity and unallocated lines
@@ -279,6 +280,7 @@ def _report(table: CostTable, prov: Provenance) -> CostReport:
         unlabeled_share=table.unlabeled_share,
         estimates=[CostLine.of(r) for r in table.estimates],
         estimated_total=table.estimated_total,
+        idle_share=table.idle_share,
         ai_apis=[AiLine(**a.to_dict()) for a in table.ai],
         ai_total=table.ai_total,
         provenance=prov,

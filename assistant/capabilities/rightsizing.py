@@ -54,6 +54,9 @@ class RightsizingRequest(BaseModel):
         description="Only this namespace (exact name, e.g. 'payments-prod'); omit for all "
         "namespaces the asker may see.",
     )
+    team: str | None = Field(
+        None, description="Only this team's workloads (exact name, e.g. 'payments')."
+    )
     strategy: Literal["simple", "vpa"] | None = Field(
         None,
         description="'simple' (KRR-style: CPU request = p95 of hourly peaks, no CPU limit; "
@@ -131,7 +134,7 @@ def rightsizing(request: RightsizingRequest, ctx: Ctx) -> RightsizingReport:
         tables=list(_TABLES),
         window=window.to_dict(),
         currency=settings.currency,
-        filters={"namespace": request.namespace} if request.namespace else {},
+        filters={k: v for k, v in (("namespace", request.namespace), ("team", request.team)) if v},
         notes=[
             f"strategy {strategy}: {STRATEGIES[strategy].description}",
             "monthly = (cpu cores × $/core-h + memory GiB × $/GiB-h) × replicas × 730 h for "
@@ -152,7 +155,15 @@ def rightsizing(request: RightsizingRequest, ctx: Ctx) -> RightsizingReport:
             namespace=request.namespace,
             strategy=request.strategy,
             window=window,
+            team=request.team,
         )
+        if not recs and request.team:
+            raise DataGap(
+                f"No workload of team {request.team!r} with usage history in "
+                f"{window.label()} that you may see.",
+                hint="Check the team's name, or ask for a longer history.",
+                provenance=prov,
+            )
         if not recs:
             known = known_namespaces(con, ctx)
             if request.namespace and request.namespace not in known:

@@ -9,10 +9,29 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.cli.app import app
-from assistant.config import load_settings
+from assistant.config import Settings, load_settings
 from assistant.errors import InputError
 
 __all__ = ["eval_command"]
+
+
+def _coverage(settings: Settings, only: str | None) -> None:
+    from evals.coverage import run_coverage
+    from evals.runner import prepare_warehouse
+
+    prepare_warehouse(settings, log=lambda line: Console(stderr=True).print(line))
+    results = run_coverage(settings, only=only)
+    con = Console()
+    for r in results:
+        if not r.passed:
+            con.print(f"FAIL {r.id}: {'; '.join(r.failures)}", highlight=False, markup=False)
+    ok = sum(r.passed for r in results)
+    con.print(
+        f"Tool coverage: {ok}/{len(results)} cases answered by their tool calls (≤ 3 each).",
+        highlight=False,
+    )
+    if ok < len(results):
+        raise typer.Exit(1)
 
 
 @app.command("eval", rich_help_panel="Develop")
@@ -31,6 +50,15 @@ def eval_command(
     min_pass: float = typer.Option(
         0.0, "--min-pass", min=0.0, max=1.0, help="Exit 1 when the pass rate is below this (0..1)"
     ),
+    max_wrong: int | None = typer.Option(
+        None, "--max-wrong", min=0, help="Exit 1 when more answers than this are confident-wrong"
+    ),
+    coverage: bool = typer.Option(
+        False,
+        "--coverage",
+        help="Tool coverage instead: make each case's tool_calls (≤ 3) and check they return "
+        "its expected numbers",
+    ),
     rebuild: bool = typer.Option(
         False,
         "--rebuild",
@@ -47,6 +75,9 @@ def eval_command(
     if engine not in ("offline", "llm"):
         raise InputError(f"--engine {engine!r} is not offline or llm.")
     settings = load_settings()
+    if coverage:
+        _coverage(settings, only)
+        return
     err = Console(stderr=True)
     report = run_evals(
         settings,
@@ -62,12 +93,15 @@ def eval_command(
     t = report.totals()
     table = Table(
         title=f"Evals ({engine}{', ' + report.model if report.model else ''}): "
-        f"{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%)"
+        f"{t['passed']}/{t['cases']} passed ({t['pass_rate'] * 100:.1f}%); "
+        f"{t['correct']} correct, {t['refused']} refused, {t['wrong']} confident-wrong"
     )
-    for col in ("category", "passed", "cases", "rate"):
+    for col in ("category", "correct", "refused", "wrong", "cases"):
         table.add_column(col, justify="left" if col == "category" else "right")
-    for cat, (ok, n) in report.by_category().items():
-        table.add_row(cat, str(ok), str(n), f"{ok / n * 100:.0f}%")
+    for cat, row in report.outcomes().items():
+        table.add_row(
+            cat, str(row["correct"]), str(row["refused"]), str(row["wrong"]), str(row["cases"])
+        )
     con.print(table)
     con.print(
         f"tokens {t['input_tokens']:,} in / {t['output_tokens']:,} out · cost "
@@ -78,5 +112,5 @@ def eval_command(
     con.print(f"Report: {json_path} and {md_path}", highlight=False)
     if not md_path.exists():  # pragma: no cover - write_report always writes both
         con.print(markdown(report))
-    if report.pass_rate < min_pass:
+    if report.pass_rate < min_pass or (max_wrong is not None and t["wrong"] > max_wrong):
         raise typer.Exit(1)

@@ -177,6 +177,7 @@ def query_costs(
         sharing=sharing,
         unlabeled_cost=unl_cost,
         unlabeled_share=unl_share,
+        idle_share=_share(rows, totals),
         ai=ai,
         ai_total=sum((a.cost for a in ai), _ZERO),
         provenance=prov,
@@ -242,6 +243,13 @@ def _rows(units: list[Unit]) -> list[CostRow]:
             )
         )
     return rows
+
+
+def _share(rows: list[CostRow], totals: CostRow) -> Decimal | None:
+    idle = sum((r.total for r in rows if r.kind == "idle"), _ZERO)
+    if not idle or not totals.total:
+        return None
+    return (idle / totals.total).quantize(Decimal("1e-12"))
 
 
 def _describe(share_idle_on: bool, shared_ns: list[str], split: str, overhead: Decimal) -> str:

@@ -61,6 +61,7 @@ class CostTable:
     estimates: list[CostRow] = field(default_factory=list)
     estimated_total: Decimal = _ZERO
     view: str = "allocation"  # allocation | asset (node/cluster: what each cost on the bill)
+    idle_share: Decimal | None = None  # __idle__ ÷ the total (None when idle is shared or nil)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class CostTable:
             "sharing": self.sharing,
             "unlabeled_cost": self.unlabeled_cost,
             "unlabeled_share": self.unlabeled_share,
+            "idle_share": self.idle_share,
             "estimates": [r.to_dict() for r in self.estimates],
             "estimated_total": self.estimated_total,
             "ai_apis": [a.to_dict() for a in self.ai],

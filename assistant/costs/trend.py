@@ -204,6 +204,17 @@ def cost_trend(
             continue
         per_bucket[row[0]].append(unit)
     out = buckets(window, bucket)
+    # Time before the data begins is unknown, not $0: its buckets are left out, and the
+    # bucket the data begins in is partial (so the facts do not compare it as whole).
+    first_row = con.execute("SELECT min(hour) FROM allocations").fetchone()
+    data_start = first_row[0] if first_row else None
+    before_data = 0
+    if data_start is not None and window.start < data_start:
+        before_data = sum(1 for b in out if b.end <= data_start)
+        out = [b for b in out if b.end > data_start]
+        for b in out:
+            if b.start < data_start:
+                b.partial = True
     sums: dict[str, Decimal] = defaultdict(lambda: _ZERO)
     kinds: dict[str, str] = {}
     shown = False
@@ -263,6 +274,14 @@ def cost_trend(
             + (" (ISO weeks, Monday to Monday)" if bucket == "week" else "")
         ]
         + ([f"{more} smaller groups folded into 'others'"] if more else [])
+        + (
+            [
+                f"the data starts {data_start:%Y-%m-%d %H:00} UTC: {before_data} {bucket}(s) "
+                "before it are left out, not counted as $0"
+            ]
+            if before_data and data_start is not None
+            else []
+        )
         + ([estimate_note(estimated)] if estimated else []),
     )
     return CostTrend(

@@ -123,8 +123,10 @@ def recommend(
     namespace: str | None = None,
     strategy: str | None = None,
     window: Window | None = None,
+    team: str | None = None,
 ) -> list[Recommendation]:
-    """Recommendations for every visible workload, ranked by severity, then monthly savings.
+    """Recommendations for every visible workload (or one team's), ranked by severity, then
+    monthly savings.
 
     Workloads without enough history come last with status ``not_enough_data``.
     """
@@ -141,6 +143,8 @@ def recommend(
     recs: list[Recommendation] = []
     for (cluster, ns, kind, name), hs in groups.items():
         first = hs[0]
+        if team is not None and next((h.team for h in hs if h.team), None) != team:
+            continue
         containers = [_container_rec(h, strat.advise(h)) for h in hs]
         statuses = {c.status for c in containers}
         rec = Recommendation(

@@ -151,3 +151,17 @@ def test_registered_described_and_documented() -> None:
     section = DOC.split("\n## cost_trend\n", 1)[1].split("\n## ", 1)[0]
     assert [f for f in spec.args_model.model_fields if f"`{f}`" not in section] == []
     assert REGISTRY["cost_trend"].fn.__module__ == "tools.cost_trend"
+
+
+def test_months_before_the_data_begins_are_left_out_not_zero(warehouse: Settings) -> None:
+    # the fixture's data starts on 2026-10-01: August and September are unknown, not $0
+    r = run(warehouse, window="2026-08-01..2026-11-01", bucket="month")
+    d = r["data"]
+    # every row of October: 10.00 + 5.50 + 7.25 + 3.125 + 1.00 + 2.00 + 0.10 = 28.975
+    assert [(b["start"], b["total"], b["partial"]) for b in d["buckets"]] == [
+        ("2026-10-01", "28.975000", False)
+    ]
+    assert any(
+        "2 month(s) before it are left out, not counted as $0" in n
+        for n in r["provenance"]["notes"]
+    )

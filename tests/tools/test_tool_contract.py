@@ -9,7 +9,18 @@ import pytest
 from tools.registry import REGISTRY, load_all
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "tools.md").read_text(encoding="utf-8")
-MINE = ["query_costs", "cluster_state", "ai_spend", "run_sql", "search_knowledge"]
+MINE = [
+    "query_costs",
+    "cluster_state",
+    "ai_spend",
+    "run_sql",
+    "search_knowledge",
+    "bill_costs",
+    "orphaned_resources",
+    "cost_forecast",
+    "budget_status",
+    "unit_cost",
+]
 
 
 @pytest.mark.parametrize("name", MINE)

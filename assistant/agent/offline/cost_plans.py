@@ -10,16 +10,11 @@ from typing import Any
 
 from assistant.agent.offline import scoped
 from assistant.agent.offline.intents import Parsed
-from assistant.agent.offline.runner import (
-    Runner,
-    how_read,
-    label,
-    last_month,
-    problem,
-    who,
-    window_arg,
-)
+from assistant.agent.offline.runner import Runner, how_read, label, last_month, who, window_arg
 from assistant.agent.offline.templates import money, pct, table
+from assistant.billing.models import GroupChange, Variance
+from assistant.capabilities.bill import BillReport, CompareReport
+from assistant.capabilities.costs import CostLine, CostReport
 from assistant.core.markdown import md_escape
 from assistant.windows import Window
 
@@ -54,15 +49,19 @@ _PLACEHOLDERS = {
 }
 
 
-def _cost_rows(data: dict[str, Any], limit: int = 10) -> list[list[str]]:
+def _cost_rows(r: CostReport, limit: int = 10) -> list[list[str]]:
     rows = []
-    for r in data.get("rows", []):
+    for line in r.rows:
         name = {
             "__idle__": "idle (unused node capacity)",
             "__unallocated__": "unallocated (bill lines no workload explains)",
-        }.get(r["name"], r["name"])
-        rows.append([name, money(r["total"])])
+        }.get(line.name, line.name)
+        rows.append([name, money(line.total)])
     return rows[: limit + 3]
+
+
+def _kind(r: CostReport, kind: str) -> CostLine | None:
+    return next((line for line in r.rows if line.kind == kind), None)
 
 
 def entity_cost(p: Parsed, run: Runner) -> str:
@@ -70,7 +69,7 @@ def entity_cost(p: Parsed, run: Runner) -> str:
     if e is None:
         return total_cost(p, run)
     w = p.slots.window or last_month(run.ctx.now)
-    res = run(
+    r, msg = run.report(
         "query_costs",
         {
             "window": window_arg(w),
@@ -78,42 +77,45 @@ def entity_cost(p: Parsed, run: Runner) -> str:
             "filters": e.filter,
             "top_n": p.slots.top_n or 5,
         },
+        CostReport,
+        what=f"{e.kind} {e.name} in {run.when(w)}",
     )
-    if msg := problem(res, f"{e.kind} {e.name} in {label(w)}"):
-        return msg + how_read(e)
-    d = res["data"]
+    if r is None:
+        return (msg or "") + how_read(e)
     lines = [
-        f"The {who(e)} cost **{money(d['totals']['total'])}** in {label(w)} "
-        f"(amortized, {d['currency']})."
+        f"The {who(e)} cost **{money(r.totals.total)}** in {run.when(w)} (amortized, {r.currency})."
     ]
-    idle_row = next((r for r in d["rows"] if r["kind"] == "idle"), None)
+    idle_row = _kind(r, "idle")
     if idle_row is not None:
         lines[0] += (
-            f" That includes {money(idle_row['total'])} of idle capacity (node "
+            f" That includes {money(idle_row.total)} of idle capacity (node "
             "cost no workload requested)."
         )
-    if len(d["rows"]) > 1:
-        dim = d["group_by"]
-        lines += ["", f"By {dim}:", "", table([dim, "cost"], _cost_rows(d))]
+    if len(r.rows) > 1:
+        lines += ["", f"By {r.group_by}:", "", table([r.group_by, "cost"], _cost_rows(r))]
     return "\n".join(lines) + how_read(e)
 
 
 def total_cost(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
-    res = run("query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 5})
-    if msg := problem(res, f"costs in {label(w)}"):
-        return msg
-    d = res["data"]
-    if d.get("not_visible"):
-        return scoped.total(d, label(w), table(["namespace", "cost"], _cost_rows(d)))
+    r, msg = run.report(
+        "query_costs",
+        {"window": window_arg(w), "group_by": "namespace", "top_n": 5},
+        CostReport,
+        what=f"costs in {run.when(w)}",
+    )
+    if r is None:
+        return msg or ""
+    if r.not_visible:
+        return scoped.total(r, run.when(w), table(["namespace", "cost"], _cost_rows(r)))
     return "\n".join(
         [
-            f"Total cost in {label(w)}: **{money(d['totals']['total'])}** (amortized, the whole "
+            f"Total cost in {run.when(w)}: **{money(r.totals.total)}** (amortized, the whole "
             "bill: workloads, idle capacity and unallocated lines).",
             "",
             "Largest namespaces, then idle and unallocated:",
             "",
-            table(["namespace", "cost"], _cost_rows(d)),
+            table(["namespace", "cost"], _cost_rows(r)),
         ]
     )
 
@@ -126,35 +128,36 @@ def top(p: Parsed, run: Runner) -> str:
     e = p.slots.entity
     if e is not None:
         args["filters"] = e.filter
-    res = run("query_costs", args)
     scope = f" for {e.kind} {md_escape(e.name)}" if e else ""
-    if msg := problem(res, f"{group} costs{scope} in {label(w)}"):
-        return msg
-    d = res["data"]
+    r, msg = run.report(
+        "query_costs", args, CostReport, what=f"{group} costs{scope} in {run.when(w)}"
+    )
+    if r is None:
+        return msg or ""
     # the asset view (nodes, clusters) ranks assets; everything else ranks workload groups
-    workloads = [r for r in d["rows"] if r["kind"] in ("workload", "asset")]
+    workloads = [line for line in r.rows if line.kind in ("workload", "asset")]
     rows = [
-        [str(i), _PLACEHOLDERS.get(r["name"], r["name"]), money(r["total"])]
-        for i, r in enumerate(workloads, 1)
+        [str(i), _PLACEHOLDERS.get(line.name, line.name), money(line.total)]
+        for i, line in enumerate(workloads, 1)
     ]
-    rows += [["", r["name"], money(r["total"])] for r in d["rows"] if r["kind"] == "others"]
+    rows += [["", line.name, money(line.total)] for line in r.rows if line.kind == "others"]
     special = {
         "idle": "idle (unused capacity)",
         "unallocated": "unallocated",
         "unattached": "volumes and load balancers no pod used",
     }
-    rows += [["", special[r["kind"]], money(r["total"])] for r in d["rows"] if r["kind"] in special]
+    rows += [["", special[line.kind], money(line.total)] for line in r.rows if line.kind in special]
     plural = {
         "env": "environments",
         "cost_center": "cost centers",
         "controller": "workloads",
         "service": "bill services",
     }.get(group, group + "s")
-    head = f"Top {len(workloads)} {plural} by cost{scope} in {label(w)} (amortized):"
-    if d.get("view") == "asset":
+    head = f"Top {len(workloads)} {plural} by cost{scope} in {run.when(w)} (amortized):"
+    if r.view == "asset":
         head = (
             f"Top {len(workloads)} {plural} by what they cost on the bill{scope} in "
-            f"{label(w)} (amortized; each with its own idle capacity):"
+            f"{run.when(w)} (amortized; each with its own idle capacity):"
         )
     column = {"controller": "workload"}.get(group, group)
     return "\n".join(
@@ -163,7 +166,7 @@ def top(p: Parsed, run: Runner) -> str:
             "",
             table(["#", column, "cost"], rows),
             "",
-            f"Total: **{money(d['totals']['total'])}**.",
+            f"Total: **{money(r.totals.total)}**.",
         ]
     ) + (how_read(e) if e else "")
 
@@ -178,67 +181,145 @@ def _compare_windows(p: Parsed, now: datetime) -> tuple[Window, Window]:
     return later.previous(), later
 
 
+_RANKABLE = {
+    "team": "team",
+    "namespace": "namespace",
+    "controller": "workload",
+    "cluster": "cluster",
+    "bill:service": "service",
+}
+
+
+def _no_earlier(a: Window, b: Window, run: Runner) -> str | None:
+    """Say so when the earlier period is (partly) before the data begins: never a $0."""
+    if run.span is None or a.start >= run.span[0]:
+        return None
+    first = f"{run.span[0]:%Y-%m-%d}"
+    if a.end <= run.span[0]:
+        return (
+            f"There is nothing earlier to compare with: the data starts {first}, so "
+            f"{label(b)} has no {label(a)} before it in the data."
+        )
+    return (
+        f"{label(a)} is only partly in the data (it starts {first}): comparing it with "
+        f"{label(b)} would count the time before the data as zero, so I won't."
+    )
+
+
 def compare(p: Parsed, run: Runner) -> str:
     a, b = _compare_windows(p, run.ctx.now)
     e = p.slots.entity
+    if (gap := _no_earlier(a, b, run)) is not None:
+        run.refused = True
+        return gap + f" Ask for {label(b)} on its own instead."
+    group = p.slots.group_by
+    if e is None and group is not None:
+        return _ranked(p, run, a, b, group)
     by = {
         "team": "team",
         "namespace": "namespace",
         "workload": "workload",
         "cluster": "cluster",
     }.get(e.kind if e else "", "team")
-    res = run(
+    r, msg = run.report(
         "compare_periods",
         {"a": window_arg(a), "b": window_arg(b), "by": by, "top_n": 50 if e else 5},
+        CompareReport,
+        what=f"a comparison of {label(a)} and {label(b)}",
     )
-    if msg := problem(res, f"a comparison of {label(a)} and {label(b)}"):
-        return msg
-    d = res["data"]
+    if r is None:
+        return msg or ""
+    v = r.variance
     if e is not None:
         key = f"{e.namespace}/{e.controller_kind}/{e.name}" if e.kind == "workload" else e.name
-        group = next((g for g in d.get("groups", []) if g["group"] == key), None)
-        if group is None:
+        g = next((x for x in v.groups.get(by, []) if x.group == key), None)
+        if g is None:
             return (
                 f"The {who(e)} has no cost in {label(a)} or {label(b)} that "
                 "compare_periods could attribute." + how_read(e)
             )
-        change = money(group["change"], signed=True)
-        share = (
-            f" ({pct(group['pct'], already_percent=True, signed=True)})"
-            if group.get("pct") is not None
-            else ""
-        )
+        change = money(g.change, signed=True)
+        share = f" ({pct(g.pct, already_percent=True, signed=True)})" if g.pct is not None else ""
         lines = [
-            f"The {who(e)} cost {money(group['before'])} in {label(a)} and "
-            f"{money(group['after'])} in {label(b)}: **{change}**{share}."
+            f"The {who(e)} cost {money(g.before)} in {run.when(a)} and "
+            f"{money(g.after)} in {run.when(b)}: **{change}**{share}."
         ]
-        effects = [
-            [k.replace("_", " "), money(v, signed=True)]
-            for k, v in (group.get("effects") or {}).items()
-        ]
+        effects = [[k.replace("_", " "), money(x, signed=True)] for k, x in g.effects.items()]
         if effects:
             lines += ["", "What moved it:", "", table(["effect", "amount"], effects)]
         return "\n".join(lines) + how_read(e)
-    return _variance_text(d, a, b)
+    return _variance_text(v, a, b)
 
 
-def _variance_text(d: dict[str, Any], a: Window, b: Window) -> str:
-    pct_text = (
-        f" ({pct(d['pct'], already_percent=True, signed=True)})" if d.get("pct") is not None else ""
+def _ranked(p: Parsed, run: Runner, a: Window, b: Window, group: str) -> str:
+    """ "Which team grew the most": every group's change, ranked."""
+    by = _RANKABLE.get(group)
+    if by is None:
+        run.refused = True
+        return (
+            f"I can rank a change by team, namespace, workload, cluster or bill service, not by "
+            f'{group}. Try: "Which team grew the most from {label(a)} to {label(b)}?"'
+        )
+    r, msg = run.report(
+        "compare_periods",
+        {"a": window_arg(a), "b": window_arg(b), "by": by, "top_n": 50},
+        CompareReport,
+        what=f"a comparison of {label(a)} and {label(b)} by {by}",
     )
+    if r is None:
+        return msg or ""
+    groups: list[GroupChange] = [
+        g for g in r.variance.groups.get(by, []) if not g.group.startswith("__")
+    ]
+    if not groups:
+        return f"No {by} has cost in {label(a)} or {label(b)}."
+    least = p.slots.rank == "least" or _falls(p)
+    ordered = sorted(groups, key=lambda g: (g.change, g.group) if least else (-g.change, g.group))
+    top = ordered[0]
+    verb = (
+        "fell the most"
+        if least and top.change < 0
+        else "grew the least"
+        if least
+        else "grew the most"
+    )
+    n = p.slots.top_n or 5
+    rows = [
+        [
+            g.group,
+            money(g.before),
+            money(g.after),
+            money(g.change, signed=True),
+            pct(g.pct, already_percent=True, signed=True) if g.pct is not None else "new",
+        ]
+        for g in ordered[:n]
+    ]
+    return "\n".join(
+        [
+            f"From {run.when(a)} to {run.when(b)}, the {by} **{top.group}** {verb}: "
+            f"{money(top.before)} to {money(top.after)}, **{money(top.change, signed=True)}**.",
+            "",
+            table([by, label(a), label(b), "change", "%"], rows),
+        ]
+    )
+
+
+def _falls(p: Parsed) -> bool:
+    return False
+
+
+def _variance_text(v: Variance, a: Window, b: Window, top: int = 5) -> str:
+    pct_text = f" ({pct(v.pct, already_percent=True, signed=True)})" if v.pct is not None else ""
     lines = [
-        f"Total cost went from {money(d['total_a'])} in {label(a)} to "
-        f"{money(d['total_b'])} in {label(b)}: **{money(d['change'], signed=True)}**"
+        f"Total cost went from {money(v.total_a)} in {label(a)} to "
+        f"{money(v.total_b)} in {label(b)}: **{money(v.change, signed=True)}**"
         f"{pct_text} (amortized).",
         "",
         "The change, by effect (these add up to it):",
         "",
-        table(
-            ["effect", "amount"],
-            [[x["label"], money(x["amount"], signed=True)] for x in d.get("effects", [])],
-        ),
+        table(["effect", "amount"], [[x.label, money(x.amount, signed=True)] for x in v.effects]),
     ]
-    drivers = d.get("drivers", [])[:5]
+    drivers = v.drivers[:top]
     if drivers:
         lines += [
             "",
@@ -247,12 +328,12 @@ def _variance_text(d: dict[str, Any], a: Window, b: Window) -> str:
             table(
                 ["driver", "effect", "amount"],
                 [
-                    [x["subject"], x["effect"].replace("_", " "), money(x["amount"], signed=True)]
+                    [x.subject, x.effect.replace("_", " "), money(x.amount, signed=True)]
                     for x in drivers
                 ],
             ),
         ]
-    for note in d.get("notes", [])[:2]:
+    for note in v.notes[:2]:
         lines += ["", f"_{note}_"]
     return "\n".join(lines)
 
@@ -262,34 +343,48 @@ def bill(p: Parsed, run: Runner) -> str:
     if p.slots.window_b is not None or (w is not None and ".." in w.label()):
         return compare(p, run)  # two periods or a non-month: a comparison
     w = w or last_month(run.ctx.now)
-    res = run("explain_bill", {"month": window_arg(w), "top_n": 5})
-    if msg := problem(res, f"the {label(w)} bill"):
-        return msg
-    d = res["data"]
-    t = d.get("totals")
-    if t is None:  # a scoped asker: their part of the bill, never the org-wide total
-        lines = [scoped.bill(d, label(w))]
-        if d.get("variance"):
-            v = d["variance"]
-            lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
-        return "\n".join(lines)
-    lines = [
-        f"The {label(w)} bill: **{money(t['invoice'])}** invoiced, "
-        f"{money(t['amortized'])} amortized (commitments spread)."
-        + (" The month is not complete yet." if d.get("partial") else "")
-    ]
-    extras = [
-        f"credits {money(t['credits'])}" if t.get("credits") else "",
-        f"tax {money(t['tax'])}" if t.get("tax") else "",
-        f"commitment savings {money(t['commitment_savings'])}"
-        if t.get("commitment_savings")
-        else "",
-    ]
-    if any(extras):
-        lines.append("It includes " + ", ".join(x for x in extras if x) + ".")
-    v = d.get("variance")
-    if v:
-        lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
+    r, msg = run.report(
+        "explain_bill",
+        {"month": window_arg(w), "top_n": 5},
+        BillReport,
+        what=f"the {label(w)} bill",
+    )
+    if r is None:
+        return msg or ""
+    x = r.explanation
+    t = x.totals
+    if t is None:  # a scoped asker: their workloads' part, never the org-wide bill
+        lines = [scoped.bill(x, run.when(w))]
+    else:
+        lines = [
+            f"The {run.when(w)} bill: **{money(t.invoice)}** invoiced, "
+            f"{money(t.amortized)} amortized (commitments spread)."
+        ]
+        extras = [
+            f"credits {money(t.credits)}" if t.credits else "",
+            f"tax {money(t.tax)}" if t.tax else "",
+            f"commitment savings {money(t.commitment_savings)}" if t.commitment_savings else "",
+        ]
+        if any(extras):
+            lines.append("It includes " + ", ".join(e for e in extras if e) + ".")
+    f = x.forecast
+    if f is not None:
+        span = f" (range {money(f.low)} to {money(f.high)})" if f.low is not None else ""
+        lines.append(
+            f"The month is not over: forecast for the whole month **{money(f.forecast)}**"
+            f"{span} ({f.method})."
+        )
+    v = x.variance
+    if v is not None:
+        lines += ["", _variance_text(v, _window(v.a), _window(v.b))]
+    elif run.span is not None and w.previous().end <= run.span[0]:
+        lines += [
+            "",
+            f"There is no earlier month in the data to compare it with (the data starts "
+            f"{run.span[0]:%Y-%m-%d}), so I can't say what made it go up or down.",
+        ]
+    else:
+        lines += [f"_{n}_" for n in x.notes if n.startswith("No comparison")]
     return "\n".join(lines)
 
 
@@ -302,35 +397,28 @@ def _window(d: dict[str, str]) -> Window:
 
 def idle(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
-    res = run(
+    r, msg = run.report(
         "query_costs",
         {"window": window_arg(w), "group_by": "cluster", "top_n": 10, "share_idle": False},
+        CostReport,
+        what=f"idle cost in {run.when(w)}",
     )
-    if msg := problem(res, f"idle cost in {label(w)}"):
-        return msg
-    d = res["data"]
-    if "idle" in d.get("not_visible", []):
-        return scoped.hidden("idle", label(w))
-    row = next((r for r in d["rows"] if r["kind"] == "idle"), None)
+    if r is None:
+        return msg or ""
+    if "idle" in r.not_visible:
+        return scoped.hidden("idle", run.when(w))
+    row = _kind(r, "idle")
     if row is None:
-        return f"No idle cost in {label(w)}: every node-hour was allocated to workloads."
-    share = (
-        pct(abs(float(row["total"])) / float(d["totals"]["total"]))
-        if float(d["totals"]["total"])
-        else "n/a"
-    )
+        return f"No idle cost in {run.when(w)}: every node-hour was allocated to workloads."
+    share = pct(r.idle_share) if r.idle_share is not None else "n/a"
     return "\n".join(
         [
-            f"Idle cost (node capacity no workload requested) in {label(w)}: "
-            f"**{money(row['total'])}**, {share} of the {money(d['totals']['total'])} total.",
+            f"Idle cost (node capacity no workload requested) in {run.when(w)}: "
+            f"**{money(row.total)}**, {share} of the {money(r.totals.total)} total.",
             "",
             table(
                 ["resource", "idle cost"],
-                [
-                    ["CPU", money(row["cpu"])],
-                    ["RAM", money(row["ram"])],
-                    ["GPU", money(row["gpu"])],
-                ],
+                [["CPU", money(row.cpu)], ["RAM", money(row.ram)], ["GPU", money(row.gpu)]],
             ),
         ]
     )
@@ -338,25 +426,29 @@ def idle(p: Parsed, run: Runner) -> str:
 
 def unallocated(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
-    res = run("query_costs", {"window": window_arg(w), "group_by": "team", "top_n": 1})
-    if msg := problem(res, f"unallocated cost in {label(w)}"):
-        return msg
-    d = res["data"]
-    if "unallocated" in d.get("not_visible", []):
-        return scoped.hidden("unallocated", label(w))
-    row = next((r for r in d["rows"] if r["kind"] == "unallocated"), None)
+    r, msg = run.report(
+        "query_costs",
+        {"window": window_arg(w), "group_by": "team", "top_n": 1},
+        CostReport,
+        what=f"unallocated cost in {run.when(w)}",
+    )
+    if r is None:
+        return msg or ""
+    if "unallocated" in r.not_visible:
+        return scoped.hidden("unallocated", run.when(w))
+    row = _kind(r, "unallocated")
     if row is None:
-        return f"Nothing was unallocated in {label(w)}: every bill line maps to the cluster."
+        return f"Nothing was unallocated in {run.when(w)}: every bill line maps to the cluster."
     lines = [
-        f"Unallocated cost in {label(w)}: **{money(row['total'])}** of the "
-        f"{money(d['totals']['total'])} bill (bill lines no cluster resource explains: "
+        f"Unallocated cost in {run.when(w)}: **{money(row.total)}** of the "
+        f"{money(r.totals.total)} bill (bill lines no cluster resource explains: "
         "control plane, data transfer, storage outside the cluster, tax, credits)."
     ]
-    by = run("query_costs", {"window": window_arg(w), "group_by": "service", "top_n": 50})
-    if by.get("ok") and by.get("status") == "success":
-        rows = [
-            [r["name"], money(r["total"])] for r in by["data"]["rows"] if r["kind"] == "unallocated"
-        ]
+    by, _ = run.report(
+        "query_costs", {"window": window_arg(w), "group_by": "service", "top_n": 50}, CostReport
+    )
+    if by is not None:
+        rows = [[x.name, money(x.total)] for x in by.rows if x.kind == "unallocated"]
         if rows:
             lines += ["", "By bill service:", "", table(["service", "cost"], rows)]
     return "\n".join(lines)
@@ -364,17 +456,21 @@ def unallocated(p: Parsed, run: Runner) -> str:
 
 def unlabeled(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
-    res = run("query_costs", {"window": window_arg(w), "group_by": "team", "top_n": 50})
-    if msg := problem(res, f"team labels in {label(w)}"):
-        return msg
-    d = res["data"]
+    r, msg = run.report(
+        "query_costs",
+        {"window": window_arg(w), "group_by": "team", "top_n": 50},
+        CostReport,
+        what=f"team labels in {run.when(w)}",
+    )
+    if r is None:
+        return msg or ""
     lines = [
-        f"Cost without a team label in {label(w)}: **{money(d['unlabeled_cost'])}**, "
-        f"{pct(d['unlabeled_share'] or 0)} of workload cost (idle and unallocated "
+        f"Cost without a team label in {run.when(w)}: **{money(r.unlabeled_cost)}**, "
+        f"{pct(r.unlabeled_share or 0)} of workload cost (idle and unallocated "
         "excluded)."
     ]
-    e = (
-        run(
+    if r.unlabeled_cost:
+        ns, _ = run.report(
             "query_costs",
             {
                 "window": window_arg(w),
@@ -382,15 +478,9 @@ def unlabeled(p: Parsed, run: Runner) -> str:
                 "top_n": 20,
                 "filters": {"team": "__unlabeled__"},
             },
+            CostReport,
         )
-        if float(d["unlabeled_cost"] or 0)
-        else None
-    )
-    if e and e.get("ok") and e.get("status") == "success":
-        rows = [
-            [r["name"], money(r["total"])]
-            for r in e["data"]["rows"]
-            if r["kind"] in ("workload", "others")
-        ]
-        lines += ["", "Namespaces with unlabeled cost:", "", table(["namespace", "cost"], rows)]
+        if ns is not None:
+            rows = [[x.name, money(x.total)] for x in ns.rows if x.kind in ("workload", "others")]
+            lines += ["", "Namespaces with unlabeled cost:", "", table(["namespace", "cost"], rows)]
     return "\n".join(lines)

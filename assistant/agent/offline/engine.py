@@ -13,16 +13,17 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from datetime import datetime
 
 from assistant.agent.offline.entities import EntityFinder, warehouse_finder
-from assistant.agent.offline.intents import Parsed, recognise
-from assistant.agent.offline.plans import PLANS, Runner
+from assistant.agent.offline.intents import Intent, Parsed, recognise
+from assistant.agent.offline.plans import PLANS, Runner, partly_understood
 from assistant.config import Settings
 from assistant.core.answer import Answer, AskContext
 from assistant.core.markdown import md_escape
 from assistant.core.provenance import Provenance
 from assistant.errors import PennyError
-from assistant.warehouse.db import one_reader
+from assistant.warehouse.db import one_reader, reader
 from tools.registry import ToolContext
 
 __all__ = ["answer", "forget_threads"]
@@ -49,7 +50,27 @@ def _remember(thread_id: str, parsed: Parsed) -> None:
             _THREADS.popitem(last=False)
 
 
-def _replayed(thread_id: str, settings: Settings, finder: EntityFinder) -> Parsed | None:
+def _span(settings: Settings) -> tuple[datetime, datetime] | None:
+    """The allocation's first hour and the hour after its last (read once per state)."""
+    from assistant.costs.coverage import data_span
+    from assistant.warehouse.memo import memo
+
+    if not settings.db_path.exists():
+        return None
+
+    def read() -> tuple[datetime, datetime] | None:
+        with reader(settings) as con:
+            return data_span(con)
+
+    return memo(settings, "allocation-data-span", read)
+
+
+def _replayed(
+    thread_id: str,
+    settings: Settings,
+    finder: EntityFinder,
+    data_end: datetime | None,
+) -> Parsed | None:
     """The thread's last understood turn, recognised again from the ledger's questions."""
     from assistant.warehouse.ledger import read_ledger
 
@@ -66,8 +87,8 @@ def _replayed(thread_id: str, settings: Settings, finder: EntityFinder) -> Parse
     state: Parsed | None = None
     now = settings.current_time()
     for (question,) in reversed(rows):
-        parsed = recognise(str(question), now, finder, state)
-        if parsed.intent not in {"unknown", "help"}:
+        parsed = recognise(str(question), now, finder, state, data_end=data_end)
+        if parsed.understood and parsed.intent is not Intent.HELP:
             state = parsed
     return state
 
@@ -111,19 +132,31 @@ def _answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
     started = time.perf_counter()
     now = settings.current_time()
     finder = warehouse_finder(settings, ctx.scope)
+    span = _span(settings)
+    data_end = span[1] if span else None
     with _LOCK:
         previous = _THREADS.get(ctx.thread_id)
     if previous is None:
-        previous = _replayed(ctx.thread_id, settings, finder)
-    parsed = recognise(question, now, finder, previous)
+        previous = _replayed(ctx.thread_id, settings, finder, data_end)
+    parsed = recognise(question, now, finder, previous, data_end=data_end)
     runner = Runner(
-        ToolContext(settings=settings, scope=ctx.scope, now=now, user=ctx.scope.user or ctx.user)
+        ToolContext(settings=settings, scope=ctx.scope, now=now, user=ctx.scope.user or ctx.user),
+        span,
     )
-    text = _unanswerable(parsed, ctx) or PLANS[parsed.intent](parsed, runner)
+    text = _unanswerable(parsed, ctx)
+    if text is not None:
+        runner.refused = True  # said plainly: no number for something the asker cannot see
+    elif parsed.understood or parsed.intent is Intent.UNKNOWN:
+        text = PLANS[parsed.intent](parsed, runner)
+    else:
+        text = partly_understood(parsed, runner)
+        runner.refused = True
+    if parsed.slots.notes and parsed.understood:
+        text += "\n\n" + "\n".join(f"_{n}_" for n in parsed.slots.notes)
     if runner.sources:
         text += "\n\n" + "\n".join(f"_{s}_" for s in runner.sources)
-    understood = parsed.intent != "unknown"
-    if understood and parsed.intent != "help":
+    understood = parsed.understood and not runner.refused
+    if understood and parsed.intent is not Intent.HELP:
         _remember(ctx.thread_id, parsed)
     provenance = [
         Provenance.model_validate(c.result["provenance"])
@@ -131,6 +164,8 @@ def _answer(question: str, ctx: AskContext, settings: Settings) -> Answer:
         if c.result.get("ok") and isinstance(c.result.get("provenance"), dict)
     ]
     notes = [f"offline intent: {parsed.intent}" + (" (follow-up)" if parsed.followup else "")]
+    if parsed.slots.unmapped:
+        notes.append("not understood: " + ", ".join(parsed.slots.unmapped))
     return Answer(
         thread_id=ctx.thread_id,
         question=question,

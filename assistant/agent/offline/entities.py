@@ -1,68 +1,50 @@
-"""Which warehouse name a question is about: exact words first, then fuzzy, then Chroma.
+"""Which names a question mentions: written out, as a bill alias, misspelt, or by meaning.
 
-:class:`EntityFinder` scans the question for any visible name (namespaces, workloads,
-teams, apps, nodes, clusters) written out, so "the payments team" finds team
-``payments`` without guessing which words form the name. When no name is written out
-it falls back to the words left after dropping question words, and resolves them with
-:func:`assistant.knowledge.resolve.resolve_entity` (fuzzy, then semantic through the
-Chroma index), so "the recommender" finds ``recsys-api``.
+:class:`EntityFinder` knows the names the asker may see (namespaces, workloads, teams,
+apps, nodes, clusters) and the bill's own values (services, categories, providers,
+accounts, regions). ``hits`` finds every name written out in the question, and every
+provider-neutral bill alias ("S3", "EKS control plane", "data transfer", "credits",
+"spot"). Words no rule claimed are resolved one phrase at a time by ``resolve``: fuzzy
+(typos: "stroefront" is storefront) then semantic through the Chroma index ("the
+recommender" is recsys-inference). A semantic reading below ``floor`` (calibrated on the
+demo, docs/offline-engine.md) is *weak*: it is said to the asker, never used as a filter.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from assistant.agent.offline.intents import EntityRef
+from assistant.agent.offline.refs import BILL_KINDS, EntityRef, Hit, Name
+from assistant.agent.offline.vocabulary import BILL_ALIASES
 from assistant.config import Settings
 from assistant.core.scope import Scope
 from assistant.knowledge.names import load_entities
-from assistant.knowledge.resolve import Match, resolve_entity
+from assistant.knowledge.resolve import Match, normalise, resolve_entity
 from assistant.warehouse.db import reader
 from assistant.warehouse.memo import memo
 
-__all__ = ["EntityFinder", "Name", "warehouse_finder"]
+__all__ = ["FUZZY_FLOOR", "EntityFinder", "Name", "warehouse_finder", "words"]
 
 #: preference when one written name is several kinds ("payments": team and namespace)
-_KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node")
+_KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node", *BILL_KINDS)
+#: fuzzy readings at or above this become filters (stated in the answer); below: weak
+FUZZY_FLOOR = 0.8
+#: bill values that are ordinary words: only their aliases name them
+_GENERIC_VALUES = {"other", "usage", "standard", "__unknown__", "__none__", "__global__"}
 
-#: kinds whose query_costs filter takes the bare name (and the tool checks it)
-_CHECKABLE = ("team", "namespace", "app", "cluster", "node")
+#: bill dimensions whose values are ordinary words ("Storage", "Credit", "Cluster"): a
+#: question names them through the aliases in vocabulary.BILL_ALIASES only
+_ALIAS_ONLY = ("service_category", "charge_category", "pricing_category", "resource_type")
 
-#: words that never name anything by themselves
-_STOP_WORDS = """
-a about above across after again against all also am an and any anything are as at be
-been before being below between both but by can cost costs costing could did do does
-doing down during each few for from had has have having he her here hers how i if in
-into is it its itself just last me more most much my no nor not now of off on once only
-or other our ours out over own past same she should show so some spend spent spending
-such than that the their them then there these they this those through to too under
-until up very was we were what when where which while who whom why will with would you
-your total month week day days weeks months year quarter much money dollars pay paid
-run running cluster clusters team teams namespace namespaces app apps workload workloads
-service services bill tell give list please us let know cost? me? vs versus compare
-compared breakdown break top biggest largest expensive costliest highest lowest kubernetes
-k8s cloud aws infra infrastructure penny pod pods node nodes container containers env
-envs environment environments controller controllers deployment deployments job jobs
-cronjob cronjobs statefulset statefulsets label labels per each by share cost center
-centers grouped group split most least rank ranked ranking daily weekly monthly trend
-trends trending over time series timeline
-"""
-_STOP = frozenset(_STOP_WORDS.split())
+Semantic = Callable[[str, "str | None"], "EntityRef | None"]
 
 
-@dataclass(frozen=True)
-class Name:
-    name: str
-    kind: str
-    filter: dict[str, str]
-    namespace: str | None = None
-    controller_kind: str | None = None
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^a-z0-9]+", text.lower()) if w]
+def words(text: str) -> list[tuple[str, int, int]]:
+    """The question's words, lowercased, with their character spans."""
+    return [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", text.lower())]
 
 
 def _ref(name: Name, how: str, score: float, phrase: str) -> EntityRef:
@@ -78,121 +60,170 @@ def _ref(name: Name, how: str, score: float, phrase: str) -> EntityRef:
     )
 
 
+def _aliases(names: Sequence[Name]) -> list[tuple[re.Pattern[str], EntityRef]]:
+    """Each bill alias with the value it stands for in this bill, or a 'missing' reading."""
+    by_kind: dict[str, list[Name]] = {}
+    for n in names:
+        if n.kind in BILL_KINDS:
+            by_kind.setdefault(n.kind, []).append(n)
+    out = []
+    for phrase, kind, value, label in BILL_ALIASES:
+        hit = next((n for n in by_kind.get(kind, []) if re.search(value, n.name, re.I)), None)
+        ref = (
+            EntityRef(hit.name, kind, dict(hit.filter), "alias", 1.0)
+            if hit
+            else EntityRef(label, kind, {}, "missing", 1.0)
+        )
+        out.append((re.compile(rf"\b(?:{phrase})\b"), ref))
+    return out
+
+
 class EntityFinder:
-    """Finds the entity a question names among ``names``; ``semantic`` resolves leftovers."""
+    """Finds the names in a question among ``names``; ``semantic`` resolves by meaning."""
 
     def __init__(
         self,
         names: Sequence[Name],
-        semantic: Callable[[str, str | None], EntityRef | None] | None = None,
+        semantic: Semantic | None = None,
+        *,
+        floor: float = 0.36,
         hidden: EntityFinder | None = None,
     ):
-        self.names = list(names)
+        self.names = [n for n in names if n.name.lower() not in _GENERIC_VALUES]
         self.semantic = semantic
-        #: every name in the warehouse, for saying "not visible to you" instead of
-        #: silently answering for something else
+        self.floor = floor
+        #: every name in the warehouse (scoped askers): one outside the scope is said to be
+        #: "not visible to you", never answered with a total for something else
         self.hidden = hidden
+        self.aliases = _aliases(names)
+        self._keys = [
+            (" " + " ".join(w for w, _, _ in words(key)) + " ", n)
+            for n in self.names
+            if n.kind not in _ALIAS_ONLY
+            for key in (n.name, *n.keys)
+            if words(key)
+        ]
+
+    def hits(self, text: str) -> list[Hit]:
+        """Every name and bill alias written out in ``text`` (overlaps included)."""
+        ws = words(text)
+        joined = " " + " ".join(w for w, _, _ in ws) + " "
+        starts = {}  # character offset in ``joined`` -> word index
+        pos = 1
+        for i, (w, _, _) in enumerate(ws):
+            starts[pos] = i
+            pos += len(w) + 1
+        found: list[Hit] = []
+        for key, n in self._keys:
+            at = joined.find(key)
+            while at >= 0:
+                first = starts.get(at + 1)
+                if first is not None:
+                    last = first + len(key.split()) - 1
+                    phrase = text[ws[first][1] : ws[last][2]]
+                    found.append(Hit(ws[first][1], ws[last][2], _ref(n, "exact", 1.0, phrase)))
+                at = joined.find(key, at + 1)
+        lowered = text.lower()
+        for pattern, ref in self.aliases:
+            for m in pattern.finditer(lowered):
+                phrase = text[m.start() : m.end()]
+                found.append(Hit(m.start(), m.end(), _with_phrase(ref, phrase)))
+        if self.hidden is not None:
+            seen = {(h.start, h.end) for h in found}
+            found += [
+                Hit(h.start, h.end, replace(h.ref, how="not_visible", filter={}))
+                for h in self.hidden.hits(text)
+                if not h.ref.is_bill and (h.start, h.end) not in seen
+            ]
+        return found
+
+    def fuzzy(self, phrase: str, kind_hint: str | None) -> EntityRef | None:
+        """The closest written-out name to a misspelt phrase (best ratio, kind hint first)."""
+        q = normalise(phrase).replace(" ", "")
+        if len(q) < 4:
+            return None
+        best: tuple[float, int, Name] | None = None
+        for n in self.names:
+            if n.kind in ("node",) or n.kind in BILL_KINDS:
+                continue
+            cand = normalise(n.name).replace(" ", "")
+            ratio = difflib.SequenceMatcher(None, q, cand).ratio()
+            parts = normalise(n.name).split()
+            if len(q) >= 5 and (parts[0] == q or q in parts):
+                ratio = max(ratio, 0.9)  # "ledger" for ledger-worker
+            hinted = 0 if kind_hint and n.kind == kind_hint else 1
+            key = (ratio, -hinted, n)
+            if best is None or key[:2] > best[:2]:
+                best = key
+        if best is None or best[0] < 0.75:
+            return None
+        return _ref(best[2], "fuzzy", round(best[0], 4), phrase)
+
+    def resolve(self, phrase: str, kind_hint: str | None) -> EntityRef | None:
+        """A phrase no rule claimed: fuzzy first, then by meaning; None if nothing fits."""
+        found = self.fuzzy(phrase, kind_hint)
+        if found is None and self.semantic is not None:
+            found = self.semantic(phrase, kind_hint)
+        return found
+
+    def is_weak(self, ref: EntityRef) -> bool:
+        """A reading too unsure to filter by (said to the asker instead)."""
+        if ref.how == "fuzzy":
+            return ref.score < FUZZY_FLOOR
+        if ref.how == "semantic":
+            return ref.score < self.floor
+        return False
 
     def __call__(self, text: str, kind_hint: str | None) -> EntityRef | None:
-        found = self._visible(text, kind_hint)
-        if found is not None and found.how != "unresolved":
-            return found
-        if self.hidden is not None:
-            other = self.hidden._exact(text, kind_hint)
-            if other is not None:
-                return replace(other, how="not_visible", filter={})
-        return found
-
-    def _exact(self, text: str, kind_hint: str | None) -> EntityRef | None:
-        words = _words(text)
-        joined = " " + " ".join(words) + " "
-        hits: list[tuple[int, int, Name]] = []
-        for n in self.names:
-            key = " " + " ".join(_words(n.name)) + " "
-            if key.strip() and key in joined:
-                hits.append((len(key), joined.index(key), n))
+        """The one name ``text`` (a side of "A vs B") refers to, if any."""
+        hits = [h for h in self.hits(text) if not h.ref.is_bill]
         if hits:
 
-            def rank(hit: tuple[int, int, Name]) -> tuple[int, int, int]:
-                length, _, n = hit
-                hinted = 0 if kind_hint and n.kind == kind_hint else 1
-                return (-length, hinted, _KIND_ORDER.index(n.kind) if n.kind in _KIND_ORDER else 9)
+            def rank(h: Hit) -> tuple[int, int, int]:
+                hinted = 0 if kind_hint and h.ref.kind == kind_hint else 1
+                order = _KIND_ORDER.index(h.ref.kind) if h.ref.kind in _KIND_ORDER else 99
+                return (-(h.end - h.start), hinted, order)
 
-            best = sorted(hits, key=rank)[0][2]
-            return _ref(best, "exact", 1.0, best.name)
-        return None
+            return sorted(hits, key=rank)[0].ref
+        from assistant.agent.offline.reading import Reading
 
-    def _visible(self, text: str, kind_hint: str | None) -> EntityRef | None:
-        exact = self._exact(text, kind_hint)
-        if exact is not None:
-            return exact
-        words = _words(text)
-        leftover = " ".join(w for w in words if w not in _STOP and not w.isdigit())
-        if not leftover or len(leftover.split()) > 4:
+        reading = Reading(text)
+        reading.mark_cues()
+        leftover = " ".join(w for run in reading.runs() for w in run.words if w not in _KIND_WORDS)
+        if not leftover or len(leftover.split()) > 3:
             return None
-        found = self.semantic(leftover, kind_hint) if self.semantic else None
-        if found is None and kind_hint in _CHECKABLE:
-            # "team xyz": a name of a known kind that matches nothing. Pass it on as written
-            # so the tool says it does not exist and suggests the closest names.
-            return EntityRef(
-                leftover, kind_hint, {kind_hint: leftover}, "unresolved", 0.0, leftover
-            )
-        token = _name_token(text) if found is None else None
-        if token is not None:
-            # "what did foo-bar-baz cost?": a name that names nothing is said out loud,
-            # never dropped for the whole bill
-            return EntityRef(token, "name", {}, "unresolved", 0.0, token)
-        return found
+        found = self.resolve(leftover, kind_hint)
+        return None if found is None or self.is_weak(found) else found
 
 
-#: words joined by - _ . as Kubernetes names are ("foo-bar-baz", "api_v2", "web.1")
-_NAME_TOKEN = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
-#: hyphenated words of ordinary English that are not names
-_COMMON_PARTS = frozenset(
-    {
-        "on",
-        "demand",
-        "over",
-        "date",
-        "to",
-        "year",
-        "week",
-        "day",
-        "month",
-        "per",
-        "based",
-        "wide",
-        "term",
-        "time",
-        "level",
-        "end",
-        "long",
-        "short",
-        "real",
-        "self",
-        "e",
-        "g",
-        "i",
-        "x",
-        "vs",
-        "non",
-        "pre",
-        "re",
-        "co",
-    }
-)
+_KIND_WORDS = {
+    "team",
+    "teams",
+    "namespace",
+    "namespaces",
+    "ns",
+    "app",
+    "apps",
+    "workload",
+    "workloads",
+    "cluster",
+    "clusters",
+    "node",
+    "nodes",
+    "cost",
+    "costs",
+    "spend",
+    "spent",
+    "compare",
+    "vs",
+    "versus",
+}
 
 
-def _name_token(text: str) -> str | None:
-    """A token written like a Kubernetes name ("foo-bar-baz"), not an ordinary word: the
-    question names something even when nothing by that name exists."""
-    for token in _NAME_TOKEN.findall(text.lower()):
-        parts = re.split(r"[-_.]", token)
-        if any(ch.isalpha() for ch in token) and not all(
-            p in _COMMON_PARTS or p in _STOP or p.isdigit() for p in parts
-        ):
-            return token
-    return None
+def _with_phrase(ref: EntityRef, phrase: str) -> EntityRef:
+    return EntityRef(
+        ref.name, ref.kind, dict(ref.filter), ref.how, ref.score, phrase, ref.namespace
+    )
 
 
 def _load_names(settings: Settings, scope: Scope) -> tuple[Name, ...]:
@@ -201,7 +232,13 @@ def _load_names(settings: Settings, scope: Scope) -> tuple[Name, ...]:
     return memo(settings, key, lambda: tuple(_read_names(settings, scope)))
 
 
+_BILL_NAMED = ("service", "service_category", "charge_category", "pricing_category")
+_BILL_NAMED_ADMIN = ("provider", "billing_account", "sub_account", "region", "resource_type")
+
+
 def _read_names(settings: Settings, scope: Scope) -> list[Name]:
+    from assistant.billing.lines import bill_values
+
     out: list[Name] = []
     with reader(settings) as con:
         for e in load_entities(con, scope):
@@ -215,6 +252,10 @@ def _read_names(settings: Settings, scope: Scope) -> list[Name]:
                 params,
             ).fetchall()
             out.extend(Name(r[0], dim, {dim: r[0]}) for r in rows)
+        # the bill's own values: what a service or category is called is not a secret, but
+        # accounts and regions are only offered to those who may read the bill
+        for dim in _BILL_NAMED + (_BILL_NAMED_ADMIN if scope.admin else ()):
+            out.extend(Name(v, dim, {dim: v}) for v in bill_values(con, dim))
     return out
 
 
@@ -256,4 +297,4 @@ def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
         return _ref(name, m.how, m.score, phrase)
 
     hidden = None if scope.admin else EntityFinder(_load_names(settings, Scope.everything()))
-    return EntityFinder(names, semantic, hidden)
+    return EntityFinder(names, semantic, floor=settings.knowledge.filter_floor, hidden=hidden)

@@ -8,8 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from assistant.agent.offline.intents import Parsed
-from assistant.agent.offline.runner import Runner, label, problem, window_arg
+from assistant.agent.offline.runner import Runner, window_arg
 from assistant.agent.offline.templates import EXAMPLES, hours, money, table
+from assistant.capabilities.ai_spend import AiSpendReport
+from assistant.capabilities.bill import AnomaliesReport
+from assistant.capabilities.costs import CostReport
+from assistant.capabilities.rightsizing import GpuReport, RightsizingReport
 from assistant.core.markdown import md_escape
 from assistant.windows import Window
 
@@ -26,20 +30,26 @@ __all__ = [
 
 def gpu_utilization(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
-    res = run("gpu_utilization", {"window": window_arg(w), "by": "workload", "top_n": 10})
-    if msg := problem(res, f"GPU utilization in {label(w)}"):
-        return msg
-    d = res["data"]
+    d, msg = run.report(
+        "gpu_utilization",
+        {"window": window_arg(w), "by": "workload", "top_n": 10},
+        GpuReport,
+        what=f"GPU utilization in {run.when(w)}",
+    )
+    if d is None:
+        return msg or ""
     lines = [
-        f"GPU utilization in {label(w)}: idle GPU time cost **{money(d['idle_cost_total'])}**."
+        f"GPU utilization in {run.when(w)}: idle GPU time cost **{money(d.idle_cost_total)}**."
     ]
-    costs = run("query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 1})
-    if costs.get("ok") and costs.get("status") == "success":
-        idle_row = next((r for r in costs["data"]["rows"] if r["kind"] == "idle"), None)
+    costs, _ = run.report(
+        "query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 1}, CostReport
+    )
+    if costs is not None:
+        idle_row = next((r for r in costs.rows if r.kind == "idle"), None)
         lines.append(
-            f"GPUs cost {money(costs['data']['totals']['gpu'])} in all"
+            f"GPUs cost {money(costs.totals.gpu)} in all"
             + (
-                f", of which {money(idle_row['gpu'])} was GPU capacity no pod requested"
+                f", of which {money(idle_row.gpu)} was GPU capacity no pod requested"
                 if idle_row
                 else ""
             )
@@ -54,7 +64,7 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
             money(r["cost"]),
             money(r["idle_cost"]),
         ]
-        for r in d["rows"]
+        for r in d.rows
     ]
     return "\n".join(
         [
@@ -77,10 +87,14 @@ def _gpu_label(row: dict[str, Any]) -> str:
 
 def idle_gpus(p: Parsed, run: Runner) -> str:
     w = p.slots.window or Window(run.ctx.now - timedelta(days=7), run.ctx.now)
-    res = run("gpu_utilization", {"window": window_arg(w), "idle_only": True, "top_n": 20})
-    if msg := problem(res, f"idle GPUs in {label(w)}"):
-        return msg
-    d = res["data"]
+    d, msg = run.report(
+        "gpu_utilization",
+        {"window": window_arg(w), "idle_only": True, "top_n": 20},
+        GpuReport,
+        what=f"idle GPUs in {run.when(w)}",
+    )
+    if d is None:
+        return msg or ""
     rows = [
         [
             _gpu_label(r),
@@ -90,13 +104,13 @@ def idle_gpus(p: Parsed, run: Runner) -> str:
             hours(r["idle_gpu_hours"]),
             money(r["idle_cost"]),
         ]
-        for r in d["rows"]
+        for r in d.rows
     ]
-    more = d.get("rows_total", len(rows)) - len(rows)
+    more = d.rows_total - len(rows)
     return "\n".join(
         [
-            f"{d.get('rows_total', len(rows))} GPUs were idle in {label(w)} (activity below the "
-            f"idle threshold for hours on end), costing **{money(d['idle_cost_total'])}**.",
+            f"{d.rows_total} GPUs were idle in {run.when(w)} (activity below the "
+            f"idle threshold for hours on end), costing **{money(d.idle_cost_total)}**.",
             "",
             table(["GPU", "node", "held by", "team", "idle GPU-hours", "idle cost"], rows),
         ]
@@ -116,11 +130,15 @@ def ai_spend(p: Parsed, run: Runner) -> str:
     if w is not None:
         args["window"] = window_arg(w)
     what = {"openai": "OpenAI", "anthropic": "Anthropic"}.get(provider or "", "AI API")
-    res = run("ai_spend", args)
-    if msg := problem(res, f"{what} spend" + (f" in {label(w)}" if w else " this month")):
-        return msg
-    d = res["data"]
-    key = d.get("group_by", group_by)
+    d, msg = run.report(
+        "ai_spend",
+        args,
+        AiSpendReport,
+        what=f"{what} spend" + (f" in {run.when(w)}" if w else " this month"),
+    )
+    if d is None:
+        return msg or ""
+    key = d.group_by or group_by
     rows = [
         [
             _SOURCE_NAMES.get(str(g[key]), str(g[key])) if key == "source" else str(g[key]),
@@ -128,9 +146,9 @@ def ai_spend(p: Parsed, run: Runner) -> str:
             money(g["cost"]) if g["cost"] is not None else "unpriced",
             f"{g['input_tokens']:,} / {g['output_tokens']:,}",
         ]
-        for g in d.get("groups", [])
+        for g in d.groups
     ]
-    total = d.get("total", {})
+    total = d.total
     note = (
         f" {total.get('unpriced_calls')} call(s) have no price and are not in the total."
         if total.get("unpriced_calls")
@@ -139,7 +157,7 @@ def ai_spend(p: Parsed, run: Runner) -> str:
     spent = money(total.get("cost")) if total.get("cost") is not None else "unpriced"
     return "\n".join(
         [
-            f"{what} spend ({d.get('window', '')}): **{spent}**." + note,
+            f"{what} spend ({d.window}): **{spent}**." + note,
             "",
             table([key, "calls", "cost", "tokens in / out"], rows),
         ]
@@ -157,17 +175,14 @@ _SOURCE_NAMES = {
 def rightsizing(p: Parsed, run: Runner) -> str:
     args: dict[str, Any] = {"top_n": p.slots.top_n or 5}
     e = p.slots.entity
-    if e is not None and e.kind == "namespace":
-        args["namespace"] = e.name
+    if e is not None and e.kind in ("namespace", "team"):
+        args[e.kind] = e.name
     if p.slots.window is not None:
         args["history_days"] = max(1, min(90, round(p.slots.window.days)))
-    res = run("rightsizing", args)
-    if msg := problem(res, "rightsizing recommendations"):
-        return msg
-    d = res["data"]
-    recs = d.get("recommendations", [])
-    if e is not None and e.kind == "team":
-        recs = [r for r in recs if r.get("team") == e.name]
+    d, msg = run.report("rightsizing", args, RightsizingReport, what="rightsizing recommendations")
+    if d is None:
+        return msg or ""
+    recs = d.recommendations
     rows = [
         [
             r["workload"],
@@ -179,10 +194,11 @@ def rightsizing(p: Parsed, run: Runner) -> str:
         ]
         for r in recs
     ]
-    total = d.get("totals", {})
+    total = d.totals
     return "\n".join(
         [
-            f"Top rightsizing opportunities (requests vs observed usage), most severe first: "
+            f"Top rightsizing opportunities{_of(e)} (requests vs observed usage), most severe "
+            "first: "
             f"{total.get('workloads_with_recommendation', len(rows))} workloads could save "
             f"**{money(total.get('monthly_savings'))}** a month in all.",
             "",
@@ -217,6 +233,14 @@ def _not_patchable(recs: list[dict[str, Any]]) -> list[str]:
     return ["", "Not patchable:", *lines] if lines else []
 
 
+def _of(e: Any) -> str:
+    return (
+        f" for {e.kind} {md_escape(e.name)}"
+        if e is not None and e.kind in ("namespace", "team")
+        else ""
+    )
+
+
 def _why_listed(recs: list[dict[str, Any]], limit: int = 3) -> list[str]:
     """The containers' own notes (OOM kills, HPA targets kept): they explain a row whose
     severity outranks its savings, e.g. a memory raise after OOM kills listed above
@@ -242,35 +266,41 @@ def anomalies(p: Parsed, run: Runner) -> str:
     if w.days < 7 and w.end == run.ctx.now and any("week" in x for x in p.slots.periods):
         # a calendar week so far can be a day or two: look at the last seven full days
         w, widened = week, " (read as the past 7 days, so there are whole days to compare)"
-    res = run("detect_anomalies", {"window": window_arg(w), "by": "team", "top_n": 10})
-    if msg := problem(res, f"anomalies in {label(w)}"):
-        return msg
-    d = res["data"]
-    found = d.get("anomalies", [])
+    d, msg = run.report(
+        "detect_anomalies",
+        {"window": window_arg(w), "by": "team", "top_n": 10},
+        AnomaliesReport,
+        what=f"anomalies in {run.when(w)}",
+    )
+    if d is None:
+        return msg or ""
+    found = d.anomalies
     if not found:
-        return f"Nothing unusual in {label(w)}{widened}: no team's daily cost left its usual range."
+        return (
+            f"Nothing unusual in {run.when(w)}{widened}: no team's daily cost left its usual range."
+        )
     rows = [
         [
-            a["day"],
-            a["group"],
-            a["direction"],
-            money(a["actual"]),
-            money(a["expected"]),
-            money(a["excess"], signed=True),
-            (a.get("workloads") or [{}])[0].get("workload", "-"),
+            a.day,
+            a.group,
+            a.direction,
+            money(a.actual),
+            money(a.expected),
+            money(a.excess, signed=True),
+            (a.workloads or [{}])[0].get("workload", "-"),
         ]
         for a in found
     ]
-    more = f" (and {d['more']} more)" if d.get("more") else ""
+    more = f" (and {d.more} more)" if d.more else ""
     return "\n".join(
         [
-            f"{len(found)} unusual day(s) in {label(w)}{widened}{more}:",
+            f"{len(found)} unusual day(s) in {run.when(w)}{widened}{more}:",
             "",
             table(
                 ["day", "team", "kind", "actual", "expected", "difference", "top workload"], rows
             ),
             "",
-            f"_{found[0].get('method', '')}_",
+            f"_{found[0].method}_",
         ]
     )
 
@@ -281,7 +311,11 @@ def help_text(p: Parsed, run: Runner) -> str:
         "an LLM. Try:\n\n"
         + "\n".join(f"- {q}" for q in EXAMPLES)
         + "\n\nPeriods: last month, October, in September 2026, past 7 days, last 2 weeks, "
-        "Q3, yesterday, this week, month to date, between Oct 1 and Oct 15."
+        "Q3, yesterday, this week, month to date, between Oct 1 and Oct 15, all our data."
+        "\n\nThe bill by its own lines: a service (S3, EKS, data transfer, NAT), storage, "
+        "credits, tax, by region, account or provider. Budgets (`budgets:` in the settings): "
+        '"Are we over budget?". Unit costs: per GPU-hour, or per request/token once a usage '
+        "counter is configured (`units:`)."
     )
 
 

@@ -4,18 +4,29 @@ Every phrase resolves against an explicit ``now`` (``settings.current_time()``),
 question asked in a test or an eval means the same window every time. Windows are
 half-open ``[start, end)``; a named end day ("… and Oct 15") is included, so its window
 ends at the next midnight. A month or quarter named without a year is the most recent
-one that has started (in November 2026, "December" is December 2025).
+one that has started (in November 2026, "December" is December 2025), unless the question
+is about the future ("how much will December cost?"): then it is the next one to end.
+
+Month names are read through typos ("octobr", "septmber"): a word of five letters or
+more within a small edit of a month's full name, starting with the same letter, is that
+month, and the period says which word it read. Rolling windows ("past 7 days", "the last
+2 weeks") end at the data's end when the data ends before now, and say so
+(``Period.anchored``); "all our data" / "all time" is the whole span (kind ``all``).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from assistant.windows import Window, month_window
 
-__all__ = ["MONTHS", "Period", "find_periods"]
+__all__ = ["ALL_TIME_START", "MONTHS", "NUMBER_WORDS", "Period", "find_periods"]
+
+#: the start of an "all the data" window; tools clamp it to what the warehouse holds
+ALL_TIME_START = datetime(2000, 1, 1)
 
 MONTHS = {
     "january": 1,
@@ -43,9 +54,8 @@ MONTHS = {
     "december": 12,
     "dec": 12,
 }
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
+#: number words people write for a count ("top five", "past seven days")
+NUMBER_WORDS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -58,8 +68,11 @@ _NUMBERS = {
     "ten": 10,
     "twelve": 12,
     "fourteen": 14,
+    "fifteen": 15,
+    "twenty": 20,
     "thirty": 30,
 }
+_NUMBERS = {"a": 1, "an": 1, **NUMBER_WORDS}
 _MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _NUM = r"(?P<n>\d{1,3}|" + "|".join(_NUMBERS) + r")"
 
@@ -70,7 +83,9 @@ class Period:
     phrase: str  # the words matched, as written
     start: int  # character span in the question
     end: int
-    kind: str  # month | quarter | relative | day | week | range | to-date
+    kind: str  # month | quarter | relative | day | week | range | to-date | all
+    anchored: bool = False  # a rolling window moved back to end where the data ends
+    typo: str | None = None  # the month name a misspelt word was read as
 
 
 def _add_months(d: datetime, n: int) -> datetime:
@@ -89,9 +104,11 @@ def _n(text: str) -> int:
     return int(text) if text.isdigit() else _NUMBERS[text]
 
 
-def _recent_month(month: int, year: str | None, now: datetime) -> Window:
+def _recent_month(month: int, year: str | None, now: datetime, future: bool = False) -> Window:
     if year:
         return month_window(int(year), month)
+    if future:  # "how much will December cost?": the next December to end
+        return month_window(now.year if month >= now.month else now.year + 1, month)
     y = now.year if month <= now.month else now.year - 1
     return month_window(y, month)
 
@@ -151,7 +168,7 @@ def _range(m: re.Match[str], now: datetime) -> Window:
     return Window(start, last + timedelta(days=1))
 
 
-def _rules(now: datetime) -> list[tuple[str, str, object]]:
+def _rules(now: datetime, future: bool = False) -> list[tuple[str, str, object]]:
     today = now.replace(hour=0)
     monday = today - timedelta(days=today.weekday())
     month_start = today.replace(day=1)
@@ -176,6 +193,13 @@ def _rules(now: datetime) -> list[tuple[str, str, object]]:
         r"(?P<iso2>\d{4}-\d{2}-\d{2})"
     )
     return [
+        (
+            "all",
+            r"\b(?:(?:across|over|in|for|from|through) )?(?:all|the whole|the entire|entire) "
+            r"(?:of )?(?:our |the |my )?(?:billing |cost |bill )?(?:data|history|records|time)\b|"
+            r"\ball[- ]time\b|\bsince (?:the )?(?:start|beginning)\b|\bever\b|\blifetime\b",
+            lambda m: Window(ALL_TIME_START, max(now, ALL_TIME_START + timedelta(hours=1))),
+        ),
         ("range", r"(?:between|from)?\s*" + iso, lambda m: _range(m, now)),
         (
             "range",
@@ -280,7 +304,7 @@ def _rules(now: datetime) -> list[tuple[str, str, object]]:
         (
             "month",
             r"\b" + _MONTH + r"(?:\s+(?:of\s+)?(?P<y>\d{4}))?\b",
-            lambda m: _recent_month(MONTHS[m.group("mon").lower()], m.group("y"), now),
+            lambda m: _recent_month(MONTHS[m.group("mon").lower()], m.group("y"), now, future),
         ),
     ]
 
@@ -307,14 +331,55 @@ _CUE = re.compile(
 )
 
 
-def find_periods(text: str, now: datetime) -> list[Period]:
+_FULL_MONTHS = [m for m in MONTHS if len(m) > 4 or m in ("june", "july")]
+_WORD = re.compile(r"[a-z]+")
+
+
+def _typo_months(lowered: str, now: datetime, future: bool) -> list[Period]:
+    """Misspelt month names: a word of 5+ letters, not itself a month, that starts like
+    a month's full name and is within a small edit of it ("octobr", "septmber")."""
+    found = []
+    for m in _WORD.finditer(lowered):
+        word = m.group(0)
+        if len(word) < 5 or word in MONTHS:
+            continue
+        best = max(
+            (
+                (difflib.SequenceMatcher(None, word, full).ratio(), full)
+                for full in _FULL_MONTHS
+                if full[0] == word[0]
+            ),
+            default=(0.0, ""),
+        )
+        if best[0] >= 0.8:
+            year = re.match(r"\s+(?:of\s+)?(\d{4})\b", lowered[m.end() :])
+            end = m.end() + (year.end() if year else 0)
+            window = _recent_month(MONTHS[best[1]], year.group(1) if year else None, now, future)
+            found.append(
+                Period(window, lowered[m.start() : end], m.start(), end, "month", typo=best[1])
+            )
+    return found
+
+
+def _anchor(p: Period, now: datetime, data_end: datetime | None) -> Period:
+    """A rolling window ending now moves back to end where the data ends."""
+    if data_end is None or data_end >= now or p.kind != "relative" or p.window.end != now:
+        return p
+    length = p.window.end - p.window.start
+    return replace(p, window=Window(data_end - length, data_end), anchored=True)
+
+
+def find_periods(
+    text: str, now: datetime, *, future: bool = False, data_end: datetime | None = None
+) -> list[Period]:
     """Every period phrase in ``text``, in reading order, non-overlapping (longest rule wins
-    by rule order). ``now`` is naive UTC, hour-aligned."""
+    by rule order). ``now`` is naive UTC, hour-aligned; ``future`` reads month names as the
+    next ones to end; ``data_end`` (the hour after the last data) anchors rolling windows."""
     now = now.replace(minute=0, second=0, microsecond=0)
     taken: list[tuple[int, int]] = []
     found: list[Period] = []
     lowered = text.lower()
-    for kind, pattern, build in _rules(now):
+    for kind, pattern, build in _rules(now, future):
         for m in re.finditer(pattern, lowered):
             s, e = m.span()
             while s < e and lowered[s].isspace():
@@ -331,5 +396,9 @@ def find_periods(text: str, now: datetime) -> list[Period]:
             except (ValueError, KeyError):
                 continue
             taken.append((s, e))
-            found.append(Period(window, text[s:e], s, e, kind))
+            found.append(_anchor(Period(window, text[s:e], s, e, kind), now, data_end))
+    for p in _typo_months(lowered, now, future):
+        if not any(p.start < te and ts < p.end for ts, te in taken):
+            taken.append((p.start, p.end))
+            found.append(replace(p, phrase=text[p.start : p.end]))
     return sorted(found, key=lambda p: p.start)

@@ -2,57 +2,106 @@
 
 :class:`Runner` calls tools only through ``tools.registry.call`` (so the asker's scope
 applies) and keeps each call with its arguments, result and duration for the Answer, plus
-one provenance line per successful result.
+one provenance line per successful result. ``report`` hands plans the capability's typed
+report (plans read fields, never string keys out of the tool's JSON). ``when`` says a window
+the way an answer must: a month that is not over is "month to date", a window that runs
+past the data says where the data ends.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from assistant.agent.offline.intents import EntityRef
+from pydantic import BaseModel
+
+from assistant.agent.offline.refs import EntityRef
 from assistant.agent.offline.templates import provenance_line
 from assistant.core.answer import ToolCall
 from assistant.core.markdown import md_escape
 from assistant.windows import Window, month_window
-from tools.registry import ToolContext, call
+from tools.registry import ToolContext, call_report
 
-__all__ = ["Runner", "how_read", "label", "last_month", "problem", "who", "window_arg"]
+__all__ = [
+    "Runner",
+    "how_read",
+    "label",
+    "last_month",
+    "problem",
+    "who",
+    "window_arg",
+]
+
+R = TypeVar("R", bound=BaseModel)
 
 
 class Runner:
     """Calls tools for one answer and keeps every call (args, result, duration)."""
 
-    def __init__(self, ctx: ToolContext):
+    def __init__(self, ctx: ToolContext, span: tuple[datetime, datetime] | None = None):
         self.ctx = ctx
         self.calls: list[ToolCall] = []
         self.sources: list[str] = []
+        self.span = span  # (first hour, hour after the last) of the allocation
+        self.refused = False  # the plan could not answer (said why, no figure)
+        self.last_error: str | None = None  # the last failed or empty result's reason
 
-    def __call__(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        started = time.perf_counter()
-        # registry.call never raises: a crashing tool comes back as an error result.
-        data = call(name, args, self.ctx)[0].to_json()
-        self.calls.append(
-            ToolCall(
-                name=name,
-                args=args,
-                result=data,
-                duration_ms=(time.perf_counter() - started) * 1000.0,
-            )
-        )
-        if data.get("ok") and data.get("status") == "success":
-            line = provenance_line(name, data)
-            if line not in self.sources:
-                self.sources.append(line)
-        return data
+    def report(
+        self, name: str, args: dict[str, Any], model: type[R], *, what: str | None = None
+    ) -> tuple[R | None, str | None]:
+        """The capability's typed report through tool ``name`` (its scope, validation and
+        never-raise rules), or (None, the sentence why not). The call is kept as the tool
+        call a model would have made: its arguments and its JSON result."""
+        result, report, duration = call_report(name, args, self.ctx)
+        data = result.to_json()
+        self.calls.append(ToolCall(name=name, args=args, result=data, duration_ms=duration))
+        msg = problem(data, what or _what(name, args))
+        if msg is not None:
+            self.last_error = str(data.get("error") or "")
+            return None, msg
+        line = provenance_line(name, data)
+        if line not in self.sources:
+            self.sources.append(line)
+        if not isinstance(report, model):  # a tool without a capability: its JSON, typed
+            return model.model_validate(data["data"]), None
+        return report, None
+
+    @property
+    def data_end(self) -> datetime | None:
+        return self.span[1] if self.span else None
+
+    def when(self, w: Window) -> str:
+        """The window's label, saying "month to date" / where the data ends when it must."""
+        text = label(w)
+        end = self.data_end
+        month_start = w.start.day == 1 and w.start.hour == 0
+        to_date = month_start and w.end <= month_window(w.start.year, w.start.month).end
+        if end is not None and w.end > end and w.start < end:
+            last = end - timedelta(hours=1)
+            if to_date:  # a calendar month, or a month so far
+                ends = f"{last:%Y-%m-%d %H:00}"
+                text = f"{w.start:%Y-%m} so far (month to date: the data ends {ends} UTC)"
+            else:
+                text += f" (the data ends {last:%Y-%m-%d %H:00} UTC)"
+        elif to_date and w.label().count("-") != 1 and w.end >= self.ctx.now:
+            text = f"{w.start:%Y-%m} so far (month to date, to {w.end:%Y-%m-%d %H:00} UTC)"
+        elif w.start.hour or w.end.hour:
+            text += " (partial first and last days: hours as shown, UTC)"
+        if self.span is not None and w.start < self.span[0] < w.end:
+            text += f" (the data starts {self.span[0]:%Y-%m-%d})"
+        return text
+
+
+def _what(name: str, args: dict[str, Any]) -> str:
+    parts = [f"{k}={v}" for k, v in args.items() if v not in (None, {}, [], "")]
+    return f"{name} ({', '.join(parts)})" if parts else name
 
 
 def window_arg(w: Window) -> str:
     """The tools' window notation: 'YYYY-MM' for a calendar month, else START..END."""
-    label = w.label()
-    if ".." not in label:
-        return label
+    text = w.label()
+    if ".." not in text:
+        return text
     fmt = "%Y-%m-%d" if w.start.hour == 0 and w.end.hour == 0 else "%Y-%m-%dT%H:%M"
     return f"{w.start.strftime(fmt)}..{w.end.strftime(fmt)}"
 
@@ -74,8 +123,8 @@ def problem(result: dict[str, Any], what: str) -> str | None:
 
 
 def label(w: Window) -> str:
-    label = w.label()
-    return label.replace("..", " to ") + (" (end exclusive)" if ".." in label else "")
+    text = w.label()
+    return text.replace("..", " to ") + (" (end exclusive)" if ".." in text else "")
 
 
 def who(e: EntityRef) -> str:
@@ -89,7 +138,7 @@ def who(e: EntityRef) -> str:
 
 
 def how_read(e: EntityRef) -> str:
-    if e.how in ("exact", "unresolved"):
+    if e.how in ("exact", "unresolved", "alias", "missing"):
         return ""
     return (
         f'\n\n_I read "{md_escape(e.phrase)}" as {e.kind} {md_escape(e.name)} '

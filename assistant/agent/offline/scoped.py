@@ -8,9 +8,9 @@ figure as zero ("every node-hour was allocated").
 
 from __future__ import annotations
 
-from typing import Any
-
 from assistant.agent.offline.templates import money
+from assistant.billing.models import BillExplanation
+from assistant.capabilities.costs import CostReport
 
 __all__ = ["bill", "hidden", "total"]
 
@@ -21,10 +21,10 @@ _HIDDEN = {
 }
 
 
-def total(d: dict[str, Any], period: str, breakdown: str) -> str:
+def total(r: CostReport, period: str, breakdown: str) -> str:
     return "\n".join(
         [
-            f"Total cost you may see in {period}: **{money(d['totals']['total'])}** "
+            f"Total cost you may see in {period}: **{money(r.totals.total)}** "
             "(amortized, your workloads only: idle capacity and unallocated bill lines are "
             "not visible to you, so this is not the whole bill).",
             "",
@@ -41,16 +41,16 @@ def hidden(kind: str, period: str) -> str:
     )
 
 
-def bill(d: dict[str, Any], period: str) -> str:
+def bill(x: BillExplanation, period: str) -> str:
     """A scoped asker's part of the bill (``explain_bill``'s ``scope_totals``)."""
-    s = d.get("scope_totals") or {}
+    s = x.scope_totals
+    amortized = s.amortized if s else x.allocated_total
+    invoiced = f", {money(s.invoice)} invoiced" if s else ""
+    excludes = s.excludes if s else "everything outside your workloads"
     return "\n".join(
         [
-            f"Your part of the {period} bill ({s.get('scope') or d.get('scope')}): "
-            f"**{money(s.get('amortized', d.get('allocated_total')))}** amortized, "
-            f"{money(s.get('invoice'))} invoiced."
-            + (" The month is not complete yet." if d.get("partial") else ""),
-            "The org-wide bill total is not visible to you; your part leaves out "
-            f"{s.get('excludes', 'everything outside your workloads')}.",
+            f"Your part of the {period} bill ({s.scope if s else x.scope}): "
+            f"**{money(amortized)}** amortized{invoiced}.",
+            f"The org-wide bill total is not visible to you; your part leaves out {excludes}.",
         ]
     )

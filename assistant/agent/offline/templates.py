@@ -12,24 +12,28 @@ from typing import Any
 
 from assistant.core.markdown import md_escape
 
-__all__ = ["EXAMPLES", "hours", "money", "pct", "provenance_line", "table"]
+__all__ = ["EXAMPLES", "hours", "money", "pct", "provenance_line", "rate", "table"]
 
 _CENT = Decimal("0.01")
 
 #: questions the offline engine answers, shown by `help` and when it does not understand
 EXAMPLES = [
     "What did the payments team spend last month?",
-    "Top 5 namespaces in October",
+    "Top 5 namespaces last month",
     "Compare October with September",
     "payments vs storefront in October",
     "Daily cost of the ml team last week",
     "Why did October go up?",
+    "What did we spend by service last month?",
+    "How much did the savings plan save us last month?",
+    "How much will this month cost?",
+    "Which orphaned volumes are still billed?",
     "How much idle cost did we have last month?",
-    "How much cost is unallocated this month?",
+    "How much cost is unallocated last month?",
     "How much of our cost has no team label?",
     "Which GPUs are idle?",
-    "GPU utilization over the past 7 days",
-    "What did we spend on AI APIs this month?",
+    "What is the cost per GPU-hour for llm-finetune in October?",
+    "How much did we spend on AI APIs this month?",
     "What should we rightsize?",
     "Anything unusual this week?",
 ]
@@ -47,6 +51,17 @@ def money(value: Any, *, signed: bool = False) -> str:
         amount = Decimal("0.00")
     sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
     return f"{sign}${abs(amount):,.2f}"
+
+
+def rate(value: Any) -> str:
+    """A unit price: to the cent from $1, else four significant digits ('$0.0003412')."""
+    amount = Decimal(str(value))
+    if abs(amount) >= 1:
+        return money(amount)
+    if amount == 0:
+        return "$0.00"
+    digits = max(2, -amount.adjusted() + 3)
+    return f"${amount:.{digits}f}"
 
 
 def pct(value: Any, *, already_percent: bool = False, signed: bool = False) -> str:

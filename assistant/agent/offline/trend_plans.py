@@ -16,13 +16,13 @@ from assistant.agent.offline.intents import EntityRef, Parsed
 from assistant.agent.offline.runner import (
     Runner,
     how_read,
-    label,
     last_month,
-    problem,
     who,
     window_arg,
 )
 from assistant.agent.offline.templates import money, pct, table
+from assistant.capabilities.costs import CostReport
+from assistant.capabilities.trend import TrendReport
 from assistant.core.markdown import md_escape
 from assistant.windows import Window
 
@@ -64,8 +64,13 @@ def _series_name(name: str) -> str:
     return {"__idle__": "idle", "__unallocated__": "unallocated"}.get(name, name)
 
 
-def _summary(d: dict[str, Any], size: str) -> str:
-    f = d.get("facts") or {}
+def _extra(r: TrendReport, key: str) -> Any:
+    """A field the trend report carries beside its declared ones (total, facts, difference)."""
+    return (r.model_extra or {}).get(key)
+
+
+def _summary(r: TrendReport, size: str) -> str:
+    f = _extra(r, "facts") or {}
     if not f:
         return ""
     unit = _UNIT[size]
@@ -108,23 +113,28 @@ def trend(p: Parsed, run: Runner) -> str:
     if p.slots.group_by:
         args["split_by"] = p.slots.group_by
         args["top_n"] = min(p.slots.top_n or 3, 10)
-    res = run("cost_trend", args)
     subject = f" of {who(e)}" if e else ""
-    if msg := problem(
-        res, f"the {size}ly cost{subject.replace('**', '')} in {label(w)}".replace("dayly", "daily")
-    ):
+    d, msg = run.report(
+        "cost_trend",
+        args,
+        TrendReport,
+        what=f"the {size}ly cost{subject.replace('**', '')} in {run.when(w)}".replace(
+            "dayly", "daily"
+        ),
+    )
+    if d is None:
+        msg = msg or ""
         if "the limit is" in msg:
             msg += "\n\n_Ask for the weekly (or monthly) cost over that period, or a shorter one._"
         return msg + (how_read(e) if e else "")
-    d = res["data"]
     head = (
-        f"{_ADVERB[size]} cost{subject}, {label(w)}, amortized {d['currency']}: "
-        f"**{money(d['total'])}** in total; " + _summary(d, size)
+        f"{_ADVERB[size]} cost{subject}, {run.when(w)}, amortized {d.currency}: "
+        f"**{money(_extra(d, 'total'))}** in total; " + _summary(d, size)
     )
-    rows = d["buckets"]
+    rows = d.buckets
     shown = rows[-_MAX_ROWS:]
-    if d.get("split_by"):
-        names = [s["name"] for s in d["series"]]
+    if d.split_by:
+        names = [s["name"] for s in d.series]
         headers = [size] + [_series_name(n) for n in names] + ["total"]
         body = [
             [_when(b, size)] + [money(b["groups"][n]) for n in names] + [money(b["total"])]
@@ -154,9 +164,9 @@ def _partial_note(rows: list[dict[str, Any]], size: str) -> list[str]:
     ]
 
 
-def _parts(run: Runner, e: EntityRef, w: Window) -> tuple[str, dict[str, Any] | None]:
+def _parts(run: Runner, e: EntityRef, w: Window) -> tuple[str, CostReport | None]:
     """An entity's total and largest parts from query_costs (or the sentence why not)."""
-    res = run(
+    r, msg = run.report(
         "query_costs",
         {
             "window": window_arg(w),
@@ -164,9 +174,10 @@ def _parts(run: Runner, e: EntityRef, w: Window) -> tuple[str, dict[str, Any] | 
             "filters": e.filter,
             "top_n": 3,
         },
+        CostReport,
+        what=f"{e.kind} {e.name} in {run.when(w)}",
     )
-    msg = problem(res, f"{e.kind} {e.name} in {label(w)}")
-    return (msg or "", None if msg else res["data"])
+    return (msg or "", r)
 
 
 def entity_compare(p: Parsed, run: Runner) -> str:
@@ -179,19 +190,20 @@ def entity_compare(p: Parsed, run: Runner) -> str:
     if da is None or db is None:
         return "\n\n".join(m for m in (msg_a, msg_b) if m) + how_read(a) + how_read(b)
     size = p.slots.bucket or "month"  # the difference needs one bucket per month at most
-    diff = run(
+    diff, diff_msg = run.report(
         "cost_trend",
         {"window": window_arg(w), "bucket": size, "filters": a.filter, "versus": b.filter},
+        TrendReport,
+        what=f"the difference between {a.name} and {b.name}",
     )
-    ta, tb = da["totals"]["total"], db["totals"]["total"]
     lines = [
-        f"In {label(w)}, the {who(a)} cost **{money(ta)}** and the {who(b)} cost "
-        f"**{money(tb)}** (amortized, {da['currency']})."
+        f"In {run.when(w)}, the {who(a)} cost **{money(da.totals.total)}** and the {who(b)} "
+        f"cost **{money(db.totals.total)}** (amortized, {da.currency})."
     ]
-    if msg := problem(diff, f"the difference between {a.name} and {b.name}"):
-        lines.append(msg)
+    if diff is None:
+        lines.append(diff_msg or "")
     else:
-        gap = diff["data"]["difference"]
+        gap = _extra(diff, "difference")
         more, less = (a, b) if not str(gap).startswith("-") else (b, a)
         lines[0] += (
             f" {md_escape(more.name)} cost **{money(gap).lstrip('-')}** more than "
@@ -200,26 +212,18 @@ def entity_compare(p: Parsed, run: Runner) -> str:
             else " They cost the same to the cent."
         )
     for e, d in ((a, da), (b, db)):
-        parts = [
-            [r["name"], money(r["total"])] for r in d["rows"] if r["kind"] in ("workload", "others")
-        ]
+        parts = [[r.name, money(r.total)] for r in d.rows if r.kind in ("workload", "others")]
         if parts:
-            dim = {"controller": "workload"}.get(d["group_by"], d["group_by"])
-            lines += [
-                "",
-                f"Largest parts of {md_escape(e.name)}:",
-                "",
-                table([dim, "cost"], parts),
-            ]
-    if p.slots.bucket and not problem(diff, ""):
-        d = diff["data"]
-        names = [s["name"] for s in d["series"]]
+            dim = {"controller": "workload"}.get(d.group_by, d.group_by)
+            lines += ["", f"Largest parts of {md_escape(e.name)}:", "", table([dim, "cost"], parts)]
+    if p.slots.bucket and diff is not None:
+        names = [s["name"] for s in diff.series]
         body = [
             [_when(x, size)]
             + [money(x["groups"][n]) for n in names]
             + [money(x["difference"], signed=True)]
-            for x in d["buckets"][-_MAX_ROWS:]
+            for x in diff.buckets[-_MAX_ROWS:]
         ]
         lines += ["", f"By {size}:", "", table([size, a.name, b.name, "difference"], body)]
-        lines += _partial_note(d["buckets"], size)
+        lines += _partial_note(diff.buckets, size)
     return "\n".join(lines) + how_read(a) + how_read(b)

@@ -48,6 +48,13 @@ from assistant.ingest.metrics.series import (
     time_chunks,
 )
 from assistant.ingest.metrics.store import MetricsIngestReport, write_metrics
+from assistant.ingest.metrics.units import (
+    UnitRow,
+    on_grid,
+    read_file_series,
+    unit_rows,
+    write_unit_rows,
+)
 from assistant.ingest.text_check import first_bad_utf8
 
 __all__ = ["RawSeries", "ingest_openmetrics", "load_samples", "parse_files", "read_file"]
@@ -398,6 +405,11 @@ def _ingest_store(
     if end <= start:
         raise InputError(f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
     grids = time_chunks(start, end, step_s, chunk_hours)
+    rows: list[UnitRow] = []
+    for u in settings.units:  # usage counters (settings.units), read from the same files
+        found = [on_grid(x, start, end, step_s) for x in read_file_series(paths, u)]
+        rows += unit_rows(u, found, start, end)
+    window_start, window_end = start, end
     return write_metrics(
         settings,
         kind="openmetrics",
@@ -409,4 +421,13 @@ def _ingest_store(
         chunks=_chunks(store, grids),
         details={"files": [str(p) for p in paths], "series": len(store.keys)},
         allocate=allocate,
+        extra=(
+            (
+                lambda con, ingest_id: write_unit_rows(
+                    con, cluster, ingest_id, window_start, window_end, settings.units, rows
+                )
+            )
+            if settings.units
+            else None
+        ),
     )

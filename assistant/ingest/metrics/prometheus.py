@@ -34,6 +34,7 @@ from assistant.ingest.metrics.series import (
     time_chunks,
 )
 from assistant.ingest.metrics.store import MetricsIngestReport, write_metrics
+from assistant.ingest.metrics.units import UnitRow, selector, unit_rows, write_unit_rows
 
 __all__ = ["ingest_prometheus"]
 
@@ -239,6 +240,15 @@ def ingest_prometheus(
                 )
         fetcher = _Fetcher(client, max_series)
         report = MetricsIngestReport("prometheus", url, cluster, start, end, step_s)
+        rows: list[UnitRow] = []
+        for u in settings.units:  # usage counters: every sample at the ingest step
+            found = client.query_range(
+                selector(u),
+                (start - epoch).total_seconds(),
+                (end - epoch).total_seconds(),
+                step_s,
+            )
+            rows += unit_rows(u, [values for _, values in found], start, end)
         write_metrics(
             settings,
             kind="prometheus",
@@ -251,6 +261,15 @@ def ingest_prometheus(
             report=report,
             details={"url": url, "step": step, "chunk_hours": chunk_hours},
             allocate=allocate,
+            extra=(
+                (
+                    lambda con, ingest_id: write_unit_rows(
+                        con, cluster, ingest_id, start, end, settings.units, rows
+                    )
+                )
+                if settings.units
+                else None
+            ),
         )
         report.queries = client.queries
         if fetcher.split:

@@ -10,7 +10,7 @@ metrics were seen, and logs the run — or rolls all of it back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -255,10 +255,12 @@ def write_metrics(
     chunks: Iterable[Chunk],
     details: dict[str, Any] | None = None,
     report: MetricsIngestReport | None = None,
+    extra: Callable[[Connection, str], int] | None = None,
     allocate: AfterIngest | None = None,
 ) -> MetricsIngestReport:
     """Map and store every chunk in one transaction; DataGap if a required metric is absent.
 
+    ``extra(con, ingest_id)`` writes more rows in the same transaction (usage counters).
     ``allocate`` (``penny ingest`` passes ``allocation.touched.allocate_touched_in``) runs
     in the same transaction on the ingested hours: the warehouse is never left with
     metrics its allocation has not seen. Bulk loads and the sync allocate afterwards.
@@ -325,6 +327,8 @@ def write_metrics(
             )
         report.series = seen
         report.missing_optional = [m for m in OPTIONAL if not seen.get(m)]
+        if extra is not None:
+            report.notes.append(f"{extra(con, run.ingest_id)} hourly usage-counter rows (units)")
         if any(m.startswith("DCGM_") for m in report.missing_optional):
             report.notes.append(
                 "No DCGM series: no GPU utilisation rows (GPU requests are "

@@ -67,8 +67,13 @@ def test_followup_survives_a_new_process_through_the_ledger(demo_settings: Setti
 def test_unknown_question_is_refused_without_numbers(demo_settings: Settings) -> None:
     a = answer("Should we migrate to GKE?", AskContext(), demo_settings)
     assert a.understood is False and a.tool_calls == []
-    assert "I can't answer that without an LLM configured" in a.text
-    assert "$" not in a.text and "Top 5 namespaces in October" in a.text
+    # GKE is understood (the managed Kubernetes service); "migrate" is said back, unanswered
+    assert "I can't answer that as asked (offline, without an LLM)" in a.text
+    assert 'I could not map "migrate"' in a.text
+    assert "$" not in a.text and "How much did we spend on GKE last month?" in a.text
+    b = answer("Write me a poem about Kubernetes", AskContext(), demo_settings)
+    assert b.understood is False and b.tool_calls == [] and "$" not in b.text
+    assert "I can't answer that without an LLM configured" in b.text
 
 
 def test_empty_period_is_said_plainly(demo_settings: Settings) -> None:
@@ -106,17 +111,26 @@ def test_a_crashing_tool_is_reported_not_raised(monkeypatch: object) -> None:
     def broken(args: NoArgs, ctx: ToolContext) -> object:
         raise RuntimeError("disk on fire")
 
-    REGISTRY["broken_for_test"] = ToolSpec("broken_for_test", NoArgs, broken, "x")  # type: ignore[arg-type]
+    # the capability itself crashes: the plan gets no report and the tool's own sentence
+    REGISTRY["broken_for_test"] = ToolSpec(
+        "broken_for_test",
+        NoArgs,
+        lambda a, c: None,  # type: ignore[arg-type,return-value]
+        "x",
+        capability=broken,  # type: ignore[arg-type]
+    )
     try:
         run = Runner(ToolContext.create(load_settings()))
-        result = run("broken_for_test", {})
+        report, msg = run.report("broken_for_test", {}, NoArgs)
     finally:
         del REGISTRY["broken_for_test"]
-    assert result["ok"] is False
+    result = run.calls[0].result
+    assert report is None and result["ok"] is False
     assert result["error"] == (
         "Tool broken_for_test failed with an internal error (RuntimeError: disk on fire). "
         "This is a bug in Penny, not in your arguments; answer without this tool and say so."
     )
+    assert msg == f"I couldn't get broken_for_test: {result['error']}"
     assert [c.name for c in run.calls] == ["broken_for_test"] and run.sources == []
 
 

@@ -1,4 +1,5 @@
-"""The offline engine passes >= 90% of the eval questions on the small demo (runs in CI);
+"""On the eval questions (small demo, runs in CI) the offline engine answers >= 95% correctly
+or with an honest refusal, and none confident-wrong;
 LLM evals run only under the `llm` marker, where a model and key are configured."""
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from evals.runner import run_evals, write_report
 CASES = load_cases()
 
 
-def test_at_least_sixty_cases_each_with_checks() -> None:
-    assert len(CASES) >= 60
+def test_at_least_150_cases_each_with_checks() -> None:
+    assert len(CASES) >= 150
     for c in CASES:
         # every case checks something: a number, a name, or that it must refuse
         assert c.numbers or c.names or c.names_sql or not c.understood, c.id
@@ -34,7 +35,12 @@ def test_offline_evals_pass_rate(demo_settings: Settings, tmp_path: Path) -> Non
     payload = json.loads(json_path.read_text())
     failed = {r.id: r.failures for r in report.results if not r.passed}
     assert payload["totals"]["cases"] == len(CASES)
-    assert report.pass_rate >= 0.90, failed
+    totals = payload["totals"]
+    assert totals["correct_or_refused_rate"] >= 0.95, failed
+    wrong = {r.id: (r.failures, r.answer) for r in report.results if r.outcome == "wrong"}
+    assert totals["wrong"] == 0, wrong
+    assert (totals["correct"] + totals["refused"] + totals["wrong"]) == len(CASES)
+    assert payload["by_category"]["bill_dimensions"]["cases"] >= 20
     assert f"{report.passed}/{len(CASES)} passed" in md_path.read_text()
     # the offline engine spends no tokens
     assert (payload["totals"]["input_tokens"], payload["totals"]["cost_usd"]) == (0, "0")

@@ -173,8 +173,13 @@ CASES = [
     ("help", "help", None, None, None, None),
     ("What can you do?", "help", None, None, None, None),
     ("Write me a poem about Kubernetes", "unknown", None, None, None, None),
-    ("Should we migrate to GKE?", "unknown", None, None, None, None),
 ]
+
+
+def test_a_word_nothing_maps_is_said_back_not_dropped() -> None:
+    # GKE is a name for the managed Kubernetes service; "migrate" maps to nothing
+    p = parse("Should we migrate to GKE?")
+    assert (p.understood, p.slots.unmapped) == (False, ("migrate",))
 
 
 @pytest.mark.parametrize(("question", "intent", "window", "entity", "group", "n"), CASES)

@@ -18,6 +18,9 @@ Samples every 60 s at whole minutes m = 0 … 120 (10:00 … 12:00). Step 5m →
 * HPA shop/web → Deployment web, 2..10 replicas, CPU utilization 70.
 * DCGM: GPU-1 MIG 1g.5gb (GPU_I_ID 7) for ml/infer-1, engine active 0.25; GPU-2
   time-sliced by ml/nb-1 and ml/nb-2, util 10 (nb-1) and 30 (nb-2), FB 1024 MiB, 50 W.
+* A usage counter for unit costs, http_requests_total{namespace="shop", service="web"}:
+  +10 a minute, restarted at m = 90 (value 0, then +10 a minute again). Penny reads it
+  only when settings.units names it.
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ def series() -> list[tuple[str, dict[str, str], Value]]:
     }
     one = _const(1.0)
     return [
+        (
+            "http_requests_total",
+            {"namespace": "shop", "service": "web", "pod": "web-abc-1"},
+            lambda m: 10.0 * m if m < 90 else 10.0 * (m - 90),
+        ),
         ("kube_node_info", {**node, "provider_id": "aws:///us-east-1a/i-0abc123"}, one),
         (
             "kube_node_labels",
