@@ -33,7 +33,8 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "assistant.cli.cmd_rightsize": ("rightsize", "gpu"),
     "assistant.cli.cmd_demo": ("demo",),
     "assistant.cli.cmd_eval": ("eval",),
-    "assistant.cli.cmd_serve": ("serve", "slack", "token"),
+    "assistant.cli.cmd_serve": ("serve", "token"),
+    "assistant.cli.cmd_slack": ("slack",),
     "assistant.cli.cmd_review": ("review",),
 }
 

@@ -21,13 +21,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
+from assistant.errors import InputError
 from assistant.interfaces import errors
 from assistant.interfaces.errors import error_body
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.ratelimit import RateLimiter
 from assistant.interfaces.routes import router
 
-__all__ = ["WEB_DIR", "create_app", "max_body_bytes"]
+__all__ = ["WEB_DIR", "create_app", "max_body_bytes", "readiness", "slack_state"]
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
@@ -142,8 +143,30 @@ def create_app(
             "status": "ok",
             "version": app.version,
             "warehouse": settings.db_path.exists(),
-            "slack": bool(getattr(app.state, "slack", None)),
+            "slack": slack_state(app),
         }
+
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Readiness: each component's state; Slack down is 'degraded', still 200",
+        responses={503: {"description": "A component named in ?require is not ok"}},
+    )
+    def readyz(require: str | None = None) -> Response:
+        body = readiness(app, settings)
+        wanted = [c.strip() for c in (require or "").split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in body["components"]]
+        if unknown:
+            raise InputError(
+                f"No component {', '.join(map(repr, unknown))} to require.",
+                hint=f"Use one of: {', '.join(body['components'])}.",
+            )
+        failing = [c for c in wanted if body["components"][c]["state"] != "ok"]
+        return Response(
+            json.dumps({**body, "required": wanted, "failing": failing}),
+            status_code=503 if failing else 200,
+            media_type="application/json",
+        )
 
     @app.get(
         "/metrics",
@@ -161,6 +184,34 @@ def create_app(
     return app
 
 
+def slack_state(app: FastAPI) -> str:
+    """'off' (not configured), 'connecting', 'ok' or 'degraded' (see slack_health)."""
+    bot = getattr(app.state, "slack", None)
+    return "off" if bot is None else str(bot.health.state)
+
+
+def readiness(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """Each component's state. The web page and the API serve whatever Slack does, so a
+    Slack that cannot be reached makes the whole 'degraded', never 'down'."""
+    bot = getattr(app.state, "slack", None)
+    slack: dict[str, Any] = {"state": "off"} if bot is None else bot.health.to_dict()
+    components: dict[str, dict[str, Any]] = {
+        "http": {"state": "ok"},
+        "warehouse": {
+            "state": "ok" if settings.db_path.exists() else "degraded",
+            "detail": None if settings.db_path.exists() else "no warehouse yet: run `penny demo`",
+        },
+        "slack": slack,
+    }
+    degraded = [k for k, v in components.items() if v["state"] not in ("ok", "off")]
+    return {
+        "ok": True,
+        "status": "degraded" if degraded else "ok",
+        "degraded": degraded,
+        "components": components,
+    }
+
+
 def _mount_slack(app: FastAPI, settings: Settings) -> None:
     slack = settings.slack
     if slack.bot_token is None or slack.signing_secret is None:
@@ -172,6 +223,8 @@ def _mount_slack(app: FastAPI, settings: Settings) -> None:
 
     bot = SlackBot(settings, metrics=app.state.metrics)
     app.state.slack = bot
+    bot.start()  # checks the token in the background; the app serves meanwhile
+    app.router.on_shutdown.append(bot.stop)
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:

@@ -1,7 +1,9 @@
 """The real ASGI app under uvicorn in a background thread, on a free loopback port.
 
 Used where a real socket matters — the browser and SSE tests, the Slack signature tests,
-and the `make bench` load test — so all of them exercise the same server path.
+and the `make bench` load test — so all of them exercise the same server path. The
+app's lifespan runs, so its shutdown handlers (the Slack bot's reconnect thread) stop
+when the server does.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.start_timeout_s = start_timeout_s
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )
