@@ -40,7 +40,7 @@ def details_reply(
     started = time.perf_counter()
     found = details(Ctx.create(settings, scope), kind, key)
     text = found.markdown.lstrip()
-    if not text.startswith("#"):
+    if not text.startswith("# "):
         text = f"# {found.title}\n\n{text}"
     answer = Answer(
         thread_id=thread_id,
