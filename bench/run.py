@@ -26,7 +26,12 @@ RESULTS = ROOT / "bench" / "results.json"
 DOCS = ROOT / "docs" / "benchmarks.md"
 
 #: bench modules, run in order; each result is stored under the part after ``bench.``
-BENCH_MODULES: list[str] = ["bench.allocation", "bench.ingest_metrics", "bench.load_chat"]
+BENCH_MODULES: list[str] = [
+    "bench.startup",
+    "bench.allocation",
+    "bench.ingest_metrics",
+    "bench.load_chat",
+]
 
 
 def _machine() -> dict[str, Any]:

@@ -39,8 +39,10 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _load_commands(argv: list[str]) -> None:
-    """Import the command modules this run needs: the named command's, else all."""
+def _load_commands(argv: list[str] | None = None) -> None:
+    """Import the command modules this run needs: the named command's, else (no argv,
+    help, or a name not listed) all of them."""
+    argv = argv or []
     name = next((a for a in argv if not a.startswith("-")), None)
     wanted = [m for m, names in COMMAND_MODULES.items() if name in names]
     help_asked = not argv or any(a in ("-h", "--help") for a in argv[:1])
