@@ -10,8 +10,9 @@ HTTP mode is mounted in the FastAPI app (``/slack/events``, signing-secret verif
 Bolt); Socket Mode runs through :meth:`SlackBot.socket_mode` (`penny slack --socket`).
 Building the bot never calls Slack: :meth:`SlackBot.start` checks the token in the
 background with backoff, and :attr:`SlackBot.health` says whether Slack is usable. Notices
-(digests, bills, alerts) are posted with :meth:`SlackBot.post`; a "Why?" under one is
-answered in its thread with the channel's scope (:mod:`assistant.interfaces.slack_details`).
+(digests, bills, alerts) are posted by :mod:`assistant.interfaces.slack_jobs`; a "Why?"
+under one is answered in its thread with the channel's scope
+(:mod:`assistant.interfaces.slack_details`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from assistant.agent.ask import ask
 from assistant.config import Settings
 from assistant.core.answer import Answer, AskContext
 from assistant.core.scope import Scope
-from assistant.errors import ConfigError, PennyError, SourceUnavailable
+from assistant.errors import ConfigError, PennyError
 from assistant.interfaces.auth import team_of
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.slack_blocks import (
@@ -142,28 +143,6 @@ class SlackBot:
 
     def stop(self) -> None:
         self._stop.set()
-
-    def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        """Post a message Penny writes unasked; its ts (the thread a "Why?" answers in).
-
-        Raises SourceUnavailable when Slack refuses or cannot be reached (the caller keeps
-        the notice due, so it is posted at a later look).
-        """
-        try:
-            reply = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        except Exception as exc:
-            self.health.post_failed(f"{channel}: {exc}")
-            code = getattr(getattr(exc, "response", None), "data", None) or {}
-            error = code.get("error") if isinstance(code, dict) else None
-            hint = (
-                f"Invite the bot to {channel} (/invite @Penny)."
-                if error in ("not_in_channel", "channel_not_found")
-                else "Check that Slack is reachable and the bot token is valid."
-            )
-            raise SourceUnavailable(
-                f"Could not post to Slack channel {channel}: {error or exc}", hint=hint
-            ) from exc
-        return str(reply["ts"])
 
     # -- entry points -------------------------------------------------------------------
 

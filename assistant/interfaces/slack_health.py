@@ -46,8 +46,6 @@ class _Snapshot:
     next_retry_s: float | None = None
     team: str | None = None
     bot_user: str | None = None
-    posts_failed: int = 0
-    last_post_error: str | None = None
 
 
 class SlackHealth:
@@ -80,12 +78,6 @@ class SlackHealth:
             self._s.team, self._s.bot_user = team, bot_user
         self.connected.set()
 
-    def post_failed(self, error: str) -> None:
-        """A post that failed (e.g. ``not_in_channel``): shown, not a reason to reconnect."""
-        with self._lock:
-            self._s.posts_failed += 1
-            self._s.last_post_error = error[:500]
-
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
             s = self._s
@@ -98,8 +90,6 @@ class SlackHealth:
                 "next_retry_s": s.next_retry_s,
                 "team": s.team,
                 "bot_user": s.bot_user,
-                "posts_failed": s.posts_failed,
-                "last_post_error": s.last_post_error,
             }
 
 
