@@ -432,3 +432,14 @@ def test_channel_settings_are_checked(penny_env: object) -> None:
         load_settings(slack={"channels": {"C0FINOPS": ["*"]}, "digest": {"channels": ["C0OTHER"]}})
     with pytest.raises(ConfigError, match=r"threshold 0 must be a percent"):
         load_settings(slack={"budget_alerts": {"thresholds": [0, 50]}})
+
+
+def test_docs_slack_starts_with_the_manifest_the_command_prints() -> None:
+    from assistant.interfaces.slack_manifest import manifest_yaml
+    from tests.conftest import REPO
+
+    doc = (REPO / "docs" / "slack.md").read_text(encoding="utf-8")
+    first_section = doc.split("\n## ", 2)[1]
+    assert first_section.startswith("Set-up in one paste")
+    block = first_section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert block == manifest_yaml(URL)
