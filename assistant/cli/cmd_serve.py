@@ -56,6 +56,9 @@ def serve_cmd(
             "Create one with `penny token create --user NAME --save`.",
             err=True,
         )
+    from assistant.interfaces.slack_loop import start_notices
+
+    start_notices(application, settings)  # digests, bills, alerts: when slack.channels is set
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
 
 

@@ -199,3 +199,30 @@ def test_a_failed_post_is_retried_at_the_next_look_and_reported(
     assert (data.status, data.attempts) == ("posted", 2)
     sent = [c.body["channel"] for c in stub.named("chat.postMessage")]
     assert sent == ["C0PAY", "C0DATA", "C0FIN", "C0DATA"]  # the refused one, then its retry
+
+
+def test_the_loop_looks_once_per_slot_and_a_restarted_loop_posts_nothing_twice(
+    home: Path, stub: SlackStub
+) -> None:
+    from assistant.interfaces.slack_loop import NoticeLoop
+
+    settings = _settings(home, stub, check_minutes=15, channels={"C0PAY": ["team:payments"]})
+    clock = [datetime(2026, 11, 16, 8, 52)]
+    loop = NoticeLoop(notice_jobs(settings), lambda: clock[0])
+    assert loop.tick() == ["slack-digest", "slack-bill", "slack-anomalies"]  # slot 08:45
+    assert loop.results["slack-digest"].startswith("nothing due")
+    clock[0] = datetime(2026, 11, 16, 8, 59)
+    assert loop.tick() == []  # same slot: no second look
+    clock[0] = datetime(2026, 11, 16, 9, 7)
+    assert loop.tick() == ["slack-digest", "slack-bill", "slack-anomalies"]  # slot 09:00
+    assert loop.results["slack-digest"] == "C0PAY: posted digest 2026-11-09..2026-11-16"
+    # the month-close bill for October (closed on the 3rd) went out at the first look
+    assert [c.body["text"].split(":")[0] for c in stub.named("chat.postMessage")] == [
+        "The 2026-10 bill for team payments",
+        "Weekly cost for team payments",
+    ]
+    restarted = NoticeLoop(notice_jobs(settings), lambda: clock[0])
+    restarted.tick()  # the same 09:00 slot again, after a restart
+    clock[0] = datetime(2026, 11, 16, 9, 20)
+    restarted.tick()
+    assert len(stub.named("chat.postMessage")) == 2
