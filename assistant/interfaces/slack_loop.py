@@ -12,7 +12,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-
 from typing import Any
 
 from assistant.config import Settings
