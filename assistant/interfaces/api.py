@@ -26,9 +26,10 @@ from assistant.interfaces import errors
 from assistant.interfaces.errors import error_body
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.ratelimit import RateLimiter
+from assistant.interfaces.readiness import readiness, slack_state
 from assistant.interfaces.routes import router
 
-__all__ = ["WEB_DIR", "create_app", "max_body_bytes", "readiness", "slack_state"]
+__all__ = ["WEB_DIR", "create_app", "max_body_bytes"]
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
@@ -182,41 +183,6 @@ def create_app(
     _mount_slack(app, settings)
     app.add_middleware(_Edge, metrics=app.state.metrics, limit=max_body_bytes(settings))
     return app
-
-
-def slack_state(app: FastAPI) -> str:
-    """'off' (not configured), 'connecting', 'ok' or 'degraded' (see slack_health)."""
-    bot = getattr(app.state, "slack", None)
-    return "off" if bot is None else str(bot.health.state)
-
-
-def readiness(app: FastAPI, settings: Settings) -> dict[str, Any]:
-    """Each component's state. The web page and the API serve whatever Slack does, so a
-    Slack that cannot be reached makes the whole 'degraded', never 'down'."""
-    bot = getattr(app.state, "slack", None)
-    slack: dict[str, Any] = {"state": "off"} if bot is None else bot.health.to_dict()
-    components: dict[str, dict[str, Any]] = {
-        "http": {"state": "ok"},
-        "warehouse": {
-            "state": "ok" if settings.db_path.exists() else "degraded",
-            "detail": None if settings.db_path.exists() else "no warehouse yet: run `penny demo`",
-        },
-        "slack": slack,
-    }
-    notices = getattr(app.state, "notices", None)
-    if notices is not None and notices.jobs:
-        failed = {k: v for k, v in notices.results.items() if v.startswith("failed")}
-        components["notices"] = {
-            "state": "degraded" if failed else "ok",
-            "last_looks": dict(notices.results),
-        }
-    degraded = [k for k, v in components.items() if v["state"] not in ("ok", "off")]
-    return {
-        "ok": True,
-        "status": "degraded" if degraded else "ok",
-        "degraded": degraded,
-        "components": components,
-    }
 
 
 def _mount_slack(app: FastAPI, settings: Settings) -> None:
