@@ -37,6 +37,7 @@ __all__ = [
     "ServerSettings",
     "Settings",
     "SlackSettings",
+    "SyncSettings",
     "default_home",
     "load_settings",
 ]
@@ -214,6 +215,63 @@ class KubernetesSettings(BaseModel):
     request_timeout_s: float = Field(5.0, gt=0, le=120, description="Per API request")
 
 
+class PrometheusSource(BaseModel):
+    """A cluster's Prometheus that `penny sync` reads, up to the last complete hour."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Source id (watermarks)")
+    cluster: str = Field(min_length=1, description="Cluster name stored with the metrics")
+    url: str = Field(pattern=r"^https?://", description="Prometheus base URL")
+    bearer_token: SecretStr | None = Field(None, description="Bearer token (e.g. a SA token)")
+    basic_user: str | None = Field(None, description="Basic auth user")
+    basic_password: SecretStr | None = Field(None, description="Basic auth password")
+    ca_file: Path | None = Field(None, description="CA bundle to verify the server")
+    cert_file: Path | None = Field(None, description="Client certificate (mTLS)")
+    key_file: Path | None = Field(None, description="Client key (mTLS)")
+    step: str = Field("5m", description="Query resolution")
+    backfill_hours: int = Field(72, ge=1, le=24 * 400, description="First sync reaches back")
+    chunk_hours: int = Field(24, ge=1, le=744, description="Hours per committed step")
+
+
+class BillSource(BaseModel):
+    """A FOCUS export location: s3://, az://, abfs://, gs:// or a local folder."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Source id (watermarks)")
+    url: str = Field(min_length=1, description="Export prefix, manifest or folder")
+
+
+class AiSource(BaseModel):
+    """An AI provider's admin API: OpenAI organization costs, Anthropic cost report."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Source id (watermarks)")
+    provider: Literal["openai", "anthropic"]
+    admin_key: SecretStr = Field(description="Admin API key (sk-admin-…)")
+    base_url: str | None = Field(None, description="API base URL; default the provider's")
+    backfill_days: int = Field(31, ge=1, le=400, description="First sync reaches back")
+    restate_days: int = Field(2, ge=0, le=31, description="Recent days pulled again each sync")
+
+
+class SyncSettings(BaseModel):
+    """Sources `penny sync` pulls and `penny serve` keeps current on a schedule."""
+
+    prometheus: list[PrometheusSource] = Field(
+        default_factory=list,
+        description="Prometheus per cluster: name, cluster, url, bearer_token or "
+        "basic_user/basic_password or ca_file/cert_file/key_file, step, backfill_hours, "
+        "chunk_hours",
+    )
+    bills: list[BillSource] = Field(
+        default_factory=list,
+        description="FOCUS export locations: name, url (s3://, az://, abfs://, gs:// or a folder)",
+    )
+    ai: list[AiSource] = Field(
+        default_factory=list,
+        description="AI admin APIs: name, provider (openai|anthropic), admin_key, base_url, "
+        "backfill_days, restate_days",
+    )
+    interval_minutes: int = Field(60, ge=1, le=24 * 60, description="How often serve syncs")
+    schedule: bool = Field(True, description="Run the scheduler inside `penny serve`")
+
+
 class Settings(BaseSettings):
     """Everything configurable. Every field has a default, bounds and a description."""
 
@@ -229,6 +287,18 @@ class Settings(BaseSettings):
         5000, ge=10, le=600_000, description="Time limit for one read-only SQL query"
     )
     max_rows: int = Field(1000, ge=1, le=1_000_000, description="Row cap for one SQL result")
+    ledger_busy_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="How long a ledger write waits for another process's write (SQLite)",
+    )
+    warehouse_wait_s: float = Field(
+        1800.0,
+        gt=0,
+        le=86_400,
+        description="How long a write waits for another writer of the warehouse to finish",
+    )
     model: str | None = Field(None, description="Shortcut for agent.model (PENNY_MODEL)")
     now: datetime | None = Field(
         None, description="Pin 'now' (UTC) for reproducible relative windows: demos, tests, evals"
@@ -241,6 +311,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
 
     @property
     def db_path(self) -> Path:

@@ -31,6 +31,7 @@ BENCH_MODULES: list[str] = [
     "bench.allocation",
     "bench.ingest_metrics",
     "bench.load_chat",
+    "bench.service_load",
 ]
 
 

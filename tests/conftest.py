@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.object_stores"]
+
 _EXTERNAL_VARS = [
     "PENNY_MODEL",
     "PENNY_CONFIG",
@@ -17,6 +19,13 @@ _EXTERNAL_VARS = [
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_BASE_URL",
     "KUBECONFIG",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AZURE_STORAGE_CONNECTION_STRING",
+    "STORAGE_EMULATOR_HOST",
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",

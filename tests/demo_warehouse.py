@@ -41,7 +41,8 @@ def _built(factory: pytest.TempPathFactory, end: date) -> Path:
             tmp.mkdir(parents=True)
             settings = load_settings(home=tmp, db=tmp / "penny.duckdb")
             build_demo(settings, end=end, out_dir=tmp / "out", scale="small", use_prometheus=False)
-            (tmp / "ledger.duckdb").unlink(missing_ok=True)
+            for name in ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"):
+                (tmp / name).unlink(missing_ok=True)
             tmp.rename(base)
     return base
 

@@ -28,7 +28,7 @@ _GROUP_SQL = {
     "team": "coalesce(team, '__unlabeled__')",
     "source": "source",
     "channel": "coalesce(channel, '(unknown)')",
-    "day": "strftime(ts, '%Y-%m-%d')",
+    "day": "substr(ts, 1, 10)",
 }
 _SOURCES = {"penny": "source = 'penny'", "imports": "source <> 'penny'", "all": "TRUE"}
 
@@ -64,8 +64,12 @@ def _scope_sql(scope: Scope) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(parts) + ")", params
 
 
+_PICO = Decimal("1e-12")
+
+
 def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
+    """The ledger keeps money to 12 places (as DECIMAL(38,12) did); sums keep that scale."""
+    return None if value is None else Decimal(value).quantize(_PICO)
 
 
 class AiSpendReport(BaseModel):
@@ -88,14 +92,19 @@ def ai_spend(args: AiSpendRequest, ctx: Ctx) -> AiSpendReport:
     params: list[Any] = [window.start, window.end, *scope_params]
     sql = (
         f"SELECT {expr} AS grp, count(*) AS calls, count(cost) AS priced_calls, "
-        f"count(*) - count(cost) AS unpriced_calls, sum(cost) AS cost, "
+        f"count(*) - count(cost) AS unpriced_calls, decimal_sum(cost) AS cost, "
         f"sum(coalesce(input_tokens, 0)) AS input_tokens, "
         f"sum(coalesce(cached_input_tokens, 0)) AS cached_input_tokens, "
         f"sum(coalesce(cache_write_tokens, 0)) AS cache_write_tokens, "
         f"sum(coalesce(output_tokens, 0)) AS output_tokens, "
         f"sum(coalesce(reasoning_tokens, 0)) AS reasoning_tokens "
         f"FROM ai_usage WHERE {where} GROUP BY grp "
-        + ("ORDER BY grp" if args.group_by == "day" else "ORDER BY cost DESC NULLS LAST, grp")
+        + (
+            "ORDER BY grp"
+            if args.group_by == "day"
+            # the order only: the reported sums are decimal_sum's exact text
+            else "ORDER BY sum(CAST(cost AS REAL)) DESC NULLS LAST, grp"
+        )
     )
     prov = Provenance(
         tables=[f"ai_usage ({ledger_path(ctx.settings).name})"],

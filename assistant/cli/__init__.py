@@ -8,6 +8,7 @@ Data goes to stdout; progress and token usage to stderr.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 from assistant.cli.app import app, ingest_app
@@ -36,6 +37,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "assistant.cli.cmd_serve": ("serve", "token"),
     "assistant.cli.cmd_slack": ("slack",),
     "assistant.cli.cmd_review": ("review",),
+    "assistant.cli.cmd_sync": ("sync",),
 }
 
 
@@ -50,8 +52,27 @@ def _load_commands(argv: list[str] | None = None) -> None:
         importlib.import_module(module)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (test runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _show_waits() -> None:
+    """A command that must wait for another Penny process says so on stderr, once."""
+    waits = logging.getLogger("penny.warehouse")
+    if not any(isinstance(h, _Stderr) for h in waits.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("penny: %(message)s"))
+        waits.addHandler(handler)
+        waits.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     _load_commands(sys.argv[1:] if argv is None else argv)
+    _show_waits()
     try:
         # a command's typer.Exit(code) comes back as the return value in this mode
         code = app(args=argv, standalone_mode=False)

@@ -16,10 +16,11 @@ from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
 
 @ingest_app.command("focus")
 def ingest_focus_command(
-    paths: list[Path] = typer.Argument(
+    paths: list[str] = typer.Argument(
         ...,
         help="FOCUS .csv/.csv.gz/.parquet files, folders, or export manifests "
-        "(AWS Data Exports *-Manifest.json, Azure manifest.json).",
+        "(AWS Data Exports *-Manifest.json, Azure manifest.json); local paths or "
+        "object-store URLs: s3://bucket/prefix/, az://container/prefix/, abfs://…, gs://….",
         show_default=False,
         metavar="PATH",
     ),
@@ -27,7 +28,8 @@ def ingest_focus_command(
 ) -> None:
     """Import FOCUS 1.0–1.3 billing exports; a re-imported billing period replaces the old one.
 
-    Example:  penny ingest focus exports/focus/ --json
+    Examples:  penny ingest focus exports/focus/ --json
+               penny ingest focus s3://billing/focus-export/
     """
     # Progress goes to stderr (a spinner only on a terminal); data to stdout.
     with Console(stderr=True).status("Importing FOCUS files…"):

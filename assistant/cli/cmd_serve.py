@@ -41,10 +41,14 @@ def serve_cmd(
     """
     import uvicorn
 
+    from assistant.interfaces import slack_schedule  # noqa: F401  (registers the notice jobs)
     from assistant.interfaces.api import create_app
+    from assistant.service.runtime import start_service
 
     settings = load_settings()
     application = create_app(settings, engine=_engine(engine))
+    service = start_service(settings)
+    application.state.service = service
     # the audit trail (who asked, which tools ran) goes to stderr beside uvicorn's access log
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("penny.audit").setLevel(logging.INFO)
@@ -56,10 +60,10 @@ def serve_cmd(
             "Create one with `penny token create --user NAME --save`.",
             err=True,
         )
-    from assistant.interfaces.slack_loop import start_notices
-
-    start_notices(application, settings)  # digests, bills, alerts: when slack.channels is set
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+    try:
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+    finally:
+        service.stop()
 
 
 @token_app.command("create")

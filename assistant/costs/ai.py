@@ -43,8 +43,9 @@ def ai_rows(
         return []  # AI spend has no namespace, pod or node: such a filter excludes it
     raw = read_ledger(
         settings,
-        "SELECT coalesce(team, '__unlabeled__'), source, provider, sum(cost) FROM ai_usage "
-        "WHERE ts >= ? AND ts < ? AND cost IS NOT NULL GROUP BY ALL ORDER BY ALL",
+        "SELECT coalesce(team, '__unlabeled__') AS t, source, provider, decimal_sum(cost) "
+        "FROM ai_usage WHERE ts >= ? AND ts < ? AND cost IS NOT NULL "
+        "GROUP BY t, source, provider ORDER BY t, source, provider",
         [window.start, window.end],
     )
     out: dict[tuple[str, str, str], Decimal] = {}

@@ -130,6 +130,9 @@ def create_app(
     app.state.limiter = limiter or RateLimiter()
     errors.install(app)
     app.include_router(router)
+    from assistant.interfaces.status_routes import router as status_router
+
+    app.include_router(status_router)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -176,8 +179,13 @@ def create_app(
         summary="Prometheus exposition of Penny's own requests, latency, tokens, AI cost",
     )
     def metrics() -> Response:
+        from assistant.service.scheduler import SystemClock
+        from assistant.service.status import status_metrics
+
+        lines = status_metrics(settings, SystemClock().now())
         return PlainTextResponse(
-            app.state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+            app.state.metrics.render() + "\n".join(lines) + "\n",
+            media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
     _mount_slack(app, settings)

@@ -33,13 +33,6 @@ def readiness(app: FastAPI, settings: Settings) -> dict[str, Any]:
         },
         "slack": slack,
     }
-    notices = getattr(app.state, "notices", None)
-    if notices is not None and notices.jobs:
-        failed = {k: v for k, v in notices.results.items() if v.startswith("failed")}
-        components["notices"] = {
-            "state": "degraded" if failed else "ok",
-            "last_looks": dict(notices.results),
-        }
     degraded = [k for k, v in components.items() if v["state"] not in ("ok", "off")]
     return {
         "ok": True,

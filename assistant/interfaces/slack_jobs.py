@@ -32,9 +32,11 @@ from assistant.notify.channels import scope_label, targets
 from assistant.notify.digest import digest_week, weekly_digest
 from assistant.notify.posts import PostLog
 
-__all__ = ["DIGEST_GRACE", "NoticeJob", "Notices", "notice_jobs", "weekly_slot"]
+__all__ = ["DIGEST_GRACE", "JOB_NAMES", "NoticeJob", "Notices", "notice_jobs", "weekly_slot"]
 
 log = logging.getLogger("penny.notices")
+
+JOB_NAMES = ("slack-digest", "slack-bill", "slack-anomalies")
 
 #: a digest not posted within a day of its time (Penny was down) is not posted late
 DIGEST_GRACE = timedelta(days=1)

@@ -45,8 +45,8 @@ def budget_status(settings: Settings, now: datetime | None = None) -> BudgetStat
     window = month_window(now.year, now.month)
     rows = read_ledger(
         settings,
-        "SELECT COALESCE(SUM(cost), 0), COUNT(*) FILTER (WHERE cost IS NULL) FROM ai_usage"
-        " WHERE source = 'penny' AND ts >= ? AND ts < ?",
+        "SELECT COALESCE(decimal_sum(cost), '0'), COUNT(*) FILTER (WHERE cost IS NULL)"
+        " FROM ai_usage WHERE source = 'penny' AND ts >= ? AND ts < ?",
         [window.start, window.end],
     )
     spent, unpriced = rows[0] if rows else (Decimal(0), 0)

@@ -163,7 +163,7 @@ def recent_conversations(settings: Settings, limit: int = 20) -> list[dict[str, 
         " COALESCE(SUM(u.output_tokens), 0), COUNT(u.request_id)"
         " FROM conversations c LEFT JOIN ai_usage u"
         "   ON u.question_id = c.question_id AND u.source = 'penny'"
-        " GROUP BY ALL ORDER BY c.ts DESC, c.question_id LIMIT ?",
+        " GROUP BY c.question_id ORDER BY c.ts DESC, c.question_id LIMIT ?",
         [limit],
     )
     keys = [

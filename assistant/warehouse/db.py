@@ -1,13 +1,19 @@
-"""Opening the DuckDB file: one writer, many read-only readers.
+"""Opening the DuckDB file: one writer at a time, readers on published snapshots.
 
-DuckDB allows a single read-write process per file. Ingest and allocation take the
-writer inside ``writer()``, which wraps the whole job in one transaction so a failed
-import leaves the database exactly as it was. Question answering opens the file
-read-only, so no tool, LLM-produced SQL or HTTP request can change it.
+DuckDB allows a single read-write process per file, and no reader in another process
+while it writes. Ingest, allocation and sync take the writer inside ``writer()``, which
+wraps the whole job in one transaction (a failed import leaves the database exactly as it
+was) and, on commit, publishes a read snapshot (:mod:`.snapshots`). A writer that finds
+another writer at work waits for it, saying so once (``penny.warehouse`` log), instead of
+failing. Question answering opens the newest snapshot read-only, so it never meets a
+writer's lock and no tool, LLM-produced SQL or HTTP request can change anything.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,10 +23,23 @@ import duckdb
 
 from assistant.config import Settings, load_settings
 from assistant.errors import DataGap, SourceUnavailable
+from assistant.warehouse.snapshots import publish, read_path
 
 Connection = duckdb.DuckDBPyConnection
 
-__all__ = ["Connection", "connect", "one_reader", "reader", "warehouse_stamp", "writer"]
+__all__ = [
+    "Connection",
+    "connect",
+    "one_reader",
+    "reader",
+    "reading_stamp",
+    "warehouse_stamp",
+    "writer",
+]
+
+log = logging.getLogger("penny.warehouse")
+#: seconds between two tries to open a file another process holds
+_RETRY_S = 0.25
 
 #: the read-only connection lent to every ``reader()`` inside ``one_reader()`` (same path)
 _LENT: ContextVar[tuple[str, Connection] | None] = ContextVar("penny_lent_reader", default=None)
@@ -67,13 +86,56 @@ def _see_allocation_view(con: Connection) -> None:
         con.execute("SET search_path = 'allocation_view,main'")
 
 
+def _holder(exc: Exception) -> str:
+    """Who holds the file, from DuckDB's message ('… (PID 1234)'), for the wait message."""
+    found = re.search(r"PID (\d+)", str(exc))
+    return f"process {found.group(1)}" if found else "another connection"
+
+
+def _open_waiting(path: Path, settings: Settings, *, read_only: bool) -> Connection:
+    """Open ``path``, waiting (and saying so once) while another process or connection holds
+    it, up to ``settings.warehouse_wait_s``; only then a SourceUnavailable."""
+    deadline = time.monotonic() + settings.warehouse_wait_s
+    told = False
+    while True:
+        try:
+            return connect(path, read_only=read_only)
+        except SourceUnavailable as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, (duckdb.IOException, duckdb.ConnectionException)):
+                raise
+            if time.monotonic() >= deadline:
+                raise SourceUnavailable(
+                    f"The warehouse {path} stayed busy for {settings.warehouse_wait_s:g} s "
+                    f"({_holder(cause)} holds it): {cause}",
+                    hint="Wait for that Penny command to finish (or stop it), then retry; "
+                    "raise warehouse_wait_s to wait longer.",
+                    path=str(path),
+                ) from cause
+            if not told:
+                what = "read" if read_only else "write"
+                log.warning(
+                    "Waiting to %s the warehouse %s: %s is writing it; this continues as "
+                    "soon as it finishes (up to %g s).",
+                    what,
+                    path,
+                    _holder(cause),
+                    settings.warehouse_wait_s,
+                )
+                told = True
+            time.sleep(_RETRY_S)
+
+
 @contextmanager
-def writer(settings: Settings | None = None, *, migrate_first: bool = True) -> Iterator[Connection]:
-    """The single write path: migrate, BEGIN, yield, COMMIT — or ROLLBACK on any error."""
+def writer(
+    settings: Settings | None = None, *, migrate_first: bool = True, publish_snapshot: bool = True
+) -> Iterator[Connection]:
+    """The single write path: wait for the file, migrate, BEGIN, yield, COMMIT — or ROLLBACK
+    on any error — then publish the read snapshot of what was committed."""
     from assistant.warehouse.migrations import migrate
 
     settings = settings or load_settings()
-    con = connect(settings.db_path)
+    con = _open_waiting(settings.db_path, settings, read_only=False)
     try:
         if migrate_first:
             migrate(con)
@@ -84,23 +146,44 @@ def writer(settings: Settings | None = None, *, migrate_first: bool = True) -> I
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
+        if publish_snapshot:
+            publish(con, settings)
     finally:
         con.close()
 
 
 @contextmanager
 def reader(settings: Settings | None = None) -> Iterator[Connection]:
-    """A read-only connection for answering questions; the file must already exist."""
+    """A read-only connection to the newest published snapshot (or, before the first
+    snapshot, the warehouse itself); the warehouse must already exist."""
     settings = settings or load_settings()
     lent = _LENT.get()
     if lent is not None and lent[0] == str(settings.db_path):
         yield lent[1]  # inside one_reader(): its owner closes it
         return
-    con = connect(settings.db_path, read_only=True)
+    con = _open_reader(settings)
     try:
         yield con
     finally:
         con.close()
+
+
+def _open_reader(settings: Settings) -> Connection:
+    if not settings.db_path.exists():
+        return connect(settings.db_path, read_only=True)  # raises DataGap with the next step
+    for _ in range(3):
+        path = read_path(settings)
+        try:
+            return _open_waiting(path, settings, read_only=True)
+        except DataGap:  # a snapshot pruned between picking and opening it: pick again
+            continue
+    return _open_waiting(read_path(settings), settings, read_only=True)
+
+
+def reading_stamp(settings: Settings) -> tuple[object, ...]:
+    """Identity of what readers see now: the file they open and its contents' stamp."""
+    path = read_path(settings)
+    return (str(path), *warehouse_stamp(path))
 
 
 @contextmanager
@@ -118,7 +201,7 @@ def one_reader(settings: Settings) -> Iterator[None]:
     if (lent is not None and lent[0] == path) or not settings.db_path.exists():
         yield
         return
-    con = connect(settings.db_path, read_only=True)
+    con = _open_reader(settings)
     token = _LENT.set((path, con))
     try:
         yield

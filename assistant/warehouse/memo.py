@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from assistant.config import Settings
-from assistant.warehouse.db import warehouse_stamp
+from assistant.warehouse.db import reading_stamp
 
 __all__ = ["clear_memo", "memo"]
 
@@ -30,7 +30,7 @@ _MEMO: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 def memo(settings: Settings, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``'s value for ``key`` on this warehouse as it is now, computed once."""
     path = str(settings.db_path)
-    stamp = warehouse_stamp(path)
+    stamp = reading_stamp(settings)  # the snapshot readers open, and its contents
     full = (path, stamp, key)
     with _LOCK:
         if full in _MEMO:
@@ -38,7 +38,7 @@ def memo(settings: Settings, key: Hashable, compute: Callable[[], T]) -> T:
             value: T = _MEMO[full]
             return value
     value = compute()  # outside the lock: two threads may both compute
-    if warehouse_stamp(path) == stamp:  # written meanwhile: the value may be of either state
+    if reading_stamp(settings) == stamp:  # written meanwhile: the value may be of either state
         with _LOCK:
             _MEMO[full] = value
             while len(_MEMO) > _MAX_ENTRIES:

@@ -1,8 +1,8 @@
 """Named, ordered schema steps, each applied once and recorded in ``_migrations``.
 
-Steps live as ``migrations_sql/mNNN_name.sql`` (the warehouse) and
-``ledger_sql/mNNN_name.sql`` (the ledger of Penny's own activity); the file name is the
-step's identity and is never renamed. A step runs in its own transaction, so a failing
+Steps live as ``migrations_sql/mNNN_name.sql`` (the warehouse; the SQLite ledger's are in
+``ledger_sqlite/``, applied by ``ledger_migrate``); the file name is the step's identity
+and is never renamed. A step runs in its own transaction, so a failing
 step leaves no half-applied schema.
 """
 

@@ -202,22 +202,27 @@ def test_model_call_limit_stops_a_looping_model(
     assert answer.text.startswith("I could not finish within 2 model calls")
 
 
-def test_busy_ledger_does_not_lose_the_answer(offline_engine: str) -> None:
-    """Another process holds the ledger past the retries: the answer still comes back,
-    with a note that it was not logged."""
+def test_busy_ledger_does_not_lose_the_answer(
+    offline_engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds a ledger write transaction past the busy timeout: the answer
+    still comes back, with a note that it was not logged."""
     import subprocess
 
-    from assistant.warehouse.ledger import ledger_path
+    from assistant.warehouse.ledger import ledger_path, read_ledger
 
+    monkeypatch.setenv("PENNY_LEDGER_BUSY_TIMEOUT_S", "0.5")
     settings = load_settings()
+    read_ledger(settings, "SELECT 1")  # absent: no rows, no file
+    with ledger(settings):  # create and migrate it
+        pass
     path = ledger_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-            "print('held', flush=True); time.sleep(60)",
+            "import sqlite3, sys, time; con = sqlite3.connect(sys.argv[1], isolation_level=None);"
+            " con.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(60)",
             str(path),
         ],
         stdout=subprocess.PIPE,

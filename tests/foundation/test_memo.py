@@ -15,7 +15,7 @@ import pytest
 from assistant.config import Settings, load_settings
 from assistant.errors import DataGap
 from assistant.warehouse.db import one_reader, reader, warehouse_stamp, writer
-from assistant.warehouse.ledger import kept_open, ledger, ledger_path, read_ledger
+from assistant.warehouse.ledger import ledger, ledger_path, read_ledger
 from assistant.warehouse.memo import clear_memo, memo
 
 
@@ -104,23 +104,3 @@ def test_a_recreated_ledger_is_migrated_again(settings: Settings) -> None:
     # The process remembers migrating this path; the new file must still get the schema.
     _converse(settings, "q3")
     assert read_ledger(settings, "SELECT question_id FROM conversations") == [("q3",)]
-
-
-def test_the_kept_ledger_is_released_on_exit(settings: Settings) -> None:
-    path = ledger_path(settings)
-    with kept_open(settings):
-        pass
-    assert not path.exists()  # no ledger yet: nothing opened, none created
-    _converse(settings, "q1")
-    with kept_open(settings):
-        _converse(settings, "q2")  # writes go through while it is kept
-        assert read_ledger(settings, "SELECT count(*) FROM conversations") == [(2,)]
-    # Released: a read-only handle is refused while any read-write one is open in-process.
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        assert con.execute("SELECT question_id FROM conversations ORDER BY 1").fetchall() == [
-            ("q1",),
-            ("q2",),
-        ]
-    finally:
-        con.close()

@@ -113,17 +113,3 @@ def test_run_query_stops_at_the_time_limit() -> None:
     con = duckdb.connect()
     with pytest.raises(QueryTimeout, match="50 ms limit"):
         run_query(con, "SELECT count(*) FROM range(100000000000) a", max_rows=1, time_limit_ms=50)
-
-
-def test_opening_for_write_while_this_process_reads_is_a_clear_error() -> None:
-    from assistant.errors import SourceUnavailable
-
-    settings = load_settings()
-    with writer(settings):
-        pass
-    with (
-        reader(settings),
-        pytest.raises(SourceUnavailable, match="Cannot open the warehouse"),
-        writer(settings),
-    ):
-        pass

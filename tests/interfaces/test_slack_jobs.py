@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -201,28 +201,60 @@ def test_a_failed_post_is_retried_at_the_next_look_and_reported(
     assert sent == ["C0PAY", "C0DATA", "C0FIN", "C0DATA"]  # the refused one, then its retry
 
 
-def test_the_loop_looks_once_per_slot_and_a_restarted_loop_posts_nothing_twice(
+def test_the_scheduler_runs_the_notices_once_per_slot_and_a_restart_posts_nothing_twice(
     home: Path, stub: SlackStub
 ) -> None:
-    from assistant.interfaces.slack_loop import NoticeLoop
+    """`penny serve`'s scheduler with a ManualClock: each job's slot is claimed once in the
+    ledger's job_runs; a new scheduler (a restart) over the same home posts nothing again."""
+    from assistant.interfaces import slack_schedule  # noqa: F401  (registers the jobs)
+    from assistant.service.scheduler import ManualClock, Scheduler
 
     settings = _settings(home, stub, check_minutes=15, channels={"C0PAY": ["team:payments"]})
-    clock = [datetime(2026, 11, 16, 8, 52)]
-    loop = NoticeLoop(notice_jobs(settings), lambda: clock[0])
-    assert loop.tick() == ["slack-digest", "slack-bill", "slack-anomalies"]  # slot 08:45
-    assert loop.results["slack-digest"].startswith("nothing due")
-    clock[0] = datetime(2026, 11, 16, 8, 59)
-    assert loop.tick() == []  # same slot: no second look
-    clock[0] = datetime(2026, 11, 16, 9, 7)
-    assert loop.tick() == ["slack-digest", "slack-bill", "slack-anomalies"]  # slot 09:00
-    assert loop.results["slack-digest"] == "C0PAY: posted digest 2026-11-09..2026-11-16"
+    clock = ManualClock(datetime(2026, 11, 16, 8, 52))
+    scheduler = Scheduler.from_settings(settings, clock)
+    assert {"slack-digest", "slack-bill", "slack-anomalies"} <= set(scheduler.jobs)
+    first = {r.job: r for r in scheduler.tick()}  # slot 08:45
+    assert first["slack-digest"].detail is not None
+    assert first["slack-digest"].detail.startswith("nothing due")
+    clock.advance(timedelta(minutes=7))
+    assert scheduler.tick() == []  # same slot: no second look
+    clock.advance(timedelta(minutes=8))  # 09:07, slot 09:00
+    runs = {r.job: r for r in scheduler.tick()}
+    assert runs["slack-digest"].detail == "C0PAY: posted digest 2026-11-09..2026-11-16"
+    assert runs["slack-digest"].slot == datetime(2026, 11, 16, 9, 0)
     # the month-close bill for October (closed on the 3rd) went out at the first look
     assert [c.body["text"].split(":")[0] for c in stub.named("chat.postMessage")] == [
         "The 2026-10 bill for team payments",
         "Weekly cost for team payments",
     ]
-    restarted = NoticeLoop(notice_jobs(settings), lambda: clock[0])
-    restarted.tick()  # the same 09:00 slot again, after a restart
-    clock[0] = datetime(2026, 11, 16, 9, 20)
-    restarted.tick()
+    restarted = Scheduler.from_settings(settings, ManualClock(datetime(2026, 11, 16, 9, 20)))
+    restarted.recover()
+    assert {r.job for r in restarted.tick()} >= {"slack-digest"}  # slot 09:15: a new look
     assert len(stub.named("chat.postMessage")) == 2
+    status = {r.job: r.status for r in restarted.runs(limit=20) if r.slot.hour == 9}
+    assert status["slack-digest"] == "ok"
+
+
+def test_status_counts_notices_for_everyone_and_names_them_for_admins(
+    home: Path, stub: SlackStub
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from assistant.interfaces.api import create_app
+    from tests.interfaces.conftest import ADMIN_TOKEN, PAYMENTS_TOKEN, auth, tokens
+
+    settings = _settings(home, stub, digest={"enabled": False}, bill_post={"enabled": False})
+    notice_jobs(settings)[0].run(datetime(2026, 10, 23, 9, 0))
+    app = create_app(
+        settings.model_copy(update={"server": load_settings(server={"tokens": tokens()}).server}),
+        engine="offline",
+    )
+    with TestClient(app) as client:
+        admin = client.get("/v1/status", headers=auth(ADMIN_TOKEN)).json()["slack"]["notices"]
+        team = client.get("/v1/status", headers=auth(PAYMENTS_TOKEN)).json()["slack"]["notices"]
+    assert admin["counts"] == team["counts"] == {"posted": 2}
+    assert [(r["channel"], r["key"]) for r in admin["recent"]] == [
+        ("C0DATA", "team:data:spike:2026-10-22"),
+        ("C0FIN", "team:data:spike:2026-10-22"),
+    ]
+    assert "recent" not in team  # which team crossed what is not every token's to see

@@ -358,6 +358,9 @@ def test_slack_503_at_start_leaves_web_and_api_serving_and_shows_degraded(
     strict = httpx.get(f"{url}/readyz", params={"require": "slack"})
     assert (strict.status_code, strict.json()["failing"]) == (503, ["slack"])
     assert httpx.get(f"{url}/").status_code == 200
+    status = httpx.get(f"{url}/v1/status", headers=auth(ADMIN_TOKEN)).json()
+    assert status["slack"]["state"] == "degraded"
+    assert status["slack"]["last_error"] == "Slack API answered HTTP 503"
     costs = httpx.get(
         f"{url}/v1/costs", params={"window": "2026-10", "by": "team"}, headers=auth(ADMIN_TOKEN)
     )

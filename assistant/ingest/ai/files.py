@@ -37,7 +37,7 @@ from assistant.ledger.prices import TokenCounts, load_prices, price_call
 from assistant.ledger.usage import UNLABELED_TEAM
 from assistant.warehouse.ledger import ledger
 
-__all__ = ["ImportSummary", "import_anthropic", "import_openai"]
+__all__ = ["ImportSummary", "import_anthropic", "import_openai", "import_pages"]
 
 _CENTS = Decimal(100)
 
@@ -75,8 +75,11 @@ class ImportSummary:
 class _Reader:
     """Walks provider JSON; every failure is an ImportFileError naming file and field."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pages: list[Any] | None = None) -> None:
         self.file = str(path)
+        if pages is not None:  # pages fetched from the admin API (``ingest/ai/api.py``)
+            self.pages = pages
+            return
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -393,5 +396,15 @@ def import_openai(settings: Settings, path: Path) -> ImportSummary:
 def import_anthropic(settings: Settings, path: Path) -> ImportSummary:
     """Import an Anthropic cost report or messages usage report JSON export."""
     rd = _Reader(path)
+    kind, rows, start, end = _anthropic_rows(rd, settings)
+    return _write(settings, "anthropic-import", kind, rd, rows, start, end)
+
+
+def import_pages(settings: Settings, provider: str, pages: list[Any], origin: str) -> ImportSummary:
+    """Import admin-API pages exactly as a file of them would be, replacing the period."""
+    rd = _Reader(Path(origin), pages)
+    if provider == "openai":
+        rows, start, end = _openai_rows(rd, settings)
+        return _write(settings, "openai-import", "costs", rd, rows, start, end)
     kind, rows, start, end = _anthropic_rows(rd, settings)
     return _write(settings, "anthropic-import", kind, rd, rows, start, end)

@@ -155,7 +155,7 @@ def staging_findings(staged: list[StagedFile]) -> list[Finding]:
         # x_* is how FOCUS says custom columns must be named, so those are not findings.
         for name in s.extra_columns:
             if not name.lower().startswith("x_"):
-                extra.setdefault(name, []).append(str(s.file.path))
+                extra.setdefault(name, []).append(s.file.source)
     if extra:
         found.append(
             Finding(

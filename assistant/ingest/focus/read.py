@@ -201,7 +201,7 @@ def _bad(spec: ColumnSpec, raw: str) -> str:
 def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     """Load ``f`` into the staging table; raise ImportFileError on anything fatal."""
     nested = _load_raw(con, f)
-    path = str(f.path)
+    path = f.source
     header = [r[0] for r in con.execute(f"DESCRIBE {RAW}").fetchall()]
     mapped, renamed, extra = _map_columns(header)
     focus_names = {spec.name for spec in mapped.values()}
@@ -384,7 +384,7 @@ def _insert(
     nested: set[str],
 ) -> None:
     targets = ["ingest_id", "source_file", "source_row", "focus_version"]
-    values = [lit(ingest_id), lit(str(f.path)), row, lit(version)]
+    values = [lit(ingest_id), lit(f.source), row, lit(version)]
     kept_as_text: list[str] = []  # values not stored exactly in their column, kept verbatim
     for spec in mapped.values():
         raw = value_sql.get(spec.name, raw_of[spec.name])

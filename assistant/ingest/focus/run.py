@@ -22,7 +22,7 @@ from typing import Any
 from assistant.config import Settings, load_settings
 from assistant.errors import ImportFileError
 from assistant.ingest.focus.checks import Finding, staging_findings, value_findings
-from assistant.ingest.focus.files import discover
+from assistant.ingest.focus.files import DataFile, Discovery, discover, localize
 from assistant.ingest.focus.read import RAW, STAGE, StagedFile, create_stage, stage_file
 from assistant.ingest.log import start_run
 from assistant.warehouse.db import Connection, writer
@@ -116,21 +116,34 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIngestReport:
-    """Import FOCUS files/folders/export manifests; replace restated billing periods."""
+def ingest_focus(
+    paths: list[Path] | list[str] | list[Path | str], settings: Settings | None = None
+) -> FocusIngestReport:
+    """Import FOCUS files/folders/export manifests, local or in an object store
+    (s3://, az://, abfs://, gs://); replace restated billing periods."""
     settings = settings or load_settings()
-    found = discover([Path(p) for p in paths])
+    found = discover(list(paths))
     if not found.files:
         raise ImportFileError(
             "no FOCUS data files (.csv, .csv.gz, .parquet) found",
             file=", ".join(str(p) for p in paths),
             hint="Point at an export file, folder or manifest.",
         )
-    source = "; ".join(str(f.path) for f in found.files)
+    return ingest_discovered(found, settings)
+
+
+def ingest_discovered(found: Discovery, settings: Settings) -> FocusIngestReport:
+    """Import the files ``discover`` found (sync passes only the exports that changed)."""
+    with localize(found) as files:
+        return _ingest(found, files, settings)
+
+
+def _ingest(found: Discovery, files: list[DataFile], settings: Settings) -> FocusIngestReport:
+    source = "; ".join(f.source for f in files)
     with writer(settings) as con:
         run = start_run(con, "focus", source[:4000])
         create_stage(con)
-        staged: list[StagedFile] = [stage_file(con, f, run.ingest_id) for f in found.files]
+        staged: list[StagedFile] = [stage_file(con, f, run.ingest_id) for f in files]
         findings = staging_findings(staged) + value_findings(con)
         periods = _periods(con)
         _replace(con, periods)
@@ -145,12 +158,12 @@ def ingest_focus(paths: list[Path], settings: Settings | None = None) -> FocusIn
             rows=rows,
             files=[
                 FileSummary(
-                    str(s.file.path),
+                    s.file.source,
                     s.file.format,
                     s.file.layout,
                     s.rows,
                     s.focus_version,
-                    str(s.file.manifest) if s.file.manifest else None,
+                    s.file.manifest,
                     s.extra_columns,
                 )
                 for s in staged

@@ -184,6 +184,7 @@ def ingest_prometheus(
     max_series: int = 20_000,
     timeout_s: float = 120.0,
     transport: httpx.BaseTransport | None = None,
+    http_options: dict[str, Any] | None = None,
 ) -> MetricsIngestReport:
     """Ingest ``[start, end)`` (widened to whole UTC hours) for ``cluster`` from ``url``."""
     step_s = parse_step(step)
@@ -202,7 +203,11 @@ def ingest_prometheus(
         raise InputError(f"chunk_hours={chunk_hours} must be between 1 and 744.")
     grids = time_chunks(start, end, step_s, chunk_hours)
     with PrometheusClient(
-        url, bearer_token=bearer_token, timeout_s=timeout_s, transport=transport
+        url,
+        bearer_token=bearer_token,
+        timeout_s=timeout_s,
+        transport=transport,
+        http_options=http_options,
     ) as client:
         epoch = datetime(1970, 1, 1)
         names = client.metric_names((start - epoch).total_seconds(), (end - epoch).total_seconds())

@@ -32,12 +32,19 @@ class PrometheusClient:
         bearer_token: str | None = None,
         timeout_s: float = 120.0,
         transport: httpx.BaseTransport | None = None,
+        http_options: dict[str, Any] | None = None,
     ) -> None:
+        """``http_options`` go to httpx.Client as they are: ``auth`` (basic), ``verify`` (a
+        CA bundle), ``cert`` (an mTLS client certificate and key)."""
         self.url = url.rstrip("/")
         headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
         self.queries = 0
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout_s, transport=transport
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout_s,
+            transport=transport,
+            **(http_options or {}),
         )
 
     def close(self) -> None:

@@ -93,8 +93,8 @@ def test_reimport_replaces_the_period(tmp_path: Path) -> None:
     import_openai(load_settings(), path)
     again = import_openai(load_settings(), path)
     assert again.replaced_rows == 3
-    total = read_ledger(load_settings(), "SELECT SUM(cost), COUNT(*) FROM ai_usage")
-    assert total == [(Decimal("12.6456"), 3)]  # not doubled
+    total = read_ledger(load_settings(), "SELECT decimal_sum(cost), COUNT(*) FROM ai_usage")
+    assert total == [("12.6456", 3)]  # not doubled: 12.6456 once, exactly
 
 
 @pytest.mark.parametrize(

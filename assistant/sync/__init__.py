@@ -1,0 +1,1 @@
+"""`penny sync`: pull every declared source once, incrementally, then allocate what changed."""
