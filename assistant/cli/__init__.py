@@ -37,6 +37,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "assistant.cli.cmd_serve": ("serve", "token"),
     "assistant.cli.cmd_slack": ("slack",),
     "assistant.cli.cmd_review": ("review",),
+    "assistant.cli.cmd_mcp": ("mcp",),
     "assistant.cli.cmd_sync": ("sync",),
 }
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
@@ -25,6 +28,7 @@ from assistant.errors import InputError
 from assistant.interfaces import errors
 from assistant.interfaces.errors import error_body
 from assistant.interfaces.metrics import Metrics
+from assistant.interfaces.opencost_api import router as opencost_router
 from assistant.interfaces.ratelimit import RateLimiter
 from assistant.interfaces.readiness import readiness, slack_state
 from assistant.interfaces.routes import router
@@ -34,8 +38,16 @@ __all__ = ["WEB_DIR", "create_app", "max_body_bytes"]
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
 
-def max_body_bytes(settings: Settings) -> int:
-    """Largest request body accepted: the longest message in UTF-8 plus JSON overhead."""
+#: MCP carries tool arguments, not chat messages: review_change takes two manifests of up
+#: to 200,000 characters each, so /mcp accepts up to 2 MiB
+MCP_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def max_body_bytes(settings: Settings, path: str = "") -> int:
+    """Largest request body accepted: the longest message in UTF-8 plus JSON overhead
+    (for /mcp, the largest tool arguments)."""
+    if path == "/mcp":
+        return MCP_MAX_BODY_BYTES
     return settings.server.max_message_chars * 4 + 4096
 
 
@@ -45,8 +57,8 @@ class _Edge:
     Timing ends at the last body chunk, so a streamed answer is measured to its end.
     """
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, limit: int) -> None:
-        self.app, self.metrics, self.limit = app, metrics, limit
+    def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings) -> None:
+        self.app, self.metrics, self.settings = app, metrics, settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,15 +66,16 @@ class _Edge:
             return
         started = time.perf_counter()
         status = 500
+        limit = max_body_bytes(self.settings, scope.get("path", ""))
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             body = json.dumps(
                 error_body(
                     413,
                     {
                         "code": "payload_too_large",
                         "message": f"The request body is {length.decode(errors='replace')} bytes; "
-                        f"the limit is {self.limit}.",
+                        f"the limit is {limit}.",
                         "hint": "Shorten the message (server.max_message_chars).",
                     },
                 )
@@ -89,9 +102,9 @@ class _Edge:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise StarletteHTTPException(
-                        413, f"The request body is over {self.limit} bytes, the limit."
+                        413, f"The request body is over {limit} bytes, the limit."
                     )
             return message
 
@@ -116,8 +129,20 @@ class _Edge:
 def create_app(
     settings: Settings, *, engine: str = "auto", limiter: RateLimiter | None = None
 ) -> FastAPI:
-    """The whole HTTP surface: chat page, /v1 API, /healthz, /metrics, Slack events."""
+    """The whole HTTP surface: chat page, /v1 API, the OpenCost-compatible API, /mcp,
+    /healthz, /metrics and Slack events."""
+    from assistant.interfaces.mcp_http import McpEndpoint
+
+    limiter = limiter or RateLimiter()
+    mcp = McpEndpoint(settings, limiter)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.running():
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Penny",
         version=_version(),
         description="Ask what your Kubernetes cluster costs. Every /v1 route needs "
@@ -127,12 +152,18 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.metrics = Metrics()
-    app.state.limiter = limiter or RateLimiter()
+    app.state.limiter = limiter
+    app.state.mcp = mcp
     errors.install(app)
     app.include_router(router)
     from assistant.interfaces.status_routes import router as status_router
 
     app.include_router(status_router)
+    app.include_router(opencost_router)
+    # MCP (streamable HTTP) for agents: same tokens and scopes as /v1 (docs/mcp.md)
+    app.router.routes.append(
+        Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    )
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -189,7 +220,7 @@ def create_app(
         )
 
     _mount_slack(app, settings)
-    app.add_middleware(_Edge, metrics=app.state.metrics, limit=max_body_bytes(settings))
+    app.add_middleware(_Edge, metrics=app.state.metrics, settings=settings)
     return app
 
 

@@ -260,6 +260,16 @@ def bill(p: Parsed, run: Runner) -> str:
         return msg
     d = res["data"]
     t = d["totals"]
+    if t is None:  # a scoped asker: the org-wide bill is not theirs to see, their share is
+        lines = [
+            f"Your visible cost for {label(w)} is **{money(d['allocated_total'])}** amortized "
+            "(the workloads you may see; the org-wide bill totals are for administrators)."
+            + (" The month is not complete yet." if d.get("partial") else "")
+        ]
+        v = d.get("variance")
+        if v:
+            lines += ["", _variance_text(v, _window(v["a"]), _window(v["b"]))]
+        return "\n".join(lines)
     lines = [
         f"The {label(w)} bill: **{money(t['invoice'])}** invoiced, "
         f"{money(t['amortized'])} amortized (commitments spread)."
