@@ -5,7 +5,9 @@ long-running servers see the environment they were started with. Precedence, hig
 first: explicit overrides passed in code, environment variables, the config file named by
 ``PENNY_CONFIG`` (YAML or TOML; default ``$PENNY_HOME/config.yaml`` when it exists),
 then defaults. Nested sections use ``__`` in environment names, e.g.
-``PENNY_ALLOCATION__SHARE_IDLE=true``.
+``PENNY_ALLOCATION__SHARE_IDLE=true``. Bolt's own ``SLACK_BOT_TOKEN``,
+``SLACK_SIGNING_SECRET`` and ``SLACK_APP_TOKEN`` are read too, below the ``PENNY_SLACK__…``
+names and above the file.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from assistant.config_slack import BOLT_ENV_ALIASES, SlackSettings
 from assistant.errors import ConfigError
 
 __all__ = [
@@ -240,19 +243,6 @@ class ServerSettings(BaseModel):
     )
 
 
-class SlackSettings(BaseModel):
-    bot_token: SecretStr | None = Field(None, description="xoxb- bot token")
-    signing_secret: SecretStr | None = Field(None, description="Verifies Slack requests")
-    app_token: SecretStr | None = Field(None, description="xapp- token for Socket Mode")
-    api_url: str | None = Field(None, description="Slack Web API base URL (tests point it locally)")
-    users: dict[str, list[str]] = Field(
-        default_factory=dict, description="Slack user id or email -> scope list"
-    )
-    default_scope: list[str] = Field(
-        default_factory=lambda: ["*"], description="Scope of Slack users not listed in users"
-    )
-
-
 class KnowledgeSettings(BaseModel):
     """Embeddings and the Chroma index behind search_knowledge and entity resolution."""
 
@@ -460,7 +450,27 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _FileSource(settings_cls))
+        # Bolt's own names (SLACK_BOT_TOKEN, …) rank below PENNY_SLACK__… and above the file
+        return (
+            init_settings,
+            env_settings,
+            _BoltEnvSource(settings_cls),
+            _FileSource(settings_cls),
+        )
+
+
+class _BoltEnvSource(PydanticBaseSettingsSource):
+    """``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET`` and ``SLACK_APP_TOKEN``: the names
+    Bolt's own examples and most Slack set-ups already export, as ``slack.*`` aliases."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {
+            key: os.environ[env] for key, env in BOLT_ENV_ALIASES.items() if os.environ.get(env)
+        }
+        return {"slack": found} if found else {}
 
 
 class _FileSource(PydanticBaseSettingsSource):

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from assistant.config import Settings
+from assistant.config_slack import BOLT_ENV_ALIASES
 
 HEADER = """# Settings
 
@@ -56,11 +57,13 @@ def _rows(model: type[BaseModel], prefix: str = "") -> list[str]:
             rows.extend(_rows(annotation, dotted + "."))
             continue
         env = "PENNY_" + dotted.upper().replace(".", "__")
+        alias = BOLT_ENV_ALIASES.get(name) if prefix == "slack." else None
+        env_cell = f"`{env}` or `{alias}`" if alias else f"`{env}`"
         desc = (info.description or "").replace("|", "\\|")
         bounds = [f"{k} {v}" for m in info.metadata for k, v in _bounds(m)]
         if bounds:
             desc = f"{desc} ({', '.join(bounds)})" if desc else ", ".join(bounds)
-        rows.append(f"| `{dotted}` | `{env}` | {_default(info)} | {desc} |")
+        rows.append(f"| `{dotted}` | {env_cell} | {_default(info)} | {desc} |")
     return rows
 
 

@@ -10,13 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.billing.models import EFFECT_LABELS, BillExplanation
+from assistant.billing.models import EFFECT_LABELS, BillExplanation, Variance
 from assistant.billing.narrative import money
 from assistant.billing.report_html import html_report
 from assistant.billing.variance import MATERIAL_SHARE, shown_drivers
 from assistant.errors import InputError
 
-__all__ = ["chart_files", "chart_images", "markdown_report", "render_bill"]
+__all__ = ["chart_files", "chart_images", "markdown_report", "render_bill", "variance_markdown"]
 
 Format = Literal["md", "html", "json"]
 
@@ -163,61 +163,8 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
             + f". Method: {f.method}.",
             "",
         ]
-    v = expl.variance
-    if v is not None:
-        lines += [
-            f"## Change from {v.a['label']} to {v.b['label']}",
-            "",
-            f"{money(v.total_a)} → {money(v.total_b)}: {money(v.change, sign=True)} "
-            f"({_pct(v.pct)}), {v.basis}. The effects add up to the change exactly.",
-            "",
-        ]
-        lines += _table(
-            ["Effect", "Amount"], [[e.label, money(e.amount, sign=True)] for e in v.effects]
-        )
-        lines += ["", "### Top drivers", ""]
-        shown = shown_drivers(v)
-        lines += _table(
-            ["Driver", "Subject", "Team", "Amount", "% of change", "Evidence"],
-            [
-                [
-                    EFFECT_LABELS[d.effect],
-                    d.subject,
-                    d.team or "—",
-                    money(d.amount, sign=True),
-                    _pct(d.pct_of_change),
-                    _evidence(d.evidence),
-                ]
-                for d in shown
-            ],
-        )
-        if v.drivers_total > len(shown):
-            lines.append(
-                f"\n…and {v.drivers_total - len(shown)} more drivers, each under "
-                f"{(MATERIAL_SHARE * 100).normalize():f}% of the change "
-                "(see --format json)."
-            )
-        for dim in ("team", "namespace", "service"):
-            groups = v.groups.get(dim, [])[:10]
-            if not groups:
-                continue
-            lines += ["", f"### By {dim}", ""]
-            lines += _table(
-                [dim.capitalize(), v.a["label"], v.b["label"], "Change", "%"],
-                [
-                    [
-                        g.group,
-                        money(g.before),
-                        money(g.after),
-                        money(g.change, sign=True),
-                        _pct(g.pct),
-                    ]
-                    for g in groups
-                ],
-            )
-        if v.notes:
-            lines += [""] + [f"- {n}" for n in v.notes]
-        lines.append("")
+    if expl.variance is not None:
+        lines += variance_markdown(expl.variance)
     if charts:
         lines += ["## Charts", ""] + [f"![{c}]({c})" for c in charts] + [""]
     if expl.notes:
@@ -229,6 +176,63 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def variance_markdown(
+    v: Variance, dims: tuple[str, ...] = ("team", "namespace", "service"), *, level: int = 2
+) -> list[str]:
+    """The change from A to B as Markdown lines: effects (summing to the change), the
+    drivers a report lists, and per-group tables. `penny bill` and the Slack "Why?" of a
+    weekly digest both print it."""
+    h = "#" * level
+    lines = [
+        f"{h} Change from {v.a['label']} to {v.b['label']}",
+        "",
+        f"{money(v.total_a)} → {money(v.total_b)}: {money(v.change, sign=True)} "
+        f"({_pct(v.pct)}), {v.basis}. The effects add up to the change exactly.",
+        "",
+    ]
+    lines += _table(
+        ["Effect", "Amount"], [[e.label, money(e.amount, sign=True)] for e in v.effects]
+    )
+    lines += ["", f"{h}# Top drivers", ""]
+    shown = shown_drivers(v)
+    lines += _table(
+        ["Driver", "Subject", "Team", "Amount", "% of change", "Evidence"],
+        [
+            [
+                EFFECT_LABELS[d.effect],
+                d.subject,
+                d.team or "—",
+                money(d.amount, sign=True),
+                _pct(d.pct_of_change),
+                _evidence(d.evidence),
+            ]
+            for d in shown
+        ],
+    )
+    if v.drivers_total > len(shown):
+        lines.append(
+            f"\n…and {v.drivers_total - len(shown)} more drivers, each under "
+            f"{(MATERIAL_SHARE * 100).normalize():f}% of the change "
+            "(see --format json)."
+        )
+    for dim in dims:
+        groups = v.groups.get(dim, [])[:10]
+        if not groups:
+            continue
+        lines += ["", f"{h}# By {dim}", ""]
+        lines += _table(
+            [dim.capitalize(), v.a["label"], v.b["label"], "Change", "%"],
+            [
+                [g.group, money(g.before), money(g.after), money(g.change, sign=True), _pct(g.pct)]
+                for g in groups
+            ],
+        )
+    if v.notes:
+        lines += [""] + [f"- {n}" for n in v.notes]
+    lines.append("")
+    return lines
 
 
 def _evidence(ev: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""`penny serve` (HTTP API + chat page + Slack events), `penny slack`, `penny token create`."""
+"""`penny serve` (HTTP API + chat page + Slack events) and `penny token create`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import typer
 
 from assistant.cli.app import app
 from assistant.config import load_settings
-from assistant.errors import ConfigError
 
 token_app = typer.Typer(
     help="Bearer tokens for the HTTP API.",
@@ -42,6 +41,7 @@ def serve_cmd(
     """
     import uvicorn
 
+    from assistant.interfaces import slack_schedule  # noqa: F401  (registers the notice jobs)
     from assistant.interfaces.api import create_app
     from assistant.service.runtime import start_service
 
@@ -64,32 +64,6 @@ def serve_cmd(
         uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
     finally:
         service.stop()
-
-
-@app.command("slack", rich_help_panel="Servers")
-def slack_cmd(
-    socket: bool = typer.Option(
-        False, "--socket", help="Socket Mode (needs slack.app_token); no public URL."
-    ),
-    engine: str = typer.Option("auto", "--engine", help="auto | offline | llm"),
-) -> None:
-    """Run the Slack bot. HTTP mode is part of `penny serve` (Slack posts to /slack/events)."""
-    settings = load_settings()
-    if not socket:
-        raise ConfigError(
-            "In HTTP mode the Slack bot runs inside `penny serve`, at /slack/events.",
-            hint="Run `penny serve`, or `penny slack --socket` for Socket Mode.",
-        )
-    from assistant.interfaces.slack_app import SlackBot
-
-    if settings.slack.app_token is None:
-        raise ConfigError(
-            "Socket Mode needs an app-level token.",
-            hint="Set slack.app_token (PENNY_SLACK__APP_TOKEN=xapp-…).",
-        )
-    bot = SlackBot(settings, engine=_engine(engine))
-    typer.echo("Penny is connecting to Slack over Socket Mode…", err=True)
-    bot.socket_mode().start()
 
 
 @token_app.command("create")

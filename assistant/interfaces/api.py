@@ -24,6 +24,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
+from assistant.errors import InputError
 from assistant.interfaces import errors
 from assistant.interfaces.errors import (
     REQUEST_ID_HEADER,
@@ -35,6 +36,7 @@ from assistant.interfaces.headers import security_headers
 from assistant.interfaces.metrics import Metrics
 from assistant.interfaces.opencost_api import router as opencost_router
 from assistant.interfaces.ratelimit import RateLimiter
+from assistant.interfaces.readiness import readiness, slack_state
 from assistant.interfaces.routes import router
 
 __all__ = ["WEB_DIR", "create_app", "max_body_bytes"]
@@ -204,8 +206,30 @@ def create_app(
             "status": "ok",
             "version": app.version,
             "warehouse": settings.db_path.exists(),
-            "slack": bool(getattr(app.state, "slack", None)),
+            "slack": slack_state(app),
         }
+
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="Readiness: each component's state; Slack down is 'degraded', still 200",
+        responses={503: {"description": "A component named in ?require is not ok"}},
+    )
+    def readyz(require: str | None = None) -> Response:
+        body = readiness(app, settings)
+        wanted = [c.strip() for c in (require or "").split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in body["components"]]
+        if unknown:
+            raise InputError(
+                f"No component {', '.join(map(repr, unknown))} to require.",
+                hint=f"Use one of: {', '.join(body['components'])}.",
+            )
+        failing = [c for c in wanted if body["components"][c]["state"] != "ok"]
+        return Response(
+            json.dumps({**body, "required": wanted, "failing": failing}),
+            status_code=503 if failing else 200,
+            media_type="application/json",
+        )
 
     @app.get(
         "/metrics",
@@ -239,6 +263,8 @@ def _mount_slack(app: FastAPI, settings: Settings) -> None:
 
     bot = SlackBot(settings, metrics=app.state.metrics)
     app.state.slack = bot
+    bot.start()  # checks the token in the background; the app serves meanwhile
+    app.router.on_shutdown.append(bot.stop)
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:

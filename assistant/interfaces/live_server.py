@@ -1,7 +1,9 @@
 """The real ASGI app under uvicorn in a background thread, on a free loopback port.
 
 Used where a real socket matters — the browser and SSE tests, the Slack signature tests,
-and the `make bench` load test — so all of them exercise the same server path.
+and the `make bench` load test — so all of them exercise the same server path. The
+app's lifespan runs, so its shutdown handlers (the Slack bot's reconnect thread) stop
+when the server does.
 """
 
 from __future__ import annotations

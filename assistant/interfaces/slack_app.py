@@ -1,4 +1,4 @@
-"""The Slack bot (slack-bolt): mentions, DMs, ``/penny`` and the draft-patch button.
+"""The Slack bot (slack-bolt): mentions, DMs, ``/penny``, the draft-patch and "Why?" buttons.
 
 Every reply goes in the asker's thread: a placeholder first ("Looking at the bill…"),
 then ``chat.update`` with the answer in Block Kit. The thread (channel + thread_ts) is
@@ -8,6 +8,11 @@ thinks we missed; an event id already seen is acknowledged and not answered agai
 
 HTTP mode is mounted in the FastAPI app (``/slack/events``, signing-secret verified by
 Bolt); Socket Mode runs through :meth:`SlackBot.socket_mode` (`penny slack --socket`).
+Building the bot never calls Slack: :meth:`SlackBot.start` checks the token in the
+background with backoff, and :attr:`SlackBot.health` says whether Slack is usable. Notices
+(digests, bills, alerts) are posted by :mod:`assistant.interfaces.slack_jobs`; a "Why?"
+under one is answered in its thread with the channel's scope
+(:mod:`assistant.interfaces.slack_details`).
 """
 
 from __future__ import annotations
@@ -22,14 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from assistant.agent.ask import ask
 from assistant.config import Settings
 from assistant.core.answer import Answer, AskContext
 from assistant.core.scope import Scope
-from assistant.errors import ConfigError, PennyError, SourceAuthError, SourceUnavailable
+from assistant.errors import ConfigError, PennyError
 from assistant.interfaces.auth import team_of
 from assistant.interfaces.errors import internal_error, new_request_id, public_error
 from assistant.interfaces.metrics import Metrics
@@ -41,6 +45,11 @@ from assistant.interfaces.slack_blocks import (
     error_blocks,
     patch_blocks,
 )
+from assistant.interfaces.slack_details import details_reply, parse_why
+from assistant.interfaces.slack_health import SlackHealth, keep_connected
+from assistant.interfaces.slack_manifest import COMMAND
+from assistant.interfaces.slack_notices import WHY_ACTION
+from assistant.notify.channels import channel_scope
 
 __all__ = ["SlackBot"]
 
@@ -85,27 +94,56 @@ class SlackBot:
         base = (slack.api_url or WebClient.BASE_URL).rstrip("/") + "/"
         self.client = WebClient(token=token, base_url=base)
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
-        try:  # Bolt checks the bot token with auth.test right here
-            self.app = App(
-                client=self.client,
-                signing_secret=secret,
-                request_verification_enabled=secret is not None,
-                process_before_response=False,
-            )
-        except BoltError as exc:
-            raise SourceAuthError(
-                f"Slack refused the bot token: {exc}", hint="Check slack.bot_token (xoxb-…)."
-            ) from exc
-        except OSError as exc:  # URLError included: the API cannot be reached
-            raise SourceUnavailable(
-                f"Cannot reach the Slack API at {base}: {exc}",
-                hint="Check the network or slack.api_url.",
-            ) from exc
+        # No auth.test here: an unreachable Slack must not stop `penny serve` from starting.
+        # start() checks the token in the background, retrying with backoff (health).
+        self.app = App(
+            client=self.client,
+            signing_secret=secret,
+            request_verification_enabled=secret is not None,
+            token_verification_enabled=False,
+            process_before_response=False,
+        )
+        self.health = SlackHealth()
+        self._stop = threading.Event()
+        self._connector: threading.Thread | None = None
+        #: what this bot listens to, for the manifest check (slack_manifest)
+        self.registered: dict[str, list[str]] = {"events": [], "commands": [], "actions": []}
         self.app.middleware(self._drop_repeats)
-        self.app.event("app_mention")(self._on_mention)
-        self.app.event("message")(self._on_message)
-        self.app.command("/penny")(self._on_command)
-        self.app.action(re.compile(rf"^{DRAFT_ACTION}(_\d+)?$"))(self._on_draft)
+        self._listen("events", "app_mention", self._on_mention)
+        self._listen("events", "message", self._on_message)  # DMs only: see _on_message
+        self._listen("commands", COMMAND, self._on_command)
+        self._listen("actions", DRAFT_ACTION, self._on_draft)
+        self._listen("actions", WHY_ACTION, self._on_why)
+
+    def _listen(self, kind: str, name: str, handler: Any) -> None:
+        """Register a Bolt listener and remember it (the manifest test reads ``registered``)."""
+        if kind == "events":
+            self.app.event(name)(handler)
+        elif kind == "commands":
+            self.app.command(name)(handler)
+        else:  # an action id, or a family of them (penny_draft_patch_0, _1, …)
+            self.app.action(re.compile(rf"^{re.escape(name)}(_\d+)?$"))(handler)
+        self.registered[kind].append(name)
+
+    # -- connection ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Check the token in the background until Slack answers (never blocks, never
+        raises): the web page and API serve meanwhile, and health says "degraded"."""
+        if self._connector is not None:
+            return
+        slack = self.settings.slack
+        self._connector = threading.Thread(
+            target=keep_connected,
+            args=(self.client.auth_test, self.health, self._stop),
+            kwargs={"initial_s": slack.retry_initial_s, "max_s": slack.retry_max_s},
+            name="penny-slack-connect",
+            daemon=True,
+        )
+        self._connector.start()
+
+    def stop(self) -> None:
+        self._stop.set()
 
     # -- entry points -------------------------------------------------------------------
 
@@ -131,6 +169,20 @@ class SlackBot:
                 hint="Set slack.app_token (PENNY_SLACK__APP_TOKEN=xapp-…).",
             )
         return SocketModeHandler(self.app, self.settings.slack.app_token.get_secret_value())
+
+    def run_socket_mode(self) -> None:
+        """Connect over Socket Mode, retrying with backoff while Slack cannot be reached,
+        then serve until the process is stopped."""
+        handler = self.socket_mode()
+        slack = self.settings.slack
+        keep_connected(
+            handler.connect,
+            self.health,
+            self._stop,
+            initial_s=slack.retry_initial_s,
+            max_s=slack.retry_max_s,
+        )
+        self._stop.wait()
 
     # -- middleware and listeners -------------------------------------------------------
 
@@ -191,6 +243,32 @@ class SlackBot:
         self.client.chat_postMessage(
             channel=container["channel_id"], thread_ts=thread, text=text, blocks=blocks
         )
+
+    def _on_why(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """A notice's "Why?": the details in the notice's thread, with the channel's scope
+        (a channel Penny does not post to gets an answer for the presser alone)."""
+        ack()
+        container = body.get("container") or {}
+        channel = container.get("channel_id")
+        ts = (body.get("message") or {}).get("thread_ts") or container.get("message_ts")
+        scope = channel_scope(self.settings, channel) if channel else None
+        private = scope is None or not ts
+        if scope is None:
+            scope = self._scope_for(body["user"]["id"])
+        month = None
+        try:
+            kind, key = parse_why(body["actions"][0]["value"])
+            _, month, (text, blocks) = details_reply(
+                self.settings, scope, kind, key, f"slack:{channel}:{ts}"
+            )
+        except PennyError as exc:
+            text, blocks = error_blocks(exc.message, exc.hint)
+        if private or not channel:
+            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+            return
+        self.client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=blocks)
+        if month is not None:
+            self._upload_month_charts(month, scope, channel, ts, [])
 
     # -- the work -----------------------------------------------------------------------
 
@@ -274,6 +352,12 @@ class SlackBot:
             for a in answer.attachments
             if a.kind == "chart" and a.path and a.path.endswith(".png") and Path(a.path).exists()
         ]
+        self._upload_month_charts(month, scope, channel, thread_ts, paths)
+
+    def _upload_month_charts(
+        self, month: str, scope: Scope, channel: str, thread_ts: str | None, paths: list[Path]
+    ) -> None:
+        """Upload the month's charts (these PNGs, else freshly rendered) into the thread."""
         with tempfile.TemporaryDirectory(prefix="penny-slack-") as tmp:
             if not paths:
                 paths = self._render_charts(month, scope, Path(tmp))

@@ -27,6 +27,7 @@ __all__ = [
     "patch_blocks",
     "plain_mrkdwn",
     "slack_escape",
+    "sources_text",
     "to_mrkdwn",
 ]
 
@@ -178,9 +179,15 @@ def _prov(p: Provenance) -> str:
     return " · ".join(parts)
 
 
+def sources_text(provenance: list[Provenance]) -> str:
+    """'allocations · 2026-10-01..2026-11-01 · team=payments; …': the first three sources,
+    the line every Slack message (answer or notice) cites its numbers with."""
+    return "; ".join(dict.fromkeys(_prov(p) for p in provenance[:3])) or "no tools"
+
+
 def context_line(answer: Answer) -> str:
     """'Sources: … | offline engine · AI cost $0.00 · 12 ms'."""
-    sources = "; ".join(dict.fromkeys(_prov(p) for p in answer.provenance[:3])) or "no tools"
+    sources = sources_text(answer.provenance)
     engine = "offline engine" if answer.engine == "offline" else (answer.model or "LLM")
     tokens = answer.usage.input_tokens + answer.usage.output_tokens
     cost = Decimal(0) if answer.engine == "offline" and answer.cost is None else answer.cost

@@ -4,6 +4,10 @@ It answers ``auth.test``, ``chat.postMessage``, ``chat.update``, ``users.info`` 
 two-step upload behind ``files_upload_v2`` (``files.getUploadURLExternal``, a POST of the
 bytes to the returned URL, ``files.completeUploadExternal``), and receives ``response_url``
 posts for slash commands at ``/response/<id>``.
+
+``outage(503)`` makes every Web API call answer like Slack's edge during an incident (an
+HTML error page with that status) until ``outage(None)``; ``refuse(channel, error)``
+makes ``chat.postMessage`` to that channel fail the way Slack does (``ok: false``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ class SlackStub:
     def __init__(self, emails: dict[str, str] | None = None) -> None:
         self.calls: list[Call] = []
         self.emails = emails or {}
+        self.down_status: int | None = None
+        self.refused: dict[str, str] = {}
         self._lock = threading.Lock()
         self._ts = 0
         stub = self
@@ -48,6 +54,13 @@ class SlackStub:
     @property
     def api_url(self) -> str:
         return f"{self.root}/api/"
+
+    def outage(self, status: int | None) -> None:
+        """Answer every Web API call with this HTTP status and an HTML page (None: recover)."""
+        self.down_status = status
+
+    def refuse(self, channel: str, error: str = "not_in_channel") -> None:
+        self.refused[channel] = error
 
     def close(self) -> None:
         self._httpd.shutdown()
@@ -89,11 +102,23 @@ class SlackStub:
         if "?" in h.path:
             body.update({k: v[0] for k, v in parse_qs(h.path.split("?", 1)[1]).items()})
         method = path.removeprefix("/api/") if path.startswith("/api/") else path.split("/")[1]
+        if self.down_status is not None and path.startswith("/api/"):
+            page = b"<html><body><h1>Service Unavailable</h1></body></html>"
+            with self._lock:
+                self.calls.append(Call(f"{method}!{self.down_status}", body, len(raw)))
+            h.send_response(self.down_status)
+            h.send_header("Content-Type", "text/html")
+            h.send_header("Content-Length", str(len(page)))
+            h.end_headers()
+            h.wfile.write(page)
+            return
         with self._lock:
             self.calls.append(Call(method, body, len(raw)))
         reply: dict[str, Any] = {"ok": True}
         if method == "auth.test":
             reply.update(user_id="UPENNY", bot_id="BPENNY", team_id="T1", user="penny")
+        elif method == "chat.postMessage" and body.get("channel") in self.refused:
+            reply = {"ok": False, "error": self.refused[body["channel"]]}
         elif method in ("chat.postMessage", "chat.update"):
             reply.update(channel=body.get("channel"), ts=body.get("ts") or self._next_ts())
         elif method == "users.info":

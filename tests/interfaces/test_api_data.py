@@ -141,7 +141,7 @@ def test_healthz_and_metrics_count_requests_and_answers(client: TestClient) -> N
         "status": "ok",
         "version": client.app.version,  # type: ignore[attr-defined]
         "warehouse": True,
-        "slack": False,
+        "slack": "off",
     }
     client.post(
         "/v1/chat",

@@ -14,16 +14,13 @@ def test_slack_without_socket_points_to_serve(capsys: pytest.CaptureFixture[str]
     assert "penny slack --socket" in err
 
 
-def test_socket_mode_needs_tokens_and_a_reachable_api(
+def test_socket_mode_needs_an_app_token(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PENNY_SLACK__BOT_TOKEN", "xoxb-test")
     assert main(["slack", "--socket"]) == 1
     assert "Socket Mode needs an app-level token." in capsys.readouterr().err
-    monkeypatch.setenv("PENNY_SLACK__APP_TOKEN", "xapp-test")
-    monkeypatch.setenv("PENNY_SLACK__API_URL", "http://127.0.0.1:9/api/")  # nothing listens
-    assert main(["slack", "--socket"]) == 1
-    assert "Cannot reach the Slack API at http://127.0.0.1:9/api/" in capsys.readouterr().err
+    # an unreachable API is retried with backoff, not fatal: test_slack_setup.py
 
 
 def test_serve_rejects_an_unknown_engine(capsys: pytest.CaptureFixture[str]) -> None:

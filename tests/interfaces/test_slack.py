@@ -4,89 +4,21 @@ Slack Web API that records every call. Dollar figures are independent warehouse 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from assistant.config import Settings, load_settings
 from assistant.interfaces.api import create_app
 from assistant.interfaces.slack_blocks import PLACEHOLDER
 from tests.interfaces.conftest import NOW, SIGNING_SECRET, LiveServer, team_month, tokens
+from tests.interfaces.slack_requests import Slack, sign
 from tests.interfaces.slack_stub import SlackStub
 
 pytestmark = pytest.mark.slow
-
-
-def sign(body: str, secret: str = SIGNING_SECRET, ts: int | None = None) -> dict[str, str]:
-    """Slack's v0 scheme: HMAC-SHA256 over 'v0:{timestamp}:{body}' with the signing secret."""
-    stamp = str(int(time.time()) if ts is None else ts)
-    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
-    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest.hexdigest()}"}
-
-
-class Slack:
-    """The running app plus the Web API stub, and helpers to send it Slack's requests."""
-
-    def __init__(self, url: str, stub: SlackStub, settings: Settings) -> None:
-        self.url, self.stub, self.settings = url, stub, settings
-        self.n = 0
-
-    def post(
-        self,
-        body: str,
-        content_type: str,
-        headers: dict[str, str] | None = None,
-        signed: bool = True,
-    ) -> httpx.Response:
-        h = {"Content-Type": content_type, **(sign(body) if signed else {}), **(headers or {})}
-        return httpx.post(f"{self.url}/slack/events", content=body.encode(), headers=h, timeout=30)
-
-    def event(
-        self,
-        event: dict[str, Any],
-        event_id: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        self.n += 1
-        body = json.dumps(
-            {
-                "token": "legacy",
-                "team_id": "T1",
-                "api_app_id": "A1",
-                "type": "event_callback",
-                "event_id": event_id or f"Ev{self.n}",
-                "event_time": 1790000000,
-                "event": event,
-            }
-        )
-        return self.post(body, "application/json", headers)
-
-    def mention(
-        self,
-        text: str,
-        user: str = "UADMIN",
-        ts: str = "1790000100.000100",
-        thread_ts: str | None = None,
-        **kw: Any,
-    ) -> httpx.Response:
-        ev = {
-            "type": "app_mention",
-            "user": user,
-            "text": f"<@UPENNY> {text}",
-            "ts": ts,
-            "channel": "C1",
-            "event_ts": ts,
-        }
-        if thread_ts:
-            ev["thread_ts"] = thread_ts
-        return self.event(ev, **kw)
 
 
 @pytest.fixture
@@ -304,3 +236,22 @@ def test_rightsizing_answer_has_a_button_that_posts_the_patch(slack: Slack) -> N
     assert patch["thread_ts"] == "1790000800.1"
     assert patch["text"].startswith(f"Draft for {button['value']}")
     assert "resources:" in patch["text"] and "not applied" in json.dumps(patch["blocks"])
+
+
+def test_every_web_api_method_the_bot_calls_has_its_scope_in_the_manifest(slack: Slack) -> None:
+    """A mention by a user mapped by email (users.info) and a bill with its charts (the
+    upload steps): each Web API method the stub saw needs a scope the manifest
+    asks for, so an app made from the manifest can do all of it."""
+    from assistant.interfaces.slack_manifest import EMAIL_SCOPE, SCOPES_BY_METHOD, manifest
+
+    slack.mention("top 5 namespaces last month", user="UANA", ts="1790000900.1")
+    slack.mention("bill October", ts="1790000901.1")
+    slack.stub.wait_for("files.completeUploadExternal")
+    seen = {c.method for c in slack.stub.calls if c.method not in ("upload", "response")}
+    assert {"users.info", "chat.postMessage", "chat.update", "files.getUploadURLExternal"} <= seen
+    unknown = seen - set(SCOPES_BY_METHOD)
+    assert not unknown, f"add {unknown} to SCOPES_BY_METHOD with the scope each needs"
+    granted = set(manifest("https://penny.example.com")["oauth_config"]["scopes"]["bot"])
+    needed = {SCOPES_BY_METHOD[m] for m in seen} - {None}
+    assert needed <= granted
+    assert EMAIL_SCOPE in granted  # users.info returned the email the scope map is keyed by

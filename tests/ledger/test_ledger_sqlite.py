@@ -193,6 +193,7 @@ def test_the_schema_after_migrating(settings: Settings) -> None:
         ("ai_usage",),
         ("conversations",),
         ("job_runs",),
+        ("slack_posts",),
         ("sync_pending_allocation",),
         ("sync_sources",),
     ]
@@ -200,6 +201,20 @@ def test_the_schema_after_migrating(settings: Settings) -> None:
         ("import_ledger_duckdb",),
         ("m001_ai_usage",),
         ("m002_service",),
+        ("m003_slack_posts",),
+    ]
+    columns = read_ledger(settings, "SELECT name, type, pk FROM pragma_table_info('slack_posts')")
+    assert columns == [
+        ("kind", "TEXT", 1),
+        ("key", "TEXT", 2),
+        ("channel", "TEXT", 3),
+        ("status", "TEXT", 0),
+        ("ts", "TEXT", 0),
+        ("claimed_at", "TSTEXT", 0),
+        ("posted_at", "TSTEXT", 0),
+        ("attempts", "INTEGER", 0),
+        ("error", "TEXT", 0),
+        ("summary", "TEXT", 0),
     ]
     assert read_ledger(settings, "PRAGMA journal_mode") == [("wal",)]
     assert ledger_path(settings).name == "ledger.sqlite"

@@ -1,0 +1,70 @@
+"""Budget alerts: which thresholds a budget's spend (actual) and forecast have reached.
+
+Pure functions over the numbers of one budget in one month (``budget_status`` gives them):
+the share of the monthly amount spent so far and forecast for the whole month, against
+``slack.budget_alerts.thresholds`` and ``forecast_thresholds``. At one look only the
+highest threshold newly reached on each basis is *sent*; lower ones reached at the same
+look are *settled* without a message (a budget first seen at 85 % gets one alert, "80 %
+reached", not three). A forecast threshold at or below the highest threshold the actual
+has reached says nothing new and is settled too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+__all__ = ["Crossing", "alert_key", "crossings", "percent_of"]
+
+Basis = Literal["actual", "forecast"]
+
+
+@dataclass(frozen=True)
+class Crossing:
+    basis: Basis
+    threshold: int  # percent
+    value: Decimal  # spent so far, or the month's forecast
+    pct: Decimal  # value / monthly × 100 to 0.01 (Decimal('Infinity') for a zero budget)
+    send: bool  # False: reached at the same look as a higher one, recorded only
+
+
+def percent_of(value: Decimal, monthly: Decimal) -> Decimal:
+    """value / monthly × 100, to 0.01; any spend of a zero budget is infinitely over."""
+    if monthly == 0:
+        return Decimal("Infinity") if value > 0 else Decimal(0)
+    return (value / monthly * 100).quantize(Decimal("0.01"))
+
+
+def alert_key(scope: str, month: str, basis: Basis, threshold: int) -> str:
+    """'team:payments:2026-11:actual:80': one alert per budget, month, basis, threshold."""
+    return f"{scope}:{month}:{basis}:{threshold}"
+
+
+def _reached(
+    basis: Basis, value: Decimal | None, monthly: Decimal, thresholds: list[int]
+) -> list[Crossing]:
+    if value is None:
+        return []
+    pct = percent_of(value, monthly)  # rounded for the message; compared exactly below
+    hit = sorted(t for t in thresholds if value * 100 >= monthly * t and value > 0)
+    return [Crossing(basis, t, value, pct, send=(t == hit[-1])) for t in hit]
+
+
+def crossings(
+    *,
+    monthly: Decimal,
+    spent: Decimal | None,
+    forecast: Decimal | None,
+    thresholds: list[int],
+    forecast_thresholds: list[int],
+) -> list[Crossing]:
+    """Every threshold reached, actual first; ``send`` marks the ones to post (before the
+    record removes those already posted at earlier looks)."""
+    actual = _reached("actual", spent, monthly, thresholds)
+    top = max((c.threshold for c in actual), default=0)
+    ahead = [
+        c if c.threshold > top else Crossing(c.basis, c.threshold, c.value, c.pct, send=False)
+        for c in _reached("forecast", forecast, monthly, forecast_thresholds)
+    ]
+    return actual + ahead
