@@ -333,6 +333,12 @@ class SampleStore:
         every = merge_slices([self._load(b) for b in sorted(self.buckets)])
         return every.sid, every.ts, every.vs
 
+    def held(self) -> tuple[int, float | None]:
+        """(samples kept in memory for later windows, the earliest one's time)."""
+        kept = [c for c in self._cache.values() if len(c.ts)]
+        n = sum(len(c.ts) for c in kept)
+        return n, min((float(c.ts.min()) for c in kept), default=None)
+
     def window(self, lo: float, hi: float, keep_from: float | None = None) -> tuple[I32, F64, F64]:
         """Samples with ``lo <= t <= hi``, sorted by (series, time).
 
