@@ -67,14 +67,14 @@ class RowStage:
     """Hourly rows of one ingest on disk, chunk by chunk, until the writer inserts them.
 
     ``types`` maps each table to its column types (JSON read as VARCHAR, as the writer
-    inserts it). :meth:`add` is called from one thread at a time (the ingest's writer
+    inserts it). :meth:`add` is called from one thread at a time (the ingest's stage
     thread); :meth:`insert_into` after the last ``add`` has returned.
     """
 
     def __init__(self, types: Mapping[str, Mapping[str, str]]) -> None:
         self.types = types
         self._tmp = Path(tempfile.mkdtemp(prefix="penny-rows-"))
-        self._files: dict[str, list[Path]] = {}
+        self._files: dict[str, int] = {}  # Parquet files written per table
         self.con = duckdb.connect(
             config={"memory_limit": STAGE_MEMORY, "temp_directory": str(self._tmp / "spill")}
         )
@@ -86,8 +86,9 @@ class RowStage:
             batch = table_batch(rows, table, self.types[table])
             if batch is None:
                 continue
-            files = self._files.setdefault(table, [])
-            path = self._tmp / f"{table}-{len(files):05d}.parquet"
+            n = self._files.get(table, 0)
+            path = self._tmp / table / f"{n:05d}.parquet"
+            path.parent.mkdir(exist_ok=True)
             names = ", ".join(f"CAST({c} AS {self.types[table][c]}) AS {c}" for c in batch)
             self.con.register("metrics_batch", batch)
             try:
@@ -97,17 +98,17 @@ class RowStage:
                 )
             finally:
                 self.con.unregister("metrics_batch")
-            files.append(path)
+            self._files[table] = n + 1
 
     def insert_into(self, con: duckdb.DuckDBPyConnection, cluster: str, ingest_id: str) -> None:
         """Every staged table into ``con`` (the writer, inside its transaction), one
         ``INSERT … SELECT`` per table: DuckDB writes the rows out as it reads them."""
-        for table, files in self._files.items():
-            listed = ", ".join(f"'{_sql_path(p)}'" for p in files)
+        for table in self._files:
             cols = ", ".join(COLUMNS[table])
+            files = _sql_path(self._tmp / table / "*.parquet")
             con.execute(
                 f"INSERT INTO {table} (cluster, {cols}, ingest_id) "
-                f"SELECT ?, {cols}, ? FROM read_parquet([{listed}])",
+                f"SELECT ?, {cols}, ? FROM read_parquet('{files}')",
                 [cluster, ingest_id],
             )
 
