@@ -9,8 +9,9 @@ ingest leaves the warehouse as it was", and one ``INSERT … SELECT`` of all the
 the transaction is flat too (same test). So each chunk's rows are cast to the table's
 column types and written to a Parquet file by a private in-memory DuckDB connection,
 and :meth:`RowStage.insert_into` adds every table's files inside the writer's single
-transaction. Only the temporary directory grows with the window (~75 bytes a
-container-hour); it is removed when the stage closes, whatever happened.
+transaction. Only the temporary directory grows with the window (1 GB for 14.4M
+container-hours of random values); it is removed when the stage closes, whatever
+happened.
 """
 
 from __future__ import annotations
