@@ -4,8 +4,8 @@ The same report `penny bill`, `penny costs`, the chat answer and the Slack budge
 read: spent, % used, remaining and the month's forecast, exact (Decimal strings), plus
 ``table``: the same rows as the CLI and the bill print them (the chat page shows it). A
 scoped token sees only its own teams' and namespaces' budgets (``not_visible`` counts the
-others); no budget configured, or none visible, is the one error shape with status 404
-and the next step in its hint.
+others); no budget configured, or none visible, is the one error shape (404 ``no_data``)
+with the next step.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Budget alerts (`slack-budgets`) driven by a controllable clock, posted through the real
-WebClient to the loopback Slack stub, over a hand-built November 2026.
+WebClient to the loopback Slack stub, over a hand-built November 2026
+(tests/budgets/steady_month.py).
 
 Every hour of November: team payments 2 cores × $0.50 = $1.00 (namespace pay), team data
 1 core × $0.25 = $0.25 (namespace etl), idle $0.25. So a day costs payments $24, data $6
@@ -28,35 +29,10 @@ from assistant.interfaces.slack_jobs import Notices, notice_jobs
 from assistant.notify.channels import channel_scope
 from assistant.notify.details import details
 from assistant.notify.posts import PostLog
-from assistant.warehouse.db import writer
-from tests.billing.bill_rows import NOV, alloc
+from tests.budgets.steady_month import BUDGETS, steady_november
 from tests.interfaces.slack_stub import SlackStub
 
 CHANNELS = {"C0PAY": ["team:payments"], "C0DATA": ["team:data"], "C0FIN": ["*"]}
-BUDGETS = [
-    {"scope": "total", "monthly": "1080"},
-    {"scope": "team:payments", "monthly": "600", "note": "owned by Pat"},
-    {"scope": "team:data", "monthly": "360"},
-]
-
-
-def _november(settings: Settings) -> None:
-    month = range(0, 720)
-    with writer(settings) as con:
-        alloc(con, NOV, month, node="n1", namespace="pay", team="payments", cpu=2, cpu_price="0.5")
-        alloc(con, NOV, month, node="n1", namespace="etl", team="data", cpu=1, cpu_price="0.25")
-        alloc(
-            con,
-            NOV,
-            month,
-            kind="idle",
-            node="n1",
-            namespace="__idle__",
-            team="__idle__",
-            resource="cpu",
-            cpu=1,
-            cpu_price="0.25",
-        )
 
 
 @pytest.fixture
@@ -80,7 +56,7 @@ def settings(penny_env: Path, stub: SlackStub) -> Settings:
             "anomaly_alerts": {"enabled": False},
         },
     )
-    _november(s)
+    steady_november(s)
     return s
 
 

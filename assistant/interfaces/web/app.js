@@ -137,11 +137,13 @@ async function loadBudgets() {
     const b = body.budgets[i];
     const pct = b.spent_pct == null ? 0 : Math.max(0, Math.min(100, Number(b.spent_pct)));
     html += `<tr class="${b.verdict.replace(/ /g, "-")}">` + row.map((c, j) => {
-      const bar = j === used ? `<span class="bar"><i style="width:${pct}%"></i></span>` : "";
+      const bar = j === used ? `<span class="bar"><i data-pct="${pct}"></i></span>` : "";
       return `<td${j > 0 && j < row.length - 1 ? ' class="num"' : ""}>${escapeHtml(c)}${bar}</td>`;
     }).join("") + "</tr>";
   });
   $("budgets-table").innerHTML = html + "</table>";
+  // set through the CSSOM: the page's CSP forbids inline style attributes
+  $("budgets-table").querySelectorAll(".bar i").forEach((i) => { i.style.width = `${i.dataset.pct}%`; });
   const covered = body.covered ? ` to ${body.covered.end.slice(0, 10)}` : "";
   $("budgets-title").textContent = `Budgets, ${body.month.label}${covered}`;
   $("budgets-note").textContent = (body.not_visible ? `${body.not_visible} more not visible to this token. ` : "") +
