@@ -1,25 +1,30 @@
 """Which budgets a cost question is about: the slice it totals must be a budget's slice.
 
 `penny costs` shows budgets beside its table only when they measure the same thing: a
-calendar month, and the whole bill (no filter: the ``total`` budget, and with ``--by
-team`` or ``--by namespace`` each shown group's own budget) or exactly one team or one
-namespace (``--filter team=payments``: ``team:payments``). A slice a budget does not
-cover (``env=prod``, two filters) gets none rather than a misleading comparison.
+calendar month or a month to date (``this-month``), and either the whole bill (no
+filter: the ``total`` budget, and with ``--by team`` or ``--by namespace`` each shown
+group's own budget) or exactly one team or one namespace (``--filter team=payments``:
+``team:payments``). A slice a budget does not cover (``env=prod``, two filters) gets
+none rather than a misleading comparison.
 """
 
 from __future__ import annotations
 
 from assistant.config import Budget
-from assistant.windows import Window
+from assistant.windows import Window, month_window
 
-__all__ = ["applicable_budgets", "is_calendar_month"]
+__all__ = ["applicable_budgets", "budget_month"]
 
 _SLICES = ("team", "namespace")
 
 
-def is_calendar_month(window: Window) -> bool:
-    """True for one whole calendar month (its label is 'YYYY-MM')."""
-    return len(window.label()) == 7
+def budget_month(window: Window) -> Window | None:
+    """The calendar month ``window`` is (or is the start of: a month to date), else None."""
+    s = window.start
+    if (s.day, s.hour, s.minute, s.second, s.microsecond) != (1, 0, 0, 0, 0):
+        return None
+    month = month_window(s.year, s.month)
+    return month if window.end <= month.end else None
 
 
 def applicable_budgets(

@@ -19,7 +19,7 @@ from assistant.billing.forecast import cost_forecast as run_forecast
 from assistant.billing.models import BudgetStatus
 from assistant.budgets import BudgetReport
 from assistant.budgets import budget_status as run_budgets
-from assistant.budgets.applies import applicable_budgets, is_calendar_month
+from assistant.budgets.applies import applicable_budgets, budget_month
 from assistant.capabilities.common import check_filters, freshness, warehouse
 from assistant.capabilities.context import Ctx
 from assistant.errors import DataGap
@@ -107,11 +107,11 @@ def budget_status(request: BudgetRequest, ctx: Ctx) -> BudgetReport:
 
 
 def budgets_for_costs(report: CostReport, filters: dict[str, str], ctx: Ctx) -> list[BudgetStatus]:
-    """The budgets that measure the slice a cost table totals (a calendar month; the whole
-    bill, a group shown, or one team's or namespace's filter), from ``budget_status``; []
-    when none applies or none is configured or visible."""
-    window = Window(report.start, report.end)
-    if not ctx.settings.budgets or not is_calendar_month(window):
+    """The budgets that measure the slice a cost table totals (a calendar month or a month
+    to date; the whole bill, a group shown, or one team's or namespace's filter), from
+    ``budget_status``; [] when none applies or none is configured or visible."""
+    month = budget_month(Window(report.start, report.end))
+    if not ctx.settings.budgets or month is None:
         return []
     scopes = applicable_budgets(
         ctx.settings.budgets,
@@ -122,6 +122,6 @@ def budgets_for_costs(report: CostReport, filters: dict[str, str], ctx: Ctx) -> 
     if not scopes:
         return []
     try:
-        return budget_status(BudgetRequest(month=window.label(), budgets=scopes), ctx).budgets
+        return budget_status(BudgetRequest(month=month.label(), budgets=scopes), ctx).budgets
     except DataGap:
         return []

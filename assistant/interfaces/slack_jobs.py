@@ -195,30 +195,32 @@ class Notices:
         return self._each(cfg.channels, now, one)
 
     def budgets(self, now: datetime) -> str:
-        """Each budget the channel may see, this month: every threshold newly reached on
-        the actual or the forecast is recorded; the highest of each basis is posted."""
+        """Each budget the channel may see, this month (and last month's actual for a few
+        days, while its last hours arrive): every threshold newly reached on the actual or
+        the forecast is recorded; the highest of each basis is posted."""
         cfg = self.settings.slack.budget_alerts
-        month = f"{now:%Y-%m}"
 
         def one(channel: str, scope: Scope) -> list[str]:
-            report = budget_status(BudgetRequest(month=month), self._ctx(scope, now))
             sent = []
-            for b in report.budgets:
-                for c in budget_alerts.crossings(
-                    monthly=b.monthly,
-                    spent=b.spent,
-                    forecast=None if b.forecast is None else b.forecast.forecast,
-                    thresholds=cfg.thresholds,
-                    forecast_thresholds=cfg.forecast_thresholds,
-                ):
-                    key = budget_alerts.alert_key(b.scope, month, c.basis, c.threshold)
-                    if self.log.settled("budget", key, channel):
-                        continue
-                    if not c.send:
-                        self.log.skip("budget", key, channel, f"passed at {c.pct}%", now)
-                        continue
-                    text, blocks = budget_blocks(b, c, key, report, scope_label(scope))
-                    sent.append(self._send("budget", key, channel, now, text, blocks))
+            for month, with_forecast in budget_alerts.alert_months(now):
+                report = budget_status(BudgetRequest(month=month), self._ctx(scope, now))
+                for b in report.budgets:
+                    forecast = b.forecast.forecast if b.forecast and with_forecast else None
+                    for c in budget_alerts.crossings(
+                        monthly=b.monthly,
+                        spent=b.spent,
+                        forecast=forecast,
+                        thresholds=cfg.thresholds,
+                        forecast_thresholds=cfg.forecast_thresholds,
+                    ):
+                        key = budget_alerts.alert_key(b.scope, month, c.basis, c.threshold)
+                        if self.log.settled("budget", key, channel):
+                            continue
+                        if not c.send:
+                            self.log.skip("budget", key, channel, f"passed at {c.pct}%", now)
+                            continue
+                        text, blocks = budget_blocks(b, c, key, report, scope_label(scope))
+                        sent.append(self._send("budget", key, channel, now, text, blocks))
             return sent
 
         return self._each(cfg.channels, now, one)

@@ -183,15 +183,20 @@ def budget_blocks(
     numbers of ``budget_status`` (spent, forecast, remaining); Details."""
     month = report.month["label"]
     name = plain(b.name)
-    to = f" to {report.covered['end'][:10]}" if report.covered and not report.complete else ""
+    to = (
+        f" (data to {report.covered['end'][:13].replace('T', ' ')}:00 UTC)"
+        if report.covered and not report.complete
+        else ""
+    )
+    used = "" if b.spent is None else f" ({_share(percent_of(b.spent, b.monthly))})"
+    left = (
+        f"{usd(b.remaining)} left"
+        if b.remaining is None or b.remaining >= 0
+        else f"{usd(-b.remaining)} over"
+    )
     spent = (
-        f"*{name}* has spent *{usd(b.spent)}* of its {usd(b.monthly)} budget for {month}"
-        f"{to} ({_share(b.spent_pct if b.spent_pct is not None else c.pct)}), "
-        + (
-            f"{usd(b.remaining)} left."
-            if b.remaining is not None and b.remaining >= 0
-            else f"{usd(-(b.remaining or 0))} over."
-        )
+        f"*{name}* has spent *{usd(b.spent)}*{used} of its {usd(b.monthly)} budget for "
+        f"{month}, {left}{to}."
     )
     lines = [spent]
     if b.forecast is not None and b.remaining_after_forecast is not None:

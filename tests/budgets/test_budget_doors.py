@@ -92,6 +92,14 @@ def test_costs_shows_the_budgets_of_its_slice(settings: Settings) -> None:
         _cli("costs", "--window", "2026-11", "--filter", "namespace=pay", "--json")
     )
     assert "budgets" not in json.loads(_cli("costs", "--window", "7d", "--json"))
+    assert "budgets" not in json.loads(
+        _cli("costs", "--window", "2026-11-02..2026-11-09", "--filter", "team=data", "--json")
+    )
+    # the month to date is the same month's budget: this-month = Nov 1 .. Nov 21 00:00
+    (data_budget,) = json.loads(
+        _cli("costs", "--window", "this-month", "--filter", "team=data", "--json")
+    )["budgets"]
+    assert (data_budget["scope"], D(data_budget["spent"])) == ("team:data", D("120"))
 
 
 def test_costs_by_a_dimension_without_budgets_shows_only_the_total(settings: Settings) -> None:

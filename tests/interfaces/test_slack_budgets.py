@@ -121,15 +121,15 @@ def test_budget_thresholds_post_once_each_to_the_channels_that_see_them(
     pay = _lines(_body(stub, "C0PAY", "Budget team payments: forecast at 100%"))
     # spent 1 day × $24 = $24.00 = 4.00 % of $600; forecast $720 = 120.00 %, $120 over
     assert pay == [
-        "*team payments* has spent *$24.00* of its $600.00 budget for 2026-11 to 2026-11-02 "
-        "(4.00%), $576.00 left.",
+        "*team payments* has spent *$24.00* (4.00%) of its $600.00 budget for 2026-11, "
+        "$576.00 left (data to 2026-11-02 00:00 UTC).",
         "Forecast for the month: *$720.00* (120.00%), $120.00 over budget.",
     ]
     data = _body(stub, "C0DATA", "Budget team data: forecast at 50%")
     # $6.00 = 1.67 % of $360; forecast $180 = 50.00 %, $180 under
     assert _lines(data) == [
-        "*team data* has spent *$6.00* of its $360.00 budget for 2026-11 to 2026-11-02 "
-        "(1.67%), $354.00 left.",
+        "*team data* has spent *$6.00* (1.67%) of its $360.00 budget for 2026-11, "
+        "$354.00 left (data to 2026-11-02 00:00 UTC).",
         "Forecast for the month: *$180.00* (50.00%), $180.00 under budget.",
     ]
     assert (
@@ -137,7 +137,7 @@ def test_budget_thresholds_post_once_each_to_the_channels_that_see_them(
     )
     total = _lines(_body(stub, "C0FIN", "Budget total: forecast at 100%"))
     # $36.00 = 3.33 % of $1,080; forecast exactly $1,080: $0.00 under
-    assert total[0].startswith("*total* has spent *$36.00* of its $1,080.00 budget")
+    assert total[0].startswith("*total* has spent *$36.00* (3.33%) of its $1,080.00 budget")
     assert total[1] == "Forecast for the month: *$1,080.00* (100.00%), $0.00 under budget."
 
     # Nov 13 12:00: payments 12.5 days × $24 = $300 = 50 % of $600; the rest below 50 %
@@ -151,8 +151,8 @@ def test_budget_thresholds_post_once_each_to_the_channels_that_see_them(
     ]
     half = _body(stub, "C0PAY", "Budget team payments: 50% reached")
     assert _lines(half)[0] == (
-        "*team payments* has spent *$300.00* of its $600.00 budget for 2026-11 to 2026-11-13 "
-        "(50.00%), $300.00 left."
+        "*team payments* has spent *$300.00* (50.00%) of its $600.00 budget for 2026-11, "
+        "$300.00 left (data to 2026-11-13 12:00 UTC)."
     )
     assert half["text"] == "Budget team payments reached 50% in 2026-11: $300.00 of $600.00"
 
@@ -167,8 +167,8 @@ def test_budget_thresholds_post_once_each_to_the_channels_that_see_them(
         ("C0FIN", "Budget team payments: 80% reached"),
     ]
     assert _lines(_body(stub, "C0FIN", "Budget total: 50% reached"))[0] == (
-        "*total* has spent *$720.00* of its $1,080.00 budget for 2026-11 to 2026-11-21 "
-        "(66.67%), $360.00 left."
+        "*total* has spent *$720.00* (66.67%) of its $1,080.00 budget for 2026-11, "
+        "$360.00 left (data to 2026-11-21 00:00 UTC)."
     )
 
     # Nov 26 00:00: payments 25 × $24 = $600 = 100 % ($0.00 left); the total 25 × $36 =
@@ -182,8 +182,8 @@ def test_budget_thresholds_post_once_each_to_the_channels_that_see_them(
     ]
     full = _body(stub, "C0PAY", "Budget team payments: 100% reached")
     assert _lines(full)[0] == (
-        "*team payments* has spent *$600.00* of its $600.00 budget for 2026-11 to 2026-11-26 "
-        "(100.00%), $0.00 left."
+        "*team payments* has spent *$600.00* (100.00%) of its $600.00 budget for 2026-11, "
+        "$0.00 left (data to 2026-11-26 00:00 UTC)."
     )
     # the note, the Details button on the alert's key, and the sources line
     assert full["blocks"][3]["elements"][0]["text"] == "_owned by Pat_"
@@ -262,15 +262,71 @@ def test_a_failed_alert_is_retried_and_a_month_starts_afresh(
         job.run(datetime(2026, 11, 2, 1, 0))
         == "C0DATA: posted budget team:data:2026-11:forecast:50"
     )
-    # December 1 01:00, before any December hour has data: nothing spent, and the forecast
-    # runs November's last 7 days' rate over December's 31 days: data 31 × $6 = $186 =
-    # 51.67 % of $360. A new month's thresholds are new alerts.
+    # December 1 01:00, before any December hour has data: nothing spent in December, and
+    # its forecast runs November's last 7 days' rate over 31 days (data 31 × $6 = $186 =
+    # 51.67 % of $360; payments 31 × $24 = $744; total 31 × $36 = $1,116). A new month's
+    # thresholds are new alerts. November, complete now, is judged on its actual (payments
+    # 30 × $24 = $720, 120 %; data $180, 50 %; total $1,080, 100 %): only its thresholds
+    # not yet said are posted, the highest of each look.
     before = len(stub.named("chat.postMessage"))
     job.run(datetime(2026, 12, 1, 1, 0))
-    texts = [c.body["text"] for c in stub.named("chat.postMessage")[before:]]
-    assert "Budget team data is forecast to reach 50% in 2026-12: $186.00 of $360.00" in texts
-    dec = _lines(stub.named("chat.postMessage")[before + 1].body)
-    assert dec == [
-        "*team data* has spent *$0.00* of its $360.00 budget for 2026-12 (0.00%), $360.00 left.",
+    posted = stub.named("chat.postMessage")[before:]
+    assert [(c.body["channel"], c.body["text"]) for c in posted] == [
+        ("C0PAY", "Budget team payments is forecast to reach 100% in 2026-12: $744.00 of $600.00"),
+        ("C0PAY", "Budget team payments reached 100% in 2026-11: $720.00 of $600.00"),
+        ("C0DATA", "Budget team data is forecast to reach 50% in 2026-12: $186.00 of $360.00"),
+        ("C0DATA", "Budget team data reached 50% in 2026-11: $180.00 of $360.00"),
+        ("C0FIN", "Budget total is forecast to reach 100% in 2026-12: $1,116.00 of $1,080.00"),
+        ("C0FIN", "Budget team payments is forecast to reach 100% in 2026-12: $744.00 of $600.00"),
+        ("C0FIN", "Budget team data is forecast to reach 50% in 2026-12: $186.00 of $360.00"),
+        ("C0FIN", "Budget total reached 100% in 2026-11: $1,080.00 of $1,080.00"),
+        ("C0FIN", "Budget team payments reached 100% in 2026-11: $720.00 of $600.00"),
+        ("C0FIN", "Budget team data reached 50% in 2026-11: $180.00 of $360.00"),
+    ]
+    assert _lines(posted[2].body) == [
+        "*team data* has spent *$0.00* (0.00%) of its $360.00 budget for 2026-12, $360.00 left.",
         "Forecast for the month: *$186.00* (51.67%), $174.00 under budget.",
+    ]
+    # a complete month: its actual alone, no "data to", no forecast line
+    assert _lines(posted[3].body) == [
+        "*team data* has spent *$180.00* (50.00%) of its $360.00 budget for 2026-11, $180.00 left."
+    ]
+
+
+def test_last_months_final_hours_arriving_late_still_alert_once(
+    penny_env: Path, stub: SlackStub
+) -> None:
+    """Data to Nov 30 18:00 (714 h) at the month's last look; its last 6 hours are ingested
+    after midnight. A $179 data budget: 714 × $0.25 = $178.50 (99.72 %), then 720 × $0.25
+    = $180.00 (100.56 %): the 100 % alert comes on Dec 1, keyed to November."""
+    from assistant.warehouse.db import writer
+    from tests.billing.bill_rows import NOV, alloc
+
+    settings = load_settings(
+        budgets=[{"scope": "team:data", "monthly": "179"}],
+        slack={
+            "bot_token": "xoxb-test",
+            "api_url": stub.api_url,
+            "channels": {"C0DATA": ["team:data"]},
+            "digest": {"enabled": False},
+            "bill_post": {"enabled": False},
+            "anomaly_alerts": {"enabled": False},
+            "budget_alerts": {"thresholds": [100], "forecast_thresholds": []},
+        },
+    )
+    with writer(settings) as con:
+        alloc(con, NOV, range(0, 714), node="n1", namespace="etl", team="data", cpu=1,
+              cpu_price="0.25")  # fmt: skip
+    (job,) = notice_jobs(settings)
+    job.run(datetime(2026, 11, 30, 23, 45))
+    assert _posts(stub) == []
+    with writer(settings) as con:
+        alloc(con, NOV, range(714, 720), node="n1", namespace="etl", team="data", cpu=1,
+              cpu_price="0.25")  # fmt: skip
+    job.run(datetime(2026, 12, 1, 0, 30))
+    job.run(datetime(2026, 12, 2, 9, 0))
+    (post,) = stub.named("chat.postMessage")
+    assert post.body["text"] == "Budget team data reached 100% in 2026-11: $180.00 of $179.00"
+    assert _lines(post.body) == [
+        "*team data* has spent *$180.00* (100.56%) of its $179.00 budget for 2026-11, $1.00 over."
     ]
