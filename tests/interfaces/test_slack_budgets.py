@@ -15,6 +15,7 @@ Channels: C0PAY sees team payments, C0DATA team data, C0FIN everything.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -330,3 +331,42 @@ def test_last_months_final_hours_arriving_late_still_alert_once(
     assert _lines(post.body) == [
         "*team data* has spent *$180.00* (100.56%) of its $179.00 budget for 2026-11, $1.00 over."
     ]
+
+
+def test_a_details_press_answers_in_the_alerts_thread_with_the_channel_scope(
+    penny_env: Path, stub: SlackStub
+) -> None:
+    """An admin presses Details under the payments alert in the payments channel: the
+    answer is the payments budget alone (Nov 26 00:00: $600.00 spent, forecast $720.00)."""
+    from assistant.interfaces.api import create_app
+    from assistant.interfaces.slack_notices import why_button
+    from tests.interfaces.conftest import SIGNING_SECRET, LiveServer, tokens
+    from tests.interfaces.slack_requests import Slack
+
+    settings = load_settings(
+        now=datetime(2026, 11, 26),
+        budgets=BUDGETS,
+        server={"tokens": tokens()},
+        slack={
+            "bot_token": "xoxb-test",
+            "signing_secret": SIGNING_SECRET,
+            "api_url": stub.api_url,
+            "default_scope": ["*"],
+            "channels": CHANNELS,
+        },
+    )
+    steady_november(settings, hours=600)
+    with LiveServer(create_app(settings, engine="offline")) as server:
+        slack = Slack(server.url, stub, settings)
+        button = why_button("budget", "team:payments:2026-11:actual:100", "Details")
+        assert slack.press(button, "C0PAY", "1790002000.1").status_code == 200
+        (reply,) = stub.wait_for("chat.postMessage")
+    assert (reply.body["channel"], reply.body["thread_ts"]) == ("C0PAY", "1790002000.1")
+    blocks = reply.body["blocks"]
+    assert blocks[0]["text"]["text"] == "Budget team payments, 2026-11"
+    text = json.dumps(blocks, ensure_ascii=False)
+    for figure in ("$600.00", "100.00%", "$720.00", "-$120.00", "Pod/pay"):
+        assert figure in text
+    for other in ("team data", "total", "etl", "__idle__"):
+        assert other not in text
+    assert blocks[-1]["elements"][0]["text"].startswith("Sources: allocations")
