@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from assistant.billing.models import BudgetStatus
+from assistant.core.markdown import md_escape
 from assistant.core.money import usd
 
 __all__ = ["BUDGET_COLUMNS", "budget_cells", "budget_markdown", "pct_text"]
@@ -45,10 +46,6 @@ def budget_cells(b: BudgetStatus) -> list[str]:
     ]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def budget_markdown(budgets: list[BudgetStatus]) -> list[str]:
     """A Markdown table of ``budgets`` with any notes below it ([] for no budgets)."""
     if not budgets:
@@ -57,6 +54,6 @@ def budget_markdown(budgets: list[BudgetStatus]) -> list[str]:
         "| " + " | ".join(BUDGET_COLUMNS) + " |",
         "|---|" + "---:|" * (len(BUDGET_COLUMNS) - 2) + "---|",
     ]
-    lines += ["| " + " | ".join(_cell(c) for c in budget_cells(b)) + " |" for b in budgets]
-    notes = [f"- {b.name}: {b.note}" for b in budgets if b.note]
+    lines += ["| " + " | ".join(md_escape(c) for c in budget_cells(b)) + " |" for b in budgets]
+    notes = [f"- {md_escape(b.name)}: {md_escape(b.note)}" for b in budgets if b.note]
     return lines + (["", *notes] if notes else [])

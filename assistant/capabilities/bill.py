@@ -107,7 +107,8 @@ def bill(request: BillRequest, ctx: Ctx) -> BillReport:
                 con, month=month, settings=ctx.settings, scope=ctx.scope
             ).budgets
         fresh = freshness(con)
-    data: dict[str, Any] = expl.model_dump(mode="python", exclude={"daily", "provenance"})
+    left_out = {"daily", "provenance"} | (set() if expl.budgets else {"budgets"})
+    data: dict[str, Any] = expl.model_dump(mode="python", exclude=left_out)
     truncated = False
     if expl.variance is not None and request.top_n is not None:
         v = data["variance"]

@@ -17,6 +17,7 @@ from assistant.capabilities.bill import AnomaliesRequest, CompareRequest, anomal
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostsRequest, costs
 from assistant.capabilities.forecast import BudgetRequest, budget_status
+from assistant.core.markdown import md_escape
 from assistant.core.money import usd
 from assistant.core.provenance import Provenance
 from assistant.errors import DataGap, InputError, NotFound
@@ -124,7 +125,7 @@ def _budget(ctx: Ctx, key: str) -> Details:
     report = budget_status(BudgetRequest(month=month, budgets=[scope]), ctx)
     b = report.budgets[0]
     lines = [
-        f"## Budget {b.name}, {month}",
+        f"## Budget {md_escape(b.name)}, {month}",
         "",
         *budget_markdown([b]),
     ]
@@ -156,7 +157,7 @@ def _budget(ctx: Ctx, key: str) -> Details:
             "",
             "| Workload | Cost |",
             "|---|---:|",
-            *(f"| {r.name} | {usd(r.total)} |" for r in spend.rows),
+            *(f"| {md_escape(r.name)} | {usd(r.total)} |" for r in spend.rows),
         ]
         provenance.append(spend.provenance)
     return Details(f"Budget {b.name}, {month}", "\n".join(lines), provenance)

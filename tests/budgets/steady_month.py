@@ -15,6 +15,33 @@ from assistant.config import Settings
 from assistant.warehouse.db import writer
 from tests.billing.bill_rows import NOV, alloc
 
+#: each budget's row on Nov 21 00:00 (480 hours in), as every door prints it: 20 days ×
+#: $36 = $720 of $1,080 (66.67 %); 20 × $24 = $480 of $600 (80.00 %, $720 - $600 = $120
+#: over after the forecast); 20 × $6 = $120 of $360 (33.33 %)
+CELLS_NOV_21 = {
+    "total": ["total", "$1,080.00", "$720.00", "66.67%", "$360.00", "$1,080.00", "$0.00", "within"],
+    "payments": [
+        "team payments",
+        "$600.00",
+        "$480.00",
+        "80.00%",
+        "$120.00",
+        "$720.00",
+        "-$120.00",
+        "forecast over",
+    ],
+    "data": [
+        "team data",
+        "$360.00",
+        "$120.00",
+        "33.33%",
+        "$240.00",
+        "$180.00",
+        "$180.00",
+        "within",
+    ],
+}
+
 BUDGETS = [
     {"scope": "total", "monthly": "1080"},
     {"scope": "team:payments", "monthly": "600", "note": "owned by Pat"},

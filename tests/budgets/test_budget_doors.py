@@ -22,16 +22,11 @@ from typer.testing import CliRunner
 
 from assistant.config import Settings, load_settings
 from assistant.interfaces.api import create_app
-from tests.budgets.steady_month import BUDGETS, steady_november
+from tests.budgets.steady_month import BUDGETS, CELLS_NOV_21, steady_november
 from tests.interfaces.conftest import ADMIN_TOKEN, PAYMENTS_TOKEN, auth, tokens
 
 NOW = datetime(2026, 11, 21)
-ROWS = {
-    "total": "| total | $1,080.00 | $720.00 | 66.67% | $360.00 | $1,080.00 | $0.00 | within |",
-    "payments": "| team payments | $600.00 | $480.00 | 80.00% | $120.00 | $720.00 | -$120.00 | "
-    "forecast over |",
-    "data": "| team data | $360.00 | $120.00 | 33.33% | $240.00 | $180.00 | $180.00 | within |",
-}
+ROWS = {k: "| " + " | ".join(cells) + " |" for k, cells in CELLS_NOV_21.items()}
 
 
 @pytest.fixture
@@ -63,20 +58,7 @@ def test_costs_shows_the_budgets_of_its_slice(settings: Settings) -> None:
     assert "Budgets, 2026-11" in out
     lines = [_row_cells(x) for x in out.splitlines() if x.startswith("│")]
     budget_rows = [c for c in lines if c[0] in ("total", "team payments", "team data")]
-    assert budget_rows == [
-        ["total", "$1,080.00", "$720.00", "66.67%", "$360.00", "$1,080.00", "$0.00", "within"],
-        [
-            "team payments",
-            "$600.00",
-            "$480.00",
-            "80.00%",
-            "$120.00",
-            "$720.00",
-            "-$120.00",
-            "forecast over",
-        ],
-        ["team data", "$360.00", "$120.00", "33.33%", "$240.00", "$180.00", "$180.00", "within"],
-    ]
+    assert budget_rows == [CELLS_NOV_21[k] for k in ("total", "payments", "data")]
     assert "team payments: owned by Pat" in out
 
     data = json.loads(_cli("costs", "--window", "2026-11", "--filter", "team=payments", "--json"))
@@ -149,16 +131,7 @@ def test_v1_budgets_is_scoped_and_exact(settings: Settings) -> None:
         ("team:payments", "480.000000000000", "forecast over"),
         ("team:data", "120.000000000000", "within"),
     ]
-    assert admin["table"]["rows"][1] == [
-        "team payments",
-        "$600.00",
-        "$480.00",
-        "80.00%",
-        "$120.00",
-        "$720.00",
-        "-$120.00",
-        "forecast over",
-    ]
+    assert admin["table"]["rows"] == [CELLS_NOV_21[k] for k in ("total", "payments", "data")]
     # a payments token: its own budget only, the others counted, never named
     assert [b["scope"] for b in team["budgets"]] == ["team:payments"]
     assert team["not_visible"] == 2 and "team:data" not in json.dumps(team)
