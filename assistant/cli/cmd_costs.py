@@ -14,6 +14,7 @@ from rich.text import Text
 
 from assistant.billing.budget_rows import BUDGET_COLUMNS, budget_cells
 from assistant.billing.models import BudgetStatus
+from assistant.budgets.applies import budget_month
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostReport, CostsRequest, costs
 from assistant.capabilities.forecast import budgets_for_costs
@@ -23,6 +24,7 @@ from assistant.config import load_settings
 from assistant.core.scope import Scope
 from assistant.core.serialize import jsonable
 from assistant.costs.query import COLUMNS
+from assistant.windows import Window
 
 
 def parse_filters(items: list[str]) -> dict[str, str]:
@@ -117,7 +119,9 @@ def costs_cmd(
         # Piped output keeps whole names and figures instead of an 80-column squeeze.
         console = Console(width=None if sys.stdout.isatty() else 200)
         render(table, console)
-        render_budgets(budgets, table.window, console)
+        month = budget_month(Window(table.start, table.end))
+        if budgets and month is not None:
+            render_budgets(budgets, month.label(), console)
 
 
 def _money(value: Decimal) -> str:
@@ -179,8 +183,6 @@ def render(table: CostReport, console: Console) -> None:
 
 def render_budgets(budgets: list[BudgetStatus], month: str, console: Console) -> None:
     """The month's budgets for this slice (``budget_status``), below the cost table."""
-    if not budgets:
-        return
     t = Table(title=f"Budgets, {month} (spent = amortized cost of the budget's slice)")
     for i, col in enumerate(BUDGET_COLUMNS):
         t.add_column(col, justify="right" if 0 < i < len(BUDGET_COLUMNS) - 1 else "left")
