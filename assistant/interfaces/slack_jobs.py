@@ -131,7 +131,8 @@ class Notices:
         """Run ``one`` per target channel; every failure is collected, then raised."""
         done: list[str] = []
         failed: list[str] = []
-        for channel, scope in targets(self.settings, only):
+        channels = targets(self.settings, only)
+        for channel, scope in channels:
             try:
                 done += one(channel, scope)
             except DataGap as exc:  # nothing to say yet: not a failure, looked at again later
@@ -140,7 +141,7 @@ class Notices:
                 failed.append(f"{channel}: {exc.message}")
         if failed:
             raise SourceUnavailable("; ".join(failed + done))
-        return "; ".join(done) or "no channels"
+        return "; ".join(done) or ("nothing new" if channels else "no channels")
 
     def digest(self, now: datetime) -> str:
         cfg = self.settings.slack.digest

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -370,3 +370,38 @@ def test_a_details_press_answers_in_the_alerts_thread_with_the_channel_scope(
     for other in ("team data", "total", "etl", "__idle__"):
         assert other not in text
     assert blocks[-1]["elements"][0]["text"].startswith("Sources: allocations")
+
+
+def test_serve_schedules_the_budget_job_and_a_restart_posts_nothing_twice(
+    settings: Settings, stub: SlackStub
+) -> None:
+    """`penny serve`'s scheduler with a ManualClock. Nov 13 09:00: payments has spent
+    12 days 9 hours × $1 = $297 (49.50 %), nothing to say; the 12:00 slot: 12.5 days × $24
+    = $300 (50 %), posted; a restarted scheduler in the next slot posts nothing again."""
+    from assistant.interfaces import slack_schedule  # noqa: F401  (registers the jobs)
+    from assistant.service.scheduler import ManualClock, Scheduler
+
+    only = settings.model_copy(
+        update={
+            "slack": settings.slack.model_copy(
+                update={
+                    "channels": {"C0PAY": ["team:payments"]},
+                    "budget_alerts": settings.slack.budget_alerts.model_copy(
+                        update={"forecast_thresholds": []}
+                    ),
+                }
+            )
+        }
+    )
+    clock = ManualClock(datetime(2026, 11, 13, 9, 5))
+    scheduler = Scheduler.from_settings(only, clock)
+    assert "slack-budgets" in scheduler.jobs
+    runs = {r.job: r for r in scheduler.tick()}
+    assert runs["slack-budgets"].detail == "nothing new"  # $297.00 is 49.50 %
+    clock.advance(timedelta(hours=3))  # 12:05, slot 12:00: 12.5 days × $24 = $300, 50 %
+    runs = {r.job: r for r in scheduler.tick()}
+    assert runs["slack-budgets"].detail == "C0PAY: posted budget team:payments:2026-11:actual:50"
+    restarted = Scheduler.from_settings(only, ManualClock(datetime(2026, 11, 13, 12, 20)))
+    restarted.recover()
+    restarted.tick()
+    assert _posts(stub) == [("C0PAY", "Budget team payments: 50% reached")]
