@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from assistant.errors import InputError
+from assistant.warehouse.sql_text import json_key
 
 __all__ = ["DIMENSIONS", "dimension_expr", "needs_pod_join", "validate_dimension"]
 
@@ -71,7 +72,7 @@ def dimension_expr(name: str) -> str:
     match = _LABEL_RE.match(name)
     if not match:
         raise InputError(f"Unknown dimension {name!r}.")
-    path = "'$.\"" + match.group(1).replace("'", "''") + "\"'"
+    path = json_key(match.group(1))
     return (
         f"coalesce(NULLIF(json_extract_string(p.labels, {path}), ''), "
         f"NULLIF(json_extract_string(ns.labels, {path}), ''), '__unlabeled__')"
