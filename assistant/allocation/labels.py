@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 
 from assistant.config import LabelMapping
+from assistant.core.placeholders import UNLABELED
 from assistant.warehouse.sql_text import json_key, lit
 
 __all__ = ["DIMENSIONS", "UNLABELED", "resolve", "sql_expr"]
 
-UNLABELED = "__unlabeled__"
 DIMENSIONS = ("team", "app", "env", "cost_center")
 
 

@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Slice, q12
+from assistant.core.placeholders import IDLE, UNLABELED
 from assistant.core.scope import Scope
 from assistant.ingest.provider_id import sql_bill_keys, sql_scale_set
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = [
@@ -127,7 +129,7 @@ SELECT a.kind, a.cluster, coalesce(a.namespace, ''),
        CASE WHEN a.kind = 'workload'
             THEN coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod)
             ELSE '' END AS workload,
-       coalesce(a.team, '__unlabeled__'), coalesce(a.service_name, ''),
+       coalesce(a.team, {lit(UNLABELED)}), coalesce(a.service_name, ''),
        coalesce(a.resource, ''),
        CASE WHEN a.node IS NULL THEN '' ELSE {_CLASS} END AS cls,
        {_x("a.cpu_core_hours")}, sum(a.cpu_cost), {_x("a.ram_gib_hours")}, sum(a.ram_cost),
@@ -407,12 +409,12 @@ def daily_by(
 def group_expr(by: str) -> str:
     """SQL for a grouping dimension; ``service`` is the bill service of unallocated lines."""
     return {
-        "team": "coalesce(a.team, '__unlabeled__')",
+        "team": f"coalesce(a.team, {lit(UNLABELED)})",
         "namespace": "coalesce(a.namespace, '')",
         "cluster": "a.cluster",
         "service": (
             "CASE a.kind WHEN 'unallocated' THEN coalesce(a.service_name, 'unknown') "
-            "WHEN 'idle' THEN '__idle__' ELSE 'cluster workloads' END"
+            f"WHEN 'idle' THEN {lit(IDLE)} ELSE 'cluster workloads' END"
         ),
     }[by]
 

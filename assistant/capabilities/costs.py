@@ -19,6 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from assistant.capabilities.common import check_filters, freshness, warehouse
 from assistant.capabilities.context import Ctx
+from assistant.core.placeholders import IDLE
 from assistant.core.provenance import Provenance
 from assistant.core.serialize import jsonable
 from assistant.costs.dimensions import DIMENSIONS, validate_dimension
@@ -64,7 +65,7 @@ class CostsRequest(BaseModel):
     share_idle: bool | None = Field(
         None,
         description="true = spread idle node cost onto workloads by their resource cost; "
-        "false = idle stays its own '__idle__' row; omit = the configured default.",
+        f"false = idle stays its own '{IDLE}' row; omit = the configured default.",
     )
     shared_namespaces: list[str] | None = Field(
         None,

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
@@ -47,7 +48,7 @@ BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
 MAX_BUCKETS: dict[str, int] = {"day": 92, "week": 106, "month": 36}
 _ZERO = Decimal(0)
 _PLACES = Decimal("0.000000000001")
-_SPECIAL = ("__idle__", "__unallocated__")
+_SPECIAL = (IDLE, UNALLOCATED)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.scope import Scope
 from assistant.costs.dimensions import dimension_expr, needs_pod_join
 from assistant.costs.sharing import RESOURCES, Unit
+from assistant.warehouse.sql_text import lit
 
 __all__ = ["ESTIMATE_SQL", "UNIT_COLUMNS", "unit_from_row", "unit_select"]
 
@@ -42,9 +44,9 @@ def unit_select(
     priced from the price list, which no bill total includes.
     """
     expr = dimension_expr(group_by)
-    unalloc_name = expr if group_by in ("service", "cluster") else "'__unallocated__'"
+    unalloc_name = expr if group_by in ("service", "cluster") else lit(UNALLOCATED)
     name = (
-        f"CASE WHEN a.kind = 'idle' THEN '__idle__' WHEN a.kind = 'unallocated' "
+        f"CASE WHEN a.kind = 'idle' THEN {lit(IDLE)} WHEN a.kind = 'unallocated' "
         f"THEN {unalloc_name} ELSE {expr} END"
     )
     params: list[Any] = []

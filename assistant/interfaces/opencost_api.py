@@ -21,6 +21,7 @@ from assistant.capabilities.assets import AssetsRequest, NodeAsset, assets
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostLine, CostsRequest, costs
 from assistant.config import Settings
+from assistant.core.placeholders import IDLE
 from assistant.errors import DataGap, InputError
 from assistant.interfaces import opencost_shape as oc
 from assistant.interfaces.auth import Principal
@@ -122,7 +123,7 @@ def allocation(
             gaps.append(gap)
             sets.append({})
             continue
-        rows = [r for r in report.rows if with_idle or r.name != "__idle__"]
+        rows = [r for r in report.rows if with_idle or r.name != IDLE]
         if by_node and with_idle:
             rows = _idle_by_node(rows, req, ctx)
         sets.append(dict(oc.allocation(r, dimension, part) for r in rows))
@@ -139,7 +140,7 @@ def allocation(
 def _idle_by_node(rows: list[CostLine], req: CostsRequest, ctx: Ctx) -> list[CostLine]:
     """The one ``__idle__`` row replaced by one per node (``NODE/__idle__``), each the
     costs capability's idle for that node, so they add up to the row they replace."""
-    idle = [r for r in rows if r.name == "__idle__"]
+    idle = [r for r in rows if r.name == IDLE]
     if not idle or req.filters.get("node"):
         return rows
     nodes = [n.node for n in _nodes(req, ctx)]
@@ -152,11 +153,9 @@ def _idle_by_node(rows: list[CostLine], req: CostsRequest, ctx: Ctx) -> list[Cos
     for node in nodes:
         per = costs(req.model_copy(update={"filters": {**req.filters, "node": node}}), ctx)
         split.extend(
-            r.model_copy(update={"name": f"{node}/__idle__"})
-            for r in per.rows
-            if r.name == "__idle__"
+            r.model_copy(update={"name": f"{node}/{IDLE}"}) for r in per.rows if r.name == IDLE
         )
-    return [r for r in rows if r.name != "__idle__"] + split
+    return [r for r in rows if r.name != IDLE] + split
 
 
 def _nodes(req: CostsRequest, ctx: Ctx) -> list[NodeAsset]:

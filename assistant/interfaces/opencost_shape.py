@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from assistant.capabilities.costs import CostLine
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.costs.dimensions import DIMENSIONS
 from assistant.errors import InputError
 from assistant.windows import Window, parse_window
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: Penny's own rows that are not workloads: kept under their names, as OpenCost does
-SPECIAL = ("__idle__", "__unallocated__")
+SPECIAL = (IDLE, UNALLOCATED)
 MAX_SETS = 400
 _DURATION = re.compile(r"^(\d{1,5})([mhdw])$")
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}

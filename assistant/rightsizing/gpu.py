@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from assistant.config import Settings
+from assistant.core.placeholders import UNASSIGNED
 from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.rightsizing.gpu_hours import DeviceHour, PodGpuHour, load_gpu
@@ -34,7 +35,6 @@ __all__ = ["GROUP_BY", "IdleGpu", "fold_gpu_groups", "gpu_utilization", "idle_gp
 GROUP_BY = ("pod", "workload", "namespace", "team", "model", "node")
 GroupBy = Literal["pod", "workload", "namespace", "team", "model", "node"]
 POWER_RATIO = 0.5  # idle draw at most half of busy draw confirms idleness
-UNASSIGNED = "__unassigned__"
 _ZERO = Decimal(0)
 _MICRO = Decimal("0.000001")
 

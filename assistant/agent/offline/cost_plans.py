@@ -16,6 +16,7 @@ from assistant.billing.models import GroupChange, Variance
 from assistant.capabilities.bill import BillReport, CompareReport
 from assistant.capabilities.costs import CostLine, CostReport
 from assistant.core.markdown import md_escape
+from assistant.core.placeholders import IDLE, NO_CONTROLLER, UNALLOCATED, UNLABELED
 from assistant.windows import Window
 
 __all__ = [
@@ -44,8 +45,8 @@ BREAKDOWN = {
 
 #: the warehouse's placeholder names, as a person would say them
 _PLACEHOLDERS = {
-    "__no_controller__": "pods without a controller (__no_controller__)",
-    "__unlabeled__": "no label (__unlabeled__)",
+    NO_CONTROLLER: f"pods without a controller ({NO_CONTROLLER})",
+    UNLABELED: f"no label ({UNLABELED})",
 }
 
 
@@ -53,8 +54,8 @@ def _cost_rows(r: CostReport, limit: int = 10) -> list[list[str]]:
     rows = []
     for line in r.rows:
         name = {
-            "__idle__": "idle (unused node capacity)",
-            "__unallocated__": "unallocated (bill lines no workload explains)",
+            IDLE: "idle (unused node capacity)",
+            UNALLOCATED: "unallocated (bill lines no workload explains)",
         }.get(line.name, line.name)
         rows.append([name, money(line.total)])
     return rows[: limit + 3]
@@ -476,7 +477,7 @@ def unlabeled(p: Parsed, run: Runner) -> str:
                 "window": window_arg(w),
                 "group_by": "namespace",
                 "top_n": 20,
-                "filters": {"team": "__unlabeled__"},
+                "filters": {"team": UNLABELED},
             },
             CostReport,
         )

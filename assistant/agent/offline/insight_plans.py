@@ -15,6 +15,7 @@ from assistant.capabilities.bill import AnomaliesReport
 from assistant.capabilities.costs import CostReport
 from assistant.capabilities.rightsizing import GpuReport, RightsizingReport
 from assistant.core.markdown import md_escape
+from assistant.core.placeholders import UNASSIGNED
 from assistant.windows import Window
 
 __all__ = [
@@ -57,7 +58,7 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
         )
     rows = [
         [
-            r["workload"] if r["workload"] != "__unassigned__" else "no pod (unassigned)",
+            r["workload"] if r["workload"] != UNASSIGNED else "no pod (unassigned)",
             hours(r["gpu_hours"]),
             "—" if r["avg_activity_pct"] is None else f"{r['avg_activity_pct']:.1f}%",
             hours(r["idle_gpu_hours"]),

@@ -24,6 +24,7 @@ from assistant.agent.offline.templates import money, pct, table
 from assistant.capabilities.costs import CostReport
 from assistant.capabilities.trend import TrendReport
 from assistant.core.markdown import md_escape
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.windows import Window
 
 __all__ = ["default_bucket", "entity_compare", "trend"]
@@ -61,7 +62,7 @@ def _when(bucket: dict[str, Any], size: str) -> str:
 
 
 def _series_name(name: str) -> str:
-    return {"__idle__": "idle", "__unallocated__": "unallocated"}.get(name, name)
+    return {IDLE: "idle", UNALLOCATED: "unallocated"}.get(name, name)
 
 
 def _extra(r: TrendReport, key: str) -> Any:
