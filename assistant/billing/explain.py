@@ -29,6 +29,7 @@ from assistant.billing.reconcile import reconcile
 from assistant.billing.totals import bill_totals
 from assistant.billing.variance import ZERO, PeriodData, decompose
 from assistant.config import Settings
+from assistant.core.money import plain
 from assistant.core.scope import Scope
 from assistant.errors import DataGap, InputError, StaleAllocation
 from assistant.warehouse.db import Connection
@@ -232,8 +233,8 @@ def explain_bill(
             and variance.total_a != previous_totals.amortized
         ):
             notes.append(
-                f"The breakdown of the change covers {variance.total_a:,.2f} of "
-                f"{variance.a['label']}'s {previous_totals.amortized:,.2f} bill: the rest "
+                f"The breakdown of the change covers {plain(variance.total_a)} of "
+                f"{variance.a['label']}'s {plain(previous_totals.amortized)} bill: the rest "
                 "is not allocated; the month-over-month figure uses the two bills."
             )
     forecast = None

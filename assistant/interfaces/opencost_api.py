@@ -21,6 +21,7 @@ from assistant.capabilities.assets import AssetsRequest, NodeAsset, assets
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostLine, CostsRequest, costs
 from assistant.config import Settings
+from assistant.core.money import micro_float
 from assistant.core.placeholders import IDLE
 from assistant.errors import DataGap, InputError
 from assistant.interfaces import opencost_shape as oc
@@ -218,13 +219,13 @@ def _node_asset(n: NodeAsset, window: Window) -> tuple[str, dict[str, Any]]:
         "gpuCount": n.gpu_count,
         "preemptible": 1.0 if n.capacity_type == "spot" else 0.0,
         "discount": 0.0,
-        "cpuCost": oc.money(n.cpu_cost),
-        "gpuCost": oc.money(n.gpu_cost),
-        "ramCost": oc.money(n.ram_cost),
+        "cpuCost": micro_float(n.cpu_cost),
+        "gpuCost": micro_float(n.gpu_cost),
+        "ramCost": micro_float(n.ram_cost),
         "adjustment": 0.0,
-        "totalCost": oc.money(n.total_cost),
-        "idleCost": oc.money(n.idle_cost),
-        "allocatedCost": oc.money(n.allocated_cost),
+        "totalCost": micro_float(n.total_cost),
+        "idleCost": micro_float(n.idle_cost),
+        "allocatedCost": micro_float(n.allocated_cost),
         "priceSource": n.price_source,
     }
 
@@ -281,17 +282,17 @@ def _cloud_item(
     in_cluster = sum((r.total for r in rows if r.kind != "unallocated"), Decimal(0))
     billed = sum((r.total for r in invoiced if r.name == name), Decimal(0))
     share = min(1.0, max(0.0, float(in_cluster / total))) if total else 0.0
-    net = {"cost": oc.money(total), "kubernetesPercent": share}
+    net = {"cost": micro_float(total), "kubernetesPercent": share}
     return {
         "properties": {"service": name},
         "window": {"start": oc.rfc3339(span.start), "end": oc.rfc3339(span.end)},
         "listCost": {"cost": None, "kubernetesPercent": share},
         "netCost": net,
         "amortizedNetCost": net,
-        "invoicedCost": {"cost": oc.money(billed), "kubernetesPercent": share},
+        "invoicedCost": {"cost": micro_float(billed), "kubernetesPercent": share},
         "amortizedCost": net,
         "penny": {
-            "kubernetesCost": oc.money(in_cluster),
-            "unallocatedCost": oc.money(total - in_cluster),
+            "kubernetesCost": micro_float(in_cluster),
+            "unallocatedCost": micro_float(total - in_cluster),
         },
     }

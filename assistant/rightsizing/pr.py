@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.money import usd
 from assistant.rightsizing.manifests import format_cpu, format_memory
-from assistant.rightsizing.savings import to_cents
 
 if TYPE_CHECKING:
     from assistant.rightsizing.drafts import Draft
     from assistant.rightsizing.recommend import Recommendation
 
 __all__ = ["pr_description"]
-
-
-def _money(value: Decimal) -> str:
-    cents = to_cents(value)
-    return f"-${-cents:,}" if cents < 0 else f"${cents:,}"
 
 
 def _q(key: str, value: Any) -> str:
@@ -45,7 +39,7 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
     saving = rec.monthly_savings
     verb = "saves" if saving >= 0 else "costs"
     lines = [
-        f"## Rightsize {rec.workload}: {verb} {_money(abs(saving))}/month",
+        f"## Rightsize {rec.workload}: {verb} {usd(abs(saving))}/month",
         "",
         f"Penny's `{rec.strategy}` strategy proposes new resources for `{rec.name}` "
         f"({rec.kind}, namespace `{rec.namespace}`"
@@ -81,12 +75,12 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
     ]
     for c in rec.containers:
         lines.append(
-            f"| {c.container} | {_money(c.current_monthly)} | "
-            f"{_money(c.proposed_monthly)} | {_money(-c.monthly_savings)} |"
+            f"| {c.container} | {usd(c.current_monthly)} | "
+            f"{usd(c.proposed_monthly)} | {usd(-c.monthly_savings)} |"
         )
     lines.append(
-        f"| **Total** | **{_money(rec.current_monthly)}** | "
-        f"**{_money(rec.proposed_monthly)}** | **{_money(-saving)}** |"
+        f"| **Total** | **{usd(rec.current_monthly)}** | "
+        f"**{usd(rec.proposed_monthly)}** | **{usd(-saving)}** |"
     )
     lines += ["", "### Evidence", ""]
     for c in rec.containers:

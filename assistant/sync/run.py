@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.config import AiSource, BillSource, PrometheusSource, Settings
+from assistant.core.money import usd
 from assistant.errors import DataGap, PennyError
 from assistant.sync import state as st
 
@@ -268,7 +269,7 @@ def _bind_ai(
         state.watermark = end
         st.save_progress(settings, state, None, summary.rows)  # not on the cloud bill
         out.steps, out.rows = 1, summary.rows
-        out.detail = f"{summary.rows} cost row(s), ${summary.total_cost:,.2f}"
+        out.detail = f"{summary.rows} cost row(s), {usd(summary.total_cost)}"
         return out
 
     return run
