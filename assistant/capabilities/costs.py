@@ -22,6 +22,7 @@ from assistant.capabilities.context import Ctx
 from assistant.core.placeholders import IDLE
 from assistant.core.provenance import Provenance
 from assistant.core.serialize import jsonable
+from assistant.core.timestamps import hour, hour_utc
 from assistant.costs.dimensions import DIMENSIONS, validate_dimension
 from assistant.costs.query import COLUMNS, CostRow, CostTable, query_costs
 from assistant.errors import DataGap
@@ -234,7 +235,7 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
         if not table.rows and not table.ai and not table.estimates:
             first, last = _coverage(con, ctx)
             span = (
-                f"Cost data covers {first:%Y-%m-%d %H:00} to {last:%Y-%m-%d %H:00} UTC."
+                f"Cost data covers {hour(first)} to {hour_utc(last)}."
                 if first is not None
                 else "The warehouse has no allocations yet; run `penny allocate`."
             )

@@ -14,6 +14,7 @@ from rich.text import Text
 from assistant.allocation.touched import allocate_touched_in
 from assistant.cli.app import ingest_app
 from assistant.core.money import plain
+from assistant.core.timestamps import minute
 from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
 
 
@@ -56,8 +57,12 @@ def render(report: FocusIngestReport, console: Console) -> None:
     """The human summary: files, billing periods (and what they replaced), totals, findings."""
     console.print(
         f"[bold]Imported {report.rows:,} billing lines[/] from {len(report.files)} file(s) "
-        f"(ingest {report.ingest_id[:8]}); window "
-        f"{report.window_start:%Y-%m-%d %H:%M} – {report.window_end:%Y-%m-%d %H:%M} UTC.",
+        f"(ingest {report.ingest_id[:8]}); "
+        + (
+            f"window {minute(report.window_start)} – {minute(report.window_end)} UTC."
+            if report.window_start and report.window_end
+            else "no charge period (no lines)."
+        ),
         highlight=False,
     )
     periods = Table(title="Billing periods", title_justify="left")

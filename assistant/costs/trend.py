@@ -21,6 +21,7 @@ from assistant.config import Settings
 from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
+from assistant.core.timestamps import hour_utc, window_bound
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.query import estimate_note
@@ -277,7 +278,7 @@ def cost_trend(
         + ([f"{more} smaller groups folded into 'others'"] if more else [])
         + (
             [
-                f"the data starts {data_start:%Y-%m-%d %H:00} UTC: {before_data} {bucket}(s) "
+                f"the data starts {hour_utc(data_start)}: {before_data} {bucket}(s) "
                 "before it are left out, not counted as $0"
             ]
             if before_data and data_start is not None
@@ -364,7 +365,7 @@ def _point(b: TrendBucket) -> dict[str, Any]:
 
 
 def _day(t: datetime) -> str:
-    return t.strftime("%Y-%m-%d") if t.hour == 0 else t.strftime("%Y-%m-%dT%H:%M")
+    return window_bound(t, dates=t.hour == 0)
 
 
 def trend_facts(series: list[TrendBucket], bucket: str) -> dict[str, Any]:

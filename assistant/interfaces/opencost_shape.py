@@ -19,6 +19,7 @@ from typing import Any
 from assistant.capabilities.costs import CostLine
 from assistant.core.money import micro_float
 from assistant.core.placeholders import IDLE, UNALLOCATED
+from assistant.core.timestamps import rfc3339
 from assistant.costs.dimensions import DIMENSIONS
 from assistant.errors import InputError
 from assistant.windows import Window, parse_window
@@ -228,10 +229,6 @@ def parse_filter(text: str | None) -> dict[str, str]:
                 value=text,
             )
     return out
-
-
-def rfc3339(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _key_and_properties(name: str, dimension: str) -> tuple[str, dict[str, Any]]:

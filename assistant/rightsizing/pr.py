@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.money import usd
+from assistant.core.timestamps import minute
 from assistant.rightsizing.manifests import format_cpu, format_memory
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
         f"({rec.kind}, namespace `{rec.namespace}`"
         + (f", team `{rec.team}`" if rec.team else "")
         + ") "
-        f"from {rec.history_hours} h of usage between {w.start:%Y-%m-%d %H:%M} and "
-        f"{w.end:%Y-%m-%d %H:%M} UTC, at ~{rec.replicas:.2f} replicas. Drafted by Penny; "
+        f"from {rec.history_hours} h of usage between {minute(w.start)} and "
+        f"{minute(w.end)} UTC, at ~{rec.replicas:.2f} replicas. Drafted by Penny; "
         "nothing was applied.",
         "",
         f"### Cost per month (unit prices from the allocation: ${rec.cpu_price:.6f}/core-h, "

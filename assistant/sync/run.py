@@ -25,6 +25,7 @@ from typing import Any
 
 from assistant.config import AiSource, BillSource, PrometheusSource, Settings
 from assistant.core.money import usd
+from assistant.core.timestamps import minute
 from assistant.errors import DataGap, PennyError
 from assistant.sync import state as st
 
@@ -148,7 +149,7 @@ def _bind_prometheus(
         out = SourceOutcome(src.name, "prometheus", True)
         while start < end:
             stop = min(end, start + timedelta(hours=src.chunk_hours))
-            say(f"{src.name}: metrics {start:%Y-%m-%d %H:%M} → {stop:%Y-%m-%d %H:%M}")
+            say(f"{src.name}: metrics {minute(start)} → {minute(stop)}")
             try:
                 report = ingest_prometheus(
                     src.url,
@@ -164,7 +165,7 @@ def _bind_prometheus(
                     # no allocate hook: the hours are queued and allocated once at the end
                 )
             except DataGap as exc:  # nothing scraped then (an outage): it will not appear later
-                say(f"{src.name}: no metrics in {start:%Y-%m-%d %H:%M} → {stop:%H:%M}: {exc}")
+                say(f"{src.name}: no metrics in {minute(start)} → {stop:%H:%M}: {exc}")
                 out.gaps += 1
                 state.watermark = stop
                 st.save_progress(settings, state, None, 0)
@@ -178,9 +179,11 @@ def _bind_prometheus(
         out.detail = (
             f"{out.steps} step(s), {out.rows:,} rows"
             + (f", {out.gaps} without metrics" if out.gaps else "")
-            + f"; complete to {end:%Y-%m-%d %H:%M} UTC"
+            + f"; complete to {minute(end)} UTC"
             if out.steps or out.gaps
-            else f"up to date (complete to {state.watermark:%Y-%m-%d %H:%M} UTC)"
+            else f"up to date (complete to {minute(state.watermark)} UTC)"
+            if state.watermark
+            else "nothing to sync yet"
         )
         return out
 
@@ -292,7 +295,7 @@ def allocate_pending(
     start = min(w[0] for w in windows)
     end = max(w[1] for w in windows)
     if say:
-        say(f"allocating {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M}")
+        say(f"allocating {minute(start)} → {minute(end)}")
     allocate_touched(settings, start, end)
     st.clear_pending(settings, windows)
     return [(start, end)]
