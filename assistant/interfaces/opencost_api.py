@@ -190,7 +190,14 @@ def assets_route(
             continue
         key, body = _node_asset(n, span)
         data[key] = body
-    return _ok(data, {"penny": {"currency": report.currency, "notes": report.provenance.notes}})
+    estimated = {k: micro_float(v) for k, v in report.estimated.items() if _wants(k, wanted)}
+    penny = {"currency": report.currency, "notes": report.provenance.notes}
+    return _ok(data, {"penny": {**penny, "estimated": estimated}})
+
+
+def _wants(key: str, wanted: dict[str, str]) -> bool:
+    cluster, _, node = key.partition("/")
+    return all({"cluster": cluster, "node": node}[k] == v for k, v in wanted.items())
 
 
 def _node_asset(n: NodeAsset, window: Window) -> tuple[str, dict[str, Any]]:
@@ -222,7 +229,7 @@ def _node_asset(n: NodeAsset, window: Window) -> tuple[str, dict[str, Any]]:
         "cpuCost": micro_float(n.cpu_cost),
         "gpuCost": micro_float(n.gpu_cost),
         "ramCost": micro_float(n.ram_cost),
-        "adjustment": 0.0,
+        "adjustment": micro_float(n.other_cost),
         "totalCost": micro_float(n.total_cost),
         "idleCost": micro_float(n.idle_cost),
         "allocatedCost": micro_float(n.allocated_cost),
