@@ -21,7 +21,6 @@ SQL in temp tables.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from assistant.config import PriceList, Settings
 from assistant.core.placeholders import UNKNOWN
@@ -343,7 +342,3 @@ def build_node_costs(con: Connection, settings: Settings, start: datetime, end: 
         """,
         [start, end, fallback_source(settings)],
     )
-
-
-def decimal_or_zero(value: object) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0))

@@ -418,10 +418,5 @@ def group_expr(by: str) -> str:
     return _SPEND_SERVICE if by == "service" else dimension_expr(by)
 
 
-def first_data_hour(con: Connection) -> Any:
-    row = con.execute("SELECT min(hour) FROM allocations").fetchone()
-    return row[0] if row else None
-
-
 def hours_between(start: Any, end: Any) -> Decimal:
     return Decimal(int((end - start) / timedelta(hours=1)))

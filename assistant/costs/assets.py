@@ -33,7 +33,7 @@ from assistant.config import Settings
 from assistant.core.placeholders import NO_NODE, UNALLOCATED, UNMOUNTED
 from assistant.core.provenance import Provenance
 from assistant.costs.dimensions import dimension_expr
-from assistant.costs.unit_sql import ESTIMATE_SQL
+from assistant.costs.unit_sql import ESTIMATE_SQL, used_cost_sql
 from assistant.errors import InputError
 from assistant.warehouse.db import Connection
 from assistant.warehouse.sql_text import lit
@@ -132,13 +132,7 @@ def _sql(by: str, filters: dict[str, str], basis: str) -> tuple[str, list[Any]]:
     prefix = "billed_" if basis == "invoice" else ""
     name = _NODE_NAME if by == "node" else "a.cluster"
     where = " AND ".join(f"{dimension_expr(k)} = ?" for k in filters) or "TRUE"
-    used = (
-        f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
-        f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
-        f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
-        f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
-        f" 0)))"
-    )
+    used = used_cost_sql(prefix)
     costs = ", ".join(f"sum(a.{prefix}{r}_cost)" for r in _COSTS)
     sql = (
         f"SELECT {name} AS name, a.cluster, a.kind, {ESTIMATE_SQL} AS estimate, {costs}, "

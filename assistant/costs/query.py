@@ -22,7 +22,7 @@ from assistant.costs.asset_table import asset_table, uses_asset_view
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
 from assistant.costs.table import COLUMNS, CostRow, CostTable, merge_rows
-from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
+from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select, used_cost_sql
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.warehouse.memo import memo
@@ -207,13 +207,7 @@ def _units_sql(
     """The unit columns, then the used-cost sum (efficiency) and the unlabeled/total pair."""
     select, join, params = unit_select(group_by, filters, scope, shared_ns, basis)
     prefix = "billed_" if basis == "invoice" else ""
-    used = (
-        f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
-        f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
-        f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
-        f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
-        f" 0)))"
-    )
+    used = used_cost_sql(prefix)
     col = f"a.{prefix}total_cost"
     unlabeled = (
         f"sum({col}) FILTER (WHERE coalesce(a.team, {lit(UNLABELED)}) = {lit(UNLABELED)}) AS unl, "
