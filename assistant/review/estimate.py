@@ -7,7 +7,7 @@ Each side of a workload is priced on requests, as the scheduler reserves them:
                       + pod GPUs × $/GPU-h) × 730 h
 
 with rightsizing's money helpers (``savings.monthly_cost``, ``HOURS_PER_MONTH``,
-``to_cents``), so the same requests at the same unit prices cost the same dollars in both.
+``core.money.cents``), so the same requests at the same unit prices cost the same dollars in both.
 ``pods`` is the replica count; an HPA's minReplicas (low) and maxReplicas (high); a
 DaemonSet's matching node count; for an existing Job/CronJob its observed average running
 pods (Σ pod running hours ÷ window hours, rightsizing's duty cycle). A Job the warehouse
