@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from assistant.billing.budget_rows import budget_markdown
 from assistant.billing.models import EFFECT_LABELS, BillExplanation, Variance
 from assistant.billing.report_html import html_report
 from assistant.billing.variance import MATERIAL_SHARE, shown_drivers
@@ -163,6 +164,8 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
             + f". Method: {f.method}.",
             "",
         ]
+    if expl.budgets:
+        lines += ["## Budgets", "", *budget_markdown(expl.budgets), ""]
     if expl.variance is not None:
         lines += variance_markdown(expl.variance)
     if charts:

@@ -8,6 +8,7 @@ import base64
 from decimal import Decimal
 from html import escape
 
+from assistant.billing.budget_rows import BUDGET_COLUMNS, budget_cells
 from assistant.billing.models import EFFECT_LABELS, BillExplanation
 from assistant.billing.variance import shown_drivers
 from assistant.core.money import usd, usd_change
@@ -131,6 +132,14 @@ def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
             else f"differs from the bill by {usd(r.difference or Decimal(0))}"
         )
         parts.append(f'<p class="muted">Allocation {escape(status)}.</p>')
+    if expl.budgets:
+        parts.append("<h2>Budgets</h2>")
+        parts.append(
+            _table(
+                BUDGET_COLUMNS,
+                [_row([_td(c) for c in budget_cells(b)]) for b in expl.budgets],
+            )
+        )
     for name, title in (
         ("daily_by_team", "Daily cost by team"),
         ("waterfall", "From last month to this month"),

@@ -12,14 +12,20 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from assistant.billing.budget_rows import BUDGET_COLUMNS, budget_cells
+from assistant.billing.models import BudgetStatus
+from assistant.budgets.applies import budget_month
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostReport, CostsRequest, costs
+from assistant.capabilities.forecast import budgets_for_costs
 from assistant.cli.app import app
 from assistant.cli.options import engine_option, engine_settings, window_flag
 from assistant.config import load_settings
 from assistant.core.money import plain
 from assistant.core.scope import Scope
+from assistant.core.serialize import jsonable
 from assistant.costs.query import COLUMNS
+from assistant.windows import Window
 
 
 def parse_filters(items: list[str]) -> dict[str, str]:
@@ -99,14 +105,24 @@ def costs_cmd(
         view=view,  # type: ignore[arg-type]
     )
     settings = engine_settings(settings, engine)
-    table = costs(request, Ctx.create(settings, Scope.everything("cli")))
-    if as_json:
-        typer.echo(json.dumps(table.data(), indent=2))
-    elif as_csv:
+    ctx = Ctx.create(settings, Scope.everything("cli"))
+    table = costs(request, ctx)
+    if as_csv:
         typer.echo(table.to_csv(), nl=False)
+        return
+    budgets = budgets_for_costs(table, request.filters, ctx)
+    if as_json:
+        data = table.data()
+        if budgets:
+            data["budgets"] = jsonable([b.model_dump(mode="python") for b in budgets])
+        typer.echo(json.dumps(data, indent=2))
     else:
         # Piped output keeps whole names and figures instead of an 80-column squeeze.
-        render(table, Console(width=None if sys.stdout.isatty() else 200))
+        console = Console(width=None if sys.stdout.isatty() else 200)
+        render(table, console)
+        month = budget_month(Window(table.start, table.end))
+        if budgets and month is not None:
+            render_budgets(budgets, month.label(), console)
 
 
 def render(table: CostReport, console: Console) -> None:
@@ -160,3 +176,16 @@ def render(table: CostReport, console: Console) -> None:
         for ai in table.ai_apis:
             console.print(f"  {escape(ai.name)} ({escape(ai.service)}): {plain(ai.cost)}")
         console.print(f"  AI APIs total: {plain(table.ai_total)}")
+
+
+def render_budgets(budgets: list[BudgetStatus], month: str, console: Console) -> None:
+    """The month's budgets for this slice (``budget_status``), below the cost table."""
+    t = Table(title=f"Budgets, {month} (spent = amortized cost of the budget's slice)")
+    for i, col in enumerate(BUDGET_COLUMNS):
+        t.add_column(col, justify="right" if 0 < i < len(BUDGET_COLUMNS) - 1 else "left")
+    for b in budgets:
+        t.add_row(*(Text(c) for c in budget_cells(b)))
+    console.print(t)
+    for b in budgets:
+        if b.note:
+            console.print(Text(f"{b.name}: {b.note}"))
