@@ -17,6 +17,7 @@ __all__ = [
     "Anomaly",
     "BillExplanation",
     "BillTotals",
+    "BudgetStatus",
     "CategoryTotal",
     "DailyPoint",
     "Driver",
@@ -206,6 +207,25 @@ class Forecast(BaseModel):
     method: str
 
 
+BudgetVerdict = Literal["over", "forecast over", "within", "no data"]
+
+
+class BudgetStatus(BaseModel):
+    """One configured budget in one month (:func:`assistant.budgets.budget_status`); kept
+    here beside :class:`Forecast` so a bill explanation can carry its month's budgets."""
+
+    name: str
+    scope: str  # total | team:NAME | namespace:NAME
+    monthly: Decimal
+    note: str | None = None
+    spent: Decimal | None  # amortized actual in the covered part of the month
+    remaining: Decimal | None  # monthly - spent
+    forecast: Forecast | None  # None when the month is over or there is no data
+    remaining_after_forecast: Decimal | None  # monthly - forecast
+    spent_pct: Decimal | None  # spent / monthly × 100
+    verdict: BudgetVerdict
+
+
 class DailyPoint(BaseModel):
     day: str
     group: str
@@ -228,6 +248,8 @@ class BillExplanation(BaseModel):
     #: priced from the price list (nodes the bill never mentions): not in any bill figure
     estimated: Decimal = Decimal(0)
     forecast: Forecast | None
+    #: the month's budgets the asker may see (budget_status), [] when none is configured
+    budgets: list[BudgetStatus] = Field(default_factory=list)
     daily: list[DailyPoint]
     narrative: str
     narrative_source: Literal["template", "llm"] = "template"

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.billing.forecast import daily_totals, month_forecast
-from assistant.billing.models import Forecast
+from assistant.billing.models import BudgetStatus, BudgetVerdict
 from assistant.config import Budget, Settings
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
@@ -26,20 +25,6 @@ from assistant.windows import Window
 __all__ = ["BudgetReport", "BudgetStatus", "budget_status", "visible_budgets"]
 
 _ZERO = Decimal(0)
-Verdict = Literal["over", "forecast over", "within", "no data"]
-
-
-class BudgetStatus(BaseModel):
-    name: str
-    scope: str  # total | team:NAME | namespace:NAME
-    monthly: Decimal
-    note: str | None = None
-    spent: Decimal | None  # amortized actual in the covered part of the month
-    remaining: Decimal | None  # monthly - spent
-    forecast: Forecast | None  # None when the month is over or there is no data
-    remaining_after_forecast: Decimal | None  # monthly - forecast
-    spent_pct: Decimal | None  # spent / monthly × 100
-    verdict: Verdict
 
 
 class BudgetReport(BaseModel):
@@ -89,7 +74,7 @@ def _status(
     if forecast is not None and covered is None:  # a month not started: nothing spent yet
         spent = _ZERO
     if spent is None:
-        verdict: Verdict = "no data"
+        verdict: BudgetVerdict = "no data"
     elif spent > budget.monthly:
         verdict = "over"
     elif forecast is not None and forecast.forecast > budget.monthly:

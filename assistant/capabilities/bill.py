@@ -17,6 +17,7 @@ from assistant.billing.anomalies import method_text
 from assistant.billing.explain import compare_periods as run_compare
 from assistant.billing.explain import explain_bill, parse_month
 from assistant.billing.models import Anomaly, BillExplanation, Variance
+from assistant.budgets import budget_status
 from assistant.capabilities.common import bounded, freshness, warehouse
 from assistant.capabilities.context import Ctx
 from assistant.core.provenance import Provenance
@@ -101,8 +102,13 @@ def bill(request: BillRequest, ctx: Ctx) -> BillReport:
     prov = bill_provenance(month, ctx.scope)
     with warehouse(ctx, prov) as con:
         expl = explain_bill(con, month, compare=base, scope=ctx.scope, settings=ctx.settings)
+        if ctx.settings.budgets:  # the month's budgets, as budget_status gives them
+            expl.budgets = budget_status(
+                con, month=month, settings=ctx.settings, scope=ctx.scope
+            ).budgets
         fresh = freshness(con)
-    data: dict[str, Any] = expl.model_dump(mode="python", exclude={"daily", "provenance"})
+    left_out = {"daily", "provenance"} | (set() if expl.budgets else {"budgets"})
+    data: dict[str, Any] = expl.model_dump(mode="python", exclude=left_out)
     truncated = False
     if expl.variance is not None and request.top_n is not None:
         v = data["variance"]

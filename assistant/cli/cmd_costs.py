@@ -12,13 +12,20 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from assistant.billing.budget_rows import BUDGET_COLUMNS, budget_cells
+from assistant.billing.models import BudgetStatus
+from assistant.budgets.applies import budget_month
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostReport, CostsRequest, costs
+from assistant.capabilities.forecast import budgets_for_costs
 from assistant.cli.app import app
 from assistant.cli.options import engine_option, engine_settings, window_flag
 from assistant.config import load_settings
+from assistant.core.money import plain
 from assistant.core.scope import Scope
+from assistant.core.serialize import jsonable
 from assistant.costs.query import COLUMNS
+from assistant.windows import Window
 
 
 def parse_filters(items: list[str]) -> dict[str, str]:
@@ -98,18 +105,24 @@ def costs_cmd(
         view=view,  # type: ignore[arg-type]
     )
     settings = engine_settings(settings, engine)
-    table = costs(request, Ctx.create(settings, Scope.everything("cli")))
-    if as_json:
-        typer.echo(json.dumps(table.data(), indent=2))
-    elif as_csv:
+    ctx = Ctx.create(settings, Scope.everything("cli"))
+    table = costs(request, ctx)
+    if as_csv:
         typer.echo(table.to_csv(), nl=False)
+        return
+    budgets = budgets_for_costs(table, request.filters, ctx)
+    if as_json:
+        data = table.data()
+        if budgets:
+            data["budgets"] = jsonable([b.model_dump(mode="python") for b in budgets])
+        typer.echo(json.dumps(data, indent=2))
     else:
         # Piped output keeps whole names and figures instead of an 80-column squeeze.
-        render(table, Console(width=None if sys.stdout.isatty() else 200))
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+        console = Console(width=None if sys.stdout.isatty() else 200)
+        render(table, console)
+        month = budget_month(Window(table.start, table.end))
+        if budgets and month is not None:
+            render_budgets(budgets, month.label(), console)
 
 
 def render(table: CostReport, console: Console) -> None:
@@ -123,16 +136,16 @@ def render(table: CostReport, console: Console) -> None:
     for row in table.rows:
         t.add_row(
             Text(row.name),  # a name from the data, never Rich markup
-            *(_money(row.cost(c)) for c in shown),
-            _money(row.total),
+            *(plain(row.cost(c)) for c in shown),
+            plain(row.total),
             "" if row.efficiency is None else f"{row.efficiency:.0%}",
         )
     t.add_section()
     tot = table.totals
     t.add_row(
         "TOTAL",
-        *(_money(tot.cost(c)) for c in shown),
-        _money(tot.total),
+        *(plain(tot.cost(c)) for c in shown),
+        plain(tot.total),
         "",
         style="bold",
     )
@@ -143,15 +156,15 @@ def render(table: CostReport, console: Console) -> None:
         console.print(f"Sharing: {escape(str(table.sharing['description']))}.")
     if table.estimates:
         console.print(
-            f"Estimated, not on the bill and not in TOTAL: {_money(table.estimated_total)} "
+            f"Estimated, not on the bill and not in TOTAL: {plain(table.estimated_total)} "
             "(priced from the price list: nodes or volumes the bill never mentions, or hours "
             "it does not cover yet):"
         )
         for est in table.estimates:
-            console.print(f"  {escape(str(est.name))}: {_money(est.total)}")
+            console.print(f"  {escape(str(est.name))}: {plain(est.total)}")
     if table.unlabeled_share is not None:
         console.print(
-            f"Without a team label: {_money(table.unlabeled_cost)} "
+            f"Without a team label: {plain(table.unlabeled_cost)} "
             f"({table.unlabeled_share:.1%} of workload cost)."
         )
     if table.more:
@@ -161,5 +174,18 @@ def render(table: CostReport, console: Console) -> None:
     if table.ai_apis:
         console.print("AI APIs (outside the cloud bill, not in the total above):")
         for ai in table.ai_apis:
-            console.print(f"  {escape(ai.name)} ({escape(ai.service)}): {_money(ai.cost)}")
-        console.print(f"  AI APIs total: {_money(table.ai_total)}")
+            console.print(f"  {escape(ai.name)} ({escape(ai.service)}): {plain(ai.cost)}")
+        console.print(f"  AI APIs total: {plain(table.ai_total)}")
+
+
+def render_budgets(budgets: list[BudgetStatus], month: str, console: Console) -> None:
+    """The month's budgets for this slice (``budget_status``), below the cost table."""
+    t = Table(title=f"Budgets, {month} (spent = amortized cost of the budget's slice)")
+    for i, col in enumerate(BUDGET_COLUMNS):
+        t.add_column(col, justify="right" if 0 < i < len(BUDGET_COLUMNS) - 1 else "left")
+    for b in budgets:
+        t.add_row(*(Text(c) for c in budget_cells(b)))
+    console.print(t)
+    for b in budgets:
+        if b.note:
+            console.print(Text(f"{b.name}: {b.note}"))

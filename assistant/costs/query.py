@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
+from assistant.core.placeholders import OWN_ROWS, UNLABELED
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
@@ -21,10 +22,11 @@ from assistant.costs.asset_table import asset_table, uses_asset_view
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.sharing import RESOURCES, Unit
 from assistant.costs.table import COLUMNS, CostRow, CostTable, merge_rows
-from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
+from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select, used_cost_sql
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.warehouse.memo import memo
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = [
@@ -125,7 +127,7 @@ def query_costs(
         )
     shown = [u for u in units if u.passes and u.visible]
     rows = _rows(shown)
-    special = {"__idle__", "__unallocated__", "__unmounted__", "__no_node__"}
+    special = set(OWN_ROWS)
     rows.sort(key=lambda r: (r.name in special, -r.total, r.name))
     more = 0
     if top_n is not None:
@@ -205,17 +207,11 @@ def _units_sql(
     """The unit columns, then the used-cost sum (efficiency) and the unlabeled/total pair."""
     select, join, params = unit_select(group_by, filters, scope, shared_ns, basis)
     prefix = "billed_" if basis == "invoice" else ""
-    used = (
-        f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
-        f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
-        f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
-        f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
-        f" 0)))"
-    )
+    used = used_cost_sql(prefix)
     col = f"a.{prefix}total_cost"
     unlabeled = (
-        f"sum({col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
-        f"'__unlabeled__') AS unl, sum({col}) AS tot"
+        f"sum({col}) FILTER (WHERE coalesce(a.team, {lit(UNLABELED)}) = {lit(UNLABELED)}) AS unl, "
+        f"sum({col}) AS tot"
     )
     sql = (
         f"SELECT {select}, {used} AS used, {unlabeled} "

@@ -184,9 +184,11 @@ def create_app(
     app.state.mcp = mcp
     errors.install(app)
     app.include_router(router)
+    from assistant.interfaces.budget_routes import router as budget_router
     from assistant.interfaces.status_routes import router as status_router
 
     app.include_router(status_router)
+    app.include_router(budget_router)
     app.include_router(opencost_router)
     # MCP (streamable HTTP) for agents: same tokens and scopes as /v1 (docs/mcp.md)
     app.router.routes.append(

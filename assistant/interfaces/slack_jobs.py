@@ -22,10 +22,18 @@ from typing import Any
 from slack_sdk import WebClient
 
 from assistant.capabilities.context import Ctx
+from assistant.capabilities.forecast import BudgetRequest, budget_status
 from assistant.config import Settings
 from assistant.core.scope import Scope
+from assistant.core.timestamps import hour
 from assistant.errors import DataGap, PennyError, SourceUnavailable
-from assistant.interfaces.slack_notices import anomaly_blocks, bill_blocks, digest_blocks
+from assistant.interfaces.slack_notices import (
+    anomaly_blocks,
+    bill_blocks,
+    budget_blocks,
+    digest_blocks,
+)
+from assistant.notify import budget as budget_alerts
 from assistant.notify.anomaly import alert_key, recent_anomalies
 from assistant.notify.bill_close import closed_bill, month_to_post
 from assistant.notify.channels import scope_label, targets
@@ -36,7 +44,7 @@ __all__ = ["DIGEST_GRACE", "JOB_NAMES", "NoticeJob", "Notices", "notice_jobs", "
 
 log = logging.getLogger("penny.notices")
 
-JOB_NAMES = ("slack-digest", "slack-bill", "slack-anomalies")
+JOB_NAMES = ("slack-digest", "slack-bill", "slack-anomalies", "slack-budgets")
 
 #: a digest not posted within a day of its time (Penny was down) is not posted late
 DIGEST_GRACE = timedelta(days=1)
@@ -89,7 +97,8 @@ class NoticeJob:
 
 
 class Notices:
-    """Every notice kind's look: ``digest(now)``, ``bill(now)``, ``anomalies(now)``."""
+    """Every notice kind's look: ``digest(now)``, ``bill(now)``, ``anomalies(now)``,
+    ``budgets(now)``."""
 
     def __init__(self, settings: Settings, post: Poster | None = None) -> None:
         self.settings = settings
@@ -123,7 +132,8 @@ class Notices:
         """Run ``one`` per target channel; every failure is collected, then raised."""
         done: list[str] = []
         failed: list[str] = []
-        for channel, scope in targets(self.settings, only):
+        channels = targets(self.settings, only)
+        for channel, scope in channels:
             try:
                 done += one(channel, scope)
             except DataGap as exc:  # nothing to say yet: not a failure, looked at again later
@@ -132,13 +142,13 @@ class Notices:
                 failed.append(f"{channel}: {exc.message}")
         if failed:
             raise SourceUnavailable("; ".join(failed + done))
-        return "; ".join(done) or "no channels"
+        return "; ".join(done) or ("nothing new" if channels else "no channels")
 
     def digest(self, now: datetime) -> str:
         cfg = self.settings.slack.digest
         slot = weekly_slot(now, cfg.weekday, cfg.hour)
         if now - slot >= DIGEST_GRACE:
-            return f"nothing due (next digest {slot + timedelta(days=7):%Y-%m-%d %H:00})"
+            return f"nothing due (next digest {hour(slot + timedelta(days=7))})"
         week = digest_week(slot)
         key = week.label()
 
@@ -186,10 +196,41 @@ class Notices:
 
         return self._each(cfg.channels, now, one)
 
+    def budgets(self, now: datetime) -> str:
+        """Each budget the channel may see, this month (and last month's actual for a few
+        days, while its last hours arrive): every threshold newly reached on the actual or
+        the forecast is recorded; the highest of each basis is posted."""
+        cfg = self.settings.slack.budget_alerts
+
+        def one(channel: str, scope: Scope) -> list[str]:
+            sent = []
+            for month, with_forecast in budget_alerts.alert_months(now):
+                report = budget_status(BudgetRequest(month=month), self._ctx(scope, now))
+                for b in report.budgets:
+                    forecast = b.forecast.forecast if b.forecast and with_forecast else None
+                    for c in budget_alerts.crossings(
+                        monthly=b.monthly,
+                        spent=b.spent,
+                        forecast=forecast,
+                        thresholds=cfg.thresholds,
+                        forecast_thresholds=cfg.forecast_thresholds,
+                    ):
+                        key = budget_alerts.alert_key(b.scope, month, c.basis, c.threshold)
+                        if self.log.settled("budget", key, channel):
+                            continue
+                        if not c.send:
+                            self.log.skip("budget", key, channel, f"passed at {c.pct}%", now)
+                            continue
+                        text, blocks = budget_blocks(b, c, key, report, scope_label(scope))
+                        sent.append(self._send("budget", key, channel, now, text, blocks))
+            return sent
+
+        return self._each(cfg.channels, now, one)
+
 
 def notice_jobs(settings: Settings, post: Poster | None = None) -> list[NoticeJob]:
-    """The jobs the settings turn on: none without a bot token or channels, and none for
-    a notice whose ``enabled`` is false."""
+    """The jobs the settings turn on: none without a bot token or channels, none for a
+    notice whose ``enabled`` is false, and no budget alerts without ``budgets``."""
     slack = settings.slack
     if slack.bot_token is None or not slack.channels:
         return []
@@ -199,5 +240,6 @@ def notice_jobs(settings: Settings, post: Poster | None = None) -> list[NoticeJo
         ("slack-digest", slack.digest.enabled, notices.digest),
         ("slack-bill", slack.bill_post.enabled, notices.bill),
         ("slack-anomalies", slack.anomaly_alerts.enabled, notices.anomalies),
+        ("slack-budgets", slack.budget_alerts.enabled and bool(settings.budgets), notices.budgets),
     ]
     return [NoticeJob(name, every, run) for name, on, run in wanted if on]

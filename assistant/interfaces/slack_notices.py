@@ -14,16 +14,19 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.billing.models import Anomaly
+from assistant.budgets import BudgetReport, BudgetStatus
 from assistant.capabilities.bill import BillReport
 from assistant.core.money import usd
 from assistant.core.provenance import Provenance
 from assistant.interfaces.slack_blocks import DRAFT_ACTION, sources_text
+from assistant.notify.budget import Crossing, percent_of
 from assistant.notify.digest import Digest
 
 __all__ = [
     "WHY_ACTION",
     "anomaly_blocks",
     "bill_blocks",
+    "budget_blocks",
     "digest_blocks",
     "plain",
     "why_button",
@@ -166,4 +169,63 @@ def anomaly_blocks(
         _sources([provenance], f"anomaly alert for {audience}"),
     ]
     text = f"Unusual cost: {a.group} {verb} on {when} ({usd(a.excess, signed=True)})"
+    return text, blocks
+
+
+def _share(pct: Decimal) -> str:
+    return "over a zero budget" if pct.is_infinite() else f"{pct}%"
+
+
+def budget_blocks(
+    b: BudgetStatus, c: Crossing, key: str, report: BudgetReport, audience: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """One threshold of one budget reached, on the actual or the forecast, with the
+    numbers of ``budget_status`` (spent, forecast, remaining); Details."""
+    month = report.month["label"]
+    name = plain(b.name)
+    to = (
+        f" (data to {report.covered['end'][:13].replace('T', ' ')}:00 UTC)"
+        if report.covered and not report.complete
+        else ""
+    )
+    used = "" if b.spent is None else f" ({_share(percent_of(b.spent, b.monthly))})"
+    left = (
+        f"{usd(b.remaining)} left"
+        if b.remaining is None or b.remaining >= 0
+        else f"{usd(-b.remaining)} over"
+    )
+    spent = (
+        f"*{name}* has spent *{usd(b.spent)}*{used} of its {usd(b.monthly)} budget for "
+        f"{month}, {left}{to}."
+    )
+    lines = [spent]
+    if b.forecast is not None and b.remaining_after_forecast is not None:
+        after = b.remaining_after_forecast
+        lines.append(
+            f"Forecast for the month: *{usd(b.forecast.forecast)}* "
+            f"({_share(percent_of(b.forecast.forecast, b.monthly))}), "
+            + (f"{usd(after)} under budget." if after >= 0 else f"{usd(-after)} over budget.")
+        )
+    if c.basis == "actual":
+        head = f"Budget {b.name}: {c.threshold}% reached"
+        text = (
+            f"Budget {b.name} reached {c.threshold}% in {month}: {usd(c.value)} of {usd(b.monthly)}"
+        )
+    else:
+        head = f"Budget {b.name}: forecast at {c.threshold}%"
+        text = (
+            f"Budget {b.name} is forecast to reach {c.threshold}% in {month}: "
+            f"{usd(c.value)} of {usd(b.monthly)}"
+        )
+    blocks = [
+        _header(head),
+        *(_section(line) for line in lines),
+        *([_context(f"_{plain(b.note)}_")] if b.note else []),
+        {
+            "type": "actions",
+            "block_id": "penny_notice",
+            "elements": [why_button("budget", key, "Details")],
+        },
+        _sources([report.provenance], f"budget alert for {audience}"),
+    ]
     return text, blocks

@@ -12,10 +12,16 @@ has reached says nothing new and is settled too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-__all__ = ["Crossing", "alert_key", "crossings", "percent_of"]
+__all__ = ["LATE_DATA", "Crossing", "alert_key", "alert_months", "crossings", "percent_of"]
+
+#: how long into a month the month before is still looked at (on its actual only): the
+#: last hours of a month are ingested after it ends, and a threshold they push a budget
+#: over is still said, once
+LATE_DATA = timedelta(days=3)
 
 Basis = Literal["actual", "forecast"]
 
@@ -39,6 +45,16 @@ def percent_of(value: Decimal, monthly: Decimal) -> Decimal:
 def alert_key(scope: str, month: str, basis: Basis, threshold: int) -> str:
     """'team:payments:2026-11:actual:80': one alert per budget, month, basis, threshold."""
     return f"{scope}:{month}:{basis}:{threshold}"
+
+
+def alert_months(now: datetime) -> list[tuple[str, bool]]:
+    """('YYYY-MM', with the forecast) for each month a look at ``now`` checks: this month
+    on both bases, and for :data:`LATE_DATA` into it the month before on its actual."""
+    this = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    months = [(f"{this:%Y-%m}", True)]
+    if now - this < LATE_DATA:
+        months.append((f"{this - timedelta(days=1):%Y-%m}", False))
+    return months
 
 
 def _reached(

@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from assistant.billing.budget_rows import budget_markdown
 from assistant.billing.render import render_bill, variance_markdown
 from assistant.capabilities.bill import AnomaliesRequest, CompareRequest, anomalies, compare
 from assistant.capabilities.context import Ctx
+from assistant.capabilities.costs import CostsRequest, costs
+from assistant.capabilities.forecast import BudgetRequest, budget_status
+from assistant.core.markdown import md_escape
 from assistant.core.money import usd
 from assistant.core.provenance import Provenance
-from assistant.errors import InputError, NotFound
+from assistant.errors import DataGap, InputError, NotFound
 from assistant.notify.anomaly import RUN_CONTEXT_DAYS, alert_key
 from assistant.notify.bill_close import closed_bill
 from assistant.notify.channels import scope_label
@@ -111,7 +115,55 @@ def _anomaly(ctx: Ctx, key: str) -> Details:
     return Details(f"Why {group} ({by}) looks unusual", "\n".join(lines), [report.provenance])
 
 
-_KINDS = {"digest": _digest, "bill": _bill, "anomaly": _anomaly}
+def _budget(ctx: Ctx, key: str) -> Details:
+    """The budget's month as ``budget_status`` gives it now, and the workloads that spent
+    the most of it: what the alert was about, and why."""
+    parts = key.rsplit(":", 3)
+    if len(parts) != 4 or parts[2] not in ("actual", "forecast"):
+        raise InputError(f"{key!r} is not a budget alert key (SCOPE:YYYY-MM:BASIS:PERCENT).")
+    scope, month = parts[0], parts[1]
+    report = budget_status(BudgetRequest(month=month, budgets=[scope]), ctx)
+    b = report.budgets[0]
+    lines = [
+        f"## Budget {md_escape(b.name)}, {month}",
+        "",
+        *budget_markdown([b]),
+    ]
+    if b.forecast is not None:
+        lines += ["", f"_Forecast: {b.forecast.method}._"]
+    provenance = [report.provenance]
+    kind, _, name = scope.partition(":")
+    # the part of the month the spend covers, so the workloads add up to "spent"
+    covered = month
+    if report.covered is not None:
+        covered = Window(
+            datetime.fromisoformat(report.covered["start"].rstrip("Z")),
+            datetime.fromisoformat(report.covered["end"].rstrip("Z")),
+        ).label()
+    request = CostsRequest(
+        window=covered,
+        group_by="controller",
+        filters={kind: name} if name else {},
+        top_n=5,
+    )
+    try:
+        spend = costs(request, ctx)
+    except DataGap:
+        spend = None
+    if spend is not None and spend.rows:
+        lines += [
+            "",
+            f"### Where it went, {covered}",
+            "",
+            "| Workload | Cost |",
+            "|---|---:|",
+            *(f"| {md_escape(r.name)} | {usd(r.total)} |" for r in spend.rows),
+        ]
+        provenance.append(spend.provenance)
+    return Details(f"Budget {b.name}, {month}", "\n".join(lines), provenance)
+
+
+_KINDS = {"digest": _digest, "bill": _bill, "anomaly": _anomaly, "budget": _budget}
 
 
 def details(ctx: Ctx, kind: str, key: str) -> Details:

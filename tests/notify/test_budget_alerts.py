@@ -105,3 +105,14 @@ def test_any_sequence_of_looks_sends_each_threshold_at_most_once(
     assert actual == sorted(actual)  # spend grows, so actual alerts only go up
     top = max((t for t in thresholds if spent_so_far / 10 >= t), default=None)
     assert top is None or ("actual", top) in record
+
+
+def test_the_month_before_is_looked_at_on_its_actual_for_three_days() -> None:
+    from datetime import datetime
+
+    from assistant.notify.budget import alert_months
+
+    assert alert_months(datetime(2026, 12, 1, 0, 15)) == [("2026-12", True), ("2026-11", False)]
+    assert alert_months(datetime(2026, 12, 3, 23, 45)) == [("2026-12", True), ("2026-11", False)]
+    assert alert_months(datetime(2026, 12, 4, 0, 0)) == [("2026-12", True)]
+    assert alert_months(datetime(2027, 1, 2, 9)) == [("2027-01", True), ("2026-12", False)]

@@ -48,6 +48,7 @@ from assistant.ingest.metrics.sample_slices import (
     merge_slices,
     series_major,
 )
+from assistant.warehouse.sql_text import path_lit
 
 __all__ = ["SLICE_S", "SampleStore", "Unsure"]
 
@@ -191,7 +192,7 @@ class SampleStore:
         self.con.register("rows_in", {"b": b, "sid": sids, "t": ts, "v": values})
         try:
             self.con.execute(
-                f"COPY (SELECT * FROM rows_in) TO '{_sql_path(root)}' "
+                f"COPY (SELECT * FROM rows_in) TO {path_lit(root)} "
                 "(FORMAT parquet, PARTITION_BY (b))"
             )
         finally:
@@ -288,7 +289,7 @@ class SampleStore:
             folder = part.root / f"b={b}"
             if not folder.is_dir():
                 continue
-            src = f"read_parquet('{_sql_path(folder)}/*.parquet')"
+            src = f"read_parquet({path_lit(folder / '*.parquet')})"
             if part.kind == "rows":
                 got = self.con.execute(f"SELECT sid, t, v FROM {src}").fetchnumpy()
                 row_sids.append(np.asarray(got["sid"], dtype=np.int32))
@@ -369,10 +370,6 @@ class SampleStore:
 def _joined(arrays: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
     """The parts' arrays as one; a single part as it is (no copy)."""
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _slices_in(root: Path) -> set[int]:

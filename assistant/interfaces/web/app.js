@@ -118,6 +118,37 @@ async function checkToken() {
   who.textContent = res.ok
     ? `signed in as ${body.user} (${body.scope.admin ? "everything" : [...body.scope.teams.map((t) => "team " + t), ...body.scope.namespaces.map((n) => "ns " + n)].join(", ") || "nothing"})`
     : body.error.message;
+  if (res.ok) { loadBudgets().catch(() => { $("budgets").hidden = true; }); }
+}
+
+// The month's budgets the token may see (GET /v1/budgets): the rows exactly as the CLI
+// and the bill print them; hidden when none is configured or visible.
+async function loadBudgets() {
+  const panel = $("budgets");
+  panel.hidden = true;
+  if (!state.token) { return; }
+  const res = await fetch("/v1/budgets", { headers: authHeaders() });
+  if (!res.ok) { return; }
+  const body = await res.json();
+  const cols = body.table.columns;
+  const used = cols.indexOf("Used");
+  let html = "<table><tr>" + cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("") + "</tr>";
+  body.table.rows.forEach((row, i) => {
+    const b = body.budgets[i];
+    const pct = b.spent_pct == null ? 0 : Math.max(0, Math.min(100, Number(b.spent_pct)));
+    html += `<tr class="${b.verdict.replace(/ /g, "-")}">` + row.map((c, j) => {
+      const bar = j === used ? `<span class="bar"><i data-pct="${pct}"></i></span>` : "";
+      return `<td${j > 0 && j < row.length - 1 ? ' class="num"' : ""}>${escapeHtml(c)}${bar}</td>`;
+    }).join("") + "</tr>";
+  });
+  $("budgets-table").innerHTML = html + "</table>";
+  // set through the CSSOM: the page's CSP forbids inline style attributes
+  $("budgets-table").querySelectorAll(".bar i").forEach((i) => { i.style.width = `${i.dataset.pct}%`; });
+  const covered = body.covered ? ` to ${body.covered.end.slice(0, 10)}` : "";
+  $("budgets-title").textContent = `Budgets, ${body.month.label}${covered}`;
+  $("budgets-note").textContent = (body.not_visible ? `${body.not_visible} more not visible to this token. ` : "") +
+    "Spent: amortized cost so far; forecast: the same as the bill's. Ask \"are we over budget?\" for more.";
+  panel.hidden = false;
 }
 
 function newTurn(question) {
