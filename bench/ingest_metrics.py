@@ -117,6 +117,7 @@ def run(sizes: tuple[int, ...] = SIZES, runs: int = RUNS) -> dict[str, Any]:
             {k: r[k] for k in ("ingest_s", "ingest_cpu_s", "peak_rss_mb", "load_avg_1m")}
             for r in all_runs
         ]
+        result["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         cases.append(result)
         print(
             f"  {pods:>6} pods: {result['file_mb']} MB, ingest "
@@ -173,6 +174,10 @@ def _merge_results(section: dict[str, Any]) -> None:
     from bench.run import RESULTS, update_docs
 
     data = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    # a run of some sizes keeps the other sizes' cases (a 20k-pod month is run on its own)
+    ran = {c["pods"] for c in section["cases"]}
+    kept = [c for c in data.get("ingest_metrics", {}).get("cases", []) if c["pods"] not in ran]
+    section["cases"] = sorted(kept + section["cases"], key=lambda c: c["pods"])
     data["ingest_metrics"] = section
     RESULTS.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     update_docs("ingest_metrics", markdown(section))

@@ -325,19 +325,25 @@ def _chunks(
     (numpy work, mostly outside the GIL); chunks still come in order.
     """
     table = SeriesTable(store.keys)
+    starts = [grid.start_ts - lookback_s - 1 for grid in grids]
 
-    def make(grid: Grid) -> tuple[Grid, ChunkSeries]:
+    def make(i: int) -> tuple[Grid, ChunkSeries]:
+        grid = grids[i]
         end_ts = grid.start_ts + grid.n * grid.step_s
-        sids, ts, values = store.window(grid.start_ts - lookback_s - 1, end_ts + 1)
+        # the store keeps only what the next chunk will read (its lookback), not a slice
+        keep_from = starts[i + 1] if i + 1 < len(grids) else math.inf
+        sids, ts, values = store.window(starts[i], end_ts + 1, keep_from)
         sid, ks, vs = resample_many(sids, ts, values, grid, lookback_s)
+        del sids, ts, values
         return grid, ChunkSeries(table, sid, ks, vs)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="penny-chunks") as pool:
-        ahead = [pool.submit(make, grid) for grid in grids[:1]]
+        ahead = [pool.submit(make, 0)] if grids else []
         for i in range(len(grids)):
             current = ahead.pop().result()
-            ahead.extend(pool.submit(make, grid) for grid in grids[i + 1 : i + 2])
+            ahead.extend(pool.submit(make, j) for j in range(i + 1, min(i + 2, len(grids))))
             yield current
+            del current  # the caller has mapped it: free it before the next is made
 
 
 def ingest_openmetrics(

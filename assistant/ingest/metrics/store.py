@@ -2,22 +2,23 @@
 
 Both sources end here. :func:`write_metrics` opens the single writer, deletes the
 cluster's hourly rows in ``[start, end)`` (so re-ingesting an overlapping window never
-double-counts), maps and writes each chunk's hourly rows as it arrives, folds the
-chunks' inventory rows in Python (:mod:`assistant.ingest.metrics.fold`) and upserts them
-once (widening ``first_seen``/``last_seen``, newest attributes win), checks the required
-metrics were seen, and logs the run — or rolls all of it back.
+double-counts), maps each chunk as it arrives and stages its hourly rows on disk
+(:mod:`assistant.ingest.metrics.row_stage`), folds the chunks' inventory rows in Python
+(:mod:`assistant.ingest.metrics.fold`), then inserts the staged rows and upserts the
+inventory once (widening ``first_seen``/``last_seen``, newest attributes win), checks
+the required metrics were seen, and logs the run — or rolls all of it back. Memory
+follows a chunk, not the window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from assistant.config import Settings
 from assistant.core.timestamps import minute
@@ -28,6 +29,7 @@ from assistant.ingest.metrics.chunk import ChunkSeries
 from assistant.ingest.metrics.fold import InventoryFold
 from assistant.ingest.metrics.gpu_share import REPLICAS_LABEL
 from assistant.ingest.metrics.mapping import map_chunk
+from assistant.ingest.metrics.row_stage import RowStage, table_batch, typed_select
 from assistant.ingest.metrics.rows import COLUMNS, HOURLY_TABLES, MetricsRows
 from assistant.ingest.metrics.series import OPTIONAL, REQUIRED, Grid, GridSeries
 from assistant.warehouse.db import Connection, writer
@@ -151,14 +153,6 @@ def _column_types(con: Connection, table: str) -> dict[str, str]:
     return {name: ("VARCHAR" if dtype == "JSON" else dtype) for name, dtype in rows}
 
 
-def _column(values: list[Any], dtype: str) -> np.ndarray[Any, Any]:
-    """A numpy column DuckDB scans with NULLs intact: NaN stands for NULL in a DOUBLE
-    array (DuckDB reads it so; the mapping never makes a NaN), None in an object one."""
-    if dtype in ("DOUBLE", "INTEGER", "BIGINT"):
-        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    return np.array(values, dtype=object)
-
-
 def write_rows(
     con: Connection,
     cluster: str,
@@ -167,32 +161,22 @@ def write_rows(
     tmp_dir: Path | None = None,
     types: dict[str, dict[str, str]] | None = None,
 ) -> None:
-    """Bulk-load each table from numpy columns (exact doubles, no text round trip).
+    """Bulk-load each table from numpy columns (exact doubles, no text round trip);
+    inventory tables are upserted.
 
-    ``types`` caches each table's column types across chunks; ``tmp_dir`` is unused
+    ``types`` caches each table's column types across calls; ``tmp_dir`` is unused
     (rows once went through JSON files) and kept for callers.
     """
     types = {} if types is None else types
     for table in COLUMNS:
-        table_rows = rows.tables[table]
-        if not table_rows and table not in rows.columns:
-            continue
-        cols = ("cluster", *COLUMNS[table], "ingest_id")
         if table not in types:
             types[table] = _column_types(con, table)
-        ctypes = types[table]
-        if table in rows.columns:
-            batch = {c: rows.columns[table][c] for c in COLUMNS[table]}
-            if not len(batch[COLUMNS[table][0]]):
-                continue
-        else:
-            batch = {c: _column([row[c] for row in table_rows], ctypes[c]) for c in COLUMNS[table]}
+        batch = table_batch(rows, table, types[table])
+        if batch is None:
+            continue
+        cols = ("cluster", *COLUMNS[table], "ingest_id")
         con.register("metrics_batch", batch)
-        select = (
-            "SELECT ?, "
-            + ", ".join(f"CAST({c} AS {ctypes[c]})" for c in COLUMNS[table])
-            + ", ? FROM metrics_batch"
-        )
+        select = typed_select(table, types[table])
         col_list = ", ".join(cols)
         try:
             if table in _KEYS:
@@ -268,20 +252,21 @@ def write_metrics(
     """
     report = report or MetricsIngestReport(kind, source, cluster, start, end, step_s)
     seen: dict[str, int] = dict.fromkeys((*REQUIRED, *OPTIONAL), 0)
-    types: dict[str, dict[str, str]] = {}
     inventory = InventoryFold(_KEYS)
-    with writer(settings) as con:
+    with writer(settings) as con, ExitStack() as cleanup:
         # a month of a large cluster is millions of rows in one transaction: bound DuckDB's
         # memory (it spills) instead of letting it take its default 80% of the machine
         con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
         con.execute("SET preserve_insertion_order = false")
+        types = {table: _column_types(con, table) for table in COLUMNS}
+        stage = cleanup.enter_context(RowStage(types))
         run = start_run(con, kind, source)
         report.ingest_id = run.ingest_id
         _delete_window(con, cluster, start, end)
-        # One thread writes chunk i while this one maps chunk i+1: DuckDB's inserts (index
-        # upkeep, mostly outside the GIL) overlap numpy and Python. Writes stay in chunk
-        # order, one at a time, and only that thread touches ``con`` until it is joined.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="penny-write") as pool:
+        # One thread stages chunk i's hourly rows (row_stage: not into the transaction,
+        # which would hold them in memory) while this one maps chunk i+1. Stages stay in
+        # chunk order, one at a time, and only that thread touches the stage until joined.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="penny-stage") as pool:
             pending: Future[None] | None = None
             try:
                 for grid, series in chunks:
@@ -300,21 +285,21 @@ def write_metrics(
                         inventory.add(table, rows.tables[table])
                         rows.tables[table] = []
                     if pending is not None:
-                        pending.result()  # re-raises the writer's error here
-                    pending = pool.submit(
-                        write_rows, con, cluster, run.ingest_id, rows, types=types
-                    )
+                        pending.result()  # re-raises the stage's error here
+                    pending = pool.submit(stage.add, rows, HOURLY_TABLES)
+                    del series, rows  # not kept alive while the next chunk is made
                 if pending is not None:
                     pending.result()
                 pending = None
-                folded = MetricsRows()
-                for table in _KEYS:
-                    folded.add(table, inventory.table_rows(table))
-                write_rows(con, cluster, run.ingest_id, folded, types=types)
-                apply_time_slicing(con, cluster, run.ingest_id)
             finally:
                 if pending is not None:
-                    wait([pending])  # never leave the writer mid-insert
+                    wait([pending])  # never leave the stage mid-write
+        stage.insert_into(con, cluster, run.ingest_id)
+        folded = MetricsRows()
+        for table in _KEYS:
+            folded.add(table, inventory.table_rows(table))
+        write_rows(con, cluster, run.ingest_id, folded, types=types)
+        apply_time_slicing(con, cluster, run.ingest_id)
         _check_unique(con, cluster, start, end)
         missing = [m for m in REQUIRED if not seen.get(m)]
         if missing:

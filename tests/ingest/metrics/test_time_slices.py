@@ -8,6 +8,7 @@ Windows over the sliced store must be exactly the samples between their bounds.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -91,6 +92,42 @@ def test_window_is_exactly_the_samples_between_its_bounds(
         assert sid.tolist() == sids[keep].tolist()
         assert got_t.tolist() == ts[keep].tolist()
         assert got_v.tolist() == vs[keep].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 4 * 3600), min_size=1, max_size=40),
+    st.lists(st.integers(0, 4 * 3600), min_size=1, max_size=6),
+    st.integers(0, 3600),
+    st.sampled_from([600, 3600, 86_400]),
+)
+def test_windows_in_time_order_keep_only_what_the_next_one_reads(
+    offsets: list[int], starts: list[int], width: int, slice_s: int
+) -> None:
+    """Windows ``[lo, lo + width]`` at increasing ``lo``, each told where the next one
+    starts (``keep_from``, as a chunked ingest does): each window is still exactly the
+    samples between its bounds, and between windows the store holds no sample before
+    the next start (after the last one, none at all)."""
+    t0 = (START - datetime(1970, 1, 1)).total_seconds()
+    stamps = sorted(set(offsets))
+    keys = [("m", (("s", "x"),)), ("m", (("s", "y"),))]
+    ts = np.array([t0 + o for o in stamps] * 2, dtype=np.float64)
+    vs = np.arange(len(ts), dtype=np.float64)
+    sids = np.repeat([0, 1], len(stamps))
+    los = [t0 + s for s in sorted(set(starts))]
+    with SampleStore.create(slice_s=slice_s) as store:
+        store.add_sorted(keys, [len(stamps), len(stamps)], ts, vs)
+        for i, lo in enumerate(los):
+            keep_from = los[i + 1] if i + 1 < len(los) else math.inf
+            sid, got_t, got_v = store.window(lo, lo + width, keep_from)
+            keep = (ts >= lo) & (ts <= lo + width)
+            assert sid.tolist() == sids[keep].tolist()
+            assert got_t.tolist() == ts[keep].tolist()
+            assert got_v.tolist() == vs[keep].tolist()
+            n, earliest = store.held()
+            assert earliest is None or earliest >= keep_from
+            assert n <= int((ts >= keep_from).sum())
+        assert store.held() == (0, None)
 
 
 def test_exact_reader_slices_too(tmp_path: Path) -> None:
