@@ -72,9 +72,9 @@ def case(pods: int, days: int, runs: int) -> dict[str, Any]:
     from assistant.core.answer import AskContext
     from assistant.core.scope import Scope
     from assistant.costs.query import query_costs
-    from bench.allocation import load_cluster
-    from assistant.warehouse.db import reader, writer
+    from assistant.warehouse.db import connect, reader, writer
     from assistant.windows import Window
+    from bench.allocation import _SCAN, _median_time, load_cluster
 
     settings = load_settings()
     with writer(settings) as con:
@@ -82,6 +82,11 @@ def case(pods: int, days: int, runs: int) -> dict[str, Any]:
     t = time.perf_counter()
     report = allocate(settings)
     allocate_s = time.perf_counter() - t
+    # requirement 3's yardstick, on the same rows: the container-hours scan grouped by
+    # node-hour (what idle needs), median of three
+    con = connect(settings.db_path, read_only=True)
+    node_hour_scan_s = _median_time(con, _SCAN.format(keys="cluster, node, hour"))
+    con.close()
     month = Window(datetime(2026, 10, 1), datetime(2026, 10, 31))
     halves = (Window(datetime(2026, 10, 1), datetime(2026, 10, 16)),
               Window(datetime(2026, 10, 16), datetime(2026, 10, 31)))  # fmt: skip
@@ -120,6 +125,8 @@ def case(pods: int, days: int, runs: int) -> dict[str, Any]:
         "container_hours": report.container_hours,
         "allocate_s": round(allocate_s, 3),
         "allocate_phases_s": report.phases,
+        "node_hour_scan_s": round(node_hour_scan_s, 4),
+        "allocate_ratio_to_node_hour_scan": round(allocate_s / node_hour_scan_s, 1),
         "reconciled": report.reconciled,
         "paths": results,
     }

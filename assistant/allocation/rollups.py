@@ -76,14 +76,14 @@ ROWS_SQL = (
 
 
 def row_columns(alias: str, day: str) -> str:
-    """The select list of one hourly row of ``alias`` shaped as a rollup row, whose ``day``
-    column is ``day`` (an SQL expression); :func:`rebuild` sums this per day."""
+    """The select list of one hourly row of ``alias`` shaped as a rollup row, whose
+    ``day_start`` is ``day`` (an SQL expression); :func:`rebuild` sums this per day."""
     used = USED_SQL.format(a=alias, p="")
     billed_used = USED_SQL.format(a=alias, p="billed_")
     return ", ".join(
         [
             f"{alias}.cluster",
-            f"{day} AS day",
+            f"{day} AS day_start",
             *(f"{alias}.{c}" for c in GROUP_COLUMNS[1:]),
             "CAST(1 AS BIGINT) AS hours",
             f"{alias}.hour AS first_hour",
@@ -120,10 +120,10 @@ def rebuild(con: Connection, run_id: str, ws: datetime, we: datetime) -> int:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _rollup_days AS
-        SELECT DISTINCT CAST(date_trunc('day', hour) AS TIMESTAMP) AS day
+        SELECT DISTINCT CAST(date_trunc('day', hour) AS TIMESTAMP) AS day_start
         FROM allocation_hours WHERE hour >= $1 AND hour < $2
         UNION
-        SELECT DISTINCT CAST(date_trunc('day', c.hour) AS TIMESTAMP) AS day
+        SELECT DISTINCT CAST(date_trunc('day', c.hour) AS TIMESTAMP) AS day_start
         FROM container_hours c
         JOIN _changed_pods k ON k.cluster = c.cluster AND k.namespace = c.namespace
                             AND k.pod = c.pod
@@ -131,14 +131,16 @@ def rebuild(con: Connection, run_id: str, ws: datetime, we: datetime) -> int:
         """,
         [ws, we],
     )
-    span = con.execute("SELECT min(day), max(day), count(*) FROM _rollup_days").fetchone()
+    span = con.execute("SELECT min(day_start), max(day_start), count(*) FROM _rollup_days").fetchone()
     if span is None or not span[2]:
         return 0
     first, last, days = span
-    con.execute("DELETE FROM allocation_daily d USING _rollup_days r WHERE d.day = r.day")
-    con.execute("DELETE FROM allocation_rollup_days d USING _rollup_days r WHERE d.day = r.day")
+    for table in ("allocation_daily", "allocation_rollup_days"):
+        con.execute(
+            f"DELETE FROM {table} d USING _rollup_days r WHERE d.day_start = r.day_start"
+        )
     day = "CAST(date_trunc('day', a.hour) AS TIMESTAMP)"
-    groups = ", ".join(["cluster", "day", *GROUP_COLUMNS[1:]])
+    groups = ", ".join(["cluster", "day_start", *GROUP_COLUMNS[1:]])
     sums = ", ".join(
         [
             "sum(hours)",
@@ -156,10 +158,10 @@ def rebuild(con: Connection, run_id: str, ws: datetime, we: datetime) -> int:
         SELECT {groups}, {sums}
         FROM (SELECT {row_columns("a", day)} FROM {ROWS_SQL} a
               WHERE a.hour >= $1 AND a.hour < $2 + INTERVAL 1 DAY) x
-        JOIN _rollup_days r USING (day)
+        JOIN _rollup_days r USING (day_start)
         GROUP BY {groups}
         """,
         [first, last],
     )
-    con.execute("INSERT INTO allocation_rollup_days SELECT day, $1 FROM _rollup_days", [run_id])
+    con.execute("INSERT INTO allocation_rollup_days SELECT day_start, $1 FROM _rollup_days", [run_id])
     return int(days)

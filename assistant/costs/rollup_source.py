@@ -1,13 +1,14 @@
 """Where a window's allocation rows are read: daily rollups for whole days, hours for the rest.
 
 ``allocation.rollups`` sums each allocated UTC day into ``allocation_daily``. A reader
-asks :func:`cost_rows` for a window (or all time) and gets one relation, aliased by the caller, with
-the rollup's columns (those of ``allocations`` of the same names, plus ``hours``,
-``first_hour``, ``last_hour``, ``used_cost`` and ``billed_used_cost``): the built days wholly inside the window from the
-rollup, every other hour (the window's partial first and last days, days never rolled up)
-from the hourly ``allocations`` view shaped the same way (``rollups.row_columns``). Summing
-either gives the same money, so grouping over the relation answers exactly what the hours
-would — in a thirtieth of the rows for a month.
+asks :func:`cost_rows` for a window (or all time) and gets one relation, aliased by the
+caller, with the rollup's columns (those of ``allocations`` of the same names, plus
+``hours``, ``first_hour``, ``last_hour``, ``used_cost`` and ``billed_used_cost``): the
+built days wholly inside the window from the rollup, every other hour (the window's
+partial first and last days, days never rolled up) from the hourly ``allocations`` view
+shaped the same way (``rollups.row_columns``). Summing either gives the same money, so
+grouping over the relation answers exactly what the hours would — in a twenty-fourth of
+the rows for a month of one-container pods.
 
 Readers must have called ``freshness.require_fresh`` for the window: a rollup holds what
 its hours held when allocated, and only a fresh window guarantees that is what they hold
@@ -39,14 +40,15 @@ def _ceil_day(t: datetime) -> datetime:
 def built_days(con: Connection, window: Window | None = None) -> frozenset[datetime]:
     """The days of ``window`` (default: all time) that ``allocation_daily`` holds."""
     if window is None:
-        rows = con.execute("SELECT DISTINCT day FROM allocation_rollup_days").fetchall()
+        rows = con.execute("SELECT DISTINCT day_start FROM allocation_rollup_days").fetchall()
         return frozenset(r[0] for r in rows)
     first = _ceil_day(window.start)
     last = window.end.replace(hour=0, minute=0, second=0, microsecond=0)
     if first >= last:
         return frozenset()
     rows = con.execute(
-        "SELECT DISTINCT day FROM allocation_rollup_days WHERE day >= ? AND day < ?",
+        "SELECT DISTINCT day_start FROM allocation_rollup_days "
+        "WHERE day_start >= ? AND day_start < ?",
         [first, last],
     ).fetchall()
     return frozenset(r[0] for r in rows)
@@ -62,8 +64,9 @@ def plan(window: Window | None, days: frozenset[datetime]) -> tuple[Ranges, Rang
     if window is None:
         if not days:
             return [], [(EARLIEST, LATEST)]
-        rolled, hourly = plan(Window(min(days), max(days) + _DAY), days)
-        return rolled, _join([(EARLIEST, min(days)), *hourly, (max(days) + _DAY, LATEST)])
+        inner_rolled, inner_hourly = plan(Window(min(days), max(days) + _DAY), days)
+        outer = [(EARLIEST, min(days)), *inner_hourly, (max(days) + _DAY, LATEST)]
+        return inner_rolled, _join(outer)
     rolled: Ranges = []
     hourly: Ranges = []
     cursor = window.start
@@ -103,7 +106,7 @@ def cost_rows(con: Connection, window: Window | None = None) -> tuple[str, list[
     parts: list[str] = []
     params: list[Any] = []
     if rolled:
-        where, p = _ranges("day", rolled)
+        where, p = _ranges("day_start", rolled)
         parts.append(f"SELECT * FROM allocation_daily WHERE {where}")
         params.extend(p)
     if hourly or not rolled:

@@ -26,9 +26,9 @@ __all__ = ["Column", "Table", "spark_type", "tables", "views"]
 #: the column whose date is a table's ``day`` partition, when it is not ``hour``
 _DAY_FROM = {
     "billing_lines": "charge_period_start",
-    # daily rollups: the partition is the column itself (the day's first hour)
-    "allocation_daily": "day",
-    "allocation_rollup_days": "day",
+    # daily rollups: partitioned by the day they sum
+    "allocation_daily": "day_start",
+    "allocation_rollup_days": "day_start",
 }
 #: DuckDB-only or process-local tables that never go to the lake
 _SKIP = {"_migrations"}

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from assistant.allocation.allocate import allocate
 from assistant.allocation.touched import allocate_touched
@@ -50,10 +52,18 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         con.execute("DELETE FROM allocation_rollup_days")
     with reader(rolled) as con:
         first, last = con.execute("SELECT min(hour), max(hour) FROM allocation_hours").fetchone()
-        teams = [r[0] for r in con.execute("SELECT DISTINCT team FROM allocation_daily "
-                                            "WHERE kind = 'workload' ORDER BY 1").fetchall()]
-        namespaces = [r[0] for r in con.execute("SELECT DISTINCT namespace FROM allocation_daily "
-                                                 "WHERE kind = 'workload' ORDER BY 1").fetchall()]
+        teams = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT team FROM allocation_daily WHERE kind = 'workload' ORDER BY 1"
+            ).fetchall()
+        ]
+        namespaces = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT namespace FROM allocation_daily WHERE kind = 'workload' ORDER BY 1"
+            ).fetchall()
+        ]
     return {
         "rolled": rolled,
         "hourly": hourly,
@@ -176,8 +186,9 @@ def _rolled_vs_hours(settings: Settings, window: Window, by: str) -> None:
     """Every built day of ``window`` equals the sum of its hours, group by group."""
     with reader(settings) as con:
         rolled = con.execute(
-            f"SELECT day, {by}, sum(total_cost), sum(billed_total_cost), sum(hours) "
-            "FROM allocation_daily WHERE day >= ? AND day < ? GROUP BY ALL ORDER BY ALL",
+            f"SELECT day_start, {by}, sum(total_cost), sum(billed_total_cost), sum(hours) "
+            "FROM allocation_daily WHERE day_start >= ? AND day_start < ? "
+            "GROUP BY ALL ORDER BY ALL",
             [window.start, window.end],
         ).fetchall()
         hours = con.execute(
@@ -199,7 +210,7 @@ def test_reallocating_some_hours_rebuilds_their_days_exactly(
     touched = (datetime(2026, 10, 10, 5), datetime(2026, 10, 10, 8))
     with reader(settings) as con:
         before = con.execute(
-            "SELECT sum(total_cost) FROM allocation_daily WHERE day = ? AND kind = 'workload'",
+            "SELECT sum(total_cost) FROM allocation_daily WHERE day_start = ? AND kind = 'workload'",
             [day.start],
         ).fetchone()[0]
     with writer(settings) as con:
@@ -213,7 +224,7 @@ def test_reallocating_some_hours_rebuilds_their_days_exactly(
     allocate_touched(settings, *touched)
     with reader(settings) as con:
         after = con.execute(
-            "SELECT sum(total_cost) FROM allocation_daily WHERE day = ? AND kind = 'workload'",
+            "SELECT sum(total_cost) FROM allocation_daily WHERE day_start = ? AND kind = 'workload'",
             [day.start],
         ).fetchone()[0]
     assert after > before  # more CPU requested in the touched hours, so more allocated
@@ -243,7 +254,7 @@ def test_a_relabelled_pod_rebuilds_its_earlier_days(
     early = Window(first.replace(hour=0) + DAY, first.replace(hour=0) + 2 * DAY)
     with reader(settings) as con:
         teams = con.execute(
-            "SELECT DISTINCT team FROM allocation_daily WHERE pod = ? AND day = ?",
+            "SELECT DISTINCT team FROM allocation_daily WHERE pod = ? AND day_start = ?",
             [pod, early.start],
         ).fetchall()
     assert teams == [("relabelled",)]
@@ -279,7 +290,8 @@ def test_names_and_the_data_span_read_from_rollups_match_the_hours(
     seen = []
     for which in ("rolled", "hourly"):
         with reader(warehouses[which]) as con:
-            entities = sorted((e.kind, e.name, e.namespace or "") for e in load_entities(con, Scope.everything()))
+            everything = load_entities(con, Scope.everything())
+            entities = sorted((e.kind, e.name, e.namespace or "") for e in everything)
             team = warehouses["teams"][0]
             scoped = sorted(e.name for e in load_entities(con, Scope(teams=[team])))
             seen.append((data_span(con), entities, scoped))

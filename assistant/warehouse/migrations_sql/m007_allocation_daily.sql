@@ -81,10 +81,10 @@ SELECT * FROM main.allocations;
 -- One row per UTC day and everything a 30-day reader groups or filters by (the columns of
 -- `allocations` with the same names, so the costs/dimensions.py expressions apply): the
 -- sums of its hours' quantities and money, both bases, and the cost of CPU and RAM used
--- (the efficiency numerator, rollups.USED_SQL). `day` is the day's first hour.
+-- (the efficiency numerator, rollups.USED_SQL).
 CREATE TABLE allocation_daily (
     cluster              VARCHAR NOT NULL,
-    day                  TIMESTAMP NOT NULL,
+    day_start            TIMESTAMP NOT NULL,  -- the day's first hour (UTC)
     kind                 VARCHAR NOT NULL,
     node                 VARCHAR,
     namespace            VARCHAR,
@@ -130,6 +130,6 @@ CREATE TABLE allocation_daily (
 -- A day absent here (allocated before this step, or rows written by hand) is read from
 -- the hours.
 CREATE TABLE allocation_rollup_days (
-    day     TIMESTAMP NOT NULL,
-    run_id  VARCHAR NOT NULL
+    day_start  TIMESTAMP NOT NULL,
+    run_id     VARCHAR NOT NULL
 );
