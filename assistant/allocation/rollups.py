@@ -131,14 +131,14 @@ def rebuild(con: Connection, run_id: str, ws: datetime, we: datetime) -> int:
         """,
         [ws, we],
     )
-    span = con.execute("SELECT min(day_start), max(day_start), count(*) FROM _rollup_days").fetchone()
+    span = con.execute(
+        "SELECT min(day_start), max(day_start), count(*) FROM _rollup_days"
+    ).fetchone()
     if span is None or not span[2]:
         return 0
     first, last, days = span
     for table in ("allocation_daily", "allocation_rollup_days"):
-        con.execute(
-            f"DELETE FROM {table} d USING _rollup_days r WHERE d.day_start = r.day_start"
-        )
+        con.execute(f"DELETE FROM {table} d USING _rollup_days r WHERE d.day_start = r.day_start")
     day = "CAST(date_trunc('day', a.hour) AS TIMESTAMP)"
     groups = ", ".join(["cluster", "day_start", *GROUP_COLUMNS[1:]])
     sums = ", ".join(
@@ -163,5 +163,7 @@ def rebuild(con: Connection, run_id: str, ws: datetime, we: datetime) -> int:
         """,
         [first, last],
     )
-    con.execute("INSERT INTO allocation_rollup_days SELECT day_start, $1 FROM _rollup_days", [run_id])
+    con.execute(
+        "INSERT INTO allocation_rollup_days SELECT day_start, $1 FROM _rollup_days", [run_id]
+    )
     return int(days)

@@ -12,8 +12,8 @@ few constructs whose meaning sqlglot cannot carry over by syntax alone:
   fingerprint only has to agree with itself within one engine.
 * ``row_number() OVER ()`` gets an order (Spark requires one); ``ORDER BY ALL``
   becomes ordinals; ``main.``/``allocation_view.`` qualifiers go (the
-  Spark session has one namespace of temporary views); ``duckdb_tables()`` and ``duckdb_columns()`` read views
-  of the lake's tables and their columns.
+  Spark session has one namespace of temporary views); ``duckdb_tables()`` and
+  ``duckdb_columns()`` read views of the lake's tables and their columns.
 
 Exact money needs ``spark.sql.decimalOperations.allowPrecisionLoss=false`` (set by
 :mod:`assistant.spark.session`): DECIMAL(38,12) arithmetic keeps its 12 decimals as in

@@ -210,7 +210,8 @@ def test_reallocating_some_hours_rebuilds_their_days_exactly(
     touched = (datetime(2026, 10, 10, 5), datetime(2026, 10, 10, 8))
     with reader(settings) as con:
         before = con.execute(
-            "SELECT sum(total_cost) FROM allocation_daily WHERE day_start = ? AND kind = 'workload'",
+            "SELECT sum(total_cost) FROM allocation_daily "
+            "WHERE day_start = ? AND kind = 'workload'",
             [day.start],
         ).fetchone()[0]
     with writer(settings) as con:
@@ -224,7 +225,8 @@ def test_reallocating_some_hours_rebuilds_their_days_exactly(
     allocate_touched(settings, *touched)
     with reader(settings) as con:
         after = con.execute(
-            "SELECT sum(total_cost) FROM allocation_daily WHERE day_start = ? AND kind = 'workload'",
+            "SELECT sum(total_cost) FROM allocation_daily "
+            "WHERE day_start = ? AND kind = 'workload'",
             [day.start],
         ).fetchone()[0]
     assert after > before  # more CPU requested in the touched hours, so more allocated
