@@ -106,7 +106,7 @@ def case(pods: int, days: int, runs: int) -> dict[str, Any]:
 
     def offline() -> object:
         answer = ask("cost by team last month", AskContext(), settings, engine="offline")
-        if not answer.text or "October" not in answer.text:
+        if not answer.text or "2026-10" not in answer.text:
             raise RuntimeError(f"unexpected offline answer: {answer.text[:300]!r}")
         return answer
 
