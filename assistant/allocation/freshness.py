@@ -27,8 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from assistant.config import Settings
 from assistant.errors import StaleAllocation
 from assistant.warehouse.db import Connection
+from assistant.warehouse.memo import memo
 from assistant.windows import Window
 
 __all__ = [
@@ -135,10 +137,19 @@ def check(con: Connection, window: Window | tuple[datetime, datetime]) -> Freshn
     return Freshness(metrics_changed=metrics, bill_changed=bill, never_allocated=never)
 
 
-def require_fresh(con: Connection, window: Window) -> None:
+def require_fresh(con: Connection, window: Window, settings: Settings | None = None) -> None:
     """Refuse (:class:`StaleAllocation`) when ``window``'s costs would not add up to the
-    bill: every core reader calls this before it reads ``allocations``."""
-    state = check(con, window)
+    bill: every core reader calls this before it reads ``allocations``.
+
+    With ``settings`` the answer is kept until the warehouse changes (``memo``): the check
+    scans the window's fingerprints (tens of milliseconds a month), and one question reads
+    the same closed months several times; any write, which is what makes hours stale,
+    drops it.
+    """
+    if settings is None:
+        state = check(con, window)
+    else:
+        state = memo(settings, ("freshness", window.start, window.end), lambda: check(con, window))
     if state.fresh:
         return
     parts = []

@@ -236,7 +236,7 @@ def detect_anomalies(
             f"Cannot look for anomalies by {by!r}.", hint=f"Use one of: {', '.join(ANOMALY_BY)}."
         )
     cfg = settings.anomalies
-    require_fresh(con, window)
+    require_fresh(con, window, settings)
     first_day = window.start.replace(hour=0)
     # two histories back: the days in the first day's history are judged too (a warm-up),
     # so a spike just before the window enters the window's baselines at its expected value

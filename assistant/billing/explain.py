@@ -87,7 +87,7 @@ def compare_periods(
     now = settings.current_time()
     a_cov, b_cov = _covered(a, now), _covered(b, now)
     for w in (a_cov, b_cov):
-        require_fresh(con, w)
+        require_fresh(con, w, settings)
     pa, pb = (_period(con, w, scope, settings) for w in (a_cov, b_cov))
     for w, period in ((a_cov, pa), (b_cov, pb)):
         if not period.items:
@@ -158,7 +158,7 @@ def explain_bill(
     """A month's bill: totals in both views, reconciliation, variance, forecast, narrative."""
     now = settings.current_time()
     covered = _covered(month, now)
-    require_fresh(con, covered)
+    require_fresh(con, covered, settings)
     _, last, count = _span(con, covered, scope, settings)
     totals = (
         memo(

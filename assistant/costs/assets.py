@@ -188,7 +188,7 @@ def asset_costs(
             f"The asset view filters by cluster or node only, not {', '.join(bad)}.",
             hint="For a team's or namespace's share of each node use query_costs.",
         )
-    require_fresh(con, window)
+    require_fresh(con, window, settings)
     sql, params = _sql(by, filters, basis)
     keyed: dict[tuple[bool, str, str | None], AssetRow] = {}
     for name, cluster, kind, estimate, *rest in con.execute(

@@ -90,7 +90,7 @@ def query_costs(
             + ".",
             hint="Use --by node or --by cluster without workload filters, or the allocation view.",
         )
-    require_fresh(con, window)
+    require_fresh(con, window, settings)
     if view != "allocation" and uses_asset_view(group_by, filters, scope):
         return asset_table(
             con, window=window, group_by=group_by, filters=filters, basis=basis,

@@ -182,7 +182,7 @@ def cost_trend(
     if top_n < 1:
         raise InputError(f"top_n must be at least 1, got {top_n}.")
     check_bucket_count(window, bucket)
-    require_fresh(con, window)
+    require_fresh(con, window, settings)
     scope = scope or Scope.everything()
     split = validate_dimension(split_by, what="split_by") if split_by else None
     filters = {validate_dimension(k, what="filter key"): v for k, v in (filters or {}).items()}

@@ -121,7 +121,7 @@ def load_gpu(con: Connection, *, window: Window, scope: Scope, settings: Setting
     A scoped asker sees its own pods' GPUs (and the devices they used); unrequested
     capacity, like every idle row, only with an unrestricted scope.
     """
-    require_fresh(con, window)
+    require_fresh(con, window, settings)
     scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
     params: list[Any] = [window.start, window.end, *scope_params]
     sql = _ALLOC_SQL.format(visible=scope_sql, admin="TRUE" if scope.admin else "FALSE")

@@ -44,6 +44,11 @@ QUESTIONS: dict[str, dict[str, Any]] = {
     "draft_rightsizing_change": {"workload": "payments/Deployment/ledger-worker"},
     "gpu_utilization": {"window": "2026-10", "by": "namespace"},
     "ai_spend": {"window": "2026-10"},
+    "bill_costs": {"window": "2026-10", "group_by": "service", "top_n": 5},
+    "orphaned_resources": {"window": "2026-10"},
+    "cost_forecast": {"month": "this-month"},
+    "budget_status": {"month": "this-month"},
+    "unit_cost": {"unit": "gpu-hour", "namespace": "payments", "window": "2026-10"},
     "cluster_state": {"kind": "namespaces", "source": "inventory"},
     "run_sql": {"sql": "SELECT count(*) AS n FROM allocations WHERE kind = 'idle'"},
     "search_knowledge": {"query": "how is idle cost shared", "kind": "docs", "k": 2},
@@ -114,6 +119,9 @@ def test_tool_langchain_and_mcp_agree(penny: Penny, name: str, who: str) -> None
         assert tool["ok"] is (asker is ADMIN)
         if asker is PAYMENTS:
             assert "run_sql is for administrators" in tool["error"]
+    elif name == "bill_costs" and asker is PAYMENTS:
+        # the bill's own lines are organisation-wide: a team sees its workloads instead
+        assert tool["ok"] is False and "organisation-wide" in tool["error"]
     elif name == "query_costs":
         names = {r["name"] for r in tool["data"]["rows"]}
         assert names == {"payments"} if asker is PAYMENTS else len(names) > 3

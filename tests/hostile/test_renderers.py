@@ -23,9 +23,11 @@ from assistant.allocation.allocate import allocate
 from assistant.config import Settings, load_settings
 from assistant.core.answer import AskContext
 from assistant.core.markdown import md_escape, md_unescape, split_cells
+from assistant.ingest.focus.run import ingest_focus
 from assistant.ingest.metrics.openmetrics import ingest_openmetrics
 from assistant.interfaces.slack_blocks import answer_blocks, error_blocks, plain_mrkdwn
 from tests.hostile.conftest import HOSTILE_LABELS, NOW
+from tests.ingest.focus.focus_rows import line, write_csv
 from tests.ingest.metrics.cluster_file import render
 
 NS_A = "<!channel> [click me](https://evil.example/x) a|b *x*"
@@ -48,7 +50,27 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     )
     path = home / "cluster.om"
     path.write_text(text, encoding="utf-8")
+    # node-a's bill for the two hours (an EC2 line an hour): without one, every cost is a
+    # price-list estimate, listed apart and never ranked as the bill
+    bill = write_csv(
+        home / "bill.csv",
+        [
+            line(
+                BillingPeriodStart="2026-10-01 00:00:00",
+                BillingPeriodEnd="2026-11-01 00:00:00",
+                ResourceId="i-0abc123",
+                ChargePeriodStart=f"2026-10-01 {10 + i}:00:00",
+                ChargePeriodEnd=f"2026-10-01 {11 + i}:00:00",
+                BilledCost="0.192",
+                EffectiveCost="0.192",
+                ListCost="0.192",
+                ContractedCost="0.192",
+            )
+            for i in range(2)
+        ],
+    )
     settings = load_settings(home=home, now=NOW)
+    ingest_focus([bill], settings)
     ingest_openmetrics([path], "c1", settings)
     allocate(settings)
     return settings

@@ -60,6 +60,20 @@ def _cost_rows(r: CostReport, limit: int = 10) -> list[list[str]]:
     return rows[: limit + 3]
 
 
+def _estimated(r: CostReport) -> str:
+    """Price-list estimates said apart: never in the total, never silently dropped (a
+    warehouse with metrics but no bill yet has only these)."""
+    if not r.estimates:
+        return ""
+    shown = ", ".join(f"{md_escape(e.name)} {money(e.total)}" for e in r.estimates[:5])
+    more = f" and {len(r.estimates) - 5} more" if len(r.estimates) > 5 else ""
+    return (
+        f"\n\nNot on the bill, so not in the total: **{money(r.estimated_total)}** estimated "
+        f"from the price list (nodes or volumes the bill never mentions, or hours it does not "
+        f"cover yet): {shown}{more}."
+    )
+
+
 def _kind(r: CostReport, kind: str) -> CostLine | None:
     return next((line for line in r.rows if line.kind == kind), None)
 
@@ -93,7 +107,7 @@ def entity_cost(p: Parsed, run: Runner) -> str:
         )
     if len(r.rows) > 1:
         lines += ["", f"By {r.group_by}:", "", table([r.group_by, "cost"], _cost_rows(r))]
-    return "\n".join(lines) + how_read(e)
+    return "\n".join(lines) + _estimated(r) + how_read(e)
 
 
 def total_cost(p: Parsed, run: Runner) -> str:
@@ -117,7 +131,7 @@ def total_cost(p: Parsed, run: Runner) -> str:
             "",
             table(["namespace", "cost"], _cost_rows(r)),
         ]
-    )
+    ) + _estimated(r)
 
 
 def top(p: Parsed, run: Runner) -> str:
@@ -160,15 +174,24 @@ def top(p: Parsed, run: Runner) -> str:
             f"{run.when(w)} (amortized; each with its own idle capacity):"
         )
     column = {"controller": "workload"}.get(group, group)
-    return "\n".join(
-        [
-            head,
-            "",
-            table(["#", column, "cost"], rows),
-            "",
-            f"Total: **{money(r.totals.total)}**.",
-        ]
-    ) + (how_read(e) if e else "")
+    if not rows and r.estimates:  # metrics but no bill lines for these hours yet
+        return (
+            f"No bill lines cover the {plural}{scope} in {run.when(w)}, so nothing is on the "
+            "bill to rank." + _estimated(r) + (how_read(e) if e else "")
+        )
+    return (
+        "\n".join(
+            [
+                head,
+                "",
+                table(["#", column, "cost"], rows),
+                "",
+                f"Total: **{money(r.totals.total)}**.",
+            ]
+        )
+        + _estimated(r)
+        + (how_read(e) if e else "")
+    )
 
 
 def _compare_windows(p: Parsed, now: datetime) -> tuple[Window, Window]:
@@ -399,7 +422,14 @@ def idle(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
     r, msg = run.report(
         "query_costs",
-        {"window": window_arg(w), "group_by": "cluster", "top_n": 10, "share_idle": False},
+        # the allocation view: idle is its own row (the asset view folds it into each node)
+        {
+            "window": window_arg(w),
+            "group_by": "cluster",
+            "top_n": 10,
+            "share_idle": False,
+            "view": "allocation",
+        },
         CostReport,
         what=f"idle cost in {run.when(w)}",
     )

@@ -183,9 +183,11 @@ def rightsizing(p: Parsed, run: Runner) -> str:
     if d is None:
         return msg or ""
     recs = d.recommendations
+    # the same workload in two clusters (prod and staging) is two rows: name the cluster
+    seen = [r["workload"] for r in recs]
     rows = [
         [
-            r["workload"],
+            r.get("qualified") or r["workload"] if seen.count(r["workload"]) > 1 else r["workload"],
             r.get("team") or "-",
             r.get("severity") or "-",
             money(r["current_monthly"]),

@@ -12,6 +12,7 @@ from assistant.agent.offline.intent import Intent
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.refs import EntityRef
 from assistant.agent.offline.runner import Runner, label
+from assistant.core.markdown import md_escape
 
 __all__ = ["nearest_questions", "partly_understood"]
 
@@ -46,7 +47,8 @@ _WHAT = {
 
 def _name(e: EntityRef) -> str:
     kind = e.kind.replace("_", " ")
-    return f"{kind} {e.filter.get(e.kind, e.name)}" if e.is_bill else f"{kind} {e.name}"
+    name = e.filter.get(e.kind, e.name) if e.is_bill else e.name
+    return f"{kind} {md_escape(name)}"
 
 
 def _period(p: Parsed) -> str:
@@ -97,8 +99,11 @@ def partly_understood(p: Parsed, run: Runner) -> str:
     parts = []
     if _WHAT.get(p.intent):
         parts.append(_WHAT[p.intent])
-    names = [_name(x) for x in (s.entity, s.entity_b) if x is not None]
-    names += [_name(b) for b in s.bill if b.how != "missing"]
+    # a name the question gave that this kind of answer cannot be narrowed to is said as
+    # such ("team ml" is known; GPU utilization just cannot be filtered by team)
+    given = [x for x in (s.entity, s.entity_b, *s.bill) if x is not None and x.how != "missing"]
+    unusable = [x for x in given if (x.phrase or x.name) in s.unmapped]
+    names = [_name(x) for x in given if x not in unusable]
     if names:
         parts.append("about " + " and ".join(names))
     if _period(p):
@@ -108,8 +113,14 @@ def partly_understood(p: Parsed, run: Runner) -> str:
         f"I can't answer that as asked (offline, without an LLM): I understood {understood}, "
         "but not all of your question, so I won't guess."
     ]
-    if s.unmapped:
-        words = ", ".join(f'"{w}"' for w in s.unmapped)
+    for x in unusable:
+        lines.append(
+            f"I know the {_name(x)}, but I can't narrow "
+            f"{_WHAT.get(p.intent) or 'this answer'} to it."
+        )
+    left = [w for w in s.unmapped if w not in {x.phrase or x.name for x in unusable}]
+    if left:
+        words = ", ".join(f'"{w}"' for w in left)
         lines.append(f"I could not map {words} to anything I can answer.")
     for w in s.weak:
         lines.append(
