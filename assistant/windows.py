@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from assistant.core.timestamps import minute, window_bound
 from assistant.errors import InputError
 
 __all__ = ["EARLIEST", "LATEST", "Window", "month_window", "parse_window", "utcnow"]
@@ -40,8 +41,7 @@ class Window:
             )
         if self.end <= self.start:
             raise InputError(
-                f"Window end {self.end:%Y-%m-%d %H:%M} is not after start "
-                f"{self.start:%Y-%m-%d %H:%M}.",
+                f"Window end {minute(self.end)} is not after start {minute(self.start)}.",
                 hint="Use START..END with END later than START.",
             )
 
@@ -58,8 +58,8 @@ class Window:
         s, e = self.start, self.end
         if s.day == 1 and s.hour == 0 and e == _add_months(s, 1):
             return f"{s:%Y-%m}"
-        fmt = "%Y-%m-%d" if s.hour == 0 and e.hour == 0 else "%Y-%m-%dT%H:%M"
-        return f"{s.strftime(fmt)}..{e.strftime(fmt)}"
+        dates = s.hour == 0 and e.hour == 0
+        return f"{window_bound(s, dates=dates)}..{window_bound(e, dates=dates)}"
 
     def to_dict(self) -> dict[str, str]:
         return {

@@ -30,10 +30,12 @@ from assistant.allocation.node_costs import (
 from assistant.allocation.pod_costs import build_lb_shares, build_pv_shares
 from assistant.allocation.report import AllocationReport, MonthReconciliation, reconcile_run
 from assistant.config import Settings
+from assistant.core.placeholders import UNALLOCATED
 from assistant.errors import ConfigError, DataGap
 from assistant.ingest.log import start_run
 from assistant.spark.engine import engine_writer
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
@@ -383,14 +385,14 @@ def _insert_unallocated(con: Connection, run_id: str) -> None:
     observed, and scale-set lines for hours none of the set's nodes was) become
     ``__unallocated__`` rows by bill service and charge category. A node line's row keeps
     its node: no workload ran there, but the asset view counts it in what the node cost."""
+    u = lit(UNALLOCATED)
     con.execute(
         f"""
         INSERT INTO allocations (run_id, cluster, hour, kind, node, namespace, pod, team,
             service_name, resource, other_cost, total_cost, billed_other_cost,
             billed_total_cost, price_source)
-        SELECT $1, coalesce(t.cluster, t.tag_cluster, '__unallocated__'), b.hour, 'unallocated',
-               CASE WHEN t.kind = 'node' THEN t.node END,
-               '__unallocated__', '__unallocated__', '__unallocated__', t.service_name,
+        SELECT $1, coalesce(t.cluster, t.tag_cluster, {u}), b.hour, 'unallocated',
+               CASE WHEN t.kind = 'node' THEN t.node END, {u}, {u}, {u}, t.service_name,
                t.charge_category, CAST(sum(b.eff) AS {DEC}), CAST(sum(b.eff) AS {DEC}),
                CAST(sum(b.bil) AS {DEC}), CAST(sum(b.bil) AS {DEC}), 'bill'
         FROM _bill_hours b JOIN _targets t USING (line_id)

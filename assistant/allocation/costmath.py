@@ -17,6 +17,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
+from assistant.core.placeholders import UNMOUNTED
+
 __all__ = [
     "GIB",
     "QUANTUM",
@@ -132,11 +134,11 @@ def hourly_mount_shares(running: Mapping[str, float]) -> dict[str, float]:
     """
     total = sum(running.values())
     if total <= 0:
-        return {"__unmounted__": 1.0}
+        return {UNMOUNTED: 1.0}
     if total <= 1.0:
         shares = dict(running)
         if total < 1.0:
-            shares["__unmounted__"] = 1.0 - total
+            shares[UNMOUNTED] = 1.0 - total
         return shares
     return {pod: value / total for pod, value in running.items()}
 
@@ -160,7 +162,7 @@ def pvc_cost_coefficients(
             continue
         weight = Fraction(int((right - left).total_seconds()), total)
         active = [pod for pod, s, e in intervals if s <= left and e >= right]
-        for pod in active or ["__unmounted__"]:
+        for pod in active or [UNMOUNTED]:
             coeff[pod] = coeff.get(pod, Fraction(0)) + weight / max(len(active), 1)
     return coeff
 

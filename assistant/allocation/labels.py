@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 
 from assistant.config import LabelMapping
+from assistant.core.placeholders import UNLABELED
+from assistant.warehouse.sql_text import json_key, lit
 
 __all__ = ["DIMENSIONS", "UNLABELED", "resolve", "sql_expr"]
 
-UNLABELED = "__unlabeled__"
 DIMENSIONS = ("team", "app", "env", "cost_center")
 
 
@@ -48,15 +49,6 @@ def resolve(
     return UNLABELED
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _json_key(key: str) -> str:
-    # JSON path with the key quoted, so keys with dots or slashes work (app.kubernetes.io/name).
-    return _quote('$."' + key.replace('"', '\\"') + '"')
-
-
 def sql_expr(
     mapping: LabelMapping, dimension: str, *, pod_labels: str, ns_labels: str, namespace: str
 ) -> str:
@@ -65,12 +57,12 @@ def sql_expr(
     for src in _sources(mapping, dimension):
         scope, _, key = src.partition(":")
         col = pod_labels if scope == "pod" else ns_labels
-        parts.append(f"NULLIF(json_extract_string({col}, {_json_key(key)}), '')")
+        parts.append(f"NULLIF(json_extract_string({col}, {json_key(key)}), '')")
     if dimension == "team" and mapping.namespace_rules:
         cases = " ".join(
-            f"WHEN {namespace} GLOB {_quote(p)} THEN {_quote(t)}"
+            f"WHEN {namespace} GLOB {lit(p)} THEN {lit(t)}"
             for p, t in mapping.namespace_rules.items()
         )
         parts.append(f"CASE {cases} END")
-    parts.append(_quote(UNLABELED))
+    parts.append(lit(UNLABELED))
     return "COALESCE(" + ", ".join(parts) + ")"

@@ -21,11 +21,12 @@ SQL in temp tables.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from assistant.config import PriceList, Settings
+from assistant.core.placeholders import UNKNOWN
 from assistant.ingest.provider_id import sql_bill_keys, sql_scale_set
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 
 __all__ = [
     "DEC",
@@ -57,7 +58,7 @@ def build_bill_hours(con: Connection, start: datetime, end: datetime) -> None:
                CAST(billed_cost::DOUBLE / n AS {DEC}) AS bil_q
         FROM (
             SELECT resource_id, resource_name,
-                   coalesce(service_name, '__unknown__') AS service_name,
+                   coalesce(service_name, {lit(UNKNOWN)}) AS service_name,
                    coalesce(charge_category, 'Usage') AS charge_category, tags,
                    effective_cost, billed_cost, h0,
                    greatest(1, CAST(ceil(epoch(charge_period_end - h0) / 3600.0) AS BIGINT)) AS n,
@@ -240,7 +241,7 @@ def build_billed_nodes(con: Connection) -> None:
         WITH ids AS (
             SELECT {sql_bill_keys("resource_id")}, last_end, service_name FROM (
                 SELECT resource_id, max(charge_period_end) AS last_end,
-                       max(coalesce(service_name, '__unknown__')) AS service_name
+                       max(coalesce(service_name, {lit(UNKNOWN)})) AS service_name
                 FROM billing_lines WHERE resource_id IS NOT NULL GROUP BY resource_id)
         ), nodes AS (
             SELECT cluster, node, lower(instance_id) AS iid,
@@ -341,7 +342,3 @@ def build_node_costs(con: Connection, settings: Settings, start: datetime, end: 
         """,
         [start, end, fallback_source(settings)],
     )
-
-
-def decimal_or_zero(value: object) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0))

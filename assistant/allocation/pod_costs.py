@@ -14,7 +14,9 @@ from datetime import datetime
 
 from assistant.allocation.node_costs import DEC, GIB_SQL, fallback_source
 from assistant.config import Settings
+from assistant.core.placeholders import UNMOUNTED
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 
 __all__ = ["build_lb_shares", "build_pv_shares"]
 
@@ -35,7 +37,7 @@ def build_pv_shares(con: Connection, settings: Settings, start: datetime, end: d
             FROM pvc_hours WHERE hour >= $1 AND hour < $2
         )
         SELECT coalesce(c.cluster, pvb.cluster) AS cluster, coalesce(c.hour, pvb.hour) AS hour,
-               coalesce(c.namespace, '__unmounted__') AS namespace,
+               coalesce(c.namespace, {lit(UNMOUNTED)}) AS namespace,
                coalesce(c.pvc, '__pv__/' || pvb.pv) AS item,
                CASE WHEN pvb.eff IS NOT NULL THEN 'bill' ELSE $3 END AS price_source,
                coalesce(pvb.eff, {estimate}) AS cost,
@@ -115,7 +117,7 @@ def _split(con: Connection, target: str, *, share: str, full: str) -> None:
                bpart + CASE WHEN rn = 1 AND is_full THEN billed - sbp ELSE 0 END AS billed_amount
         FROM totals WHERE pod IS NOT NULL
         UNION ALL
-        SELECT cluster, hour, namespace, '__unmounted__', item, price_source, service_name,
+        SELECT cluster, hour, namespace, {lit(UNMOUNTED)}, item, price_source, service_name,
                qty * (1 - coalesce(least(sr, 1.0), 0)), cost - sp, billed - sbp
         FROM totals WHERE rn = 1 AND NOT is_full
         """

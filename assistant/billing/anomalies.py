@@ -41,6 +41,7 @@ from assistant.billing.models import Anomaly
 from assistant.billing.variance import ZERO
 from assistant.config import Settings
 from assistant.core.scope import Scope
+from assistant.core.timestamps import hour
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
@@ -244,7 +245,7 @@ def detect_anomalies(
     rows = daily_by(con, span, scope, by, with_workloads=True, spend_only=True)
     if not rows:
         raise DataGap(
-            f"No allocated cost between {span.start:%Y-%m-%d} and {span.end:%Y-%m-%d %H:00}.",
+            f"No allocated cost between {span.start:%Y-%m-%d} and {hour(span.end)}.",
             hint="Run `penny ingest …` and `penny allocate` (or `penny demo`).",
         )
     complete = _complete_days(con, span)

@@ -14,7 +14,9 @@ own and documented as such:
 
 from __future__ import annotations
 
+from assistant.core.placeholders import GLOBAL, NONE, UNKNOWN
 from assistant.errors import InputError
+from assistant.warehouse.sql_text import lit
 
 __all__ = [
     "BILL_DIMENSIONS",
@@ -39,17 +41,17 @@ _VOLUME = (
 )
 
 _EXPR = {
-    "service": "coalesce(service_name, '__unknown__')",
+    "service": f"coalesce(service_name, {lit(UNKNOWN)})",
     "service_category": (
-        f"CASE WHEN {_VOLUME} THEN '{STORAGE}' ELSE coalesce(service_category, '__unknown__') END"
+        f"CASE WHEN {_VOLUME} THEN '{STORAGE}' ELSE coalesce(service_category, {lit(UNKNOWN)}) END"
     ),
     "charge_category": "coalesce(charge_category, 'Usage')",
     "pricing_category": "coalesce(pricing_category, 'Standard')",
-    "provider": "coalesce(service_provider_name, provider_name, '__unknown__')",
-    "billing_account": "coalesce(billing_account_name, billing_account_id, '__unknown__')",
-    "sub_account": "coalesce(sub_account_name, sub_account_id, '__none__')",
-    "region": "coalesce(region_id, region_name, '__global__')",
-    "resource_type": "coalesce(resource_type, '__none__')",
+    "provider": f"coalesce(service_provider_name, provider_name, {lit(UNKNOWN)})",
+    "billing_account": f"coalesce(billing_account_name, billing_account_id, {lit(UNKNOWN)})",
+    "sub_account": f"coalesce(sub_account_name, sub_account_id, {lit(NONE)})",
+    "region": f"coalesce(region_id, region_name, {lit(GLOBAL)})",
+    "resource_type": f"coalesce(resource_type, {lit(NONE)})",
     "month": "strftime(date_trunc('month', charge_period_start), '%Y-%m')",
 }
 

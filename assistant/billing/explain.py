@@ -29,7 +29,9 @@ from assistant.billing.reconcile import reconcile
 from assistant.billing.totals import bill_totals
 from assistant.billing.variance import ZERO, PeriodData, decompose
 from assistant.config import Settings
+from assistant.core.money import plain
 from assistant.core.scope import Scope
+from assistant.core.timestamps import hour_utc
 from assistant.errors import DataGap, InputError, StaleAllocation
 from assistant.warehouse.db import Connection
 from assistant.warehouse.memo import memo
@@ -60,7 +62,7 @@ def _covered(window: Window, now: datetime) -> Window:
     """The part of ``window`` that is in the past (a month in progress ends at now)."""
     if window.start >= now:
         raise InputError(
-            f"{window.label()} has not started yet (now is {now:%Y-%m-%d %H:00} UTC).",
+            f"{window.label()} has not started yet (now is {hour_utc(now)}).",
             hint="Ask for a month up to the current one, e.g. last-month.",
         )
     return window if window.end <= now else Window(window.start, now)
@@ -99,9 +101,7 @@ def compare_periods(
     dims = ("team", "namespace", "service", "cluster") + (("workload",) if by == "workload" else ())
     variance = decompose(pa, pb, by=by, top=top, group_dims=dims)
     if b_cov != b:
-        variance.notes.append(
-            f"{b.label()} is in progress: compared up to {b_cov.end:%Y-%m-%d %H:00} UTC."
-        )
+        variance.notes.append(f"{b.label()} is in progress: compared up to {hour_utc(b_cov.end)}.")
     if not scope.admin:
         variance.notes.append(
             "Scoped to your teams/namespaces: idle and unallocated costs are not included."
@@ -179,7 +179,7 @@ def explain_bill(
     if count and last is not None and last + timedelta(hours=1) < covered.end:
         if covered != month:
             covered = Window(covered.start, last + timedelta(hours=1))
-        notes.append(f"Allocation data ends at {last:%Y-%m-%d %H:00} UTC.")
+        notes.append(f"Allocation data ends at {hour_utc(last)}.")
     partial = covered != month
     recon = None
     if scope.admin and count:
@@ -221,7 +221,7 @@ def explain_bill(
             if partial:
                 variance.notes.append(
                     f"{month.label()} is in progress: compared up to "
-                    f"{covered.end:%Y-%m-%d %H:00} UTC; days are normalised by the calendar "
+                    f"{hour_utc(covered.end)}; days are normalised by the calendar "
                     "effect."
                 )
         except (DataGap, StaleAllocation) as exc:
@@ -232,8 +232,8 @@ def explain_bill(
             and variance.total_a != previous_totals.amortized
         ):
             notes.append(
-                f"The breakdown of the change covers {variance.total_a:,.2f} of "
-                f"{variance.a['label']}'s {previous_totals.amortized:,.2f} bill: the rest "
+                f"The breakdown of the change covers {plain(variance.total_a)} of "
+                f"{variance.a['label']}'s {plain(previous_totals.amortized)} bill: the rest "
                 "is not allocated; the month-over-month figure uses the two bills."
             )
     forecast = None

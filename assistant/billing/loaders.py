@@ -13,9 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Slice, q12
+from assistant.core.placeholders import IDLE
 from assistant.core.scope import Scope
+from assistant.costs.dimensions import dimension_expr
 from assistant.ingest.provider_id import sql_bill_keys, sql_scale_set
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = [
@@ -124,10 +127,8 @@ def _saving_params(window: Window) -> list[Any]:
 _ITEMS_SQL = f"""
 WITH {_SAVING_CTE}
 SELECT a.kind, a.cluster, coalesce(a.namespace, ''),
-       CASE WHEN a.kind = 'workload'
-            THEN coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod)
-            ELSE '' END AS workload,
-       coalesce(a.team, '__unlabeled__'), coalesce(a.service_name, ''),
+       CASE WHEN a.kind = 'workload' THEN {dimension_expr("controller")} ELSE '' END AS workload,
+       {dimension_expr("team")}, coalesce(a.service_name, ''),
        coalesce(a.resource, ''),
        CASE WHEN a.node IS NULL THEN '' ELSE {_CLASS} END AS cls,
        {_x("a.cpu_core_hours")}, sum(a.cpu_cost), {_x("a.ram_gib_hours")}, sum(a.ram_cost),
@@ -381,8 +382,8 @@ def daily_by(
     group = group_expr(by)
     wl = (
         (
-            "CASE WHEN a.kind = 'workload' THEN a.namespace || '/' || "
-            "coalesce(a.controller_kind, 'Pod') || '/' || coalesce(a.controller_name, a.pod) "
+            f"CASE WHEN a.kind = 'workload' THEN a.namespace || '/' || "
+            f"{dimension_expr('controller')} "
             "WHEN a.kind = 'unallocated' THEN 'bill: ' || coalesce(a.service_name, 'unknown') "
             "ELSE coalesce(a.namespace, a.kind) END"
         )
@@ -404,22 +405,17 @@ def daily_by(
     ).fetchall()
 
 
+#: ``service`` for spend over time: what an unallocated bill line was for, with idle and
+#: all cluster workloads one group each (the cost dimension ``service`` splits workloads)
+_SPEND_SERVICE = (
+    "CASE a.kind WHEN 'unallocated' THEN coalesce(a.service_name, 'unknown') "
+    f"WHEN 'idle' THEN {lit(IDLE)} ELSE 'cluster workloads' END"
+)
+
+
 def group_expr(by: str) -> str:
-    """SQL for a grouping dimension; ``service`` is the bill service of unallocated lines."""
-    return {
-        "team": "coalesce(a.team, '__unlabeled__')",
-        "namespace": "coalesce(a.namespace, '')",
-        "cluster": "a.cluster",
-        "service": (
-            "CASE a.kind WHEN 'unallocated' THEN coalesce(a.service_name, 'unknown') "
-            "WHEN 'idle' THEN '__idle__' ELSE 'cluster workloads' END"
-        ),
-    }[by]
-
-
-def first_data_hour(con: Connection) -> Any:
-    row = con.execute("SELECT min(hour) FROM allocations").fetchone()
-    return row[0] if row else None
+    """SQL for a grouping dimension: the cost dimensions', but for ``service``."""
+    return _SPEND_SERVICE if by == "service" else dimension_expr(by)
 
 
 def hours_between(start: Any, end: Any) -> Decimal:

@@ -16,16 +16,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from assistant.billing.models import EFFECT_LABELS, BillExplanation
+from assistant.core.money import usd, usd_change
 
-__all__ = ["check_numbers", "llm_narrative", "money", "template_narrative"]
-
-
-def money(value: Decimal, *, sign: bool = False) -> str:
-    q = value.quantize(Decimal("0.01"))
-    text = f"${abs(q):,.2f}"
-    if sign:
-        return ("+" if q >= 0 else "-") + text
-    return ("-" if q < 0 else "") + text
+__all__ = ["check_numbers", "llm_narrative", "template_narrative"]
 
 
 def template_narrative(expl: BillExplanation, top: int = 3) -> str:
@@ -34,30 +27,30 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
     if expl.totals is not None:
         t = expl.totals
         parts.append(
-            f"The {month} bill{' so far' if expl.partial else ''} is {money(t.amortized)} "
-            f"amortized (EffectiveCost) and {money(t.invoice)} on the invoice (BilledCost)."
+            f"The {month} bill{' so far' if expl.partial else ''} is {usd(t.amortized)} "
+            f"amortized (EffectiveCost) and {usd(t.invoice)} on the invoice (BilledCost)."
         )
         if t.difference:
             reasons = sorted(t.bridge, key=lambda b: -abs(b.amount))
             main = next((b for b in reasons if b.amount), None)
             if main is not None:
                 parts.append(
-                    f"The invoice differs by {money(t.difference, sign=True)}, "
-                    f"mostly {main.reason} ({money(main.amount, sign=True)})."
+                    f"The invoice differs by {usd_change(t.difference)}, "
+                    f"mostly {main.reason} ({usd_change(main.amount)})."
                 )
     else:
         parts.append(
             f"Your visible cost for {month}{' so far' if expl.partial else ''} is "
-            f"{money(expl.allocated_total)} amortized."
+            f"{usd(expl.allocated_total)} amortized."
         )
     if expl.forecast is not None:
         f = expl.forecast
         span = (
-            f", range {money(f.low)} to {money(f.high)}"
+            f", range {usd(f.low)} to {usd(f.high)}"
             if f.low is not None and f.high is not None
             else ""
         )
-        parts.append(f"Forecast for the full month: {money(f.forecast)}{span} ({f.method}).")
+        parts.append(f"Forecast for the full month: {usd(f.forecast)}{span} ({f.method}).")
     v = expl.variance
     if v is not None:
         before, change, pct_value = v.total_a, v.change, v.pct
@@ -69,19 +62,19 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
         direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
         pct = f" ({pct_value:+}%)" if pct_value is not None else ""
         parts.append(
-            f"Against {v.a['label']} ({money(before)}) it is {direction} {money(abs(change))}{pct}."
+            f"Against {v.a['label']} ({usd(before)}) it is {direction} {usd(abs(change))}{pct}."
         )
         drivers = [d for d in v.drivers if d.effect != "calendar"][:top]
         if drivers:
             listed = "; ".join(
-                f"{EFFECT_LABELS[d.effect].lower()} for {d.subject} {money(d.amount, sign=True)}"
+                f"{EFFECT_LABELS[d.effect].lower()} for {d.subject} {usd_change(d.amount)}"
                 for d in drivers
             )
             parts.append(f"Top drivers: {listed}.")
         parts.extend(v.notes)
     if expl.estimated:
         parts.append(
-            f"Not in these figures: {money(expl.estimated)} estimated from the price list for "
+            f"Not in these figures: {usd(expl.estimated)} estimated from the price list for "
             "nodes the bill never mentions."
         )
     if expl.reconciliation is not None and expl.reconciliation.difference is not None:
@@ -90,7 +83,7 @@ def template_narrative(expl: BillExplanation, top: int = 3) -> str:
             parts.append("Allocated + idle + shared + unallocated matches the bill to the cent.")
         else:
             parts.append(
-                f"Allocation and bill differ by {money(r.difference or Decimal(0))}: "
+                f"Allocation and bill differ by {usd(r.difference or Decimal(0))}: "
                 "re-run `penny allocate` for this month."
             )
     return " ".join(parts)

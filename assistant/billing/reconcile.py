@@ -16,6 +16,7 @@ from typing import Any
 from assistant.billing.loaders import dec
 from assistant.billing.models import Reconciliation, ReconRow
 from assistant.billing.variance import ZERO
+from assistant.core.timestamps import hour, iso_hour
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
@@ -58,7 +59,7 @@ def build_reconciliation(
     for cluster, alloc, idle, shared, unalloc, total, billed, first, last in rows:
         note = None
         if first is not None and (first - window.start).total_seconds() >= 86400:
-            note = f"first data {first:%Y-%m-%d %H:00} (appeared mid-period)"
+            note = f"first data {hour(first)} (appeared mid-period)"
         out.append(
             ReconRow(
                 cluster=cluster,
@@ -68,8 +69,8 @@ def build_reconciliation(
                 unallocated=dec(unalloc),
                 total=dec(total),
                 billed_total=dec(billed),
-                first_hour=f"{first:%Y-%m-%dT%H:00}",
-                last_hour=f"{last:%Y-%m-%dT%H:00}",
+                first_hour=f"{iso_hour(first)}",
+                last_hour=f"{iso_hour(last)}",
                 note=note,
             )
         )

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.billing.models import EFFECT_LABELS, BillExplanation, Variance
-from assistant.billing.narrative import money
 from assistant.billing.report_html import html_report
 from assistant.billing.variance import MATERIAL_SHARE, shown_drivers
+from assistant.core.money import usd, usd_change
 from assistant.errors import InputError
 
 __all__ = ["chart_files", "chart_images", "markdown_report", "render_bill", "variance_markdown"]
@@ -96,56 +96,56 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
         lines += _table(
             ["View", "Amount"],
             [
-                ["Amortized (EffectiveCost)", money(t.amortized)],
-                ["Invoice (BilledCost)", money(t.invoice)],
-                ["Difference (invoice − amortized)", money(t.difference)],
+                ["Amortized (EffectiveCost)", usd(t.amortized)],
+                ["Invoice (BilledCost)", usd(t.invoice)],
+                ["Difference (invoice − amortized)", usd(t.difference)],
             ],
         )
         lines += ["", "Why the invoice differs from the amortized view:", ""]
         lines += _table(
             ["Reason", "Invoice − amortized", "Lines"],
-            [[b.reason, money(b.amount), str(b.lines)] for b in t.bridge],
+            [[b.reason, usd(b.amount), str(b.lines)] for b in t.bridge],
         )
         coverage = "—" if t.commitment_coverage_pct is None else f"{t.commitment_coverage_pct}%"
         lines += [
             "",
             f"Commitment coverage of usage: {coverage}; savings from commitments "
-            f"{money(t.commitment_savings)}; credits {money(t.credits)}; tax "
-            f"{money(t.tax)}; refunds/corrections {money(t.adjustments)}.",
+            f"{usd(t.commitment_savings)}; credits {usd(t.credits)}; tax "
+            f"{usd(t.tax)}; refunds/corrections {usd(t.adjustments)}.",
             "",
         ]
     else:
-        lines += [f"Visible cost ({expl.scope}): {money(expl.allocated_total)} amortized.", ""]
+        lines += [f"Visible cost ({expl.scope}): {usd(expl.allocated_total)} amortized.", ""]
     r = expl.reconciliation
     if r is not None:
         lines += ["## Reconciliation", ""]
         rows = [
             [
                 x.cluster,
-                money(x.allocated),
-                money(x.idle),
-                money(x.shared),
-                money(x.unallocated),
-                money(x.total),
+                usd(x.allocated),
+                usd(x.idle),
+                usd(x.shared),
+                usd(x.unallocated),
+                usd(x.total),
             ]
             for x in r.rows
         ]
         rows.append(
             [
                 "**all**",
-                money(r.allocated),
-                money(r.idle),
-                money(r.shared),
-                money(r.unallocated),
-                money(r.total),
+                usd(r.allocated),
+                usd(r.idle),
+                usd(r.shared),
+                usd(r.unallocated),
+                usd(r.total),
             ]
         )
         lines += _table(["Cluster", "Allocated", "Idle", "Shared", "Unallocated", "Total"], rows)
-        bill = "—" if r.bill_amortized is None else money(r.bill_amortized)
+        bill = "—" if r.bill_amortized is None else usd(r.bill_amortized)
         status = (
             "matches the bill to the cent"
             if r.reconciled
-            else (f"differs from the bill by {money(r.difference or Decimal(0))}")
+            else (f"differs from the bill by {usd(r.difference or Decimal(0))}")
         )
         lines += ["", f"Bill (amortized): {bill} — allocation {status}.", ""]
     if expl.forecast is not None:
@@ -153,10 +153,10 @@ def markdown_report(expl: BillExplanation, charts: list[str] | None) -> str:
         lines += [
             "## Forecast",
             "",
-            f"Month to date {money(f.month_to_date)} over "
-            f"{f.days_elapsed} of {f.days_in_month} days; forecast {money(f.forecast)}"
+            f"Month to date {usd(f.month_to_date)} over "
+            f"{f.days_elapsed} of {f.days_in_month} days; forecast {usd(f.forecast)}"
             + (
-                f" (range {money(f.low)} to {money(f.high)})"
+                f" (range {usd(f.low)} to {usd(f.high)})"
                 if f.low is not None and f.high is not None
                 else ""
             )
@@ -188,13 +188,11 @@ def variance_markdown(
     lines = [
         f"{h} Change from {v.a['label']} to {v.b['label']}",
         "",
-        f"{money(v.total_a)} → {money(v.total_b)}: {money(v.change, sign=True)} "
+        f"{usd(v.total_a)} → {usd(v.total_b)}: {usd_change(v.change)} "
         f"({_pct(v.pct)}), {v.basis}. The effects add up to the change exactly.",
         "",
     ]
-    lines += _table(
-        ["Effect", "Amount"], [[e.label, money(e.amount, sign=True)] for e in v.effects]
-    )
+    lines += _table(["Effect", "Amount"], [[e.label, usd_change(e.amount)] for e in v.effects])
     lines += ["", f"{h}# Top drivers", ""]
     shown = shown_drivers(v)
     lines += _table(
@@ -204,7 +202,7 @@ def variance_markdown(
                 EFFECT_LABELS[d.effect],
                 d.subject,
                 d.team or "—",
-                money(d.amount, sign=True),
+                usd_change(d.amount),
                 _pct(d.pct_of_change),
                 _evidence(d.evidence),
             ]
@@ -225,7 +223,7 @@ def variance_markdown(
         lines += _table(
             [dim.capitalize(), v.a["label"], v.b["label"], "Change", "%"],
             [
-                [g.group, money(g.before), money(g.after), money(g.change, sign=True), _pct(g.pct)]
+                [g.group, usd(g.before), usd(g.after), usd_change(g.change), _pct(g.pct)]
                 for g in groups
             ],
         )

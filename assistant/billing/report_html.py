@@ -9,8 +9,8 @@ from decimal import Decimal
 from html import escape
 
 from assistant.billing.models import EFFECT_LABELS, BillExplanation
-from assistant.billing.narrative import money
 from assistant.billing.variance import shown_drivers
+from assistant.core.money import usd, usd_change
 
 __all__ = ["html_report"]
 
@@ -28,7 +28,7 @@ img{max-width:100%;height:auto;border:1px solid #eee}.flag{color:#a94442}
 
 
 def _n(value: Decimal, sign: bool = False) -> str:
-    return f'<td class="n">{escape(money(value, sign=sign))}</td>'
+    return f'<td class="n">{escape(usd_change(value) if sign else usd(value))}</td>'
 
 
 def _row(cells: list[str]) -> str:
@@ -62,16 +62,16 @@ def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
     t = expl.totals
     if t is not None:
         cards += [
-            ("Amortized (EffectiveCost)", money(t.amortized), "total-amortized"),
-            ("Invoice (BilledCost)", money(t.invoice), "total-invoice"),
+            ("Amortized (EffectiveCost)", usd(t.amortized), "total-amortized"),
+            ("Invoice (BilledCost)", usd(t.invoice), "total-invoice"),
         ]
     else:
-        cards.append((f"Visible cost ({expl.scope})", money(expl.allocated_total), "total-visible"))
+        cards.append((f"Visible cost ({expl.scope})", usd(expl.allocated_total), "total-visible"))
     v = expl.variance
     if v is not None:
-        cards.append((f"Change vs {v.a['label']}", money(v.change, sign=True), "total-change"))
+        cards.append((f"Change vs {v.a['label']}", usd_change(v.change), "total-change"))
     if expl.forecast is not None:
-        cards.append(("Forecast (month end)", money(expl.forecast.forecast), "forecast"))
+        cards.append(("Forecast (month end)", usd(expl.forecast.forecast), "forecast"))
     parts.append(
         '<div class="cards">'
         + "".join(
@@ -91,8 +91,8 @@ def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
         cov = "—" if t.commitment_coverage_pct is None else f"{t.commitment_coverage_pct}%"
         parts.append(
             f'<p class="muted">Commitment coverage {escape(cov)}; commitment savings '
-            f"{escape(money(t.commitment_savings))}; credits {escape(money(t.credits))}"
-            f"; tax {escape(money(t.tax))}.</p>"
+            f"{escape(usd(t.commitment_savings))}; credits {escape(usd(t.credits))}"
+            f"; tax {escape(usd(t.tax))}.</p>"
         )
     r = expl.reconciliation
     if r is not None:
@@ -128,7 +128,7 @@ def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
         status = (
             "matches the bill to the cent"
             if r.reconciled
-            else f"differs from the bill by {money(r.difference or Decimal(0))}"
+            else f"differs from the bill by {usd(r.difference or Decimal(0))}"
         )
         parts.append(f'<p class="muted">Allocation {escape(status)}.</p>')
     for name, title in (
@@ -171,7 +171,7 @@ def html_report(expl: BillExplanation, images: dict[str, bytes]) -> str:
     if expl.forecast is not None:
         f = expl.forecast
         span = (
-            f" Range {money(f.low)} to {money(f.high)}."
+            f" Range {usd(f.low)} to {usd(f.high)}."
             if f.low is not None and f.high is not None
             else ""
         )

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.billing.models import EFFECT_LABELS, Driver, Effect, GroupChange, Variance
+from assistant.core.money import usd_change
 
 __all__ = [
     "MATERIAL_SHARE",
@@ -314,7 +315,7 @@ def decompose(
     if pa.days != pb.days and totals.get("calendar"):
         notes.append(
             f"{pb.label['label']} covers {_fmt_days(pb.days)} days and {pa.label['label']} "
-            f"{_fmt_days(pa.days)}: {_signed_money(totals['calendar'])} of the change is the "
+            f"{_fmt_days(pa.days)}: {usd_change(totals['calendar'])} of the change is the "
             "number of days (continuing costs scaled by days), not growth."
         )
     return Variance(
@@ -334,10 +335,6 @@ def decompose(
         groups={dim: _finish_groups(rows, change) for dim, rows in groups.items()},
         notes=notes,
     )
-
-
-def _signed_money(value: Decimal) -> str:
-    return f"{'+' if value >= 0 else '-'}${abs(value):,.2f}"
 
 
 def _fmt_days(days: Decimal) -> str:

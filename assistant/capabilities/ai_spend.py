@@ -13,10 +13,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.capabilities.context import Ctx
+from assistant.core.placeholders import UNLABELED
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.errors import DataGap
 from assistant.warehouse.ledger import ledger_path, read_ledger
+from assistant.warehouse.sql_text import lit
 from assistant.windows import parse_window
 
 __all__ = ["AiSpendReport", "AiSpendRequest", "ai_spend"]
@@ -25,7 +27,7 @@ _GROUP_SQL = {
     "model": "model",
     "provider": "provider",
     "user": "coalesce(user_id, '(unknown)')",
-    "team": "coalesce(team, '__unlabeled__')",
+    "team": f"coalesce(team, {lit(UNLABELED)})",
     "source": "source",
     "channel": "coalesce(channel, '(unknown)')",
     "day": "substr(ts, 1, 10)",

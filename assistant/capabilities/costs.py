@@ -19,8 +19,10 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from assistant.capabilities.common import check_filters, freshness, warehouse
 from assistant.capabilities.context import Ctx
+from assistant.core.placeholders import IDLE
 from assistant.core.provenance import Provenance
 from assistant.core.serialize import jsonable
+from assistant.core.timestamps import hour, hour_utc
 from assistant.costs.coverage import data_span
 from assistant.costs.dimensions import DIMENSIONS, validate_dimension
 from assistant.costs.query import COLUMNS, CostRow, CostTable, query_costs
@@ -65,7 +67,7 @@ class CostsRequest(BaseModel):
     share_idle: bool | None = Field(
         None,
         description="true = spread idle node cost onto workloads by their resource cost; "
-        "false = idle stays its own '__idle__' row; omit = the configured default.",
+        f"false = idle stays its own '{IDLE}' row; omit = the configured default.",
     )
     shared_namespaces: list[str] | None = Field(
         None,
@@ -234,7 +236,7 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
         if not table.rows and not table.ai and not table.estimates:
             first, last = _coverage(con, ctx)
             span = (
-                f"Cost data covers {first:%Y-%m-%d %H:00} to {last:%Y-%m-%d %H:00} UTC."
+                f"Cost data covers {hour(first)} to {hour_utc(last)}."
                 if first is not None
                 else "The warehouse has no allocations yet; run `penny allocate`."
             )

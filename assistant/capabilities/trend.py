@@ -15,6 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from assistant.capabilities.common import check_filters, freshness, warehouse
 from assistant.capabilities.context import Ctx
 from assistant.core.money import MICRO, micro
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.provenance import Provenance
 from assistant.costs.dimensions import DIMENSIONS, validate_dimension
 from assistant.costs.trend import MAX_BUCKETS, CostTrend, check_bucket_count, trend_facts
@@ -57,7 +58,7 @@ class TrendRequest(BaseModel):
         description="Optional dimension to split each bucket by: "
         + ", ".join(DIMENSIONS)
         + ", or label:KEY. The largest top_n groups are kept, the rest summed into 'others'; "
-        "'__idle__' and '__unallocated__' stay separate series.",
+        f"'{IDLE}' and '{UNALLOCATED}' stay separate series.",
     )
     top_n: int = Field(
         5,
@@ -74,7 +75,7 @@ class TrendRequest(BaseModel):
     share_idle: bool | None = Field(
         None,
         description="true = spread idle node cost onto workloads within each bucket; "
-        "false = idle stays its own '__idle__' cost; omit = the configured default.",
+        f"false = idle stays its own '{IDLE}' cost; omit = the configured default.",
     )
 
     @field_validator("filters", "versus")

@@ -12,6 +12,7 @@ from assistant.allocation.allocate import AllocationReport, allocate
 from assistant.cli.app import app
 from assistant.cli.options import engine_flag, engine_option, window_flag
 from assistant.config import load_settings
+from assistant.core.money import plain
 from assistant.windows import Window
 
 
@@ -68,7 +69,7 @@ def render_report(report: AllocationReport, console: Console) -> None:
             r.month,
             r.basis,
             *(
-                f"{v:,.2f}"
+                plain(v)
                 for v in (r.bill, r.allocated, r.idle, r.unallocated, r.difference, r.estimated)
             ),
         )

@@ -24,6 +24,7 @@ from assistant.cli.app import app
 from assistant.config import Settings, load_settings
 from assistant.core.answer import Answer, AskContext
 from assistant.core.scope import Scope
+from assistant.core.timestamps import minute
 from assistant.errors import PennyError
 from assistant.ledger.usage import recent_conversations
 
@@ -251,7 +252,7 @@ def logs_command(
     for r in rows:
         q = r["question"] or "(not kept)"
         table.add_row(
-            f"{r['ts']:%Y-%m-%d %H:%M}",
+            f"{minute(r['ts'])}",
             Text(str(r["user"] or "")),
             Text(str(r["channel"] or "")),
             Text(str(r["engine"]) + (f" ({r['model']})" if r["model"] else "")),

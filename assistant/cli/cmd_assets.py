@@ -14,6 +14,7 @@ from assistant.cli.app import app
 from assistant.cli.cmd_costs import parse_filters
 from assistant.cli.options import window_flag
 from assistant.config import load_settings
+from assistant.core.money import plain
 from assistant.costs.assets import AssetTable, asset_costs
 from assistant.warehouse.db import reader
 
@@ -55,10 +56,6 @@ def assets_cmd(
     render(table, Console(width=None if sys.stdout.isatty() else 200))
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def render(table: AssetTable, console: Console) -> None:
     t = Table(
         title=f"What each {table.by} cost on the bill, {table.window.label()} "
@@ -71,15 +68,15 @@ def render(table: AssetTable, console: Console) -> None:
     for r in table.rows:
         t.add_row(
             r.name,
-            _money(r.allocated),
-            _money(r.idle),
-            _money(r.parts.get("pv", Decimal(0))),
-            _money(r.parts.get("lb", Decimal(0))),
-            _money(r.parts.get("other", Decimal(0)) + r.parts.get("network", Decimal(0))),
-            _money(r.total),
+            plain(r.allocated),
+            plain(r.idle),
+            plain(r.parts.get("pv", Decimal(0))),
+            plain(r.parts.get("lb", Decimal(0))),
+            plain(r.parts.get("other", Decimal(0)) + r.parts.get("network", Decimal(0))),
+            plain(r.total),
         )
     t.add_section()
-    t.add_row("TOTAL", "", "", "", "", "", _money(table.total), style="bold")
+    t.add_row("TOTAL", "", "", "", "", "", plain(table.total), style="bold")
     console.print(t)
     console.print(
         "pods = the CPU/RAM/GPU its pods were charged; idle = its capacity no pod used; "
@@ -88,7 +85,7 @@ def render(table: AssetTable, console: Console) -> None:
     )
     if table.estimates:
         console.print(
-            f"Estimated, not on the bill and not in TOTAL: {_money(table.estimated_total)}:"
+            f"Estimated, not on the bill and not in TOTAL: {plain(table.estimated_total)}:"
         )
         for r in table.estimates:
-            console.print(f"  {r.name}: {_money(r.total)}")
+            console.print(f"  {r.name}: {plain(r.total)}")

@@ -9,13 +9,13 @@ import typer
 
 from assistant.billing.anomalies import ANOMALY_BY
 from assistant.billing.explain import parse_month
-from assistant.billing.narrative import money
 from assistant.billing.render import render_bill
 from assistant.capabilities.bill import AnomaliesRequest, BillRequest, anomalies, bill
 from assistant.capabilities.context import Ctx
 from assistant.cli.app import app
 from assistant.cli.options import one_of, window_flag
 from assistant.config import Settings, load_settings
+from assistant.core.money import usd, usd_change
 from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.windows import Window
@@ -97,20 +97,20 @@ def anomalies_cmd(
         typer.echo(
             f"No anomalies by {by} in {win.label()} "
             f"(threshold {settings.anomalies.threshold_mads:g} MADs, minimum "
-            f"{money(settings.anomalies.min_impact_usd)})."
+            f"{usd(settings.anomalies.min_impact_usd)})."
         )
         return
     typer.echo(f"{len(found)} anomal{'y' if len(found) == 1 else 'ies'} by {by} in {win.label()}:")
     for a in found:
         causes = (
-            ", ".join(f"{c['workload']} {money(c['excess'], sign=True)}" for c in a.workloads[:3])
+            ", ".join(f"{c['workload']} {usd_change(c['excess'])}" for c in a.workloads[:3])
             or "no single workload"
         )
         when = a.day if a.days == 1 else f"{a.day}..{a.last_day} ({a.days} days)"
         shift = " [level shift: new baseline]" if a.level_shift else ""
         typer.echo(
-            f"- {when} {a.group}: {a.direction}{shift} {money(a.actual)} vs expected "
-            f"{money(a.expected)} ({money(a.excess, sign=True)}, {a.score} scale "
+            f"- {when} {a.group}: {a.direction}{shift} {usd(a.actual)} vs expected "
+            f"{usd(a.expected)} ({usd_change(a.excess)}, {a.score} scale "
             f"units); caused by {causes}"
         )
     typer.echo(f"Method: {found[0].method}.")

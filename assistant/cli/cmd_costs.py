@@ -17,6 +17,7 @@ from assistant.capabilities.costs import CostReport, CostsRequest, costs
 from assistant.cli.app import app
 from assistant.cli.options import engine_option, engine_settings, window_flag
 from assistant.config import load_settings
+from assistant.core.money import plain
 from assistant.core.scope import Scope
 from assistant.costs.query import COLUMNS
 
@@ -108,10 +109,6 @@ def costs_cmd(
         render(table, Console(width=None if sys.stdout.isatty() else 200))
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def render(table: CostReport, console: Console) -> None:
     t = Table(title=f"Cost by {table.group_by}, {table.window} ({table.basis}, {table.currency})")
     t.add_column(table.group_by, overflow="fold")
@@ -123,16 +120,16 @@ def render(table: CostReport, console: Console) -> None:
     for row in table.rows:
         t.add_row(
             Text(row.name),  # a name from the data, never Rich markup
-            *(_money(row.cost(c)) for c in shown),
-            _money(row.total),
+            *(plain(row.cost(c)) for c in shown),
+            plain(row.total),
             "" if row.efficiency is None else f"{row.efficiency:.0%}",
         )
     t.add_section()
     tot = table.totals
     t.add_row(
         "TOTAL",
-        *(_money(tot.cost(c)) for c in shown),
-        _money(tot.total),
+        *(plain(tot.cost(c)) for c in shown),
+        plain(tot.total),
         "",
         style="bold",
     )
@@ -143,15 +140,15 @@ def render(table: CostReport, console: Console) -> None:
         console.print(f"Sharing: {escape(str(table.sharing['description']))}.")
     if table.estimates:
         console.print(
-            f"Estimated, not on the bill and not in TOTAL: {_money(table.estimated_total)} "
+            f"Estimated, not on the bill and not in TOTAL: {plain(table.estimated_total)} "
             "(priced from the price list: nodes or volumes the bill never mentions, or hours "
             "it does not cover yet):"
         )
         for est in table.estimates:
-            console.print(f"  {escape(str(est.name))}: {_money(est.total)}")
+            console.print(f"  {escape(str(est.name))}: {plain(est.total)}")
     if table.unlabeled_share is not None:
         console.print(
-            f"Without a team label: {_money(table.unlabeled_cost)} "
+            f"Without a team label: {plain(table.unlabeled_cost)} "
             f"({table.unlabeled_share:.1%} of workload cost)."
         )
     if table.more:
@@ -161,5 +158,5 @@ def render(table: CostReport, console: Console) -> None:
     if table.ai_apis:
         console.print("AI APIs (outside the cloud bill, not in the total above):")
         for ai in table.ai_apis:
-            console.print(f"  {escape(ai.name)} ({escape(ai.service)}): {_money(ai.cost)}")
-        console.print(f"  AI APIs total: {_money(table.ai_total)}")
+            console.print(f"  {escape(ai.name)} ({escape(ai.service)}): {plain(ai.cost)}")
+        console.print(f"  AI APIs total: {plain(table.ai_total)}")

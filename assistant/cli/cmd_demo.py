@@ -12,6 +12,7 @@ from rich.table import Table
 
 from assistant.cli.app import app
 from assistant.config import load_settings
+from assistant.core.money import usd
 from assistant.errors import InputError
 
 __all__ = ["demo"]
@@ -24,10 +25,6 @@ def _parse_end(text: str | None) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise InputError(f"--end {text!r} is not a date.", hint="Use YYYY-MM-DD.") from exc
-
-
-def _money(v: object) -> str:
-    return f"${float(str(v)):,.2f}"
 
 
 def _exact(v: Decimal) -> str:
@@ -89,10 +86,10 @@ def demo(
         if r.basis == "amortized":
             rec.add_row(
                 r.month,
-                _money(r.bill),
-                _money(r.allocated),
-                _money(r.idle),
-                _money(r.unallocated),
+                usd(r.bill),
+                usd(r.allocated),
+                usd(r.idle),
+                usd(r.unallocated),
                 _exact(r.difference),
             )
     con.print(rec)
@@ -101,24 +98,24 @@ def demo(
     teams.add_column("team")
     teams.add_column("cost", justify="right")
     for name, cost in report.top_teams:
-        teams.add_row(name, _money(cost))
+        teams.add_row(name, usd(cost))
     con.print(teams)
     share = report.unlabeled_share
     unlabeled = f"{share * 100:.2f}%" if share is not None else "n/a"
     con.print(
-        f"Idle in {month}: {_money(report.idle_last_month)}; cost without a team label: {unlabeled}"
+        f"Idle in {month}: {usd(report.idle_last_month)}; cost without a team label: {unlabeled}"
     )
     d = t["drivers"]
     con.print(f"\n[bold]Planted for you to find[/] (truths in {report.files.truths_path}):")
     for line in [
-        f"new GPU job llm-finetune: {_money(d['new_gpu_job']['bill_effective_cost'])} of "
+        f"new GPU job llm-finetune: {usd(d['new_gpu_job']['bill_effective_cost'])} of "
         f"p4d.24xlarge in {month}",
         f"checkout-api minReplicas 3→6 from {d['replica_scale_up']['from'][:10]}",
         f"batch pool spot→on-demand {d['spot_fallback']['start'][:10]}.."
-        f"{d['spot_fallback']['end'][:10]}: +{_money(d['spot_fallback']['extra_cost'])}",
+        f"{d['spot_fallback']['end'][:10]}: +{usd(d['spot_fallback']['extra_cost'])}",
         f"Savings Plan from {d['savings_plan']['start'][:10]}: saved "
-        f"{_money(d['savings_plan']['savings'])}",
-        f"credit {_money(d['credit']['amount'])} on {d['credit']['date']}",
+        f"{usd(d['savings_plan']['savings'])}",
+        f"credit {usd(d['credit']['amount'])} on {d['credit']['date']}",
         *[f"spike: {a['group_by']} {a['group']} on {a['date']}" for a in t["anomalies"]],
         "rightsizing: " + ", ".join(r["workload"] for r in t["rightsizing"]),
         f"idle GPU: {t['idle_gpu']['namespace']}/{t['idle_gpu']['pod']} "

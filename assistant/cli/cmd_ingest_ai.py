@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from assistant.cli.app import ingest_app
 from assistant.config import load_settings
+from assistant.core.money import usd
 from assistant.ingest.ai.files import ImportSummary, import_anthropic, import_openai
 
 ai_app = typer.Typer(
@@ -69,7 +70,7 @@ def _show(summary: ImportSummary, as_json: bool) -> None:
     )
     console.print(
         f"[bold]Imported {summary.rows:,} {summary.source} rows[/] ({summary.kind}) from "
-        f"{escape(str(summary.file))}; {window}; total ${summary.total_cost:,.2f}"
+        f"{escape(str(summary.file))}; {window}; total {usd(summary.total_cost)}"
         + (f"; {summary.unpriced_rows} row(s) without a price" if summary.unpriced_rows else "")
         + (f"; replaced {summary.replaced_rows} earlier row(s)" if summary.replaced_rows else ""),
         highlight=False,

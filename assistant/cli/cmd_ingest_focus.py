@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -14,6 +13,8 @@ from rich.text import Text
 
 from assistant.allocation.touched import allocate_touched_in
 from assistant.cli.app import ingest_app
+from assistant.core.money import plain
+from assistant.core.timestamps import minute
 from assistant.ingest.focus.run import FocusIngestReport, ingest_focus
 
 
@@ -52,16 +53,16 @@ def ingest_focus_command(
     render(report, Console())
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def render(report: FocusIngestReport, console: Console) -> None:
     """The human summary: files, billing periods (and what they replaced), totals, findings."""
     console.print(
         f"[bold]Imported {report.rows:,} billing lines[/] from {len(report.files)} file(s) "
-        f"(ingest {report.ingest_id[:8]}); window "
-        f"{report.window_start:%Y-%m-%d %H:%M} – {report.window_end:%Y-%m-%d %H:%M} UTC.",
+        f"(ingest {report.ingest_id[:8]}); "
+        + (
+            f"window {minute(report.window_start)} – {minute(report.window_end)} UTC."
+            if report.window_start and report.window_end
+            else "no charge period (no lines)."
+        ),
         highlight=False,
     )
     periods = Table(title="Billing periods", title_justify="left")
@@ -86,8 +87,8 @@ def render(report: FocusIngestReport, console: Console) -> None:
             f"{p.billing_period_start:%Y-%m}" if p.billing_period_start else "-",
             Text(p.billing_currency or "-"),
             f"{p.rows:,}",
-            _money(p.billed_cost),
-            _money(p.effective_cost),
+            plain(p.billed_cost),
+            plain(p.effective_cost),
             f"{p.replaced_rows:,}" if p.replaced_rows else "",
         )
     console.print(periods)
@@ -100,9 +101,9 @@ def render(report: FocusIngestReport, console: Console) -> None:
                 Text(provider),
                 Text(currency),
                 f"{t['rows']:,}",
-                _money(t["billed_cost"]),
-                _money(t["effective_cost"]),
-                _money(t["list_cost"]),
+                plain(t["billed_cost"]),
+                plain(t["effective_cost"]),
+                plain(t["list_cost"]),
             )
     console.print(totals)
     kept = sorted({c for f in report.files for c in f.extra_columns})

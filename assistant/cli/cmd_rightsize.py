@@ -25,7 +25,7 @@ from assistant.capabilities.rightsizing import (
 from assistant.cli.app import app
 from assistant.cli.options import one_of, window_flag
 from assistant.config import load_settings
-from assistant.core.money import cents
+from assistant.core.money import plain, usd
 from assistant.core.scope import Scope
 from assistant.errors import DataGap, InputError
 from assistant.rightsizing.drafts import FORMATS
@@ -76,9 +76,9 @@ def _table(recs: list[Recommendation], limit: int) -> Table:
                 f"{_q('cpu', cur['cpu_request'])} → {_q('cpu', new['cpu_request'])}",
                 f"{_q('mem', cur['ram_request'])}/{_q('mem', cur['ram_limit'])} → "
                 f"{_q('mem', new['ram_request'])}/{_q('mem', new['ram_limit'])}",
-                f"{cents(c.current_monthly)}",
-                f"{cents(c.proposed_monthly)}",
-                f"{cents(c.monthly_savings)}",
+                plain(c.current_monthly),
+                plain(c.proposed_monthly),
+                plain(c.monthly_savings),
                 str(rec.nodes_freed) if first else "",
                 Text("; ".join(notes)),
             )
@@ -165,7 +165,7 @@ def rightsize_cmd(
     ok = [r for r in recs if r.status == "ok"]
     total = sum((r.monthly_savings for r in ok), Decimal(0))
     console.print(
-        f"{len(ok)} workloads with a recommendation; total ${cents(total)}/month. "
+        f"{len(ok)} workloads with a recommendation; total {usd(total)}/month. "
         f"{len(recs) - len(ok)} without enough history.",
         highlight=False,
     )

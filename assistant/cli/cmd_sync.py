@@ -8,6 +8,7 @@ import typer
 
 from assistant.cli.app import app
 from assistant.config import load_settings
+from assistant.core.timestamps import minute
 
 
 @app.command("sync", rich_help_panel="Data")
@@ -50,7 +51,7 @@ def sync_cmd(
             typer.echo(f"{s.source:<24} {'ok' if s.ok else 'FAILED':<7} {s.error or s.detail}")
         if report.allocated:
             a, b = report.allocated[0]
-            typer.echo(f"allocated {a:%Y-%m-%d %H:%M} → {b:%Y-%m-%d %H:%M} UTC")
+            typer.echo(f"allocated {minute(a)} → {minute(b)} UTC")
         if report.allocation_error:
             typer.echo(f"allocation FAILED: {report.allocation_error}")
     if not report.ok:

@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.placeholders import UNLABELED
 from assistant.core.scope import Scope
 from assistant.warehouse.ledger import read_ledger
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = ["AiRow", "ai_rows"]
@@ -43,7 +45,7 @@ def ai_rows(
         return []  # AI spend has no namespace, pod or node: such a filter excludes it
     raw = read_ledger(
         settings,
-        "SELECT coalesce(team, '__unlabeled__') AS t, source, provider, decimal_sum(cost) "
+        f"SELECT coalesce(team, {lit(UNLABELED)}) AS t, source, provider, decimal_sum(cost) "
         "FROM ai_usage WHERE ts >= ? AND ts < ? AND cost IS NOT NULL "
         "GROUP BY t, source, provider ORDER BY t, source, provider",
         [window.start, window.end],

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from assistant.config import Settings
+from assistant.core.placeholders import UNALLOCATED, UNMOUNTED
 from assistant.core.scope import Scope
 from assistant.costs.assets import ASSET_BY, ASSET_FILTERS, SPECIAL, AssetRow, asset_costs
 from assistant.costs.sharing import RESOURCES
@@ -55,7 +56,7 @@ def asset_table(
         costs = {r: a.parts.get(r, _ZERO) for r in RESOURCES}
         costs["idle"] = a.idle
         costs["shared"] = _ZERO
-        kind = {"__unallocated__": "unallocated", "__unmounted__": "unattached"}.get(
+        kind = {UNALLOCATED: "unallocated", UNMOUNTED: "unattached"}.get(
             a.name, "others" if a.count > 1 else "unattached" if a.name in SPECIAL else "asset"
         )
         return CostRow(

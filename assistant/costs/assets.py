@@ -30,11 +30,13 @@ from typing import Any, Literal
 
 from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
+from assistant.core.placeholders import NO_NODE, UNALLOCATED, UNMOUNTED
 from assistant.core.provenance import Provenance
 from assistant.costs.dimensions import dimension_expr
-from assistant.costs.unit_sql import ESTIMATE_SQL
+from assistant.costs.unit_sql import ESTIMATE_SQL, used_cost_sql
 from assistant.errors import InputError
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = ["ASSET_BY", "ASSET_FILTERS", "SPECIAL", "AssetRow", "AssetTable", "asset_costs"]
@@ -42,15 +44,15 @@ __all__ = ["ASSET_BY", "ASSET_FILTERS", "SPECIAL", "AssetRow", "AssetTable", "as
 ASSET_BY = ("node", "cluster")
 ASSET_FILTERS = ("cluster", "node")
 #: rows that are not a node or cluster, listed after them
-SPECIAL = ("__unmounted__", "__no_node__", "__unallocated__")
+SPECIAL = (UNMOUNTED, NO_NODE, UNALLOCATED)
 PARTS = ("cpu", "ram", "gpu", "idle_cpu", "idle_ram", "idle_gpu", "pv", "lb", "network", "other")
 _ZERO = Decimal(0)
 _COSTS = ("cpu", "ram", "gpu", "pv", "lb", "network", "other")
 
 _NODE_NAME = (
-    "CASE WHEN a.node IS NOT NULL THEN a.node WHEN a.kind = 'unallocated' THEN "
-    "'__unallocated__' WHEN a.pod = '__unmounted__' THEN '__unmounted__' "
-    "ELSE '__no_node__' END"
+    f"CASE WHEN a.node IS NOT NULL THEN a.node WHEN a.kind = 'unallocated' THEN "
+    f"{lit(UNALLOCATED)} WHEN a.pod = {lit(UNMOUNTED)} THEN {lit(UNMOUNTED)} "
+    f"ELSE {lit(NO_NODE)} END"
 )
 
 
@@ -130,13 +132,7 @@ def _sql(by: str, filters: dict[str, str], basis: str) -> tuple[str, list[Any]]:
     prefix = "billed_" if basis == "invoice" else ""
     name = _NODE_NAME if by == "node" else "a.cluster"
     where = " AND ".join(f"{dimension_expr(k)} = ?" for k in filters) or "TRUE"
-    used = (
-        f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
-        f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
-        f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
-        f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
-        f" 0)))"
-    )
+    used = used_cost_sql(prefix)
     costs = ", ".join(f"sum(a.{prefix}{r}_cost)" for r in _COSTS)
     sql = (
         f"SELECT {name} AS name, a.cluster, a.kind, {ESTIMATE_SQL} AS estimate, {costs}, "

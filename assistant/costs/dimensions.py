@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.placeholders import (
+    NO_CONTAINER,
+    NO_CONTROLLER,
+    NO_NODE,
+    UNKNOWN,
+    UNLABELED,
+    UNMOUNTED,
+)
 from assistant.errors import InputError
+from assistant.warehouse.sql_text import json_key, lit
 
 __all__ = ["DIMENSIONS", "dimension_expr", "needs_pod_join", "validate_dimension"]
 
@@ -29,21 +38,22 @@ _LABEL_RE = re.compile(r"^label:([A-Za-z0-9][A-Za-z0-9._/-]{0,252})$")
 
 _EXPR = {
     "namespace": "a.namespace",
-    "team": "coalesce(a.team, '__unlabeled__')",
-    "app": "coalesce(a.app, '__unlabeled__')",
-    "env": "coalesce(a.env, '__unlabeled__')",
-    "cost_center": "coalesce(a.cost_center, '__unlabeled__')",
-    # A bare pod is its own workload (Pod/name); '__unmounted__' PV time keeps its name.
+    "team": f"coalesce(a.team, {lit(UNLABELED)})",
+    "app": f"coalesce(a.app, {lit(UNLABELED)})",
+    "env": f"coalesce(a.env, {lit(UNLABELED)})",
+    "cost_center": f"coalesce(a.cost_center, {lit(UNLABELED)})",
+    # A bare pod is its own workload (Pod/name); UNMOUNTED PV time keeps its name.
     "controller": "coalesce(a.controller_kind || '/' || a.controller_name, "
     "CASE WHEN starts_with(a.pod, '__') THEN a.pod ELSE 'Pod/' || a.pod END, "
-    "'__no_controller__')",
+    f"{lit(NO_CONTROLLER)})",
     "pod": "a.namespace || '/' || a.pod",
-    "container": "a.namespace || '/' || a.pod || '/' || coalesce(a.container, '__pod__')",
+    "container": "a.namespace || '/' || a.pod || '/' || "
+    f"coalesce(a.container, {lit(NO_CONTAINER)})",
     # a pod's PV/LB share is on the pod's node; volume time no pod mounted has none
-    "node": "coalesce(a.node, CASE WHEN a.pod = '__unmounted__' THEN '__unmounted__' END, "
-    "'__no_node__')",
+    "node": f"coalesce(a.node, CASE WHEN a.pod = {lit(UNMOUNTED)} THEN {lit(UNMOUNTED)} END, "
+    f"{lit(NO_NODE)})",
     "cluster": "a.cluster",
-    "service": "coalesce(a.service_name, '__unknown__')",
+    "service": f"coalesce(a.service_name, {lit(UNKNOWN)})",
 }
 
 
@@ -71,8 +81,8 @@ def dimension_expr(name: str) -> str:
     match = _LABEL_RE.match(name)
     if not match:
         raise InputError(f"Unknown dimension {name!r}.")
-    path = "'$.\"" + match.group(1).replace("'", "''") + "\"'"
+    path = json_key(match.group(1))
     return (
         f"coalesce(NULLIF(json_extract_string(p.labels, {path}), ''), "
-        f"NULLIF(json_extract_string(ns.labels, {path}), ''), '__unlabeled__')"
+        f"NULLIF(json_extract_string(ns.labels, {path}), ''), {lit(UNLABELED)})"
     )

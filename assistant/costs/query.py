@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
+from assistant.core.placeholders import OWN_ROWS, UNLABELED
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
 from assistant.costs import sharing as sharing_rules
@@ -26,6 +27,7 @@ from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.warehouse.memo import memo
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = [
@@ -126,7 +128,7 @@ def query_costs(
         )
     shown = [u for u in units if u.passes and u.visible]
     rows = _rows(shown)
-    special = {"__idle__", "__unallocated__", "__unmounted__", "__no_node__"}
+    special = set(OWN_ROWS)
     rows.sort(key=lambda r: (r.name in special, -r.total, r.name))
     more = 0
     if top_n is not None:
@@ -211,8 +213,8 @@ def _units_sql(
     prefix = "billed_" if basis == "invoice" else ""
     col = f"a.{prefix}total_cost"
     unlabeled = (
-        f"sum({col}) FILTER (WHERE coalesce(a.team, '__unlabeled__') = "
-        f"'__unlabeled__') AS unl, sum({col}) AS tot"
+        f"sum({col}) FILTER (WHERE coalesce(a.team, {lit(UNLABELED)}) = {lit(UNLABELED)}) AS unl, "
+        f"sum({col}) AS tot"
     )
     source, source_params = cost_rows(con, window)
     sql = (

@@ -18,8 +18,10 @@ from typing import Any, Literal
 
 from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.provenance import Provenance
 from assistant.core.scope import Scope
+from assistant.core.timestamps import hour_utc, window_bound
 from assistant.costs import sharing as sharing_rules
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
 from assistant.costs.query import estimate_note
@@ -47,7 +49,7 @@ BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
 MAX_BUCKETS: dict[str, int] = {"day": 92, "week": 106, "month": 36}
 _ZERO = Decimal(0)
 _PLACES = Decimal("0.000000000001")
-_SPECIAL = ("__idle__", "__unallocated__")
+_SPECIAL = (IDLE, UNALLOCATED)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -276,7 +278,7 @@ def cost_trend(
         + ([f"{more} smaller groups folded into 'others'"] if more else [])
         + (
             [
-                f"the data starts {data_start:%Y-%m-%d %H:00} UTC: {before_data} {bucket}(s) "
+                f"the data starts {hour_utc(data_start)}: {before_data} {bucket}(s) "
                 "before it are left out, not counted as $0"
             ]
             if before_data and data_start is not None
@@ -363,7 +365,7 @@ def _point(b: TrendBucket) -> dict[str, Any]:
 
 
 def _day(t: datetime) -> str:
-    return t.strftime("%Y-%m-%d") if t.hour == 0 else t.strftime("%Y-%m-%dT%H:%M")
+    return window_bound(t, dates=t.hour == 0)
 
 
 def trend_facts(series: list[TrendBucket], bucket: str) -> dict[str, Any]:

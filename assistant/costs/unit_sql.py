@@ -12,11 +12,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from assistant.allocation.rollups import USED_SQL
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.scope import Scope
 from assistant.costs.dimensions import dimension_expr, needs_pod_join
 from assistant.costs.sharing import RESOURCES, Unit
+from assistant.warehouse.sql_text import lit
 
-__all__ = ["ESTIMATE_SQL", "UNIT_COLUMNS", "unit_from_row", "unit_select"]
+__all__ = ["ESTIMATE_SQL", "UNIT_COLUMNS", "unit_from_row", "unit_select", "used_cost_sql"]
 
 #: how many leading columns of a row ``unit_select`` produces
 UNIT_COLUMNS = 8 + len(RESOURCES)
@@ -42,9 +45,9 @@ def unit_select(
     priced from the price list, which no bill total includes.
     """
     expr = dimension_expr(group_by)
-    unalloc_name = expr if group_by in ("service", "cluster") else "'__unallocated__'"
+    unalloc_name = expr if group_by in ("service", "cluster") else lit(UNALLOCATED)
     name = (
-        f"CASE WHEN a.kind = 'idle' THEN '__idle__' WHEN a.kind = 'unallocated' "
+        f"CASE WHEN a.kind = 'idle' THEN {lit(IDLE)} WHEN a.kind = 'unallocated' "
         f"THEN {unalloc_name} ELSE {expr} END"
     )
     params: list[Any] = []
@@ -89,3 +92,10 @@ def unit_from_row(row: tuple[Any, ...], used: float = 0.0) -> Unit:
         costs=costs,
         used=used,
     )
+
+
+def used_cost_sql(prefix: str) -> str:
+    """Σ the CPU and RAM cost actually used (cost × usage ÷ max(request, usage)): the
+    efficiency numerator of a cost row and of an asset row. ``prefix`` is '' (amortized)
+    or 'billed_' (invoice)."""
+    return f"sum({USED_SQL.format(a='a', p=prefix)})"

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
+from assistant.core.timestamps import rfc3339
 from assistant.demo.catalog import (
     ACCOUNT_ID,
     EBS_GB_MONTH,
@@ -517,7 +518,7 @@ def _fmt(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return rfc3339(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.core.timestamps import rfc3339
 from assistant.demo.catalog import INSTANCE_TYPES
 from assistant.demo.model import Org, Pod
 from assistant.demo.openmetrics_writer import gpu_segments
@@ -34,10 +35,6 @@ EXAMPLE_QUESTIONS = [
     "what should we rightsize?",
     "anything unusual this week?",
 ]
-
-
-def _iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _money(rows: list[dict[str, Any]], field: str = "EffectiveCost", **match: Any) -> Decimal:
@@ -68,7 +65,7 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
             by_cat[r["ChargeCategory"]] += r["EffectiveCost"]
             by_service[r["ServiceName"]] += r["EffectiveCost"]
         bill[name] = {
-            "window": {"start": _iso(s), "end": _iso(e)},
+            "window": {"start": rfc3339(s), "end": rfc3339(e)},
             "effective_cost": str(_money(mr)),
             "billed_cost": str(_money(mr, "BilledCost")),
             "lines": len(mr),
@@ -98,8 +95,8 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "team": "ml",
         "node_instance_id": ft["node"],
         "instance_type": "p4d.24xlarge",
-        "start": _iso(org.at(ft["hours"][0])),
-        "end": _iso(org.at(ft["hours"][1])),
+        "start": rfc3339(org.at(ft["hours"][0])),
+        "end": rfc3339(org.at(ft["hours"][1])),
         "node_hours": ft["hours"][1] - ft["hours"][0],
         "gpu_hours": sum((p.end - p.start) * 8 for p in ft_pods),
         "bill_effective_cost": str(_money(r2, ResourceId=ft["node"])),
@@ -113,7 +110,7 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "kind": "Deployment",
         "team": "payments",
         "hpa_min_replicas": {"before": 3, "after": 6},
-        "from": _iso(org.at(up["from_hour"])),
+        "from": rfc3339(org.at(up["from_hour"])),
         "pod_hours": {label[0]: pod_hours(chk, m1), label[1]: pod_hours(chk, m2)},
         "cpu_request_core_hours": {
             label[0]: pod_hours(chk, m1) * 1.0,
@@ -133,8 +130,8 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
     spot_fallback = {
         "node_pool": "batch",
         "instance_type": "m6i.4xlarge",
-        "start": _iso(org.at(fb["hours"][0])),
-        "end": _iso(org.at(fb["hours"][1])),
+        "start": rfc3339(org.at(fb["hours"][0])),
+        "end": rfc3339(org.at(fb["hours"][1])),
         "on_demand_instance_ids": fb["on_demand"],
         "node_hours": fb_hours,
         "on_demand_cost": str(od_cost),
@@ -151,7 +148,7 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
     savings_plan = {
         "commitment_discount_id": sp["id"],
         "type": "Compute Savings Plan",
-        "start": _iso(org.at(sp["start"])),
+        "start": rfc3339(org.at(sp["start"])),
         "hourly_commitment": str(sp["hourly_commitment"]),
         "covered_instance_ids": sp["covered_nodes"],
         "covered_hours": len(covered),
@@ -184,7 +181,7 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "pod": "jupyter-dana",
         "kind": "Pod",
         "team": "ml",
-        "start": _iso(org.at(nb_ev["hours"][0])),
+        "start": rfc3339(org.at(nb_ev["hours"][0])),
         "bill_change": "0",
         "gpu_hours": {
             label[0]: _overlap(nb_ev["hours"][0], nb_ev["hours"][1], m1[0], m1[1]),
@@ -338,8 +335,8 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "node_instance_id": a100.instance_id,
         "gpu": str(seg[0][0]),
         "model": a100.itype.gpu_model,
-        "start": _iso(org.at(nb["hours"][0])),
-        "idle_from": _iso(org.at(nb["hours"][0] + nb["busy_hours"])),
+        "start": rfc3339(org.at(nb["hours"][0])),
+        "idle_from": rfc3339(org.at(nb["hours"][0] + nb["busy_hours"])),
         "idle_hours": nb["hours"][1] - nb["hours"][0] - nb["busy_hours"],
         "gpu_requested": 1,
         "util_pct_mean_busy": round(float(util[:busy].mean()), 2),
@@ -372,8 +369,8 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
             "pool": n.pool,
             "instance_type": n.itype.name,
             "capacity_type": n.capacity_type,
-            "start": _iso(org.at(n.start)),
-            "end": _iso(org.at(n.end)),
+            "start": rfc3339(org.at(n.start)),
+            "end": rfc3339(org.at(n.end)),
             "hours": n.end - n.start,
             "bill_effective_cost": str(_money(rows, ResourceId=n.instance_id)),
         }
@@ -384,8 +381,8 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "generator": {
             "seed": org.seed,
             "scale": org.scale,
-            "start": _iso(org.start),
-            "end": _iso(org.end),
+            "start": rfc3339(org.start),
+            "end": rfc3339(org.end),
             "sample_interval_s": org.step_s,
             "months": label,
             "compare": {"month": label[1], "previous": label[0]},
@@ -395,8 +392,8 @@ def compute_truths(org: Org, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "clusters": [
             {
                 "name": c.name,
-                "start": _iso(org.at(c.start)),
-                "end": _iso(org.at(c.end)),
+                "start": rfc3339(org.at(c.start)),
+                "end": rfc3339(org.at(c.end)),
                 "namespaces": {ns: lab.get("team") for ns, lab in c.namespaces.items()},
             }
             for c in org.clusters

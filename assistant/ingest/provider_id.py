@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.warehouse.sql_text import lit
+
 __all__ = [
     "AZURE_VMSS_INSTANCE_PATTERN",
     "ProviderId",
@@ -51,7 +53,7 @@ AZURE_VMSS_INSTANCE_PATTERN = (
     r"virtualmachinescalesets/[^/]+)/virtualmachines/[^/]+$"
 )
 _AZURE_VMSS_RE = re.compile(AZURE_VMSS_INSTANCE_PATTERN)
-_VMSS_SQL = "'" + AZURE_VMSS_INSTANCE_PATTERN.replace("'", "''") + "'"
+_VMSS_SQL = lit(AZURE_VMSS_INSTANCE_PATTERN)
 _AZURE_VM_RE = re.compile(
     r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.compute/"
     r"virtualmachines/[^/]+$"

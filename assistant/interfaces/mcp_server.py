@@ -27,6 +27,7 @@ from mcp.shared.exceptions import MCPError
 
 from assistant.capabilities.context import Ctx
 from assistant.config import Settings
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.scope import Scope
 from assistant.errors import InputError, NotFound, PennyError
 from assistant.interfaces import mcp_content
@@ -45,7 +46,7 @@ _INSTRUCTIONS = (
     "container-hour with OpenCost's method. Every tool returns {ok, status, data, error, "
     "provenance}: status 'no_data' means Penny has no data for what was asked (the error "
     "says why) — never read it as zero. Money is exact decimal strings in the currency "
-    "given. '__idle__' is unused node capacity, '__unallocated__' bill lines no workload "
+    f"given. '{IDLE}' is unused node capacity, '{UNALLOCATED}' bill lines no workload "
     "explains. Use search_knowledge to turn loose names into the exact ones filters need."
 )
 _OUTPUT_SCHEMA: dict[str, Any] = ToolResult.model_json_schema(mode="serialization")

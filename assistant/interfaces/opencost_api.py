@@ -21,6 +21,8 @@ from assistant.capabilities.assets import AssetsRequest, NodeAsset, assets
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostLine, CostsRequest, costs
 from assistant.config import Settings
+from assistant.core.money import micro_float
+from assistant.core.placeholders import IDLE
 from assistant.errors import DataGap, InputError
 from assistant.interfaces import opencost_shape as oc
 from assistant.interfaces.auth import Principal
@@ -122,7 +124,7 @@ def allocation(
             gaps.append(gap)
             sets.append({})
             continue
-        rows = [r for r in report.rows if with_idle or r.name != "__idle__"]
+        rows = [r for r in report.rows if with_idle or r.name != IDLE]
         if by_node and with_idle:
             rows = _idle_by_node(rows, req, ctx)
         sets.append(dict(oc.allocation(r, dimension, part) for r in rows))
@@ -139,7 +141,7 @@ def allocation(
 def _idle_by_node(rows: list[CostLine], req: CostsRequest, ctx: Ctx) -> list[CostLine]:
     """The one ``__idle__`` row replaced by one per node (``NODE/__idle__``), each the
     costs capability's idle for that node, so they add up to the row they replace."""
-    idle = [r for r in rows if r.name == "__idle__"]
+    idle = [r for r in rows if r.name == IDLE]
     if not idle or req.filters.get("node"):
         return rows
     nodes = [n.node for n in _nodes(req, ctx)]
@@ -152,11 +154,9 @@ def _idle_by_node(rows: list[CostLine], req: CostsRequest, ctx: Ctx) -> list[Cos
     for node in nodes:
         per = costs(req.model_copy(update={"filters": {**req.filters, "node": node}}), ctx)
         split.extend(
-            r.model_copy(update={"name": f"{node}/__idle__"})
-            for r in per.rows
-            if r.name == "__idle__"
+            r.model_copy(update={"name": f"{node}/{IDLE}"}) for r in per.rows if r.name == IDLE
         )
-    return [r for r in rows if r.name != "__idle__"] + split
+    return [r for r in rows if r.name != IDLE] + split
 
 
 def _nodes(req: CostsRequest, ctx: Ctx) -> list[NodeAsset]:
@@ -190,7 +190,14 @@ def assets_route(
             continue
         key, body = _node_asset(n, span)
         data[key] = body
-    return _ok(data, {"penny": {"currency": report.currency, "notes": report.provenance.notes}})
+    estimated = {k: micro_float(v) for k, v in report.estimated.items() if _wants(k, wanted)}
+    penny = {"currency": report.currency, "notes": report.provenance.notes}
+    return _ok(data, {"penny": {**penny, "estimated": estimated}})
+
+
+def _wants(key: str, wanted: dict[str, str]) -> bool:
+    cluster, _, node = key.partition("/")
+    return all({"cluster": cluster, "node": node}[k] == v for k, v in wanted.items())
 
 
 def _node_asset(n: NodeAsset, window: Window) -> tuple[str, dict[str, Any]]:
@@ -219,13 +226,13 @@ def _node_asset(n: NodeAsset, window: Window) -> tuple[str, dict[str, Any]]:
         "gpuCount": n.gpu_count,
         "preemptible": 1.0 if n.capacity_type == "spot" else 0.0,
         "discount": 0.0,
-        "cpuCost": oc.money(n.cpu_cost),
-        "gpuCost": oc.money(n.gpu_cost),
-        "ramCost": oc.money(n.ram_cost),
-        "adjustment": 0.0,
-        "totalCost": oc.money(n.total_cost),
-        "idleCost": oc.money(n.idle_cost),
-        "allocatedCost": oc.money(n.allocated_cost),
+        "cpuCost": micro_float(n.cpu_cost),
+        "gpuCost": micro_float(n.gpu_cost),
+        "ramCost": micro_float(n.ram_cost),
+        "adjustment": micro_float(n.other_cost),
+        "totalCost": micro_float(n.total_cost),
+        "idleCost": micro_float(n.idle_cost),
+        "allocatedCost": micro_float(n.allocated_cost),
         "priceSource": n.price_source,
     }
 
@@ -282,17 +289,17 @@ def _cloud_item(
     in_cluster = sum((r.total for r in rows if r.kind != "unallocated"), Decimal(0))
     billed = sum((r.total for r in invoiced if r.name == name), Decimal(0))
     share = min(1.0, max(0.0, float(in_cluster / total))) if total else 0.0
-    net = {"cost": oc.money(total), "kubernetesPercent": share}
+    net = {"cost": micro_float(total), "kubernetesPercent": share}
     return {
         "properties": {"service": name},
         "window": {"start": oc.rfc3339(span.start), "end": oc.rfc3339(span.end)},
         "listCost": {"cost": None, "kubernetesPercent": share},
         "netCost": net,
         "amortizedNetCost": net,
-        "invoicedCost": {"cost": oc.money(billed), "kubernetesPercent": share},
+        "invoicedCost": {"cost": micro_float(billed), "kubernetesPercent": share},
         "amortizedCost": net,
         "penny": {
-            "kubernetesCost": oc.money(in_cluster),
-            "unallocatedCost": oc.money(total - in_cluster),
+            "kubernetesCost": micro_float(in_cluster),
+            "unallocatedCost": micro_float(total - in_cluster),
         },
     }

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
 from assistant.capabilities.costs import CostLine
+from assistant.core.money import micro_float
+from assistant.core.placeholders import IDLE, UNALLOCATED
+from assistant.core.timestamps import rfc3339
 from assistant.costs.dimensions import DIMENSIONS
 from assistant.errors import InputError
 from assistant.windows import Window, parse_window
@@ -26,7 +28,6 @@ __all__ = [
     "SPECIAL",
     "aggregate_to_dimension",
     "allocation",
-    "money",
     "parse_bool",
     "parse_filter",
     "parse_step",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: Penny's own rows that are not workloads: kept under their names, as OpenCost does
-SPECIAL = ("__idle__", "__unallocated__")
+SPECIAL = (IDLE, UNALLOCATED)
 MAX_SETS = 400
 _DURATION = re.compile(r"^(\d{1,5})([mhdw])$")
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
@@ -230,16 +231,6 @@ def parse_filter(text: str | None) -> dict[str, str]:
     return out
 
 
-def rfc3339(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def money(value: Decimal) -> float:
-    """A JSON number with the cents Penny computed: six places, as OpenCost rounds. A
-    number of ≤ 15 significant digits prints back as the same decimal digits."""
-    return float(value.quantize(Decimal("0.000001")))
-
-
 def _key_and_properties(name: str, dimension: str) -> tuple[str, dict[str, Any]]:
     if name in SPECIAL or name.startswith("__"):
         return name, {}
@@ -284,42 +275,42 @@ def allocation(line: CostLine, dimension: str, window: Window) -> tuple[str, dic
         "cpuCoreRequestAverage": None,
         "cpuCoreUsageAverage": None,
         "cpuCoreHours": None,
-        "cpuCost": money(line.cpu),
+        "cpuCost": micro_float(line.cpu),
         "cpuCostAdjustment": zero,
         "cpuCostIdle": None,
         "cpuEfficiency": None,
         "gpuCount": None,
         "gpuHours": None,
-        "gpuCost": money(line.gpu),
+        "gpuCost": micro_float(line.gpu),
         "gpuCostAdjustment": zero,
         "gpuCostIdle": None,
         "gpuEfficiency": None,
         "networkTransferBytes": None,
         "networkReceiveBytes": None,
-        "networkCost": money(line.network),
+        "networkCost": micro_float(line.network),
         "networkCrossZoneCost": None,
         "networkCrossRegionCost": None,
         "networkInternetCost": None,
         "networkCostAdjustment": zero,
-        "loadBalancerCost": money(line.lb),
+        "loadBalancerCost": micro_float(line.lb),
         "loadBalancerCostAdjustment": zero,
         "pvBytes": None,
         "pvByteHours": None,
-        "pvCost": money(line.pv),
+        "pvCost": micro_float(line.pv),
         "pvs": None,
         "pvCostAdjustment": zero,
         "ramBytes": None,
         "ramByteRequestAverage": None,
         "ramByteUsageAverage": None,
         "ramByteHours": None,
-        "ramCost": money(line.ram),
+        "ramCost": micro_float(line.ram),
         "ramCostAdjustment": zero,
         "ramCostIdle": None,
         "ramEfficiency": None,
-        "externalCost": money(line.other),
-        "sharedCost": money(line.shared),
-        "idleCost": money(line.idle),
-        "totalCost": money(line.total),
+        "externalCost": micro_float(line.other),
+        "sharedCost": micro_float(line.shared),
+        "idleCost": micro_float(line.idle),
+        "totalCost": micro_float(line.total),
         "totalEfficiency": None if line.efficiency is None else round(line.efficiency, 6),
         "rawAllocationOnly": None,
         "lbAllocations": None,

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.core.answer import Answer
 from assistant.core.markdown import md_unescape, split_cells
+from assistant.core.money import usd_small
 from assistant.core.provenance import Provenance
 
 __all__ = [
@@ -162,12 +163,6 @@ def _chunks(text: str, limit: int) -> list[str]:
     return [*out, text] if text else out
 
 
-def _money(value: Decimal | None) -> str:
-    if value is None:
-        return "unpriced"
-    return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
-
-
 def _prov(p: Provenance) -> str:
     parts = [", ".join(p.tables) or p.source]
     if p.window:
@@ -193,7 +188,7 @@ def context_line(answer: Answer) -> str:
     cost = Decimal(0) if answer.engine == "offline" and answer.cost is None else answer.cost
     used = f" · {tokens:,} tokens" if tokens else ""
     return plain_mrkdwn(
-        f"Sources: {sources} | {engine}{used} · AI cost {_money(cost)} · "
+        f"Sources: {sources} | {engine}{used} · AI cost {usd_small(cost)} · "
         f"{answer.duration_ms:,.0f} ms"
     )[:2900]
 

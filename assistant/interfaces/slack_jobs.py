@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from assistant.capabilities.context import Ctx
 from assistant.config import Settings
 from assistant.core.scope import Scope
+from assistant.core.timestamps import hour
 from assistant.errors import DataGap, PennyError, SourceUnavailable
 from assistant.interfaces.slack_notices import anomaly_blocks, bill_blocks, digest_blocks
 from assistant.notify.anomaly import alert_key, recent_anomalies
@@ -138,7 +139,7 @@ class Notices:
         cfg = self.settings.slack.digest
         slot = weekly_slot(now, cfg.weekday, cfg.hour)
         if now - slot >= DIGEST_GRACE:
-            return f"nothing due (next digest {slot + timedelta(days=7):%Y-%m-%d %H:00})"
+            return f"nothing due (next digest {hour(slot + timedelta(days=7))})"
         week = digest_week(slot)
         key = week.label()
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.core.placeholders import IDLE, UNALLOCATED, UNLABELED, UNMOUNTED
 from assistant.core.scope import Scope
 from assistant.costs.rollup_source import cost_rows
 from assistant.warehouse.db import Connection
@@ -64,7 +65,7 @@ _ABBREVIATIONS = {
     "cron": "scheduled job",
     "batch": "batch jobs",
 }
-_INTERNAL = ("__idle__", "__unallocated__", "__unlabeled__", "__unmounted__")
+_INTERNAL = (IDLE, UNALLOCATED, UNLABELED, UNMOUNTED)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from assistant.config import Settings
+from assistant.core.money import usd
 from assistant.warehouse.ledger import read_ledger
 from assistant.windows import month_window
 
@@ -32,7 +33,7 @@ class BudgetStatus:
 
     def note(self) -> str:
         return (
-            f"Monthly AI budget reached: ${self.spent:.2f} of ${self.limit:.2f} spent in "
+            f"Monthly AI budget reached: {usd(self.spent)} of {usd(self.limit)} spent in "
             f"{self.month}, so this answer comes from the offline engine. Raise "
             "agent.monthly_budget_usd (PENNY_AGENT__MONTHLY_BUDGET_USD) to use the LLM again."
         )

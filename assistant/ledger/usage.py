@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.core.answer import Answer, AskContext
+from assistant.core.placeholders import UNLABELED
 from assistant.ledger.prices import Priced, TokenCounts, price_call
 from assistant.warehouse.ledger import ledger, read_ledger
 
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-UNLABELED_TEAM = "__unlabeled__"
+UNLABELED_TEAM = UNLABELED
 
 
 def tokens_from_usage_metadata(meta: dict[str, Any] | None) -> TokenCounts:

@@ -7,7 +7,7 @@ Each side of a workload is priced on requests, as the scheduler reserves them:
                       + pod GPUs × $/GPU-h) × 730 h
 
 with rightsizing's money helpers (``savings.monthly_cost``, ``HOURS_PER_MONTH``,
-``to_cents``), so the same requests at the same unit prices cost the same dollars in both.
+``core.money.cents``), so the same requests at the same unit prices cost the same dollars in both.
 ``pods`` is the replica count; an HPA's minReplicas (low) and maxReplicas (high); a
 DaemonSet's matching node count; for an existing Job/CronJob its observed average running
 pods (Σ pod running hours ÷ window hours, rightsizing's duty cycle). A Job the warehouse
@@ -21,11 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assistant.core.money import cents
 from assistant.review.observed import ClusterFacts
 from assistant.review.prices import UnitPrices
 from assistant.review.workloads import ContainerSpec, ManifestSet, Resources, WorkloadSpec
 from assistant.rightsizing.manifests import format_cpu, format_memory
-from assistant.rightsizing.savings import HOURS_PER_MONTH, monthly_cost, to_cents
+from assistant.rightsizing.savings import HOURS_PER_MONTH, monthly_cost
 
 __all__ = ["FieldChange", "Review", "SideCost", "WorkloadChange", "estimate", "pod_monthly"]
 
@@ -248,8 +249,8 @@ def _side(spec: WorkloadSpec, facts: ClusterFacts, prices: UnitPrices) -> SideCo
         low,
         high,
         basis,
-        to_cents(pod_monthly(pod, low, prices)),
-        to_cents(pod_monthly(pod, high, prices)),
+        cents(pod_monthly(pod, low, prices)),
+        cents(pod_monthly(pod, high, prices)),
     )
 
 
@@ -362,8 +363,8 @@ def estimate(
             change.changes = _field_changes(old, new)
         seen = facts.observed.get(key)
         if seen is not None and seen.allocated and facts.hours > 0:
-            change.allocated = to_cents(seen.allocated)
-            change.allocated_monthly = to_cents(
+            change.allocated = cents(seen.allocated)
+            change.allocated_monthly = cents(
                 seen.allocated * HOURS_PER_MONTH / Decimal(facts.hours)
             )
         if status == "new" and seen is not None:

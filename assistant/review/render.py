@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 
+from assistant.core.money import usd_exact
 from assistant.review.estimate import Review, SideCost, WorkloadChange
 from assistant.rightsizing.manifests import format_cpu, format_memory
 
@@ -16,21 +17,14 @@ FORMATS = ("md", "json")
 COMMENT_BUDGET = 60_000
 
 
-def _money(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,f}"  # cents stay cents, run-hour rates keep 4 places
-
-
 def _delta(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return ("+" if value > 0 else "") + _money(value) if value else "$0.00"
+    return ("+" if value > 0 else "") + usd_exact(value) if value else "$0.00"
 
 
 def _range(
-    low: Decimal | None, high: Decimal | None, fmt: Callable[[Decimal | None], str] = _money
+    low: Decimal | None, high: Decimal | None, fmt: Callable[[Decimal | None], str] = usd_exact
 ) -> str:
     if low == high:
         return str(fmt(low))
@@ -66,8 +60,8 @@ def _workload_section(c: WorkloadChange, window: str) -> list[str]:
     lines = [f"#### `{c.label}` ({c.status}{', GPU' if c.gpu else ''})", ""]
     if c.allocated is not None:
         lines.append(
-            f"Today it costs {_money(c.allocated)} allocated over the "
-            f"{window} window (≈ {_money(c.allocated_monthly)}/month; the allocation "
+            f"Today it costs {usd_exact(c.allocated)} allocated over the "
+            f"{window} window (≈ {usd_exact(c.allocated_monthly)}/month; the allocation "
             "bills max(request, usage))."
         )
     else:

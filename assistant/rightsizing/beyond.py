@@ -21,8 +21,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.money import cents
 from assistant.core.scope import Scope
-from assistant.rightsizing.savings import HOURS_PER_MONTH, to_cents
+from assistant.rightsizing.savings import HOURS_PER_MONTH
 from assistant.rightsizing.strategies import percentile
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
@@ -60,7 +61,7 @@ class SpotCandidate:
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         for k in ("monthly_cost", "monthly_savings_low", "monthly_savings_high"):
-            d[k] = str(to_cents(d[k]))
+            d[k] = str(cents(d[k]))
         d["discount"] = None if self.discount is None else str(round(self.discount, 4))
         return d
 
@@ -79,8 +80,8 @@ class Orphan:
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
-        d["cost"] = None if self.cost is None else str(to_cents(self.cost))
-        d["monthly_cost"] = None if self.monthly_cost is None else str(to_cents(self.monthly_cost))
+        d["cost"] = None if self.cost is None else str(cents(self.cost))
+        d["monthly_cost"] = None if self.monthly_cost is None else str(cents(self.monthly_cost))
         return d
 
 
@@ -205,10 +206,10 @@ def commitment_coverage(con: Connection, *, window: Window) -> dict[str, Any]:
         "peak_hourly": str(round(max(hourly), 4)),
         "committed_hourly": str(round(covered, 4)),
         "coverage": float(round(min(covered / baseline, Decimal(1)), 4)) if baseline else None,
-        "uncovered_baseline_monthly": str(to_cents(uncovered * HOURS_PER_MONTH)),
+        "uncovered_baseline_monthly": str(cents(uncovered * HOURS_PER_MONTH)),
         "commitment_discount_in_bill": None if rate is None else str(round(rate, 4)),
         "monthly_savings_if_covered": (
-            None if rate is None else str(to_cents(uncovered * HOURS_PER_MONTH * rate))
+            None if rate is None else str(cents(uncovered * HOURS_PER_MONTH * rate))
         ),
     }
 

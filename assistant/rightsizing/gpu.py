@@ -22,10 +22,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from assistant.config import Settings
+from assistant.core.money import cents
+from assistant.core.placeholders import UNASSIGNED
 from assistant.core.scope import Scope
 from assistant.errors import InputError
 from assistant.rightsizing.gpu_hours import DeviceHour, PodGpuHour, load_gpu
-from assistant.rightsizing.savings import to_cents
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
@@ -34,7 +35,6 @@ __all__ = ["GROUP_BY", "IdleGpu", "fold_gpu_groups", "gpu_utilization", "idle_gp
 GROUP_BY = ("pod", "workload", "namespace", "team", "model", "node")
 GroupBy = Literal["pod", "workload", "namespace", "team", "model", "node"]
 POWER_RATIO = 0.5  # idle draw at most half of busy draw confirms idleness
-UNASSIGNED = "__unassigned__"
 _ZERO = Decimal(0)
 _MICRO = Decimal("0.000001")
 
@@ -66,7 +66,7 @@ class IdleGpu:
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
-        d["idle_cost"] = str(to_cents(self.idle_cost))
+        d["idle_cost"] = str(cents(self.idle_cost))
         d["first_idle"] = self.first_idle.isoformat() + "Z"
         d["last_idle"] = self.last_idle.isoformat() + "Z"
         return d

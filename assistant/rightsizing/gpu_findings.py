@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
+from assistant.core.money import cents
 from assistant.core.scope import Scope
 from assistant.errors import StaleAllocation
 from assistant.rightsizing.gpu import idle_gpus
-from assistant.rightsizing.savings import to_cents
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
@@ -43,8 +43,8 @@ class GpuFinding:
         return {
             "devices": self.devices,
             "idle_gpu_hours": round(self.idle_gpu_hours, 3),
-            "idle_cost": str(to_cents(self.idle_cost)),
-            "monthly_cost": str(to_cents(self.monthly_cost)),
+            "idle_cost": str(cents(self.idle_cost)),
+            "monthly_cost": str(cents(self.monthly_cost)),
             "avg_idle_activity_pct": self.avg_idle_activity_pct,
             "power_confirms": self.power_confirms,
             "proposal": "release the idle GPUs (scale the holder down or remove its GPU request)",
@@ -92,5 +92,5 @@ def attach_gpu_findings(
         )
         rec.notes.append(
             f"{len(gpus)} GPU(s) idle for {sum(g.idle_hours for g in gpus)} hour(s) "
-            f"({to_cents(idle_cost)} in the window)"
+            f"({cents(idle_cost)} in the window)"
         )

@@ -24,8 +24,10 @@ from typing import Any
 from assistant.allocation.costmath import split_exact
 from assistant.allocation.freshness import require_fresh
 from assistant.config import Settings
+from assistant.core.placeholders import UNLABELED
 from assistant.core.scope import Scope
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
 
 __all__ = ["DeviceHour", "GpuLoad", "PodGpuHour", "load_gpu"]
@@ -86,7 +88,7 @@ SELECT a.cluster, a.node, a.hour, a.kind,
        CASE WHEN a.kind = 'workload' THEN a.pod END,
        CASE WHEN a.kind = 'workload' THEN a.namespace || '/' || coalesce(a.controller_kind,
             'Pod') || '/' || coalesce(a.controller_name, a.pod) END,
-       CASE WHEN a.kind = 'workload' THEN coalesce(a.team, '__unlabeled__') END,
+       CASE WHEN a.kind = 'workload' THEN coalesce(a.team, {unlabeled}) END,
        sum(coalesce(a.gpu_hours, 0)),
        sum(a.gpu_cost) FILTER (WHERE a.price_source = 'bill'),
        sum(a.gpu_cost) FILTER (WHERE a.price_source <> 'bill')
@@ -124,7 +126,9 @@ def load_gpu(con: Connection, *, window: Window, scope: Scope, settings: Setting
     require_fresh(con, window, settings)
     scope_sql, scope_params = scope.sql_filter("a.team", "a.namespace")
     params: list[Any] = [window.start, window.end, *scope_params]
-    sql = _ALLOC_SQL.format(visible=scope_sql, admin="TRUE" if scope.admin else "FALSE")
+    sql = _ALLOC_SQL.format(
+        visible=scope_sql, admin="TRUE" if scope.admin else "FALSE", unlabeled=lit(UNLABELED)
+    )
     pods: list[PodGpuHour] = []
     requested: dict[tuple[str, str, datetime], float] = defaultdict(float)
     idle_rows: list[PodGpuHour] = []

@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.money import cents
 from assistant.rightsizing.hpa import HpaAdvice
 from assistant.rightsizing.kinds import Disposition
-from assistant.rightsizing.savings import monthly_billed_cost, to_cents
+from assistant.rightsizing.savings import monthly_billed_cost
 from assistant.windows import Window
 
 if TYPE_CHECKING:
@@ -131,9 +132,9 @@ class Recommendation:
             "replicas": round(self.replicas, 3),
             "history_hours": self.history_hours,
             "window": self.window.to_dict(),
-            "current_monthly": str(to_cents(self.current_monthly)),
-            "proposed_monthly": str(to_cents(self.proposed_monthly)),
-            "monthly_savings": str(to_cents(self.monthly_savings)),
+            "current_monthly": str(cents(self.current_monthly)),
+            "proposed_monthly": str(cents(self.proposed_monthly)),
+            "monthly_savings": str(cents(self.monthly_savings)),
             "unit_prices": {
                 "cpu_core_hour": str(self.cpu_price),
                 "ram_gib_hour": str(self.ram_price),
@@ -141,8 +142,8 @@ class Recommendation:
             },
             "disposition": self.disposition.kind,
             "draftable": self.draftable,
-            "window_cost": str(to_cents(self.window_cost)),
-            "window_savings": str(to_cents(self.window_savings)),
+            "window_cost": str(cents(self.window_cost)),
+            "window_savings": str(cents(self.window_savings)),
             "runs": self.disposition.runs,
             "runs_per_month": self.disposition.runs_per_month,
             "gpu": self.gpu.to_dict() if self.gpu else None,
@@ -158,9 +159,9 @@ class Recommendation:
                     "evidence": c.evidence,
                     "notes": c.notes,
                     "confidence": c.confidence,
-                    "current_monthly": str(to_cents(c.current_monthly)),
-                    "proposed_monthly": str(to_cents(c.proposed_monthly)),
-                    "monthly_savings": str(to_cents(c.monthly_savings)),
+                    "current_monthly": str(cents(c.current_monthly)),
+                    "proposed_monthly": str(cents(c.proposed_monthly)),
+                    "monthly_savings": str(cents(c.monthly_savings)),
                 }
                 for c in self.containers
             ],

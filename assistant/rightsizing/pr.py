@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.money import usd
+from assistant.core.timestamps import minute
 from assistant.rightsizing.manifests import format_cpu, format_memory
-from assistant.rightsizing.savings import to_cents
 
 if TYPE_CHECKING:
     from assistant.rightsizing.drafts import Draft
     from assistant.rightsizing.recommend import Recommendation
 
 __all__ = ["pr_description"]
-
-
-def _money(value: Decimal) -> str:
-    cents = to_cents(value)
-    return f"-${-cents:,}" if cents < 0 else f"${cents:,}"
 
 
 def _q(key: str, value: Any) -> str:
@@ -45,14 +40,14 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
     saving = rec.monthly_savings
     verb = "saves" if saving >= 0 else "costs"
     lines = [
-        f"## Rightsize {rec.workload}: {verb} {_money(abs(saving))}/month",
+        f"## Rightsize {rec.workload}: {verb} {usd(abs(saving))}/month",
         "",
         f"Penny's `{rec.strategy}` strategy proposes new resources for `{rec.name}` "
         f"({rec.kind}, namespace `{rec.namespace}`"
         + (f", team `{rec.team}`" if rec.team else "")
         + ") "
-        f"from {rec.history_hours} h of usage between {w.start:%Y-%m-%d %H:%M} and "
-        f"{w.end:%Y-%m-%d %H:%M} UTC, at ~{rec.replicas:.2f} replicas. Drafted by Penny; "
+        f"from {rec.history_hours} h of usage between {minute(w.start)} and "
+        f"{minute(w.end)} UTC, at ~{rec.replicas:.2f} replicas. Drafted by Penny; "
         "nothing was applied.",
         "",
         f"### Cost per month (unit prices from the allocation: ${rec.cpu_price:.6f}/core-h, "
@@ -81,12 +76,12 @@ def pr_description(rec: Recommendation, draft: Draft) -> str:
     ]
     for c in rec.containers:
         lines.append(
-            f"| {c.container} | {_money(c.current_monthly)} | "
-            f"{_money(c.proposed_monthly)} | {_money(-c.monthly_savings)} |"
+            f"| {c.container} | {usd(c.current_monthly)} | "
+            f"{usd(c.proposed_monthly)} | {usd(-c.monthly_savings)} |"
         )
     lines.append(
-        f"| **Total** | **{_money(rec.current_monthly)}** | "
-        f"**{_money(rec.proposed_monthly)}** | **{_money(-saving)}** |"
+        f"| **Total** | **{usd(rec.current_monthly)}** | "
+        f"**{usd(rec.proposed_monthly)}** | **{usd(-saving)}** |"
     )
     lines += ["", "### Evidence", ""]
     for c in rec.containers:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.money import cents
 from assistant.core.scope import Scope
 from assistant.rightsizing.gpu_findings import attach_gpu_findings
 from assistant.rightsizing.history import ContainerHistory, load_history
@@ -21,7 +22,6 @@ from assistant.rightsizing.savings import (
     SEVERITY_ORDER,
     nodes_freed,
     severity,
-    to_cents,
 )
 from assistant.rightsizing.strategies import (
     ContainerAdvice,
@@ -294,6 +294,6 @@ def fleet_effect(con: Connection, recs: list[Recommendation]) -> dict[str, Any]:
                 cpu_freed=sum(_freed(r, "cpu_request") for r in mine),
                 ram_freed=sum(_freed(r, "ram_request") for r in mine),
             ),
-            "monthly_savings": str(to_cents(sum((r.monthly_savings for r in mine), Decimal("0")))),
+            "monthly_savings": str(cents(sum((r.monthly_savings for r in mine), Decimal("0")))),
         }
     return out

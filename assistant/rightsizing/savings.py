@@ -12,7 +12,7 @@ that moves.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 __all__ = [
     "HOURS_PER_MONTH",
@@ -21,7 +21,6 @@ __all__ = [
     "monthly_cost",
     "nodes_freed",
     "severity",
-    "to_cents",
 ]
 
 HOURS_PER_MONTH = Decimal("730")
@@ -78,10 +77,6 @@ def monthly_billed_cost(
     byte_hours = sum(max(ram_req, ram or 0.0) * run for run, _, ram in usage)
     cost = _d(core_hours) * cpu_price + _d(byte_hours) / GIB * ram_price
     return cost * HOURS_PER_MONTH / Decimal(span_hours)
-
-
-def to_cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def severity(monthly_savings: Decimal, *, raises_memory: bool = False, oom_kills: int = 0) -> str:

@@ -19,6 +19,7 @@ import duckdb
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.spark.schema import Table, spark_type, tables
+from assistant.warehouse.sql_text import path_lit
 
 __all__ = ["ExportReport", "export_lake"]
 
@@ -69,7 +70,7 @@ def export_lake(settings: Settings, lake: str | None = None) -> ExportReport:
                 else:
                     staging.mkdir()
                     out = str(staging / "data.parquet")
-                con.execute(f"COPY ({_select(table)}) TO '{_q(out)}' ({opts})")
+                con.execute(f"COPY ({_select(table)}) TO {path_lit(out)} ({opts})")
             if final.exists():
                 shutil.rmtree(final)
             if n:
@@ -77,7 +78,3 @@ def export_lake(settings: Settings, lake: str | None = None) -> ExportReport:
     finally:
         con.close()
     return ExportReport(str(root), rows)
-
-
-def _q(text: str) -> str:
-    return text.replace("'", "''")

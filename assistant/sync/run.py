@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.config import AiSource, BillSource, PrometheusSource, Settings
+from assistant.core.money import usd
+from assistant.core.timestamps import minute
 from assistant.errors import DataGap, PennyError
 from assistant.sync import state as st
 
@@ -147,7 +149,7 @@ def _bind_prometheus(
         out = SourceOutcome(src.name, "prometheus", True)
         while start < end:
             stop = min(end, start + timedelta(hours=src.chunk_hours))
-            say(f"{src.name}: metrics {start:%Y-%m-%d %H:%M} → {stop:%Y-%m-%d %H:%M}")
+            say(f"{src.name}: metrics {minute(start)} → {minute(stop)}")
             try:
                 report = ingest_prometheus(
                     src.url,
@@ -163,7 +165,7 @@ def _bind_prometheus(
                     # no allocate hook: the hours are queued and allocated once at the end
                 )
             except DataGap as exc:  # nothing scraped then (an outage): it will not appear later
-                say(f"{src.name}: no metrics in {start:%Y-%m-%d %H:%M} → {stop:%H:%M}: {exc}")
+                say(f"{src.name}: no metrics in {minute(start)} → {stop:%H:%M}: {exc}")
                 out.gaps += 1
                 state.watermark = stop
                 st.save_progress(settings, state, None, 0)
@@ -177,9 +179,11 @@ def _bind_prometheus(
         out.detail = (
             f"{out.steps} step(s), {out.rows:,} rows"
             + (f", {out.gaps} without metrics" if out.gaps else "")
-            + f"; complete to {end:%Y-%m-%d %H:%M} UTC"
+            + f"; complete to {minute(end)} UTC"
             if out.steps or out.gaps
-            else f"up to date (complete to {state.watermark:%Y-%m-%d %H:%M} UTC)"
+            else f"up to date (complete to {minute(state.watermark)} UTC)"
+            if state.watermark
+            else "nothing to sync yet"
         )
         return out
 
@@ -268,7 +272,7 @@ def _bind_ai(
         state.watermark = end
         st.save_progress(settings, state, None, summary.rows)  # not on the cloud bill
         out.steps, out.rows = 1, summary.rows
-        out.detail = f"{summary.rows} cost row(s), ${summary.total_cost:,.2f}"
+        out.detail = f"{summary.rows} cost row(s), {usd(summary.total_cost)}"
         return out
 
     return run
@@ -291,7 +295,7 @@ def allocate_pending(
     start = min(w[0] for w in windows)
     end = max(w[1] for w in windows)
     if say:
-        say(f"allocating {start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M}")
+        say(f"allocating {minute(start)} → {minute(end)}")
     allocate_touched(settings, start, end)
     st.clear_pending(settings, windows)
     return [(start, end)]

@@ -125,7 +125,11 @@ def rs_via(door: str) -> Any:
     return run
 
 
-_SLACK_ROW = re.compile(r"^(?P<workload>\S+/\S+/\S+)\s+.*\$(?P<savings>[\d,]+\.\d\d)\s*$")
+# a workload in two clusters is named with its cluster ("prod-use1:payments/…"); the other
+# doors sum a workload over its clusters, so the prefix is dropped here
+_SLACK_ROW = re.compile(
+    r"^(?:[\w.-]+:)?(?P<workload>\S+/\S+/\S+)\s+.*\$(?P<savings>[\d,]+\.\d\d)\s*$"
+)
 
 
 def rs_slack(penny: Penny, who: Who) -> dict[str, Decimal]:

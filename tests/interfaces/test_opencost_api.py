@@ -7,6 +7,7 @@ the warehouse, to the cent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,8 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.config import Settings
+from assistant.costs.assets import SPECIAL, asset_costs
 from assistant.interfaces.api import create_app
 from assistant.warehouse.db import reader
+from assistant.windows import Window
 from tests.interfaces.conftest import ADMIN_TOKEN, PAYMENTS_TOKEN, auth
 
 pytestmark = pytest.mark.slow
@@ -243,10 +246,13 @@ def test_assets_are_node_costs_with_their_idle_for_admins_only(
     r = client.get("/assets", params={"window": OCTOBER}, headers=auth(ADMIN_TOKEN))
     assert r.status_code == 200
     data = r.json()["data"]
+    # a node's cost is what allocation booked on it, PV/LB of its pods aside: its pods'
+    # compute, its idle and its bill lines for hours no metrics saw it; estimates apart
     expected = sums(
         demo_settings,
-        "SELECT cluster || '/' || node, sum(node_cost) FROM node_cost_hours WHERE "
-        "hour >= '2026-10-01' AND hour < '2026-11-01' GROUP BY 1",
+        "SELECT cluster || '/' || node, sum(total_cost - pv_cost - lb_cost) FROM allocations "
+        "WHERE node IS NOT NULL AND coalesce(price_source, 'bill') = 'bill' "
+        "AND hour >= '2026-10-01' AND hour < '2026-11-01' GROUP BY 1",
         [],
     )
     assert {k: Decimal(str(v["totalCost"])).quantize(C) for k, v in data.items()} == expected
@@ -259,12 +265,37 @@ def test_assets_are_node_costs_with_their_idle_for_admins_only(
     for key, node in data.items():
         assert node["type"] == "Node" and node["properties"]["cluster"] == key.split("/")[0]
         assert Decimal(str(node["idleCost"])).quantize(C) == idle.get(key, Decimal("0.00"))
-        # cpu + gpu + ram = the node's cost (RAM takes the exact remainder)
-        parts = sum(Decimal(str(node[f])) for f in ("cpuCost", "gpuCost", "ramCost"))
+        # cpu + gpu + ram + adjustment (network, unobserved hours) = the node's cost
+        fields = ("cpuCost", "gpuCost", "ramCost", "adjustment")
+        parts = sum(Decimal(str(node[f])) for f in fields)
         assert abs(parts - Decimal(str(node["totalCost"]))) <= Decimal("0.00001")
     forbidden = client.get("/assets", params={"window": OCTOBER}, headers=auth(PAYMENTS_TOKEN))
     assert forbidden.status_code == 403
     assert "only administrators may read them" in forbidden.json()["error"]["message"]
+
+
+def test_assets_node_totals_are_the_asset_views_and_their_bill_lines(
+    client: TestClient, demo_settings: Settings
+) -> None:
+    """/assets and `penny assets` give each node the same total (its compute: the bill
+    lines allocation matched to it), and list the same price-list estimates apart."""
+    body = client.get("/assets", params={"window": OCTOBER}, headers=auth(ADMIN_TOKEN)).json()
+    got = {k: Decimal(str(v["totalCost"])).quantize(C) for k, v in body["data"].items()}
+    with reader(demo_settings) as con:
+        view = asset_costs(
+            con,
+            window=Window(datetime(2026, 10, 1), datetime(2026, 11, 1)),
+            by="node",
+            settings=demo_settings,
+        )
+    rows = {f"{r.cluster}/{r.name.split('/')[-1]}": r for r in view.rows if r.name not in SPECIAL}
+    assert got == {k: r.compute.quantize(C) for k, r in rows.items()}
+    assert body["penny"]["estimated"] == {
+        f"{r.cluster}/{r.name.split('/')[-1]}": float(r.compute.quantize(Decimal("0.000001")))
+        for r in view.estimates
+        if r.name not in SPECIAL
+    }
+    assert len(got) > 1 and sum(got.values()) > 0
 
 
 def test_cloud_cost_by_service_totals_the_bill(client: TestClient, demo_settings: Settings) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 import pytest
@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.capabilities.costs import CostLine
+from assistant.core.money import micro_float
 from assistant.errors import InputError
 from assistant.interfaces import opencost_shape as oc
 from assistant.windows import Window
@@ -232,8 +233,10 @@ def test_keys_and_properties_follow_opencost(
 
 @given(st.decimals(min_value=0, max_value=10**8, places=12, allow_nan=False))
 def test_money_keeps_the_cents(value: Decimal) -> None:
-    """A float of ≤ 15 significant digits prints back as the same six-place decimal."""
-    assert Decimal(repr(oc.money(value))) == value.quantize(Decimal("0.000001"))
+    """A float of ≤ 15 significant digits prints back as the same six-place decimal
+    (rounded half-up, as every amount Penny shows)."""
+    six = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    assert Decimal(repr(micro_float(value))) == six
 
 
 @pytest.mark.parametrize(

@@ -84,16 +84,22 @@ def test_a_team_gets_its_own_closed_bill_and_an_incomplete_month_waits(
 
 
 def test_anomaly_alert_key_stays_the_same_while_the_run_goes_on(settings: Settings) -> None:
+    # team ml steps up twice: on 2026-10-03 (ranker-train grows, ≈ $370 → $432 a day) and
+    # on 2026-10-08 (llm-finetune starts, → ≈ $1,139 a day). Seen on successive mornings
+    # with a 3-day lookback, each change keeps the one key of the day it began, so a
+    # channel is told of each once; the second is new on the 10th, the first out of view
+    # from the 11th.
     admin = Scope.everything()
     keys = []
-    for day in (5, 7, 10):  # the llm-finetune run from 2026-10-03 seen on three mornings
+    for day in (5, 7, 9, 10, 11, 12):
         _, found = recent_anomalies(
             Ctx(settings=settings, scope=admin, now=datetime(2026, 10, day, 9)),
             by="team",
             lookback_days=3,
         )
         keys.append([alert_key(a) for a in found])
-    assert keys == [["team:ml:spike:2026-10-03"]] * 3
+    step, finetune = "team:ml:spike:2026-10-03", "team:ml:spike:2026-10-08"
+    assert keys == [[step], [step], [step], [step, finetune], [finetune], [finetune]]
 
 
 def test_the_planted_spike_is_alerted_with_its_numbers_and_only_where_visible(

@@ -17,6 +17,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings, load_settings
+from assistant.core.money import cents
 from assistant.core.scope import Scope
 from assistant.review.estimate import estimate
 from assistant.review.observed import ClusterFacts
@@ -24,7 +25,7 @@ from assistant.review.prices import UnitPrices
 from assistant.review.workloads import parse_manifests
 from assistant.rightsizing.manifests import format_cpu
 from assistant.rightsizing.recommend import Recommendation, recommend
-from assistant.rightsizing.savings import monthly_cost, to_cents
+from assistant.rightsizing.savings import monthly_cost
 from assistant.warehouse.db import reader
 from assistant.windows import parse_window
 from tests.demo_warehouse import EVAL_END, demo_copy
@@ -88,7 +89,7 @@ def test_same_unit_prices_same_dollars_as_rightsizing(settings: Settings) -> Non
     review = estimate(base, head, prices, ClusterFacts(rec.cluster, 0))
     (change,) = review.changes
     # today's requests: rightsizing bills max(request, usage) = the request (usage below it)
-    assert change.before.monthly_low == to_cents(rec.current_monthly)
+    assert change.before.monthly_low == cents(rec.current_monthly)
     # the proposal at the same prices through rightsizing's own helper
     proposed = monthly_cost(
         c.proposed["cpu_request"],
@@ -97,7 +98,7 @@ def test_same_unit_prices_same_dollars_as_rightsizing(settings: Settings) -> Non
         ram_price=rec.ram_price,
         replicas=round(rec.replicas),
     )
-    assert change.after.monthly_low == to_cents(proposed)
+    assert change.after.monthly_low == cents(proposed)
 
 
 def test_cli_on_the_demo_matches_an_independent_computation(
@@ -147,10 +148,10 @@ def test_cli_on_the_demo_matches_an_independent_computation(
     def by_hand(requests: dict[str, float | None]) -> Decimal:
         cores = Decimal(round(float(requests["cpu_request"] or 0) * 1000)) / 1000  # as written
         gib = Decimal(int(requests["ram_request"] or 0)) / GIB
-        return to_cents((cores * p_cpu + gib * p_ram) * round(rec.replicas) * 730)
+        return cents((cores * p_cpu + gib * p_ram) * round(rec.replicas) * 730)
 
     (change,) = data["changed"]
     assert change["before"]["monthly_low"] == str(by_hand(c.current))
     assert change["after"]["monthly_low"] == str(by_hand(c.proposed))
     assert Decimal(change["monthly_delta_low"]) == by_hand(c.proposed) - by_hand(c.current)
-    assert change["allocated"] == str(to_cents(allocated))
+    assert change["allocated"] == str(cents(allocated))

@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.config import Settings
+from assistant.core.money import cents
 from assistant.core.scope import Scope
 from assistant.rightsizing.hpa import co_tune
 from assistant.rightsizing.recommend import fleet_effect, recommend
-from assistant.rightsizing.savings import nodes_freed, severity, to_cents
+from assistant.rightsizing.savings import nodes_freed, severity
 from tests.rightsizing.rs_fixtures import GIB, MIB, NOW, Warehouse
 
 
@@ -65,9 +66,9 @@ def test_savings_by_hand_and_ranking(wh: Warehouse, settings: Settings) -> None:
     # current  = (1 core × 0.04 + 1 GiB × 0.005) × 2 replicas × 730 h = 65.70
     # proposed = (0.2 × 0.04 + 460/1024 GiB × 0.005) × 2 × 730
     #          = (0.008 + 0.00224609375) × 1460 = 14.959296875
-    assert to_cents(api.current_monthly) == Decimal("65.70")
+    assert cents(api.current_monthly) == Decimal("65.70")
     assert api.proposed_monthly == pytest.approx(Decimal("14.959296875"), abs=Decimal("1e-9"))
-    assert to_cents(api.monthly_savings) == Decimal("50.74")
+    assert cents(api.monthly_savings) == Decimal("50.74")
     assert api.severity == "medium"
     assert api.price_source == "allocation"
     report = recs[1]
@@ -77,7 +78,7 @@ def test_savings_by_hand_and_ranking(wh: Warehouse, settings: Settings) -> None:
     # (before: priced as if it ran 730 h a month, 0.34 $/month)
     assert (report.disposition.kind, report.disposition.runs) == ("schedule", 1)
     assert report.monthly_savings == 0
-    assert to_cents(report.window_savings) == Decimal("0.01")
+    assert cents(report.window_savings) == Decimal("0.01")
     assert report.severity == "low"
     assert recs[2].status == "not_enough_data"
     assert recs[2].monthly_savings == 0
@@ -131,7 +132,7 @@ def test_hpa_workload_keeps_scale_point(wh: Warehouse, settings: Settings) -> No
     assert api.containers[0].proposed["cpu_request"] == 0.778
     # proposed = (0.778 × 0.04 + 460/1024 × 0.005) × 1460 = (0.03112 + 0.00224609375) × 1460
     #          = 48.7149…; savings = 65.70 − 48.71 = 16.99
-    assert to_cents(api.monthly_savings) == Decimal("16.99")
+    assert cents(api.monthly_savings) == Decimal("16.99")
     assert any("HPA api" in n for n in api.notes)
 
 
@@ -194,7 +195,7 @@ def test_a_cronjob_is_priced_per_run_times_its_schedule(wh: Warehouse, settings:
     assert (d.kind, d.runs, d.run_period_hours, d.draftable) == ("schedule", 2, 24.0, True)
     assert d.runs_per_month == pytest.approx(730 / 24, abs=1e-3)
     assert rec.current_monthly == pytest.approx(Decimal("2.7375"), abs=Decimal("1e-9"))
-    assert to_cents(rec.window_cost) == Decimal("0.18")  # 4 hours × 0.045
+    assert cents(rec.window_cost) == Decimal("0.18")  # 4 hours × 0.045
 
 
 def test_a_one_day_job_is_reported_not_priced_a_month_and_not_drafted(
@@ -216,7 +217,7 @@ def test_a_one_day_job_is_reported_not_priced_a_month_and_not_drafted(
     rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
     assert (rec.disposition.kind, rec.draftable) == ("one_off", False)
     assert rec.current_monthly == 0 and rec.monthly_savings == 0
-    assert to_cents(rec.window_cost) == Decimal("43.20")
+    assert cents(rec.window_cost) == Decimal("43.20")
     assert rec.window_savings > 0
     with pytest.raises(InputError, match="cannot be changed by a patch"):
         draft_change(rec)
@@ -237,7 +238,7 @@ def test_a_bare_pod_keeps_costing_while_it_runs_but_is_never_drafted(
     rec = recommend(wh.con, scope=Scope.everything(), settings=settings)[0]
     # still running at the end of the data: (2 × 0.04 + 4 × 0.005) × 730 = 73.00 a month
     assert (rec.disposition.kind, rec.draftable) == ("pod", False)
-    assert to_cents(rec.current_monthly) == Decimal("73.00")
+    assert cents(rec.current_monthly) == Decimal("73.00")
     with pytest.raises(InputError, match="immutable"):
         draft_change(rec)
 
@@ -331,7 +332,7 @@ def test_unrequested_container_costs_its_usage(wh: Warehouse, settings: Settings
     # current  = (0.25 × 0.04 + 0.5 × 0.005) × 730 = 0.0125 × 730 = 9.125 → $9.13
     # proposed = (0.5 × 0.04 + 588.8→589 Mi/1024 × 0.005) × 730
     #          = (0.02 + 0.00287597656) × 730 = 16.69946… → $16.70, a $7.57 increase
-    assert to_cents(c.current_monthly) == Decimal("9.13")
+    assert cents(c.current_monthly) == Decimal("9.13")
     assert c.proposed["ram_request"] == 589 * MIB
-    assert to_cents(c.proposed_monthly) == Decimal("16.70")
-    assert to_cents(rec.monthly_savings) == Decimal("-7.57")
+    assert cents(c.proposed_monthly) == Decimal("16.70")
+    assert cents(rec.monthly_savings) == Decimal("-7.57")

@@ -12,11 +12,12 @@ from typing import Any
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.refs import EntityRef
 from assistant.agent.offline.runner import Runner, last_month, who, window_arg
-from assistant.agent.offline.templates import money, pct, table
+from assistant.agent.offline.templates import pct, table
 from assistant.billing.lines import BillCostsReport
 from assistant.billing.models import BillTotals
 from assistant.capabilities.costs import CostReport
 from assistant.capabilities.orphans import OrphansReport
+from assistant.core.money import usd
 from assistant.windows import Window
 
 __all__ = ["bill_cost", "orphans", "savings"]
@@ -67,9 +68,9 @@ def _when(r: BillCostsReport, run: Runner) -> str:
 
 
 def _groups(r: BillCostsReport, dim: str, asked: bool) -> str:
-    rows = [[g.name, money(g.amount)] for g in r.rows]
+    rows = [[g.name, usd(g.amount)] for g in r.rows]
     if r.others is not None:
-        rows.append([r.others.name, money(r.others.amount)])
+        rows.append([r.others.name, usd(r.others.amount)])
     return table([dim.replace("_", " "), "cost"], rows) if len(rows) > 1 or asked else ""
 
 
@@ -107,9 +108,9 @@ def bill_cost(p: Parsed, run: Runner) -> str:
             when = run.when(p.slots.window) if p.slots.window else window
             return f"No {what.strip('*').lower()} in {when}: {run.last_error}"
         return _unavailable(msg or "", what, run)
-    lines = [f"{what} in {_when(r, run)}: **{money(r.total.amount)}** (amortized, EffectiveCost)."]
+    lines = [f"{what} in {_when(r, run)}: **{usd(r.total.amount)}** (amortized, EffectiveCost)."]
     if r.total.billed != r.total.effective:
-        lines[0] += f" On the invoice (BilledCost): {money(r.total.billed)}."
+        lines[0] += f" On the invoice (BilledCost): {usd(r.total.billed)}."
     if refs and refs[0].kind == "charge_category" and r.total.amount < 0:
         lines.append("Credits are negative: they reduce the bill.")
     table_text = _groups(r, group, asked=bool(p.slots.group_by) or group == "month")
@@ -131,7 +132,7 @@ def _two_windows(p: Parsed, run: Runner, filters: dict[str, str], what: str) -> 
         if r is None:
             return _unavailable(msg or "", what, run)
         reports.append(r)
-        out.append(f"{_when(r, run)}: **{money(r.total.amount)}**")
+        out.append(f"{_when(r, run)}: **{usd(r.total.amount)}**")
     a, b = reports
     later, earlier = b.total.amount, a.total.amount
     direction = "higher" if later > earlier else "lower" if later < earlier else "the same"
@@ -151,7 +152,7 @@ def _absent(ref: EntityRef, p: Parsed, run: Runner) -> str:
     r, msg = run.report("bill_costs", {"window": window, "group_by": ref.kind}, BillCostsReport)
     if r is None:
         return _unavailable(msg or "", ref.name, run)
-    present = ", ".join(f"{g.name} ({money(g.amount)})" for g in r.rows)
+    present = ", ".join(f"{g.name} ({usd(g.amount)})" for g in r.rows)
     return (
         f"The billing data has no {ref.name} in {_when(r, run)}: no line has a "
         f"{ref.kind.replace('_', ' ')} for it. What it has: {present}."
@@ -185,8 +186,8 @@ def _entity_part(p: Parsed, run: Runner, e: EntityRef, refs: list[EntityRef]) ->
         "lb": "load balancers (the LoadBalancer services its pods back)",
     }[column]
     return (
-        f"The {who(e)} spent **{money(r.totals.cost(column))}** on {what} in {run.when(w)}, "
-        f"of {money(r.totals.total)} in all."
+        f"The {who(e)} spent **{usd(r.totals.cost(column))}** on {what} in {run.when(w)}, "
+        f"of {usd(r.totals.total)} in all."
     )
 
 
@@ -236,15 +237,15 @@ def _commitments(s: BillTotals, when: str) -> str:
             "lines in the bill), so commitments saved nothing."
         )
     lines = [
-        f"Commitments (savings plans and reservations) saved **{money(s.commitment_savings)}** "
-        f"in {when}: the usage they covered cost {money(s.commitment_covered_usage)} amortized "
+        f"Commitments (savings plans and reservations) saved **{usd(s.commitment_savings)}** "
+        f"in {when}: the usage they covered cost {usd(s.commitment_covered_usage)} amortized "
         "instead of its list price.",
         "",
         table(
             ["figure", "value"],
             [
-                ["saving against list price", money(s.commitment_savings)],
-                ["covered usage (amortized)", money(s.commitment_covered_usage)],
+                ["saving against list price", usd(s.commitment_savings)],
+                ["covered usage (amortized)", usd(s.commitment_covered_usage)],
                 [
                     "coverage (covered ÷ usage)",
                     pct(s.commitment_coverage_pct, already_percent=True)
@@ -257,8 +258,8 @@ def _commitments(s: BillTotals, when: str) -> str:
                     if s.commitment_utilisation_pct is not None
                     else "n/a",
                 ],
-                ["unused commitment", money(s.commitment_unused)],
-                ["commitment purchases (invoice)", money(s.commitment_purchases)],
+                ["unused commitment", usd(s.commitment_unused)],
+                ["commitment purchases (invoice)", usd(s.commitment_purchases)],
             ],
         ),
     ]
@@ -270,8 +271,8 @@ def _spot(s: BillTotals, when: str) -> str:
         return f"No spot usage in {when}: the bill has no spot (Dynamic) lines."
     share = pct(s.spot_savings / s.spot_list) if s.spot_list else "n/a"
     return (
-        f"Spot usage in {when} cost {money(s.spot_effective)} against {money(s.spot_list)} at "
-        f"list (on-demand) price: spot saved **{money(s.spot_savings)}** ({share} off list)."
+        f"Spot usage in {when} cost {usd(s.spot_effective)} against {usd(s.spot_list)} at "
+        f"list (on-demand) price: spot saved **{usd(s.spot_savings)}** ({share} off list)."
     )
 
 
@@ -295,16 +296,16 @@ def orphans(p: Parsed, run: Runner) -> str:
         [
             o.kind.replace("_", " "),
             f"{o.namespace}/{o.name}" if o.namespace else o.name,
-            money(o.cost) if o.cost is not None else "unpriced",
+            usd(o.cost) if o.cost is not None else "unpriced",
             o.price_source,
             o.evidence,
         ]
         for o in d.resources
     ]
-    billed = money(d.total_from_bill)
+    billed = usd(d.total_from_bill)
     return "\n".join(
         [
-            f"{d.count} {what} in {run.when(w)} cost **{money(d.total_cost)}** while serving "
+            f"{d.count} {what} in {run.when(w)} cost **{usd(d.total_cost)}** while serving "
             f"no running pod ({billed} of it on their own bill lines, still billed).",
             "",
             table(["kind", "resource", "cost", "price from", "evidence"], rows),

@@ -11,11 +11,13 @@ from typing import Any
 from assistant.agent.offline import scoped
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import Runner, how_read, label, last_month, who, window_arg
-from assistant.agent.offline.templates import money, pct, table
+from assistant.agent.offline.templates import pct, table
 from assistant.billing.models import GroupChange, Variance
 from assistant.capabilities.bill import BillReport, CompareReport
 from assistant.capabilities.costs import CostLine, CostReport
 from assistant.core.markdown import md_escape
+from assistant.core.money import usd
+from assistant.core.placeholders import IDLE, NO_CONTROLLER, UNALLOCATED, UNLABELED
 from assistant.windows import Window
 
 __all__ = [
@@ -44,8 +46,8 @@ BREAKDOWN = {
 
 #: the warehouse's placeholder names, as a person would say them
 _PLACEHOLDERS = {
-    "__no_controller__": "pods without a controller (__no_controller__)",
-    "__unlabeled__": "no label (__unlabeled__)",
+    NO_CONTROLLER: f"pods without a controller ({NO_CONTROLLER})",
+    UNLABELED: f"no label ({UNLABELED})",
 }
 
 
@@ -53,10 +55,10 @@ def _cost_rows(r: CostReport, limit: int = 10) -> list[list[str]]:
     rows = []
     for line in r.rows:
         name = {
-            "__idle__": "idle (unused node capacity)",
-            "__unallocated__": "unallocated (bill lines no workload explains)",
+            IDLE: "idle (unused node capacity)",
+            UNALLOCATED: "unallocated (bill lines no workload explains)",
         }.get(line.name, line.name)
-        rows.append([name, money(line.total)])
+        rows.append([name, usd(line.total)])
     return rows[: limit + 3]
 
 
@@ -65,10 +67,10 @@ def _estimated(r: CostReport) -> str:
     warehouse with metrics but no bill yet has only these)."""
     if not r.estimates:
         return ""
-    shown = ", ".join(f"{md_escape(e.name)} {money(e.total)}" for e in r.estimates[:5])
+    shown = ", ".join(f"{md_escape(e.name)} {usd(e.total)}" for e in r.estimates[:5])
     more = f" and {len(r.estimates) - 5} more" if len(r.estimates) > 5 else ""
     return (
-        f"\n\nNot on the bill, so not in the total: **{money(r.estimated_total)}** estimated "
+        f"\n\nNot on the bill, so not in the total: **{usd(r.estimated_total)}** estimated "
         f"from the price list (nodes or volumes the bill never mentions, or hours it does not "
         f"cover yet): {shown}{more}."
     )
@@ -97,12 +99,12 @@ def entity_cost(p: Parsed, run: Runner) -> str:
     if r is None:
         return (msg or "") + how_read(e)
     lines = [
-        f"The {who(e)} cost **{money(r.totals.total)}** in {run.when(w)} (amortized, {r.currency})."
+        f"The {who(e)} cost **{usd(r.totals.total)}** in {run.when(w)} (amortized, {r.currency})."
     ]
     idle_row = _kind(r, "idle")
     if idle_row is not None:
         lines[0] += (
-            f" That includes {money(idle_row.total)} of idle capacity (node "
+            f" That includes {usd(idle_row.total)} of idle capacity (node "
             "cost no workload requested)."
         )
     if len(r.rows) > 1:
@@ -124,7 +126,7 @@ def total_cost(p: Parsed, run: Runner) -> str:
         return scoped.total(r, run.when(w), table(["namespace", "cost"], _cost_rows(r)))
     return "\n".join(
         [
-            f"Total cost in {run.when(w)}: **{money(r.totals.total)}** (amortized, the whole "
+            f"Total cost in {run.when(w)}: **{usd(r.totals.total)}** (amortized, the whole "
             "bill: workloads, idle capacity and unallocated lines).",
             "",
             "Largest namespaces, then idle and unallocated:",
@@ -151,16 +153,16 @@ def top(p: Parsed, run: Runner) -> str:
     # the asset view (nodes, clusters) ranks assets; everything else ranks workload groups
     workloads = [line for line in r.rows if line.kind in ("workload", "asset")]
     rows = [
-        [str(i), _PLACEHOLDERS.get(line.name, line.name), money(line.total)]
+        [str(i), _PLACEHOLDERS.get(line.name, line.name), usd(line.total)]
         for i, line in enumerate(workloads, 1)
     ]
-    rows += [["", line.name, money(line.total)] for line in r.rows if line.kind == "others"]
+    rows += [["", line.name, usd(line.total)] for line in r.rows if line.kind == "others"]
     special = {
         "idle": "idle (unused capacity)",
         "unallocated": "unallocated",
         "unattached": "volumes and load balancers no pod used",
     }
-    rows += [["", special[line.kind], money(line.total)] for line in r.rows if line.kind in special]
+    rows += [["", special[line.kind], usd(line.total)] for line in r.rows if line.kind in special]
     plural = {
         "env": "environments",
         "cost_center": "cost centers",
@@ -186,7 +188,7 @@ def top(p: Parsed, run: Runner) -> str:
                 "",
                 table(["#", column, "cost"], rows),
                 "",
-                f"Total: **{money(r.totals.total)}**.",
+                f"Total: **{usd(r.totals.total)}**.",
             ]
         )
         + _estimated(r)
@@ -261,13 +263,13 @@ def compare(p: Parsed, run: Runner) -> str:
                 f"The {who(e)} has no cost in {label(a)} or {label(b)} that "
                 "compare_periods could attribute." + how_read(e)
             )
-        change = money(g.change, signed=True)
+        change = usd(g.change, signed=True)
         share = f" ({pct(g.pct, already_percent=True, signed=True)})" if g.pct is not None else ""
         lines = [
-            f"The {who(e)} cost {money(g.before)} in {run.when(a)} and "
-            f"{money(g.after)} in {run.when(b)}: **{change}**{share}."
+            f"The {who(e)} cost {usd(g.before)} in {run.when(a)} and "
+            f"{usd(g.after)} in {run.when(b)}: **{change}**{share}."
         ]
-        effects = [[k.replace("_", " "), money(x, signed=True)] for k, x in g.effects.items()]
+        effects = [[k.replace("_", " "), usd(x, signed=True)] for k, x in g.effects.items()]
         if effects:
             lines += ["", "What moved it:", "", table(["effect", "amount"], effects)]
         return "\n".join(lines) + how_read(e)
@@ -310,9 +312,9 @@ def _ranked(p: Parsed, run: Runner, a: Window, b: Window, group: str) -> str:
     rows = [
         [
             g.group,
-            money(g.before),
-            money(g.after),
-            money(g.change, signed=True),
+            usd(g.before),
+            usd(g.after),
+            usd(g.change, signed=True),
             pct(g.pct, already_percent=True, signed=True) if g.pct is not None else "new",
         ]
         for g in ordered[:n]
@@ -320,7 +322,7 @@ def _ranked(p: Parsed, run: Runner, a: Window, b: Window, group: str) -> str:
     return "\n".join(
         [
             f"From {run.when(a)} to {run.when(b)}, the {by} **{top.group}** {verb}: "
-            f"{money(top.before)} to {money(top.after)}, **{money(top.change, signed=True)}**.",
+            f"{usd(top.before)} to {usd(top.after)}, **{usd(top.change, signed=True)}**.",
             "",
             table([by, label(a), label(b), "change", "%"], rows),
         ]
@@ -334,13 +336,13 @@ def _falls(p: Parsed) -> bool:
 def _variance_text(v: Variance, a: Window, b: Window, top: int = 5) -> str:
     pct_text = f" ({pct(v.pct, already_percent=True, signed=True)})" if v.pct is not None else ""
     lines = [
-        f"Total cost went from {money(v.total_a)} in {label(a)} to "
-        f"{money(v.total_b)} in {label(b)}: **{money(v.change, signed=True)}**"
+        f"Total cost went from {usd(v.total_a)} in {label(a)} to "
+        f"{usd(v.total_b)} in {label(b)}: **{usd(v.change, signed=True)}**"
         f"{pct_text} (amortized).",
         "",
         "The change, by effect (these add up to it):",
         "",
-        table(["effect", "amount"], [[x.label, money(x.amount, signed=True)] for x in v.effects]),
+        table(["effect", "amount"], [[x.label, usd(x.amount, signed=True)] for x in v.effects]),
     ]
     drivers = v.drivers[:top]
     if drivers:
@@ -351,7 +353,7 @@ def _variance_text(v: Variance, a: Window, b: Window, top: int = 5) -> str:
             table(
                 ["driver", "effect", "amount"],
                 [
-                    [x.subject, x.effect.replace("_", " "), money(x.amount, signed=True)]
+                    [x.subject, x.effect.replace("_", " "), usd(x.amount, signed=True)]
                     for x in drivers
                 ],
             ),
@@ -380,21 +382,21 @@ def bill(p: Parsed, run: Runner) -> str:
         lines = [scoped.bill(x, run.when(w))]
     else:
         lines = [
-            f"The {run.when(w)} bill: **{money(t.invoice)}** invoiced, "
-            f"{money(t.amortized)} amortized (commitments spread)."
+            f"The {run.when(w)} bill: **{usd(t.invoice)}** invoiced, "
+            f"{usd(t.amortized)} amortized (commitments spread)."
         ]
         extras = [
-            f"credits {money(t.credits)}" if t.credits else "",
-            f"tax {money(t.tax)}" if t.tax else "",
-            f"commitment savings {money(t.commitment_savings)}" if t.commitment_savings else "",
+            f"credits {usd(t.credits)}" if t.credits else "",
+            f"tax {usd(t.tax)}" if t.tax else "",
+            f"commitment savings {usd(t.commitment_savings)}" if t.commitment_savings else "",
         ]
         if any(extras):
             lines.append("It includes " + ", ".join(e for e in extras if e) + ".")
     f = x.forecast
     if f is not None:
-        span = f" (range {money(f.low)} to {money(f.high)})" if f.low is not None else ""
+        span = f" (range {usd(f.low)} to {usd(f.high)})" if f.low is not None else ""
         lines.append(
-            f"The month is not over: forecast for the whole month **{money(f.forecast)}**"
+            f"The month is not over: forecast for the whole month **{usd(f.forecast)}**"
             f"{span} ({f.method})."
         )
     v = x.variance
@@ -444,11 +446,11 @@ def idle(p: Parsed, run: Runner) -> str:
     return "\n".join(
         [
             f"Idle cost (node capacity no workload requested) in {run.when(w)}: "
-            f"**{money(row.total)}**, {share} of the {money(r.totals.total)} total.",
+            f"**{usd(row.total)}**, {share} of the {usd(r.totals.total)} total.",
             "",
             table(
                 ["resource", "idle cost"],
-                [["CPU", money(row.cpu)], ["RAM", money(row.ram)], ["GPU", money(row.gpu)]],
+                [["CPU", usd(row.cpu)], ["RAM", usd(row.ram)], ["GPU", usd(row.gpu)]],
             ),
         ]
     )
@@ -470,15 +472,15 @@ def unallocated(p: Parsed, run: Runner) -> str:
     if row is None:
         return f"Nothing was unallocated in {run.when(w)}: every bill line maps to the cluster."
     lines = [
-        f"Unallocated cost in {run.when(w)}: **{money(row.total)}** of the "
-        f"{money(r.totals.total)} bill (bill lines no cluster resource explains: "
+        f"Unallocated cost in {run.when(w)}: **{usd(row.total)}** of the "
+        f"{usd(r.totals.total)} bill (bill lines no cluster resource explains: "
         "control plane, data transfer, storage outside the cluster, tax, credits)."
     ]
     by, _ = run.report(
         "query_costs", {"window": window_arg(w), "group_by": "service", "top_n": 50}, CostReport
     )
     if by is not None:
-        rows = [[x.name, money(x.total)] for x in by.rows if x.kind == "unallocated"]
+        rows = [[x.name, usd(x.total)] for x in by.rows if x.kind == "unallocated"]
         if rows:
             lines += ["", "By bill service:", "", table(["service", "cost"], rows)]
     return "\n".join(lines)
@@ -495,7 +497,7 @@ def unlabeled(p: Parsed, run: Runner) -> str:
     if r is None:
         return msg or ""
     lines = [
-        f"Cost without a team label in {run.when(w)}: **{money(r.unlabeled_cost)}**, "
+        f"Cost without a team label in {run.when(w)}: **{usd(r.unlabeled_cost)}**, "
         f"{pct(r.unlabeled_share or 0)} of workload cost (idle and unallocated "
         "excluded)."
     ]
@@ -506,11 +508,11 @@ def unlabeled(p: Parsed, run: Runner) -> str:
                 "window": window_arg(w),
                 "group_by": "namespace",
                 "top_n": 20,
-                "filters": {"team": "__unlabeled__"},
+                "filters": {"team": UNLABELED},
             },
             CostReport,
         )
         if ns is not None:
-            rows = [[x.name, money(x.total)] for x in ns.rows if x.kind in ("workload", "others")]
+            rows = [[x.name, usd(x.total)] for x in ns.rows if x.kind in ("workload", "others")]
             lines += ["", "Namespaces with unlabeled cost:", "", table(["namespace", "cost"], rows)]
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from dataclasses import replace
 from assistant.agent.offline.refs import BILL_KINDS, EntityRef, Hit, Name
 from assistant.agent.offline.vocabulary import BILL_ALIASES
 from assistant.config import Settings
+from assistant.core.placeholders import GLOBAL, NONE, UNKNOWN
 from assistant.core.scope import Scope
 from assistant.costs.rollup_source import cost_rows
 from assistant.knowledge.names import load_entities
@@ -34,7 +35,7 @@ _KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node", *BILL_
 #: fuzzy readings at or above this become filters (stated in the answer); below: weak
 FUZZY_FLOOR = 0.8
 #: bill values that are ordinary words: only their aliases name them
-_GENERIC_VALUES = {"other", "usage", "standard", "__unknown__", "__none__", "__global__"}
+_GENERIC_VALUES = {"other", "usage", "standard", UNKNOWN, NONE, GLOBAL}
 
 #: bill dimensions whose values are ordinary words ("Storage", "Credit", "Cluster"): a
 #: question names them through the aliases in vocabulary.BILL_ALIASES only

@@ -12,9 +12,10 @@ from typing import Any
 
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import Runner, who
-from assistant.agent.offline.templates import money, pct, rate, table
+from assistant.agent.offline.templates import pct, table
 from assistant.billing.forecast import ForecastReport
 from assistant.budgets import BudgetReport
+from assistant.core.money import usd, usd_rate
 from assistant.costs.units import UnitCostReport
 from assistant.windows import Window, month_window
 
@@ -54,26 +55,26 @@ def forecast(p: Parsed, run: Runner) -> str:
     if r.complete:
         return (
             f"{month} is over, so there is nothing to forecast: {subject} cost "
-            f"**{money(r.actual)}** in {month} (actual, amortized)."
+            f"**{usd(r.actual)}** in {month} (actual, amortized)."
         )
     f = r.forecast
     if f is None:
         return f"There is not enough data in {month} to forecast it."
     end = (r.data_end or "")[:16].replace("T", " ")
-    span = f" (range {money(f.low)} to {money(f.high)})" if f.low is not None else ""
+    span = f" (range {usd(f.low)} to {usd(f.high)})" if f.low is not None else ""
     if r.covered is None:
         head = (
             f"{month} has not started in the data (the data ends {end} UTC), so this is a "
-            f"projection, not a bill: at the current run rate of {money(f.daily_run_rate)} a "
-            f"day, {subject.lower() if e is None else subject} would cost **{money(f.forecast)}**"
+            f"projection, not a bill: at the current run rate of {usd(f.daily_run_rate)} a "
+            f"day, {subject.lower() if e is None else subject} would cost **{usd(f.forecast)}**"
             f"{span} over its {f.days_in_month} days."
         )
     else:
         head = (
             f"{subject} so far in {month} (month to date, {f.days_elapsed} of "
-            f"{f.days_in_month} days, data through {end} UTC): {money(r.actual)}. Forecast for "
-            f"the whole month: **{money(f.forecast)}**{span}, at a run rate of "
-            f"{money(f.daily_run_rate)} a day."
+            f"{f.days_in_month} days, data through {end} UTC): {usd(r.actual)}. Forecast for "
+            f"the whole month: **{usd(f.forecast)}**{span}, at a run rate of "
+            f"{usd(f.daily_run_rate)} a day."
         )
     lines = [head, "", f"_Method: {f.method}._"]
     lines += _budget_lines(p, run, args["month"])
@@ -108,10 +109,10 @@ def _budget_table(r: BudgetReport) -> str:
     rows = [
         [
             b.name,
-            money(b.monthly),
-            money(b.spent) if b.spent is not None else "n/a",
-            money(b.remaining) if b.remaining is not None else "n/a",
-            money(b.forecast.forecast) if b.forecast else "-",
+            usd(b.monthly),
+            usd(b.spent) if b.spent is not None else "n/a",
+            usd(b.remaining) if b.remaining is not None else "n/a",
+            usd(b.forecast.forecast) if b.forecast else "-",
             _verdict(b.verdict),
         ]
         for b in r.budgets
@@ -183,8 +184,8 @@ def unit_cost(p: Parsed, run: Runner) -> str:
         run.refused = True
         return f"I can't give the cost {per} for {who(e)}: {run.last_error}"
     return (
-        f"The {who(e)} cost {money(d.cost)} in {d.window} and served "
-        f"{float(d.quantity):,.0f} {unit}s ({d.source}): **{rate(d.per_scale)} {per}**."
+        f"The {who(e)} cost {usd(d.cost)} in {d.window} and served "
+        f"{float(d.quantity):,.0f} {unit}s ({d.source}): **{usd_rate(d.per_scale)} {per}**."
     )
 
 

@@ -9,12 +9,14 @@ from typing import Any
 
 from assistant.agent.offline.intents import Parsed
 from assistant.agent.offline.runner import Runner, window_arg
-from assistant.agent.offline.templates import EXAMPLES, hours, money, table
+from assistant.agent.offline.templates import EXAMPLES, hours, table
 from assistant.capabilities.ai_spend import AiSpendReport
 from assistant.capabilities.bill import AnomaliesReport
 from assistant.capabilities.costs import CostReport
 from assistant.capabilities.rightsizing import GpuReport, RightsizingReport
 from assistant.core.markdown import md_escape
+from assistant.core.money import usd
+from assistant.core.placeholders import UNASSIGNED
 from assistant.windows import Window
 
 __all__ = [
@@ -38,18 +40,16 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
     )
     if d is None:
         return msg or ""
-    lines = [
-        f"GPU utilization in {run.when(w)}: idle GPU time cost **{money(d.idle_cost_total)}**."
-    ]
+    lines = [f"GPU utilization in {run.when(w)}: idle GPU time cost **{usd(d.idle_cost_total)}**."]
     costs, _ = run.report(
         "query_costs", {"window": window_arg(w), "group_by": "namespace", "top_n": 1}, CostReport
     )
     if costs is not None:
         idle_row = next((r for r in costs.rows if r.kind == "idle"), None)
         lines.append(
-            f"GPUs cost {money(costs.totals.gpu)} in all"
+            f"GPUs cost {usd(costs.totals.gpu)} in all"
             + (
-                f", of which {money(idle_row.gpu)} was GPU capacity no pod requested"
+                f", of which {usd(idle_row.gpu)} was GPU capacity no pod requested"
                 if idle_row
                 else ""
             )
@@ -57,12 +57,12 @@ def gpu_utilization(p: Parsed, run: Runner) -> str:
         )
     rows = [
         [
-            r["workload"] if r["workload"] != "__unassigned__" else "no pod (unassigned)",
+            r["workload"] if r["workload"] != UNASSIGNED else "no pod (unassigned)",
             hours(r["gpu_hours"]),
             "—" if r["avg_activity_pct"] is None else f"{r['avg_activity_pct']:.1f}%",
             hours(r["idle_gpu_hours"]),
-            money(r["cost"]),
-            money(r["idle_cost"]),
+            usd(r["cost"]),
+            usd(r["idle_cost"]),
         ]
         for r in d.rows
     ]
@@ -102,7 +102,7 @@ def idle_gpus(p: Parsed, run: Runner) -> str:
             r["workload"] or "no pod (unassigned)",
             r.get("team") or "-",
             hours(r["idle_gpu_hours"]),
-            money(r["idle_cost"]),
+            usd(r["idle_cost"]),
         ]
         for r in d.rows
     ]
@@ -110,7 +110,7 @@ def idle_gpus(p: Parsed, run: Runner) -> str:
     return "\n".join(
         [
             f"{d.rows_total} GPUs were idle in {run.when(w)} (activity below the "
-            f"idle threshold for hours on end), costing **{money(d.idle_cost_total)}**.",
+            f"idle threshold for hours on end), costing **{usd(d.idle_cost_total)}**.",
             "",
             table(["GPU", "node", "held by", "team", "idle GPU-hours", "idle cost"], rows),
         ]
@@ -143,7 +143,7 @@ def ai_spend(p: Parsed, run: Runner) -> str:
         [
             _SOURCE_NAMES.get(str(g[key]), str(g[key])) if key == "source" else str(g[key]),
             str(g["calls"]),
-            money(g["cost"]) if g["cost"] is not None else "unpriced",
+            usd(g["cost"]) if g["cost"] is not None else "unpriced",
             f"{g['input_tokens']:,} / {g['output_tokens']:,}",
         ]
         for g in d.groups
@@ -154,7 +154,7 @@ def ai_spend(p: Parsed, run: Runner) -> str:
         if total.get("unpriced_calls")
         else ""
     )
-    spent = money(total.get("cost")) if total.get("cost") is not None else "unpriced"
+    spent = usd(total.get("cost")) if total.get("cost") is not None else "unpriced"
     return "\n".join(
         [
             f"{what} spend ({d.window}): **{spent}**." + note,
@@ -190,9 +190,9 @@ def rightsizing(p: Parsed, run: Runner) -> str:
             r.get("qualified") or r["workload"] if seen.count(r["workload"]) > 1 else r["workload"],
             r.get("team") or "-",
             r.get("severity") or "-",
-            money(r["current_monthly"]),
-            money(r["proposed_monthly"]),
-            money(r["monthly_savings"]),
+            usd(r["current_monthly"]),
+            usd(r["proposed_monthly"]),
+            usd(r["monthly_savings"]),
         ]
         for r in recs
     ]
@@ -202,7 +202,7 @@ def rightsizing(p: Parsed, run: Runner) -> str:
             f"Top rightsizing opportunities{_of(e)} (requests vs observed usage), most severe "
             "first: "
             f"{total.get('workloads_with_recommendation', len(rows))} workloads could save "
-            f"**{money(total.get('monthly_savings'))}** a month in all.",
+            f"**{usd(total.get('monthly_savings'))}** a month in all.",
             "",
             table(
                 [
@@ -286,9 +286,9 @@ def anomalies(p: Parsed, run: Runner) -> str:
             a.day,
             a.group,
             a.direction,
-            money(a.actual),
-            money(a.expected),
-            money(a.excess, signed=True),
+            usd(a.actual),
+            usd(a.expected),
+            usd(a.excess, signed=True),
             (a.workloads or [{}])[0].get("workload", "-"),
         ]
         for a in found

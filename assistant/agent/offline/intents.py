@@ -27,6 +27,7 @@ from assistant.agent.offline.intent import Intent
 from assistant.agent.offline.periods import Period, find_periods
 from assistant.agent.offline.reading import Reading
 from assistant.agent.offline.refs import EntityRef, Hit
+from assistant.core.timestamps import hour_utc
 from assistant.windows import Window
 
 __all__ = ["INTENTS", "EntityRef", "Intent", "Parsed", "Slots", "recognise"]
@@ -275,7 +276,7 @@ def _period_note(p: Period) -> str:
     if p.typo:
         return f'I read "{p.phrase}" as {p.window.label()} ({p.typo.capitalize()}).'
     return (
-        f'Your data ends {p.window.end:%Y-%m-%d %H:00} UTC, so I read "{p.phrase}" as the '
+        f'Your data ends {hour_utc(p.window.end)}, so I read "{p.phrase}" as the '
         f"{p.window.days:g} days before that."
     )
 

@@ -64,9 +64,6 @@ class Reading:
                         self.cues[i] |= cue.intents
                         self.labels[i].add(cue.label)
 
-    def has_label(self, label: str) -> bool:
-        return any(label in ls for ls in self.labels)
-
     def runs(self) -> list[Run]:
         """Unowned words no cue or filler explains, grouped into phrases (≤ 4 words)."""
         out: list[Run] = []

@@ -19,6 +19,7 @@ from assistant.agent.offline.refs import EntityRef
 from assistant.agent.offline.templates import provenance_line
 from assistant.core.answer import ToolCall
 from assistant.core.markdown import md_escape
+from assistant.core.timestamps import hour, hour_utc
 from assistant.windows import Window, month_window
 from tools.registry import ToolContext, call_report
 
@@ -79,12 +80,12 @@ class Runner:
         if end is not None and w.end > end and w.start < end:
             last = end - timedelta(hours=1)
             if to_date:  # a calendar month, or a month so far
-                ends = f"{last:%Y-%m-%d %H:00}"
+                ends = f"{hour(last)}"
                 text = f"{w.start:%Y-%m} so far (month to date: the data ends {ends} UTC)"
             else:
-                text += f" (the data ends {last:%Y-%m-%d %H:00} UTC)"
+                text += f" (the data ends {hour_utc(last)})"
         elif to_date and w.label().count("-") != 1 and w.end >= self.ctx.now:
-            text = f"{w.start:%Y-%m} so far (month to date, to {w.end:%Y-%m-%d %H:00} UTC)"
+            text = f"{w.start:%Y-%m} so far (month to date, to {hour_utc(w.end)})"
         elif w.start.hour or w.end.hour:
             text += " (partial first and last days: hours as shown, UTC)"
         if self.span is not None and w.start < self.span[0] < w.end:
@@ -98,12 +99,9 @@ def _what(name: str, args: dict[str, Any]) -> str:
 
 
 def window_arg(w: Window) -> str:
-    """The tools' window notation: 'YYYY-MM' for a calendar month, else START..END."""
-    text = w.label()
-    if ".." not in text:
-        return text
-    fmt = "%Y-%m-%d" if w.start.hour == 0 and w.end.hour == 0 else "%Y-%m-%dT%H:%M"
-    return f"{w.start.strftime(fmt)}..{w.end.strftime(fmt)}"
+    """The tools' window notation: 'YYYY-MM' for a calendar month, else START..END (the
+    window's own label, which ``parse_window`` reads back)."""
+    return w.label()
 
 
 def last_month(now: datetime) -> Window:

@@ -8,9 +8,9 @@ figure as zero ("every node-hour was allocated").
 
 from __future__ import annotations
 
-from assistant.agent.offline.templates import money
 from assistant.billing.models import BillExplanation
 from assistant.capabilities.costs import CostReport
+from assistant.core.money import usd
 
 __all__ = ["bill", "hidden", "total"]
 
@@ -24,7 +24,7 @@ _HIDDEN = {
 def total(r: CostReport, period: str, breakdown: str) -> str:
     return "\n".join(
         [
-            f"Total cost you may see in {period}: **{money(r.totals.total)}** "
+            f"Total cost you may see in {period}: **{usd(r.totals.total)}** "
             "(amortized, your workloads only: idle capacity and unallocated bill lines are "
             "not visible to you, so this is not the whole bill).",
             "",
@@ -45,12 +45,12 @@ def bill(x: BillExplanation, period: str) -> str:
     """A scoped asker's part of the bill (``explain_bill``'s ``scope_totals``)."""
     s = x.scope_totals
     amortized = s.amortized if s else x.allocated_total
-    invoiced = f", {money(s.invoice)} invoiced" if s else ""
+    invoiced = f", {usd(s.invoice)} invoiced" if s else ""
     excludes = s.excludes if s else "everything outside your workloads"
     return "\n".join(
         [
             f"Your part of the {period} bill ({s.scope if s else x.scope}): "
-            f"**{money(amortized)}** amortized{invoiced}.",
+            f"**{usd(amortized)}** amortized{invoiced}.",
             f"The org-wide bill total is not visible to you; your part leaves out {excludes}.",
         ]
     )

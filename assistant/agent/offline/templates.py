@@ -7,12 +7,12 @@ in an answer can be traced back to the tool result that produced it.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from assistant.core.markdown import md_escape
 
-__all__ = ["EXAMPLES", "hours", "money", "pct", "provenance_line", "rate", "table"]
+__all__ = ["EXAMPLES", "hours", "pct", "provenance_line", "table"]
 
 _CENT = Decimal("0.01")
 
@@ -37,31 +37,6 @@ EXAMPLES = [
     "What should we rightsize?",
     "Anything unusual this week?",
 ]
-
-
-def money(value: Any, *, signed: bool = False) -> str:
-    """'$1,234.57' from a Decimal string; '-$500.00' (or '+$12.00' when ``signed``)."""
-    if value is None:
-        return "n/a"
-    try:
-        amount = Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return str(value)
-    if amount == 0:
-        amount = Decimal("0.00")
-    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
-    return f"{sign}${abs(amount):,.2f}"
-
-
-def rate(value: Any) -> str:
-    """A unit price: to the cent from $1, else four significant digits ('$0.0003412')."""
-    amount = Decimal(str(value))
-    if abs(amount) >= 1:
-        return money(amount)
-    if amount == 0:
-        return "$0.00"
-    digits = max(2, -amount.adjusted() + 3)
-    return f"${amount:.{digits}f}"
 
 
 def pct(value: Any, *, already_percent: bool = False, signed: bool = False) -> str:

@@ -20,10 +20,12 @@ from assistant.agent.offline.runner import (
     who,
     window_arg,
 )
-from assistant.agent.offline.templates import money, pct, table
+from assistant.agent.offline.templates import pct, table
 from assistant.capabilities.costs import CostReport
 from assistant.capabilities.trend import TrendReport
 from assistant.core.markdown import md_escape
+from assistant.core.money import usd
+from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.windows import Window
 
 __all__ = ["default_bucket", "entity_compare", "trend"]
@@ -61,7 +63,7 @@ def _when(bucket: dict[str, Any], size: str) -> str:
 
 
 def _series_name(name: str) -> str:
-    return {"__idle__": "idle", "__unallocated__": "unallocated"}.get(name, name)
+    return {IDLE: "idle", UNALLOCATED: "unallocated"}.get(name, name)
 
 
 def _extra(r: TrendReport, key: str) -> Any:
@@ -75,14 +77,14 @@ def _summary(r: TrendReport, size: str) -> str:
         return ""
     unit = _UNIT[size]
     parts = [
-        f"average {money(f['average'])} per {unit}",
-        f"highest {money(f['max']['total'])} ({f['max']['start']}), lowest "
-        f"{money(f['min']['total'])} ({f['min']['start']})",
+        f"average {usd(f['average'])} per {unit}",
+        f"highest {usd(f['max']['total'])} ({f['max']['start']}), lowest "
+        f"{usd(f['min']['total'])} ({f['min']['start']})",
     ]
     change = (
-        f"from {money(f['first']['total'])} ({f['first']['start']}) to "
-        f"{money(f['last']['total'])} ({f['last']['start']}): "
-        f"{money(f['change'], signed=True)}"
+        f"from {usd(f['first']['total'])} ({f['first']['start']}) to "
+        f"{usd(f['last']['total'])} ({f['last']['start']}): "
+        f"{usd(f['change'], signed=True)}"
     )
     if f.get("change_pct") is not None:
         change += f" ({pct(f['change_pct'], already_percent=True, signed=True)})"
@@ -98,7 +100,7 @@ def _summary(r: TrendReport, size: str) -> str:
     if busiest:
         line += (
             f" Most expensive weekday on average: {busiest['weekday']} "
-            f"({money(busiest['average'])} over {busiest['days']} days)."
+            f"({usd(busiest['average'])} over {busiest['days']} days)."
         )
     return line
 
@@ -129,7 +131,7 @@ def trend(p: Parsed, run: Runner) -> str:
         return msg + (how_read(e) if e else "")
     head = (
         f"{_ADVERB[size]} cost{subject}, {run.when(w)}, amortized {d.currency}: "
-        f"**{money(_extra(d, 'total'))}** in total; " + _summary(d, size)
+        f"**{usd(_extra(d, 'total'))}** in total; " + _summary(d, size)
     )
     rows = d.buckets
     shown = rows[-_MAX_ROWS:]
@@ -137,12 +139,12 @@ def trend(p: Parsed, run: Runner) -> str:
         names = [s["name"] for s in d.series]
         headers = [size] + [_series_name(n) for n in names] + ["total"]
         body = [
-            [_when(b, size)] + [money(b["groups"][n]) for n in names] + [money(b["total"])]
+            [_when(b, size)] + [usd(b["groups"][n]) for n in names] + [usd(b["total"])]
             for b in shown
         ]
     else:
         headers = [size, "cost"]
-        body = [[_when(b, size), money(b["total"])] for b in shown]
+        body = [[_when(b, size), usd(b["total"])] for b in shown]
     lines = [head, "", table(headers, body)]
     if len(rows) > len(shown):
         lines += [
@@ -197,8 +199,8 @@ def entity_compare(p: Parsed, run: Runner) -> str:
         what=f"the difference between {a.name} and {b.name}",
     )
     lines = [
-        f"In {run.when(w)}, the {who(a)} cost **{money(da.totals.total)}** and the {who(b)} "
-        f"cost **{money(db.totals.total)}** (amortized, {da.currency})."
+        f"In {run.when(w)}, the {who(a)} cost **{usd(da.totals.total)}** and the {who(b)} "
+        f"cost **{usd(db.totals.total)}** (amortized, {da.currency})."
     ]
     if diff is None:
         lines.append(diff_msg or "")
@@ -206,13 +208,13 @@ def entity_compare(p: Parsed, run: Runner) -> str:
         gap = _extra(diff, "difference")
         more, less = (a, b) if not str(gap).startswith("-") else (b, a)
         lines[0] += (
-            f" {md_escape(more.name)} cost **{money(gap).lstrip('-')}** more than "
+            f" {md_escape(more.name)} cost **{usd(gap).lstrip('-')}** more than "
             f"{md_escape(less.name)}."
-            if money(gap) != "$0.00"
+            if usd(gap) != "$0.00"
             else " They cost the same to the cent."
         )
     for e, d in ((a, da), (b, db)):
-        parts = [[r.name, money(r.total)] for r in d.rows if r.kind in ("workload", "others")]
+        parts = [[r.name, usd(r.total)] for r in d.rows if r.kind in ("workload", "others")]
         if parts:
             dim = {"controller": "workload"}.get(d.group_by, d.group_by)
             lines += ["", f"Largest parts of {md_escape(e.name)}:", "", table([dim, "cost"], parts)]
@@ -220,8 +222,8 @@ def entity_compare(p: Parsed, run: Runner) -> str:
         names = [s["name"] for s in diff.series]
         body = [
             [_when(x, size)]
-            + [money(x["groups"][n]) for n in names]
-            + [money(x["difference"], signed=True)]
+            + [usd(x["groups"][n]) for n in names]
+            + [usd(x["difference"], signed=True)]
             for x in diff.buckets[-_MAX_ROWS:]
         ]
         lines += ["", f"By {size}:", "", table([size, a.name, b.name, "difference"], body)]

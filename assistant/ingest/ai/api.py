@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from assistant.config import AiSource, Settings
+from assistant.core.timestamps import rfc3339
 from assistant.errors import SourceAuthError, SourceUnavailable
 from assistant.ingest.ai.files import ImportSummary, import_pages
 
@@ -30,10 +31,6 @@ _MAX_PAGES = 1000
 
 def _epoch(t: datetime) -> int:
     return int(t.replace(tzinfo=UTC).timestamp())
-
-
-def _rfc3339(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def fetch_pages(
@@ -57,8 +54,8 @@ def fetch_pages(
         path = "/v1/organizations/cost_report"
         headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
         params = [
-            ("starting_at", _rfc3339(start)),
-            ("ending_at", _rfc3339(end)),
+            ("starting_at", rfc3339(start)),
+            ("ending_at", rfc3339(end)),
             ("group_by[]", "workspace_id"),
             ("group_by[]", "description"),
         ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from assistant.core.timestamps import minute
 from assistant.windows import EARLIEST, LATEST
 
 __all__ = [
@@ -51,13 +52,13 @@ def unix_time(value: int) -> tuple[datetime | None, str | None]:
 
 def time_problem(value: datetime) -> str | None:
     if not EARLIEST <= value < LATEST:
-        return f"{value:%Y-%m-%d %H:%M} is outside {EARLIEST:%Y}..{LATEST.year - 1}"
+        return f"{minute(value)} is outside {EARLIEST:%Y}..{LATEST.year - 1}"
     return None
 
 
 def bucket_problem(start: datetime, end: datetime) -> str | None:
     if end <= start:
-        return f"the bucket ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})"
+        return f"the bucket ends ({minute(end)}) before it starts ({minute(start)})"
     if end - start > MAX_BUCKET:
         return (
             f"the bucket spans {(end - start).days} days ({start:%Y-%m-%d}..{end:%Y-%m-%d}); "

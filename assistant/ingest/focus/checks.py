@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.ingest.focus.columns import COLUMNS, NON_NULL_COLUMNS
-from assistant.ingest.focus.read import EXAMPLES, STAGE, StagedFile, lit
+from assistant.ingest.focus.read import EXAMPLES, STAGE, StagedFile
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import lit
 
 __all__ = ["Finding", "staging_findings", "value_findings"]
 

@@ -32,6 +32,7 @@ from assistant.ingest.focus.columns import (
 from assistant.ingest.focus.files import DataFile
 from assistant.ingest.text_check import csv_place, first_bad_utf8, open_bytes
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import ident, lit
 
 __all__ = ["RAW", "STAGE", "StagedFile", "create_stage", "stage_file"]
 
@@ -59,14 +60,6 @@ class StagedFile:
     invalid_json: dict[str, list[Any]] = field(default_factory=dict)
     #: column -> [count, example rows] for numbers with more than 12 decimals
     rounded: dict[str, list[Any]] = field(default_factory=dict)
-
-
-def q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def create_stage(con: Connection) -> None:
@@ -158,9 +151,9 @@ def _load_raw(con: Connection, f: DataFile) -> set[str]:
                 if kind.startswith(("MAP", "STRUCT")) or kind.endswith("]")
             }
             select = ", ".join(
-                f"to_json({q(name)})::VARCHAR AS {q(name)}"
+                f"to_json({ident(name)})::VARCHAR AS {ident(name)}"
                 if name in nested
-                else f"{q(name)}::VARCHAR AS {q(name)}"
+                else f"{ident(name)}::VARCHAR AS {ident(name)}"
                 for name, *_ in types
             )
             con.execute(
@@ -261,7 +254,7 @@ def stage_file(con: Connection, f: DataFile, ingest_id: str) -> StagedFile:
     # are contiguous and in file order, so the data row is rowid - first rowid + 1.
     first = con.execute(f"SELECT min(rowid) FROM {RAW}").fetchone()[0]  # type: ignore[index]
     row = f"(rowid - {int(first)} + 1)"
-    raw_of = {spec.name: f"NULLIF({q(name)}, 'NULL')" for name, spec in mapped.items()}
+    raw_of = {spec.name: f"NULLIF({ident(name)}, 'NULL')" for name, spec in mapped.items()}
     staged = StagedFile(f, rows, version, header, extra, renamed)
     _check_fatal(con, path, mapped, raw_of, row)
     keep_text = _value_findings(con, path, mapped, raw_of, staged, row)
@@ -425,9 +418,9 @@ def _insert(
             )
     # Extra columns keep their text; Parquet nested values (already JSON) stay JSON.
     extras = [
-        f"{lit(name)}, {q(name)}::JSON"
+        f"{lit(name)}, {ident(name)}::JSON"
         if name in nested
-        else f"{lit(name)}, NULLIF({q(name)}, 'NULL')"
+        else f"{lit(name)}, NULLIF({ident(name)}, 'NULL')"
         for name in extra
     ]
     # Merging into {} drops null-valued keys (JSON merge patch), so NULL extras vanish.

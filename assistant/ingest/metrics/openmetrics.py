@@ -31,6 +31,7 @@ from typing import IO
 import numpy as np
 
 from assistant.config import Settings
+from assistant.core.timestamps import minute
 from assistant.errors import DataGap, ImportFileError, InputError
 from assistant.ingest.after import AfterIngest
 from assistant.ingest.metrics import plausible
@@ -403,7 +404,7 @@ def _ingest_store(
         else floor_hour(epoch + timedelta(seconds=store.last_ts)) + timedelta(hours=1)
     )
     if end <= start:
-        raise InputError(f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.")
+        raise InputError(f"End {minute(end)} is not after start {minute(start)}.")
     grids = time_chunks(start, end, step_s, chunk_hours)
     rows: list[UnitRow] = []
     for u in settings.units:  # usage counters (settings.units), read from the same files

@@ -46,6 +46,7 @@ from assistant.ingest.metrics.sample_slices import (
     merge_slices,
     series_major,
 )
+from assistant.warehouse.sql_text import path_lit
 
 __all__ = ["SLICE_S", "SampleStore", "Unsure"]
 
@@ -189,7 +190,7 @@ class SampleStore:
         self.con.register("rows_in", {"b": b, "sid": sids, "t": ts, "v": values})
         try:
             self.con.execute(
-                f"COPY (SELECT * FROM rows_in) TO '{_sql_path(root)}' "
+                f"COPY (SELECT * FROM rows_in) TO {path_lit(root)} "
                 "(FORMAT parquet, PARTITION_BY (b))"
             )
         finally:
@@ -286,7 +287,7 @@ class SampleStore:
             folder = part.root / f"b={b}"
             if not folder.is_dir():
                 continue
-            src = f"read_parquet('{_sql_path(folder)}/*.parquet')"
+            src = f"read_parquet({path_lit(folder / '*.parquet')})"
             if part.kind == "rows":
                 got = self.con.execute(f"SELECT sid, t, v FROM {src}").fetchnumpy()
                 row_sids.append(np.asarray(got["sid"], dtype=np.int32))
@@ -351,10 +352,6 @@ class SampleStore:
             parts.append(self._cache[b].between(lo, hi))
         got = merge_slices(parts)
         return got.sid, got.ts, got.vs
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _slices_in(root: Path) -> set[int]:

@@ -8,6 +8,8 @@ Parameters of each statement: the file path, then the compression (``gzip``/``no
 
 from __future__ import annotations
 
+from assistant.warehouse.sql_text import path_lit
+
 __all__ = ["LINES", "PART_META", "READ", "sliced_groups"]
 
 # One pass over the file's lines, split at single spaces into up to eight tokens (empty
@@ -69,7 +71,7 @@ def sliced_groups(target: str, scale: float, slice_s: int) -> str:
     slice, not the file. Non-finite values are dropped in numpy, as the line reader drops
     them (a FILTER on the lists costs more than the lists).
     """
-    quoted = "'" + target.replace("'", "''") + "'"
+    quoted = path_lit(target)
     return f"""
         COPY (
             SELECT CAST(floor((t * {scale!r}) / {slice_s}) AS BIGINT) AS b, h,

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from assistant.config import Settings
+from assistant.core.timestamps import minute
 from assistant.errors import DataGap, InputError, SourceUnavailable
 from assistant.ingest.after import AfterIngest
 from assistant.ingest.metrics import plausible
@@ -121,7 +122,7 @@ class _Fetcher:
         except QueryTooLarge as exc:
             raise SourceUnavailable(
                 f"Prometheus at {self.client.url} refused {metric} even split by namespace "
-                f"and time ({grid.start:%Y-%m-%d %H:%M}): {exc}",
+                f"and time ({minute(grid.start)}): {exc}",
                 hint="Use a larger --step, or raise Prometheus's --query.max-samples.",
                 url=self.client.url,
             ) from exc
@@ -174,7 +175,7 @@ def _chunks(
             series: dict[str, list[GridSeries]] = {}
             for metric in METRICS:
                 if bar is not None:
-                    bar.update(task, description=f"{grid.start:%Y-%m-%d %H:%M} {metric}")
+                    bar.update(task, description=f"{minute(grid.start)} {metric}")
                 series[metric] = fetcher.fetch(metric, grid)
                 if bar is not None:
                     bar.advance(task)
@@ -212,7 +213,7 @@ def ingest_prometheus(
     end = ceil_hour(naive_utc(end))
     if end <= start:
         raise InputError(
-            f"End {end:%Y-%m-%d %H:%M} is not after start {start:%Y-%m-%d %H:%M}.",
+            f"End {minute(end)} is not after start {minute(start)}.",
             hint="Use --start earlier than --end (UTC).",
         )
     if not 1 <= chunk_hours <= 24 * 31:
@@ -232,7 +233,7 @@ def ingest_prometheus(
             if missing:
                 raise DataGap(
                     f"Prometheus at {url} has no data for required metrics in "
-                    f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}): {', '.join(missing)}.",
+                    f"[{minute(start)}, {minute(end)}): {', '.join(missing)}.",
                     hint="Check that kube-state-metrics and cAdvisor are scraped, and the "
                     "window (UTC).",
                     url=url,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
+from assistant.core.timestamps import minute
 from assistant.errors import DataGap, InputError
 from assistant.ingest.after import AfterIngest
 from assistant.ingest.log import start_run
@@ -88,7 +89,7 @@ class MetricsIngestReport:
     def summary(self) -> str:
         lines = [
             f"Ingested {self.kind} metrics for cluster {self.cluster!r} "
-            f"[{self.window_start:%Y-%m-%d %H:%M}, {self.window_end:%Y-%m-%d %H:%M}) UTC "
+            f"[{minute(self.window_start)}, {minute(self.window_end)}) UTC "
             f"at {self.step_s}s step: {self.total_rows} rows (ingest {self.ingest_id}).",
         ]
         lines += [f"  {t}: {n}" for t, n in self.rows.items() if n]
@@ -236,7 +237,7 @@ def _check_unique(con: Connection, cluster: str, start: datetime, end: datetime)
     if row and row[0]:
         raise InputError(
             f"{row[0]} container-hours of cluster {cluster!r} came out twice in "
-            f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}); nothing was stored.",
+            f"[{minute(start)}, {minute(end)}); nothing was stored.",
             hint="Two sources map to one container and hour (e.g. the same cAdvisor series "
             "scraped by two jobs under different labels); ingest them separately.",
             cluster=cluster,
@@ -319,7 +320,7 @@ def write_metrics(
         if missing:
             raise DataGap(
                 f"Required metrics absent from {source} for "
-                f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}): {', '.join(missing)}.",
+                f"[{minute(start)}, {minute(end)}): {', '.join(missing)}.",
                 hint="Check that kube-state-metrics and cAdvisor (kubelet) are scraped, "
                 "and that the window holds data.",
                 source=source,

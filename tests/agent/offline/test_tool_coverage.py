@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from assistant.agent.ask import ask
-from assistant.agent.offline.templates import money
 from assistant.config import Settings
 from assistant.core.answer import AskContext
+from assistant.core.money import usd
 from evals.cases import Case, load_cases
 from evals.coverage import check_case, found_in, run_coverage
 from evals.grade import grade_answer
@@ -71,7 +71,7 @@ def _figure(n: dict[str, Any]) -> str:
         return f"{value:.2f}%"
     if n["kind"] == "count":
         return f"{value:.0f}"
-    return money(value)
+    return usd(value)
 
 
 def _script(case: Case, numbers: list[dict[str, Any]]) -> list[Reply]:
