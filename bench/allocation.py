@@ -140,6 +140,7 @@ def case(pods: int, days: int) -> dict[str, Any]:
         "scan_s": round(scan_s, 4),
         "node_hour_scan_s": round(node_hour_scan_s, 4),
         "reconciled": report.reconciled,
+        "phases_s": report.phases,
         "self_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 

@@ -29,6 +29,7 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 BENCH_MODULES: list[str] = [
     "bench.startup",
     "bench.allocation",
+    "bench.read_path",
     "bench.ingest_metrics",
     "bench.load_chat",
     "bench.service_load",

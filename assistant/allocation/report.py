@@ -42,6 +42,8 @@ class AllocationReport:
     reconciliation: list[MonthReconciliation] = field(default_factory=list)
     #: node-hours of billed nodes with no bill line in the bill's coverage: cost 0 (bill)
     unbilled_node_hours: int = 0
+    #: seconds per phase of the run, in order (where allocation's time goes)
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def reconciled(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from assistant.core.placeholders import IDLE
 from assistant.core.provenance import Provenance
 from assistant.core.serialize import jsonable
 from assistant.core.timestamps import hour, hour_utc
+from assistant.costs.coverage import data_span
 from assistant.costs.dimensions import DIMENSIONS, validate_dimension
 from assistant.costs.query import COLUMNS, CostRow, CostTable, query_costs
 from assistant.errors import DataGap
@@ -258,8 +259,8 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
 
 def _coverage(con: Connection, ctx: Ctx) -> tuple[Any, Any]:
     def read() -> tuple[Any, Any]:
-        row = con.execute("SELECT min(hour), max(hour) FROM allocations").fetchone()
-        return (row[0], row[1]) if row else (None, None)
+        span = data_span(con)
+        return (span[0], span[1] - timedelta(hours=1)) if span else (None, None)
 
     return memo(ctx.settings, "allocation-coverage", read)
 

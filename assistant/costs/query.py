@@ -20,9 +20,10 @@ from assistant.costs import sharing as sharing_rules
 from assistant.costs.ai import ai_rows
 from assistant.costs.asset_table import asset_table, uses_asset_view
 from assistant.costs.dimensions import needs_pod_join, validate_dimension
+from assistant.costs.rollup_source import cost_rows
 from assistant.costs.sharing import RESOURCES, Unit
 from assistant.costs.table import COLUMNS, CostRow, CostTable, merge_rows
-from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select, used_cost_sql
+from assistant.costs.unit_sql import UNIT_COLUMNS, unit_from_row, unit_select
 from assistant.errors import DataGap, InputError
 from assistant.warehouse.db import Connection
 from assistant.warehouse.memo import memo
@@ -97,7 +98,7 @@ def query_costs(
             con, window=window, group_by=group_by, filters=filters, basis=basis,
             top_n=top_n, settings=settings,
         )  # fmt: skip
-    sql, params = _units_sql(group_by, filters, scope, shared_ns, basis, window)
+    sql, params = _units_sql(con, group_by, filters, scope, shared_ns, basis, window)
     # The one scan of the allocations view (every container-hour of the window, costed as
     # it is read) is most of a question's time; its rows depend only on the SQL and the
     # warehouse, so they are kept until the warehouse changes (questions repeat).
@@ -152,6 +153,7 @@ def query_costs(
     }
     prov = Provenance(
         tables=["allocations"]
+        + (["allocation_daily"] if "allocation_daily" in sql else [])
         + (["k8s_pods", "k8s_namespaces"] if needs_pod_join([group_by, *filters]) else [])
         + (["ledger.ai_usage"] if ai else []),
         sql=sql,
@@ -197,6 +199,7 @@ def estimate_note(amount: Decimal) -> str:
 
 
 def _units_sql(
+    con: Connection,
     group_by: str,
     filters: dict[str, str],
     scope: Scope,
@@ -204,35 +207,46 @@ def _units_sql(
     basis: str,
     window: Window,
 ) -> tuple[str, list[Any]]:
-    """The unit columns, then the used-cost sum (efficiency) and the unlabeled/total pair."""
+    """The unit columns, then the used-cost sum (efficiency) and the unlabeled/total pair,
+    over the window's rows: daily rollups for its whole built days, hours for the rest."""
     select, join, params = unit_select(group_by, filters, scope, shared_ns, basis)
     prefix = "billed_" if basis == "invoice" else ""
-    used = used_cost_sql(prefix)
     col = f"a.{prefix}total_cost"
     unlabeled = (
         f"sum({col}) FILTER (WHERE coalesce(a.team, {lit(UNLABELED)}) = {lit(UNLABELED)}) AS unl, "
         f"sum({col}) AS tot"
     )
+    source, source_params = cost_rows(con, window)
     sql = (
-        f"SELECT {select}, {used} AS used, {unlabeled} "
-        f"FROM allocations a {join} WHERE a.hour >= ? AND a.hour < ? "
-        f"GROUP BY ALL ORDER BY ALL"
+        f"SELECT {select}, sum(a.{prefix}used_cost) AS used, {unlabeled} "
+        f"FROM {source} a {join} GROUP BY ALL ORDER BY ALL"
     )
-    params.extend([window.start, window.end])
+    params.extend(source_params)
     return sql, params
 
 
 def _rows(units: list[Unit]) -> list[CostRow]:
-    by_key: dict[tuple[str, str], list[Unit]] = {}
+    """One row per (kind, name): its units' costs, idle and shared received, summed in
+    one pass (a month by pod is thousands of units)."""
+    acc: dict[tuple[str, str], tuple[dict[str, Decimal], list[float]]] = {}
     for u in units:
-        by_key.setdefault((u.kind, u.name), []).append(u)
+        entry = acc.get((u.kind, u.name))
+        if entry is None:
+            costs = {r: u.costs.get(r, _ZERO) for r in RESOURCES}
+            costs["idle"] = u.idle
+            costs["shared"] = u.shared_in
+            acc[(u.kind, u.name)] = (costs, [u.used])
+            continue
+        costs, used = entry
+        for r in RESOURCES:
+            costs[r] += u.costs.get(r, _ZERO)
+        costs["idle"] += u.idle
+        costs["shared"] += u.shared_in
+        used[0] += u.used
     rows = []
-    for (kind, name), us in by_key.items():
-        costs = {r: sum((u.cost(r) for u in us), _ZERO) for r in RESOURCES}
-        costs["idle"] = sum((u.idle for u in us), _ZERO)
-        costs["shared"] = sum((u.shared_in for u in us), _ZERO)
+    for (kind, name), (costs, used) in acc.items():
         cpu_ram = float(costs["cpu"] + costs["ram"])
-        eff = sum(u.used for u in us) / cpu_ram if kind == "workload" and cpu_ram > 0 else None
+        eff = used[0] / cpu_ram if kind == "workload" and cpu_ram > 0 else None
         rows.append(
             CostRow(
                 name=name, kind=kind, costs=costs, total=sum(costs.values(), _ZERO), efficiency=eff

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from assistant.allocation.rollups import USED_SQL
 from assistant.core.placeholders import IDLE, UNALLOCATED
 from assistant.core.scope import Scope
 from assistant.costs.dimensions import dimension_expr, needs_pod_join
@@ -97,10 +98,4 @@ def used_cost_sql(prefix: str) -> str:
     """Σ the CPU and RAM cost actually used (cost × usage ÷ max(request, usage)): the
     efficiency numerator of a cost row and of an asset row. ``prefix`` is '' (amortized)
     or 'billed_' (invoice)."""
-    return (
-        f"sum(a.{prefix}cpu_cost * least(1.0, coalesce(a.cpu_usage_cores, 0) / "
-        f"nullif(greatest(coalesce(a.cpu_request_cores, 0), coalesce(a.cpu_usage_cores, 0)),"
-        f" 0)) + a.{prefix}ram_cost * least(1.0, coalesce(a.ram_usage_bytes, 0) / "
-        f"nullif(greatest(coalesce(a.ram_request_bytes, 0), coalesce(a.ram_usage_bytes, 0)),"
-        f" 0)))"
-    )
+    return f"sum({USED_SQL.format(a='a', p=prefix)})"

@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.core.placeholders import IDLE, UNALLOCATED, UNLABELED, UNMOUNTED
 from assistant.core.scope import Scope
+from assistant.costs.rollup_source import cost_rows
 from assistant.warehouse.db import Connection
 
 __all__ = [
@@ -147,10 +148,11 @@ def visible_namespaces(con: Connection, scope: Scope) -> set[str] | None:
     found = set(scope.namespaces)
     if scope.teams:
         marks = ", ".join("?" for _ in scope.teams)
+        source, params = cost_rows(con)
         rows = con.execute(
-            f"SELECT DISTINCT namespace FROM allocations WHERE kind = 'workload' "
+            f"SELECT DISTINCT namespace FROM {source} a WHERE kind = 'workload' "
             f"AND team IN ({marks})",
-            scope.teams,
+            [*params, *scope.teams],
         ).fetchall()
         found.update(r[0] for r in rows if r[0])
         rows = con.execute(
@@ -185,11 +187,12 @@ def load_entities(
         return out.setdefault(ent.key, ent)
 
     # A bare pod (no controller, e.g. a notebook) is its own workload, kind Pod.
+    source, params = cost_rows(con)  # whole days from the daily rollups
     alloc = con.execute(
         f"SELECT DISTINCT namespace, coalesce(controller_kind, 'Pod'), "
         f"coalesce(controller_name, pod), team, app "
-        f"FROM allocations WHERE kind = 'workload' AND ({scope_sql})",
-        scope_params,
+        f"FROM {source} a WHERE kind = 'workload' AND ({scope_sql})",
+        [*params, *scope_params],
     ).fetchall()
     for namespace, ckind, cname, team, app in alloc:
         if not namespace or namespace in _INTERNAL:

@@ -69,6 +69,12 @@ class SparkConnection:
         spark.sql(f"SELECT explode(array({names})) AS table_name").createOrReplaceTempView(
             "duckdb_tables"
         )
+        pairs = ", ".join(
+            f"named_struct('table_name', '{t.name}', 'column_name', '{c.name}')"
+            for t in self._tables.values()
+            for c in t.columns
+        )
+        spark.sql(f"SELECT inline(array({pairs}))").createOrReplaceTempView("duckdb_columns")
         for name, sql in _dependency_order(views()):
             if writable and name == "allocations":
                 continue  # the writer's `allocations` is the table

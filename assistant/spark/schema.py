@@ -24,7 +24,12 @@ from sqlglot import exp
 __all__ = ["Column", "Table", "spark_type", "tables", "views"]
 
 #: the column whose date is a table's ``day`` partition, when it is not ``hour``
-_DAY_FROM = {"billing_lines": "charge_period_start"}
+_DAY_FROM = {
+    "billing_lines": "charge_period_start",
+    # daily rollups: partitioned by the day they sum
+    "allocation_daily": "day_start",
+    "allocation_rollup_days": "day_start",
+}
 #: DuckDB-only or process-local tables that never go to the lake
 _SKIP = {"_migrations"}
 

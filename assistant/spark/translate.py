@@ -12,8 +12,8 @@ few constructs whose meaning sqlglot cannot carry over by syntax alone:
   fingerprint only has to agree with itself within one engine.
 * ``row_number() OVER ()`` gets an order (Spark requires one); ``ORDER BY ALL``
   becomes ordinals; ``main.``/``allocation_view.`` qualifiers go (the
-  Spark session has one namespace of temporary views); ``duckdb_tables()`` reads a view
-  of the lake's tables.
+  Spark session has one namespace of temporary views); ``duckdb_tables()`` and
+  ``duckdb_columns()`` read views of the lake's tables and their columns.
 
 Exact money needs ``spark.sql.decimalOperations.allowPrecisionLoss=false`` (set by
 :mod:`assistant.spark.session`): DECIMAL(38,12) arithmetic keeps its 12 decimals as in
@@ -96,8 +96,8 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
             node.set("db", None)
         return node
     if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
-        if node.this.name.lower() == "duckdb_tables":
-            return exp.to_table("duckdb_tables", alias=node.alias or None)
+        if node.this.name.lower() in ("duckdb_tables", "duckdb_columns"):
+            return exp.to_table(node.this.name.lower(), alias=node.alias or None)
         return node
     if isinstance(node, exp.Div) and not (
         isinstance(node.this, exp.Cast) and node.this.to.this == exp.DataType.Type.DOUBLE

@@ -63,7 +63,8 @@ def test_mention_gets_a_placeholder_then_the_answer_in_its_thread(slack: Slack) 
     context = blocks[-1]
     assert context["type"] == "context"
     line = context["elements"][0]["text"]
-    assert line.startswith("Sources: allocations · 2026-10-01..2026-11-01")
+    # a whole month is read from the daily rollups (Slack shows '_' as a look-alike)
+    assert line.startswith("Sources: allocations, allocation\u02cddaily · 2026-10-01..2026-11-01")
     assert "offline engine · AI cost $0.0000" in line
 
 

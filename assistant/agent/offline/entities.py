@@ -22,6 +22,7 @@ from assistant.agent.offline.vocabulary import BILL_ALIASES
 from assistant.config import Settings
 from assistant.core.placeholders import GLOBAL, NONE, UNKNOWN
 from assistant.core.scope import Scope
+from assistant.costs.rollup_source import cost_rows
 from assistant.knowledge.names import load_entities
 from assistant.knowledge.resolve import Match, normalise, resolve_entity
 from assistant.warehouse.db import reader
@@ -246,11 +247,12 @@ def _read_names(settings: Settings, scope: Scope) -> list[Name]:
             m = Match(e.name, e.kind, 1.0, "exact", e.namespace, e.controller_kind)
             out.append(Name(e.name, e.kind, m.cost_filter, e.namespace, e.controller_kind))
         scope_sql, params = scope.sql_filter("team", "namespace")
+        source, source_params = cost_rows(con)
         for dim in ("node", "cluster"):
             rows = con.execute(
-                f"SELECT DISTINCT {dim} FROM allocations WHERE kind = 'workload' AND "
+                f"SELECT DISTINCT {dim} FROM {source} a WHERE kind = 'workload' AND "
                 f"{dim} IS NOT NULL AND ({scope_sql})",
-                params,
+                [*source_params, *params],
             ).fetchall()
             out.extend(Name(r[0], dim, {dim: r[0]}) for r in rows)
         # the bill's own values: what a service or category is called is not a secret, but
