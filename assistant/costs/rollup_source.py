@@ -37,8 +37,19 @@ def _ceil_day(t: datetime) -> datetime:
     return floor if floor == t else floor + _DAY
 
 
+def _has_rollups(con: Connection) -> bool:
+    """Whether the warehouse has the rollup tables: a snapshot written before m007 (a
+    warehouse nobody has written since the upgrade) is read from its hours."""
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'allocation_rollup_days'"
+    ).fetchall()
+    return bool(rows and rows[0][0])
+
+
 def built_days(con: Connection, window: Window | None = None) -> frozenset[datetime]:
     """The days of ``window`` (default: all time) that ``allocation_daily`` holds."""
+    if not _has_rollups(con):
+        return frozenset()
     if window is None:
         rows = con.execute("SELECT DISTINCT day_start FROM allocation_rollup_days").fetchall()
         return frozenset(r[0] for r in rows)
