@@ -71,6 +71,7 @@ def trend_opencost(penny: Penny, who: Who, namespace: str) -> dict[str, Decimal]
     )
     if r.status_code == 404:
         raise NotFound(r.json()["error"]["message"])
+    assert r.status_code == 200, r.text
     sets = r.json()["data"]
     return {s[namespace]["start"][:10]: cents(s[namespace]["totalCost"]) for s in sets}
 
