@@ -3,7 +3,9 @@ honest refusals, plain tool errors, scope."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from assistant.agent.ask import ask
 from assistant.agent.offline import answer, forget_threads
@@ -168,3 +170,41 @@ def test_rightsizing_answer_says_why_a_small_saving_outranks_bigger_ones(
     assert oom, "the demo plants an OOM-killed workload among the top five"
     workload, container, note = oom[0]
     assert f"- {workload} ({container}): {note}" in a.text
+
+
+def test_a_known_name_the_answer_cannot_be_narrowed_to_is_said_as_such(
+    demo_settings: Settings,
+) -> None:
+    # GPU utilization has no team filter: team ml is known, so it is not "unmapped"
+    a = answer("what did the ml team spend on GPUs last month?", AskContext(), demo_settings)
+    assert "I know the team ml, but I can't narrow GPU utilization to it." in a.text
+    assert 'could not map "ml"' not in a.text
+    assert "$" not in a.text  # refused: no GPU figure for the whole fleet passed off as ml's
+
+
+def test_a_workload_in_two_clusters_is_named_with_each_cluster(demo_settings: Settings) -> None:
+    a = answer("what should the payments team rightsize?", AskContext(), demo_settings)
+    rows = [
+        line
+        for line in a.text.splitlines()
+        if line.startswith("|") and "payments/Deployment/checkout-api" in line
+    ]
+    # checkout-api runs in prod and staging: two rows, each saying which
+    assert len(rows) == 2, a.text
+    assert rows[0].startswith("| prod-use1:") and rows[1].startswith("| staging-use1:")
+
+
+def test_metrics_without_a_bill_are_said_as_estimates_not_ranked(tmp_path: Path) -> None:
+    # the test cluster's metrics alone: every cost is priced from the price list, so
+    # nothing is on the bill to rank, and the estimate is named apart from any total
+    from assistant.allocation.allocate import allocate
+    from assistant.ingest.metrics.openmetrics import ingest_openmetrics
+    from tests.ingest.metrics.cluster_file import write
+
+    settings = load_settings(home=tmp_path, now=datetime(2026, 11, 20))
+    ingest_openmetrics([write(tmp_path / "c.om")], "lab", settings)
+    allocate(settings)
+    a = answer("top 5 namespaces in October", AskContext(), settings)
+    assert a.text.startswith("No bill lines cover the namespaces in 2026-10"), a.text
+    assert "Not on the bill, so not in the total: **$" in a.text
+    assert "Top 0" not in a.text
