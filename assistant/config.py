@@ -127,6 +127,13 @@ class AllocationSettings(BaseModel):
         description="Prices used for OpenCost's ratio split of a node's bill cost",
     )
     labels: LabelMapping = Field(default_factory=LabelMapping)
+    memory_limit_mb: int = Field(
+        1024,
+        ge=256,
+        le=1_048_576,
+        description="DuckDB memory limit while allocating, MB (it spills to disk beyond; "
+        "a month of 100k pods needs more than the default: docs/benchmarks.md)",
+    )
 
 
 class AgentSettings(BaseModel):

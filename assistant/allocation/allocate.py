@@ -41,7 +41,6 @@ from assistant.windows import Window
 __all__ = ["AllocationReport", "MonthReconciliation", "allocate", "allocate_in"]
 
 _HOUR = timedelta(hours=1)
-_MEMORY_LIMIT = "1GB"
 
 
 def allocate(
@@ -106,7 +105,7 @@ def allocate_in(
     run = start_run(con, "allocate", f"allocate {window.label()}")
     # Bound DuckDB's memory (it spills to disk past this) so allocating a large cluster
     # stays inside a 2 GB budget; insertion order of rows does not matter here.
-    con.execute(f"SET memory_limit = '{_MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = '{int(settings.allocation.memory_limit_mb)}MB'")
     con.execute("SET preserve_insertion_order = false")
     phases: dict[str, float] = {}
     mark = _phase_clock(phases)
