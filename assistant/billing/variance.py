@@ -94,7 +94,6 @@ class Slice:
     q: Decimal | None
     cost: Decimal
     node_hours: int = 0
-    pods: int = 0
     #: Σ over the item's node-hours of cost × (commitment saving / node cost) of that hour;
     #: None = not known per hour, use the class's average ratio for the period.
     discount: Decimal | None = None
