@@ -19,6 +19,7 @@ from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Sli
 from assistant.core.placeholders import IDLE
 from assistant.core.scope import Scope
 from assistant.costs.dimensions import dimension_expr
+from assistant.costs.rollup_source import cost_rows
 from assistant.warehouse.db import Connection
 from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
@@ -52,10 +53,11 @@ def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
 def estimated_cost(con: Connection, window: Window, scope: Scope) -> Decimal:
     """Σ of the rows priced from the price list in ``window`` (visible to ``scope``)."""
     where, params = scope.sql_filter(team_col="a.team", ns_col="a.namespace")
+    rows, rows_params = cost_rows(con, window)
     row = con.execute(
-        f"SELECT sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? "
-        f"AND coalesce(a.price_source, 'bill') <> 'bill' AND {where}",
-        [window.start, window.end, *params],
+        f"SELECT sum(a.total_cost) FROM {rows} a "
+        f"WHERE coalesce(a.price_source, 'bill') <> 'bill' AND {where}",
+        [*rows_params, *params],
     ).fetchone()
     return dec(row[0] if row else None)
 
@@ -113,24 +115,25 @@ GROUP BY ALL
 
 
 def allocation_span(con: Connection, window: Window, scope: Scope) -> tuple[Any, Any, int]:
-    """First hour, last hour and row count of visible allocations in the window."""
+    """First hour, last hour and row count of visible allocations in the window (read from
+    the daily rollups for whole built days: the caller has checked the window is fresh)."""
     where, params = scope_where(scope)
+    rows, rows_params = cost_rows(con, window)
     row = con.execute(
-        f"SELECT min(a.hour), max(a.hour), count(*) FROM allocations a "
-        f"WHERE a.hour >= ? AND a.hour < ? AND {where}",
-        [window.start, window.end, *params],
+        f"SELECT min(a.first_hour), max(a.last_hour), sum(a.hours) FROM {rows} a WHERE {where}",
+        [*rows_params, *params],
     ).fetchone()
     assert row is not None
-    return row[0], row[1], int(row[2])
+    return row[0], row[1], int(row[2] or 0)
 
 
 def visible_totals(con: Connection, window: Window, scope: Scope) -> tuple[Decimal, Decimal]:
     """Σ amortized and Σ invoice cost of the allocation rows ``scope`` may see in ``window``."""
     where, params = scope_where(scope)
+    rows, rows_params = cost_rows(con, window)
     row = con.execute(
-        f"SELECT sum(a.total_cost), sum(a.billed_total_cost) FROM allocations a "
-        f"WHERE a.hour >= ? AND a.hour < ? AND {where}",
-        [window.start, window.end, *params],
+        f"SELECT sum(a.total_cost), sum(a.billed_total_cost) FROM {rows} a WHERE {where}",
+        [*rows_params, *params],
     ).fetchone()
     assert row is not None
     return dec(row[0]), dec(row[1])
@@ -309,11 +312,14 @@ def daily_by(
     *,
     with_workloads: bool = False,
     spend_only: bool = False,
+    fresh: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Daily amortized cost per group (and per workload when asked), oldest first.
 
     ``spend_only`` leaves out idle capacity (it mirrors the workloads on the same nodes)
-    and billing events (tax, credits, refunds, commitment purchases).
+    and billing events (tax, credits, refunds, commitment purchases). ``fresh``: the caller
+    has checked the whole window is fresh (``require_fresh``), so its built days are read
+    from the daily rollups; otherwise every hour is read from the view.
     """
     group = group_expr(by)
     wl = (
@@ -333,11 +339,16 @@ def daily_by(
             f" AND a.kind <> 'idle' AND NOT (a.kind = 'unallocated' AND "
             f"coalesce(a.resource, 'Usage') IN ({events}))"
         )
+    if fresh:
+        rows, rows_params = cost_rows(con, window)
+        day = "date_trunc('day', a.day_start)"
+    else:
+        rows = "(SELECT * FROM allocations WHERE hour >= ? AND hour < ?)"
+        rows_params, day = [window.start, window.end], "date_trunc('day', a.hour)"
     return con.execute(
-        f"SELECT date_trunc('day', a.hour) AS day, {group} AS grp, {wl} AS wl, "
-        f"sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? AND {where} "
-        "GROUP BY ALL ORDER BY 1, 2, 3",
-        [window.start, window.end, *params],
+        f"SELECT {day} AS day, {group} AS grp, {wl} AS wl, sum(a.total_cost) "
+        f"FROM {rows} a WHERE {where} GROUP BY ALL ORDER BY 1, 2, 3",
+        [*rows_params, *params],
     ).fetchall()
 
 
