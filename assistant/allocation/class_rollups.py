@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.allocation.commitment_savings import RATIO_SQL, saving_cte, saving_params
+from assistant.allocation.rollups import clear_days
 from assistant.warehouse.db import Connection
 from assistant.warehouse.sql_text import ranges_sql
 
@@ -137,14 +138,10 @@ def grouped_rows(
 def rebuild(con: Connection, run_id: str, rows_sql: str) -> int:
     """Rebuild the class rollups of the days in ``_rollup_days`` (``rollups.rebuild``'s),
     from ``rows_sql``: every row readers see as ``allocations``. Returns the days built."""
-    span = con.execute(
-        "SELECT min(day_start), max(day_start), count(*) FROM _rollup_days"
-    ).fetchone()
-    if span is None or not span[2]:
+    span = clear_days(con, ("allocation_class_daily", "allocation_class_rollup_days"))
+    if span is None:
         return 0
     first, last, days = span
-    for table in ("allocation_class_daily", "allocation_class_rollup_days"):
-        con.execute(f"DELETE FROM {table} d USING _rollup_days r WHERE d.day_start = r.day_start")
     grouped, params = grouped_rows(rows_sql, [(first, last + timedelta(days=1))], by_day=True)
     columns = ", ".join(["day_start", *KEY_COLUMNS, *SUM_COLUMNS])
     con.execute(
@@ -156,4 +153,4 @@ def rebuild(con: Connection, run_id: str, rows_sql: str) -> int:
         "INSERT INTO allocation_class_rollup_days SELECT day_start, ? FROM _rollup_days",
         [run_id],
     )
-    return int(days)
+    return days

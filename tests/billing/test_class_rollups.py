@@ -33,6 +33,7 @@ from assistant.core.scope import Scope
 from assistant.warehouse.db import reader, writer
 from assistant.windows import Window
 from tests.demo_warehouse import demo_copy
+from tests.rollup_windows import windows
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -76,18 +77,6 @@ def _period(settings: Settings, window: Window, scope: Scope) -> tuple[PeriodDat
     with reader(settings) as con:
         days = Decimal(int((window.end - window.start) / HOUR)) / 24
         return load_period(con, window, scope, days=days), class_rows(con, window)[0]
-
-
-@st.composite
-def windows(draw: st.DrawFn, first: datetime, hours: int) -> Window:
-    start = draw(st.integers(0, hours - 1))
-    if draw(st.booleans()):  # whole days: the rollup alone
-        start -= (first + start * HOUR).hour
-        length = 24 * draw(st.integers(1, 31))
-    else:
-        length = draw(st.integers(1, 24 * 35))
-    s = first + max(0, start) * HOUR
-    return Window(s, s + length * HOUR)
 
 
 @pytest.mark.slow
