@@ -340,10 +340,15 @@ def _variance_text(v: Variance, a: Window, b: Window, top: int = 5) -> str:
         f"{usd(v.total_b)} in {label(b)}: **{usd(v.change, signed=True)}**"
         f"{pct_text} (amortized).",
         "",
-        "The change, by effect (these add up to it):",
-        "",
-        table(["effect", "amount"], [[x.label, usd(x.amount, signed=True)] for x in v.effects]),
     ]
+    if v.effects:
+        lines += [
+            "The change, by effect (these add up to it):",
+            "",
+            table(["effect", "amount"], [[x.label, usd(x.amount, signed=True)] for x in v.effects]),
+        ]
+    else:  # an empty table read as a missing answer
+        lines.append("No effect changed the total: each (usage, price, mix, idle…) nets to $0.")
     drivers = v.drivers[:top]
     if drivers:
         lines += [
