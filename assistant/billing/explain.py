@@ -202,7 +202,7 @@ def explain_bill(
         memo(
             settings,
             ("bill-daily", covered.start, covered.end, _scope_key(scope)),
-            lambda: daily_by(con, covered, scope, "team"),
+            lambda: daily_by(con, covered, scope, "team", fresh=True),
         )
         if count
         else []

@@ -94,7 +94,6 @@ class Slice:
     q: Decimal | None
     cost: Decimal
     node_hours: int = 0
-    pods: int = 0
     #: Σ over the item's node-hours of cost × (commitment saving / node cost) of that hour;
     #: None = not known per hour, use the class's average ratio for the period.
     discount: Decimal | None = None
@@ -256,7 +255,9 @@ def decompose(
                     continue
                 subject = _driver_subject(key, effect, cls)
                 dkey = (effect, *subject)
-                d = drivers.setdefault(dkey, _new_driver(effect, subject, key))
+                d = drivers.get(dkey)
+                if d is None:
+                    d = drivers[dkey] = _new_driver(effect, subject, key)
                 d["amount"] += amount
                 whole_item = subject[0] == "workload"
                 if subject[0] != "calendar" and (not whole_item or dkey not in with_evidence):
@@ -266,19 +267,18 @@ def decompose(
                     with_evidence.add(dkey)
                 name = f"{key.namespace}/{key.workload}" if key.workload else key.namespace
                 d["evidence"]["workloads"][name] += amount
-            for dim in groups:
+            before = a[cls].cost if cls in a else ZERO
+            after = b[cls].cost if cls in b else ZERO
+            for dim, rows in groups.items():
                 gname = _group_name(key, dim, cls)
-                g = groups[dim].setdefault(
-                    gname,
-                    {
+                g = rows.get(gname)
+                if g is None:  # (a dict literal per item and dimension cost a third here)
+                    g = rows[gname] = {
                         "before": ZERO,
                         "after": ZERO,
                         "effects": defaultdict(lambda: ZERO),
                         "workloads": defaultdict(lambda: ZERO),
-                    },
-                )
-                before = a[cls].cost if cls in a else ZERO
-                after = b[cls].cost if cls in b else ZERO
+                    }
                 g["before"] += before
                 g["after"] += after
                 for effect, amount in effects.items():
