@@ -213,41 +213,35 @@ def _add_row(
         return ItemKey(kind, cluster, ns, workload, team, svc, charge, resource)
 
     def put(k: ItemKey, cls_: str, q: Any, cost: Any, hours: int = 0, discount: Any = None) -> None:
-        # Several grouped rows (e.g. differing service_name) can land on one item: add up.
-        s = items[k].get(cls_)
-        qty = None if q is None else dec(q)
-        off = dec(discount).quantize(Decimal("1e-10")) if cls_ else None
-        if s is None:
-            items[k][cls_] = Slice(q=qty, cost=dec(cost), node_hours=hours, discount=off)
-            return
-        s.q = None if (s.q is None or qty is None) else s.q + qty
-        s.cost += dec(cost)
-        s.node_hours += hours
-        if off is not None:
-            s.discount = (s.discount or ZERO) + off
+        _put(items, k, cls_, q, cost, hours, discount)
 
     if kind == "workload":
+        # Sums arrive as Decimal, or None for zero (``_nz``): ``x or ZERO`` is ``dec(x)``.
+        hours = int(node_hours or 0)
         for resource, q, cost, off in (
             ("cpu", cpu_q, cpu_c, cpu_d),
             ("ram", ram_q, ram_c, ram_d),
             ("gpu", gpu_q, gpu_c, gpu_d),
         ):
-            if dec(cost) or dec(q):
-                put(key(resource, "cluster nodes"), cls, dec(q), cost, int(node_hours), off)
+            if cost or q:
+                put(key(resource, "cluster nodes"), cls, dec(q), cost, hours, off)
         for resource, q, cost in (
             ("pv", pv_q, pv_c),
             ("lb", None, lb_c),
             ("network", None, net_c),
             ("other", None, other_c),
         ):
-            if dec(cost):
+            if cost:
                 put(
                     key(resource, resource if resource != "other" else "cluster"),
                     "",
                     q if resource == "pv" else None,
                     cost,
                 )
-        rest = dec(total) - sum(dec(x) for x in (cpu_c, ram_c, gpu_c, pv_c, lb_c, net_c, other_c))
+        rest = dec(total)
+        for part in (cpu_c, ram_c, gpu_c, pv_c, lb_c, net_c, other_c):
+            if part:
+                rest -= part
         if rest:
             put(key("unsplit", "cluster"), "", None, rest)
     elif kind == "idle":
@@ -262,6 +256,34 @@ def _add_row(
 
 
 Capacity = dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]]
+
+
+_Q10 = Decimal("1e-10")
+
+
+def _put(
+    items: dict[ItemKey, dict[str, Slice]],
+    k: ItemKey,
+    cls_: str,
+    q: Any,
+    cost: Any,
+    hours: int = 0,
+    discount: Any = None,
+) -> None:
+    """Add one grouped row's part to an item's slice: several grouped rows (e.g. differing
+    service_name) can land on one item."""
+    slices = items[k]
+    s = slices.get(cls_)
+    qty = None if q is None else dec(q)
+    off = dec(discount).quantize(_Q10) if cls_ else None
+    if s is None:
+        slices[cls_] = Slice(q=qty, cost=dec(cost), node_hours=hours, discount=off)
+        return
+    s.q = None if (s.q is None or qty is None) else s.q + qty
+    s.cost += dec(cost)
+    s.node_hours += hours
+    if off is not None:
+        s.discount = (s.discount or ZERO) + off
 
 
 def _load_classes(

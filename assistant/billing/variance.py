@@ -242,17 +242,17 @@ def decompose(
     groups: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in group_dims}
     for key in sorted(set(pa.items) | set(pb.items), key=repr):
         a, b = pa.items.get(key, {}), pb.items.get(key, {})
-        per_class = _item_effects(
-            key, a, b, pa, pb, key.workload_id in wl_a, key.workload_id in wl_b
-        )
+        wid = key.workload_id
+        per_class = _item_effects(key, a, b, pa, pb, wid in wl_a, wid in wl_b)
+        named = f"{key.namespace}/{key.workload}" if key.workload else ""
         with_evidence: set[tuple[str, ...]] = set()
         for cls, effects in per_class.items():
             a_c = {cls: a[cls]} if cls in a else {}
             b_c = {cls: b[cls]} if cls in b else {}
-            for effect, amount in effects.items():
+            # zero amounts change no total, group or driver (every reader drops zeros)
+            moved = [(e, x) for e, x in effects.items() if x]
+            for effect, amount in moved:
                 totals[effect] += amount
-                if not amount:
-                    continue
                 subject = _driver_subject(key, effect, cls)
                 dkey = (effect, *subject)
                 d = drivers.get(dkey)
@@ -281,10 +281,10 @@ def decompose(
                     }
                 g["before"] += before
                 g["after"] += after
-                for effect, amount in effects.items():
+                for effect, amount in moved:
                     g["effects"][effect] += amount
-                if key.workload:
-                    g["workloads"][f"{key.namespace}/{key.workload}"] += after - before
+                if named:
+                    g["workloads"][named] += after - before
     total_a, total_b = pa.total(), pb.total()
     change = total_b - total_a
     effect_list = [
