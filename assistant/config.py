@@ -424,6 +424,24 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
 
+    @field_validator("budgets")
+    @classmethod
+    def _distinct_budgets(cls, value: list[Budget]) -> list[Budget]:
+        """Each budget must be nameable on its own: answers, alerts and "Details" find a
+        budget by its name or scope, so two unnamed budgets of one scope (or two of one
+        name) would be one budget to every reader, and one's alerts would silence the
+        other's."""
+        seen: dict[str, int] = {}
+        for i, b in enumerate(value):
+            label = b.label.lower()
+            if label in seen:
+                raise ValueError(
+                    f"budgets {seen[label]} and {i} are both called {b.label!r}: give each "
+                    "budget of one scope its own name (name: ...)"
+                )
+            seen[label] = i
+        return value
+
     @property
     def db_path(self) -> Path:
         return self.db if self.db is not None else self.home / "penny.duckdb"

@@ -17,8 +17,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from assistant.allocation import class_rollups, rollups
 from assistant.allocation import labels as label_rules
-from assistant.allocation import rollups
 from assistant.allocation.freshness import BILL_FINGERPRINT_SQL, FINGERPRINT_SQL
 from assistant.allocation.node_costs import (
     DEC,
@@ -171,6 +171,8 @@ def allocate_in(
     # the days this run touched, summed for readers in the same transaction (m007)
     rollups.rebuild(con, run.ingest_id, ws, we)
     mark("daily_rollups")
+    class_rollups.rebuild(con, run.ingest_id, rollups.ROWS_SQL)
+    mark("class_rollups")
 
     stored = _scalar(
         con,

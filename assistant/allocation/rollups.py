@@ -31,6 +31,7 @@ __all__ = [
     "QUANTITY_COLUMNS",
     "ROWS_SQL",
     "USED_SQL",
+    "clear_days",
     "note_changed_pods",
     "rebuild",
     "row_columns",
@@ -114,6 +115,19 @@ def note_changed_pods(con: Connection) -> None:
     )
 
 
+def clear_days(con: Connection, tables: tuple[str, ...]) -> tuple[datetime, datetime, int] | None:
+    """The first and last day of ``_rollup_days`` and their number, after deleting those
+    days from the rollup ``tables`` (a rollup and its days table); None when no day."""
+    span = con.execute(
+        "SELECT min(day_start), max(day_start), count(*) FROM _rollup_days"
+    ).fetchone()
+    if span is None or not span[2]:
+        return None
+    for table in tables:
+        con.execute(f"DELETE FROM {table} d USING _rollup_days r WHERE d.day_start = r.day_start")
+    return span[0], span[1], int(span[2])
+
+
 def rebuild(con: Connection, run_id: str, ws: datetime, we: datetime) -> int:
     """Rebuild the rollups of the days of ``[ws, we)`` and of relabelled pods' days; after
     the run's hourly rows are written. Returns the number of days rebuilt."""
@@ -131,14 +145,10 @@ def rebuild(con: Connection, run_id: str, ws: datetime, we: datetime) -> int:
         """,
         [ws, we],
     )
-    span = con.execute(
-        "SELECT min(day_start), max(day_start), count(*) FROM _rollup_days"
-    ).fetchone()
-    if span is None or not span[2]:
+    span = clear_days(con, ("allocation_daily", "allocation_rollup_days"))
+    if span is None:
         return 0
     first, last, days = span
-    for table in ("allocation_daily", "allocation_rollup_days"):
-        con.execute(f"DELETE FROM {table} d USING _rollup_days r WHERE d.day_start = r.day_start")
     day = "CAST(date_trunc('day', a.hour) AS TIMESTAMP)"
     groups = ", ".join(["cluster", "day_start", *GROUP_COLUMNS[1:]])
     sums = ", ".join(

@@ -88,7 +88,10 @@ def compare_periods(
         )
     now = settings.current_time()
     a_cov, b_cov = _covered(a, now), _covered(b, now)
-    for w in (a_cov, b_cov):
+    # Adjacent periods (month over month) are checked as one window: one scan of the
+    # fingerprints instead of two.
+    joined = a_cov.end == b_cov.start
+    for w in [Window(a_cov.start, b_cov.end)] if joined else [a_cov, b_cov]:
         require_fresh(con, w, settings)
     pa, pb = (_period(con, w, scope, settings) for w in (a_cov, b_cov))
     for w, period in ((a_cov, pa), (b_cov, pb)):
@@ -202,7 +205,7 @@ def explain_bill(
         memo(
             settings,
             ("bill-daily", covered.start, covered.end, _scope_key(scope)),
-            lambda: daily_by(con, covered, scope, "team"),
+            lambda: daily_by(con, covered, scope, "team", fresh=True),
         )
         if count
         else []

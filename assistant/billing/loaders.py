@@ -12,11 +12,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from assistant.allocation.class_rollups import CLASS_SQL
+from assistant.allocation.commitment_savings import saving_cte, saving_params
+from assistant.billing.class_source import class_rows
 from assistant.billing.variance import ZERO, ClassStat, ItemKey, PeriodData, Slice, q12
 from assistant.core.placeholders import IDLE
 from assistant.core.scope import Scope
 from assistant.costs.dimensions import dimension_expr
-from assistant.ingest.provider_id import sql_bill_keys, sql_scale_set
+from assistant.costs.rollup_source import cost_rows
 from assistant.warehouse.db import Connection
 from assistant.warehouse.sql_text import lit
 from assistant.windows import Window
@@ -50,105 +53,50 @@ def scope_where(scope: Scope, alias: str = "a") -> tuple[str, list[Any]]:
 def estimated_cost(con: Connection, window: Window, scope: Scope) -> Decimal:
     """Σ of the rows priced from the price list in ``window`` (visible to ``scope``)."""
     where, params = scope.sql_filter(team_col="a.team", ns_col="a.namespace")
+    rows, rows_params = cost_rows(con, window)
     row = con.execute(
-        f"SELECT sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? "
-        f"AND coalesce(a.price_source, 'bill') <> 'bill' AND {where}",
-        [window.start, window.end, *params],
+        f"SELECT sum(a.total_cost) FROM {rows} a "
+        f"WHERE coalesce(a.price_source, 'bill') <> 'bill' AND {where}",
+        [*rows_params, *params],
     ).fetchone()
     return dec(row[0] if row else None)
 
 
 def _x(expr: str) -> str:
-    """An exact sum of a DOUBLE quantity: each row cast to DECIMAL first.
-
-    Summing DOUBLEs in parallel adds them in an order that changes from run to run, so
-    the last bits moved, and a driver's evidence (which items a sub-cent price effect
-    touched) changed between two runs of the same comparison.
-    """
+    """An exact sum of a DOUBLE quantity: each row cast to DECIMAL first (as the class
+    rollups sum theirs: ``allocation.class_rollups``)."""
     return f"sum(CAST({expr} AS DECIMAL(38, 12)))"
 
 
-_CLASS = "coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')"
-
-# Commitment saving per node-hour: ListCost - EffectiveCost of the node's usage lines a
-# savings plan / reservation covered, prorated to the hour. Lines find their node the way
-# allocation matches them (assistant.allocation.node_costs.match_lines): the ResourceId
-# lowercased, or its last '/'/':' segment (an ARN), equals the node's instance id; an Azure
-# scale-set line's saving is split among the set's nodes in the hour by running hours, as
-# its cost was. Matching on the raw text would miss ARNs and case differences, and so
-# report no saving for nodes whose cost the commitment did lower.
-_SAVING_CTE = f"""
-sl AS (
-  SELECT ingest_id, source_file, source_row, charge_period_start, charge_period_end,
-         CAST((list_cost - effective_cost) * 3600.0
-              / greatest(date_diff('second', charge_period_start, charge_period_end), 1)
-              AS DECIMAL(38, 12)) AS saving_h,
-         {sql_bill_keys("resource_id")}
-  FROM billing_lines
-  WHERE commitment_discount_status = 'Used' AND list_cost IS NOT NULL
-        AND coalesce(charge_category, 'Usage') = 'Usage' AND resource_id IS NOT NULL
-        AND charge_period_start < ? AND charge_period_end > ?
-), kn AS (
-  SELECT cluster, node, lower(instance_id) AS iid,
-         {sql_scale_set("instance_id")} AS scale_set
-  FROM k8s_nodes WHERE instance_id IS NOT NULL
-), lm AS (
-  SELECT l.*, k.cluster, k.node, false AS via_set FROM sl l JOIN kn k ON k.iid = l.rid
-  UNION ALL
-  SELECT l.*, k.cluster, k.node, false FROM sl l JOIN kn k ON k.iid = l.rid_last
-  WHERE l.rid <> l.rid_last
-  UNION ALL
-  SELECT l.*, k.cluster, k.node, true FROM sl l JOIN kn k ON k.scale_set = l.rid
-  WHERE NOT EXISTS (SELECT 1 FROM kn x WHERE x.iid IN (l.rid, l.rid_last))
-), parts AS (
-  SELECT n.cluster, n.node, n.hour, m.saving_h, m.via_set,
-         coalesce(nh.running_hours, 1) AS w,
-         sum(coalesce(nh.running_hours, 1))
-           OVER (PARTITION BY m.ingest_id, m.source_file, m.source_row, n.hour) AS set_w
-  FROM node_cost_hours n
-  JOIN lm m ON m.cluster = n.cluster AND m.node = n.node
-       AND m.charge_period_start <= n.hour AND m.charge_period_end > n.hour
-  LEFT JOIN node_hours nh ON nh.cluster = n.cluster AND nh.node = n.node AND nh.hour = n.hour
-  WHERE n.hour >= ? AND n.hour < ?
-), sv AS (
-  SELECT cluster, node, hour,
-         sum(CASE WHEN via_set
-                  THEN CAST(saving_h * w / nullif(set_w, 0) AS DECIMAL(38, 12))
-                  ELSE saving_h END) AS saving
-  FROM parts GROUP BY ALL
-)"""
-
-
-def _saving_params(window: Window) -> list[Any]:
-    """The parameters of ``_SAVING_CTE``: lines overlapping the window, then its hours."""
-    return [window.end, window.start, window.start, window.end]
+# The variance's items: one row per item key and node class, summed over the class rows
+# of the window (rollup days and grouped hours, ``class_source``). The relation's rows are
+# finer (raw team, controller kind and name, the bill flags); their sums add up exactly.
+def _nz(column: str) -> str:
+    """A sum sent as NULL when it is zero (``dec`` reads NULL as 0): most items have no
+    GPU, volume, load-balancer or discount part, and turning DuckDB DECIMALs into Python
+    Decimals, not the query, was most of reading a month's items (85k values at 5k pods)."""
+    return f"nullif(sum({column}), 0)"
 
 
 _ITEMS_SQL = f"""
-WITH {_SAVING_CTE}
 SELECT a.kind, a.cluster, coalesce(a.namespace, ''),
        CASE WHEN a.kind = 'workload' THEN {dimension_expr("controller")} ELSE '' END AS workload,
        {dimension_expr("team")}, coalesce(a.service_name, ''),
-       coalesce(a.resource, ''),
-       CASE WHEN a.node IS NULL THEN '' ELSE {_CLASS} END AS cls,
-       {_x("a.cpu_core_hours")}, sum(a.cpu_cost), {_x("a.ram_gib_hours")}, sum(a.ram_cost),
-       {_x("a.gpu_hours")}, sum(a.gpu_cost), {_x("a.pv_gib_hours")}, sum(a.pv_cost),
-       sum(a.lb_cost), sum(a.network_cost), sum(a.other_cost), sum(a.total_cost),
-       count(DISTINCT (a.node, a.hour)), count(DISTINCT a.pod),
-       {_x("a.cpu_cost * r.ratio")}, {_x("a.ram_cost * r.ratio")},
-       {_x("a.gpu_cost * r.ratio")}, {_x("a.total_cost * r.ratio")}
-FROM allocations a
-LEFT JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
-LEFT JOIN (SELECT sv.cluster, sv.node, sv.hour,
-                  sv.saving / nullif(n2.node_cost, 0) AS ratio
-           FROM sv JOIN node_cost_hours n2 USING (cluster, node, hour)) r
-       ON r.cluster = a.cluster AND r.node = a.node AND r.hour = a.hour
-WHERE a.hour >= ? AND a.hour < ? AND {{scope}}
+       coalesce(a.resource, ''), a.node_class,
+       {_nz("a.cpu_q")}, {_nz("a.cpu_cost")}, {_nz("a.ram_q")}, {_nz("a.ram_cost")},
+       {_nz("a.gpu_q")}, {_nz("a.gpu_cost")}, sum(a.pv_q), {_nz("a.pv_cost")},
+       {_nz("a.lb_cost")}, {_nz("a.network_cost")}, {_nz("a.other_cost")}, sum(a.total_cost),
+       sum(a.node_hours),
+       {_nz("a.cpu_discount")}, {_nz("a.ram_discount")}, {_nz("a.gpu_discount")},
+       {_nz("a.total_discount")}
+FROM {{rows}} a
+WHERE a.bill_priced AND {{scope}}
 GROUP BY ALL
 """
 
+# Node classes of the window's billed node-hours: cost, hours, capacity and unit prices.
 _CLASS_SQL = f"""
-SELECT n.cluster, {_CLASS} AS cls, sum(n.node_cost), count(*),
+SELECT n.cluster, {CLASS_SQL} AS cls, sum(n.node_cost), count(*),
        {_x("n.cpu_cores")}, {_x("n.cpu_price * n.cpu_cores")},
        {_x("n.ram_gib")}, {_x("n.ram_price * n.ram_gib")},
        {_x("n.gpu_count")}, {_x("n.gpu_price * n.gpu_count")}
@@ -157,59 +105,73 @@ WHERE n.hour >= ? AND n.hour < ? AND n.price_source = 'bill'
 GROUP BY ALL
 """
 
-# Allocated quantity per node class, so idle quantity = capacity - allocated.
-_ALLOC_Q_SQL = f"""
-SELECT a.cluster, {_CLASS} AS cls, {_x("a.cpu_core_hours")}, {_x("a.ram_gib_hours")},
-       {_x("a.gpu_hours")}
-FROM allocations a
-JOIN node_cost_hours n ON n.cluster = a.cluster AND n.node = a.node AND n.hour = a.hour
-WHERE a.kind = 'workload' AND a.hour >= ? AND a.hour < ? AND n.price_source = 'bill'
+# Allocated quantity per node class of workloads on billed node-hours, so idle quantity =
+# capacity - allocated.
+_ALLOC_Q_SQL = """
+SELECT a.cluster, a.node_class, sum(a.cpu_q), sum(a.ram_q), sum(a.gpu_q)
+FROM {rows} a
+WHERE a.kind = 'workload' AND a.node_bill_priced
 GROUP BY ALL
 """
 
 _SAVING_SQL = f"""
-WITH {_SAVING_CTE}
-SELECT n.cluster, {_CLASS} AS cls, sum(sv.saving)
+WITH {saving_cte("n.hour >= ? AND n.hour < ?")}
+SELECT n.cluster, {CLASS_SQL} AS cls, sum(sv.saving)
 FROM sv JOIN node_cost_hours n USING (cluster, node, hour)
 GROUP BY ALL
 """
 
 
 def allocation_span(con: Connection, window: Window, scope: Scope) -> tuple[Any, Any, int]:
-    """First hour, last hour and row count of visible allocations in the window."""
+    """First hour, last hour and row count of visible allocations in the window (read from
+    the daily rollups for whole built days: the caller has checked the window is fresh)."""
     where, params = scope_where(scope)
+    rows, rows_params = cost_rows(con, window)
     row = con.execute(
-        f"SELECT min(a.hour), max(a.hour), count(*) FROM allocations a "
-        f"WHERE a.hour >= ? AND a.hour < ? AND {where}",
-        [window.start, window.end, *params],
+        f"SELECT min(a.first_hour), max(a.last_hour), sum(a.hours) FROM {rows} a WHERE {where}",
+        [*rows_params, *params],
     ).fetchone()
     assert row is not None
-    return row[0], row[1], int(row[2])
+    return row[0], row[1], int(row[2] or 0)
 
 
 def visible_totals(con: Connection, window: Window, scope: Scope) -> tuple[Decimal, Decimal]:
     """Σ amortized and Σ invoice cost of the allocation rows ``scope`` may see in ``window``."""
     where, params = scope_where(scope)
+    rows, rows_params = cost_rows(con, window)
     row = con.execute(
-        f"SELECT sum(a.total_cost), sum(a.billed_total_cost) FROM allocations a "
-        f"WHERE a.hour >= ? AND a.hour < ? AND {where}",
-        [window.start, window.end, *params],
+        f"SELECT sum(a.total_cost), sum(a.billed_total_cost) FROM {rows} a WHERE {where}",
+        [*rows_params, *params],
     ).fetchone()
     assert row is not None
     return dec(row[0]), dec(row[1])
 
 
 def load_period(con: Connection, window: Window, scope: Scope, *, days: Decimal) -> PeriodData:
-    where, params = scope_where(scope)
+    """A period's variance inputs: items, node classes and idle quantities.
+
+    Reads the class rows of ``window`` (``class_source``: whole built days from the class
+    rollups, other hours from the allocation view), so a month is a few thousand rows
+    however many container-hours it holds.
+    """
+    rows_sql, rows_params = class_rows(con, window)
+    where, params = scope.sql_filter(team_col="a.team", ns_col="a.namespace")
     rows = con.execute(
-        _ITEMS_SQL.format(scope=where), [*_saving_params(window), window.start, window.end, *params]
+        _ITEMS_SQL.format(rows=rows_sql, scope=where), [*rows_params, *params]
     ).fetchall()
     items: dict[ItemKey, dict[str, Slice]] = defaultdict(dict)
     idle_keys: list[tuple[ItemKey, str]] = []
     for row in rows:
         _add_row(items, idle_keys, row)
-    classes = _load_classes(con, window)
-    _fill_idle_quantities(con, window, items, idle_keys, classes)
+    classes, capacity = _load_classes(con, window)
+    if idle_keys:
+        allocated = {
+            (c, k): (dec(x), dec(y), dec(z))
+            for c, k, x, y, z in con.execute(
+                _ALLOC_Q_SQL.format(rows=rows_sql), rows_params
+            ).fetchall()
+        }
+        _fill_idle_quantities(items, idle_keys, classes, capacity, allocated)
     return PeriodData(label=window.to_dict(), days=days, items=dict(items), classes=classes)
 
 
@@ -241,7 +203,6 @@ def _add_row(
         other_c,
         total,
         node_hours,
-        pods,
         cpu_d,
         ram_d,
         gpu_d,
@@ -252,44 +213,35 @@ def _add_row(
         return ItemKey(kind, cluster, ns, workload, team, svc, charge, resource)
 
     def put(k: ItemKey, cls_: str, q: Any, cost: Any, hours: int = 0, discount: Any = None) -> None:
-        # Several grouped rows (e.g. differing service_name) can land on one item: add up.
-        s = items[k].get(cls_)
-        qty = None if q is None else dec(q)
-        off = dec(discount).quantize(Decimal("1e-10")) if cls_ else None
-        if s is None:
-            items[k][cls_] = Slice(
-                q=qty, cost=dec(cost), node_hours=hours, pods=int(pods or 0), discount=off
-            )
-            return
-        s.q = None if (s.q is None or qty is None) else s.q + qty
-        s.cost += dec(cost)
-        s.node_hours += hours
-        s.pods += int(pods or 0)
-        if off is not None:
-            s.discount = (s.discount or ZERO) + off
+        _put(items, k, cls_, q, cost, hours, discount)
 
     if kind == "workload":
+        # Sums arrive as Decimal, or None for zero (``_nz``): ``x or ZERO`` is ``dec(x)``.
+        hours = int(node_hours or 0)
         for resource, q, cost, off in (
             ("cpu", cpu_q, cpu_c, cpu_d),
             ("ram", ram_q, ram_c, ram_d),
             ("gpu", gpu_q, gpu_c, gpu_d),
         ):
-            if dec(cost) or dec(q):
-                put(key(resource, "cluster nodes"), cls, dec(q), cost, int(node_hours), off)
+            if cost or q:
+                put(key(resource, "cluster nodes"), cls, dec(q), cost, hours, off)
         for resource, q, cost in (
             ("pv", pv_q, pv_c),
             ("lb", None, lb_c),
             ("network", None, net_c),
             ("other", None, other_c),
         ):
-            if dec(cost):
+            if cost:
                 put(
                     key(resource, resource if resource != "other" else "cluster"),
                     "",
                     q if resource == "pv" else None,
                     cost,
                 )
-        rest = dec(total) - sum(dec(x) for x in (cpu_c, ram_c, gpu_c, pv_c, lb_c, net_c, other_c))
+        rest = dec(total)
+        for part in (cpu_c, ram_c, gpu_c, pv_c, lb_c, net_c, other_c):
+            if part:
+                rest -= part
         if rest:
             put(key("unsplit", "cluster"), "", None, rest)
     elif kind == "idle":
@@ -303,8 +255,43 @@ def _add_row(
         put(key("other", service or "unknown service", rescol or "Usage"), "", None, total)
 
 
-def _load_classes(con: Connection, window: Window) -> dict[tuple[str, str], ClassStat]:
+Capacity = dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]]
+
+
+_Q10 = Decimal("1e-10")
+
+
+def _put(
+    items: dict[ItemKey, dict[str, Slice]],
+    k: ItemKey,
+    cls_: str,
+    q: Any,
+    cost: Any,
+    hours: int = 0,
+    discount: Any = None,
+) -> None:
+    """Add one grouped row's part to an item's slice: several grouped rows (e.g. differing
+    service_name) can land on one item."""
+    slices = items[k]
+    s = slices.get(cls_)
+    qty = None if q is None else dec(q)
+    off = dec(discount).quantize(_Q10) if cls_ else None
+    if s is None:
+        slices[cls_] = Slice(q=qty, cost=dec(cost), node_hours=hours, discount=off)
+        return
+    s.q = None if (s.q is None or qty is None) else s.q + qty
+    s.cost += dec(cost)
+    s.node_hours += hours
+    if off is not None:
+        s.discount = (s.discount or ZERO) + off
+
+
+def _load_classes(
+    con: Connection, window: Window
+) -> tuple[dict[tuple[str, str], ClassStat], Capacity]:
+    """Each billed node class of the window, and its capacity (core-, GiB-, GPU-hours)."""
     classes: dict[tuple[str, str], ClassStat] = {}
+    capacity: Capacity = {}
     for cluster, cls, node_cost, hours, cpu, cpu_v, ram, ram_v, gpu, gpu_v in con.execute(
         _CLASS_SQL, [window.start, window.end]
     ).fetchall():
@@ -315,30 +302,25 @@ def _load_classes(con: Connection, window: Window) -> dict[tuple[str, str], Clas
         classes[(cluster, cls)] = ClassStat(
             node_cost=dec(node_cost), node_hours=int(hours), prices=prices
         )
-    for cluster, cls, saving in con.execute(_SAVING_SQL, _saving_params(window)).fetchall():
+        capacity[(cluster, cls)] = (dec(cpu), dec(ram), dec(gpu))
+    saving_args = saving_params(window.start, window.end, [window.start, window.end])
+    for cluster, cls, saving in con.execute(_SAVING_SQL, saving_args).fetchall():
         if (cluster, cls) in classes:
             classes[(cluster, cls)].commitment_saving = dec(saving)
-    return classes
+    return classes, capacity
 
 
 def _fill_idle_quantities(
-    con: Connection,
-    window: Window,
     items: dict[ItemKey, dict[str, Slice]],
     idle_keys: list[tuple[ItemKey, str]],
     classes: dict[tuple[str, str], ClassStat],
+    capacity: Capacity,
+    allocated: Capacity,
 ) -> None:
     """Idle quantity = node capacity - allocated quantity, per node class and resource.
 
     Idle items without a priced class keep ``q=None`` and are explained as a whole.
     """
-    if not idle_keys:
-        return
-    capacity = {key: row for key, row in _capacity(con, window).items()}
-    allocated = {
-        (c, k): (dec(x), dec(y), dec(z))
-        for c, k, x, y, z in con.execute(_ALLOC_Q_SQL, [window.start, window.end]).fetchall()
-    }
     for key, cls in idle_keys:
         cap = capacity.get((key.cluster, cls))
         idx = {"cpu": 0, "ram": 1, "gpu": 2}.get(key.resource)
@@ -346,19 +328,6 @@ def _fill_idle_quantities(
             continue
         used = allocated.get((key.cluster, cls), (ZERO, ZERO, ZERO))[idx]
         items[key][cls].q = q12(cap[idx] - used)
-
-
-def _capacity(con: Connection, window: Window) -> dict[tuple[str, str], tuple[Decimal, ...]]:
-    return {
-        (c, k): (dec(x), dec(y), dec(z))
-        for c, k, x, y, z in con.execute(
-            f"SELECT n.cluster, {_CLASS}, {_x('n.cpu_cores')}, {_x('n.ram_gib')}, "
-            f"{_x('n.gpu_count')} "
-            "FROM node_cost_hours n WHERE n.hour >= ? AND n.hour < ? "
-            "AND n.price_source = 'bill' GROUP BY ALL",
-            [window.start, window.end],
-        ).fetchall()
-    }
 
 
 #: Monthly or one-off bookings, not daily spend: explained by the bill, not anomalies.
@@ -373,11 +342,14 @@ def daily_by(
     *,
     with_workloads: bool = False,
     spend_only: bool = False,
+    fresh: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Daily amortized cost per group (and per workload when asked), oldest first.
 
     ``spend_only`` leaves out idle capacity (it mirrors the workloads on the same nodes)
-    and billing events (tax, credits, refunds, commitment purchases).
+    and billing events (tax, credits, refunds, commitment purchases). ``fresh``: the caller
+    has checked the whole window is fresh (``require_fresh``), so its built days are read
+    from the daily rollups; otherwise every hour is read from the view.
     """
     group = group_expr(by)
     wl = (
@@ -397,11 +369,16 @@ def daily_by(
             f" AND a.kind <> 'idle' AND NOT (a.kind = 'unallocated' AND "
             f"coalesce(a.resource, 'Usage') IN ({events}))"
         )
+    if fresh:
+        rows, rows_params = cost_rows(con, window)
+        day = "date_trunc('day', a.day_start)"
+    else:
+        rows = "(SELECT * FROM allocations WHERE hour >= ? AND hour < ?)"
+        rows_params, day = [window.start, window.end], "date_trunc('day', a.hour)"
     return con.execute(
-        f"SELECT date_trunc('day', a.hour) AS day, {group} AS grp, {wl} AS wl, "
-        f"sum(a.total_cost) FROM allocations a WHERE a.hour >= ? AND a.hour < ? AND {where} "
-        "GROUP BY ALL ORDER BY 1, 2, 3",
-        [window.start, window.end, *params],
+        f"SELECT {day} AS day, {group} AS grp, {wl} AS wl, sum(a.total_cost) "
+        f"FROM {rows} a WHERE {where} GROUP BY ALL ORDER BY 1, 2, 3",
+        [*rows_params, *params],
     ).fetchall()
 
 

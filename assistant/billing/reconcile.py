@@ -17,6 +17,7 @@ from assistant.billing.loaders import dec
 from assistant.billing.models import Reconciliation, ReconRow
 from assistant.billing.variance import ZERO
 from assistant.core.timestamps import hour, iso_hour
+from assistant.costs.rollup_source import cost_rows
 from assistant.warehouse.db import Connection
 from assistant.windows import Window
 
@@ -28,7 +29,10 @@ CENT = Decimal("0.01")
 def reconcile(
     con: Connection, window: Window, *, shared_namespaces: list[str], bill_amortized: Decimal | None
 ) -> Reconciliation:
+    """The window's reconciliation by cluster; its built days are read from the daily
+    rollups (``cost_rows``), so the caller must have checked the window is fresh."""
     shared = shared_namespaces or ["\x00none"]
+    source, source_params = cost_rows(con, window)
     marks = ", ".join("?" for _ in shared)
     rows = con.execute(
         f"""
@@ -39,12 +43,11 @@ def reconcile(
           sum(CASE WHEN kind = 'workload' AND namespace IN ({marks}) THEN total_cost
                    ELSE 0 END),
           sum(CASE WHEN kind = 'unallocated' THEN total_cost ELSE 0 END),
-          sum(total_cost), sum(billed_total_cost), min(hour), max(hour)
-        FROM allocations WHERE hour >= ? AND hour < ?
-          AND coalesce(price_source, 'bill') = 'bill'
+          sum(total_cost), sum(billed_total_cost), min(first_hour), max(last_hour)
+        FROM {source} a WHERE coalesce(price_source, 'bill') = 'bill'
         GROUP BY cluster ORDER BY cluster
         """,
-        [*shared, *shared, window.start, window.end],
+        [*shared, *shared, *source_params],
     ).fetchall()
     return build_reconciliation(rows, window, shared_namespaces, bill_amortized)
 

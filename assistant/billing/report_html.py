@@ -5,6 +5,7 @@ no external requests, so it can be mailed, attached or opened offline.
 from __future__ import annotations
 
 import base64
+import hashlib
 from decimal import Decimal
 from html import escape
 
@@ -13,7 +14,7 @@ from assistant.billing.models import EFFECT_LABELS, BillExplanation
 from assistant.billing.variance import shown_drivers
 from assistant.core.money import usd, usd_change
 
-__all__ = ["html_report"]
+__all__ = ["STYLE_HASH", "html_report"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -26,6 +27,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 padding:.8rem 1.2rem}.card b{display:block;font-size:1.4rem}.muted{color:#666;font-size:.85rem}
 img{max-width:100%;height:auto;border:1px solid #eee}.flag{color:#a94442}
 """
+#: the CSP source of the one style block (served over HTTP, a report may use that style
+#: and nothing else: no other inline style, no script)
+STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode() + "'"
 
 
 def _n(value: Decimal, sign: bool = False) -> str:

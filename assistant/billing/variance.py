@@ -94,7 +94,6 @@ class Slice:
     q: Decimal | None
     cost: Decimal
     node_hours: int = 0
-    pods: int = 0
     #: Σ over the item's node-hours of cost × (commitment saving / node cost) of that hour;
     #: None = not known per hour, use the class's average ratio for the period.
     discount: Decimal | None = None
@@ -243,20 +242,22 @@ def decompose(
     groups: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in group_dims}
     for key in sorted(set(pa.items) | set(pb.items), key=repr):
         a, b = pa.items.get(key, {}), pb.items.get(key, {})
-        per_class = _item_effects(
-            key, a, b, pa, pb, key.workload_id in wl_a, key.workload_id in wl_b
-        )
+        wid = key.workload_id
+        per_class = _item_effects(key, a, b, pa, pb, wid in wl_a, wid in wl_b)
+        named = f"{key.namespace}/{key.workload}" if key.workload else ""
         with_evidence: set[tuple[str, ...]] = set()
         for cls, effects in per_class.items():
             a_c = {cls: a[cls]} if cls in a else {}
             b_c = {cls: b[cls]} if cls in b else {}
-            for effect, amount in effects.items():
+            # zero amounts change no total, group or driver (every reader drops zeros)
+            moved = [(e, x) for e, x in effects.items() if x]
+            for effect, amount in moved:
                 totals[effect] += amount
-                if not amount:
-                    continue
                 subject = _driver_subject(key, effect, cls)
                 dkey = (effect, *subject)
-                d = drivers.setdefault(dkey, _new_driver(effect, subject, key))
+                d = drivers.get(dkey)
+                if d is None:
+                    d = drivers[dkey] = _new_driver(effect, subject, key)
                 d["amount"] += amount
                 whole_item = subject[0] == "workload"
                 if subject[0] != "calendar" and (not whole_item or dkey not in with_evidence):
@@ -266,25 +267,24 @@ def decompose(
                     with_evidence.add(dkey)
                 name = f"{key.namespace}/{key.workload}" if key.workload else key.namespace
                 d["evidence"]["workloads"][name] += amount
-            for dim in groups:
+            before = a[cls].cost if cls in a else ZERO
+            after = b[cls].cost if cls in b else ZERO
+            for dim, rows in groups.items():
                 gname = _group_name(key, dim, cls)
-                g = groups[dim].setdefault(
-                    gname,
-                    {
+                g = rows.get(gname)
+                if g is None:  # (a dict literal per item and dimension cost a third here)
+                    g = rows[gname] = {
                         "before": ZERO,
                         "after": ZERO,
                         "effects": defaultdict(lambda: ZERO),
                         "workloads": defaultdict(lambda: ZERO),
-                    },
-                )
-                before = a[cls].cost if cls in a else ZERO
-                after = b[cls].cost if cls in b else ZERO
+                    }
                 g["before"] += before
                 g["after"] += after
-                for effect, amount in effects.items():
+                for effect, amount in moved:
                     g["effects"][effect] += amount
-                if key.workload:
-                    g["workloads"][f"{key.namespace}/{key.workload}"] += after - before
+                if named:
+                    g["workloads"][named] += after - before
     total_a, total_b = pa.total(), pb.total()
     change = total_b - total_a
     effect_list = [

@@ -169,7 +169,7 @@ def compare(request: CompareRequest, ctx: Ctx) -> CompareReport:
         notes=list(v.notes),
         truncated=data["more_drivers"] > 0 or data["more_groups"] > 0,
     )
-    prov.filters["compared_with"] = a.to_dict()
+    prov.filters["compared_with"] = a.label()  # the earlier window, as every footer says one
     report = CompareReport(**data, provenance=fresh.apply(prov))
     report._variance = v
     return report

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
+from assistant.budgets import BudgetStatus, budget_status
+from assistant.budgets.applies import applicable_budgets, budget_month
 from assistant.capabilities.common import check_filters, freshness, warehouse
 from assistant.capabilities.context import Ctx
 from assistant.core.placeholders import IDLE
@@ -173,11 +175,17 @@ class CostReport(BaseModel):
     #: for a scoped asker, the rows it cannot see (idle capacity and unallocated lines
     #: belong to no team): their cost is unknown to it, not zero
     not_visible: list[str] = Field(default_factory=list)
+    #: the month's budgets that measure this slice (a calendar month or a month to date;
+    #: the whole bill, a group shown, or the team/namespace filtered on): every door shows
+    #: a cost table with the budgets it is judged against (``budget_status``)
+    budgets: list[BudgetStatus] = Field(default_factory=list)
     provenance: Provenance
 
     def data(self) -> dict[str, Any]:
-        """The JSON payload without provenance (tools carry provenance beside it)."""
-        out: dict[str, Any] = jsonable(self.model_dump(exclude={"provenance"}))
+        """The JSON payload without provenance (tools carry provenance beside it), and
+        without ``budgets`` when none measures this slice."""
+        exclude = {"provenance"} if self.budgets else {"provenance", "budgets"}
+        out: dict[str, Any] = jsonable(self.model_dump(exclude=exclude))
         return out
 
     def to_csv(self) -> str:
@@ -233,6 +241,7 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
             view=request.view,
         )
         fresh = freshness(con)
+        budgets = _budgets(con, ctx, table, request.filters)
         if not table.rows and not table.ai and not table.estimates:
             first, last = _coverage(con, ctx)
             span = (
@@ -248,6 +257,7 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
                 window=window.label(),
             )
     report = _report(table, fresh.apply(table.provenance))
+    report.budgets = budgets
     if not ctx.scope.admin:
         report.not_visible = ["idle", "unallocated"]
         report.provenance.notes.append(
@@ -255,6 +265,31 @@ def costs(request: CostsRequest, ctx: Ctx) -> CostReport:
             "not visible, so totals are your workloads' cost, not the bill."
         )
     return report
+
+
+def _budgets(
+    con: Connection, ctx: Ctx, table: CostTable, filters: dict[str, str]
+) -> list[BudgetStatus]:
+    """The budgets that measure the slice ``table`` totals, as ``budget_status`` reports
+    them for the asker; [] when the window is no month, or none applies or is visible."""
+    month = budget_month(table.window)
+    if not ctx.settings.budgets or month is None:
+        return []
+    scopes = applicable_budgets(
+        ctx.settings.budgets,
+        group_by=table.group_by,
+        filters=filters,
+        groups=[r.name for r in table.rows],
+    )
+    if not scopes:
+        return []
+    try:
+        report = budget_status(
+            con, month=month, settings=ctx.settings, scope=ctx.scope, names=scopes
+        )
+    except DataGap:
+        return []
+    return report.budgets
 
 
 def _coverage(con: Connection, ctx: Ctx) -> tuple[Any, Any]:

@@ -9,24 +9,18 @@ names the asker may see, and says plainly when no budget is configured.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.billing.explain import parse_month
 from assistant.billing.forecast import ForecastReport
 from assistant.billing.forecast import cost_forecast as run_forecast
-from assistant.billing.models import BudgetStatus
 from assistant.budgets import BudgetReport
 from assistant.budgets import budget_status as run_budgets
-from assistant.budgets.applies import applicable_budgets, budget_month
 from assistant.capabilities.common import check_filters, freshness, warehouse
 from assistant.capabilities.context import Ctx
 from assistant.errors import DataGap
 from assistant.windows import Window, month_window
-
-if TYPE_CHECKING:
-    from assistant.capabilities.costs import CostReport
 
 __all__ = [
     "BudgetReport",
@@ -34,7 +28,6 @@ __all__ = [
     "ForecastReport",
     "ForecastRequest",
     "budget_status",
-    "budgets_for_costs",
     "cost_forecast",
     "month_arg",
 ]
@@ -104,24 +97,3 @@ def budget_status(request: BudgetRequest, ctx: Ctx) -> BudgetReport:
             hint="Ask without naming one to see every budget you may see.",
         )
     return report
-
-
-def budgets_for_costs(report: CostReport, filters: dict[str, str], ctx: Ctx) -> list[BudgetStatus]:
-    """The budgets that measure the slice a cost table totals (a calendar month or a month
-    to date; the whole bill, a group shown, or one team's or namespace's filter), from
-    ``budget_status``; [] when none applies or none is configured or visible."""
-    month = budget_month(Window(report.start, report.end))
-    if not ctx.settings.budgets or month is None:
-        return []
-    scopes = applicable_budgets(
-        ctx.settings.budgets,
-        group_by=report.group_by,
-        filters=filters,
-        groups=[r.name for r in report.rows],
-    )
-    if not scopes:
-        return []
-    try:
-        return budget_status(BudgetRequest(month=month.label(), budgets=scopes), ctx).budgets
-    except DataGap:
-        return []

@@ -17,13 +17,11 @@ from assistant.billing.models import BudgetStatus
 from assistant.budgets.applies import budget_month
 from assistant.capabilities.context import Ctx
 from assistant.capabilities.costs import CostReport, CostsRequest, costs
-from assistant.capabilities.forecast import budgets_for_costs
 from assistant.cli.app import app
 from assistant.cli.options import engine_option, engine_settings, window_flag
 from assistant.config import load_settings
 from assistant.core.money import plain
 from assistant.core.scope import Scope
-from assistant.core.serialize import jsonable
 from assistant.costs.query import COLUMNS
 from assistant.windows import Window
 
@@ -110,12 +108,9 @@ def costs_cmd(
     if as_csv:
         typer.echo(table.to_csv(), nl=False)
         return
-    budgets = budgets_for_costs(table, request.filters, ctx)
+    budgets = table.budgets
     if as_json:
-        data = table.data()
-        if budgets:
-            data["budgets"] = jsonable([b.model_dump(mode="python") for b in budgets])
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(table.data(), indent=2))
     else:
         # Piped output keeps whole names and figures instead of an 80-column squeeze.
         console = Console(width=None if sys.stdout.isatty() else 200)

@@ -71,13 +71,21 @@ def prometheus_command(
     token_env: str | None = typer.Option(
         None, "--token-env", help="Name of the environment variable holding a bearer token."
     ),
+    chunk_hours: int = typer.Option(
+        24,
+        "--chunk-hours",
+        help="Hours fetched per range query (1-744); smaller bounds memory at fine steps.",
+    ),
     as_json: bool = _JSON,
     no_allocate: bool = _NO_ALLOCATE,
 ) -> None:
     """Range-query kube-state-metrics, cAdvisor and DCGM series and store hourly rows.
 
     Re-ingesting an overlapping window replaces those hours, and those hours are
-    re-allocated in the same transaction (unless --no-allocate).
+    re-allocated in the same transaction (unless --no-allocate). The window is fetched
+    --chunk-hours at a time; every chunk's series are held in memory while it is mapped,
+    so at --step 5m a 20k-pod cluster wants chunks of a few hours. The rows do not
+    depend on it.
 
     Example:  penny ingest prometheus --url http://localhost:9090 --start 2026-10-01
     --end 2026-11-01 --cluster prod
@@ -103,6 +111,7 @@ def prometheus_command(
         step=step,
         bearer_token=token,
         progress=not as_json,
+        chunk_hours=chunk_hours,
         allocate=None if no_allocate else allocate_touched_in,
     )
     _show(report, as_json)

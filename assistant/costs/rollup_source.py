@@ -22,9 +22,10 @@ from typing import Any
 
 from assistant.allocation.rollups import row_columns
 from assistant.warehouse.db import Connection
+from assistant.warehouse.sql_text import ranges_sql
 from assistant.windows import Window
 
-__all__ = ["EARLIEST", "LATEST", "built_days", "cost_rows", "plan"]
+__all__ = ["DAYS_TABLES", "EARLIEST", "LATEST", "built_days", "cost_rows", "plan"]
 
 _DAY = timedelta(days=1)
 #: the bounds of "all time" (both engines' TIMESTAMP range)
@@ -37,29 +38,38 @@ def _ceil_day(t: datetime) -> datetime:
     return floor if floor == t else floor + _DAY
 
 
-def _has_rollups(con: Connection) -> bool:
-    """Whether the warehouse has the rollup tables: a snapshot written before m007 (a
-    warehouse nobody has written since the upgrade) is read from its hours."""
+#: the days table of each rollup: ``allocation_daily`` (m007) and the bill variance's
+#: ``allocation_class_daily`` (m008)
+DAYS_TABLES = ("allocation_rollup_days", "allocation_class_rollup_days")
+
+
+def _has_rollups(con: Connection, days_table: str) -> bool:
+    """Whether the warehouse has the rollup's tables: a snapshot written before their
+    migration (a warehouse nobody has written since the upgrade) is read from its hours."""
     rows = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'allocation_rollup_days'"
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ?", [days_table]
     ).fetchall()
     return bool(rows and rows[0][0])
 
 
-def built_days(con: Connection, window: Window | None = None) -> frozenset[datetime]:
-    """The days of ``window`` (default: all time) that ``allocation_daily`` holds."""
-    if not _has_rollups(con):
+def built_days(
+    con: Connection, window: Window | None = None, days_table: str = DAYS_TABLES[0]
+) -> frozenset[datetime]:
+    """The days of ``window`` (default: all time) that a rollup holds: by default
+    ``allocation_daily``'s; ``days_table`` names another rollup's (:data:`DAYS_TABLES`)."""
+    if days_table not in DAYS_TABLES:
+        raise ValueError(f"not a rollup days table: {days_table!r}")
+    if not _has_rollups(con, days_table):
         return frozenset()
     if window is None:
-        rows = con.execute("SELECT DISTINCT day_start FROM allocation_rollup_days").fetchall()
+        rows = con.execute(f"SELECT DISTINCT day_start FROM {days_table}").fetchall()
         return frozenset(r[0] for r in rows)
     first = _ceil_day(window.start)
     last = window.end.replace(hour=0, minute=0, second=0, microsecond=0)
     if first >= last:
         return frozenset()
     rows = con.execute(
-        "SELECT DISTINCT day_start FROM allocation_rollup_days "
-        "WHERE day_start >= ? AND day_start < ?",
+        f"SELECT DISTINCT day_start FROM {days_table} WHERE day_start >= ? AND day_start < ?",
         [first, last],
     ).fetchall()
     return frozenset(r[0] for r in rows)
@@ -105,11 +115,6 @@ def _join(ranges: Ranges) -> Ranges:
     return out
 
 
-def _ranges(column: str, ranges: Ranges) -> tuple[str, list[Any]]:
-    sql = " OR ".join(f"({column} >= ? AND {column} < ?)" for _ in ranges)
-    return f"({sql})", [t for r in ranges for t in r]
-
-
 def cost_rows(con: Connection, window: Window | None = None) -> tuple[str, list[Any]]:
     """(relation SQL, its parameters): the allocation rows of ``window`` (default: all
     time), rollup-shaped. Use as ``FROM {sql} a``; the parameters go where it appears."""
@@ -117,11 +122,11 @@ def cost_rows(con: Connection, window: Window | None = None) -> tuple[str, list[
     parts: list[str] = []
     params: list[Any] = []
     if rolled:
-        where, p = _ranges("day_start", rolled)
+        where, p = ranges_sql("day_start", rolled)
         parts.append(f"SELECT * FROM allocation_daily WHERE {where}")
         params.extend(p)
     if hourly or not rolled:
-        where, p = _ranges("h.hour", hourly or [(EARLIEST, LATEST)])
+        where, p = ranges_sql("h.hour", hourly or [(EARLIEST, LATEST)])
         parts.append(f"SELECT {row_columns('h', 'h.hour')} FROM allocations h WHERE {where}")
         params.extend(p)
     return "(" + " UNION ALL ".join(parts) + ")", params

@@ -206,16 +206,24 @@ def cost_trend(
             continue
         per_bucket[row[0]].append(unit)
     out = buckets(window, bucket)
-    # Time before the data begins is unknown, not $0: its buckets are left out, and the
-    # bucket the data begins in is partial (so the facts do not compare it as whole).
-    first_row = con.execute("SELECT min(hour) FROM allocations").fetchone()
-    data_start = first_row[0] if first_row else None
-    before_data = 0
+    # Time before the data begins or after it ends is unknown, not $0: its buckets are
+    # left out, and the buckets the data begins and ends in are partial (so the facts do
+    # not compare them as whole).
+    span = con.execute("SELECT min(hour), max(hour) FROM allocations").fetchone()
+    data_start = span[0] if span else None
+    data_end = span[1] + timedelta(hours=1) if span and span[1] is not None else None
+    before_data = after_data = 0
     if data_start is not None and window.start < data_start:
         before_data = sum(1 for b in out if b.end <= data_start)
         out = [b for b in out if b.end > data_start]
         for b in out:
             if b.start < data_start:
+                b.partial = True
+    if data_end is not None and window.end > data_end:
+        after_data = sum(1 for b in out if b.start >= data_end)
+        out = [b for b in out if b.start < data_end]
+        for b in out:
+            if b.end > data_end:
                 b.partial = True
     sums: dict[str, Decimal] = defaultdict(lambda: _ZERO)
     kinds: dict[str, str] = {}
@@ -282,6 +290,14 @@ def cost_trend(
                 "before it are left out, not counted as $0"
             ]
             if before_data and data_start is not None
+            else []
+        )
+        + (
+            [
+                f"the data ends {hour_utc(data_end)}: {after_data} {bucket}(s) after it "
+                "are left out, not counted as $0"
+            ]
+            if after_data and data_end is not None
             else []
         )
         + ([estimate_note(estimated)] if estimated else []),

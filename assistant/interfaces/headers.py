@@ -9,7 +9,9 @@ sniffing rules but not a script policy that would blank them.
 
 from __future__ import annotations
 
-__all__ = ["API_CSP", "PAGE_CSP", "security_headers"]
+from assistant.billing.report_html import STYLE_HASH
+
+__all__ = ["API_CSP", "BILL_CSP", "PAGE_CSP", "security_headers"]
 
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
@@ -17,6 +19,13 @@ PAGE_CSP = (
     "frame-ancestors 'none'; object-src 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; sandbox"
+#: the HTML bill, a document of its own: its one style block (by hash) and its charts
+#: (PNG data URIs), nothing else — under API_CSP a browser showed it unstyled, charts
+#: broken. Set by the route; the middleware adds a CSP only where a response has none.
+BILL_CSP = (
+    f"default-src 'none'; style-src {STYLE_HASH}; img-src data:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'; sandbox"
+)
 
 _COMMON = {
     "x-content-type-options": "nosniff",

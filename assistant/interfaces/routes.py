@@ -24,6 +24,7 @@ from assistant.core.answer import Answer, AskContext, Event
 from assistant.errors import InputError
 from assistant.interfaces.auth import Principal, authenticate, team_of
 from assistant.interfaces.errors import request_id_of
+from assistant.interfaces.headers import BILL_CSP
 from assistant.interfaces.sse import EventStream
 
 __all__ = ["ChatRequest", "ChatResponse", "principal", "router"]
@@ -260,7 +261,8 @@ def bill(
         "html": "text/html; charset=utf-8",
         "json": "application/json",
     }[format]
-    return Response(render_bill(expl, format), media_type=media)
+    headers = {"content-security-policy": BILL_CSP} if format == "html" else None
+    return Response(render_bill(expl, format), media_type=media, headers=headers)
 
 
 @router.get(

@@ -215,7 +215,8 @@ class Notices:
                         thresholds=cfg.thresholds,
                         forecast_thresholds=cfg.forecast_thresholds,
                     ):
-                        key = budget_alerts.alert_key(b.scope, month, c.basis, c.threshold)
+                        ident = budget_alerts.budget_ident(b.name, b.scope, self.settings.budgets)
+                        key = budget_alerts.alert_key(ident, month, c.basis, c.threshold)
                         if self.log.settled("budget", key, channel):
                             continue
                         if not c.send:

@@ -183,8 +183,12 @@ def load_entities(
     out: dict[str, Entity] = {}
 
     def get(kind: str, name: str, namespace: str | None = None) -> Entity:
-        ent = Entity(kind=kind, name=name, namespace=namespace)
-        return out.setdefault(ent.key, ent)
+        # Entity.key, without building an Entity per row (5k pods: 20k calls per read)
+        key = f"{kind}:{namespace if kind == 'workload' else ''}:{name}"
+        ent = out.get(key)
+        if ent is None:
+            ent = out[key] = Entity(kind=kind, name=name, namespace=namespace)
+        return ent
 
     # A bare pod (no controller, e.g. a notebook) is its own workload, kind Pod.
     source, params = cost_rows(con)  # whole days from the daily rollups

@@ -11,12 +11,23 @@ has reached says nothing new and is settled too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-__all__ = ["LATE_DATA", "Crossing", "alert_key", "alert_months", "crossings", "percent_of"]
+from assistant.config import Budget
+
+__all__ = [
+    "LATE_DATA",
+    "Crossing",
+    "alert_key",
+    "alert_months",
+    "budget_ident",
+    "crossings",
+    "percent_of",
+]
 
 #: how long into a month the month before is still looked at (on its actual only): the
 #: last hours of a month are ingested after it ends, and a threshold they push a budget
@@ -43,8 +54,18 @@ def percent_of(value: Decimal, monthly: Decimal) -> Decimal:
 
 
 def alert_key(scope: str, month: str, basis: Basis, threshold: int) -> str:
-    """'team:payments:2026-11:actual:80': one alert per budget, month, basis, threshold."""
+    """'team:payments:2026-11:actual:80': one alert per budget, month, basis, threshold.
+
+    ``scope`` is what names the budget (:func:`budget_ident`)."""
     return f"{scope}:{month}:{basis}:{threshold}"
+
+
+def budget_ident(name: str, scope: str, configured: Sequence[Budget]) -> str:
+    """What an alert key names a budget by: its scope, or its name when another budget
+    has the same scope (a hard limit and a stretch target for one team). Keys of a budget
+    alone in its scope stay what they were; ``budget_status`` finds a budget by either."""
+    shared = sum(1 for b in configured if b.scope == scope) > 1
+    return name if shared else scope
 
 
 def alert_months(now: datetime) -> list[tuple[str, bool]]:

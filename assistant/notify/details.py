@@ -121,9 +121,9 @@ def _budget(ctx: Ctx, key: str) -> Details:
     parts = key.rsplit(":", 3)
     if len(parts) != 4 or parts[2] not in ("actual", "forecast"):
         raise InputError(f"{key!r} is not a budget alert key (SCOPE:YYYY-MM:BASIS:PERCENT).")
-    scope, month = parts[0], parts[1]
-    report = budget_status(BudgetRequest(month=month, budgets=[scope]), ctx)
-    b = report.budgets[0]
+    ident, month = parts[0], parts[1]  # the budget's scope, or its name (budget_ident)
+    report = budget_status(BudgetRequest(month=month, budgets=[ident]), ctx)
+    b = next((x for x in report.budgets if x.name == ident), report.budgets[0])
     lines = [
         f"## Budget {md_escape(b.name)}, {month}",
         "",
@@ -132,7 +132,7 @@ def _budget(ctx: Ctx, key: str) -> Details:
     if b.forecast is not None:
         lines += ["", f"_Forecast: {b.forecast.method}._"]
     provenance = [report.provenance]
-    kind, _, name = scope.partition(":")
+    kind, _, name = b.scope.partition(":")
     # the part of the month the spend covers, so the workloads add up to "spent"
     covered = month
     if report.covered is not None:

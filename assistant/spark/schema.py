@@ -29,6 +29,8 @@ _DAY_FROM = {
     # daily rollups: partitioned by the day they sum
     "allocation_daily": "day_start",
     "allocation_rollup_days": "day_start",
+    "allocation_class_daily": "day_start",
+    "allocation_class_rollup_days": "day_start",
 }
 #: DuckDB-only or process-local tables that never go to the lake
 _SKIP = {"_migrations"}

@@ -8,9 +8,11 @@ is doubled the same way and no caller writes its own ``replace("'", "''")``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-__all__ = ["ident", "json_key", "lit", "path_lit"]
+__all__ = ["ident", "json_key", "lit", "path_lit", "ranges_sql"]
 
 
 def ident(name: str) -> str:
@@ -32,3 +34,10 @@ def json_key(key: str) -> str:
     """A JSON path literal selecting one top-level key, quoted so keys with dots or
     slashes work (``$."app.kubernetes.io/name"``)."""
     return lit('$."' + key.replace('"', '\\"') + '"')
+
+
+def ranges_sql(column: str, ranges: list[tuple[datetime, datetime]]) -> tuple[str, list[Any]]:
+    """(SQL predicate, parameters): ``column`` in any of the half-open ``ranges``, the
+    bounds bound as parameters."""
+    sql = " OR ".join(f"({column} >= ? AND {column} < ?)" for _ in ranges)
+    return f"({sql})", [t for r in ranges for t in r]

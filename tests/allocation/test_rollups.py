@@ -33,6 +33,7 @@ from assistant.errors import StaleAllocation
 from assistant.warehouse.db import reader, writer
 from assistant.windows import Window
 from tests.demo_warehouse import demo_copy
+from tests.rollup_windows import windows
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -97,18 +98,6 @@ def _same(rolled: tuple[Any, ...], hourly: tuple[Any, ...]) -> None:
         assert (eff_r is None) == (eff_h is None)
         if eff_r is not None:
             assert eff_r == pytest.approx(eff_h, rel=1e-9, abs=1e-12)
-
-
-@st.composite
-def windows(draw: st.DrawFn, first: datetime, hours: int) -> Window:
-    start = draw(st.integers(0, hours - 1))
-    if draw(st.booleans()):  # whole days: the rollup alone
-        start -= (first + start * HOUR).hour
-        length = 24 * draw(st.integers(1, 31))
-    else:
-        length = draw(st.integers(1, 24 * 35))
-    s = first + max(0, start) * HOUR
-    return Window(s, s + length * HOUR)
 
 
 @pytest.mark.slow

@@ -153,3 +153,45 @@ def test_v1_budgets_without_budgets_says_how_to_add_one(penny_env: Path) -> None
     assert r.status_code == 404 and body["ok"] is False
     assert body["error"]["message"].startswith("No budgets are configured.")
     assert "budgets: [{scope: total, monthly: 30000}" in body["error"]["message"]
+
+
+def test_v1_costs_and_the_query_costs_tool_carry_the_budgets_of_their_slice(
+    settings: Settings,
+) -> None:
+    from tools.registry import ToolContext, call
+
+    with _api(settings) as client:
+        admin = client.get(
+            "/v1/costs", params={"window": "2026-11", "by": "team"}, headers=auth(ADMIN_TOKEN)
+        ).json()
+        team = client.get(
+            "/v1/costs", params={"window": "2026-11", "by": "team"}, headers=auth(PAYMENTS_TOKEN)
+        ).json()
+        week = client.get(
+            "/v1/costs", params={"window": "7d", "by": "team"}, headers=auth(ADMIN_TOKEN)
+        ).json()
+    # the same three budgets and spends as `penny costs` and /v1/budgets: 20 days of
+    # $36 (the bill), $24 (payments) and $6 (data) a day
+    assert [(b["scope"], D(b["spent"])) for b in admin["budgets"]] == [
+        ("total", D("720")),
+        ("team:payments", D("480")),
+        ("team:data", D("120")),
+    ]
+    assert D(admin["totals"]["total"]) == D(admin["budgets"][0]["spent"])
+    # a payments token sees its own budget, never the others'
+    assert [b["scope"] for b in team["budgets"]] == ["team:payments"]
+    assert "team:data" not in json.dumps(team)
+    assert "budgets" not in week  # seven days are no month a budget measures
+
+    result, _ = call(
+        "query_costs",
+        {"window": "2026-11", "group_by": "team", "filters": {"team": "payments"}},
+        ToolContext.create(settings),
+    )
+    assert result.ok, result.error
+    (pay,) = result.data["budgets"]
+    assert (pay["scope"], D(pay["spent"]), D(pay["remaining"])) == (
+        "team:payments",
+        D("480"),
+        D("120"),
+    )

@@ -73,6 +73,17 @@ ROWS = [
         other_cost=D("0.10"),
         total_cost=D("0.10"),
     ),
+    # the data runs to the end of October (its last hour free): days without cost before
+    # it are $0 days, not days after the data
+    dict(
+        kind="unallocated",
+        namespace="__unallocated__",
+        service_name="Amazon EKS",
+        resource="Usage",
+        hour=datetime(2026, 10, 31, 23),
+        other_cost=D(0),
+        total_cost=D(0),
+    ),
 ]
 
 TEN_DAYS = Window(datetime(2026, 10, 5), datetime(2026, 10, 15))
@@ -110,6 +121,36 @@ def test_daily_buckets_zero_filled_and_summed(con: Connection, st_settings: Sett
         ("10-14", D(0), False),
     ]
     assert t.total == D("17.50")  # 5.50 + 6.00 + 2.25 + 3.00 + 0.75
+
+
+def test_days_after_the_data_ends_are_left_out_not_zero(
+    con: Connection, st_settings: Settings
+) -> None:
+    # the data's last hour is Oct 31 23:00, so it ends Nov 1 00:00: Oct 30 and 31 are
+    # whole days; Nov 1 and 2 are after it, unknown rather than $0, and said in a note
+    window = Window(datetime(2026, 10, 30), datetime(2026, 11, 3))
+    t = cost_trend(con, window=window, bucket="day", settings=st_settings)
+    assert totals(t) == [("10-30", D(0), False), ("10-31", D(0), False)]
+    assert (
+        "the data ends 2026-11-01 00:00 UTC: 2 day(s) after it are left out, not counted as $0"
+        in t.provenance.notes
+    )
+    # a window ending mid-day after the data: that day's bucket starts after the data too
+    t = cost_trend(
+        con,
+        window=Window(datetime(2026, 10, 31), datetime(2026, 11, 1, 12)),
+        bucket="day",
+        settings=st_settings,
+    )
+    assert totals(t) == [("10-31", D(0), False)]
+    # the data ending inside a bucket makes it partial: weeks of Oct 26 (to Nov 2)
+    t = cost_trend(
+        con,
+        window=Window(datetime(2026, 10, 26), datetime(2026, 11, 2)),
+        bucket="week",
+        settings=st_settings,
+    )
+    assert totals(t) == [("10-26", D(0), True)]
 
 
 def test_iso_weeks_start_monday_and_cut_buckets_are_partial(

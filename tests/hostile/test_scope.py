@@ -170,7 +170,7 @@ def test_a_name_outside_the_scope_is_not_visible_never_another_total(
     ("question", "said"),
     [
         ("how much did foo-bar-baz cost last month?", "foo-bar-baz"),
-        ("what did qq-7 spend in October?", "qq"),
+        ("what did qq-7 spend in October?", "qq-7"),  # the number is part of what is said
     ],
 )
 def test_a_name_that_names_nothing_is_said_out_loud(

@@ -405,3 +405,53 @@ def test_serve_schedules_the_budget_job_and_a_restart_posts_nothing_twice(
     restarted.recover()
     restarted.tick()
     assert _posts(stub) == [("C0PAY", "Budget team payments: 50% reached")]
+
+
+def test_two_budgets_of_one_scope_alert_each_on_their_own(
+    settings: Settings, stub: SlackStub
+) -> None:
+    """A hard cap beside the budget of the same team: each is its own budget to the alerts.
+
+    Nov 13 12:00, payments has spent 12.5 days × $24 = $300: 50.00 % of its $600 budget and
+    51.72 % of the $580 cap — both past 50 % at the same look. Forecast $720: 120.00 % and
+    124.14 %, both past 100 %. Keyed by scope alone, the cap's alerts were the budget's keys
+    and were never sent."""
+    capped = settings.model_copy(
+        update={
+            "budgets": load_settings(
+                budgets=[
+                    *BUDGETS,
+                    {"scope": "team:payments", "monthly": "580", "name": "payments cap"},
+                ]
+            ).budgets
+        }
+    )
+    (job,) = notice_jobs(capped)
+    job.run(datetime(2026, 11, 13, 12, 0))
+    assert [h for c, h in _posts(stub) if c == "C0PAY"] == [
+        "Budget team payments: 50% reached",
+        "Budget team payments: forecast at 100%",
+        "Budget payments cap: 50% reached",
+        "Budget payments cap: forecast at 100%",
+    ]
+    cap = _body(stub, "C0PAY", "Budget payments cap: 50% reached")
+    assert _lines(cap)[0] == (
+        "*payments cap* has spent *$300.00* (51.72%) of its $580.00 budget for 2026-11, "
+        "$280.00 left (data to 2026-11-13 12:00 UTC)."
+    )
+    # its Details button names it, and Details answers about the cap, not the budget
+    key = json.loads(cap["blocks"][-2]["elements"][0]["value"])["key"]
+    assert key == "payments cap:2026-11:actual:50"
+    now = capped.model_copy(update={"now": datetime(2026, 11, 13, 12)})
+    pay = channel_scope(now, "C0PAY")
+    assert pay is not None
+    assert details(Ctx.create(now, pay), "budget", key).title == "Budget payments cap, 2026-11"
+
+
+def test_two_budgets_one_name_is_a_config_error(penny_env: Path) -> None:
+    from assistant.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"budgets 1 and 2 are both called 'team payments'"):
+        load_settings(
+            budgets=[*BUDGETS[:2], {"scope": "team:payments", "monthly": "1"}, BUDGETS[2]]
+        )

@@ -81,3 +81,40 @@ def test_chat_page_streams_answers_with_tables_tools_and_bill_charts(
             page.screenshot(path=os.environ["WEB_TEST_SCREENSHOT"], full_page=True)
         assert shot.stat().st_size > 10_000
         browser.close()
+
+
+def test_the_html_bill_over_http_shows_its_style_and_charts_and_runs_nothing(
+    demo_settings: Settings,
+) -> None:
+    """Served under the API's CSP (default-src 'none') a browser showed the bill unstyled
+    with both charts broken; its own policy allows its one style block and data: images."""
+    chromium = require_binary("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with LiveServer(create_app(demo_settings, engine="offline")) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        page = context.new_page()
+        blocked: list[str] = []
+        page.on(
+            "console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None
+        )
+        response = page.goto(server.url + "/v1/bill/2026-10?format=html")
+        assert response is not None and response.ok
+        assert "style-src 'sha256-" in response.headers["content-security-policy"]
+        widths = page.locator("img").evaluate_all(
+            "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth)))"
+        )
+        assert len(widths) == 2 and all(w > 300 for w in widths)
+        # the style block applied: tables collapse their borders (the browser default is
+        # 'separate')
+        collapse = page.locator("table").first.evaluate("t => getComputedStyle(t).borderCollapse")
+        assert collapse == "collapse"
+        # and nothing else may run or load: a script added by hand is refused
+        page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'document.title = \"ran\"'; document.body.append(s); }"
+        )
+        assert page.title() != "ran"
+        assert blocked == [] or all("script" in b.lower() for b in blocked)
+        browser.close()

@@ -3,6 +3,7 @@ thread running the sync job; and `penny sync` on the command line."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -13,9 +14,10 @@ import yaml
 
 from assistant.cli import main
 from assistant.config import load_settings
+from assistant.knowledge.names import warehouse_version
 from assistant.service.runtime import start_service
 from assistant.service.scheduler import ManualClock
-from assistant.warehouse.db import writer
+from assistant.warehouse.db import reader, writer
 from assistant.warehouse.ledger import read_ledger
 from assistant.warehouse.snapshots import current_snapshot, is_current, snapshot_dir
 from tests.ingest.focus.focus_rows import line, stored, write_csv
@@ -45,6 +47,14 @@ def test_serve_publishes_a_snapshot_of_an_old_warehouse_and_runs_the_sync_job(
         service.stop()
     assert runs == [("sync", datetime(2026, 11, 2, 6), "ok")]
     assert stored("SELECT sum(billed_cost) FROM billing_lines") == [(Decimal("4.5"),)]
+    # the names index was brought up to the synced warehouse by the job, not left to the
+    # first question that needs it (the version is what refresh_names compares)
+    with reader(s) as con:
+        version = warehouse_version(con)
+    state = json.loads((s.chroma_path / "penny-names-state.json").read_text())
+    assert state["version"].startswith(version + "|")
+    (detail,) = read_ledger(s, "SELECT detail FROM job_runs WHERE job = 'sync'")[0]
+    assert "names index: " in detail
 
 
 def test_penny_sync_cli(

@@ -26,6 +26,7 @@ __all__ = [
     "compare",
     "entity_cost",
     "idle",
+    "resource_cost",
     "top",
     "total_cost",
     "unallocated",
@@ -340,10 +341,15 @@ def _variance_text(v: Variance, a: Window, b: Window, top: int = 5) -> str:
         f"{usd(v.total_b)} in {label(b)}: **{usd(v.change, signed=True)}**"
         f"{pct_text} (amortized).",
         "",
-        "The change, by effect (these add up to it):",
-        "",
-        table(["effect", "amount"], [[x.label, usd(x.amount, signed=True)] for x in v.effects]),
     ]
+    if v.effects:
+        lines += [
+            "The change, by effect (these add up to it):",
+            "",
+            table(["effect", "amount"], [[x.label, usd(x.amount, signed=True)] for x in v.effects]),
+        ]
+    else:  # an empty table read as a missing answer
+        lines.append("No effect changed the total: each (usage, price, mix, idle…) nets to $0.")
     drivers = v.drivers[:top]
     if drivers:
         lines += [
@@ -516,3 +522,149 @@ def unlabeled(p: Parsed, run: Runner) -> str:
             rows = [[x.name, usd(x.total)] for x in ns.rows if x.kind in ("workload", "others")]
             lines += ["", "Namespaces with unlabeled cost:", "", table(["namespace", "cost"], rows)]
     return "\n".join(lines)
+
+
+#: query_costs' cost columns as a question names them
+RESOURCE_LABELS = {
+    "cpu": "CPU",
+    "ram": "memory",
+    "gpu": "GPU",
+    "pv": "storage",
+    "lb": "load balancer",
+}
+#: "spent $X on …"
+_SPENT_ON = {"gpu": "GPUs", "lb": "load balancers"}
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+_STORAGE_NOTE = (
+    "\n\n_Storage here is the persistent volumes pods mounted (their share of each volume's "
+    "bill line). Storage no pod claims (object storage, snapshots) stays unallocated on the "
+    'bill: ask "how much did we spend on storage?" for the bill\'s storage services._'
+)
+#: a ranking by one column reads this many groups (ranked by total) and re-ranks them
+_RANK_POOL = 200
+
+
+def _col(line: CostLine, resource: str) -> Any:
+    return getattr(line, resource)
+
+
+def resource_cost(p: Parsed, run: Runner) -> str:
+    """One cost column (``Slots.resource``) of a name, of each group ranked by it, or of
+    everything: the same ``query_costs`` rows as any cost answer, read by that column."""
+    res = p.slots.resource or "cpu"
+    what = RESOURCE_LABELS[res]
+    w = p.slots.window or last_month(run.ctx.now)
+    e = p.slots.entity
+    group = p.slots.group_by
+    if group:
+        text = _resource_ranking(p, run, res, group, w)
+    elif e is not None:
+        text = _resource_of(p, run, res, w)
+    else:
+        r, msg = run.report(
+            "query_costs",
+            {"window": window_arg(w), "group_by": "namespace", "top_n": 5},
+            CostReport,
+            what=f"{what} cost in {run.when(w)}",
+        )
+        if r is None:
+            return msg or ""
+        text = (
+            f"{_cap(what)} cost in {run.when(w)}: "
+            f"**{usd(_col(r.totals, res))}** (amortized), of "
+            f"{usd(r.totals.total)} in all."
+        )
+        idle_row = _kind(r, "idle")
+        if idle_row is not None and _col(idle_row, res):
+            text += (
+                f" Of it, {usd(_col(idle_row, res))} was idle capacity (node {what} no "
+                "workload requested)."
+            )
+        if r.not_visible:
+            text += " Your teams' workloads only: idle capacity is not visible to you."
+    return text + (_STORAGE_NOTE if res == "pv" else "")
+
+
+def _resource_of(p: Parsed, run: Runner, res: str, w: Window) -> str:
+    e = p.slots.entity
+    assert e is not None
+    what = RESOURCE_LABELS[res]
+    r, msg = run.report(
+        "query_costs",
+        {
+            "window": window_arg(w),
+            "group_by": BREAKDOWN.get(e.kind, "namespace"),
+            "filters": e.filter,
+            "top_n": _RANK_POOL,
+        },
+        CostReport,
+        what=f"{e.kind} {e.name} in {run.when(w)}",
+    )
+    if r is None:
+        return (msg or "") + how_read(e)
+    value, total = _col(r.totals, res), r.totals.total
+    share = f" ({pct(value / total)} of its {usd(total)})" if total else ""
+    on = _SPENT_ON.get(res, what)
+    lines = [f"The {who(e)} spent **{usd(value)}** on {on} in {run.when(w)}{share} (amortized)."]
+    parts = sorted(
+        (line for line in r.rows if line.kind in ("workload", "asset") and _col(line, res)),
+        key=lambda line: (-_col(line, res), line.name),
+    )
+    if len(parts) > 1:
+        rows = [[_PLACEHOLDERS.get(x.name, x.name), usd(_col(x, res))] for x in parts[:8]]
+        lines += ["", f"By {r.group_by}:", "", table([r.group_by, f"{what} cost"], rows)]
+        if len(parts) > 8:
+            lines += ["", f"_and {len(parts) - 8} more {r.group_by}s with smaller {what} cost._"]
+    return "\n".join(lines) + _estimated(r) + how_read(e)
+
+
+def _resource_ranking(p: Parsed, run: Runner, res: str, group: str, w: Window) -> str:
+    what = RESOURCE_LABELS[res]
+    e = p.slots.entity
+    args: dict[str, Any] = {"window": window_arg(w), "group_by": group, "top_n": _RANK_POOL}
+    if e is not None:
+        args["filters"] = e.filter
+    scope = f" for {e.kind} {md_escape(e.name)}" if e else ""
+    r, msg = run.report(
+        "query_costs", args, CostReport, what=f"{group} {what} costs{scope} in {run.when(w)}"
+    )
+    if r is None:
+        return msg or ""
+    groups = [x for x in r.rows if x.kind in ("workload", "asset")]
+    ranked = sorted((x for x in groups if _col(x, res)), key=lambda x: (-_col(x, res), x.name))
+    plural = {"env": "environments", "cost_center": "cost centers", "controller": "workloads"}
+    noun = plural.get(group, group + "s")
+    if not ranked:
+        return f"No {noun}{scope} had {what} cost in {run.when(w)}." + (how_read(e) if e else "")
+    n = p.slots.top_n or 5
+    shown = ranked[:n]
+    rows = [
+        [str(i), _PLACEHOLDERS.get(x.name, x.name), usd(_col(x, res)), usd(x.total)]
+        for i, x in enumerate(shown, 1)
+    ]
+    lines = [
+        f"Top {len(shown)} {noun} by {what} cost{scope} in {run.when(w)} (amortized):",
+        "",
+        table(
+            ["#", {"controller": "workload"}.get(group, group), f"{what} cost", "total cost"], rows
+        ),
+        "",
+        f"{_cap(what)} cost in all: **{usd(_col(r.totals, res))}**, {len(ranked)} {noun} with any.",
+    ]
+    idle_row = _kind(r, "idle")
+    if idle_row is not None and _col(idle_row, res):
+        lines[-1] += (
+            f" Of it, {usd(_col(idle_row, res))} was idle capacity, in no {group}'s figure."
+        )
+    if r.more:
+        lines += [
+            "",
+            f"_Ranked among the {_RANK_POOL} {noun} that cost the most in all; "
+            f"{r.more} smaller ones were not read._",
+        ]
+    return "\n".join(lines) + (how_read(e) if e else "")

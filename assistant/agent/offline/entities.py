@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from assistant.agent.offline.refs import BILL_KINDS, EntityRef, Hit, Name
 from assistant.agent.offline.vocabulary import BILL_ALIASES
@@ -28,7 +28,7 @@ from assistant.knowledge.resolve import Match, normalise, resolve_entity
 from assistant.warehouse.db import reader
 from assistant.warehouse.memo import memo
 
-__all__ = ["FUZZY_FLOOR", "EntityFinder", "Name", "warehouse_finder", "words"]
+__all__ = ["FUZZY_FLOOR", "EntityFinder", "Name", "NameIndex", "warehouse_finder", "words"]
 
 #: preference when one written name is several kinds ("payments": team and namespace)
 _KIND_ORDER = ("team", "namespace", "workload", "app", "cluster", "node", *BILL_KINDS)
@@ -44,9 +44,12 @@ _ALIAS_ONLY = ("service_category", "charge_category", "pricing_category", "resou
 Semantic = Callable[[str, "str | None"], "EntityRef | None"]
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def words(text: str) -> list[tuple[str, int, int]]:
     """The question's words, lowercased, with their character spans."""
-    return [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", text.lower())]
+    return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text.lower())]
 
 
 def _ref(name: Name, how: str, score: float, phrase: str) -> EntityRef:
@@ -80,31 +83,53 @@ def _aliases(names: Sequence[Name]) -> list[tuple[re.Pattern[str], EntityRef]]:
     return out
 
 
+@dataclass(frozen=True)
+class NameIndex:
+    """The names of a warehouse prepared for matching: built once per warehouse state.
+
+    Preparing is word-splitting every name (35k at 5k pods), which cost more than the
+    rest of an offline answer; the index depends on the names alone, so
+    :func:`warehouse_finder` keeps it in the warehouse memo with the names.
+    """
+
+    names: tuple[Name, ...]
+    aliases: tuple[tuple[re.Pattern[str], EntityRef], ...]
+    keys: tuple[tuple[str, Name], ...]
+
+    @classmethod
+    def build(cls, names: Sequence[Name]) -> NameIndex:
+        kept = tuple(n for n in names if n.name.lower() not in _GENERIC_VALUES)
+        keys = []
+        for n in kept:
+            if n.kind in _ALIAS_ONLY:
+                continue
+            for key in (n.name, *n.keys):
+                split = _WORD.findall(key.lower())  # the words of words(key), spans unneeded
+                if split:
+                    keys.append((" " + " ".join(split) + " ", n))
+        return cls(kept, tuple(_aliases(names)), tuple(keys))
+
+
 class EntityFinder:
     """Finds the names in a question among ``names``; ``semantic`` resolves by meaning."""
 
     def __init__(
         self,
-        names: Sequence[Name],
+        names: Sequence[Name] | NameIndex,
         semantic: Semantic | None = None,
         *,
         floor: float = 0.36,
         hidden: EntityFinder | None = None,
     ):
-        self.names = [n for n in names if n.name.lower() not in _GENERIC_VALUES]
+        index = names if isinstance(names, NameIndex) else NameIndex.build(names)
+        self.names: Sequence[Name] = index.names
         self.semantic = semantic
         self.floor = floor
         #: every name in the warehouse (scoped askers): one outside the scope is said to be
         #: "not visible to you", never answered with a total for something else
         self.hidden = hidden
-        self.aliases = _aliases(names)
-        self._keys = [
-            (" " + " ".join(w for w, _, _ in words(key)) + " ", n)
-            for n in self.names
-            if n.kind not in _ALIAS_ONLY
-            for key in (n.name, *n.keys)
-            if words(key)
-        ]
+        self.aliases = index.aliases
+        self._keys = index.keys
 
     def hits(self, text: str) -> list[Hit]:
         """Every name and bill alias written out in ``text`` (overlaps included)."""
@@ -234,6 +259,12 @@ def _load_names(settings: Settings, scope: Scope) -> tuple[Name, ...]:
     return memo(settings, key, lambda: tuple(_read_names(settings, scope)))
 
 
+def _name_index(settings: Settings, scope: Scope) -> NameIndex:
+    """:func:`_load_names` prepared for matching, kept as long as the names are."""
+    key = ("offline-name-index", scope.admin, tuple(scope.teams), tuple(scope.namespaces))
+    return memo(settings, key, lambda: NameIndex.build(_load_names(settings, scope)))
+
+
 _BILL_NAMED = ("service", "service_category", "charge_category", "pricing_category")
 _BILL_NAMED_ADMIN = ("provider", "billing_account", "sub_account", "region", "resource_type")
 
@@ -267,6 +298,7 @@ def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
     if not settings.db_path.exists():
         return EntityFinder([])
     names = _load_names(settings, scope)
+    index = _name_index(settings, scope)
     by_key = {(n.kind, n.name, n.namespace): n for n in names}
 
     def semantic(phrase: str, kind_hint: str | None) -> EntityRef | None:
@@ -299,5 +331,5 @@ def warehouse_finder(settings: Settings, scope: Scope) -> EntityFinder:
         )
         return _ref(name, m.how, m.score, phrase)
 
-    hidden = None if scope.admin else EntityFinder(_load_names(settings, Scope.everything()))
-    return EntityFinder(names, semantic, floor=settings.knowledge.filter_floor, hidden=hidden)
+    hidden = None if scope.admin else EntityFinder(_name_index(settings, Scope.everything()))
+    return EntityFinder(index, semantic, floor=settings.knowledge.filter_floor, hidden=hidden)

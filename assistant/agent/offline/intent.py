@@ -30,4 +30,5 @@ class Intent(StrEnum):
     FORECAST = "forecast"
     BUDGET = "budget"
     UNIT_COST = "unit_cost"
+    RESOURCE_COST = "resource_cost"  # one cost column (CPU, GPUs, storage…): of a name, ranked
     UNKNOWN = "unknown"

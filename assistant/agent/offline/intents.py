@@ -52,6 +52,7 @@ class Slots:
     rank: str | None = None  # most | least: "which team grew the most"
     all_data: bool = False  # "across all our data"
     topic: str | None = None  # savings: commitment | spot | both
+    resource: str | None = None  # resource_cost: cpu | ram | gpu | pv | lb
     notes: tuple[str, ...] = ()  # how words were read: typos, anchored windows
     unmapped: tuple[str, ...] = ()  # words nothing explained, as written
     weak: tuple[EntityRef, ...] = ()  # names matched too weakly to filter by
@@ -167,6 +168,9 @@ def recognise(
     if pair:
         entity = pair[0]
     group_by = rules.group_by(blanked, loose=intent in (Intent.TOP, Intent.TOTAL_COST))
+    resource = _resource(lowered, reading, intent, entity, group_by, bills)
+    if resource is not None:
+        intent, bills = Intent.RESOURCE_COST, resource[1]
     windows = sorted((p.window for p in periods), key=lambda w: w.start)
     slots = Slots(
         window=windows[0] if windows else None,
@@ -183,6 +187,7 @@ def recognise(
         rank=rules.rank(blanked),
         all_data=any(p.kind == "all" for p in periods),
         topic=rules.savings_topic(blanked, bills),
+        resource=resource[0] if resource else None,
         notes=tuple(notes),
         weak=tuple(weak),
     )
@@ -223,6 +228,49 @@ def recognise(
     if intent is Intent.AI_SPEND:
         slots = replace(slots, provider=_provider(lowered))
     return _accounted(Parsed(intent, slots), reading)
+
+
+#: question types a named resource turns into its cost ("what did the ml team spend on
+#: GPUs" is a cost of the team, not GPU utilization; "which team spends the most on
+#: storage" ranks teams, not the bill's storage services)
+_TO_RESOURCE = {
+    Intent.ENTITY_COST,
+    Intent.TOP,
+    Intent.TOTAL_COST,
+    Intent.GPU_UTILIZATION,
+    Intent.BILL_COST,
+}
+#: resources whose organisation-wide question has its own answer: GPUs (utilization and
+#: GPU cost) and storage (the bill's storage services, not only volumes pods mounted)
+_OWN_ANSWER = {"gpu", "pv"}
+
+
+def _resource(
+    lowered: str,
+    reading: Reading,
+    intent: Intent | None,
+    entity: EntityRef | None,
+    group_by: str | None,
+    bills: tuple[EntityRef, ...],
+) -> tuple[str, tuple[EntityRef, ...]] | None:
+    """(resource, the bill values left) when the question asks one cost column of a team,
+    namespace, app, workload, node or cluster, ranked by a grouping, or of everything;
+    the resource's words are claimed, and a bill alias they were read as ("storage": the
+    Storage category) is dropped."""
+    found = rules.resource(lowered)
+    if found is None or intent not in _TO_RESOURCE:
+        return None
+    name, spans = found
+    pattern = dict(rules.RESOURCES)[name]
+    left = tuple(b for b in bills if not re.fullmatch(pattern, (b.phrase or b.name).lower()))
+    named = entity is not None and not entity.is_bill
+    grouped = group_by is not None and not group_by.startswith("bill:")
+    everything = entity is None and not group_by and not left and name not in _OWN_ANSWER
+    if left or not (named or grouped or everything):
+        return None
+    for s, e in spans:
+        reading.claim(s, e, "resource")
+    return name, left
 
 
 def _provider(text: str) -> str | None:
@@ -349,7 +397,7 @@ def _merge(old: Slots, new: Slots) -> Slots:
         merged = replace(merged, entity=new.entity)
     if new.bill:
         merged = replace(merged, bill=new.bill)
-    for name in ("group_by", "top_n", "bucket", "unit", "rank"):
+    for name in ("group_by", "top_n", "bucket", "unit", "rank", "resource"):
         value = getattr(new, name)
         if value is not None:
             merged = replace(merged, **{name: value})

@@ -142,6 +142,24 @@ def _iso_day(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d")
 
 
+def _week_of(day: datetime) -> Window:
+    """The calendar week (Monday to Sunday, UTC) holding ``day``: "the week of Oct 21"
+    is that Monday-to-Monday week, as a weekly trend buckets it."""
+    monday = day - timedelta(days=day.weekday())
+    return Window(monday, monday + timedelta(weeks=1))
+
+
+def _iso_week(week: int, year: str | None, now: datetime) -> Window:
+    """ISO week ``week`` of ``year``, or the most recent such week that has started."""
+    if year:
+        start = datetime.fromisocalendar(int(year), week, 1)
+    else:
+        start = datetime.fromisocalendar(now.isocalendar().year, week, 1)
+        if start > now:
+            start = datetime.fromisocalendar(now.isocalendar().year - 1, week, 1)
+    return Window(start, start + timedelta(weeks=1))
+
+
 def _relative(m: re.Match[str], now: datetime) -> Window:
     n = _n(m.group("n").lower())
     unit = m.group("unit").lower().rstrip("s")
@@ -205,6 +223,31 @@ def _rules(now: datetime, future: bool = False) -> list[tuple[str, str, object]]
             "range",
             r"(?:between|from)\s+" + mon_day + r"\s+(?:and|to|until|through|-)\s+" + second,
             lambda m: _range(m, now),
+        ),
+        (
+            "week",
+            r"\b(?:the )?week (?:of|starting|beginning|from|commencing) "
+            r"(?:(?P<iso>\d{4}-\d{2}-\d{2})|"
+            + mon_day.replace("mon1", "mon").replace("d1", "d").replace("y1", "y")
+            + r")\b",
+            lambda m: _week_of(
+                _iso_day(m.group("iso"))
+                if m.group("iso")
+                else _day(m.group("mon"), m.group("d"), m.group("y"), now)
+            ),
+        ),
+        (
+            "week",
+            r"\b(?:iso |calendar )?week (?:no\.? |number |#)?(?P<w>\d{1,2})"
+            r"(?:,?\s+(?:of\s+|in\s+)?(?P<y>\d{4}))?\b",
+            lambda m: _iso_week(int(m.group("w")), m.group("y"), now),
+        ),
+        (
+            "day",
+            r"\b(?:on\s+)?(?P<iso>\d{4}-\d{2}-\d{2})\b",
+            lambda m: Window(
+                _iso_day(m.group("iso")), _iso_day(m.group("iso")) + timedelta(days=1)
+            ),
         ),
         (
             "to-date",

@@ -46,4 +46,5 @@ PLANS: dict[Intent, Callable[[Parsed, Runner], str]] = {
     Intent.FORECAST: f.forecast,
     Intent.BUDGET: f.budget,
     Intent.UNIT_COST: f.unit_cost,
+    Intent.RESOURCE_COST: c.resource_cost,
 }

@@ -92,7 +92,7 @@ class Reading:
         out: list[tuple[int, int]] = []
         prev = -2
         for i, (w, s, e) in enumerate(self.words):
-            if self.owner[i] is not None or w in FILLER or w.isdigit():
+            if self.owner[i] is not None or w in FILLER:
                 continue
             if self.cues[i] and intent in self.cues[i]:
                 continue

@@ -107,12 +107,22 @@ def dim_of(kind: str) -> str:
 
 def top_n(text: str) -> tuple[int | None, tuple[int, int] | None]:
     nums = "|".join(_WORD_NUMBERS)
-    m = re.search(
-        r"\b(?:top|biggest|largest|highest|most expensive|costliest|first)\s+"
-        rf"(\d{{1,3}}|{nums})\b",
-        text,
-    ) or re.search(
-        rf"\b(\d{{1,3}}|{nums})\s+(?:biggest|largest|most expensive|costliest|highest|top)\b", text
+    m = (
+        re.search(
+            r"\b(?:top|biggest|largest|highest|most expensive|costliest|first)\s+"
+            rf"(\d{{1,3}}|{nums})\b",
+            text,
+        )
+        or re.search(
+            rf"\b(\d{{1,3}}|{nums})\s+(?:biggest|largest|most expensive|costliest|highest|top)\b",
+            text,
+        )
+        or re.search(
+            # "which 3 apps spent the most", "the five teams that cost the most"
+            rf"\b(?:which|what|the)\s+(\d{{1,3}}|{nums})\s+(?:teams|namespaces|apps|workloads|"
+            r"nodes|clusters|pods|containers|services|envs|environments)\b",
+            text,
+        )
     )
     if not m:
         return None, None
@@ -287,7 +297,7 @@ def pair(
 
 
 _COST = (
-    r"\b(?:cost|costs|costing|spend|spent|spending|pay|paid|paying|bill(?:ed)?|charges?|"
+    r"\b(?:cost|costs|costing|spend|spends|spent|spending|pay|pays|paid|paying|bill(?:ed)?|charges?|"
     r"how much|expensive|price|dollars?|money|burn|invoiced?|opex|expenditures?)\b"
 )
 _TREND = (
@@ -419,6 +429,34 @@ def classify(
     return None
 
 
+#: the cost columns a question can name, as query_costs names them. Not network: data
+#: transfer is billed per account, never split to pods, so "the payments team's data
+#: transfer" is said to be unanswerable (the bill answers the organisation's)
+RESOURCES: tuple[tuple[str, str], ...] = (
+    ("cpu", r"\b(?:cpus?|vcpus?|cpu cores?|cores)\b"),
+    ("ram", r"\b(?:memory|ram)\b"),
+    ("gpu", r"\bgpus?\b"),
+    ("pv", r"\b(?:storage|persistent volumes?|volumes?|pvcs?|pvs|disks?)\b"),
+    ("lb", r"\bload[- ]?balancers?\b"),
+)
+
+
+def resource(t: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """The one cost column a cost question names ("spend on GPUs", "CPU cost") and the
+    spans of its words; None without a cost word, or when it names none or several."""
+    if not _has(t, _COST):
+        return None
+    found = {
+        name: [m.span() for m in re.finditer(pattern, t)]
+        for name, pattern in RESOURCES
+        if re.search(pattern, t)
+    }
+    if len(found) != 1:
+        return None
+    ((name, spans),) = found.items()
+    return name, spans
+
+
 def asks_why(t: str) -> bool:
     return _has(t, r"\bwhy\b|\bwhat (?:drove|caused|changed)\b|\bexplain\b|\bdrivers?\b")
 
@@ -445,6 +483,7 @@ def savings_topic(t: str, bills: tuple[EntityRef, ...]) -> str | None:
 #: what each intent's plan reads from the slots (anything else named is said back)
 _USES_ENTITY = {
     I.ENTITY_COST,
+    I.RESOURCE_COST,
     I.TOP,
     I.COMPARE,
     I.ENTITY_COMPARE,
@@ -456,7 +495,15 @@ _USES_ENTITY = {
     I.BILL_COST,
 }
 _USES_BILL = {I.BILL_COST, I.SAVINGS, I.TOTAL_COST, I.ORPHANS}
-_USES_GROUP = {I.TOP, I.TOTAL_COST, I.TREND, I.COMPARE, I.BILL_COST, I.ENTITY_COMPARE}
+_USES_GROUP = {
+    I.TOP,
+    I.TOTAL_COST,
+    I.TREND,
+    I.COMPARE,
+    I.BILL_COST,
+    I.ENTITY_COMPARE,
+    I.RESOURCE_COST,
+}
 
 
 def uses_group(intent: Intent) -> bool:

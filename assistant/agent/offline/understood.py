@@ -40,6 +40,7 @@ _WHAT = {
     I.FORECAST: "a forecast",
     I.BUDGET: "budgets",
     I.UNIT_COST: "a unit cost",
+    I.RESOURCE_COST: "the cost of one resource (CPU, memory, GPUs, storage…)",
     I.HELP: "help",
     I.UNKNOWN: "",
 }

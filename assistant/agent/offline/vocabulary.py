@@ -9,7 +9,7 @@ is said back to the asker as not understood, never silently dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.agent.offline.intent import Intent
 
@@ -213,6 +213,14 @@ CUES: list[Cue] = [
         {I.ORPHANS, I.BILL_COST},
         "orphans",
     ),
+]
+#: one resource's cost is an entity's cost, a ranking or a total read by one column: the
+#: words that fit those fit it
+CUES = [
+    replace(c, intents=c.intents | {I.RESOURCE_COST})
+    if c.intents & {I.ENTITY_COST, I.TOP, I.TOTAL_COST}
+    else c
+    for c in CUES
 ]
 
 #: group-by words -> query_costs dimension (allocation) or bill_costs dimension ("bill:")

@@ -217,7 +217,10 @@ def ingest_prometheus(
             hint="Use --start earlier than --end (UTC).",
         )
     if not 1 <= chunk_hours <= 24 * 31:
-        raise InputError(f"chunk_hours={chunk_hours} must be between 1 and 744.")
+        raise InputError(
+            f"Chunk of {chunk_hours} hours is out of range: it must be between 1 and 744.",
+            hint="Pass --chunk-hours 24 (a day per range query) or fewer for fine steps.",
+        )
     grids = time_chunks(start, end, step_s, chunk_hours)
     with PrometheusClient(
         url,

@@ -175,8 +175,9 @@ def test_rightsizing_answer_says_why_a_small_saving_outranks_bigger_ones(
 def test_a_known_name_the_answer_cannot_be_narrowed_to_is_said_as_such(
     demo_settings: Settings,
 ) -> None:
-    # GPU utilization has no team filter: team ml is known, so it is not "unmapped"
-    a = answer("what did the ml team spend on GPUs last month?", AskContext(), demo_settings)
+    # GPU utilization has no team filter: team ml is known, so it is not "unmapped" (what
+    # the ml team *spent* on GPUs is its cost's GPU column: evals/200_ml_team_gpu_spend)
+    a = answer("how busy were the ml team's GPUs last month?", AskContext(), demo_settings)
     assert "I know the team ml, but I can't narrow GPU utilization to it." in a.text
     assert 'could not map "ml"' not in a.text
     assert "$" not in a.text  # refused: no GPU figure for the whole fleet passed off as ml's

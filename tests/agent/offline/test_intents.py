@@ -182,6 +182,13 @@ def test_a_word_nothing_maps_is_said_back_not_dropped() -> None:
     assert (p.understood, p.slots.unmapped) == (False, ("migrate",))
 
 
+def test_a_number_nothing_reads_is_said_back_not_dropped() -> None:
+    # "fortnight 7" is no period Penny reads: the 7 must not vanish into "last month"
+    p = parse("What did the payments team spend in fortnight 7?")
+    assert p.understood is False
+    assert p.slots.unmapped == ("fortnight 7",)
+
+
 @pytest.mark.parametrize(("question", "intent", "window", "entity", "group", "n"), CASES)
 def test_intent_and_slots(
     question: str,

@@ -56,6 +56,16 @@ CASES = [
     ("from 2026-10-01 to 2026-10-15", "2026-10-01", "2026-10-16"),
     ("2026-10-01..2026-10-15", "2026-10-01", "2026-10-15"),  # the tools' notation: exclusive
     ("on Oct 3", "2026-10-03", "2026-10-04"),
+    ("on 2026-10-19", "2026-10-19", "2026-10-20"),  # one ISO date: that day
+    # "the week of" a day: its Monday-to-Monday week (2026-10-21 is a Wednesday)
+    ("the week of 2026-10-21", "2026-10-19", "2026-10-26"),
+    ("the week of Oct 21", "2026-10-19", "2026-10-26"),
+    ("week starting Nov 2", "2026-11-02", "2026-11-09"),
+    # ISO week numbers: week 1 of 2026 starts Monday 2025-12-29 (ISO 8601: the week
+    # holding the year's first Thursday); a week not begun this year is last year's
+    ("week 43 of 2026", "2026-10-19", "2026-10-26"),
+    ("week 1 of 2026", "2025-12-29", "2026-01-05"),
+    ("week 50", "2025-12-08", "2025-12-15"),
 ]
 
 
