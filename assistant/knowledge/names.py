@@ -23,7 +23,9 @@ from assistant.warehouse.db import Connection
 __all__ = [
     "ENTITY_KINDS",
     "Entity",
+    "EntityName",
     "describe",
+    "entity_names",
     "load_entities",
     "visible_namespaces",
     "warehouse_version",
@@ -170,6 +172,69 @@ def _ns_clause(visible: set[str] | None, column: str = "namespace") -> tuple[str
     if not visible:
         return "FALSE", []
     return f"{column} IN ({', '.join('?' for _ in visible)})", sorted(visible)
+
+
+@dataclass(frozen=True)
+class EntityName:
+    """What names an entity (no labels, teams or apps): what matching a question needs."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    controller_kind: str | None
+
+
+def entity_names(con: Connection, scope: Scope) -> list[EntityName]:
+    """The entities :func:`load_entities` finds for ``scope``, by name only, in its order.
+
+    The offline engine reads every name after each write to answer its next question;
+    building full :class:`Entity` objects (label sets, parsed label JSON) for 5k workloads
+    was most of that. The same three sources and rules; ``tests/knowledge`` holds the two
+    equal on the demo for every scope."""
+    visible = visible_namespaces(con, scope)
+    ns_sql, ns_params = _ns_clause(visible)
+    scope_sql, scope_params = scope.sql_filter("team", "namespace")
+    found: dict[str, list[Any]] = {}  # Entity.key -> [kind, name, namespace, controller kind]
+
+    def get(kind: str, name: str, namespace: str | None) -> list[Any]:
+        key = f"{kind}:{namespace if kind == 'workload' else ''}:{name}"
+        row = found.get(key)
+        if row is None:
+            row = found[key] = [kind, name, namespace, None]
+        return row
+
+    source, params = cost_rows(con)
+    for namespace, ckind, cname, team, app in con.execute(
+        f"SELECT DISTINCT namespace, coalesce(controller_kind, 'Pod'), "
+        f"coalesce(controller_name, pod), team, app "
+        f"FROM {source} a WHERE kind = 'workload' AND ({scope_sql})",
+        [*params, *scope_params],
+    ).fetchall():
+        if not namespace or namespace in _INTERNAL:
+            continue
+        get("namespace", namespace, namespace)
+        if cname and cname not in _INTERNAL:
+            row = get("workload", cname, namespace)
+            if ckind:
+                row[3] = ckind
+        if team and team not in _INTERNAL:
+            get("team", team, None)
+        if app and app not in _INTERNAL:
+            get("app", app, None)
+    for (namespace,) in con.execute(
+        f"SELECT namespace FROM k8s_namespaces WHERE {ns_sql}", ns_params
+    ).fetchall():
+        get("namespace", namespace, namespace)
+    for namespace, ckind, cname in con.execute(
+        f"SELECT namespace, any_value(coalesce(controller_kind, 'Pod')), "
+        f"coalesce(controller_name, pod) AS workload "
+        f"FROM k8s_pods WHERE {ns_sql} GROUP BY namespace, workload",
+        ns_params,
+    ).fetchall():
+        row = get("workload", cname, namespace)
+        row[3] = row[3] or ckind
+        get("namespace", namespace, namespace)
+    return [EntityName(*found[k]) for k in sorted(found)]
 
 
 def load_entities(

@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.core.placeholders import GLOBAL, NONE, UNKNOWN
 from assistant.core.scope import Scope
 from assistant.costs.rollup_source import cost_rows
-from assistant.knowledge.names import load_entities
+from assistant.knowledge.names import entity_names
 from assistant.knowledge.resolve import Match, normalise, resolve_entity
 from assistant.warehouse.db import reader
 from assistant.warehouse.memo import memo
@@ -274,7 +274,7 @@ def _read_names(settings: Settings, scope: Scope) -> list[Name]:
 
     out: list[Name] = []
     with reader(settings) as con:
-        for e in load_entities(con, scope):
+        for e in entity_names(con, scope):
             m = Match(e.name, e.kind, 1.0, "exact", e.namespace, e.controller_kind)
             out.append(Name(e.name, e.kind, m.cost_filter, e.namespace, e.controller_kind))
         scope_sql, params = scope.sql_filter("team", "namespace")

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import pytest
+
 from assistant.agent.ask import ask
 from assistant.agent.offline import answer, forget_threads
 from assistant.config import Settings, load_settings
@@ -209,3 +211,22 @@ def test_metrics_without_a_bill_are_said_as_estimates_not_ranked(tmp_path: Path)
     assert a.text.startswith("No bill lines cover the namespaces in 2026-10"), a.text
     assert "Not on the bill, so not in the total: **$" in a.text
     assert "Top 0" not in a.text
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [Scope.everything(), Scope(teams=["payments"]), Scope(namespaces=["ml-training"])],
+    ids=["everything", "team", "namespace"],
+)
+def test_names_for_matching_are_the_entities_of_the_names_index(
+    demo_settings: Settings, scope: Scope
+) -> None:
+    # the offline engine reads names lean (entity_names); the semantic index reads full
+    # entities (load_entities): the same names, kinds, namespaces and controller kinds
+    from assistant.knowledge.names import entity_names, load_entities
+    from assistant.warehouse.db import reader
+
+    with reader(demo_settings) as con:
+        lean = [(e.kind, e.name, e.namespace, e.controller_kind) for e in entity_names(con, scope)]
+        full = [(e.kind, e.name, e.namespace, e.controller_kind) for e in load_entities(con, scope)]
+    assert lean == full and len(lean) >= 8
