@@ -184,32 +184,65 @@ class EntityName:
     controller_kind: str | None
 
 
+def _entity_key(kind: str, name: str, namespace: str | None) -> str:
+    """:attr:`Entity.key` without building an Entity (5k pods: 20k lookups per read)."""
+    return f"{kind}:{namespace if kind == 'workload' else ''}:{name}"
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """The three reads every entity comes from, for one scope: workloads with cost
+    (namespace, controller kind, workload, team, app), namespaces (namespace, labels) and
+    pods' workloads (namespace, controller kind, workload, labels). A bare pod (no
+    controller, e.g. a notebook) is its own workload, kind Pod."""
+
+    alloc: list[tuple[Any, ...]]
+    namespaces: list[tuple[Any, ...]]
+    pods: list[tuple[Any, ...]]
+
+
+def _sources(con: Connection, scope: Scope, *, labels: bool) -> _Sources:
+    visible = visible_namespaces(con, scope)
+    ns_sql, ns_params = _ns_clause(visible)
+    scope_sql, scope_params = scope.sql_filter("team", "namespace")
+    source, params = cost_rows(con)  # whole days from the daily rollups
+    alloc = con.execute(
+        f"SELECT DISTINCT namespace, coalesce(controller_kind, 'Pod'), "
+        f"coalesce(controller_name, pod), team, app "
+        f"FROM {source} a WHERE kind = 'workload' AND ({scope_sql})",
+        [*params, *scope_params],
+    ).fetchall()
+    label = "labels" if labels else "NULL"
+    namespaces = con.execute(
+        f"SELECT namespace, {label} FROM k8s_namespaces WHERE {ns_sql}", ns_params
+    ).fetchall()
+    pods = con.execute(
+        f"SELECT namespace, any_value(coalesce(controller_kind, 'Pod')), "
+        f"coalesce(controller_name, pod) AS workload, any_value({label}) "
+        f"FROM k8s_pods WHERE {ns_sql} GROUP BY namespace, workload",
+        ns_params,
+    ).fetchall()
+    return _Sources(alloc, namespaces, pods)
+
+
 def entity_names(con: Connection, scope: Scope) -> list[EntityName]:
     """The entities :func:`load_entities` finds for ``scope``, by name only, in its order.
 
     The offline engine reads every name after each write to answer its next question;
     building full :class:`Entity` objects (label sets, parsed label JSON) for 5k workloads
-    was most of that. The same three sources and rules; ``tests/knowledge`` holds the two
-    equal on the demo for every scope."""
-    visible = visible_namespaces(con, scope)
-    ns_sql, ns_params = _ns_clause(visible)
-    scope_sql, scope_params = scope.sql_filter("team", "namespace")
+    was most of that. The same sources and rules (``_sources``); a test holds the two
+    equal on the demo for three scopes."""
+    src = _sources(con, scope, labels=False)
     found: dict[str, list[Any]] = {}  # Entity.key -> [kind, name, namespace, controller kind]
 
     def get(kind: str, name: str, namespace: str | None) -> list[Any]:
-        key = f"{kind}:{namespace if kind == 'workload' else ''}:{name}"
+        key = _entity_key(kind, name, namespace)
         row = found.get(key)
         if row is None:
             row = found[key] = [kind, name, namespace, None]
         return row
 
-    source, params = cost_rows(con)
-    for namespace, ckind, cname, team, app in con.execute(
-        f"SELECT DISTINCT namespace, coalesce(controller_kind, 'Pod'), "
-        f"coalesce(controller_name, pod), team, app "
-        f"FROM {source} a WHERE kind = 'workload' AND ({scope_sql})",
-        [*params, *scope_params],
-    ).fetchall():
+    for namespace, ckind, cname, team, app in src.alloc:
         if not namespace or namespace in _INTERNAL:
             continue
         get("namespace", namespace, namespace)
@@ -221,16 +254,9 @@ def entity_names(con: Connection, scope: Scope) -> list[EntityName]:
             get("team", team, None)
         if app and app not in _INTERNAL:
             get("app", app, None)
-    for (namespace,) in con.execute(
-        f"SELECT namespace FROM k8s_namespaces WHERE {ns_sql}", ns_params
-    ).fetchall():
+    for namespace, _ in src.namespaces:
         get("namespace", namespace, namespace)
-    for namespace, ckind, cname in con.execute(
-        f"SELECT namespace, any_value(coalesce(controller_kind, 'Pod')), "
-        f"coalesce(controller_name, pod) AS workload "
-        f"FROM k8s_pods WHERE {ns_sql} GROUP BY namespace, workload",
-        ns_params,
-    ).fetchall():
+    for namespace, ckind, cname, _ in src.pods:
         row = get("workload", cname, namespace)
         row[3] = row[3] or ckind
         get("namespace", namespace, namespace)
@@ -242,28 +268,17 @@ def load_entities(
 ) -> list[Entity]:
     """Every entity of ``kinds`` visible to ``scope``, merged from inventory and allocations."""
     wanted = set(kinds)
-    visible = visible_namespaces(con, scope)
-    ns_sql, ns_params = _ns_clause(visible)
-    scope_sql, scope_params = scope.sql_filter("team", "namespace")
+    src = _sources(con, scope, labels=True)
     out: dict[str, Entity] = {}
 
     def get(kind: str, name: str, namespace: str | None = None) -> Entity:
-        # Entity.key, without building an Entity per row (5k pods: 20k calls per read)
-        key = f"{kind}:{namespace if kind == 'workload' else ''}:{name}"
+        key = _entity_key(kind, name, namespace)
         ent = out.get(key)
         if ent is None:
             ent = out[key] = Entity(kind=kind, name=name, namespace=namespace)
         return ent
 
-    # A bare pod (no controller, e.g. a notebook) is its own workload, kind Pod.
-    source, params = cost_rows(con)  # whole days from the daily rollups
-    alloc = con.execute(
-        f"SELECT DISTINCT namespace, coalesce(controller_kind, 'Pod'), "
-        f"coalesce(controller_name, pod), team, app "
-        f"FROM {source} a WHERE kind = 'workload' AND ({scope_sql})",
-        [*params, *scope_params],
-    ).fetchall()
-    for namespace, ckind, cname, team, app in alloc:
+    for namespace, ckind, cname, team, app in src.alloc:
         if not namespace or namespace in _INTERNAL:
             continue
         team = team if team and team not in _INTERNAL else None
@@ -284,20 +299,13 @@ def load_entities(
                 ent.teams.add(team)
             if app:
                 ent.apps.add(app)
-    for namespace, labels in con.execute(
-        f"SELECT namespace, labels FROM k8s_namespaces WHERE {ns_sql}", ns_params
-    ).fetchall():
+    for namespace, labels in src.namespaces:
         ent = get("namespace", namespace, namespace)
         ent.namespaces.add(namespace)
         ent.labels.update(_labels(labels))
         if ent.labels.get("team"):
             ent.teams.add(ent.labels["team"])
-    for namespace, ckind, cname, labels in con.execute(
-        f"SELECT namespace, any_value(coalesce(controller_kind, 'Pod')), "
-        f"coalesce(controller_name, pod) AS workload, any_value(labels) "
-        f"FROM k8s_pods WHERE {ns_sql} GROUP BY namespace, workload",
-        ns_params,
-    ).fetchall():
+    for namespace, ckind, cname, labels in src.pods:
         ent = get("workload", cname, namespace)
         ent.namespaces.add(namespace)
         ent.controller_kind = ent.controller_kind or ckind

@@ -73,6 +73,8 @@ def test_compare_periods_tool_groups_and_scope(ctx) -> None:
     assert sdata["change"] == "43.920000"
     assert [g["group"] for g in sdata["groups"]] == ["shop"]
     assert scoped.provenance.filters["teams"] == ["shop"]
+    # the earlier period is named as every footer names a window, not as a raw dict
+    assert scoped.provenance.filters["compared_with"] == "2026-09"
 
 
 def test_detect_anomalies_tool_finds_the_spike_and_says_nothing_on_quiet_days(penny_env) -> None:

@@ -27,7 +27,7 @@ from assistant.costs.trend import bucket_floor, buckets, check_bucket_count, cos
 from assistant.errors import InputError
 from assistant.warehouse.db import Connection, reader, writer
 from assistant.windows import Window, month_window
-from tests.tools.conftest import insert_allocations
+from tests.tools.conftest import OCTOBER_LAST_HOUR, insert_allocations
 
 D = Decimal
 
@@ -75,15 +75,7 @@ ROWS = [
     ),
     # the data runs to the end of October (its last hour free): days without cost before
     # it are $0 days, not days after the data
-    dict(
-        kind="unallocated",
-        namespace="__unallocated__",
-        service_name="Amazon EKS",
-        resource="Usage",
-        hour=datetime(2026, 10, 31, 23),
-        other_cost=D(0),
-        total_cost=D(0),
-    ),
+    OCTOBER_LAST_HOUR,
 ]
 
 TEN_DAYS = Window(datetime(2026, 10, 5), datetime(2026, 10, 15))

@@ -22,27 +22,11 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "tools.md").read_text(enco
 def through_october(settings: Settings) -> Settings:
     """The fixture's data ends on 10-20: a free last hour of October makes the whole month
     data (a trend leaves time after the data's end out, as unknown rather than $0)."""
-    from datetime import datetime
-    from decimal import Decimal
-
     from assistant.warehouse.db import writer
-    from tests.tools.conftest import insert_allocations
+    from tests.tools.conftest import OCTOBER_LAST_HOUR, insert_allocations
 
     with writer(settings) as con:
-        insert_allocations(
-            con,
-            [
-                dict(
-                    kind="unallocated",
-                    namespace="__unallocated__",
-                    service_name="Amazon EKS",
-                    resource="Usage",
-                    hour=datetime(2026, 10, 31, 23),
-                    other_cost=Decimal(0),
-                    total_cost=Decimal(0),
-                )
-            ],
-        )
+        insert_allocations(con, [OCTOBER_LAST_HOUR])
     return settings
 
 

@@ -137,6 +137,20 @@ def total_cost(p: Parsed, run: Runner) -> str:
     ) + _estimated(r)
 
 
+def _plural(group: str) -> str:
+    """A grouping's name for its groups, as a ranking's heading says them."""
+    return {
+        "env": "environments",
+        "cost_center": "cost centers",
+        "controller": "workloads",
+        "service": "bill services",
+    }.get(group, group + "s")
+
+
+def _column(group: str) -> str:
+    return {"controller": "workload"}.get(group, group)
+
+
 def top(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
     group = p.slots.group_by or "namespace"
@@ -164,19 +178,14 @@ def top(p: Parsed, run: Runner) -> str:
         "unattached": "volumes and load balancers no pod used",
     }
     rows += [["", special[line.kind], usd(line.total)] for line in r.rows if line.kind in special]
-    plural = {
-        "env": "environments",
-        "cost_center": "cost centers",
-        "controller": "workloads",
-        "service": "bill services",
-    }.get(group, group + "s")
+    plural = _plural(group)
     head = f"Top {len(workloads)} {plural} by cost{scope} in {run.when(w)} (amortized):"
     if r.view == "asset":
         head = (
             f"Top {len(workloads)} {plural} by what they cost on the bill{scope} in "
             f"{run.when(w)} (amortized; each with its own idle capacity):"
         )
-    column = {"controller": "workload"}.get(group, group)
+    column = _column(group)
     if not rows and r.estimates:  # metrics but no bill lines for these hours yet
         return (
             f"No bill lines cover the {plural}{scope} in {run.when(w)}, so nothing is on the "
@@ -637,8 +646,7 @@ def _resource_ranking(p: Parsed, run: Runner, res: str, group: str, w: Window) -
         return msg or ""
     groups = [x for x in r.rows if x.kind in ("workload", "asset")]
     ranked = sorted((x for x in groups if _col(x, res)), key=lambda x: (-_col(x, res), x.name))
-    plural = {"env": "environments", "cost_center": "cost centers", "controller": "workloads"}
-    noun = plural.get(group, group + "s")
+    noun = _plural(group)
     if not ranked:
         return f"No {noun}{scope} had {what} cost in {run.when(w)}." + (how_read(e) if e else "")
     n = p.slots.top_n or 5
@@ -650,9 +658,7 @@ def _resource_ranking(p: Parsed, run: Runner, res: str, group: str, w: Window) -
     lines = [
         f"Top {len(shown)} {noun} by {what} cost{scope} in {run.when(w)} (amortized):",
         "",
-        table(
-            ["#", {"controller": "workload"}.get(group, group), f"{what} cost", "total cost"], rows
-        ),
+        table(["#", _column(group), f"{what} cost", "total cost"], rows),
         "",
         f"{_cap(what)} cost in all: **{usd(_col(r.totals, res))}**, {len(ranked)} {noun} with any.",
     ]

@@ -230,3 +230,25 @@ def test_names_for_matching_are_the_entities_of_the_names_index(
         lean = [(e.kind, e.name, e.namespace, e.controller_kind) for e in entity_names(con, scope)]
         full = [(e.kind, e.name, e.namespace, e.controller_kind) for e in load_entities(con, scope)]
     assert lean == full and len(lean) >= 8
+
+
+def test_a_comparison_no_effect_moved_says_so_instead_of_an_empty_table() -> None:
+    # the same item at the same cost in both halves: no effect is non-zero, so there is
+    # no effects table to print (an empty one read as a missing answer)
+    from assistant.agent.offline.cost_plans import _variance_text
+    from assistant.billing.variance import ItemKey, PeriodData, Slice, decompose
+    from assistant.windows import Window
+
+    key = ItemKey("unallocated", "prod", "", "", "", "Amazon EKS", "Usage", "other")
+    half = {key: {"": Slice(q=None, cost=Decimal("12.50"))}}
+    a, b = (
+        Window(datetime(2026, 10, 1), datetime(2026, 10, 16)),
+        Window(datetime(2026, 10, 16), datetime(2026, 10, 31)),
+    )
+    v = decompose(
+        PeriodData(a.to_dict(), Decimal(15), half), PeriodData(b.to_dict(), Decimal(15), half)
+    )
+    assert v.effects == [] and v.change == 0
+    text = _variance_text(v, a, b)
+    assert "No effect changed the total" in text
+    assert "these add up to it" not in text and "| effect |" not in text
