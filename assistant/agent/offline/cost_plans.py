@@ -656,11 +656,16 @@ def _resource_ranking(p: Parsed, run: Runner, res: str, group: str, w: Window) -
         for i, x in enumerate(shown, 1)
     ]
     lines = [
-        f"Top {len(shown)} {noun} by {what} cost{scope} in {run.when(w)} (amortized):",
+        (
+            f"Top {len(shown)} {noun} by {what} cost{scope} in {run.when(w)} (amortized):"
+            if len(shown) == n or len(shown) > 1
+            else f"Only one {noun[:-1]} had {what} cost{scope} in {run.when(w)} (amortized):"
+        ),
         "",
         table(["#", _column(group), f"{what} cost", "total cost"], rows),
         "",
-        f"{_cap(what)} cost in all: **{usd(_col(r.totals, res))}**, {len(ranked)} {noun} with any.",
+        f"{_cap(what)} cost in all: **{usd(_col(r.totals, res))}**, "
+        f"{len(ranked)} {noun if len(ranked) > 1 else noun[:-1]} with any.",
     ]
     idle_row = _kind(r, "idle")
     if idle_row is not None and _col(idle_row, res):

@@ -252,3 +252,12 @@ def test_a_comparison_no_effect_moved_says_so_instead_of_an_empty_table() -> Non
     text = _variance_text(v, a, b)
     assert "No effect changed the total" in text
     assert "these add up to it" not in text and "| effect |" not in text
+
+
+def test_a_ranking_by_one_resource_says_when_fewer_groups_have_it(
+    demo_settings: Settings,
+) -> None:
+    # two teams asked for, one (ml) has GPU cost: said as such, not "Top 1 teams"
+    a = answer("which 2 teams spent the most on GPUs in October?", AskContext(), demo_settings)
+    assert a.text.startswith("Only one team had GPU cost in 2026-10"), a.text
+    assert "| 1 | ml |" in a.text and "1 team with any" in a.text
