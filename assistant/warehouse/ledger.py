@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -115,7 +116,7 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
             check_same_thread=False,
         )
         con.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-        con.execute("PRAGMA journal_mode = WAL")
+        _use_wal(con, time.monotonic() + busy_timeout_s)
         con.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as exc:
         raise SourceUnavailable(
@@ -126,6 +127,27 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     con.create_aggregate("decimal_sum", 1, _DecimalSum)  # type: ignore[arg-type]
     _ensure_schema(con, path)
     return con
+
+
+def _use_wal(con: sqlite3.Connection, deadline: float) -> None:
+    """Put the file in WAL mode, waiting for a writer as ``busy_timeout`` would.
+
+    SQLite answers ``journal_mode = WAL`` with "database is locked" at once, without calling
+    the busy handler, while another connection writes a file still in rollback mode (a
+    second process opening a ledger the first is creating). WAL is kept in the file, so
+    once any connection has set it the first read here returns ``wal`` and nothing waits.
+    """
+    while True:
+        try:
+            row = con.execute("PRAGMA journal_mode").fetchone()
+            if row is not None and str(row[0]).lower() == "wal":
+                return
+            con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _ensure_schema(con: sqlite3.Connection, path: Path) -> None:

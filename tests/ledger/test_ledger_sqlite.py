@@ -7,9 +7,11 @@ readers never wait, and money sums to the exact decimal.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -76,6 +78,25 @@ def test_four_processes_append_at_once_without_a_lock_error(settings: Settings) 
     assert read_ledger(settings, "SELECT count(*), decimal_sum(cost) FROM ai_usage") == [
         (160, "0.000000000160")
     ]
+
+
+def test_opening_a_ledger_another_process_is_creating_waits_for_it(settings: Settings) -> None:
+    """A second process opening the file while the first writes it, before WAL is set,
+    waits its turn: SQLite refuses the switch to WAL at once there, without the busy
+    handler, and a reader used to fail with "database is locked" (seen in CI)."""
+    path = ledger_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    first = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    first.execute("BEGIN IMMEDIATE")  # a file in rollback mode, mid-write
+    first.execute("CREATE TABLE creating (x INTEGER)")
+    done = threading.Timer(0.3, lambda: first.execute("COMMIT"))
+    done.start()
+    try:
+        assert read_ledger(settings, "SELECT count(*) FROM ai_usage") == [(0,)]
+    finally:
+        done.join()
+        first.close()
+    assert read_ledger(settings, "PRAGMA journal_mode") == [("wal",)]
 
 
 def test_money_is_exact_and_unknown_stays_null(settings: Settings) -> None:
