@@ -20,6 +20,10 @@ Fingerprints are a row count and the XOR of per-row hashes:
 
 ``penny ingest`` allocates the hours it touched in the same transaction
 (``allocation.touched``), so a warehouse is only stale after ``--no-allocate``.
+
+The fingerprints and the per-hour verdict live in ``warehouse.stale_hours``: every commit
+records the stale hours there, and a reader's check counts them from that record instead
+of hashing the window's container-hours again (a connection that may write still scans).
 """
 
 from __future__ import annotations
@@ -31,6 +35,13 @@ from assistant.config import Settings
 from assistant.errors import StaleAllocation
 from assistant.warehouse.db import Connection
 from assistant.warehouse.memo import memo
+from assistant.warehouse.stale_hours import (
+    BILL_FINGERPRINT_SQL,
+    COUNTS,
+    FINGERPRINT_SQL,
+    VERDICTS_SQL,
+    recorded_counts,
+)
 from assistant.windows import Window
 
 __all__ = [
@@ -43,39 +54,6 @@ __all__ = [
     "stale_hours",
     "stale_note",
 ]
-
-#: Per hour in [$1, $2): metrics_rows, metrics_hash. One definition for writing and checking.
-FINGERPRINT_SQL = """
-    SELECT hour, sum(n)::BIGINT AS metrics_rows, bit_xor(x)::UBIGINT AS metrics_hash FROM (
-        SELECT hour, count(*) AS n,
-               bit_xor(hash(cluster, namespace, pod, container, ingest_id)) AS x
-        FROM main.container_hours WHERE hour >= $1 AND hour < $2 GROUP BY hour
-        UNION ALL
-        SELECT hour, count(*), bit_xor(hash(cluster, node, ingest_id))
-        FROM main.node_hours WHERE hour >= $1 AND hour < $2 GROUP BY hour
-    ) GROUP BY hour
-"""
-
-#: Per hour in [$1, $2): bill_rows, bill_hash over the lines prorated into that hour.
-BILL_FINGERPRINT_SQL = """
-    SELECT hour, count(*)::BIGINT AS bill_rows,
-           bit_xor(hash(ingest_id, source_file, source_row))::UBIGINT AS bill_hash
-    FROM (
-        SELECT ingest_id, source_file, source_row, h0 + to_hours(i) AS hour
-        FROM (
-            SELECT *, unnest(range(n)) AS i FROM (
-                SELECT ingest_id, source_file, source_row, h0,
-                       greatest(1, CAST(ceil(epoch(charge_period_end - h0) / 3600.0)
-                                        AS BIGINT)) AS n
-                FROM (SELECT *, date_trunc('hour', charge_period_start) AS h0
-                      FROM main.billing_lines
-                      WHERE charge_period_start < $2 AND charge_period_end >= $1)
-            )
-        )
-    )
-    WHERE hour >= $1 AND hour < $2
-    GROUP BY hour
-"""
 
 STALE_NOTE = (
     "metrics changed since the last `penny allocate` for {hours} hour(s) of this "
@@ -107,32 +85,18 @@ def _allocation_hours_columns(con: Connection) -> set[str]:
 def check(con: Connection, window: Window | tuple[datetime, datetime]) -> Freshness:
     """How many hours of ``window`` are stale or missing, per reason."""
     start, end = (window.start, window.end) if isinstance(window, Window) else window
-    columns = _allocation_hours_columns(con)
-    if not columns:  # a warehouse from before m004 (see allocate)
-        return Freshness(0, 0, 0)
-    if "bill_rows" not in columns:  # allocated before bill fingerprints (m006): re-allocate
-        row = con.execute(
-            "SELECT count(*) FROM main.allocation_hours WHERE hour >= $1 AND hour < $2",
-            [start, end],
-        ).fetchone()
-        return Freshness(0, int(row[0]) if row else 0, 0)
-    row = con.execute(
-        f"""
-        WITH m AS ({FINGERPRINT_SQL}), b AS ({BILL_FINGERPRINT_SQL}),
-        a AS (SELECT * FROM main.allocation_hours WHERE hour >= $1 AND hour < $2),
-        hours AS (SELECT hour FROM m UNION SELECT hour FROM b UNION SELECT hour FROM a)
-        SELECT
-            count(*) FILTER (WHERE a.hour IS NULL),
-            count(*) FILTER (WHERE a.hour IS NOT NULL
-                AND (coalesce(m.metrics_rows, 0) <> a.metrics_rows
-                     OR coalesce(m.metrics_hash, 0) <> a.metrics_hash)),
-            count(*) FILTER (WHERE a.hour IS NOT NULL
-                AND (coalesce(b.bill_rows, 0) <> coalesce(a.bill_rows, 0)
-                     OR coalesce(b.bill_hash, 0) <> coalesce(a.bill_hash, 0)))
-        FROM hours LEFT JOIN a USING (hour) LEFT JOIN m USING (hour) LEFT JOIN b USING (hour)
-        """,
-        [start, end],
-    ).fetchone()
+    row = recorded_counts(con, start, end)  # what the last commit recorded, when it may
+    if row is None:
+        columns = _allocation_hours_columns(con)
+        if not columns:  # a warehouse from before m004 (see allocate)
+            return Freshness(0, 0, 0)
+        if "bill_rows" not in columns:  # allocated before bill fingerprints (m006): re-allocate
+            old = con.execute(
+                "SELECT count(*) FROM main.allocation_hours WHERE hour >= $1 AND hour < $2",
+                [start, end],
+            ).fetchone()
+            return Freshness(0, int(old[0]) if old else 0, 0)
+        row = con.execute(f"SELECT {COUNTS} FROM ({VERDICTS_SQL})", [start, end]).fetchone()
     never, metrics, bill = (int(v or 0) for v in row) if row else (0, 0, 0)
     return Freshness(metrics_changed=metrics, bill_changed=bill, never_allocated=never)
 
@@ -141,10 +105,10 @@ def require_fresh(con: Connection, window: Window, settings: Settings | None = N
     """Refuse (:class:`StaleAllocation`) when ``window``'s costs would not add up to the
     bill: every core reader calls this before it reads ``allocations``.
 
-    With ``settings`` the answer is kept until the warehouse changes (``memo``): the check
-    scans the window's fingerprints (tens of milliseconds a month), and one question reads
-    the same closed months several times; any write, which is what makes hours stale,
-    drops it.
+    With ``settings`` the answer is kept until the warehouse changes (``memo``): one
+    question reads the same closed months several times, and a writer's own check scans
+    the window's fingerprints (tens of milliseconds a month); any write, which is what
+    makes hours stale, drops it.
     """
     if settings is None:
         state = check(con, window)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -33,7 +34,7 @@ from assistant.core.money import plain
 from assistant.core.scope import Scope
 from assistant.core.timestamps import hour_utc
 from assistant.errors import DataGap, InputError, StaleAllocation
-from assistant.warehouse.db import Connection
+from assistant.warehouse.db import Connection, thread_cursor
 from assistant.warehouse.memo import memo
 from assistant.windows import Window, month_window, parse_window
 
@@ -43,6 +44,8 @@ GROUP_BY = ("team", "namespace", "service", "cluster", "workload")
 GroupBy = Literal["team", "namespace", "service", "cluster", "workload"]
 _TABLES = ["allocations", "node_cost_hours", "billing_lines", "k8s_nodes"]
 TOP_TEAMS_IN_CHART = 8
+#: the per-group tables of a bill's variance (``render.variance_markdown`` prints these)
+BILL_GROUPS = ("team", "namespace", "service", "cluster")
 
 
 def parse_month(text: str, now: datetime, name: str = "month") -> Window:
@@ -77,9 +80,13 @@ def compare_periods(
     scope: Scope,
     settings: Settings,
     top: int = 15,
+    group_dims: tuple[str, ...] | None = None,
 ) -> Variance:
     """Cost change from ``a`` to ``b`` decomposed into effects that sum to the change.
 
+    ``groups`` holds the per-group table of ``by`` only unless ``group_dims`` names more
+    (the bill shows team, namespace and service): every dimension is a pass over every
+    item, and a comparison's readers show the one they grouped by.
     Raises DataGap when either period has no allocation rows in scope (never zeros).
     """
     if by not in GROUP_BY:
@@ -91,9 +98,8 @@ def compare_periods(
     # Adjacent periods (month over month) are checked as one window: one scan of the
     # fingerprints instead of two.
     joined = a_cov.end == b_cov.start
-    for w in [Window(a_cov.start, b_cov.end)] if joined else [a_cov, b_cov]:
-        require_fresh(con, w, settings)
-    pa, pb = (_period(con, w, scope, settings) for w in (a_cov, b_cov))
+    checked = [Window(a_cov.start, b_cov.end)] if joined else [a_cov, b_cov]
+    pa, pb = _fresh_periods(con, checked, (a_cov, b_cov), scope, settings)
     for w, period in ((a_cov, pa), (b_cov, pb)):
         if not period.items:
             raise DataGap(
@@ -101,7 +107,9 @@ def compare_periods(
                 hint="Run `penny ingest …` and `penny allocate` for that period (or `penny demo`).",
                 window=w.to_dict(),
             )
-    dims = ("team", "namespace", "service", "cluster") + (("workload",) if by == "workload" else ())
+    dims = group_dims or (by,)
+    if by not in dims:
+        dims = (by, *dims)
     variance = decompose(pa, pb, by=by, top=top, group_dims=dims)
     if b_cov != b:
         variance.notes.append(f"{b.label()} is in progress: compared up to {hour_utc(b_cov.end)}.")
@@ -110,6 +118,39 @@ def compare_periods(
             "Scoped to your teams/namespaces: idle and unallocated costs are not included."
         )
     return variance
+
+
+def _fresh_periods(
+    con: Connection,
+    checked: list[Window],
+    periods: tuple[Window, Window],
+    scope: Scope,
+    settings: Settings,
+) -> tuple[PeriodData, PeriodData]:
+    """Check ``checked`` fresh and read both periods, side by side.
+
+    Each is DuckDB work (which runs without the GIL) and Python work on its rows, so one
+    period's query overlaps the other's Python. Each thread reads through its own cursor
+    of ``con``: the same snapshot and session settings (``thread_cursor``). A stale window
+    still raises first, and the periods read meanwhile are dropped.
+    """
+    cursors = [thread_cursor(con) for _ in range(len(checked) + 2)]
+    try:
+        with ThreadPoolExecutor(max_workers=len(cursors)) as pool:
+            checks = [
+                pool.submit(require_fresh, cur, w, settings)
+                for cur, w in zip(cursors, checked, strict=False)
+            ]
+            loads = [
+                pool.submit(_period, cur, w, scope, settings)
+                for cur, w in zip(cursors[len(checked) :], periods, strict=True)
+            ]
+            for done in checks:
+                done.result()
+            return loads[0].result(), loads[1].result()
+    finally:
+        for cur in cursors:
+            cur.close()
 
 
 def _scope_key(scope: Scope) -> tuple[object, ...]:
@@ -219,7 +260,13 @@ def explain_bill(
             previous_totals = bill_totals(con, _covered(base, now))
         try:
             variance = compare_periods(
-                con, base, covered, by="team", scope=scope, settings=settings
+                con,
+                base,
+                covered,
+                by="team",
+                scope=scope,
+                settings=settings,
+                group_dims=BILL_GROUPS,
             )
             if partial:
                 variance.notes.append(

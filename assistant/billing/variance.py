@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from assistant.billing.models import EFFECT_LABELS, Driver, Effect, GroupChange, Variance
 from assistant.core.money import usd_change
@@ -71,8 +71,10 @@ def q12(value: Decimal) -> Decimal:
     return value.quantize(_Q)
 
 
-@dataclass(frozen=True)
-class ItemKey:
+class ItemKey(NamedTuple):
+    """One cost item: a tuple, so hashing and comparing it (tens of thousands of times a
+    comparison at 5k pods) run in C, not in a dataclass's generated Python."""
+
     category: str  # workload | idle | unallocated
     cluster: str
     namespace: str
@@ -87,7 +89,7 @@ class ItemKey:
         return (self.cluster, self.namespace, self.workload)
 
 
-@dataclass
+@dataclass(slots=True)
 class Slice:
     """An item's quantity and cost on one node class in one period."""
 
@@ -132,6 +134,10 @@ _FLAT_EFFECTS = {
 }
 
 
+_NO_SLICE = Slice(q=ZERO, cost=ZERO)  # read-only: an item absent on one side of a class
+_NO_SLICES: dict[str, Slice] = {}  # read-only: an item absent from one period
+
+
 def _item_effects(
     key: ItemKey,
     a: dict[str, Slice],
@@ -140,73 +146,107 @@ def _item_effects(
     pb: PeriodData,
     workload_in_a: bool,
     workload_in_b: bool,
-) -> dict[str, dict[str, Decimal]]:
-    """Effects of one item per node class; every class's chain telescopes on its own."""
-    classes = sorted(set(a) | set(b))
-    zero = Slice(q=ZERO, cost=ZERO)
+    ratios_a: dict[tuple[str, str], Decimal],
+    ratios_b: dict[tuple[str, str], Decimal],
+) -> list[tuple[str, dict[str, Decimal]]]:
+    """Effects of one item per node class; every class's chain telescopes on its own.
 
-    def flat(kind: str) -> dict[str, dict[str, Decimal]]:
-        return {c: {kind: b.get(c, zero).cost - a.get(c, zero).cost} for c in classes}
-
-    if key.category == "unallocated" and key.charge_category in _FLAT_EFFECTS:
-        return flat(_FLAT_EFFECTS[key.charge_category])
-    if key.category == "workload" and not workload_in_a:
-        return flat("new_workload")
-    if key.category == "workload" and not workload_in_b:
-        return flat("removed_workload")
+    Written for the common item (one node class on both sides) without per-item dicts or
+    closures: a comparison at 5k pods walks 10,000 items.
+    """
+    if a.keys() == b.keys():
+        classes: list[str] = list(a) if len(a) == 1 else sorted(a)
+    else:
+        classes = sorted(a.keys() | b.keys())
+    category = key.category
+    flat = None
+    if category == "unallocated" and key.charge_category in _FLAT_EFFECTS:
+        flat = _FLAT_EFFECTS[key.charge_category]
+    elif category == "workload" and not workload_in_a:
+        flat = "new_workload"
+    elif category == "workload" and not workload_in_b:
+        flat = "removed_workload"
+    if flat is not None:
+        return [(c, {flat: b.get(c, _NO_SLICE).cost - a.get(c, _NO_SLICE).cost}) for c in classes]
     usage_kind = (
         "idle"
-        if key.category == "idle"
-        else ("unallocated_service" if key.category == "unallocated" else "usage")
+        if category == "idle"
+        else ("unallocated_service" if category == "unallocated" else "usage")
     )
-    v0 = {c: a.get(c, zero).cost for c in classes}
-    v1 = {c: q12(v0[c] * pb.days / pa.days) for c in classes}
-    v5 = {c: b.get(c, zero).cost for c in classes}
-    quantities = [s.q for s in (*a.values(), *b.values())]
-    if key.category == "unallocated" or any(q is None for q in quantities):
-        return {c: {"calendar": v1[c] - v0[c], usage_kind: v5[c] - v1[c]} for c in classes}
-    cost_a = sum(v0.values(), ZERO)
-    qa_total = sum((s.q or ZERO for s in a.values()), ZERO)
-    qb_total = sum((s.q or ZERO for s in b.values()), ZERO)
-
-    def price_a(cls: str) -> Decimal:
-        own = a.get(cls)
-        if own is not None and own.q:
-            return own.cost / own.q
-        stat = pa.classes.get((key.cluster, cls))
-        if stat is not None and key.resource in stat.prices:
-            return stat.prices[key.resource]
-        mine = b.get(cls)
-        return mine.cost / mine.q if mine is not None and mine.q else ZERO
-
+    days_a, days_b = pa.days, pb.days
+    if category == "unallocated" or _any_unknown_quantity(a) or _any_unknown_quantity(b):
+        out = []
+        for c in classes:
+            v0 = a.get(c, _NO_SLICE).cost
+            v1 = q12(v0 * days_b / days_a)
+            out.append((c, {"calendar": v1 - v0, usage_kind: b.get(c, _NO_SLICE).cost - v1}))
+        return out
+    own_class = None  # A's one priced class: its unit price is A's average price
+    if len(a) == 1:
+        ((only_class, only_a),) = a.items()
+        cost_a, qa_total = only_a.cost, only_a.q or ZERO
+        if qa_total:
+            own_class = only_class
+    else:
+        cost_a = sum((s.cost for s in a.values()), ZERO)
+        qa_total = sum((s.q or ZERO for s in a.values()), ZERO)
     if qa_total:
         avg_a = cost_a / qa_total
-    elif qb_total:
-        avg_a = sum(((s.q or ZERO) * price_a(c) for c, s in b.items()), ZERO) / qb_total
     else:
-        avg_a = ZERO
-    out = {}
+        qb_total = sum((s.q or ZERO for s in b.values()), ZERO)
+        avg_a = (
+            sum(((s.q or ZERO) * _price_a(key, c, a, b, pa) for c, s in b.items()), ZERO) / qb_total
+            if qb_total
+            else ZERO
+        )
+    out = []
     for c in classes:
-        s = b.get(c, zero)
+        sa, s = a.get(c, _NO_SLICE), b.get(c, _NO_SLICE)
+        v0 = sa.cost
+        v1 = (v0 * days_b / days_a).quantize(_Q)  # q12, inline: 40,000 calls at 5k pods
         qb = s.q or ZERO
-        v2 = q12(qb * avg_a)
-        v3 = q12(qb * price_a(c))
-        stat_b = pb.classes.get((key.cluster, c))
-        stat_a = pa.classes.get((key.cluster, c))
+        # (_price_a of A's one priced class is cost_a / qa_total: avg_a, the same division)
+        price = avg_a if c == own_class else _price_a(key, c, a, b, pa)
+        v2 = (qb * avg_a).quantize(_Q)
+        v3 = (qb * price).quantize(_Q)
+        cluster_class = (key.cluster, c)
         if s.discount is not None:
             off_b = s.discount
         else:
-            off_b = s.cost * stat_b.discount_ratio if stat_b else ZERO
-        off_a = qb * price_a(c) * stat_a.discount_ratio if stat_a else off_b
-        v4 = q12(v3 - (off_b - off_a))
-        out[c] = {
-            "calendar": v1[c] - v0[c],
-            usage_kind: v2 - v1[c],
-            "mix": v3 - v2,
-            "commitment": v4 - v3,
-            "unit_price": v5[c] - v4,
-        }
+            off_b = s.cost * ratios_b[cluster_class] if cluster_class in ratios_b else ZERO
+        off_a = qb * price * ratios_a[cluster_class] if cluster_class in ratios_a else off_b
+        v4 = (v3 - (off_b - off_a)).quantize(_Q)
+        out.append(
+            (
+                c,
+                {
+                    "calendar": v1 - v0,
+                    usage_kind: v2 - v1,
+                    "mix": v3 - v2,
+                    "commitment": v4 - v3,
+                    "unit_price": s.cost - v4,
+                },
+            )
+        )
     return out
+
+
+def _any_unknown_quantity(slices: dict[str, Slice]) -> bool:
+    return None in [s.q for s in slices.values()]  # (a generator costs more per item)
+
+
+def _price_a(
+    key: ItemKey, cls: str, a: dict[str, Slice], b: dict[str, Slice], pa: PeriodData
+) -> Decimal:
+    """A's unit price of the item on ``cls``: its own, else the class's, else B's own."""
+    own = a.get(cls)
+    if own is not None and own.q:
+        return own.cost / own.q
+    stat = pa.classes.get((key.cluster, cls))
+    if stat is not None and key.resource in stat.prices:
+        return stat.prices[key.resource]
+    mine = b.get(cls)
+    return mine.cost / mine.q if mine is not None and mine.q else ZERO
 
 
 def _driver_subject(key: ItemKey, effect: str, cls: str) -> tuple[str, ...]:
@@ -240,15 +280,20 @@ def decompose(
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
     drivers: dict[tuple[str, ...], dict[str, Any]] = {}
     groups: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in group_dims}
-    for key in sorted(set(pa.items) | set(pb.items), key=repr):
-        a, b = pa.items.get(key, {}), pb.items.get(key, {})
+    dims = tuple(groups.items())
+    # each class's S/E once, not a division per item
+    ratios_a = {k: stat.discount_ratio for k, stat in pa.classes.items()}
+    ratios_b = {k: stat.discount_ratio for k, stat in pb.classes.items()}
+    for key in sorted(pa.items.keys() | pb.items.keys()):
+        a, b = pa.items.get(key, _NO_SLICES), pb.items.get(key, _NO_SLICES)
         wid = key.workload_id
-        per_class = _item_effects(key, a, b, pa, pb, wid in wl_a, wid in wl_b)
+        per_class = _item_effects(
+            key, a, b, pa, pb, wid in wl_a, wid in wl_b, ratios_a, ratios_b
+        )
         named = f"{key.namespace}/{key.workload}" if key.workload else ""
+        name = named or key.namespace
         with_evidence: set[tuple[str, ...]] = set()
-        for cls, effects in per_class.items():
-            a_c = {cls: a[cls]} if cls in a else {}
-            b_c = {cls: b[cls]} if cls in b else {}
+        for cls, effects in per_class:
             # zero amounts change no total, group or driver (every reader drops zeros)
             moved = [(e, x) for e, x in effects.items() if x]
             for effect, amount in moved:
@@ -261,15 +306,17 @@ def decompose(
                 d["amount"] += amount
                 whole_item = subject[0] == "workload"
                 if subject[0] != "calendar" and (not whole_item or dkey not in with_evidence):
-                    _add_evidence(
-                        d["evidence"], key, a if whole_item else a_c, b if whole_item else b_c
-                    )
+                    if whole_item:
+                        _add_evidence(d["evidence"], key, a, b)
+                    else:
+                        a_c = {cls: a[cls]} if cls in a else {}
+                        b_c = {cls: b[cls]} if cls in b else {}
+                        _add_evidence(d["evidence"], key, a_c, b_c)
                     with_evidence.add(dkey)
-                name = f"{key.namespace}/{key.workload}" if key.workload else key.namespace
                 d["evidence"]["workloads"][name] += amount
             before = a[cls].cost if cls in a else ZERO
             after = b[cls].cost if cls in b else ZERO
-            for dim, rows in groups.items():
+            for dim, rows in dims:
                 gname = _group_name(key, dim, cls)
                 g = rows.get(gname)
                 if g is None:  # (a dict literal per item and dimension cost a third here)
@@ -281,8 +328,10 @@ def decompose(
                     }
                 g["before"] += before
                 g["after"] += after
-                for effect, amount in moved:
-                    g["effects"][effect] += amount
+                if moved:
+                    g_effects = g["effects"]
+                    for effect, amount in moved:
+                        g_effects[effect] += amount
                 if named:
                     g["workloads"][named] += after - before
     total_a, total_b = pa.total(), pb.total()

@@ -24,6 +24,8 @@ import duckdb
 from assistant.config import Settings, load_settings
 from assistant.errors import DataGap, SourceUnavailable
 from assistant.warehouse.snapshots import publish, read_path
+from assistant.warehouse.sql_text import lit
+from assistant.warehouse.stale_hours import record_stale_hours
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -33,6 +35,7 @@ __all__ = [
     "one_reader",
     "reader",
     "reading_stamp",
+    "thread_cursor",
     "warehouse_stamp",
     "writer",
 ]
@@ -97,6 +100,28 @@ def _see_allocation_view(con: Connection) -> None:
         con.execute("SET search_path = 'allocation_view,main'")
 
 
+def thread_cursor(con: Connection) -> Connection:
+    """A cursor of ``con`` for another thread, set up as ``con`` is.
+
+    A DuckDB cursor shares the database (and so the snapshot) but not the session: its
+    ``search_path`` is empty, so a reader's cursor would read the stored ``allocations``
+    table instead of the view, silently missing every container row.
+    """
+    row = con.execute(
+        "SELECT current_setting('search_path'), current_setting('TimeZone')"
+    ).fetchone()
+    assert row is not None
+    cur = con.cursor()
+    try:
+        cur.execute(f"SET TimeZone = {lit(str(row[1]))}")
+        if row[0]:
+            cur.execute(f"SET search_path = {lit(str(row[0]))}")
+    except BaseException:
+        cur.close()
+        raise
+    return cur
+
+
 def _holder(exc: Exception) -> str:
     """Who holds the file, from DuckDB's message ('… (PID 1234)'), for the wait message."""
     found = re.search(r"PID (\d+)", str(exc))
@@ -155,6 +180,7 @@ def writer(
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
+            record_stale_hours(con)  # readers count stale hours from it (stale_hours.py)
         except BaseException:
             con.execute("ROLLBACK")
             raise

@@ -11,7 +11,7 @@ import pytest
 from assistant.billing import compare_periods, detect_anomalies, explain_bill
 from assistant.config import Settings, load_settings
 from assistant.core.scope import Scope
-from assistant.warehouse.db import reader
+from assistant.warehouse.db import reader, thread_cursor
 from assistant.windows import Window, month_window
 from tests.demo_warehouse import SMALL_END, demo_copy, truths
 
@@ -306,3 +306,23 @@ def test_a_comparison_is_the_same_every_time(demo) -> None:
             )
         runs.append(v.model_dump(mode="json"))
     assert all(r == runs[0] for r in runs[1:])
+
+
+def test_a_cursor_for_another_thread_reads_what_its_reader_reads(
+    demo: tuple[Settings, dict],
+) -> None:
+    """A comparison reads its two periods on cursors in two threads. A bare DuckDB cursor
+    does not share its connection's session: without the reader's ``search_path`` it
+    reads the stored ``allocations`` table, not the view with the container rows."""
+    settings, _ = demo
+    sql = "SELECT count(*), sum(total_cost) FROM allocations"
+    with reader(settings) as con:
+        mine = con.execute(sql).fetchall()
+        cur, bare = thread_cursor(con), con.cursor()
+        try:
+            theirs, naive = cur.execute(sql).fetchall(), bare.execute(sql).fetchall()
+        finally:
+            cur.close()
+            bare.close()
+    assert theirs == mine
+    assert naive != mine  # what compare_periods read before thread_cursor

@@ -15,6 +15,7 @@ from decimal import Decimal as D
 import pytest
 
 from assistant.billing import compare_periods, explain_bill
+from assistant.billing.explain import BILL_GROUPS
 from assistant.config import load_settings
 from assistant.core.scope import Scope
 from assistant.errors import DataGap, InputError
@@ -29,6 +30,35 @@ def amounts(v) -> dict[str, D]:
     return {e.kind: e.amount for e in v.effects}
 
 
+def test_a_comparison_has_the_group_table_it_was_asked_for(settings) -> None:
+    """Every group dimension is a pass over every item: a comparison builds the table of
+    ``by`` only, the bill (``BILL_GROUPS``) the four it prints; the groups add up to the
+    change either way."""
+    with reader(settings) as con:
+        by_ns = compare_periods(
+            con,
+            month_window(2026, 9),
+            month_window(2026, 11),
+            by="namespace",
+            scope=Scope.everything(),
+            settings=settings,
+        )
+        wide = compare_periods(
+            con,
+            month_window(2026, 9),
+            month_window(2026, 11),
+            by="workload",
+            scope=Scope.everything(),
+            settings=settings,
+            group_dims=BILL_GROUPS,
+        )
+    assert list(by_ns.groups) == ["namespace"]
+    assert list(wide.groups) == ["workload", *BILL_GROUPS]
+    for v in (by_ns, wide):
+        for rows in v.groups.values():
+            assert sum((g.change for g in rows), D(0)) == v.change == D("1486.64")
+
+
 def test_november_against_september_names_the_planted_drivers(settings) -> None:
     with reader(settings) as con:
         v = compare_periods(
@@ -38,6 +68,7 @@ def test_november_against_september_names_the_planted_drivers(settings) -> None:
             scope=Scope.everything(),
             settings=settings,
             top=30,
+            group_dims=BILL_GROUPS,
         )
     assert (v.total_a, v.total_b, v.change) == (D("381.52"), D("1868.16"), D("1486.64"))
     e = amounts(v)

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from assistant.allocation.allocate import allocate
 from assistant.billing.class_source import class_rows
-from assistant.billing.explain import compare_periods
+from assistant.billing.explain import BILL_GROUPS, compare_periods
 from assistant.billing.loaders import load_period
 from assistant.billing.variance import PeriodData
 from assistant.config import Settings, load_settings
@@ -125,7 +125,13 @@ def test_month_over_month_from_class_rollups_equals_the_hours(
             with reader(settings) as con:
                 seen.append(
                     compare_periods(
-                        con, a, b, by="workload", scope=Scope.everything(), settings=settings
+                        con,
+                        a,
+                        b,
+                        by="workload",
+                        scope=Scope.everything(),
+                        settings=settings,
+                        group_dims=(*BILL_GROUPS, "workload"),
                     )
                 )
         assert seen[0] == seen[1]
