@@ -174,7 +174,13 @@ def _item_effects(
         else ("unallocated_service" if category == "unallocated" else "usage")
     )
     days_a, days_b = pa.days, pb.days
-    if category == "unallocated" or _any_unknown_quantity(a) or _any_unknown_quantity(b):
+    unknown = category == "unallocated"  # (a loop: a helper call per item cost a fifth here)
+    for side in (a, b):
+        for sl in side.values():
+            if sl.q is None:
+                unknown = True
+                break
+    if unknown:
         out = []
         for c in classes:
             v0 = a.get(c, _NO_SLICE).cost
@@ -231,10 +237,6 @@ def _item_effects(
     return out
 
 
-def _any_unknown_quantity(slices: dict[str, Slice]) -> bool:
-    return None in [s.q for s in slices.values()]  # (a generator costs more per item)
-
-
 def _price_a(
     key: ItemKey, cls: str, a: dict[str, Slice], b: dict[str, Slice], pa: PeriodData
 ) -> Decimal:
@@ -287,9 +289,7 @@ def decompose(
     for key in sorted(pa.items.keys() | pb.items.keys()):
         a, b = pa.items.get(key, _NO_SLICES), pb.items.get(key, _NO_SLICES)
         wid = key.workload_id
-        per_class = _item_effects(
-            key, a, b, pa, pb, wid in wl_a, wid in wl_b, ratios_a, ratios_b
-        )
+        per_class = _item_effects(key, a, b, pa, pb, wid in wl_a, wid in wl_b, ratios_a, ratios_b)
         named = f"{key.namespace}/{key.workload}" if key.workload else ""
         name = named or key.namespace
         with_evidence: set[tuple[str, ...]] = set()
