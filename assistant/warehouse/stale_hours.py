@@ -120,7 +120,9 @@ def recorded_counts(
 ) -> tuple[int, int, int] | None:
     """(never allocated, metrics changed, bill changed) hours in ``[start, end)`` from the
     recorded verdicts; None when this connection must scan (it may write, or nothing was
-    recorded)."""
+    recorded, or it is the Spark engine's, which records nothing)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return None
     row = con.execute(
         "SELECT current_setting('access_mode') = 'read_only', EXISTS (SELECT 1 FROM "
         "duckdb_tables() WHERE schema_name = 'main' AND table_name = 'stale_hours')"
