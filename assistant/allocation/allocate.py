@@ -171,7 +171,12 @@ def allocate_in(
     # the days this run touched, summed for readers in the same transaction (m007)
     rollups.rebuild(con, run.ingest_id, ws, we)
     mark("daily_rollups")
-    class_rollups.rebuild(con, run.ingest_id, rollups.ROWS_SQL)
+    class_rollups.rebuild(
+        con,
+        run.ingest_id,
+        rollups.ROWS_SQL,
+        memory_limit_mb=int(settings.allocation.memory_limit_mb),
+    )
     mark("class_rollups")
 
     stored = _scalar(

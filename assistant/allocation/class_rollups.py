@@ -36,7 +36,15 @@ from assistant.allocation.rollups import clear_days
 from assistant.warehouse.db import Connection
 from assistant.warehouse.sql_text import ranges_sql
 
-__all__ = ["CLASS_SQL", "KEY_COLUMNS", "SUM_COLUMNS", "grouped_rows", "rebuild"]
+__all__ = [
+    "CLASS_SQL",
+    "KEY_COLUMNS",
+    "ROWS_PER_MB",
+    "SUM_COLUMNS",
+    "day_runs",
+    "grouped_rows",
+    "rebuild",
+]
 
 #: a node-hour's class, from its ``node_cost_hours`` row ``n``
 CLASS_SQL = "coalesce(n.capacity_type, 'unknown') || ' ' || coalesce(n.instance_type, 'unknown')"
@@ -135,22 +143,60 @@ def grouped_rows(
     return sql, [*saving_params(start, end, node_params), *row_params]
 
 
-def rebuild(con: Connection, run_id: str, rows_sql: str) -> int:
+#: container-hours summed per statement per MB of DuckDB's memory limit: at 20k pods a
+#: month (14.4M container-hours) fit in 1 GB, at 100k pods (72M) one statement did not fit
+#: in 4 GB (its inner aggregate is per day, key and node: millions of groups of 16 sums)
+ROWS_PER_MB = 10_000
+
+
+def rebuild(con: Connection, run_id: str, rows_sql: str, *, memory_limit_mb: int = 1024) -> int:
     """Rebuild the class rollups of the days in ``_rollup_days`` (``rollups.rebuild``'s),
-    from ``rows_sql``: every row readers see as ``allocations``. Returns the days built."""
+    from ``rows_sql``: every row readers see as ``allocations``. Returns the days built.
+
+    The days are summed a run of whole days at a time, each run at most
+    ``memory_limit_mb × ROWS_PER_MB`` container-hours, so allocation's memory limit bounds
+    this step however large the window: a day's sums never depend on another day's rows,
+    so the runs' rows are the rows of one statement over the whole span (tested).
+    """
     span = clear_days(con, ("allocation_class_daily", "allocation_class_rollup_days"))
     if span is None:
         return 0
     first, last, days = span
-    grouped, params = grouped_rows(rows_sql, [(first, last + timedelta(days=1))], by_day=True)
     columns = ", ".join(["day_start", *KEY_COLUMNS, *SUM_COLUMNS])
-    con.execute(
-        f"INSERT INTO allocation_class_daily ({columns}) "
-        f"SELECT {columns} FROM ({grouped}) x JOIN _rollup_days USING (day_start)",
-        params,
-    )
+    for start, end in day_runs(con, first, last + timedelta(days=1), memory_limit_mb * ROWS_PER_MB):
+        grouped, params = grouped_rows(rows_sql, [(start, end)], by_day=True)
+        con.execute(
+            f"INSERT INTO allocation_class_daily ({columns}) "
+            f"SELECT {columns} FROM ({grouped}) x JOIN _rollup_days USING (day_start)",
+            params,
+        )
     con.execute(
         "INSERT INTO allocation_class_rollup_days SELECT day_start, ? FROM _rollup_days",
         [run_id],
     )
     return days
+
+
+def day_runs(
+    con: Connection, start: datetime, end: datetime, max_rows: int
+) -> list[tuple[datetime, datetime]]:
+    """``[start, end)`` (whole UTC days) cut into runs of consecutive days of at most
+    ``max_rows`` container-hours each (a day with more is a run of its own)."""
+    per_day = dict(
+        con.execute(
+            "SELECT CAST(date_trunc('day', hour) AS TIMESTAMP), count(*) FROM container_hours "
+            "WHERE hour >= ? AND hour < ? GROUP BY 1",
+            [start, end],
+        ).fetchall()
+    )
+    runs: list[tuple[datetime, datetime]] = []
+    run_start, rows, day = start, 0, start
+    while day < end:
+        n = int(per_day.get(day, 0))
+        if rows and rows + n > max_rows:
+            runs.append((run_start, day))
+            run_start, rows = day, 0
+        rows += n
+        day += timedelta(days=1)
+    runs.append((run_start, end))
+    return runs

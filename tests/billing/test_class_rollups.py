@@ -23,7 +23,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
+from assistant.allocation import class_rollups
 from assistant.allocation.allocate import allocate
+from assistant.allocation.class_rollups import day_runs
 from assistant.billing.class_source import class_rows
 from assistant.billing.explain import BILL_GROUPS, compare_periods
 from assistant.billing.loaders import load_period
@@ -163,3 +165,45 @@ def test_reallocating_a_day_rebuilds_its_class_rollup(
     assert after == hours
     assert after.total() == before.total()  # the same bill, split differently
     assert after.items != before.items
+
+
+def test_day_runs_pack_whole_days_up_to_the_row_budget(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Runs of consecutive days, each at most ``max_rows`` container-hours: the demo has a
+    steady number of container-hours per day, so a budget of two and a half days' rows
+    packs two days a run, and a budget below one day gives every day a run of its own."""
+    settings = _settings(demo_copy(tmp_path_factory, "class-day-runs"))
+    start, end = datetime(2026, 10, 1), datetime(2026, 10, 6)
+    with reader(settings) as con:
+        per_day = con.execute(
+            "SELECT count(*) FROM container_hours WHERE hour >= ? AND hour < ? "
+            "GROUP BY date_trunc('day', hour)",
+            [start, end],
+        ).fetchall()
+        day = max(n for (n,) in per_day)
+        assert min(n for (n,) in per_day) * 2 > day  # steady: no day twice another
+        two_days = day_runs(con, start, end, 2 * day + day // 2)
+        one_day = day_runs(con, start, end, day - 1)
+    d = [start + timedelta(days=i) for i in range(6)]
+    assert two_days == [(d[0], d[2]), (d[2], d[4]), (d[4], d[5])]
+    assert one_day == [(d[i], d[i + 1]) for i in range(5)]
+
+
+def test_class_rollups_built_in_runs_of_days_equal_one_statement(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 100k pods a month one statement did not fit allocation's memory limit, so the
+    days are summed in runs sized by the limit; each day's sums are its own, so the table
+    built a day at a time equals the table built in one statement, row for row."""
+    rows = "SELECT * FROM allocation_class_daily ORDER BY ALL"
+    whole = _settings(demo_copy(tmp_path_factory, "class-one-run"))
+    daily = _settings(demo_copy(tmp_path_factory, "class-day-per-run"))
+    allocate(whole)
+    monkeypatch.setattr(class_rollups, "ROWS_PER_MB", 1)  # 1,024 container-hours a run
+    allocate(daily)
+    with reader(whole) as a, reader(daily) as b:
+        expected, got = a.execute(rows).fetchall(), b.execute(rows).fetchall()
+        days = b.execute("SELECT count(DISTINCT day_start) FROM allocation_class_daily")
+        assert days.fetchone()[0] > 30  # type: ignore[index]
+    assert got == expected
