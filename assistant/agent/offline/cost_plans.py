@@ -329,14 +329,17 @@ def _ranked(p: Parsed, run: Runner, a: Window, b: Window, group: str) -> str:
         ]
         for g in ordered[:n]
     ]
-    return "\n".join(
-        [
-            f"From {run.when(a)} to {run.when(b)}, the {by} **{top.group}** {verb}: "
-            f"{usd(top.before)} to {usd(top.after)}, **{usd(top.change, signed=True)}**.",
-            "",
-            table([by, label(a), label(b), "change", "%"], rows),
-        ]
-    )
+    lines = [
+        f"From {run.when(a)} to {run.when(b)}, the {by} **{top.group}** {verb}: "
+        f"{usd(top.before)} to {usd(top.after)}, **{usd(top.change, signed=True)}**.",
+        "",
+        table([by, label(a), label(b), "change", "%"], rows),
+    ]
+    # periods of different lengths (a month's halves, 30 vs 31 days): how much of every
+    # change is the number of days, said beside the ranking it would otherwise inflate
+    for note in r.variance.notes[:2]:
+        lines += ["", f"_{note}_"]
+    return "\n".join(lines)
 
 
 def _falls(p: Parsed) -> bool:

@@ -83,7 +83,7 @@ class Period:
     phrase: str  # the words matched, as written
     start: int  # character span in the question
     end: int
-    kind: str  # month | quarter | relative | day | week | range | to-date | all
+    kind: str  # month | half | quarter | relative | day | week | range | to-date | all
     anchored: bool = False  # a rolling window moved back to end where the data ends
     typo: str | None = None  # the month name a misspelt word was read as
 
@@ -160,6 +160,28 @@ def _iso_week(week: int, year: str | None, now: datetime) -> Window:
     return Window(start, start + timedelta(weeks=1))
 
 
+_FIRST = ("first", "1st", "early")
+
+
+def _half(window: Window, which: str) -> Window:
+    """The first or second half of a calendar month (days 1-15, then 16 to the end) or of
+    a year (January-June, then July-December)."""
+    if (window.end - window.start) > timedelta(days=62):  # a year
+        middle = window.start.replace(month=7)
+    else:
+        middle = window.start + timedelta(days=15)
+    return Window(window.start, middle) if which in _FIRST else Window(middle, window.end)
+
+
+def _year(y: str | None, now: datetime, which: str) -> Window:
+    """Year ``y``; without one the current year (the first half of this year, the second
+    half of it once it has started, else last year's)."""
+    year = int(y) if y else now.year
+    if not y and which not in _FIRST and now < datetime(year, 7, 1):
+        year -= 1
+    return Window(datetime(year, 1, 1), datetime(year + 1, 1, 1))
+
+
 def _relative(m: re.Match[str], now: datetime) -> Window:
     n = _n(m.group("n").lower())
     unit = m.group("unit").lower().rstrip("s")
@@ -234,6 +256,40 @@ def _rules(now: datetime, future: bool = False) -> list[tuple[str, str, object]]
                 _iso_day(m.group("iso"))
                 if m.group("iso")
                 else _day(m.group("mon"), m.group("d"), m.group("y"), now)
+            ),
+        ),
+        (
+            "half",
+            r"\b(?:the )?(?P<which>first|1st|second|2nd|latter) half of (?:the month of )?"
+            + _MONTH
+            + r"(?:\s+(?:of\s+)?(?P<y>\d{4}))?\b",
+            lambda m: _half(
+                _recent_month(MONTHS[m.group("mon").lower()], m.group("y"), now, future),
+                m.group("which"),
+            ),
+        ),
+        (
+            "half",
+            r"\b(?:the )?(?P<which>first|1st|second|2nd|latter) half of (?P<rel>last|the "
+            r"previous|previous|this) month\b",
+            lambda m: _half(
+                month_window(_add_months(month_start, -1).year, _add_months(month_start, -1).month)
+                if m.group("rel") != "this"
+                else month_window(month_start.year, month_start.month),
+                m.group("which"),
+            ),
+        ),
+        (
+            "half",
+            r"\b(?:the )?(?P<which>first|1st|second|2nd|latter) half of (?:(?P<y>\d{4})|"
+            r"(?:the |this )year)\b",
+            lambda m: _half(_year(m.group("y"), now, m.group("which")), m.group("which")),
+        ),
+        (
+            "half",
+            r"\bh(?P<h>[12])\s+(?P<y>\d{4})\b",
+            lambda m: _half(
+                _year(m.group("y"), now, "first"), "first" if m.group("h") == "1" else "second"
             ),
         ),
         (
@@ -444,4 +500,45 @@ def find_periods(
         if not any(p.start < te and ts < p.end for ts, te in taken):
             taken.append((p.start, p.end))
             found.append(replace(p, phrase=text[p.start : p.end]))
+    found += _bare_halves(text, lowered, taken, found)
+    # a half in progress ends now, as "this month" does
+    found = [
+        replace(p, window=Window(p.window.start, now))
+        if p.kind == "half" and p.window.start < now < p.window.end
+        else p
+        for p in found
+    ]
     return sorted(found, key=lambda p: p.start)
+
+
+_BARE_HALF = re.compile(r"\b(?:the )?(?P<which>first|1st|second|2nd|latter|other) half\b")
+
+
+def _bare_halves(
+    text: str, lowered: str, taken: list[tuple[int, int]], found: list[Period]
+) -> list[Period]:
+    """ "the first half of October with the second half": a half without its month is of
+    the month the question names (the nearest before it, else after it). Without one it
+    is not a period at all: it is said back as not understood, never guessed."""
+    months = sorted(
+        (p for p in found if p.kind in ("month", "half")
+         and p.window.end - p.window.start <= timedelta(days=31)),
+        key=lambda p: p.start,
+    )  # fmt: skip
+    out = []
+    for m in _BARE_HALF.finditer(lowered):
+        s, e = m.span()
+        if any(s < te and ts < e for ts, te in taken) or not months:
+            continue
+        before = [p for p in months if p.end <= s]
+        month = before[-1] if before else months[0]
+        whole = month.window
+        if month.kind == "half":  # "the first half of October and the second half"
+            whole = month_window(whole.start.year, whole.start.month)
+        which = m.group("which")
+        if which == "other":
+            which = (
+                "second" if month.kind == "half" and month.window.start == whole.start else "first"
+            )
+        out.append(Period(_half(whole, which), text[s:e], s, e, "half"))
+    return out

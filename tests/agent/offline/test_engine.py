@@ -261,3 +261,22 @@ def test_a_ranking_by_one_resource_says_when_fewer_groups_have_it(
     a = answer("which 2 teams spent the most on GPUs in October?", AskContext(), demo_settings)
     assert a.text.startswith("Only one team had GPU cost in 2026-10"), a.text
     assert "| 1 | ml |" in a.text and "1 team with any" in a.text
+
+
+def test_a_ranking_of_unequal_periods_says_how_much_is_the_number_of_days(
+    demo_settings: Settings,
+) -> None:
+    """October's second half has 16 days and its first 15: a team whose cost per day did
+    not move still "grew" by a fifteenth. The ranking says how much of the change is days
+    (the variance's calendar effect: continuing costs × 16/15 - costs), beside the table."""
+    ctx = AskContext(user="t", channel="eval")
+    a = answer(
+        "Which team grew the most from the first half of October to the second half?",
+        ctx,
+        demo_settings,
+    )
+    assert [c.name for c in a.tool_calls] == ["compare_periods"]
+    assert a.tool_calls[0].args["a"] == "2026-10-01..2026-10-16"
+    assert a.tool_calls[0].args["b"] == "2026-10-16..2026-11-01"
+    assert "covers 16 days and 2026-10-01..2026-10-16 15" in a.text
+    assert "is the number of days (continuing costs scaled by days), not growth" in a.text

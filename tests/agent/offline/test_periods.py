@@ -66,6 +66,15 @@ CASES = [
     ("week 43 of 2026", "2026-10-19", "2026-10-26"),
     ("week 1 of 2026", "2025-12-29", "2026-01-05"),
     ("week 50", "2025-12-08", "2025-12-15"),
+    # halves: of a month, days 1-15 and 16 to the end; of a year, January-June and
+    # July-December; a half in progress ends now
+    ("in the first half of October", "2026-10-01", "2026-10-16"),
+    ("the second half of October", "2026-10-16", "2026-11-01"),
+    ("second half of Feb 2026", "2026-02-16", "2026-03-01"),
+    ("the second half of last month", "2026-10-16", "2026-11-01"),
+    ("the second half of this month", "2026-11-16", "2026-11-27"),
+    ("the first half of 2026", "2026-01-01", "2026-07-01"),
+    ("H2 2025", "2025-07-01", "2026-01-01"),
 ]
 
 
@@ -73,6 +82,14 @@ CASES = [
 def test_phrase_resolves_to_exact_window(phrase: str, start: str, end: str) -> None:
     found = find_periods(f"what did we spend {phrase}?", NOW)
     assert [(p.window.start, p.window.end) for p in found] == [(d(start), d(end))]
+
+
+def test_a_half_without_its_month_is_of_the_month_the_question_names() -> None:
+    """ "the first half of October with the second half": the second half is October's."""
+    found = find_periods("compare the first half of October with the second half", NOW)
+    assert [p.window.label() for p in found] == ["2026-10-01..2026-10-16", "2026-10-16..2026-11-01"]
+    found = find_periods("the first half of September and the other half", NOW)
+    assert [p.window.label() for p in found] == ["2026-09-01..2026-09-16", "2026-09-16..2026-10-01"]
 
 
 def test_two_periods_in_reading_order() -> None:
@@ -89,6 +106,7 @@ def test_two_periods_in_reading_order() -> None:
         "march on",
         "what did the data team spend",
         "nothing here",
+        "what did we spend in the first half",  # of what: said back, never guessed
     ],
 )
 def test_words_that_are_not_periods(text: str) -> None:
