@@ -35,22 +35,17 @@ def test_a_comparison_has_the_group_table_it_was_asked_for(settings) -> None:
     ``by`` only, the bill (``BILL_GROUPS``) the four it prints; the groups add up to the
     change either way."""
     with reader(settings) as con:
-        by_ns = compare_periods(
-            con,
-            month_window(2026, 9),
-            month_window(2026, 11),
-            by="namespace",
-            scope=Scope.everything(),
-            settings=settings,
-        )
-        wide = compare_periods(
-            con,
-            month_window(2026, 9),
-            month_window(2026, 11),
-            by="workload",
-            scope=Scope.everything(),
-            settings=settings,
-            group_dims=BILL_GROUPS,
+        by_ns, wide = (
+            compare_periods(
+                con,
+                month_window(2026, 9),
+                month_window(2026, 11),
+                by=by,
+                scope=Scope.everything(),
+                settings=settings,
+                group_dims=dims,
+            )
+            for by, dims in (("namespace", None), ("workload", BILL_GROUPS))
         )
     assert list(by_ns.groups) == ["namespace"]
     assert list(wide.groups) == ["workload", *BILL_GROUPS]

@@ -182,8 +182,9 @@ def test_day_runs_pack_whole_days_up_to_the_row_budget(
             [start, end],
         ).fetchall()
         day = max(n for (n,) in per_day)
-        assert min(n for (n,) in per_day) * 2 > day  # steady: no day twice another
-        two_days = day_runs(con, start, end, 2 * day + day // 2)
+        budget = 2 * day + day // 2
+        assert 3 * min(n for (n,) in per_day) > budget  # steady: three days never fit
+        two_days = day_runs(con, start, end, budget)
         one_day = day_runs(con, start, end, day - 1)
     d = [start + timedelta(days=i) for i in range(6)]
     assert two_days == [(d[0], d[2]), (d[2], d[4]), (d[4], d[5])]
