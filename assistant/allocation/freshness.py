@@ -40,6 +40,7 @@ from assistant.warehouse.stale_hours import (
     COUNTS,
     FINGERPRINT_SQL,
     VERDICTS_SQL,
+    allocation_hours_columns,
     recorded_counts,
 )
 from assistant.windows import Window
@@ -74,20 +75,12 @@ class Freshness:
         return not (self.metrics_changed or self.bill_changed or self.never_allocated)
 
 
-def _allocation_hours_columns(con: Connection) -> set[str]:
-    """The columns ``allocation_hours`` has (empty: no such table, a pre-m004 warehouse)."""
-    rows = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'allocation_hours'"
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
 def check(con: Connection, window: Window | tuple[datetime, datetime]) -> Freshness:
     """How many hours of ``window`` are stale or missing, per reason."""
     start, end = (window.start, window.end) if isinstance(window, Window) else window
     row = recorded_counts(con, start, end)  # what the last commit recorded, when it may
     if row is None:
-        columns = _allocation_hours_columns(con)
+        columns = allocation_hours_columns(con)
         if not columns:  # a warehouse from before m004 (see allocate)
             return Freshness(0, 0, 0)
         if "bill_rows" not in columns:  # allocated before bill fingerprints (m006): re-allocate

@@ -27,6 +27,7 @@ __all__ = [
     "COUNTS",
     "FINGERPRINT_SQL",
     "VERDICTS_SQL",
+    "allocation_hours_columns",
     "record_stale_hours",
     "recorded_counts",
 ]
@@ -91,12 +92,14 @@ _TABLE = "main.stale_hours"
 _ALL = (datetime(1, 1, 1), datetime(9999, 1, 1))
 
 
-def _has_bill_fingerprints(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' "
-        "AND table_name = 'allocation_hours' AND column_name = 'bill_rows'"
-    ).fetchone()
-    return bool(row and row[0])
+def allocation_hours_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The columns ``allocation_hours`` has (empty: no such table, a pre-m004 warehouse;
+    no ``bill_rows``: allocated before m006's bill fingerprints)."""
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+        "AND table_name = 'allocation_hours'"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def record_stale_hours(con: duckdb.DuckDBPyConnection) -> None:
@@ -105,7 +108,7 @@ def record_stale_hours(con: duckdb.DuckDBPyConnection) -> None:
     A warehouse without fingerprints to compare (before m004, or allocated before m006's
     bill fingerprints) records nothing: its readers scan, and ``check`` handles those.
     """
-    if not _has_bill_fingerprints(con):
+    if "bill_rows" not in allocation_hours_columns(con):
         con.execute(f"DROP TABLE IF EXISTS {_TABLE}")
         return
     con.execute(

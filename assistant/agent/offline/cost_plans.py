@@ -151,20 +151,28 @@ def _column(group: str) -> str:
     return {"controller": "workload"}.get(group, group)
 
 
+def _costs_by(
+    p: Parsed, run: Runner, w: Window, group: str, top_n: int, what: str
+) -> tuple[CostReport | None, str, str]:
+    """``query_costs`` by ``group`` within the question's name, if it names one: the report
+    (or None and the reason) and the scope as a heading says it (" for team ml")."""
+    e = p.slots.entity
+    args: dict[str, Any] = {"window": window_arg(w), "group_by": group, "top_n": top_n}
+    if e is not None:
+        args["filters"] = e.filter
+    scope = f" for {e.kind} {md_escape(e.name)}" if e else ""
+    r, msg = run.report("query_costs", args, CostReport, what=f"{what}{scope} in {run.when(w)}")
+    return r, msg or "", scope
+
+
 def top(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
     group = p.slots.group_by or "namespace"
     n = p.slots.top_n or 5
-    args: dict[str, Any] = {"window": window_arg(w), "group_by": group, "top_n": n}
     e = p.slots.entity
-    if e is not None:
-        args["filters"] = e.filter
-    scope = f" for {e.kind} {md_escape(e.name)}" if e else ""
-    r, msg = run.report(
-        "query_costs", args, CostReport, what=f"{group} costs{scope} in {run.when(w)}"
-    )
+    r, msg, scope = _costs_by(p, run, w, group, n, f"{group} costs")
     if r is None:
-        return msg or ""
+        return msg
     # the asset view (nodes, clusters) ranks assets; everything else ranks workload groups
     workloads = [line for line in r.rows if line.kind in ("workload", "asset")]
     rows = [
@@ -638,15 +646,9 @@ def _resource_of(p: Parsed, run: Runner, res: str, w: Window) -> str:
 def _resource_ranking(p: Parsed, run: Runner, res: str, group: str, w: Window) -> str:
     what = RESOURCE_LABELS[res]
     e = p.slots.entity
-    args: dict[str, Any] = {"window": window_arg(w), "group_by": group, "top_n": _RANK_POOL}
-    if e is not None:
-        args["filters"] = e.filter
-    scope = f" for {e.kind} {md_escape(e.name)}" if e else ""
-    r, msg = run.report(
-        "query_costs", args, CostReport, what=f"{group} {what} costs{scope} in {run.when(w)}"
-    )
+    r, msg, scope = _costs_by(p, run, w, group, _RANK_POOL, f"{group} {what} costs")
     if r is None:
-        return msg or ""
+        return msg
     groups = [x for x in r.rows if x.kind in ("workload", "asset")]
     ranked = sorted((x for x in groups if _col(x, res)), key=lambda x: (-_col(x, res), x.name))
     noun = _plural(group)
