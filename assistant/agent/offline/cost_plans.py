@@ -5,7 +5,8 @@ them; a failed or empty tool result is said plainly with the tool's reason.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from assistant.agent.offline import scoped
@@ -581,7 +582,9 @@ def resource_cost(p: Parsed, run: Runner) -> str:
     w = p.slots.window or last_month(run.ctx.now)
     e = p.slots.entity
     group = p.slots.group_by
-    if group:
+    if p.slots.change:
+        text = _resource_change(p, run, res)
+    elif group:
         text = _resource_ranking(p, run, res, group, w)
     elif e is not None:
         text = _resource_of(p, run, res, w)
@@ -608,6 +611,49 @@ def resource_cost(p: Parsed, run: Runner) -> str:
         if r.not_visible:
             text += " Your teams' workloads only: idle capacity is not visible to you."
     return text + (_STORAGE_NOTE if res == "pv" else "")
+
+
+def _resource_change(p: Parsed, run: Runner, res: str) -> str:
+    """One resource's cost in two periods ("did GPU spend go up in November?": November
+    against October), of the name asked about or of everything: the same ``query_costs``
+    column read twice, and how much of the change is the number of days when the periods
+    differ in length."""
+    a, b = _compare_windows(p, run.ctx.now)
+    if (gap := _no_earlier(a, b, run)) is not None:
+        run.refused = True
+        return gap
+    e = p.slots.entity
+    what = RESOURCE_LABELS[res]
+    args: dict[str, Any] = {"group_by": "namespace", "top_n": 5}
+    if e is not None:
+        args = {"group_by": BREAKDOWN.get(e.kind, "namespace"), "top_n": 5, "filters": e.filter}
+    values = []
+    for w in (a, b):
+        r, msg = run.report(
+            "query_costs",
+            {"window": window_arg(w), **args},
+            CostReport,
+            what=f"{what} cost in {run.when(w)}",
+        )
+        if r is None:
+            return msg or ""
+        values.append(_col(r.totals, res))
+    before, after = values
+    change = after - before
+    whose = f"The {who(e)}: its" if e else "Our"
+    share = f" ({pct(change / before, signed=True)})" if before else ""
+    lines = [
+        f"{whose} {what} cost went from {usd(before)} in {run.when(a)} to {usd(after)} in "
+        f"{run.when(b)}: **{usd(change, signed=True)}**{share} (amortized)."
+    ]
+    days_a, days_b = (Decimal((w.end - w.start) // timedelta(hours=1)) / 24 for w in (a, b))
+    if days_a != days_b and days_a and days_b:
+        lines.append(
+            f"_{label(b)} covers {days_b.normalize():f} days and {label(a)} "
+            f"{days_a.normalize():f}: per day, {usd(after / days_b)} against "
+            f"{usd(before / days_a)}._"
+        )
+    return "\n\n".join(lines) + (how_read(e) if e else "")
 
 
 def _resource_of(p: Parsed, run: Runner, res: str, w: Window) -> str:

@@ -27,6 +27,7 @@ from assistant.agent.offline.intent import Intent
 from assistant.agent.offline.periods import Period, find_periods
 from assistant.agent.offline.reading import Reading
 from assistant.agent.offline.refs import EntityRef, Hit
+from assistant.agent.offline.vocabulary import CUES
 from assistant.core.timestamps import hour_utc
 from assistant.windows import Window
 
@@ -53,6 +54,7 @@ class Slots:
     all_data: bool = False  # "across all our data"
     topic: str | None = None  # savings: commitment | spot | both
     resource: str | None = None  # resource_cost: cpu | ram | gpu | pv | lb
+    change: bool = False  # resource_cost: how it changed ("did GPU spend go up in Nov?")
     notes: tuple[str, ...] = ()  # how words were read: typos, anchored windows
     unmapped: tuple[str, ...] = ()  # words nothing explained, as written
     weak: tuple[EntityRef, ...] = ()  # names matched too weakly to filter by
@@ -168,9 +170,13 @@ def recognise(
     if pair:
         entity = pair[0]
     group_by = rules.group_by(blanked, loose=intent in (Intent.TOP, Intent.TOTAL_COST))
-    resource = _resource(lowered, reading, intent, entity, group_by, bills)
+    change = rules.asks_change(blanked) and not rules.asks_why(blanked)
+    resource = _resource(lowered, reading, intent, entity, group_by, bills, change)
     if resource is not None:
         intent, bills = Intent.RESOURCE_COST, resource[1]
+        if change and not group_by:  # the change words are this plan's: a comparison
+            for m in _CHANGE.pattern.finditer(lowered):
+                reading.claim(m.start(), m.end(), "change")
     windows = sorted((p.window for p in periods), key=lambda w: w.start)
     slots = Slots(
         window=windows[0] if windows else None,
@@ -188,6 +194,7 @@ def recognise(
         all_data=any(p.kind == "all" for p in periods),
         topic=rules.savings_topic(blanked, bills),
         resource=resource[0] if resource else None,
+        change=resource is not None and change and not group_by,
         notes=tuple(notes),
         weak=tuple(weak),
     )
@@ -230,6 +237,9 @@ def recognise(
     return _accounted(Parsed(intent, slots), reading)
 
 
+#: the words of a change ("go up", "compared", "increase"): the vocabulary's own cue
+_CHANGE = next(c for c in CUES if c.label == "change")
+
 #: question types a named resource turns into its cost ("what did the ml team spend on
 #: GPUs" is a cost of the team, not GPU utilization; "which team spends the most on
 #: storage" ranks teams, not the bill's storage services)
@@ -252,20 +262,26 @@ def _resource(
     entity: EntityRef | None,
     group_by: str | None,
     bills: tuple[EntityRef, ...],
+    change: bool = False,
 ) -> tuple[str, tuple[EntityRef, ...]] | None:
     """(resource, the bill values left) when the question asks one cost column of a team,
     namespace, app, workload, node or cluster, ranked by a grouping, or of everything;
     the resource's words are claimed, and a bill alias they were read as ("storage": the
     Storage category) is dropped."""
     found = rules.resource(lowered)
-    if found is None or intent not in _TO_RESOURCE:
+    # how one resource's cost changed, of a name or of everything (not ranked by a group):
+    # "did GPU spend go up in November?" is not GPU utilization nor a total's comparison
+    changed = change and group_by is None and intent in (*_TO_RESOURCE, Intent.COMPARE)
+    if found is None or (intent not in _TO_RESOURCE and not changed):
         return None
     name, spans = found
     pattern = dict(rules.RESOURCES)[name]
     left = tuple(b for b in bills if not re.fullmatch(pattern, (b.phrase or b.name).lower()))
     named = entity is not None and not entity.is_bill
     grouped = group_by is not None and not group_by.startswith("bill:")
-    everything = entity is None and not group_by and not left and name not in _OWN_ANSWER
+    everything = (
+        entity is None and not group_by and not left and (changed or name not in _OWN_ANSWER)
+    )
     if left or not (named or grouped or everything):
         return None
     for s, e in spans:

@@ -280,3 +280,20 @@ def test_a_ranking_of_unequal_periods_says_how_much_is_the_number_of_days(
     assert a.tool_calls[0].args["b"] == "2026-10-16..2026-11-01"
     assert "covers 16 days and 2026-10-01..2026-10-16 15" in a.text
     assert "is the number of days (continuing costs scaled by days), not growth" in a.text
+
+
+def test_one_resources_change_is_that_column_in_both_periods(demo_settings: Settings) -> None:
+    """'Did our GPU spend go up in November?' read GPU utilization of November before: an
+    answer to another question. It is the GPU column of every cost row, October against
+    November (Σ gpu_cost over all rows of each month), and per day, as they differ in length."""
+    ctx = AskContext(user="t", channel="eval")
+    a = answer("Did our GPU spend go up in November?", ctx, demo_settings)
+    gpu = "SELECT sum(gpu_cost) FROM allocations WHERE hour >= '{}' AND hour < '{}'"
+    october = sql_one(demo_settings, gpu.format("2026-10-01", "2026-11-01"))
+    november = sql_one(demo_settings, gpu.format("2026-11-01", "2026-11-27"))
+    assert [c.name for c in a.tool_calls] == ["query_costs", "query_costs"]
+    assert f"from {cents(october)} in 2026-10 to {cents(november)} in 2026-11" in a.text
+    assert (
+        f"**+{cents(november - october)}**" in a.text
+        or f"**-{cents(october - november)}**" in a.text
+    )

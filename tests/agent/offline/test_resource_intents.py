@@ -60,3 +60,42 @@ def test_a_resource_cost_question_is_read_as_that_column(
 def test_other_questions_keep_their_own_reading(question: str, intent: Intent) -> None:
     p = recognise(question, NOW, FINDER)
     assert p.intent is intent and p.slots.resource is None
+
+
+@pytest.mark.parametrize(
+    ("question", "resource", "entity"),
+    [
+        # how one column changed: of everything (not GPU utilization, not the total's
+        # comparison) or of a name; one period is compared with the one before it
+        ("did our GPU spend go up in November?", "gpu", None),
+        ("did our CPU cost go up in November?", "cpu", None),
+        ("did the ml team's GPU spend increase in November?", "gpu", "team:ml"),
+        ("did GPU cost go up in november compared to october?", "gpu", None),
+    ],
+)
+def test_a_change_in_one_resource_is_read_as_that_column_compared(
+    question: str, resource: str, entity: str | None
+) -> None:
+    p = recognise(question, NOW, FINDER)
+    e = p.slots.entity
+    assert p.understood, p.slots.unmapped
+    assert (p.intent, p.slots.resource, p.slots.change, f"{e.kind}:{e.name}" if e else None) == (
+        Intent.RESOURCE_COST,
+        resource,
+        True,
+        entity,
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "unmapped"),
+    [
+        # a ranking by how one column changed is not one the plan answers: said back
+        ("which team's GPU cost grew the most in November?", "grew"),
+        # why it changed is the bill's explanation, not a column read twice
+        ("why did our GPU spend go up in November?", "why"),
+    ],
+)
+def test_a_change_the_plan_cannot_answer_is_said_back(question: str, unmapped: str) -> None:
+    p = recognise(question, NOW, FINDER)
+    assert not p.understood and unmapped in p.slots.unmapped and not p.slots.change
