@@ -194,6 +194,10 @@ def top(p: Parsed, run: Runner) -> str:
             f"Top {len(workloads)} {plural} by what they cost on the bill{scope} in "
             f"{run.when(w)} (amortized; each with its own idle capacity):"
         )
+    if len(workloads) == 1 and n > 1:  # not "Top 1 clusters": there is only one
+        head = f"Only one {plural[:-1]} has cost{scope} in {run.when(w)} (amortized" + (
+            "; with its own idle capacity):" if r.view == "asset" else "):"
+        )
     column = _column(group)
     if not rows and r.estimates:  # metrics but no bill lines for these hours yet
         return (

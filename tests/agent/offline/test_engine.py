@@ -297,3 +297,10 @@ def test_one_resources_change_is_that_column_in_both_periods(demo_settings: Sett
         f"**+{cents(november - october)}**" in a.text
         or f"**-{cents(october - november)}**" in a.text
     )
+
+
+def test_a_top_n_ranking_with_one_group_says_there_is_only_one(demo_settings: Settings) -> None:
+    """The demo has one cluster: "which cluster cost the most" asked for 5 and got one,
+    which used to read "Top 1 clusters"."""
+    a = answer("which cluster cost the most last month?", AskContext(), demo_settings)
+    assert a.text.startswith("Only one cluster has cost in 2026-10"), a.text
